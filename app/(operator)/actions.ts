@@ -1,0 +1,61 @@
+'use server';
+import { revalidatePath } from 'next/cache';
+import { redirect } from 'next/navigation';
+import { z } from 'zod';
+import { runAction } from '@/lib/actions';
+import { signOut } from '@/lib/auth/config';
+import { ctxOf, requireOperator } from '@/lib/auth/guards';
+import { createApiKey, revokeApiKey } from '@/lib/dal/api-keys';
+import { createTenant, deleteTenant, updateTenant } from '@/lib/dal/tenants';
+import { apiKeyFormSchema, tenantEditFormSchema, tenantFormSchema } from '@/lib/validation/forms';
+
+const idSchema = z.object({ id: z.string().min(1).max(64) });
+
+export async function createTenantAction(input: unknown) {
+  const p = await requireOperator();
+  const ctx = await ctxOf(p);
+  const r = await runAction(tenantFormSchema, input, async (v) => {
+    const t = await createTenant(ctx, v);
+    return { id: t.id, slug: t.slug };
+  });
+  if (r.ok) revalidatePath('/tenants');
+  return r;
+}
+
+export async function updateTenantAction(id: string, input: unknown) {
+  const p = await requireOperator();
+  const ctx = await ctxOf(p);
+  const r = await runAction(tenantEditFormSchema, input, async (v) => {
+    await updateTenant(ctx, id, v);
+  });
+  if (r.ok) revalidatePath(`/tenants/${id}`);
+  return r;
+}
+
+export async function deleteTenantAction(id: string) {
+  const p = await requireOperator();
+  const ctx = await ctxOf(p);
+  const r = await runAction(idSchema, { id }, (v) => deleteTenant(ctx, v.id));
+  if (!r.ok) return { error: r.error };
+  redirect('/tenants');
+}
+
+export async function createApiKeyAction(input: unknown) {
+  const p = await requireOperator();
+  const ctx = await ctxOf(p);
+  const r = await runAction(apiKeyFormSchema, input, async (v) => (await createApiKey(ctx, v.name)).key);
+  if (r.ok) revalidatePath('/api-keys');
+  return r;
+}
+
+export async function revokeApiKeyAction(id: string) {
+  const p = await requireOperator();
+  const ctx = await ctxOf(p);
+  const r = await runAction(idSchema, { id }, (v) => revokeApiKey(ctx, v.id));
+  revalidatePath('/api-keys');
+  return r.ok ? {} : { error: r.error };
+}
+
+export async function signOutAction() {
+  await signOut({ redirectTo: '/login' });
+}

@@ -1,0 +1,27 @@
+import { SidebarLayout } from '@/components/layout/sidebar';
+import { Button } from '@/components/ui/button';
+import { requireOperator } from '@/lib/auth/guards';
+import { signOutAction } from './actions';
+
+export default async function OperatorLayout({ children }: { children: React.ReactNode }) {
+  const op = await requireOperator();
+  return (
+    <SidebarLayout
+      title="Operator console"
+      subtitle={op.email}
+      nav={[
+        { href: '/tenants', label: 'Tenants' },
+        { href: '/api-keys', label: 'API keys' },
+      ]}
+      footer={
+        <form action={signOutAction}>
+          <Button type="submit" variant="ghost" className="w-full justify-start">
+            Sign out
+          </Button>
+        </form>
+      }
+    >
+      {children}
+    </SidebarLayout>
+  );
+}

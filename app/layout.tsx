@@ -1,0 +1,13 @@
+import type { Metadata } from 'next';
+import './globals.css';
+
+export const metadata: Metadata = { title: 'SSO Portal', description: 'Enterprise SSO and provisioning admin portal' };
+export const dynamic = 'force-dynamic';
+
+export default function RootLayout({ children }: { children: React.ReactNode }) {
+  return (
+    <html lang="en">
+      <body>{children}</body>
+    </html>
+  );
+}

@@ -1,0 +1,101 @@
+import { expect, test, type Page } from '@playwright/test';
+import { api, uniq } from './support/api';
+import { E2E } from './support/constants';
+
+async function signIn(page: Page) {
+  await page.goto('/login');
+  await page.getByLabel('Email').fill(E2E.operatorEmail);
+  await page.getByLabel('Password').fill(E2E.operatorPassword);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/tenants$/);
+}
+
+test('a console page without a session goes to sign-in; a wrong password is refused', async ({ page }) => {
+  await page.goto('/tenants');
+  await expect(page).toHaveURL(/\/login/);
+  await page.getByLabel('Email').fill(E2E.operatorEmail);
+  await page.getByLabel('Password').fill('not-the-password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('alert').filter({ hasText: 'Wrong email or password.' })).toBeVisible();
+  await expect(page).toHaveURL(/\/login/);
+});
+
+test('operator creates a tenant with two domains and sees the duplicate-domain error', async ({ page }) => {
+  await signIn(page);
+  const name = uniq('Globex');
+  const d1 = `${uniq('globex')}.example.com`;
+  const d2 = `${uniq('globex-eu')}.example.com`;
+
+  await page.getByRole('button', { name: 'New tenant' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByLabel('Name').fill(name);
+  await dialog.getByLabel('Email domains').fill(`${d1}\n${d2}`);
+  await dialog.getByRole('button', { name: 'Create tenant' }).click();
+  await expect(dialog).toBeHidden();
+
+  const row = page.getByRole('row').filter({ hasText: name });
+  await expect(row).toContainText(d1);
+  await expect(row).toContainText(d2);
+
+  // The same domain again, on another tenant: the form shows why.
+  await page.getByRole('button', { name: 'New tenant' }).click();
+  await dialog.getByLabel('Name').fill(uniq('Initech'));
+  await dialog.getByLabel('Email domains').fill(d2);
+  await dialog.getByRole('button', { name: 'Create tenant' }).click();
+  await expect(dialog.getByText(`domain ${d2} already belongs to a tenant`).first()).toBeVisible();
+  await dialog.getByRole('button', { name: 'Close' }).click();
+
+  // Search finds it by domain; the console opens.
+  await page.getByLabel('Search tenants').fill(d1);
+  await page.getByRole('button', { name: 'Search' }).click();
+  await expect(page.getByRole('row')).toHaveCount(2); // header + one tenant
+  await page.getByRole('link', { name: 'Open console' }).click();
+  await expect(page.getByRole('heading', { name: 'Overview' })).toBeVisible();
+  await expect(page.getByRole('list', { name: 'Domains' })).toContainText(d1);
+});
+
+test('operator renames a tenant and deletes it after confirming', async ({ page }) => {
+  const created = await api('/tenants', { method: 'POST', body: { name: uniq('Rename Me') } });
+  await signIn(page);
+  await page.goto(`/tenants/${created.body.id}`);
+  const newName = uniq('Renamed');
+  await page.getByLabel('Name').fill(newName);
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await expect(page.getByRole('status')).toHaveText('Saved.');
+  await expect(page.getByRole('heading', { name: newName })).toBeVisible();
+
+  await page.getByRole('button', { name: 'Delete tenant' }).click();
+  await page.getByRole('alertdialog').getByRole('button', { name: 'Delete tenant' }).click();
+  await expect(page).toHaveURL(/\/tenants$/);
+  expect((await api(`/tenants/${created.body.id}`)).status).toBe(404);
+});
+
+test('operator creates an API key, uses it, and revokes it', async ({ page }) => {
+  await signIn(page);
+  await page.getByRole('link', { name: 'API keys' }).click();
+  const keyName = uniq('billing');
+  await page.getByLabel('Key name').fill(keyName);
+  await page.getByRole('button', { name: 'Create key' }).click();
+  const key = (await page.getByLabel('New API key').textContent())!.trim();
+  expect(key).toMatch(/^sk_op_/);
+
+  const listed = await api('/tenants?limit=1', { key });
+  expect(listed.status).toBe(200);
+  expect(Array.isArray(listed.body.data)).toBe(true);
+  const made = await api('/tenants', { method: 'POST', key, body: { name: uniq('Via key') } });
+  expect(made.status).toBe(201);
+
+  await page.reload();
+  await expect(page.getByLabel('New API key')).toHaveCount(0); // shown once
+  const row = page.getByRole('row').filter({ hasText: keyName });
+  await row.getByRole('button', { name: 'Revoke' }).click();
+  await page.getByRole('alertdialog').getByRole('button', { name: 'Revoke key' }).click();
+  await expect(row).toContainText('revoked');
+  expect((await api('/tenants', { key })).status).toBe(401);
+});
+
+test('a tenant console for an unknown tenant is a 404', async ({ page }) => {
+  await signIn(page);
+  const res = await page.goto('/t/no-such-tenant-here');
+  expect(res?.status()).toBe(404);
+});

@@ -1,0 +1,18 @@
+import { E2E } from './constants';
+
+/** Calls the operator API of a portal with a bearer key (the shared portal's bootstrap key by default). */
+export async function api(path: string, init: { method?: string; body?: unknown; key?: string; base?: string } = {}) {
+  const res = await fetch(`${init.base ?? E2E.baseURL}/api/v1${path}`, {
+    method: init.method ?? 'GET',
+    headers: {
+      authorization: `Bearer ${init.key ?? E2E.apiKey}`,
+      ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
+    body: init.body !== undefined ? JSON.stringify(init.body) : undefined,
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+let n = 0;
+export const uniq = (label: string) => `${label}-${Date.now().toString(36)}-${process.pid}-${n++}`;

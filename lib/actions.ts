@@ -1,0 +1,31 @@
+import { z } from 'zod';
+import { AppError } from './errors';
+import { log } from './log';
+
+/** What every server action answers: success, or an error with per-field messages for the form. */
+export type ActionResult<T = unknown> = { ok: true; data?: T } | { ok: false; error: string; fieldErrors?: Record<string, string> };
+
+/** Validates input and turns typed errors into form errors. Redirects and notFound() pass through. */
+export async function runAction<S extends z.ZodType, T>(
+  schema: S,
+  input: unknown,
+  fn: (data: z.output<S>) => Promise<T>,
+): Promise<ActionResult<T>> {
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    const fieldErrors: Record<string, string> = {};
+    for (const i of parsed.error.issues) fieldErrors[i.path.join('.') || 'form'] ??= i.message;
+    return { ok: false, error: 'Please correct the highlighted fields.', fieldErrors };
+  }
+  try {
+    return { ok: true, data: await fn(parsed.data) };
+  } catch (err) {
+    if (err instanceof AppError) {
+      const fieldErrors = Object.fromEntries((err.errors ?? []).map((e) => [e.path, e.message]));
+      return { ok: false, error: err.message, fieldErrors };
+    }
+    if (err && typeof err === 'object' && 'digest' in err) throw err; // redirect() / notFound()
+    log('error', 'action failed', { err });
+    return { ok: false, error: 'Something went wrong; please try again.' };
+  }
+}

@@ -1,0 +1,35 @@
+import { AppError } from '../errors';
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+/** Reads a request body as text, refusing more than `limit` bytes (413) before reading it all. */
+export async function readBody(req: Request, limit = MAX_BODY_BYTES): Promise<string> {
+  const declared = Number(req.headers.get('content-length') ?? '0');
+  if (declared > limit) throw new AppError(413, 'payload_too_large', `Request body is larger than ${limit} bytes`);
+  if (!req.body) return '';
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => {});
+      throw new AppError(413, 'payload_too_large', `Request body is larger than ${limit} bytes`);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Parses a JSON body; malformed JSON is a 400 that says where. */
+export async function readJson(req: Request, limit = MAX_BODY_BYTES): Promise<unknown> {
+  const text = await readBody(req, limit);
+  if (!text.trim()) throw new AppError(400, 'invalid_json', 'Request body must be a JSON document');
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new AppError(400, 'invalid_json', `Malformed JSON: ${(e as Error).message}`);
+  }
+}

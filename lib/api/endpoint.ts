@@ -1,0 +1,100 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { Ctx } from '../audit/types';
+import { authenticateApiKey, type KeyPrincipal } from '../dal/api-keys';
+import { AppError, type FieldError } from '../errors';
+import { requestMeta } from '../http/request-meta';
+import { log } from '../log';
+import { readJson } from './body';
+import { problem } from './problem';
+
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** One operation of the operator API: its shape, used both to validate requests and to write openapi.json. */
+export type Endpoint<
+  P extends z.ZodType = z.ZodType,
+  Q extends z.ZodType = z.ZodType,
+  B extends z.ZodType = z.ZodType,
+> = {
+  method: Method;
+  path: string;
+  summary: string;
+  tag: string;
+  params?: P;
+  query?: Q;
+  body?: B;
+  response?: z.ZodType;
+  status: number;
+};
+
+export const endpoint = <P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType>(e: Endpoint<P, Q, B>) => e;
+
+type Infer<T> = NonNullable<T> extends z.ZodType ? z.output<NonNullable<T>> : undefined;
+
+export type Handler<E extends Endpoint> = (input: {
+  params: Infer<E['params']>;
+  query: Infer<E['query']>;
+  body: Infer<E['body']>;
+  ctx: Ctx;
+  key: KeyPrincipal;
+  req: Request;
+}) => Promise<unknown>;
+
+export function zodErrors(err: z.ZodError, prefix?: string): FieldError[] {
+  return err.issues.map((i) => ({
+    path: [prefix, ...i.path.map(String)].filter(Boolean).join('.') || '(root)',
+    message: i.message,
+  }));
+}
+
+function parse<T extends z.ZodType>(schema: T, value: unknown, where: string, prefix?: string): z.output<T> {
+  const r = schema.safeParse(value);
+  if (!r.success) {
+    const errors = zodErrors(r.error, prefix);
+    throw new AppError(400, 'invalid_input', `Invalid ${where}: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`, errors);
+  }
+  return r.data;
+}
+
+function bearer(req: Request): string | null {
+  const h = req.headers.get('authorization');
+  const m = h?.match(/^Bearer\s+(\S+)\s*$/i);
+  return m ? m[1] : null;
+}
+
+/**
+ * Wraps an operator API route: bearer key → params/query/body parsed by the endpoint's schemas →
+ * handler → JSON. Typed errors become problem+json; anything else a 500 with a request id only.
+ */
+export function handle<E extends Endpoint>(e: E, fn: Handler<E>) {
+  return async (req: Request, route: { params: Promise<Record<string, string>> }): Promise<Response> => {
+    const requestId = randomUUID();
+    try {
+      const token = bearer(req);
+      const key = token ? await authenticateApiKey(token) : null;
+      if (!key) {
+        return problem(401, 'A valid operator API key is required (Authorization: Bearer <key>)', {
+          code: 'unauthorized',
+          requestId,
+          headers: { 'www-authenticate': 'Bearer' },
+        });
+      }
+      const params = e.params ? parse(e.params, await route.params, 'path parameters') : undefined;
+      const query = e.query
+        ? parse(e.query, Object.fromEntries(new URL(req.url).searchParams), 'query parameters')
+        : undefined;
+      const body = e.body ? parse(e.body, await readJson(req), 'request body') : undefined;
+      const ctx: Ctx = { ...requestMeta(req), actor: { type: 'operator', id: key.keyId, label: `api key: ${key.label}` } };
+      const result = await fn({ params, query, body, ctx, key, req } as Parameters<Handler<E>>[0]);
+      if (result instanceof Response) return result;
+      if (e.status === 204) return new Response(null, { status: 204 });
+      return Response.json(result, { status: e.status });
+    } catch (err) {
+      if (err instanceof AppError) {
+        return problem(err.status, err.message, { code: err.code, errors: err.errors, requestId });
+      }
+      log('error', 'api request failed', { requestId, method: req.method, path: new URL(req.url).pathname, err });
+      return problem(500, 'Internal error; quote the request id when reporting it', { code: 'internal', requestId });
+    }
+  };
+}

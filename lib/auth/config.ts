@@ -1,0 +1,73 @@
+import NextAuth, { CredentialsSignin } from 'next-auth';
+import Credentials from 'next-auth/providers/credentials';
+import { z } from 'zod';
+import { checkOperatorCredentials, SESSION_TTL_SECONDS, startOperatorSession } from '../dal/operators';
+import { endSession, liveSession } from '../dal/sessions';
+import { env } from '../env';
+import { requestMeta } from '../http/request-meta';
+
+const credentialsSchema = z.object({ email: z.email().max(320), password: z.string().min(1).max(1024) });
+
+class BadCredentials extends CredentialsSignin {
+  code = 'bad_credentials';
+}
+
+/**
+ * Auth.js issues the session cookie (a signed, encrypted JWT that names a row of `sessions`).
+ * Every read checks that row, so deleting it ends the session at once.
+ */
+export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
+  secret: env().AUTH_SECRET,
+  trustHost: true,
+  session: { strategy: 'jwt', maxAge: SESSION_TTL_SECONDS },
+  pages: { signIn: '/login', error: '/login' },
+  providers: [
+    Credentials({
+      id: 'operator',
+      name: 'Operator',
+      credentials: { email: { label: 'Email' }, password: { label: 'Password', type: 'password' } },
+      async authorize(raw, request) {
+        const parsed = credentialsSchema.safeParse(raw);
+        if (!parsed.success) throw new BadCredentials();
+        const op = await checkOperatorCredentials(parsed.data.email, parsed.data.password);
+        if (!op) throw new BadCredentials();
+        const { sessionId } = await startOperatorSession(requestMeta(request), op);
+        return { id: op.id, email: op.email, name: op.email, sessionId, kind: 'operator' };
+      },
+    }),
+  ],
+  callbacks: {
+    async jwt({ token, user }) {
+      if (user) {
+        const u = user as { id: string; sessionId: string; kind: string };
+        return { ...token, sub: u.id, sid: u.sessionId, kind: u.kind };
+      }
+      if (typeof token.sid !== 'string') return null;
+      const row = await liveSession(token.sid);
+      if (!row) return null;
+      return { ...token, exp: Math.floor(row.expiresAt.getTime() / 1000), tenantId: row.tenantId };
+    },
+    async session({ session, token }) {
+      const kind = token.kind as string;
+      return {
+        ...session,
+        expires: new Date((token.exp as number) * 1000).toISOString(),
+        user: {
+          id: token.sub!,
+          email: token.email ?? '',
+          name: token.name ?? token.email ?? '',
+          tenantId: (token.tenantId as string | null) ?? null,
+          roles: kind === 'operator' ? ['operator'] : [],
+          kind,
+        },
+        sessionId: token.sid as string,
+      } as never;
+    },
+  },
+  events: {
+    async signOut(message) {
+      const sid = 'token' in message ? (message.token?.sid as string | undefined) : undefined;
+      if (sid) await endSession(sid);
+    },
+  },
+}));

@@ -1,0 +1,42 @@
+import 'server-only';
+import { headers } from 'next/headers';
+import { notFound, redirect } from 'next/navigation';
+import type { Ctx } from '../audit/types';
+import { findTenant, type TenantWithDomains } from '../dal/tenants';
+import { requestMeta } from '../http/request-meta';
+import { auth } from './config';
+import { actorOf, canAccessTenant, isOperator, type Principal, type TenantScope } from './permissions';
+
+type SessionUser = { id: string; email: string; kind: string; tenantId: string | null };
+
+/** The signed-in console principal, or null. The session row was checked by Auth.js's jwt callback. */
+export async function currentPrincipal(): Promise<Principal | null> {
+  const session = (await auth()) as { user?: SessionUser; sessionId?: string } | null;
+  const u = session?.user;
+  if (!u || !session?.sessionId) return null;
+  if (u.kind === 'operator') return { kind: 'operator', id: u.id, email: u.email, sessionId: session.sessionId };
+  return null;
+}
+
+export async function requireOperator(): Promise<Extract<Principal, { kind: 'operator' }>> {
+  const p = await currentPrincipal();
+  if (!isOperator(p)) redirect('/login');
+  return p;
+}
+
+/** The tenant named by `slug` if this principal may open it; 404 otherwise (no hint that it exists). */
+export async function requireTenant(
+  slug: string,
+  scope?: TenantScope,
+): Promise<{ principal: Principal; tenant: TenantWithDomains }> {
+  const principal = await currentPrincipal();
+  if (!principal) redirect('/login');
+  const tenant = await findTenant({ slug });
+  if (!tenant || !canAccessTenant(principal, tenant.id, scope)) notFound();
+  return { principal, tenant };
+}
+
+/** The audit context of a server action: who, from where. */
+export async function ctxOf(p: Principal): Promise<Ctx> {
+  return { ...requestMeta({ headers: await headers() }), actor: actorOf(p) };
+}

@@ -1,0 +1,179 @@
+import { describe, expect, it } from 'vitest';
+import * as tenantRoutes from '@/app/api/v1/tenants/route';
+import * as tenantRoute from '@/app/api/v1/tenants/[tenantId]/route';
+import * as provisioningRoute from '@/app/api/v1/tenants/[tenantId]/provisioning/route';
+import { call, uniqueDomain } from '@/lib/testing/api';
+import { getDb } from '@/lib/db/client';
+import { auditEvents, tenants } from '@/lib/db/schema';
+import { eq } from 'drizzle-orm';
+import { createApiKey, revokeApiKey } from './api-keys';
+import { SYSTEM } from '../audit/types';
+
+const create = (body: unknown, key?: string | null) =>
+  call(tenantRoutes.POST, { method: 'POST', path: '/api/v1/tenants', body, key });
+
+async function eventsOf(tenantId: string) {
+  const db = await getDb();
+  return db.select().from(auditEvents).where(eq(auditEvents.tenantId, tenantId)).orderBy(auditEvents.seq);
+}
+
+describe('tenants API', () => {
+  it('creates a tenant with domains and writes tenant.created', async () => {
+    const d1 = uniqueDomain('acme');
+    const d2 = uniqueDomain('acme-eu');
+    const res = await create({ name: 'Acme Corp', domains: [d1, d2] });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ name: 'Acme Corp', domains: [d1, d2].sort() });
+    expect(res.body.id).toMatch(/^tnt_/);
+    expect(res.body.slug).toMatch(/^acme-corp/);
+    expect(Date.parse(res.body.createdAt)).not.toBeNaN();
+
+    const got = await call(tenantRoute.GET, { params: { tenantId: res.body.id } });
+    expect(got.status).toBe(200);
+    expect(got.body).toEqual(res.body);
+
+    const events = await eventsOf(res.body.id);
+    expect(events.map((e) => e.action)).toEqual(['tenant.created']);
+    expect(events[0].actorType).toBe('operator');
+  });
+
+  it('refuses a missing or wrong key with 401 and writes nothing', async () => {
+    const db = await getDb();
+    const name = `nokey-${Date.now()}`;
+    expect((await create({ name }, null)).status).toBe(401);
+    const wrong = await create({ name }, 'wrong-key-wrong-key-wrong');
+    expect(wrong.status).toBe(401);
+    expect(wrong.headers.get('content-type')).toBe('application/problem+json');
+    expect(await db.select().from(tenants).where(eq(tenants.name, name))).toHaveLength(0);
+  });
+
+  it('accepts console-made keys until they are revoked', async () => {
+    const { key, apiKey } = await createApiKey(SYSTEM, 'ci');
+    expect((await create({ name: 'With key' }, key)).status).toBe(201);
+    await revokeApiKey(SYSTEM, apiKey.id);
+    expect((await create({ name: 'With key' }, key)).status).toBe(401);
+  });
+
+  it.each([
+    ['missing name', {}, 'name'],
+    ['empty name', { name: '  ' }, 'name'],
+    ['bad slug', { name: 'x', slug: 'Not A Slug' }, 'slug'],
+    ['scheme in domain', { name: 'x', domains: ['https://acme.com'] }, 'domains.0'],
+    ['wildcard domain', { name: 'x', domains: ['*.acme.com'] }, 'domains.0'],
+    ['upper-case domain', { name: 'x', domains: ['ACME.com'] }, 'domains.0'],
+    ['consumer domain', { name: 'x', domains: ['ok-domain.com', 'gmail.com'] }, 'domains.1'],
+    ['no dot', { name: 'x', domains: ['localhost'] }, 'domains.0'],
+    ['domains not a list', { name: 'x', domains: 'acme.com' }, 'domains'],
+    ['repeated domain', { name: 'x', domains: ['rep.example.com', 'rep.example.com'] }, 'domains'],
+  ])('refuses %s with 400 naming the field', async (_n, body, path) => {
+    const res = await create(body);
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toBe('application/problem+json');
+    expect(res.body).toMatchObject({ status: 400, title: 'Bad Request' });
+    expect(res.body.errors.map((e: { path: string }) => e.path)).toContain(path);
+  });
+
+  it('refuses malformed JSON with 400 and an oversized body with 413', async () => {
+    const bad = await call(tenantRoutes.POST, { method: 'POST', rawBody: '{"name": ', headers: { 'content-type': 'application/json' } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.detail).toMatch(/JSON/);
+    const big = await create({ name: 'x', pad: 'a'.repeat(1024 * 1024 + 10) });
+    expect(big.status).toBe(413);
+  });
+
+  it('answers 409 naming the field for a duplicate slug or domain, and writes nothing', async () => {
+    const domain = uniqueDomain('dup');
+    const first = await create({ name: 'Dup One', slug: `dup-${Date.now()}`, domains: [domain] });
+    expect(first.status).toBe(201);
+    const sameSlug = await create({ name: 'Dup Two', slug: first.body.slug });
+    expect(sameSlug.status).toBe(409);
+    expect(sameSlug.body.errors[0].path).toBe('slug');
+    const other = uniqueDomain('free');
+    const sameDomain = await create({ name: 'Dup Three', domains: [other, domain] });
+    expect(sameDomain.status).toBe(409);
+    expect(sameDomain.body.errors[0].path).toBe('domains.1');
+    // Nothing partial: the free domain was not kept by the failed create.
+    const again = await create({ name: 'Dup Four', domains: [other] });
+    expect(again.status).toBe(201);
+  });
+
+  it('makes a free slug from the name when two tenants share a name', async () => {
+    const a = await create({ name: 'Same Name Inc' });
+    const b = await create({ name: 'Same Name Inc' });
+    expect(a.status).toBe(201);
+    expect(b.status).toBe(201);
+    expect(a.body.slug).not.toBe(b.body.slug);
+  });
+
+  it('patches name and domains, records before/after, and 404s unknown ids', async () => {
+    const d1 = uniqueDomain('p1');
+    const d2 = uniqueDomain('p2');
+    const t = (await create({ name: 'Patch Me', domains: [d1] })).body;
+    const res = await call(tenantRoute.PATCH, { method: 'PATCH', params: { tenantId: t.id }, body: { name: 'Patched', domains: [d2] } });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ name: 'Patched', domains: [d2] });
+    const events = await eventsOf(t.id);
+    expect(events.at(-1)).toMatchObject({
+      action: 'tenant.updated',
+      details: { before: { name: 'Patch Me', domains: [d1] }, after: { name: 'Patched', domains: [d2] } },
+    });
+    // d1 is free again
+    expect((await create({ name: 'Takes d1', domains: [d1] })).status).toBe(201);
+    expect((await call(tenantRoute.PATCH, { method: 'PATCH', params: { tenantId: 'tnt_nope' }, body: { name: 'x' } })).status).toBe(404);
+    expect((await call(tenantRoute.GET, { params: { tenantId: 'tnt_nope' } })).status).toBe(404);
+  });
+
+  it('deletes with 204, then 404; the audit event outlives the tenant', async () => {
+    const t = (await create({ name: 'Delete Me', domains: [uniqueDomain('del')] })).body;
+    expect((await call(tenantRoute.DELETE, { method: 'DELETE', params: { tenantId: t.id } })).status).toBe(204);
+    expect((await call(tenantRoute.GET, { params: { tenantId: t.id } })).status).toBe(404);
+    expect((await call(tenantRoute.DELETE, { method: 'DELETE', params: { tenantId: t.id } })).status).toBe(404);
+    expect((await eventsOf(t.id)).map((e) => e.action)).toEqual(['tenant.created', 'tenant.deleted']);
+  });
+
+  it('lists with cursor pagination and search', async () => {
+    const tag = `page${Date.now().toString(36)}`;
+    const made = [];
+    for (let i = 0; i < 5; i++) made.push((await create({ name: `${tag} ${i}` })).body.id);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const res: { status: number; body: { data: { id: string }[]; nextCursor: string | null } } = await call(
+        tenantRoutes.GET,
+        { path: `/api/v1/tenants?limit=2&q=${tag}${cursor ? `&cursor=${cursor}` : ''}` },
+      );
+      expect(res.status).toBe(200);
+      expect(res.body.data.length).toBeLessThanOrEqual(2);
+      seen.push(...res.body.data.map((t) => t.id));
+      cursor = res.body.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual([...made].reverse());
+    expect((await call(tenantRoutes.GET, { path: '/api/v1/tenants?limit=500' })).status).toBe(400);
+    expect((await call(tenantRoutes.GET, { path: '/api/v1/tenants?limit=abc' })).status).toBe(400);
+  });
+
+  it('reads and writes provisioning settings', async () => {
+    const t = (await create({ name: 'Prov' })).body;
+    const get = await call(provisioningRoute.GET, { params: { tenantId: t.id } });
+    expect(get.body).toEqual({ strategy: 'jit', defaultRole: 'member', allowedDomains: [] });
+    const put = await call(provisioningRoute.PUT, {
+      method: 'PUT',
+      params: { tenantId: t.id },
+      body: { strategy: 'self_registration', defaultRole: 'viewer', allowedDomains: ['partner.example.org'] },
+    });
+    expect(put.status).toBe(200);
+    expect(put.body).toEqual({ strategy: 'self_registration', defaultRole: 'viewer', allowedDomains: ['partner.example.org'] });
+    const bad = await call(provisioningRoute.PUT, { method: 'PUT', params: { tenantId: t.id }, body: { strategy: 'magic' } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors[0].path).toBe('strategy');
+    const unknownRole = await call(provisioningRoute.PUT, {
+      method: 'PUT',
+      params: { tenantId: t.id },
+      body: { strategy: 'jit', defaultRole: 'wizard' },
+    });
+    expect(unknownRole.status).toBe(400);
+    expect(unknownRole.body.errors[0].path).toBe('defaultRole');
+    const events = await eventsOf(t.id);
+    expect(events.filter((e) => e.action === 'provisioning.updated')).toHaveLength(1);
+  });
+});

@@ -1,0 +1,215 @@
+import 'server-only';
+import { randomBytes } from 'node:crypto';
+import { and, asc, desc, eq, ilike, inArray, lt, or, sql } from 'drizzle-orm';
+import { changes, record } from '../audit/record';
+import type { Ctx } from '../audit/types';
+import { getDb, type Executor } from '../db/client';
+import { tenantDomains, tenants, type Tenant } from '../db/schema';
+import { AppError, badRequest, conflict, notFound } from '../errors';
+import { newId } from '../ids';
+import { slugify } from '../validation/common';
+import type { ProvisioningInput, TenantCreate, TenantPatch, TenantView } from '../validation/tenants';
+
+export type TenantWithDomains = Tenant & { domains: string[] };
+
+export function toTenantView(t: TenantWithDomains): TenantView {
+  return {
+    id: t.id,
+    name: t.name,
+    slug: t.slug,
+    domains: t.domains,
+    createdAt: t.createdAt.toISOString(),
+    updatedAt: t.updatedAt.toISOString(),
+  };
+}
+
+async function domainsOf(db: Executor, tenantIds: string[]): Promise<Map<string, string[]>> {
+  const map = new Map<string, string[]>(tenantIds.map((id) => [id, []]));
+  if (!tenantIds.length) return map;
+  const rows = await db
+    .select({ tenantId: tenantDomains.tenantId, domain: tenantDomains.domain })
+    .from(tenantDomains)
+    .where(inArray(tenantDomains.tenantId, tenantIds))
+    .orderBy(asc(tenantDomains.domain));
+  for (const r of rows) map.get(r.tenantId)!.push(r.domain);
+  return map;
+}
+
+async function withDomains(db: Executor, rows: Tenant[]): Promise<TenantWithDomains[]> {
+  const map = await domainsOf(
+    db,
+    rows.map((r) => r.id),
+  );
+  return rows.map((r) => ({ ...r, domains: map.get(r.id) ?? [] }));
+}
+
+const verificationToken = () => `sso-portal-verification=${randomBytes(16).toString('hex')}`;
+
+/** Inserts domains for a tenant; a domain already owned (by any tenant) is a 409 on its path. */
+async function addDomains(tx: Executor, tenantId: string, domains: string[], pathOf: (d: string) => string) {
+  if (!domains.length) return;
+  const inserted = await tx
+    .insert(tenantDomains)
+    .values(domains.map((domain) => ({ domain, tenantId, verificationToken: verificationToken() })))
+    .onConflictDoNothing()
+    .returning({ domain: tenantDomains.domain });
+  const got = new Set(inserted.map((r) => r.domain));
+  const taken = domains.find((d) => !got.has(d));
+  if (taken) throw conflict(pathOf(taken), `domain ${taken} already belongs to a tenant`);
+}
+
+export async function createTenant(ctx: Ctx, input: TenantCreate): Promise<TenantWithDomains> {
+  const db = await getDb();
+  return db.transaction(async (tx) => {
+    const id = newId('tnt');
+    const base = input.slug ?? slugify(input.name);
+    let row: Tenant | undefined;
+    for (let attempt = 0; attempt < 5 && !row; attempt++) {
+      const slug = attempt === 0 ? base : `${base.slice(0, 40)}-${randomBytes(3).toString('hex')}`;
+      [row] = await tx.insert(tenants).values({ id, name: input.name, slug }).onConflictDoNothing().returning();
+      if (!row && input.slug) throw conflict('slug', `slug ${input.slug} is already taken`);
+    }
+    if (!row) throw new AppError(409, 'conflict', 'could not find a free slug; give one explicitly', [{ path: 'slug', message: 'taken' }]);
+    const domains = input.domains ?? [];
+    await addDomains(tx, id, domains, (d) => `domains.${domains.indexOf(d)}`);
+    await record(tx, ctx, {
+      tenantId: id,
+      action: 'tenant.created',
+      target: { type: 'tenant', id, label: row.name },
+      details: { after: { name: row.name, slug: row.slug, domains } },
+    });
+    return { ...row, domains: [...domains].sort() };
+  });
+}
+
+export async function listTenants(opts: { limit: number; cursor?: string; q?: string }) {
+  const db = await getDb();
+  const conds = [];
+  if (opts.cursor) conds.push(lt(tenants.id, opts.cursor));
+  if (opts.q?.trim()) {
+    const like = `%${opts.q.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    conds.push(
+      or(
+        ilike(tenants.name, like),
+        ilike(tenants.slug, like),
+        sql`exists (select 1 from ${tenantDomains} d where d.tenant_id = ${tenants.id} and d.domain ilike ${like})`,
+      ),
+    );
+  }
+  const rows = await db
+    .select()
+    .from(tenants)
+    .where(conds.length ? and(...conds) : undefined)
+    .orderBy(desc(tenants.id))
+    .limit(opts.limit + 1);
+  const page = rows.slice(0, opts.limit);
+  return {
+    data: await withDomains(db, page),
+    nextCursor: rows.length > opts.limit ? page.at(-1)!.id : null,
+  };
+}
+
+export async function findTenant(by: { id: string } | { slug: string }, db?: Executor): Promise<TenantWithDomains | null> {
+  const d = db ?? (await getDb());
+  const [row] = await d
+    .select()
+    .from(tenants)
+    .where('id' in by ? eq(tenants.id, by.id) : eq(tenants.slug, by.slug))
+    .limit(1);
+  if (!row) return null;
+  return (await withDomains(d, [row]))[0];
+}
+
+export async function getTenant(id: string, db?: Executor): Promise<TenantWithDomains> {
+  const t = await findTenant({ id }, db);
+  if (!t) throw notFound('Tenant');
+  return t;
+}
+
+/** Locks the tenant row for the rest of the transaction (serialises changes of one tenant). */
+async function lockTenant(tx: Executor, id: string): Promise<TenantWithDomains> {
+  const [row] = await tx.select().from(tenants).where(eq(tenants.id, id)).for('update');
+  if (!row) throw notFound('Tenant');
+  return (await withDomains(tx, [row]))[0];
+}
+
+export async function updateTenant(ctx: Ctx, id: string, patch: TenantPatch): Promise<TenantWithDomains> {
+  const db = await getDb();
+  return db.transaction(async (tx) => {
+    const before = await lockTenant(tx, id);
+    if (patch.domains) {
+      const next = new Set(patch.domains);
+      const removed = before.domains.filter((d) => !next.has(d));
+      const added = patch.domains.filter((d) => !before.domains.includes(d));
+      if (removed.length)
+        await tx.delete(tenantDomains).where(and(eq(tenantDomains.tenantId, id), inArray(tenantDomains.domain, removed)));
+      await addDomains(tx, id, added, (d) => `domains.${patch.domains!.indexOf(d)}`);
+    }
+    const [row] = await tx
+      .update(tenants)
+      .set({ ...(patch.name !== undefined ? { name: patch.name } : {}), updatedAt: new Date() })
+      .where(eq(tenants.id, id))
+      .returning();
+    const after = { ...row, domains: patch.domains ? [...patch.domains].sort() : before.domains };
+    const diff = changes({ name: before.name, domains: before.domains }, { name: after.name, domains: after.domains });
+    if (diff) {
+      await record(tx, ctx, {
+        tenantId: id,
+        action: 'tenant.updated',
+        target: { type: 'tenant', id, label: after.name },
+        details: diff,
+      });
+    }
+    return after;
+  });
+}
+
+export async function deleteTenant(ctx: Ctx, id: string): Promise<void> {
+  const db = await getDb();
+  await db.transaction(async (tx) => {
+    const before = await lockTenant(tx, id);
+    await tx.delete(tenants).where(eq(tenants.id, id));
+    await record(tx, ctx, {
+      tenantId: id,
+      action: 'tenant.deleted',
+      target: { type: 'tenant', id, label: before.name },
+      details: { before: { name: before.name, slug: before.slug, domains: before.domains } },
+    });
+  });
+}
+
+export type Provisioning = { strategy: Tenant['strategy']; defaultRole: string | null; allowedDomains: string[] };
+
+export const provisioningOf = (t: Tenant): Provisioning => ({
+  strategy: t.strategy,
+  defaultRole: t.defaultRole,
+  allowedDomains: t.allowedDomains,
+});
+
+export async function setProvisioning(ctx: Ctx, id: string, input: ProvisioningInput): Promise<Provisioning> {
+  const db = await getDb();
+  return db.transaction(async (tx) => {
+    const before = await lockTenant(tx, id);
+    if (input.defaultRole && !before.roles.includes(input.defaultRole)) {
+      throw badRequest('unknown role', [
+        { path: 'defaultRole', message: `unknown role; this tenant's roles are ${before.roles.join(', ')}` },
+      ]);
+    }
+    const next: Provisioning = {
+      strategy: input.strategy,
+      defaultRole: input.defaultRole === undefined ? before.defaultRole : input.defaultRole,
+      allowedDomains: input.allowedDomains ?? before.allowedDomains,
+    };
+    const [row] = await tx.update(tenants).set({ ...next, updatedAt: new Date() }).where(eq(tenants.id, id)).returning();
+    const diff = changes(provisioningOf(before), next);
+    if (diff) {
+      await record(tx, ctx, {
+        tenantId: id,
+        action: 'provisioning.updated',
+        target: { type: 'tenant', id, label: before.name },
+        details: diff,
+      });
+    }
+    return provisioningOf(row);
+  });
+}

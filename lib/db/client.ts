@@ -1,0 +1,104 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { ExtractTablesWithRelations } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
+import { env } from '../env';
+import { log } from '../log';
+import * as schema from './schema';
+
+export type Schema = typeof schema;
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+export type Tx = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
+/** Something queries can run on: the database or an open transaction. */
+export type Executor = Db | Tx;
+
+export type DbHandle = {
+  db: Db;
+  kind: 'pglite' | 'postgres';
+  /** Runs raw SQL with parameters on its own (used by the SSO library's storage adapter and health). */
+  query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
+  close(): Promise<void>;
+};
+
+const MIGRATIONS = path.join(process.cwd(), 'drizzle');
+const MIGRATION_LOCK = 72_190_001; // pg_advisory_lock key: one migrator at a time across instances
+
+async function openPglite(dataDir: string): Promise<DbHandle> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { drizzle } = await import('drizzle-orm/pglite');
+  const { migrate } = await import('drizzle-orm/pglite/migrator');
+  const dir = path.join(dataDir, 'pglite');
+  mkdirSync(dir, { recursive: true });
+  const client = await PGlite.create(dir);
+  const db = drizzle(client, { schema }) as unknown as Db;
+  await migrate(drizzle(client), { migrationsFolder: MIGRATIONS });
+  return {
+    db,
+    kind: 'pglite',
+    async query(text, params) {
+      const r = await client.query(text, params as unknown[]);
+      return r.rows as never[];
+    },
+    close: () => client.close(),
+  };
+}
+
+async function openPostgres(url: string): Promise<DbHandle> {
+  const pg = (await import('pg')).default;
+  const { drizzle } = await import('drizzle-orm/node-postgres');
+  const { migrate } = await import('drizzle-orm/node-postgres/migrator');
+  const migrator = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+  await migrator.connect();
+  try {
+    await migrator.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    await migrate(drizzle(migrator), { migrationsFolder: MIGRATIONS });
+  } finally {
+    await migrator.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {});
+    await migrator.end();
+  }
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 20,
+    connectionTimeoutMillis: 5000,
+    idleTimeoutMillis: 30_000,
+  });
+  pool.on('error', (err) => log('error', 'postgres pool error', { err }));
+  const db = drizzle(pool, { schema }) as unknown as Db;
+  return {
+    db,
+    kind: 'postgres',
+    async query(text, params) {
+      const r = await pool.query(text, params as unknown[]);
+      return r.rows;
+    },
+    close: () => pool.end(),
+  };
+}
+
+const g = globalThis as unknown as { __portalDb?: Promise<DbHandle> };
+
+/**
+ * The process-wide database: PGlite under DATA_DIR, or PostgreSQL when DATABASE_URL is set.
+ * Opening it applies pending migrations. Kept on globalThis so every bundle of the server
+ * shares one handle (two PGlite instances on one directory would corrupt it).
+ */
+export function dbHandle(): Promise<DbHandle> {
+  if (!g.__portalDb) {
+    const e = env();
+    g.__portalDb = (e.DATABASE_URL ? openPostgres(e.DATABASE_URL) : openPglite(e.DATA_DIR)).catch((err) => {
+      g.__portalDb = undefined;
+      throw err;
+    });
+  }
+  return g.__portalDb;
+}
+
+export async function getDb(): Promise<Db> {
+  return (await dbHandle()).db;
+}
+
+export async function closeDb(): Promise<void> {
+  const h = g.__portalDb;
+  g.__portalDb = undefined;
+  if (h) await (await h).close();
+}

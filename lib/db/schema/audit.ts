@@ -1,0 +1,45 @@
+import { sql } from 'drizzle-orm';
+import { bigint, index, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+
+/**
+ * Audit events. Each chain (one per tenant, one for operator-wide events) is a hash chain:
+ * `hash` covers the event's canonical content and `prev_hash`. No foreign key to tenants: the
+ * log outlives what it records.
+ */
+export const auditEvents = pgTable(
+  'audit_events',
+  {
+    id: text('id').primaryKey(),
+    chainKey: text('chain_key').notNull(),
+    seq: bigint('seq', { mode: 'number' }).notNull(),
+    tenantId: text('tenant_id'),
+    occurredAt: timestamp('occurred_at', { withTimezone: true, mode: 'date' }).notNull(),
+    action: text('action').notNull(),
+    outcome: text('outcome', { enum: ['success', 'failure'] }).notNull(),
+    actorType: text('actor_type').notNull(),
+    actorId: text('actor_id'),
+    actorLabel: text('actor_label'),
+    targetType: text('target_type'),
+    targetId: text('target_id'),
+    targetLabel: text('target_label'),
+    ip: text('ip'),
+    userAgent: text('user_agent'),
+    reason: text('reason'),
+    details: jsonb('details').$type<Record<string, unknown>>(),
+    prevHash: text('prev_hash').notNull(),
+    hash: text('hash').notNull(),
+  },
+  (t) => [
+    uniqueIndex('audit_events_chain_seq_key').on(t.chainKey, t.seq),
+    index('audit_events_tenant_time_idx').on(t.tenantId, sql`${t.occurredAt} desc`, sql`${t.id} desc`),
+  ],
+);
+
+/** The head of each audit chain; its row lock serialises writers of one chain. */
+export const auditChains = pgTable('audit_chains', {
+  chainKey: text('chain_key').primaryKey(),
+  lastSeq: bigint('last_seq', { mode: 'number' }).notNull(),
+  lastHash: text('last_hash').notNull(),
+});
+
+export type AuditEventRow = typeof auditEvents.$inferSelect;

@@ -1,0 +1,4 @@
+export * from './tenants';
+export * from './operators';
+export * from './audit';
+export * from './sso';

@@ -1,0 +1,37 @@
+export type FieldError = { path: string; message: string };
+
+/** A typed error that route wrappers and actions turn into a 4xx/5xx answer. */
+export class AppError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly errors?: FieldError[],
+  ) {
+    super(message);
+  }
+}
+
+export const notFound = (what = 'Resource') => new AppError(404, 'not_found', `${what} not found`);
+export const conflict = (path: string, message: string) =>
+  new AppError(409, 'conflict', message, [{ path, message }]);
+export const badRequest = (message: string, errors?: FieldError[]) =>
+  new AppError(400, 'invalid_input', message, errors);
+
+/** The PostgreSQL error underneath a driver/ORM error, if any (drizzle wraps them). */
+export function pgError(err: unknown): { code?: string; constraint?: string; detail?: string } | null {
+  let e: unknown = err;
+  for (let i = 0; i < 4 && e && typeof e === 'object'; i++) {
+    const o = e as { code?: unknown; constraint?: string; detail?: string; cause?: unknown };
+    if (typeof o.code === 'string' && /^[0-9A-Z]{5}$/.test(o.code)) return o as { code: string };
+    e = o.cause;
+  }
+  return null;
+}
+
+export function isUniqueViolation(err: unknown, constraint?: string): boolean {
+  const pg = pgError(err);
+  if (!pg || pg.code !== '23505') return false;
+  if (!constraint) return true;
+  return pg.constraint === constraint || (pg.detail ?? '').includes(constraint) || String((err as Error).message ?? '').includes(constraint);
+}

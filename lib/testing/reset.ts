@@ -1,0 +1,19 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+/** Points this test file at its own storage and forgets cached env/db handles. */
+export function useStorage(vars: Record<string, string | undefined>) {
+  const g = globalThis as Record<string, unknown>;
+  g.__portalEnv = undefined;
+  g.__portalDb = undefined;
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'portal-test-'));
+  Object.assign(process.env, {
+    DATA_DIR: dataDir,
+    AUTH_SECRET: 'test-secret-test-secret-test-secret-0123',
+    OPERATOR_API_KEY: 'test-operator-key-0123456789',
+    LOG_LEVEL: 'silent',
+    ...vars,
+  });
+  if (vars.DATABASE_URL === undefined) delete process.env.DATABASE_URL;
+}

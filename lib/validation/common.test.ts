@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { domainSchema, slugify, slugSchema } from './common';
+import { tenantCreateSchema } from './tenants';
+
+describe('domainSchema', () => {
+  it.each(['acme.com', 'eu.acme.co.uk', 'xn--bcher-kva.example', 'a-b.io'])('accepts %s', (d) => {
+    expect(domainSchema.safeParse(d).success).toBe(true);
+  });
+  it.each([
+    ['ACME.com', 'lower-case'],
+    ['https://acme.com', 'without scheme'],
+    ['acme.com/path', 'without scheme'],
+    ['*.acme.com', 'wildcards'],
+    ['localhost', 'valid domain'],
+    ['-acme.com', 'valid domain'],
+    ['acme..com', 'valid domain'],
+    ['acme.123', 'valid domain'],
+    ['gmail.com', 'consumer'],
+    ['outlook.com', 'consumer'],
+    ['', 'empty'],
+  ])('refuses %s (%s)', (d, why) => {
+    const r = domainSchema.safeParse(d);
+    expect(r.success).toBe(false);
+    expect(r.error!.issues.map((i) => i.message).join(' ')).toMatch(new RegExp(why));
+  });
+});
+
+describe('slugs', () => {
+  it.each([
+    ['Acme Corp.', 'acme-corp'],
+    ['  Ünïcödé  Gmbh ', 'unicode-gmbh'],
+    ['!!!', 'tenant'],
+    ['a'.repeat(80), 'a'.repeat(40)],
+  ])('slugify(%j) = %j', (name, slug) => {
+    expect(slugify(name)).toBe(slug);
+    expect(slugSchema.safeParse(slugify(name)).success).toBe(true);
+  });
+  it.each(['Acme', 'acme_corp', '-acme', 'acme-', 'a'.repeat(49)])('refuses slug %j', (s) => {
+    expect(slugSchema.safeParse(s).success).toBe(false);
+  });
+});
+
+describe('tenantCreateSchema', () => {
+  it('names the path of each bad field', () => {
+    const r = tenantCreateSchema.safeParse({ name: '', domains: ['ok.com', 'gmail.com'] });
+    expect(r.error!.issues.map((i) => i.path.join('.')).sort()).toEqual(['domains.1', 'name']);
+  });
+});

@@ -1,0 +1,23 @@
+/** @type {import('next').NextConfig} */
+const nextConfig = {
+  // Server-only packages with native, wasm or dynamically imported files: load them from node_modules.
+  serverExternalPackages: ['@electric-sql/pglite', '@boxyhq/saml-jackson', 'pg', 'typeorm'],
+  poweredByHeader: false,
+  // Types are checked once per test run by `npm run typecheck` (scripts/test.sh), not again here.
+  typescript: { ignoreBuildErrors: true },
+  experimental: { serverActions: { bodySizeLimit: '1mb' } },
+  async headers() {
+    return [
+      {
+        source: '/:path*',
+        headers: [
+          { key: 'X-Content-Type-Options', value: 'nosniff' },
+          { key: 'Referrer-Policy', value: 'same-origin' },
+          { key: 'X-Frame-Options', value: 'DENY' },
+        ],
+      },
+    ];
+  },
+};
+
+export default nextConfig;

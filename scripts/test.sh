@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The whole test suite, from a clean clone: installs what the tests need (Debian's Chromium,
+# npm packages), type-checks, builds once, then runs unit + integration tests (PGlite and
+# PostgreSQL) and the Playwright end-to-end specs in real Chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export NEXT_TELEMETRY_DISABLED=1 CI="${CI:-}"
+
+step() { printf '\n== %s\n' "$*"; }
+
+if [ ! -x /usr/bin/chromium ]; then
+  step "installing Chromium from Debian's packages"
+  if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi
+fi
+
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  step "installing npm packages"
+  npm ci --no-audit --no-fund
+fi
+
+export TEST_PG_URL="${TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/test}"
+if ! node -e "const c=new (require('pg').Client)(process.env.TEST_PG_URL);c.connect().then(()=>c.end()).catch(()=>process.exit(1))"; then
+  step "starting the local PostgreSQL"
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start || true
+  sleep 2
+fi
+
+step "type-checking"
+npx tsc --noEmit -p .
+
+step "building"
+npx next build > .next-build.log 2>&1 || { cat .next-build.log; exit 1; }
+rm -f .next-build.log
+
+step "unit and integration tests (PGlite and PostgreSQL)"
+npx vitest run
+
+step "end-to-end tests (Chromium)"
+npx playwright test
+
+echo
+echo "all test stages passed"
