@@ -42,6 +42,7 @@ export default defineConfig({
       OPERATOR_EMAIL: E2E.operatorEmail,
       OPERATOR_PASSWORD: E2E.operatorPassword,
       OPERATOR_API_KEY: E2E.apiKey,
+      ALLOW_PRIVATE_URLS: 'true',
       LOG_LEVEL: 'warn',
     },
   },

@@ -23,9 +23,12 @@ const schema = z.object({
   AUTH_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   DEMO_MODE: z.enum(['true', 'false', '1', '0']).optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  /** Development only: let metadata/discovery URLs point at private, loopback or http:// addresses. */
+  ALLOW_PRIVATE_URLS: z.enum(['true', 'false', '1', '0']).optional(),
 });
 
-export type Env = Omit<z.infer<typeof schema>, 'PUBLIC_URL' | 'AUTH_SECRET' | 'DEMO_MODE'> & {
+export type Env = Omit<z.infer<typeof schema>, 'PUBLIC_URL' | 'AUTH_SECRET' | 'DEMO_MODE' | 'ALLOW_PRIVATE_URLS'> & {
+  ALLOW_PRIVATE_URLS: boolean;
   PUBLIC_URL: string;
   AUTH_SECRET: string;
   DATA_DIR: string;
@@ -71,6 +74,7 @@ export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
     PUBLIC_URL: e.PUBLIC_URL ?? `http://localhost:${e.PORT}`,
     AUTH_SECRET: authSecret(dataDir, e.AUTH_SECRET),
     demoMode: e.DEMO_MODE === 'true' || e.DEMO_MODE === '1',
+    ALLOW_PRIVATE_URLS: e.ALLOW_PRIVATE_URLS === 'true' || e.ALLOW_PRIVATE_URLS === '1',
   };
 }
 

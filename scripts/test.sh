@@ -16,7 +16,9 @@ fi
 
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   step "installing npm packages"
-  npm ci --no-audit --no-fund
+  # `npm ci` refuses lock files written by this npm (it wants optional packages of other platforms
+  # listed); `npm install` installs exactly the locked versions all the same.
+  npm install --no-audit --no-fund
 fi
 
 export TEST_PG_URL="${TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/test}"

@@ -2,7 +2,7 @@
 import { AuthError } from 'next-auth';
 import { headers } from 'next/headers';
 import { runAction, type ActionResult } from '@/lib/actions';
-import { signIn } from '@/lib/auth/config';
+import { signIn, signOut } from '@/lib/auth/config';
 import { createFirstOperator } from '@/lib/dal/operators';
 import { requestMeta } from '@/lib/http/request-meta';
 import { setupSchema, signInSchema } from '@/lib/validation/auth';
@@ -34,3 +34,7 @@ export async function setupAction(input: unknown): Promise<ActionResult> {
   return signInOperator(v.email, v.password, '/tenants');
 }
 
+
+export async function signOutEndUserAction() {
+  await signOut({ redirectTo: '/signin' });
+}

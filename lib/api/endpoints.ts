@@ -8,6 +8,9 @@ import {
   tenantPatchSchema,
   tenantSchema,
 } from '../validation/tenants';
+import { connectionCreateSchema, connectionParams, connectionSchema } from '../validation/connections';
+import { previewInputSchema, previewResultSchema, roleMappingInputSchema, roleMappingSchema } from '../validation/role-mappings';
+import { userListQuerySchema, userParams, userSchema } from '../validation/users';
 import { endpoint } from './endpoint';
 
 const list = <T extends z.ZodType>(item: T) => z.object({ data: z.array(item), nextCursor: z.string().nullable() });
@@ -41,6 +44,42 @@ export const api = {
   putProvisioning: endpoint({
     method: 'PUT', path: '/tenants/{tenantId}/provisioning', tag: 'Provisioning', summary: "Set a tenant's provisioning strategy",
     params: tenantIdParams, body: provisioningInputSchema, response: provisioningSchema, status: 200,
+  }),
+  getRoleMapping: endpoint({
+    method: 'GET', path: '/tenants/{tenantId}/role-mappings', tag: 'Role mappings', summary: "Get a tenant's attribute-to-role rules",
+    params: tenantIdParams, response: roleMappingSchema, status: 200,
+  }),
+  putRoleMapping: endpoint({
+    method: 'PUT', path: '/tenants/{tenantId}/role-mappings', tag: 'Role mappings', summary: "Replace a tenant's attribute-to-role rules",
+    params: tenantIdParams, body: roleMappingInputSchema, response: roleMappingSchema, status: 200,
+  }),
+  previewRoleMapping: endpoint({
+    method: 'POST', path: '/tenants/{tenantId}/role-mappings/preview', tag: 'Role mappings', summary: 'Roles the stored rules give for these attributes',
+    params: tenantIdParams, body: previewInputSchema, response: previewResultSchema, status: 200,
+  }),
+  createConnection: endpoint({
+    method: 'POST', path: '/tenants/{tenantId}/connections', tag: 'Connections', summary: 'Create a SAML or OIDC connection',
+    params: tenantIdParams, body: connectionCreateSchema, response: connectionSchema, status: 201,
+  }),
+  listConnections: endpoint({
+    method: 'GET', path: '/tenants/{tenantId}/connections', tag: 'Connections', summary: "List a tenant's connections",
+    params: tenantIdParams, response: list(connectionSchema), status: 200,
+  }),
+  getConnection: endpoint({
+    method: 'GET', path: '/tenants/{tenantId}/connections/{connectionId}', tag: 'Connections', summary: 'Get a connection',
+    params: connectionParams, response: connectionSchema, status: 200,
+  }),
+  deleteConnection: endpoint({
+    method: 'DELETE', path: '/tenants/{tenantId}/connections/{connectionId}', tag: 'Connections', summary: 'Delete a connection',
+    params: connectionParams, status: 204,
+  }),
+  listUsers: endpoint({
+    method: 'GET', path: '/tenants/{tenantId}/users', tag: 'Users', summary: "List a tenant's users",
+    params: tenantIdParams, query: userListQuerySchema, response: list(userSchema), status: 200,
+  }),
+  getUser: endpoint({
+    method: 'GET', path: '/tenants/{tenantId}/users/{userId}', tag: 'Users', summary: 'Get a user',
+    params: userParams, response: userSchema, status: 200,
   }),
 };
 

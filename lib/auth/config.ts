@@ -45,7 +45,7 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
       if (typeof token.sid !== 'string') return null;
       const row = await liveSession(token.sid);
       if (!row) return null;
-      return { ...token, exp: Math.floor(row.expiresAt.getTime() / 1000), tenantId: row.tenantId };
+      return { ...token, exp: Math.floor(row.expiresAt.getTime() / 1000), tenantId: row.tenantId, roles: row.roles };
     },
     async session({ session, token }) {
       const kind = token.kind as string;
@@ -57,7 +57,7 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
           email: token.email ?? '',
           name: token.name ?? token.email ?? '',
           tenantId: (token.tenantId as string | null) ?? null,
-          roles: kind === 'operator' ? ['operator'] : [],
+          roles: kind === 'operator' ? ['operator'] : ((token.roles as string[] | undefined) ?? []),
           kind,
         },
         sessionId: token.sid as string,

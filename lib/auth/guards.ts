@@ -3,6 +3,8 @@ import { headers } from 'next/headers';
 import { notFound, redirect } from 'next/navigation';
 import type { Ctx } from '../audit/types';
 import { findTenant, type TenantWithDomains } from '../dal/tenants';
+import { getUser } from '../dal/users';
+import type { User } from '../db/schema';
 import { requestMeta } from '../http/request-meta';
 import { auth } from './config';
 import { actorOf, canAccessTenant, isOperator, type Principal, type TenantScope } from './permissions';
@@ -39,4 +41,15 @@ export async function requireTenant(
 /** The audit context of a server action: who, from where. */
 export async function ctxOf(p: Principal): Promise<Ctx> {
   return { ...requestMeta({ headers: await headers() }), actor: actorOf(p) };
+}
+
+/** The signed-in end user (SSO session) with their tenant, or a redirect to the sign-in page. */
+export async function requireEndUser(): Promise<{ user: User; tenant: TenantWithDomains }> {
+  const session = (await auth()) as { user?: SessionUser; sessionId?: string } | null;
+  const u = session?.user;
+  if (!u || u.kind !== 'user' || !u.tenantId) redirect('/signin');
+  const user = await getUser(u.tenantId, u.id).catch(() => null);
+  const tenant = user ? await findTenant({ id: user.tenantId }) : null;
+  if (!user || !tenant) redirect('/signin');
+  return { user, tenant };
 }

@@ -1,16 +1,24 @@
 import 'server-only';
 import { and, eq, gt } from 'drizzle-orm';
 import { getDb, type Executor } from '../db/client';
-import { sessions, type SessionRow } from '../db/schema';
+import { sessions, users, type SessionRow } from '../db/schema';
 
-/** The live session row for an id, or null when it was ended, revoked or has expired. */
-export async function liveSession(id: string): Promise<SessionRow | null> {
+export type LiveSession = SessionRow & { roles: string[] };
+
+/**
+ * The live session for an id, or null when it was ended, revoked or has expired, or (end users)
+ * when the user is gone or suspended. End users' roles are read fresh on every request.
+ */
+export async function liveSession(id: string): Promise<LiveSession | null> {
   const db = await getDb();
   const [row] = await db
-    .select()
+    .select({ s: sessions, roles: users.roles, status: users.status })
     .from(sessions)
+    .leftJoin(users, eq(users.id, sessions.subjectId))
     .where(and(eq(sessions.id, id), gt(sessions.expiresAt, new Date())));
-  return row ?? null;
+  if (!row) return null;
+  if (row.s.kind === 'user' && row.status !== 'active') return null;
+  return { ...row.s, roles: row.roles ?? [] };
 }
 
 export async function endSession(id: string): Promise<void> {

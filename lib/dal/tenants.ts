@@ -213,3 +213,14 @@ export async function setProvisioning(ctx: Ctx, id: string, input: ProvisioningI
     return provisioningOf(row);
   });
 }
+
+/** The tenant that owns an email domain (home-realm discovery), or null. */
+export async function findTenantByDomain(domain: string): Promise<TenantWithDomains | null> {
+  const db = await getDb();
+  const [row] = await db
+    .select({ t: tenants })
+    .from(tenantDomains)
+    .innerJoin(tenants, eq(tenants.id, tenantDomains.tenantId))
+    .where(eq(tenantDomains.domain, domain.trim().toLowerCase()));
+  return row ? (await withDomains(db, [row.t]))[0] : null;
+}

@@ -2,3 +2,5 @@ export * from './tenants';
 export * from './operators';
 export * from './audit';
 export * from './sso';
+export * from './connections';
+export * from './users';

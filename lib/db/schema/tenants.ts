@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
-import { boolean, index, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { boolean, index, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import type { Rule } from '../../validation/role-mappings';
 
 export const tenants = pgTable(
   'tenants',
@@ -11,6 +12,8 @@ export const tenants = pgTable(
     defaultRole: text('default_role').default('member'),
     allowedDomains: text('allowed_domains').array().notNull().default(sql`'{}'::text[]`),
     roles: text('roles').array().notNull().default(sql`'{admin,editor,member,viewer}'::text[]`),
+    /** Attribute-to-role mapping rules, in order (lib/provisioning/mapping.ts). */
+    roleRules: jsonb('role_rules').$type<Rule[]>().notNull().default(sql`'[]'::jsonb`),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   },

@@ -12,7 +12,7 @@ export default async function TenantLayout({ children, params }: { children: Rea
       subtitle="Tenant console"
       nav={[
         { href: base, label: 'Overview' },
-        { href: `${base}#connections`, label: 'Connections' },
+        { href: `${base}/connections`, label: 'Connections' },
         { href: `${base}#directories`, label: 'Directories' },
         { href: `${base}#provisioning`, label: 'Provisioning' },
         { href: `${base}#role-mappings`, label: 'Role mappings' },

@@ -1,0 +1,3 @@
+import { startSsoFromRequest } from '@/lib/sso/start';
+
+export const GET = (req: Request) => startSsoFromRequest(req);

@@ -1,0 +1,85 @@
+import { CopyValue } from '@/components/connections/copy-value';
+import { DeleteConnectionButton } from '@/components/connections/delete-connection-button';
+import { SamlConnectionForm } from '@/components/connections/saml-connection-form';
+import { PageHeader } from '@/components/layout/sidebar';
+import { Badge } from '@/components/ui/badge';
+import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
+import { Table, TBody, Td, Th, THead, Tr } from '@/components/ui/table';
+import { requireTenant } from '@/lib/auth/guards';
+import { listConnections } from '@/lib/dal/connections';
+import { sp } from '@/lib/sso/sp';
+import { createConnectionAction, deleteConnectionAction, previewMetadataAction } from '../actions';
+
+export default async function ConnectionsPage({ params }: { params: Promise<{ slug: string }> }) {
+  const { slug } = await params;
+  const { tenant } = await requireTenant(slug, 'sso');
+  const connections = await listConnections(tenant.id);
+  const s = sp();
+  return (
+    <>
+      <PageHeader title="Connections" description="Single sign-on through your identity provider (SAML 2.0 or OpenID Connect)." />
+      <div className="grid max-w-4xl gap-6">
+        <Card>
+          <CardHeader>
+            <CardTitle>Values for your identity provider</CardTitle>
+            <CardDescription>Create a SAML application in your IdP with these values. Send the email address as the NameID or an “email” attribute.</CardDescription>
+          </CardHeader>
+          <CardContent className="grid gap-3">
+            <CopyValue label="ACS URL (Reply URL)" value={s.acsUrl} />
+            <CopyValue label="SP entity ID (Audience)" value={s.entityId} />
+            <CopyValue label="SP metadata URL" value={`${s.entityId}`} />
+          </CardContent>
+        </Card>
+        {connections.length === 0 ? (
+          <p className="rounded-lg border border-dashed border-border p-6 text-center text-sm text-muted-foreground">
+            No connection yet. Add your identity provider’s metadata below.
+          </p>
+        ) : (
+          <Table aria-label="Connections">
+            <THead>
+              <Tr>
+                <Th>Type</Th>
+                <Th>Identity provider</Th>
+                <Th>Certificates</Th>
+                <Th>IdP-initiated</Th>
+                <Th>
+                  <span className="sr-only">Actions</span>
+                </Th>
+              </Tr>
+            </THead>
+            <TBody>
+              {connections.map((c) => {
+                const label = c.idp.entityId ?? c.idp.issuer ?? c.type;
+                return (
+                  <Tr key={c.id}>
+                    <Td>
+                      <Badge>{c.type.toUpperCase()}</Badge>
+                    </Td>
+                    <Td className="max-w-xs break-all font-mono text-xs">{label}</Td>
+                    <Td className="text-xs">
+                      {(c.idp.certificates ?? []).map((x) => (
+                        <div key={x.fingerprintSha256}>expires {x.notAfter.slice(0, 10)}</div>
+                      ))}
+                    </Td>
+                    <Td>{c.allowIdpInitiated ? 'allowed' : 'off'}</Td>
+                    <Td className="text-right">
+                      <DeleteConnectionButton label={label} action={deleteConnectionAction.bind(null, slug, c.id)} />
+                    </Td>
+                  </Tr>
+                );
+              })}
+            </TBody>
+          </Table>
+        )}
+        <Card>
+          <CardHeader>
+            <CardTitle>Add a SAML connection</CardTitle>
+          </CardHeader>
+          <CardContent>
+            <SamlConnectionForm preview={previewMetadataAction.bind(null, slug)} create={createConnectionAction.bind(null, slug)} />
+          </CardContent>
+        </Card>
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,4 @@
+import { requestMeta } from '@/lib/http/request-meta';
+import { handleCallback } from '@/lib/sso/flow';
+
+export const GET = (req: Request) => handleCallback(new URL(req.url), req.headers.get('cookie'), requestMeta(req));

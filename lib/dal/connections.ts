@@ -1,0 +1,188 @@
+import 'server-only';
+import { and, asc, eq, sql } from 'drizzle-orm';
+import { record } from '../audit/record';
+import type { Ctx } from '../audit/types';
+import { getDb } from '../db/client';
+import { connections, type Connection, type IdpInfo } from '../db/schema';
+import { env } from '../env';
+import { AppError, notFound } from '../errors';
+import { fetchUntrusted } from '../http/safe-fetch';
+import { newId } from '../ids';
+import { log } from '../log';
+import { sso } from '../sso/jackson';
+import { MAX_METADATA_BYTES, parseIdpMetadata } from '../sso/metadata';
+import { PRODUCT, sp } from '../sso/sp';
+import type { ConnectionCreate, ConnectionView } from '../validation/connections';
+import { getTenant } from './tenants';
+
+export function toConnectionView(c: Connection): ConnectionView {
+  return {
+    id: c.id,
+    type: c.type,
+    tenantId: c.tenantId,
+    name: c.name,
+    allowIdpInitiated: c.allowIdpInitiated,
+    idp: {
+      ...(c.idp.entityId ? { entityId: c.idp.entityId } : {}),
+      ...(c.idp.ssoUrl ? { ssoUrl: c.idp.ssoUrl } : {}),
+      ...(c.idp.issuer ? { issuer: c.idp.issuer } : {}),
+      ...(c.idp.certificates
+        ? { certificates: c.idp.certificates.map((x) => ({ fingerprintSha256: x.fingerprintSha256, notAfter: x.notAfter })) }
+        : {}),
+    },
+    createdAt: c.createdAt.toISOString(),
+  };
+}
+
+/** What the admin gave, read and checked, before anything is stored (the console shows it before saving). */
+export async function previewSamlMetadata(input: { metadataXml?: string; metadataUrl?: string }) {
+  const xml = input.metadataXml ?? (await fetchMetadata(input.metadataUrl!, 'metadataUrl'));
+  return { xml, parsed: parseIdpMetadata(xml, input.metadataXml ? 'metadataXml' : 'metadataUrl') };
+}
+
+const fetchMetadata = (url: string, path: string) =>
+  fetchUntrusted(url, { path, allowPrivate: env().ALLOW_PRIVATE_URLS, maxBytes: MAX_METADATA_BYTES });
+
+type OidcDiscovery = { issuer: string; authorization_endpoint: string };
+
+async function checkDiscovery(url: string): Promise<OidcDiscovery> {
+  const text = await fetchUntrusted(url, { path: 'discoveryUrl', allowPrivate: env().ALLOW_PRIVATE_URLS, maxBytes: 256 * 1024 });
+  let doc: Partial<OidcDiscovery>;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    throw new AppError(400, 'invalid_discovery', 'discovery document is not JSON', [{ path: 'discoveryUrl', message: 'not JSON' }]);
+  }
+  if (typeof doc.issuer !== 'string' || typeof doc.authorization_endpoint !== 'string') {
+    const message = 'not an OpenID Connect discovery document (no issuer or authorization_endpoint)';
+    throw new AppError(400, 'invalid_discovery', message, [{ path: 'discoveryUrl', message }]);
+  }
+  return doc as OidcDiscovery;
+}
+
+function libraryError(err: unknown, path: string): never {
+  const e = err as { message?: string; statusCode?: number };
+  if (e?.statusCode && e.statusCode < 500) {
+    const message = e.message ?? 'refused by the SSO library';
+    throw new AppError(/already|exists|duplicate/i.test(message) ? 409 : 400, 'invalid_connection', message, [{ path, message }]);
+  }
+  throw err;
+}
+
+/**
+ * Creates a SAML or OIDC connection: the SSO library's record (metadata, encrypted secret) and
+ * the portal's row with its audit event. Should the portal's transaction fail, the library's
+ * record is removed again.
+ */
+export async function createConnection(ctx: Ctx, tenantId: string, input: ConnectionCreate): Promise<ConnectionView> {
+  const tenant = await getTenant(tenantId);
+  const { jackson } = await sso();
+  const s = sp();
+  const common = { defaultRedirectUrl: s.callbackUrl, redirectUrl: JSON.stringify([s.callbackUrl]), tenant: tenant.id, product: PRODUCT };
+  let clientId: string;
+  let clientSecret: string;
+  let idp: IdpInfo;
+  if (input.type === 'saml') {
+    const { xml, parsed } = await previewSamlMetadata(input);
+    const taken = await findConnectionByEntityId(parsed.entityId);
+    if (taken) {
+      const message = `a connection for IdP ${parsed.entityId} already exists${taken.tenantId === tenantId ? ' in this tenant' : ''}`;
+      throw new AppError(409, 'conflict', message, [{ path: input.metadataXml ? 'metadataXml' : 'metadataUrl', message }]);
+    }
+    const rec = await jackson.connectionAPIController
+      .createSAMLConnection({ ...common, rawMetadata: xml, name: input.name } as never)
+      .catch((e) => libraryError(e, 'metadataXml'));
+    clientId = rec.clientID;
+    clientSecret = rec.clientSecret;
+    idp = { entityId: parsed.entityId, ssoUrl: parsed.ssoUrl, certificates: parsed.certificates };
+  } else {
+    const discovery = await checkDiscovery(input.discoveryUrl);
+    const rec = await jackson.connectionAPIController
+      .createOIDCConnection({
+        ...common,
+        oidcDiscoveryUrl: input.discoveryUrl,
+        oidcClientId: input.clientId,
+        oidcClientSecret: input.clientSecret,
+        name: input.name,
+      } as never)
+      .catch((e) => libraryError(e, 'discoveryUrl'));
+    clientId = rec.clientID;
+    clientSecret = rec.clientSecret;
+    idp = { issuer: discovery.issuer };
+  }
+  void clientSecret; // the library keeps it (encrypted); sign-in uses PKCE instead
+  try {
+    const db = await getDb();
+    const row = await db.transaction(async (tx) => {
+      const [c] = await tx
+        .insert(connections)
+        .values({
+          id: newId('conn'),
+          tenantId: tenant.id,
+          type: input.type,
+          name: input.name ?? null,
+          clientId,
+          allowIdpInitiated: input.allowIdpInitiated ?? false,
+          idp,
+          metadataUrl: input.type === 'saml' ? (input.metadataUrl ?? null) : input.discoveryUrl,
+        })
+        .returning();
+      await record(tx, ctx, {
+        tenantId: tenant.id,
+        action: 'connection.created',
+        target: { type: 'connection', id: c.id, label: idp.entityId ?? idp.issuer ?? c.type },
+        details: { after: { type: c.type, allowIdpInitiated: c.allowIdpInitiated, idp: toConnectionView(c).idp } },
+      });
+      return c;
+    });
+    return toConnectionView(row);
+  } catch (err) {
+    await jackson.connectionAPIController.deleteConnections({ clientID: clientId, clientSecret } as never).catch((e) =>
+      log('error', 'could not remove the SSO library record of a failed connection', { clientId, err: e }),
+    );
+    throw err;
+  }
+}
+
+export async function listConnections(tenantId: string): Promise<Connection[]> {
+  const db = await getDb();
+  return db.select().from(connections).where(eq(connections.tenantId, tenantId)).orderBy(asc(connections.id));
+}
+
+export async function getConnection(tenantId: string, id: string): Promise<Connection> {
+  const db = await getDb();
+  const [c] = await db.select().from(connections).where(and(eq(connections.tenantId, tenantId), eq(connections.id, id)));
+  if (!c) throw notFound('Connection');
+  return c;
+}
+
+export async function findConnectionByEntityId(entityId: string): Promise<Connection | null> {
+  const db = await getDb();
+  const [c] = await db.select().from(connections).where(sql`${connections.idp}->>'entityId' = ${entityId}`).limit(1);
+  return c ?? null;
+}
+
+export async function findConnectionById(id: string): Promise<Connection | null> {
+  const db = await getDb();
+  const [c] = await db.select().from(connections).where(eq(connections.id, id));
+  return c ?? null;
+}
+
+/** Deletes the portal's row (with its audit event) and then the SSO library's record. */
+export async function deleteConnection(ctx: Ctx, tenantId: string, id: string): Promise<void> {
+  const db = await getDb();
+  const c = await db.transaction(async (tx) => {
+    const [row] = await tx.delete(connections).where(and(eq(connections.tenantId, tenantId), eq(connections.id, id))).returning();
+    if (!row) throw notFound('Connection');
+    await record(tx, ctx, {
+      tenantId,
+      action: 'connection.deleted',
+      target: { type: 'connection', id, label: row.idp.entityId ?? row.idp.issuer ?? row.type },
+      details: { before: { type: row.type, idp: toConnectionView(row).idp } },
+    });
+    return row;
+  });
+  const { jackson } = await sso();
+  const [rec] = await jackson.connectionAPIController.getConnections({ clientID: c.clientId } as never);
+  if (rec) await jackson.connectionAPIController.deleteConnections({ clientID: c.clientId, clientSecret: rec.clientSecret } as never);
+}

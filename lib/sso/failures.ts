@@ -1,0 +1,47 @@
+/** Why a sign-in was refused: shared by the error page, the audit event and the logs. */
+export const LOGIN_FAILURES = {
+  malformed_response: 'The identity provider’s response could not be read.',
+  response_too_large: 'The identity provider’s response is too large.',
+  doctype_forbidden: 'The response contains a DOCTYPE, which is not allowed.',
+  status_not_success: 'The identity provider reported that sign-in did not succeed.',
+  assertion_missing: 'The response contains no assertion.',
+  encrypted_assertion_unsupported: 'Encrypted assertions are not supported; turn assertion encryption off at the IdP.',
+  multiple_assertions: 'The response contains more than one assertion.',
+  signature_missing: 'The assertion is not signed.',
+  signature_invalid: 'The signature does not match the identity provider’s certificate.',
+  weak_algorithm: 'The response is signed with SHA-1, which is not accepted; use SHA-256.',
+  comment_forbidden: 'The signed assertion contains XML comments, which are not accepted.',
+  issuer_mismatch: 'The assertion comes from another identity provider than the connection’s.',
+  audience_mismatch: 'The assertion is meant for another service provider (wrong audience / entity ID).',
+  recipient_mismatch: 'The assertion is addressed to another ACS URL.',
+  destination_mismatch: 'The response is addressed to another ACS URL.',
+  in_response_to_missing: 'The response does not answer a sign-in started here.',
+  in_response_to_mismatch: 'The response answers another sign-in request.',
+  expired: 'The assertion has expired; check the clocks of the IdP and the portal.',
+  not_yet_valid: 'The assertion is not valid yet; check the clocks of the IdP and the portal.',
+  subject_confirmation_expired: 'The assertion’s subject confirmation has expired.',
+  replayed: 'This assertion was already used.',
+  unknown_connection: 'No connection is set up for this identity provider.',
+  unknown_request: 'This sign-in was not started here, or took too long.',
+  unsolicited_not_allowed: 'Sign-in started at the identity provider is not enabled for this connection.',
+  state_mismatch: 'This sign-in was started in another browser or has expired; please start again.',
+  idp_error: 'The identity provider refused the sign-in.',
+  email_missing: 'The identity provider sent no email address.',
+  domain_not_allowed: 'Your email domain is not allowed for this organisation.',
+  user_not_provisioned: 'Your account has not been provisioned by your organisation’s directory.',
+  user_suspended: 'Your account is suspended.',
+  unknown_tenant: 'No organisation uses this email domain or name.',
+  no_connection: 'This organisation has no single sign-on connection yet.',
+} as const;
+
+export type LoginFailure = keyof typeof LOGIN_FAILURES;
+
+export class LoginRejected extends Error {
+  constructor(
+    readonly reason: LoginFailure,
+    readonly status = 403,
+    message?: string,
+  ) {
+    super(message ?? LOGIN_FAILURES[reason]);
+  }
+}

@@ -1,0 +1,207 @@
+import { and, eq } from 'drizzle-orm';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { attackResponses } from '@/e2e/idp/attacks';
+import { TestSamlIdp } from '@/e2e/idp/saml-idp';
+import { SYSTEM } from '@/lib/audit/types';
+import { getDb } from '@/lib/db/client';
+import { auditEvents, sessions, users } from '@/lib/db/schema';
+import { createConnection } from '@/lib/dal/connections';
+import { putRoleMapping } from '@/lib/dal/role-mappings';
+import { createTenant, setProvisioning } from '@/lib/dal/tenants';
+import { uniqueDomain } from '@/lib/testing/api';
+import { handleAcs, handleCallback } from './flow';
+import { sp } from './sp';
+import { startSsoFromRequest } from './start';
+
+const meta = { ip: '203.0.113.9', userAgent: 'vitest' };
+
+async function setup(opts: { strategy?: 'jit' | 'scim' | 'self_registration'; allowedDomains?: string[] } = {}) {
+  const domain = uniqueDomain('sso');
+  const tenant = await createTenant(SYSTEM, { name: `SSO ${domain}`, domains: [domain] });
+  const idp = new TestSamlIdp({ entityId: `https://idp.${domain}/metadata`, ssoUrl: `https://idp.${domain}/sso` });
+  const connection = await createConnection(SYSTEM, tenant.id, { type: 'saml', metadataXml: idp.metadataXml() });
+  if (opts.strategy) await setProvisioning(SYSTEM, tenant.id, { strategy: opts.strategy, allowedDomains: opts.allowedDomains });
+  return { tenant, idp, connection, domain };
+}
+
+/** Starts a sign-in like a browser: /sso → (IdP) → returns what the ACS and callback need. */
+async function begin(email: string) {
+  const res = await startSsoFromRequest(new Request(`http://localhost/sso?email=${encodeURIComponent(email)}&returnTo=/app?tab=me`));
+  expect(res.status).toBe(302);
+  const location = new URL(res.headers.get('location')!);
+  const cookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  return { location, relayState: location.searchParams.get('RelayState')!, samlRequest: location.searchParams.get('SAMLRequest')!, cookie };
+}
+
+async function post(samlResponse: string, relayState: string) {
+  return handleAcs(new URLSearchParams({ SAMLResponse: samlResponse, RelayState: relayState }), meta);
+}
+
+async function signIn(idp: TestSamlIdp, email: string, attributes: Record<string, string | string[]> = {}) {
+  const b = await begin(email);
+  const req = idp.parseAuthnRequest(b.samlRequest);
+  expect(req.acsUrl).toBe(sp().acsUrl);
+  const samlResponse = idp.buildResponse({
+    acsUrl: sp().acsUrl,
+    audience: sp().entityId,
+    inResponseTo: req.id,
+    nameId: email,
+    attributes: { email, firstName: 'Ada', lastName: 'Lovelace', ...attributes },
+  });
+  const acs = await post(samlResponse, b.relayState);
+  if (acs.status !== 303) return { acs, callback: null };
+  const callbackUrl = new URL(acs.headers.get('location')!);
+  const callback = await handleCallback(callbackUrl, b.cookie, meta);
+  return { acs, callback, samlResponse, relayState: b.relayState, cookie: b.cookie, callbackUrl };
+}
+
+async function eventsOf(tenantId: string) {
+  const db = await getDb();
+  return db.select().from(auditEvents).where(eq(auditEvents.tenantId, tenantId)).orderBy(auditEvents.seq);
+}
+
+async function usersOf(tenantId: string) {
+  const db = await getDb();
+  return db.select().from(users).where(eq(users.tenantId, tenantId));
+}
+
+describe('SP-initiated SAML sign-in with JIT provisioning', () => {
+  it('creates the user with roles, starts a session, lands on returnTo; a second sign-in updates', async () => {
+    const { tenant, idp, domain } = await setup();
+    await putRoleMapping(SYSTEM, tenant.id, { rules: [{ attribute: 'groups', operator: 'contains', value: 'Engineering', role: 'editor' }], defaultRole: 'member' });
+    const email = `ada@${domain}`;
+    const first = await signIn(idp, email, { groups: ['Engineering', 'Everyone'] });
+    expect(first.acs.status).toBe(303);
+    expect(first.callback!.status).toBe(303);
+    expect(first.callback!.headers.get('location')).toBe('/app?tab=me');
+    const cookies = first.callback!.headers.getSetCookie();
+    expect(cookies.find((c) => c.startsWith('authjs.session-token='))).toMatch(/HttpOnly; SameSite=Lax/);
+
+    let [user] = await usersOf(tenant.id);
+    expect(user).toMatchObject({ email, firstName: 'Ada', source: 'jit', roles: ['editor'], groups: ['Engineering', 'Everyone'], status: 'active' });
+    expect(user.lastLoginAt).not.toBeNull();
+    const db = await getDb();
+    expect(await db.select().from(sessions).where(eq(sessions.subjectId, user.id))).toHaveLength(1);
+
+    const second = await signIn(idp, email, { groups: ['Everyone'], firstName: 'Augusta' });
+    expect(second.callback!.status).toBe(303);
+    const all = await usersOf(tenant.id);
+    expect(all).toHaveLength(1);
+    [user] = all;
+    expect(user).toMatchObject({ firstName: 'Augusta', roles: ['member'], groups: ['Everyone'] });
+    const actions = (await eventsOf(tenant.id)).map((e) => e.action);
+    expect(actions).toEqual([
+      'tenant.created', 'connection.created', 'role_mapping.updated',
+      'user.created', 'sso.login_succeeded',
+      'user.updated', 'user.roles_changed', 'sso.login_succeeded',
+    ]);
+  });
+
+  it('refuses a replayed response and a reused code', async () => {
+    const { tenant, idp, domain } = await setup();
+    const r = await signIn(idp, `bob@${domain}`);
+    expect(r.callback!.status).toBe(303);
+    const again = await post(r.samlResponse!, r.relayState!);
+    expect(again.status).toBeGreaterThanOrEqual(400);
+    const reused = await handleCallback(r.callbackUrl!, r.cookie!, meta);
+    expect(reused.status).toBeGreaterThanOrEqual(400);
+    expect(await usersOf(tenant.id)).toHaveLength(1);
+  });
+
+  it('refuses a callback from another browser (no flow cookie)', async () => {
+    const { tenant, idp, domain } = await setup();
+    const b = await begin(`eve@${domain}`);
+    const req = idp.parseAuthnRequest(b.samlRequest);
+    const acs = await post(idp.buildResponse({ acsUrl: sp().acsUrl, audience: sp().entityId, inResponseTo: req.id, nameId: `eve@${domain}`, attributes: { email: `eve@${domain}` } }), b.relayState);
+    expect(acs.status).toBe(303);
+    const cb = await handleCallback(new URL(acs.headers.get('location')!), null, meta);
+    expect(cb.status).toBe(400);
+    expect(await cb.text()).toContain('state_mismatch');
+    expect(await usersOf(tenant.id)).toHaveLength(0);
+  });
+
+  it('many simultaneous first sign-ins of one person make one user', async () => {
+    const { tenant, idp, domain } = await setup();
+    const email = `crowd@${domain}`;
+    const results = await Promise.all(Array.from({ length: 8 }, () => signIn(idp, email)));
+    expect(results.map((r) => r.callback?.status)).toEqual(Array(8).fill(303));
+    expect(await usersOf(tenant.id)).toHaveLength(1);
+    const created = (await eventsOf(tenant.id)).filter((e) => e.action === 'user.created');
+    expect(created).toHaveLength(1);
+  });
+
+  it('enforces the strategies and domains', async () => {
+    const scim = await setup({ strategy: 'scim' });
+    const r1 = await signIn(scim.idp, `new@${scim.domain}`);
+    expect(r1.callback!.status).toBe(403);
+    expect(await r1.callback!.text()).toContain('user_not_provisioned');
+    expect(await usersOf(scim.tenant.id)).toHaveLength(0);
+
+    // Home-realm discovery finds no tenant for an unknown domain or slug: a 404 page that says so.
+    for (const q of ['email=mallory@unknown-company.example.org', 'tenant=no-such-tenant']) {
+      const r = await startSsoFromRequest(new Request(`http://localhost/sso?${q}`));
+      expect(r.status).toBe(404);
+      expect(await r.text()).toContain('unknown_tenant');
+    }
+
+    const self = await setup({ strategy: 'self_registration', allowedDomains: ['partner.example.org'] });
+    const r3 = await signIn(self.idp, `own@${self.domain}`);
+    expect(r3.callback!.status).toBe(403);
+    expect(await r3.callback!.text()).toContain('domain_not_allowed');
+    const failed = (await eventsOf(self.tenant.id)).filter((e) => e.action === 'sso.login_failed');
+    expect(failed.map((e) => e.reason)).toEqual(['domain_not_allowed']);
+  });
+
+  it('refuses a suspended user', async () => {
+    const { tenant, idp, domain } = await setup();
+    const email = `sus@${domain}`;
+    expect((await signIn(idp, email)).callback!.status).toBe(303);
+    const db = await getDb();
+    await db.update(users).set({ status: 'suspended' }).where(and(eq(users.tenantId, tenant.id), eq(users.email, email)));
+    const r = await signIn(idp, email);
+    expect(r.callback!.status).toBe(403);
+    expect(await r.callback!.text()).toContain('user_suspended');
+  });
+});
+
+describe('attack corpus at the ACS', () => {
+  let ctx: Awaited<ReturnType<typeof setup>>;
+  beforeAll(async () => {
+    ctx = await setup();
+  });
+
+  it('rejects every attack with a reason, writing no user and an sso.login_failed event', async () => {
+    const email = `victim@${ctx.domain}`;
+    const probe = attackResponses(ctx.idp, { acsUrl: sp().acsUrl, audience: sp().entityId, inResponseTo: 'x', nameId: email, attributes: { email } });
+    const outcomes: { name: string; status: number; reason: string | null; acceptable: readonly string[] }[] = [];
+    for (let i = 0; i < probe.length; i++) {
+      const b = await begin(email);
+      const req = ctx.idp.parseAuthnRequest(b.samlRequest);
+      const attacks = attackResponses(ctx.idp, { acsUrl: sp().acsUrl, audience: sp().entityId, inResponseTo: req.id, nameId: email, attributes: { email } });
+      const attack = attacks[i];
+      const before = (await eventsOf(ctx.tenant.id)).length;
+      const res = await post(attack.samlResponse, b.relayState);
+      let status = res.status;
+      if (status === 303) {
+        // Whatever passed the ACS must still not sign anyone in.
+        status = (await handleCallback(new URL(res.headers.get('location')!), b.cookie, meta)).status;
+      }
+      const events = (await eventsOf(ctx.tenant.id)).slice(before);
+      const failed = events.find((e) => e.action === 'sso.login_failed');
+      outcomes.push({ name: attack.name, status, reason: failed?.reason ?? null, acceptable: attack.acceptableReasons });
+    }
+    for (const o of outcomes) {
+      expect(o.status, o.name).toBeGreaterThanOrEqual(400);
+      expect(o.status, o.name).toBeLessThan(500);
+      expect(o.acceptable, `${o.name} rejected as ${o.reason}`).toContain(o.reason);
+    }
+    expect(await usersOf(ctx.tenant.id)).toHaveLength(0);
+  });
+
+  it('refuses an unsolicited response unless the connection allows IdP-initiated sign-in', async () => {
+    const email = `idp-init@${ctx.domain}`;
+    const res = await post(ctx.idp.buildResponse({ acsUrl: sp().acsUrl, audience: sp().entityId, nameId: email, attributes: { email } }), '');
+    expect(res.status).toBe(403);
+    expect(await res.text()).toContain('unsolicited_not_allowed');
+  });
+});

@@ -1,0 +1,336 @@
+import 'server-only';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { inflateRawSync } from 'node:zlib';
+import { and, eq, gt, sql } from 'drizzle-orm';
+import { encode } from 'next-auth/jwt';
+import { record } from '../audit/record';
+import type { Ctx } from '../audit/types';
+import { getDb } from '../db/client';
+import { seenAssertions, ssoFlows, type Connection } from '../db/schema';
+import { findConnectionByEntityId, findConnectionById } from '../dal/connections';
+import { findTenant, type TenantWithDomains } from '../dal/tenants';
+import { env } from '../env';
+import { log } from '../log';
+import { signInUser, USER_SESSION_TTL_SECONDS, type IdpProfile } from '../provisioning/jit';
+import { signInErrorPage } from './error-page';
+import { LoginRejected, type LoginFailure } from './failures';
+import { derivedSecret, sso } from './jackson';
+import { consumeAuthorizationCode } from './jackson-store';
+import { checkSamlResponse, peekResponse, SamlRejection } from './saml-checks';
+import { PRODUCT, sp } from './sp';
+
+const FLOW_COOKIE = 'portal_sso_flow';
+const FLOW_TTL_SECONDS = 600;
+const RELAY_PREFIX = 'boxyhq_jackson_';
+
+type FlowCookie = { state: string; verifier: string; connectionId: string; returnTo: string; exp: number };
+
+const b64url = (b: Buffer) => b.toString('base64url');
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+const mac = (data: string) => createHmac('sha256', env().AUTH_SECRET).update(`sso-flow:${data}`).digest('base64url');
+
+function cookieAttrs(maxAge: number): string {
+  return `Path=/api/sso; HttpOnly; SameSite=Lax; Max-Age=${maxAge}${sp().secureCookies ? '; Secure' : ''}`;
+}
+
+function readFlowCookie(header: string | null): FlowCookie | null {
+  const raw = header
+    ?.split(/;\s*/)
+    .find((c) => c.startsWith(`${FLOW_COOKIE}=`))
+    ?.slice(FLOW_COOKIE.length + 1);
+  if (!raw) return null;
+  const [data, sig] = raw.split('.');
+  if (!data || !sig) return null;
+  const expected = Buffer.from(mac(data));
+  if (expected.length !== Buffer.from(sig).length || !timingSafeEqual(expected, Buffer.from(sig))) return null;
+  try {
+    const v = JSON.parse(Buffer.from(data, 'base64url').toString()) as FlowCookie;
+    return v.exp > Date.now() / 1000 ? v : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A same-origin path to land on after sign-in; anything else (absolute, protocol-relative, odd) becomes /app. */
+export function safeReturnTo(v: string | null | undefined): string {
+  if (!v || !v.startsWith('/') || v.startsWith('//') || v.startsWith('/\\') || /[\r\n\t]/.test(v)) return '/app';
+  try {
+    const u = new URL(v, 'http://portal.invalid');
+    return u.origin === 'http://portal.invalid' ? `${u.pathname}${u.search}${u.hash}` : '/app';
+  } catch {
+    return '/app';
+  }
+}
+
+async function recordFailure(meta: Omit<Ctx, 'actor'>, tenantId: string | null, reason: LoginFailure, extra: Record<string, unknown> = {}) {
+  try {
+    const db = await getDb();
+    await db.transaction((tx) =>
+      record(tx, { ...meta, actor: { type: 'idp', id: (extra.connectionId as string) ?? null, label: null } }, {
+        tenantId,
+        action: 'sso.login_failed',
+        outcome: 'failure',
+        reason,
+        target: extra.connectionId ? { type: 'connection', id: extra.connectionId as string } : null,
+        details: extra,
+      }),
+    );
+  } catch (err) {
+    log('error', 'could not record a failed sign-in', { err, reason });
+  }
+}
+
+async function fail(meta: Omit<Ctx, 'actor'>, tenantId: string | null, reason: LoginFailure, status: number, extra: Record<string, unknown> = {}) {
+  await recordFailure(meta, tenantId, reason, extra);
+  return signInErrorPage(reason, status);
+}
+
+/**
+ * SP-initiated sign-in: asks the SSO library for the IdP redirect of this connection, remembers
+ * the AuthnRequest ID under its RelayState (for the ACS) and binds the flow to this browser with
+ * a signed cookie holding `state` and the PKCE verifier (for the callback).
+ */
+export async function startSignIn(tenant: TenantWithDomains, connection: Connection, returnTo: string | null): Promise<Response> {
+  if (connection.tenantId !== tenant.id) throw new Error('connection of another tenant');
+  const { jackson } = await sso();
+  const s = sp();
+  const state = b64url(randomBytes(16));
+  const verifier = b64url(randomBytes(32));
+  const challenge = b64url(createHash('sha256').update(verifier).digest());
+  const res = await jackson.oauthController.authorize({
+    tenant: tenant.id,
+    product: PRODUCT,
+    client_id: 'dummy',
+    idp_hint: connection.clientId, // always one of this tenant's own connections, never from the request
+    redirect_uri: s.callbackUrl,
+    state,
+    response_type: 'code',
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+  } as never);
+  const r = res as { redirect_url?: string; authorize_form?: string; error?: string };
+  if (r.error || (!r.redirect_url && !r.authorize_form)) throw new Error(`the SSO library refused to start: ${r.error ?? 'no redirect'}`);
+
+  if (connection.type === 'saml') {
+    let relayState: string | null = null;
+    let samlRequest: string | null = null;
+    let deflated = true;
+    if (r.redirect_url) {
+      const u = new URL(r.redirect_url);
+      relayState = u.searchParams.get('RelayState');
+      samlRequest = u.searchParams.get('SAMLRequest');
+    } else {
+      relayState = /name="RelayState" value="([^"]*)"/.exec(r.authorize_form!)?.[1] ?? null;
+      samlRequest = /name="SAMLRequest" value="([^"]*)"/.exec(r.authorize_form!)?.[1] ?? null;
+      deflated = false;
+    }
+    if (!relayState || !samlRequest) throw new Error('the SSO library gave no SAML request');
+    const raw = Buffer.from(decodeURIComponent(samlRequest), 'base64');
+    const xml = (deflated ? inflateRawSync(raw) : raw).toString('utf8');
+    const requestId = /\sID="([^"]+)"/.exec(xml)?.[1];
+    if (!requestId) throw new Error('the SAML request has no ID');
+    const db = await getDb();
+    await db.insert(ssoFlows).values({
+      key: `relay:${relayState}`,
+      connectionId: connection.id,
+      tenantId: tenant.id,
+      requestId,
+      expiresAt: new Date(Date.now() + FLOW_TTL_SECONDS * 1000),
+    });
+  }
+
+  const cookie: FlowCookie = { state, verifier, connectionId: connection.id, returnTo: safeReturnTo(returnTo), exp: Math.floor(Date.now() / 1000) + FLOW_TTL_SECONDS };
+  const data = b64url(Buffer.from(JSON.stringify(cookie)));
+  const headers = new Headers({ 'cache-control': 'no-store' });
+  headers.append('set-cookie', `${FLOW_COOKIE}=${data}.${mac(data)}; ${cookieAttrs(FLOW_TTL_SECONDS)}`);
+  if (r.redirect_url) {
+    headers.set('location', r.redirect_url);
+    return new Response(null, { status: 302, headers });
+  }
+  headers.set('content-type', 'text/html; charset=utf-8');
+  return new Response(r.authorize_form, { status: 200, headers });
+}
+
+/**
+ * The ACS: the IdP's SAMLResponse, checked by the portal (signature over the one assertion,
+ * exact audience, recipient, destination, InResponseTo bound to the request this RelayState
+ * started, times, replay) before the SSO library turns it into a code for the callback.
+ */
+export async function handleAcs(form: URLSearchParams, meta: Omit<Ctx, 'actor'>): Promise<Response> {
+  const samlResponse = form.get('SAMLResponse');
+  const relayState = form.get('RelayState') ?? '';
+  const db = await getDb();
+  // The flow this RelayState started (SP-initiated): it names the connection and the request ID
+  // the response must answer. One use only.
+  let flow: typeof ssoFlows.$inferSelect | undefined;
+  if (relayState.startsWith(RELAY_PREFIX)) {
+    [flow] = await db
+      .delete(ssoFlows)
+      .where(and(eq(ssoFlows.key, `relay:${relayState}`), gt(ssoFlows.expiresAt, new Date())))
+      .returning();
+  }
+  const flowConnection = flow ? await findConnectionById(flow.connectionId) : null;
+  const tenantOfFlow = flowConnection?.tenantId ?? null;
+  if (!samlResponse) return fail(meta, tenantOfFlow, 'malformed_response', 400);
+  let issuer: string | null;
+  try {
+    issuer = peekResponse(samlResponse).issuer;
+  } catch (e) {
+    const reason = e instanceof SamlRejection ? e.reason : 'malformed_response';
+    return fail(meta, tenantOfFlow, reason as LoginFailure, 400, flowConnection ? { connectionId: flowConnection.id } : {});
+  }
+  const connection = flowConnection ?? (issuer ? await findConnectionByEntityId(issuer) : null);
+  if (!connection) {
+    const reason = relayState.startsWith(RELAY_PREFIX) ? 'unknown_request' : 'unknown_connection';
+    return fail(meta, null, reason, 400, { issuer: issuer?.slice(0, 300) ?? null });
+  }
+  const at = { connectionId: connection.id };
+  let expectedInResponseTo: string | null = null;
+  if (flow) {
+    expectedInResponseTo = flow.requestId;
+  } else if (relayState.startsWith(RELAY_PREFIX)) {
+    return fail(meta, connection.tenantId, 'unknown_request', 400, at);
+  } else if (!connection.allowIdpInitiated) {
+    return fail(meta, connection.tenantId, 'unsolicited_not_allowed', 403, at);
+  }
+
+  let checked;
+  try {
+    checked = checkSamlResponse(samlResponse, {
+      spEntityId: sp().entityId,
+      acsUrl: sp().acsUrl,
+      idpEntityId: connection.idp.entityId!,
+      certificates: (connection.idp.certificates ?? []).map((c) => (c as { pem?: string }).pem ?? '').filter(Boolean),
+      expectedInResponseTo,
+    });
+  } catch (e) {
+    if (e instanceof SamlRejection) return fail(meta, connection.tenantId, e.reason as LoginFailure, 400, at);
+    throw e;
+  }
+  const fresh = await db
+    .insert(seenAssertions)
+    .values({ assertionId: checked.assertionId, connectionId: connection.id, expiresAt: checked.notOnOrAfter })
+    .onConflictDoNothing()
+    .returning();
+  if (!fresh.length) return fail(meta, connection.tenantId, 'replayed', 400, at);
+
+  const { jackson } = await sso();
+  let out: { redirect_url?: string; error?: string };
+  try {
+    out = (await jackson.oauthController.samlResponse({ SAMLResponse: samlResponse, RelayState: relayState } as never)) as typeof out;
+  } catch (err) {
+    log('warn', 'the SSO library refused a checked response', { err, connectionId: connection.id });
+    return fail(meta, connection.tenantId, 'idp_error', 400, at);
+  }
+  if (out.error || !out.redirect_url) return fail(meta, connection.tenantId, 'idp_error', 400, { ...at, error: out.error });
+  const code = new URL(out.redirect_url).searchParams.get('code');
+  if (code) {
+    await db.insert(ssoFlows).values({
+      key: `code:${sha256(code)}`,
+      connectionId: connection.id,
+      tenantId: connection.tenantId,
+      requestId: expectedInResponseTo,
+      expiresAt: new Date(Date.now() + FLOW_TTL_SECONDS * 1000),
+    });
+  }
+  return new Response(null, { status: 303, headers: { location: out.redirect_url, 'cache-control': 'no-store' } });
+}
+
+const first = (v: unknown): string | null => {
+  const x = Array.isArray(v) ? v[0] : v;
+  return typeof x === 'string' && x.trim() ? x.trim() : null;
+};
+
+const GROUP_CLAIMS = ['groups', 'group', 'memberOf', 'http://schemas.microsoft.com/ws/2008/06/identity/claims/groups', 'http://schemas.xmlsoap.org/claims/Group'];
+
+/** The SSO library's profile (SAML attributes or OIDC claims) as the portal's IdpProfile. */
+export function toIdpProfile(p: { id?: string; email?: string; firstName?: string; lastName?: string; groups?: string[]; raw?: Record<string, unknown> }): IdpProfile {
+  const attributes: Record<string, string[]> = {};
+  for (const [k, v] of Object.entries(p.raw ?? {})) {
+    const values = (Array.isArray(v) ? v : [v]).filter((x) => typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean').map(String);
+    if (values.length) attributes[k] = values.slice(0, 500).map((s) => s.slice(0, 1024));
+  }
+  const groups = p.groups?.length ? p.groups : (GROUP_CLAIMS.map((c) => attributes[c]).find((g) => g?.length) ?? []);
+  return {
+    subject: p.id ?? '',
+    email: first(p.email),
+    firstName: first(p.firstName),
+    lastName: first(p.lastName),
+    groups: groups.map(String),
+    attributes,
+  };
+}
+
+export const sessionCookieName = () => (sp().secureCookies ? '__Secure-authjs.session-token' : 'authjs.session-token');
+
+/**
+ * The callback: checks that this browser started the flow (state, PKCE verifier), exchanges the
+ * code, provisions the user just in time and starts their session.
+ */
+export async function handleCallback(url: URL, cookieHeader: string | null, meta: Omit<Ctx, 'actor'>): Promise<Response> {
+  const code = url.searchParams.get('code');
+  const state = url.searchParams.get('state');
+  const flow = readFlowCookie(cookieHeader);
+  const db = await getDb();
+  if (url.searchParams.get('error') || !code) {
+    const connection = flow ? await findConnectionById(flow.connectionId) : null;
+    return fail(meta, connection?.tenantId ?? null, 'idp_error', 400, { error: url.searchParams.get('error')?.slice(0, 100) ?? 'no code' });
+  }
+  const [byCode] = await db.delete(ssoFlows).where(eq(ssoFlows.key, `code:${sha256(code)}`)).returning();
+  const idpInitiated = !state;
+  if (!idpInitiated && (!flow || flow.state !== state)) {
+    return fail(meta, byCode?.tenantId ?? null, 'state_mismatch', 400, byCode ? { connectionId: byCode.connectionId } : {});
+  }
+  const connectionId = byCode?.connectionId ?? flow?.connectionId;
+  const connection = connectionId ? await findConnectionById(connectionId) : null;
+  if (!connection || (flow && !idpInitiated && flow.connectionId !== connection.id)) {
+    return fail(meta, connection?.tenantId ?? null, 'unknown_request', 400);
+  }
+  const at = { connectionId: connection.id };
+  if (idpInitiated && (!connection.allowIdpInitiated || !byCode)) return fail(meta, connection.tenantId, 'unsolicited_not_allowed', 403, at);
+
+  const { jackson, driver } = await sso();
+  let profile: IdpProfile;
+  try {
+    const token = (await jackson.oauthController.token({
+      code,
+      grant_type: 'authorization_code',
+      redirect_uri: sp().callbackUrl,
+      client_id: 'dummy',
+      ...(idpInitiated ? { client_secret: derivedSecret('sso-client-secret-verifier') } : { code_verifier: flow!.verifier }),
+    } as never)) as { access_token: string };
+    if (!(await consumeAuthorizationCode(driver, code))) return fail(meta, connection.tenantId, 'replayed', 400, at);
+    const info = (await jackson.oauthController.userInfo(token.access_token)) as Parameters<typeof toIdpProfile>[0] & { requested?: { tenant?: string } };
+    if (info.requested?.tenant !== connection.tenantId) return fail(meta, connection.tenantId, 'unknown_request', 400, at);
+    profile = toIdpProfile(info);
+  } catch (err) {
+    log('warn', 'code exchange failed', { err, connectionId: connection.id });
+    return fail(meta, connection.tenantId, 'state_mismatch', 400, at);
+  }
+  const tenant = await findTenant({ id: connection.tenantId });
+  if (!tenant) return fail(meta, null, 'unknown_tenant', 404, at);
+  let outcome;
+  try {
+    outcome = await signInUser(meta, tenant, connection, profile);
+  } catch (e) {
+    if (e instanceof LoginRejected) return fail(meta, tenant.id, e.reason, e.status, { ...at, email: profile.email?.slice(0, 320) ?? null });
+    throw e;
+  }
+  const jwt = await encode({
+    token: { sub: outcome.user.id, email: outcome.user.email, name: [outcome.user.firstName, outcome.user.lastName].filter(Boolean).join(' ') || outcome.user.email, sid: outcome.sessionId, kind: 'user' },
+    secret: env().AUTH_SECRET,
+    salt: sessionCookieName(),
+    maxAge: USER_SESSION_TTL_SECONDS,
+  });
+  const headers = new Headers({ location: flow?.returnTo ?? '/app', 'cache-control': 'no-store' });
+  headers.append('set-cookie', `${sessionCookieName()}=${jwt}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${USER_SESSION_TTL_SECONDS}${sp().secureCookies ? '; Secure' : ''}`);
+  headers.append('set-cookie', `${FLOW_COOKIE}=; ${cookieAttrs(0)}`);
+  return new Response(null, { status: 303, headers });
+}
+
+/** Periodic cleanup of expired flow records and remembered assertion IDs. */
+export async function sweepSsoState(): Promise<void> {
+  const db = await getDb();
+  await db.delete(ssoFlows).where(sql`${ssoFlows.expiresAt} < now()`);
+  await db.delete(seenAssertions).where(sql`${seenAssertions.expiresAt} < now() - interval '1 hour'`);
+}

@@ -1,0 +1,98 @@
+import { X509Certificate } from 'node:crypto';
+import { DOMParser, type Element as XmlElement } from '@xmldom/xmldom';
+import type { IdpCertificate } from '../db/schema/connections';
+import { AppError } from '../errors';
+
+const MD = 'urn:oasis:names:tc:SAML:2.0:metadata';
+const DS = 'http://www.w3.org/2000/09/xmldsig#';
+const REDIRECT = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect';
+const POST = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST';
+export const MAX_METADATA_BYTES = 1024 * 1024;
+
+export type ParsedIdpMetadata = {
+  entityId: string;
+  ssoUrl: string;
+  certificates: (IdpCertificate & { pem: string })[];
+};
+
+const bad = (path: string, message: string) => new AppError(400, 'invalid_metadata', message, [{ path, message }]);
+
+function toPem(b64: string): string {
+  const body = b64.replace(/\s+/g, '');
+  return `-----BEGIN CERTIFICATE-----\n${body.match(/.{1,64}/g)?.join('\n')}\n-----END CERTIFICATE-----\n`;
+}
+
+function fingerprint(x: X509Certificate): string {
+  return x.fingerprint256.toLowerCase();
+}
+
+/**
+ * Reads what the portal needs from IdP SAML metadata, refusing what cannot work: not XML, a
+ * DOCTYPE (entity tricks), no IDPSSODescriptor, no SSO URL, no signing certificate, or only
+ * expired certificates. `path` names the request field in errors.
+ */
+export function parseIdpMetadata(xml: string, path = 'metadataXml', now = new Date()): ParsedIdpMetadata {
+  if (Buffer.byteLength(xml) > MAX_METADATA_BYTES) throw bad(path, 'metadata is larger than 1 MiB');
+  if (/<!DOCTYPE|<!ENTITY/i.test(xml)) throw bad(path, 'metadata must not contain a DOCTYPE or entity declarations');
+  let doc;
+  try {
+    doc = new DOMParser({
+      onError: (level, msg) => {
+        if (level !== 'warning') throw new Error(msg);
+      },
+    }).parseFromString(xml, 'text/xml');
+  } catch (e) {
+    throw bad(path, `metadata is not well-formed XML (${(e as Error).message.split('\n')[0].slice(0, 120)})`);
+  }
+  const root = doc.documentElement;
+  if (!root) throw bad(path, 'metadata is not well-formed XML');
+  const entity =
+    root.localName === 'EntityDescriptor' && root.namespaceURI === MD
+      ? root
+      : (Array.from(root.getElementsByTagNameNS(MD, 'EntityDescriptor')).find((e) =>
+          e.getElementsByTagNameNS(MD, 'IDPSSODescriptor').length,
+        ) as XmlElement | undefined);
+  if (!entity) throw bad(path, 'metadata has no SAML 2.0 EntityDescriptor');
+  const idp = entity.getElementsByTagNameNS(MD, 'IDPSSODescriptor')[0];
+  if (!idp) throw bad(path, 'metadata has no IDPSSODescriptor: is this the identity provider’s metadata?');
+  const entityId = entity.getAttribute('entityID')?.trim();
+  if (!entityId) throw bad(path, 'metadata has no entityID');
+
+  const sso = Array.from(idp.getElementsByTagNameNS(MD, 'SingleSignOnService'));
+  const pick = sso.find((s) => s.getAttribute('Binding') === REDIRECT) ?? sso.find((s) => s.getAttribute('Binding') === POST);
+  const ssoUrl = pick?.getAttribute('Location')?.trim();
+  if (!ssoUrl || !/^https?:\/\//i.test(ssoUrl)) throw bad(path, 'metadata has no SingleSignOnService with an HTTP-Redirect or HTTP-POST location');
+
+  const certificates: ParsedIdpMetadata['certificates'] = [];
+  const seen = new Set<string>();
+  for (const kd of Array.from(idp.getElementsByTagNameNS(MD, 'KeyDescriptor'))) {
+    const use = kd.getAttribute('use');
+    if (use && use !== 'signing') continue;
+    for (const c of Array.from(kd.getElementsByTagNameNS(DS, 'X509Certificate'))) {
+      const b64 = (c.textContent ?? '').replace(/\s+/g, '');
+      if (!b64) continue;
+      let x: X509Certificate;
+      try {
+        x = new X509Certificate(Buffer.from(b64, 'base64'));
+      } catch {
+        throw bad(path, 'metadata contains a signing certificate that cannot be read');
+      }
+      const fp = fingerprint(x);
+      if (seen.has(fp)) continue;
+      seen.add(fp);
+      certificates.push({
+        fingerprintSha256: fp,
+        notBefore: new Date(x.validFrom).toISOString(),
+        notAfter: new Date(x.validTo).toISOString(),
+        subject: x.subject.replace(/\n/g, ', '),
+        pem: toPem(b64),
+      });
+    }
+  }
+  if (!certificates.length) throw bad(path, 'metadata has no signing certificate');
+  const valid = certificates.filter((c) => new Date(c.notAfter) > now);
+  if (!valid.length) {
+    throw bad(path, `the signing certificate expired on ${certificates.map((c) => c.notAfter.slice(0, 10)).join(', ')}`);
+  }
+  return { entityId, ssoUrl, certificates: valid };
+}
