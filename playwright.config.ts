@@ -43,6 +43,7 @@ export default defineConfig({
       OPERATOR_PASSWORD: E2E.operatorPassword,
       OPERATOR_API_KEY: E2E.apiKey,
       ALLOW_PRIVATE_URLS: 'true',
+      DEMO_MODE: 'false',
       LOG_LEVEL: 'warn',
     },
   },

@@ -73,7 +73,8 @@ export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
     DATA_DIR: dataDir,
     PUBLIC_URL: e.PUBLIC_URL ?? `http://localhost:${e.PORT}`,
     AUTH_SECRET: authSecret(dataDir, e.AUTH_SECRET),
-    demoMode: e.DEMO_MODE === 'true' || e.DEMO_MODE === '1',
+    // Demo mode (a seeded demo tenant and the built-in demo IdP) is on by default on embedded storage.
+    demoMode: e.DEMO_MODE === undefined ? !e.DATABASE_URL : e.DEMO_MODE === 'true' || e.DEMO_MODE === '1',
     ALLOW_PRIVATE_URLS: e.ALLOW_PRIVATE_URLS === 'true' || e.ALLOW_PRIVATE_URLS === '1',
   };
 }

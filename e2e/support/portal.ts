@@ -25,7 +25,7 @@ export async function startPortal(env: Record<string, string>, opts: { timeoutMs
   let out = '';
   const proc = spawn(process.execPath, ['--conditions=react-server', 'scripts/start.mjs'], {
     cwd: process.cwd(),
-    env: { ...process.env, LOG_LEVEL: 'warn', ...env, PORT: String(port) },
+    env: { ...process.env, LOG_LEVEL: 'warn', DEMO_MODE: 'false', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });

@@ -5,6 +5,7 @@ import { checkOperatorCredentials, SESSION_TTL_SECONDS, startOperatorSession } f
 import { endSession, liveSession } from '../dal/sessions';
 import { env } from '../env';
 import { requestMeta } from '../http/request-meta';
+import { log } from '../log';
 
 const credentialsSchema = z.object({ email: z.email().max(320), password: z.string().min(1).max(1024) });
 
@@ -21,6 +22,14 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
   trustHost: true,
   session: { strategy: 'jwt', maxAge: SESSION_TTL_SECONDS },
   pages: { signIn: '/login', error: '/login' },
+  logger: {
+    // A wrong password is an expected outcome, not an error worth a stack trace.
+    error: (err: Error) => {
+      if (err.name !== 'CredentialsSignin') log('error', 'auth error', { err });
+    },
+    warn: (code: string) => log('warn', 'auth warning', { code }),
+    debug: () => {},
+  },
   providers: [
     Credentials({
       id: 'operator',

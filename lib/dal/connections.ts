@@ -10,6 +10,7 @@ import { fetchUntrusted } from '../http/safe-fetch';
 import { newId } from '../ids';
 import { log } from '../log';
 import { sso } from '../sso/jackson';
+import { removeLibraryConnections } from '../sso/library-records';
 import { MAX_METADATA_BYTES, parseIdpMetadata } from '../sso/metadata';
 import { PRODUCT, sp } from '../sso/sp';
 import type { ConnectionCreate, ConnectionView } from '../validation/connections';
@@ -182,7 +183,5 @@ export async function deleteConnection(ctx: Ctx, tenantId: string, id: string): 
     });
     return row;
   });
-  const { jackson } = await sso();
-  const [rec] = await jackson.connectionAPIController.getConnections({ clientID: c.clientId } as never);
-  if (rec) await jackson.connectionAPIController.deleteConnections({ clientID: c.clientId, clientSecret: rec.clientSecret } as never);
+  await removeLibraryConnections([c.clientId]);
 }

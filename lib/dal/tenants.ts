@@ -4,9 +4,10 @@ import { and, asc, desc, eq, ilike, inArray, lt, or, sql } from 'drizzle-orm';
 import { changes, record } from '../audit/record';
 import type { Ctx } from '../audit/types';
 import { getDb, type Executor } from '../db/client';
-import { tenantDomains, tenants, type Tenant } from '../db/schema';
+import { connections, tenantDomains, tenants, type Tenant } from '../db/schema';
 import { AppError, badRequest, conflict, notFound } from '../errors';
 import { newId } from '../ids';
+import { removeLibraryConnections } from '../sso/library-records';
 import { slugify } from '../validation/common';
 import type { ProvisioningInput, TenantCreate, TenantPatch, TenantView } from '../validation/tenants';
 
@@ -166,8 +167,9 @@ export async function updateTenant(ctx: Ctx, id: string, patch: TenantPatch): Pr
 
 export async function deleteTenant(ctx: Ctx, id: string): Promise<void> {
   const db = await getDb();
-  await db.transaction(async (tx) => {
+  const clientIds = await db.transaction(async (tx) => {
     const before = await lockTenant(tx, id);
+    const conns = await tx.select({ clientId: connections.clientId }).from(connections).where(eq(connections.tenantId, id));
     await tx.delete(tenants).where(eq(tenants.id, id));
     await record(tx, ctx, {
       tenantId: id,
@@ -175,7 +177,9 @@ export async function deleteTenant(ctx: Ctx, id: string): Promise<void> {
       target: { type: 'tenant', id, label: before.name },
       details: { before: { name: before.name, slug: before.slug, domains: before.domains } },
     });
+    return conns.map((c) => c.clientId);
   });
+  await removeLibraryConnections(clientIds);
 }
 
 export type Provisioning = { strategy: Tenant['strategy']; defaultRole: string | null; allowedDomains: string[] };

@@ -60,3 +60,10 @@ export function sso(): Promise<{ jackson: Jackson; driver: JacksonDriver }> {
   }
   return g.__portalJackson;
 }
+
+/** Stops the SSO library's timers (start-up scripts, tests); the database stays open. */
+export async function closeSso(): Promise<void> {
+  const j = g.__portalJackson;
+  g.__portalJackson = undefined;
+  if (j) await (await j).jackson.close?.();
+}

@@ -1,0 +1,3 @@
+import { demoMetadata } from '@/lib/demo/pages';
+
+export const GET = () => demoMetadata();

@@ -1,0 +1,25 @@
+import 'server-only';
+import { SYSTEM } from '../audit/types';
+import { createConnection } from '../dal/connections';
+import { putRoleMapping } from '../dal/role-mappings';
+import { createTenant, findTenant, listTenants } from '../dal/tenants';
+import { log } from '../log';
+import { DEMO_DOMAIN, demoIdp } from './idp';
+
+/**
+ * On empty storage in demo mode: a "Demo Company" tenant whose SAML connection is the built-in
+ * demo IdP, with role mappings to try (Engineering → editor, IT → admin, else member).
+ */
+export async function seedDemo(): Promise<void> {
+  if ((await listTenants({ limit: 1 })).data.length || (await findTenant({ slug: 'demo' }))) return;
+  const tenant = await createTenant(SYSTEM, { name: 'Demo Company', slug: 'demo', domains: [DEMO_DOMAIN] });
+  await createConnection(SYSTEM, tenant.id, { type: 'saml', name: 'Demo IdP', metadataXml: demoIdp().metadataXml() });
+  await putRoleMapping(SYSTEM, tenant.id, {
+    rules: [
+      { attribute: 'groups', operator: 'contains', value: 'Engineering', role: 'editor' },
+      { attribute: 'groups', operator: 'contains', value: 'IT', role: 'admin' },
+    ],
+    defaultRole: 'member',
+  });
+  log('info', 'demo tenant created', { slug: 'demo', domain: DEMO_DOMAIN });
+}
