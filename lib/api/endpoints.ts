@@ -81,6 +81,18 @@ export const api = {
     method: 'GET', path: '/tenants/{tenantId}/users/{userId}', tag: 'Users', summary: 'Get a user',
     params: userParams, response: userSchema, status: 200,
   }),
+  suspendUser: endpoint({
+    method: 'POST', path: '/tenants/{tenantId}/users/{userId}/suspend', tag: 'Users', summary: 'Suspend a user; their sessions end at once',
+    params: userParams, response: userSchema, status: 200,
+  }),
+  reactivateUser: endpoint({
+    method: 'POST', path: '/tenants/{tenantId}/users/{userId}/reactivate', tag: 'Users', summary: 'Lift a suspension',
+    params: userParams, response: userSchema, status: 200,
+  }),
+  deleteUser: endpoint({
+    method: 'DELETE', path: '/tenants/{tenantId}/users/{userId}', tag: 'Users', summary: 'Delete a user',
+    params: userParams, status: 204,
+  }),
 };
 
 export type ApiEndpoints = typeof api;

@@ -1,0 +1,52 @@
+import { expect } from 'vitest';
+import { TestSamlIdp } from '@/lib/demo/saml-idp';
+import { SYSTEM } from '@/lib/audit/types';
+import { createConnection } from '@/lib/dal/connections';
+import { createTenant, setProvisioning } from '@/lib/dal/tenants';
+import { handleAcs, handleCallback } from '@/lib/sso/flow';
+import { sp } from '@/lib/sso/sp';
+import { startSsoFromRequest } from '@/lib/sso/start';
+import { uniqueDomain } from './api';
+
+export const meta = { ip: '203.0.113.9', userAgent: 'vitest' };
+
+/** A tenant with its own domain and a SAML connection to a fresh test IdP. */
+export async function samlTenant(opts: { strategy?: 'jit' | 'scim' | 'self_registration'; allowedDomains?: string[] } = {}) {
+  const domain = uniqueDomain('sso');
+  const tenant = await createTenant(SYSTEM, { name: `SSO ${domain}`, domains: [domain] });
+  const idp = new TestSamlIdp({ entityId: `https://idp.${domain}/metadata`, ssoUrl: `https://idp.${domain}/sso` });
+  const connection = await createConnection(SYSTEM, tenant.id, { type: 'saml', metadataXml: idp.metadataXml() });
+  if (opts.strategy) await setProvisioning(SYSTEM, tenant.id, { strategy: opts.strategy, allowedDomains: opts.allowedDomains });
+  return { tenant, idp, connection, domain };
+}
+
+/** Starts a sign-in like a browser: /sso → (IdP) → returns what the ACS and callback need. */
+export async function beginSignIn(email: string) {
+  const res = await startSsoFromRequest(new Request(`http://localhost/sso?email=${encodeURIComponent(email)}&returnTo=/app?tab=me`));
+  expect(res.status).toBe(302);
+  const location = new URL(res.headers.get('location')!);
+  const cookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  return { location, relayState: location.searchParams.get('RelayState')!, samlRequest: location.searchParams.get('SAMLRequest')!, cookie };
+}
+
+export const postToAcs = (samlResponse: string, relayState: string) =>
+  handleAcs(new URLSearchParams({ SAMLResponse: samlResponse, RelayState: relayState }), meta);
+
+/** A complete SP-initiated sign-in through the test IdP. */
+export async function samlSignIn(idp: TestSamlIdp, email: string, attributes: Record<string, string | string[]> = {}) {
+  const b = await beginSignIn(email);
+  const req = idp.parseAuthnRequest(b.samlRequest);
+  expect(req.acsUrl).toBe(sp().acsUrl);
+  const samlResponse = idp.buildResponse({
+    acsUrl: sp().acsUrl,
+    audience: sp().entityId,
+    inResponseTo: req.id,
+    nameId: email,
+    attributes: { email, firstName: 'Ada', lastName: 'Lovelace', ...attributes },
+  });
+  const acs = await postToAcs(samlResponse, b.relayState);
+  if (acs.status !== 303) return { acs, callback: null };
+  const callbackUrl = new URL(acs.headers.get('location')!);
+  const callback = await handleCallback(callbackUrl, b.cookie, meta);
+  return { acs, callback, samlResponse, relayState: b.relayState, cookie: b.cookie, callbackUrl };
+}
