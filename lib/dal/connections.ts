@@ -6,7 +6,7 @@ import { getDb } from '../db/client';
 import { connections, type Connection, type IdpInfo } from '../db/schema';
 import { env } from '../env';
 import { AppError, notFound } from '../errors';
-import { fetchUntrusted } from '../http/safe-fetch';
+import { assertPublicHost, fetchUntrusted } from '../http/safe-fetch';
 import { newId } from '../ids';
 import { log } from '../log';
 import { sso } from '../sso/jackson';
@@ -44,19 +44,46 @@ export async function previewSamlMetadata(input: { metadataXml?: string; metadat
 const fetchMetadata = (url: string, path: string) =>
   fetchUntrusted(url, { path, allowPrivate: env().ALLOW_PRIVATE_URLS, maxBytes: MAX_METADATA_BYTES });
 
-type OidcDiscovery = { issuer: string; authorization_endpoint: string };
+type OidcDiscovery = {
+  issuer: string;
+  authorization_endpoint: string;
+  token_endpoint: string;
+  jwks_uri: string;
+  userinfo_endpoint?: string;
+} & Record<string, unknown>;
 
+const discoveryError = (message: string) => new AppError(400, 'invalid_discovery', message, [{ path: 'discoveryUrl', message }]);
+
+/**
+ * Fetches and checks an OIDC discovery document. Every endpoint the SSO library will call must
+ * obey the same rule as the discovery URL (https and public, unless ALLOW_PRIVATE_URLS; the
+ * library itself accepts plain http only on `localhost`). The checked document is what the
+ * connection stores, so the endpoints cannot change behind the portal's back later.
+ */
 async function checkDiscovery(url: string): Promise<OidcDiscovery> {
-  const text = await fetchUntrusted(url, { path: 'discoveryUrl', allowPrivate: env().ALLOW_PRIVATE_URLS, maxBytes: 256 * 1024 });
+  const allowPrivate = env().ALLOW_PRIVATE_URLS;
+  const text = await fetchUntrusted(url, { path: 'discoveryUrl', allowPrivate, maxBytes: 256 * 1024 });
   let doc: Partial<OidcDiscovery>;
   try {
     doc = JSON.parse(text);
   } catch {
-    throw new AppError(400, 'invalid_discovery', 'discovery document is not JSON', [{ path: 'discoveryUrl', message: 'not JSON' }]);
+    throw discoveryError('discovery document is not JSON');
   }
-  if (typeof doc.issuer !== 'string' || typeof doc.authorization_endpoint !== 'string') {
-    const message = 'not an OpenID Connect discovery document (no issuer or authorization_endpoint)';
-    throw new AppError(400, 'invalid_discovery', message, [{ path: 'discoveryUrl', message }]);
+  if (typeof doc.issuer !== 'string') throw discoveryError('not an OpenID Connect discovery document (no issuer)');
+  for (const key of ['authorization_endpoint', 'token_endpoint', 'jwks_uri', 'userinfo_endpoint'] as const) {
+    const v = doc[key];
+    if (v === undefined && key === 'userinfo_endpoint') continue;
+    if (typeof v !== 'string') throw discoveryError(`discovery document has no ${key}`);
+    let u: URL;
+    try {
+      u = new URL(v);
+    } catch {
+      throw discoveryError(`${key} is not a URL`);
+    }
+    if (u.protocol !== 'https:' && !(u.protocol === 'http:' && u.hostname === 'localhost' && allowPrivate)) {
+      throw discoveryError(`${key} must be an https:// URL (plain http only for localhost in development)`);
+    }
+    if (!allowPrivate) await assertPublicHost(u.hostname, 'discoveryUrl');
   }
   return doc as OidcDiscovery;
 }
@@ -101,7 +128,7 @@ export async function createConnection(ctx: Ctx, tenantId: string, input: Connec
     const rec = await jackson.connectionAPIController
       .createOIDCConnection({
         ...common,
-        oidcDiscoveryUrl: input.discoveryUrl,
+        oidcMetadata: discovery,
         oidcClientId: input.clientId,
         oidcClientSecret: input.clientSecret,
         name: input.name,

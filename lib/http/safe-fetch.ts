@@ -20,6 +20,14 @@ export function isPrivateAddress(ip: string): boolean {
   return /^(fc|fd|fe8|fe9|fea|feb|ff)/.test(v);
 }
 
+/** Refuses a host name that resolves to (or is) a private, loopback or link-local address. */
+export async function assertPublicHost(hostname: string, path: string): Promise<void> {
+  const host = hostname.replace(/^\[|\]$/g, '');
+  const addresses = isIP(host) ? [host] : (await lookup(host, { all: true }).catch(() => [])).map((a) => a.address);
+  if (!addresses.length) throw bad(path, `host ${host} could not be resolved`);
+  if (addresses.some(isPrivateAddress)) throw bad(path, `host ${host} is a private, loopback or link-local address; not allowed`);
+}
+
 /**
  * Fetches a document from a URL an admin gave: HTTPS only and public addresses only (unless
  * `allowPrivate`, for development), a size limit and a time limit. Redirects are not followed.

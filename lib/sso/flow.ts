@@ -111,7 +111,18 @@ export async function startSignIn(tenant: TenantWithDomains, connection: Connect
   const r = res as { redirect_url?: string; authorize_form?: string; error?: string };
   if (r.error || (!r.redirect_url && !r.authorize_form)) throw new Error(`the SSO library refused to start: ${r.error ?? 'no redirect'}`);
 
-  if (connection.type === 'saml') {
+  if (connection.type === 'oidc') {
+    // The state the SSO library gave the OIDC provider names this flow when the provider answers.
+    const oidcState = new URL(r.redirect_url!).searchParams.get('state');
+    if (!oidcState) throw new Error('the SSO library gave no OIDC state');
+    const db = await getDb();
+    await db.insert(ssoFlows).values({
+      key: `oidc:${oidcState}`,
+      connectionId: connection.id,
+      tenantId: tenant.id,
+      expiresAt: new Date(Date.now() + FLOW_TTL_SECONDS * 1000),
+    });
+  } else {
     let relayState: string | null = null;
     let samlRequest: string | null = null;
     let deflated = true;
@@ -236,6 +247,41 @@ export async function handleAcs(form: URLSearchParams, meta: Omit<Ctx, 'actor'>)
   return new Response(null, { status: 303, headers: { location: out.redirect_url, 'cache-control': 'no-store' } });
 }
 
+/**
+ * Where an OIDC provider sends the browser back: the SSO library exchanges the provider's code
+ * and answers with a code of its own for the callback. The flow row names the tenant, so a
+ * refusal lands in that tenant's audit log.
+ */
+export async function handleOidcRedirect(url: URL, meta: Omit<Ctx, 'actor'>): Promise<Response> {
+  const state = url.searchParams.get('state') ?? '';
+  const db = await getDb();
+  const [flow] = state
+    ? await db.delete(ssoFlows).where(and(eq(ssoFlows.key, `oidc:${state}`), gt(ssoFlows.expiresAt, new Date()))).returning()
+    : [];
+  if (!flow) return fail(meta, null, 'unknown_request', 400);
+  const at = { connectionId: flow.connectionId };
+  if (url.searchParams.get('error')) {
+    return fail(meta, flow.tenantId, 'idp_error', 400, { ...at, error: url.searchParams.get('error')!.slice(0, 100) });
+  }
+  const { jackson } = await sso();
+  let out: { redirect_url?: string; error?: string };
+  try {
+    out = (await jackson.oauthController.oidcAuthzResponse(Object.fromEntries(url.searchParams) as never)) as typeof out;
+  } catch (err) {
+    log('warn', 'OIDC redirect refused', { err, connectionId: flow.connectionId });
+    return fail(meta, flow.tenantId, 'idp_error', 400, at);
+  }
+  const code = out.redirect_url ? new URL(out.redirect_url).searchParams.get('code') : null;
+  if (out.error || !out.redirect_url || !code) return fail(meta, flow.tenantId, 'idp_error', 400, { ...at, error: out.error ?? 'no code' });
+  await db.insert(ssoFlows).values({
+    key: `code:${sha256(code)}`,
+    connectionId: flow.connectionId,
+    tenantId: flow.tenantId,
+    expiresAt: new Date(Date.now() + FLOW_TTL_SECONDS * 1000),
+  });
+  return new Response(null, { status: 303, headers: { location: out.redirect_url, 'cache-control': 'no-store' } });
+}
+
 const first = (v: unknown): string | null => {
   const x = Array.isArray(v) ? v[0] : v;
   return typeof x === 'string' && x.trim() ? x.trim() : null;
@@ -243,10 +289,14 @@ const first = (v: unknown): string | null => {
 
 const GROUP_CLAIMS = ['groups', 'group', 'memberOf', 'http://schemas.microsoft.com/ws/2008/06/identity/claims/groups', 'http://schemas.xmlsoap.org/claims/Group'];
 
+/** Protocol claims of an ID token: not attributes of the person, and different at every sign-in. */
+const TOKEN_CLAIMS = new Set(['iss', 'aud', 'exp', 'iat', 'nbf', 'nonce', 'at_hash', 'c_hash', 'auth_time', 'sid', 'azp', 'jti']);
+
 /** The SSO library's profile (SAML attributes or OIDC claims) as the portal's IdpProfile. */
 export function toIdpProfile(p: { id?: string; email?: string; firstName?: string; lastName?: string; groups?: string[]; raw?: Record<string, unknown> }): IdpProfile {
   const attributes: Record<string, string[]> = {};
   for (const [k, v] of Object.entries(p.raw ?? {})) {
+    if (TOKEN_CLAIMS.has(k)) continue;
     const values = (Array.isArray(v) ? v : [v]).filter((x) => typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean').map(String);
     if (values.length) attributes[k] = values.slice(0, 500).map((s) => s.slice(0, 1024));
   }

@@ -14,7 +14,7 @@ import { putRoleMapping } from '@/lib/dal/role-mappings';
 import { createTenant } from '@/lib/dal/tenants';
 import { uniqueDomain } from '@/lib/testing/api';
 import { handleCallback } from './flow';
-import { handleOidcRedirect } from './oidc';
+import { handleOidcRedirect } from './flow';
 import { sp } from './sp';
 import { startSsoFromRequest } from './start';
 
@@ -69,7 +69,7 @@ async function signIn(email: string, opts: { withCookie?: boolean; meta?: typeof
   expect(b.location.origin).toBe(idp.issuer);
   const back = await signInWithHttpClient(b.location, email);
   expect(back.origin + back.pathname).toBe(sp().oidcRedirectUrl);
-  const redirect = await handleOidcRedirect(back);
+  const redirect = await handleOidcRedirect(back, meta);
   if (redirect.status !== 303) return { redirect, callback: null, authorizeUrl: b.location };
   const callbackUrl = new URL(redirect.headers.get('location')!);
   const callback = await handleCallback(callbackUrl, opts.withCookie === false ? null : b.cookie, opts.meta ?? meta);
@@ -170,6 +170,8 @@ describe('SP-initiated OIDC sign-in with JIT provisioning', () => {
     const db = await getDb();
     const failed = await db.select().from(auditEvents).where(eq(auditEvents.userAgent, probe.userAgent));
     expect(failed.map((e) => [e.action, e.outcome, e.reason])).toEqual([['sso.login_failed', 'failure', 'state_mismatch']]);
+    // The flow record names the tenant, so the refusal is in that tenant's audit log.
+    expect(failed[0].tenantId).toBe(tenant.id);
   });
 
   it('refuses a reused code and a replayed provider redirect', async () => {
@@ -178,13 +180,13 @@ describe('SP-initiated OIDC sign-in with JIT provisioning', () => {
     addUser({ sub: `sub-bob-${domain}`, email });
     const b = await begin(email);
     const back = await signInWithHttpClient(b.location, email);
-    const redirect = await handleOidcRedirect(back);
+    const redirect = await handleOidcRedirect(back, meta);
     expect(redirect.status).toBe(303);
     const callbackUrl = new URL(redirect.headers.get('location')!);
     expect((await handleCallback(callbackUrl, b.cookie, meta)).status).toBe(303);
     expect((await handleCallback(callbackUrl, b.cookie, meta)).status).toBeGreaterThanOrEqual(400);
     // The provider's redirect again: the library's session for this state is gone.
-    expect((await handleOidcRedirect(back)).status).toBeGreaterThanOrEqual(400);
+    expect((await handleOidcRedirect(back, meta)).status).toBeGreaterThanOrEqual(400);
     expect(await usersOf(tenant.id)).toHaveLength(1);
   });
 
@@ -195,7 +197,7 @@ describe('SP-initiated OIDC sign-in with JIT provisioning', () => {
     const b = await begin(email);
     const back = await signInWithHttpClient(b.location, null);
     expect(back.searchParams.get('error')).toBe('access_denied');
-    const redirect = await handleOidcRedirect(back);
+    const redirect = await handleOidcRedirect(back, meta);
     // The library forwards the provider's error to the callback, which refuses it.
     let final = redirect;
     if (redirect.status === 303) {
