@@ -25,6 +25,11 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   /** Development only: let metadata/discovery URLs point at private, loopback or http:// addresses. */
   ALLOW_PRIVATE_URLS: z.enum(['true', 'false', '1', '0']).optional(),
+  /** DNS servers for domain verification (comma-separated host or host:port); default: the system's. */
+  DNS_SERVERS: z
+    .string()
+    .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+    .optional(),
 });
 
 export type Env = Omit<z.infer<typeof schema>, 'PUBLIC_URL' | 'AUTH_SECRET' | 'DEMO_MODE' | 'ALLOW_PRIVATE_URLS'> & {

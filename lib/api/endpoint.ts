@@ -23,6 +23,11 @@ export type Endpoint<
   params?: P;
   query?: Q;
   body?: B;
+  /**
+   * The handler validates the body itself (with a schema that needs the tenant, e.g. its roles),
+   * so that every problem is reported at once; `body` then only documents the shape.
+   */
+  bodyValidatedByHandler?: boolean;
   response?: z.ZodType;
   status: number;
 };
@@ -83,7 +88,8 @@ export function handle<E extends Endpoint>(e: E, fn: Handler<E>) {
       const query = e.query
         ? parse(e.query, Object.fromEntries(new URL(req.url).searchParams), 'query parameters')
         : undefined;
-      const body = e.body ? parse(e.body, await readJson(req), 'request body') : undefined;
+      const raw = e.body ? await readJson(req) : undefined;
+      const body = e.body && !e.bodyValidatedByHandler ? parse(e.body, raw, 'request body') : raw;
       const ctx: Ctx = { ...requestMeta(req), actor: { type: 'operator', id: key.keyId, label: `api key: ${key.label}` } };
       const result = await fn({ params, query, body, ctx, key, req } as Parameters<Handler<E>>[0]);
       if (result instanceof Response) return result;

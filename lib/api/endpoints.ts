@@ -8,6 +8,8 @@ import {
   tenantPatchSchema,
   tenantSchema,
 } from '../validation/tenants';
+import { listQuerySchema } from '../validation/common';
+import { domainParams, domainSchema, portalLinkCreateSchema, portalLinkParams, portalLinkSchema } from '../validation/portal-links';
 import { connectionCreateSchema, connectionParams, connectionSchema } from '../validation/connections';
 import { previewInputSchema, previewResultSchema, roleMappingInputSchema, roleMappingSchema } from '../validation/role-mappings';
 import { userListQuerySchema, userParams, userSchema } from '../validation/users';
@@ -51,11 +53,27 @@ export const api = {
   }),
   putRoleMapping: endpoint({
     method: 'PUT', path: '/tenants/{tenantId}/role-mappings', tag: 'Role mappings', summary: "Replace a tenant's attribute-to-role rules",
-    params: tenantIdParams, body: roleMappingInputSchema, response: roleMappingSchema, status: 200,
+    params: tenantIdParams, body: roleMappingInputSchema, bodyValidatedByHandler: true, response: roleMappingSchema, status: 200,
   }),
   previewRoleMapping: endpoint({
     method: 'POST', path: '/tenants/{tenantId}/role-mappings/preview', tag: 'Role mappings', summary: 'Roles the stored rules give for these attributes',
     params: tenantIdParams, body: previewInputSchema, response: previewResultSchema, status: 200,
+  }),
+  createPortalLink: endpoint({
+    method: 'POST', path: '/tenants/{tenantId}/portal-links', tag: 'Setup links', summary: "Create a setup link for the customer's IT admin",
+    params: tenantIdParams, body: portalLinkCreateSchema, response: portalLinkSchema, status: 201,
+  }),
+  deletePortalLink: endpoint({
+    method: 'DELETE', path: '/tenants/{tenantId}/portal-links/{linkId}', tag: 'Setup links', summary: 'Revoke a setup link; it stops working at once',
+    params: portalLinkParams, status: 204,
+  }),
+  listDomains: endpoint({
+    method: 'GET', path: '/tenants/{tenantId}/domains', tag: 'Domains', summary: "A tenant's domains with their verification records",
+    params: tenantIdParams, response: z.object({ data: z.array(domainSchema) }), status: 200,
+  }),
+  verifyDomain: endpoint({
+    method: 'POST', path: '/tenants/{tenantId}/domains/{domain}/verify', tag: 'Domains', summary: 'Check the DNS TXT record of a domain now',
+    params: domainParams, response: domainSchema, status: 200,
   }),
   createConnection: endpoint({
     method: 'POST', path: '/tenants/{tenantId}/connections', tag: 'Connections', summary: 'Create a SAML or OIDC connection',
@@ -63,7 +81,7 @@ export const api = {
   }),
   listConnections: endpoint({
     method: 'GET', path: '/tenants/{tenantId}/connections', tag: 'Connections', summary: "List a tenant's connections",
-    params: tenantIdParams, response: list(connectionSchema), status: 200,
+    params: tenantIdParams, query: listQuerySchema, response: list(connectionSchema), status: 200,
   }),
   getConnection: endpoint({
     method: 'GET', path: '/tenants/{tenantId}/connections/{connectionId}', tag: 'Connections', summary: 'Get a connection',

@@ -54,7 +54,7 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
       if (typeof token.sid !== 'string') return null;
       const row = await liveSession(token.sid);
       if (!row) return null;
-      return { ...token, exp: Math.floor(row.expiresAt.getTime() / 1000), tenantId: row.tenantId, roles: row.roles };
+      return { ...token, exp: Math.floor(row.expiresAt.getTime() / 1000), tenantId: row.tenantId, roles: row.roles, scopes: row.scopes ?? undefined };
     },
     async session({ session, token }) {
       const kind = token.kind as string;
@@ -68,6 +68,7 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
           tenantId: (token.tenantId as string | null) ?? null,
           roles: kind === 'operator' ? ['operator'] : ((token.roles as string[] | undefined) ?? []),
           kind,
+          ...(token.scopes ? { scopes: token.scopes } : {}),
         },
         sessionId: token.sid as string,
       } as never;

@@ -7,9 +7,9 @@ import { getUser } from '../dal/users';
 import type { User } from '../db/schema';
 import { requestMeta } from '../http/request-meta';
 import { auth } from './config';
-import { actorOf, canAccessTenant, isOperator, type Principal, type TenantScope } from './permissions';
+import { actorOf, canAccessTenant, isOperator, TENANT_SCOPES, type Principal, type TenantScope } from './permissions';
 
-type SessionUser = { id: string; email: string; kind: string; tenantId: string | null };
+type SessionUser = { id: string; email: string; kind: string; tenantId: string | null; roles?: string[]; scopes?: TenantScope[] };
 
 /** The signed-in console principal, or null. The session row was checked by Auth.js's jwt callback. */
 export async function currentPrincipal(): Promise<Principal | null> {
@@ -17,6 +17,15 @@ export async function currentPrincipal(): Promise<Principal | null> {
   const u = session?.user;
   if (!u || !session?.sessionId) return null;
   if (u.kind === 'operator') return { kind: 'operator', id: u.id, email: u.email, sessionId: session.sessionId };
+  if (!u.tenantId) return null;
+  // A customer's IT admin: through a setup link (its sections only), or signed in through the
+  // tenant's SSO with a mapped `admin` role (every section of their own tenant).
+  if (u.kind === 'portal_link') {
+    return { kind: 'tenant_admin', id: u.id, email: null, tenantId: u.tenantId, sessionId: session.sessionId, scopes: u.scopes ?? [] };
+  }
+  if (u.kind === 'user' && u.roles?.includes('admin')) {
+    return { kind: 'tenant_admin', id: u.id, email: u.email, tenantId: u.tenantId, sessionId: session.sessionId, scopes: [...TENANT_SCOPES] };
+  }
   return null;
 }
 

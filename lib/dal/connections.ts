@@ -1,11 +1,11 @@
 import 'server-only';
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import { record } from '../audit/record';
 import type { Ctx } from '../audit/types';
 import { getDb } from '../db/client';
 import { connections, type Connection, type IdpInfo } from '../db/schema';
 import { env } from '../env';
-import { AppError, notFound } from '../errors';
+import { AppError, isUniqueViolation, notFound } from '../errors';
 import { assertPublicHost, fetchUntrusted } from '../http/safe-fetch';
 import { newId } from '../ids';
 import { log } from '../log';
@@ -90,10 +90,10 @@ async function checkDiscovery(url: string): Promise<OidcDiscovery> {
 
 function libraryError(err: unknown, path: string): never {
   const e = err as { message?: string; statusCode?: number };
-  if (e?.statusCode && e.statusCode < 500) {
-    const message = e.message ?? 'refused by the SSO library';
-    throw new AppError(/already|exists|duplicate/i.test(message) ? 409 : 400, 'invalid_connection', message, [{ path, message }]);
-  }
+  const message = e?.message ?? 'refused by the SSO library';
+  // The library reports some refusals (an entity ID another tenant uses) as 500s; read the message first.
+  if (/already|exists|duplicate/i.test(message)) throw new AppError(409, 'conflict', message, [{ path, message }]);
+  if (e?.statusCode && e.statusCode < 500) throw new AppError(400, 'invalid_connection', message, [{ path, message }]);
   throw err;
 }
 
@@ -165,16 +165,32 @@ export async function createConnection(ctx: Ctx, tenantId: string, input: Connec
     });
     return toConnectionView(row);
   } catch (err) {
-    await jackson.connectionAPIController.deleteConnections({ clientID: clientId, clientSecret } as never).catch((e) =>
-      log('error', 'could not remove the SSO library record of a failed connection', { clientId, err: e }),
-    );
+    // A simultaneous create of the same IdP may have won: its library record can be the very
+    // one this request wrote (same tenant, same client ID); then it is not ours to remove.
+    const winner = await findConnectionByClientId(clientId);
+    if (!winner) {
+      await jackson.connectionAPIController.deleteConnections({ clientID: clientId, clientSecret } as never).catch((e) =>
+        log('error', 'could not remove the SSO library record of a failed connection', { clientId, err: e }),
+      );
+    }
+    if (isUniqueViolation(err)) {
+      const message = `a connection for this identity provider already exists`;
+      throw new AppError(409, 'conflict', message, [{ path: input.type === 'saml' ? (input.metadataXml ? 'metadataXml' : 'metadataUrl') : 'discoveryUrl', message }]);
+    }
     throw err;
   }
 }
 
-export async function listConnections(tenantId: string): Promise<Connection[]> {
+export async function listConnections(tenantId: string, page: { limit: number; cursor?: string } = { limit: 200 }) {
   const db = await getDb();
-  return db.select().from(connections).where(eq(connections.tenantId, tenantId)).orderBy(asc(connections.id));
+  const rows = await db
+    .select()
+    .from(connections)
+    .where(and(eq(connections.tenantId, tenantId), page.cursor ? gt(connections.id, page.cursor) : undefined))
+    .orderBy(asc(connections.id))
+    .limit(page.limit + 1);
+  const data = rows.slice(0, page.limit);
+  return { data, nextCursor: rows.length > page.limit ? data.at(-1)!.id : null };
 }
 
 export async function getConnection(tenantId: string, id: string): Promise<Connection> {
@@ -187,6 +203,12 @@ export async function getConnection(tenantId: string, id: string): Promise<Conne
 export async function findConnectionByEntityId(entityId: string): Promise<Connection | null> {
   const db = await getDb();
   const [c] = await db.select().from(connections).where(sql`${connections.idp}->>'entityId' = ${entityId}`).limit(1);
+  return c ?? null;
+}
+
+async function findConnectionByClientId(clientId: string): Promise<Connection | null> {
+  const db = await getDb();
+  const [c] = await db.select().from(connections).where(eq(connections.clientId, clientId));
   return c ?? null;
 }
 

@@ -15,7 +15,7 @@ export const roleMappingOf = (t: Tenant): RoleMapping => ({ rules: t.roleRules, 
  * Replaces a tenant's rules (and default role when given). Every role must be one of the
  * tenant's roles; problems answer 400 with each path. Writes role_mapping.updated with before/after.
  */
-export async function putRoleMapping(ctx: Ctx, tenantId: string, input: RoleMappingInput): Promise<RoleMapping> {
+export async function putRoleMapping(ctx: Ctx, tenantId: string, input: RoleMappingInput | unknown): Promise<RoleMapping> {
   const db = await getDb();
   return db.transaction(async (tx) => {
     const [before] = await tx.select().from(tenants).where(eq(tenants.id, tenantId)).for('update');

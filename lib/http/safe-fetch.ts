@@ -1,23 +1,46 @@
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { lookup } from 'node:dns/promises';
-import { isIP } from 'node:net';
+import http from 'node:http';
+import https from 'node:https';
+import { isIP, type LookupFunction } from 'node:net';
 import { AppError } from '../errors';
 
 const bad = (path: string, message: string) => new AppError(400, 'invalid_url', message, [{ path, message }]);
 
-/** Loopback, private, link-local, CGNAT, multicast and other non-public addresses. */
+/** The 8 groups of an IPv6 address, or null. */
+function ipv6Groups(ip: string): number[] | null {
+  let v = ip.toLowerCase();
+  const dotted = v.match(/^(.*:)(\d+\.\d+\.\d+\.\d+)$/);
+  if (dotted) {
+    const [a, b, c, d] = dotted[2].split('.').map(Number);
+    v = `${dotted[1]}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head, tail] = v.split('::');
+  const h = head ? head.split(':') : [];
+  const t = tail !== undefined && tail !== '' ? tail.split(':') : [];
+  const fill = v.includes('::') ? 8 - h.length - t.length : 0;
+  const groups = [...h, ...Array(fill).fill('0'), ...t].map((g) => parseInt(g, 16));
+  return groups.length === 8 && groups.every((g) => g >= 0 && g <= 0xffff) ? groups : null;
+}
+
+/** Loopback, private, link-local, CGNAT, multicast and other non-public addresses (IPv4 and IPv6, any notation). */
 export function isPrivateAddress(ip: string): boolean {
   if (isIP(ip) === 4) {
     const [a, b] = ip.split('.').map(Number);
     return (
       a === 0 || a === 10 || a === 127 || (a === 100 && b >= 64 && b <= 127) || (a === 169 && b === 254) ||
-      (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 198 && (b === 18 || b === 19)) || a >= 224
+      (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 192 && b === 0) ||
+      (a === 198 && (b === 18 || b === 19)) || a >= 224
     );
   }
-  const v = ip.toLowerCase();
-  if (v === '::' || v === '::1') return true;
-  const mapped = v.match(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/);
-  if (mapped) return isPrivateAddress(mapped[1]);
-  return /^(fc|fd|fe8|fe9|fea|feb|ff)/.test(v);
+  const g = ipv6Groups(ip);
+  if (!g) return true; // not an address we can read: refuse
+  const v4 = (hi: number, lo: number) => `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
+  if (g.slice(0, 6).every((x) => x === 0)) return true; // ::, ::1 and IPv4-compatible
+  if (g.slice(0, 5).every((x) => x === 0) && g[5] === 0xffff) return isPrivateAddress(v4(g[6], g[7])); // ::ffff:a.b.c.d
+  if (g[0] === 0x64 && g[1] === 0xff9b) return isPrivateAddress(v4(g[6], g[7])); // NAT64
+  if (g[0] === 0x2002) return isPrivateAddress(v4(g[1], g[2])); // 6to4
+  return (g[0] & 0xfe00) === 0xfc00 || (g[0] & 0xffc0) === 0xfe80 || (g[0] & 0xff00) === 0xff00;
 }
 
 /** Refuses a host name that resolves to (or is) a private, loopback or link-local address. */
@@ -28,9 +51,28 @@ export async function assertPublicHost(hostname: string, path: string): Promise<
   if (addresses.some(isPrivateAddress)) throw bad(path, `host ${host} is a private, loopback or link-local address; not allowed`);
 }
 
+class PrivateTarget extends Error {}
+
+/**
+ * A DNS lookup for the socket itself that refuses private addresses: the address checked is the
+ * address connected to (no second lookup a hostile DNS server could answer differently).
+ */
+const publicLookup: LookupFunction = (hostname, options, callback) => {
+  dnsLookup(hostname, { ...options, all: true }, (err, addresses) => {
+    if (err) return callback(err, '', 0);
+    const list = addresses as LookupAddress[];
+    if (!list.length || list.some((a) => isPrivateAddress(a.address))) {
+      return callback(new PrivateTarget(`${hostname} resolves to a private address`), '', 0);
+    }
+    if ((options as { all?: boolean }).all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, list);
+    callback(null, list[0].address, list[0].family);
+  });
+};
+
 /**
  * Fetches a document from a URL an admin gave: HTTPS only and public addresses only (unless
- * `allowPrivate`, for development), a size limit and a time limit. Redirects are not followed.
+ * `allowPrivate`, for development), a size limit and a time limit over the whole exchange.
+ * Redirects are not followed.
  */
 export async function fetchUntrusted(
   raw: string,
@@ -45,30 +87,47 @@ export async function fetchUntrusted(
   if (url.protocol !== 'https:' && !(opts.allowPrivate && url.protocol === 'http:')) throw bad(opts.path, 'must be an https:// URL');
   if (url.username || url.password) throw bad(opts.path, 'must not contain credentials');
   const host = url.hostname.replace(/^\[|\]$/g, '');
-  const addresses = isIP(host) ? [host] : (await lookup(host, { all: true }).catch(() => [])).map((a) => a.address);
-  if (!addresses.length) throw bad(opts.path, `host ${host} could not be resolved`);
-  if (!opts.allowPrivate && addresses.some(isPrivateAddress)) {
+  if (!opts.allowPrivate && isIP(host) && isPrivateAddress(host)) {
     throw bad(opts.path, 'points at a private, loopback or link-local address; not allowed');
   }
-  let res: Response;
-  try {
-    res = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(opts.timeoutMs ?? 5000) });
-  } catch (e) {
-    throw bad(opts.path, `could not be fetched (${(e as Error).name === 'TimeoutError' ? 'timed out' : (e as Error).message})`);
-  }
-  if (res.status !== 200) throw bad(opts.path, `answered HTTP ${res.status}`);
-  const reader = res.body?.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  while (reader) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > opts.maxBytes) {
-      await reader.cancel().catch(() => {});
-      throw bad(opts.path, `document is larger than ${opts.maxBytes} bytes`);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  const timeoutMs = opts.timeoutMs ?? 5000;
+  const client = url.protocol === 'https:' ? https : http;
+  return new Promise<string>((resolve, reject) => {
+    const req = client.get(url, { lookup: opts.allowPrivate ? undefined : publicLookup, timeout: timeoutMs, headers: { accept: '*/*' } }, (res) => {
+      if (res.statusCode !== 200) {
+        res.resume();
+        return reject(bad(opts.path, `answered HTTP ${res.statusCode}`));
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size > opts.maxBytes) {
+          req.destroy();
+          reject(bad(opts.path, `document is larger than ${opts.maxBytes} bytes`));
+        } else chunks.push(c);
+      });
+      res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+      res.on('error', () => reject(bad(opts.path, 'could not be read')));
+    });
+    const timer = setTimeout(() => {
+      req.destroy();
+      reject(bad(opts.path, 'could not be fetched (timed out)'));
+    }, timeoutMs);
+    timer.unref();
+    req.on('close', () => clearTimeout(timer));
+    req.on('timeout', () => {
+      req.destroy();
+      reject(bad(opts.path, 'could not be fetched (timed out)'));
+    });
+    req.on('error', (e) => {
+      reject(
+        e instanceof PrivateTarget || (e as { cause?: unknown }).cause instanceof PrivateTarget
+          ? bad(opts.path, 'points at a private, loopback or link-local address; not allowed')
+          : /ENOTFOUND|EAI_AGAIN/.test(String((e as NodeJS.ErrnoException).code))
+            ? bad(opts.path, `host ${host} could not be resolved`)
+            : bad(opts.path, `could not be fetched (${(e as Error).message})`),
+      );
+    });
+  });
 }

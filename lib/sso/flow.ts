@@ -2,8 +2,8 @@ import 'server-only';
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { inflateRawSync } from 'node:zlib';
 import { and, eq, gt, sql } from 'drizzle-orm';
-import { encode } from 'next-auth/jwt';
 import { record } from '../audit/record';
+import { sessionSetCookie } from '../auth/session-cookie';
 import type { Ctx } from '../audit/types';
 import { getDb } from '../db/client';
 import { seenAssertions, ssoFlows, type Connection } from '../db/schema';
@@ -311,8 +311,6 @@ export function toIdpProfile(p: { id?: string; email?: string; firstName?: strin
   };
 }
 
-export const sessionCookieName = () => (sp().secureCookies ? '__Secure-authjs.session-token' : 'authjs.session-token');
-
 /**
  * The callback: checks that this browser started the flow (state, PKCE verifier), exchanges the
  * code, provisions the user just in time and starts their session.
@@ -366,14 +364,15 @@ export async function handleCallback(url: URL, cookieHeader: string | null, meta
     if (e instanceof LoginRejected) return fail(meta, tenant.id, e.reason, e.status, { ...at, email: profile.email?.slice(0, 320) ?? null });
     throw e;
   }
-  const jwt = await encode({
-    token: { sub: outcome.user.id, email: outcome.user.email, name: [outcome.user.firstName, outcome.user.lastName].filter(Boolean).join(' ') || outcome.user.email, sid: outcome.sessionId, kind: 'user' },
-    secret: env().AUTH_SECRET,
-    salt: sessionCookieName(),
-    maxAge: USER_SESSION_TTL_SECONDS,
-  });
+  const u = outcome.user;
   const headers = new Headers({ location: flow?.returnTo ?? '/app', 'cache-control': 'no-store' });
-  headers.append('set-cookie', `${sessionCookieName()}=${jwt}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${USER_SESSION_TTL_SECONDS}${sp().secureCookies ? '; Secure' : ''}`);
+  headers.append(
+    'set-cookie',
+    await sessionSetCookie(
+      { sub: u.id, email: u.email, name: [u.firstName, u.lastName].filter(Boolean).join(' ') || u.email, sid: outcome.sessionId, kind: 'user' },
+      USER_SESSION_TTL_SECONDS,
+    ),
+  );
   headers.append('set-cookie', `${FLOW_COOKIE}=; ${cookieAttrs(0)}`);
   return new Response(null, { status: 303, headers });
 }

@@ -16,7 +16,9 @@ export async function startSsoFromRequest(req: Request): Promise<Response> {
   const domain = email?.includes('@') ? email.slice(email.lastIndexOf('@') + 1) : null;
   const tenant = domain ? await findTenantByDomain(domain) : slug ? await findTenant({ slug }) : null;
   if (!tenant) return signInErrorPage('unknown_tenant', 404);
-  const [connection] = await listConnections(tenant.id);
+  const {
+    data: [connection],
+  } = await listConnections(tenant.id, { limit: 1 });
   if (!connection) return signInErrorPage('no_connection', 404);
   try {
     return await startSignIn(tenant, connection, q.get('returnTo'));

@@ -45,8 +45,9 @@ export const nameSchema = z
   .min(1, 'must not be empty')
   .max(120, 'must be at most 120 characters');
 
+/** `?limit=` (default 50, at most 200) and `?cursor=` of every list. */
 export const listQuerySchema = z.object({
-  limit: z.coerce.number({ error: 'must be a number' }).int().min(1).max(200).default(50),
+  limit: z.coerce.number({ error: 'must be a number' }).int('must be an integer').min(1).max(200).default(50),
   cursor: z.string().max(200).optional(),
 });
 

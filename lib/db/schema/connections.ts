@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { boolean, index, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { tenants } from './tenants';
 
@@ -27,6 +28,9 @@ export const connections = pgTable(
   (t) => [
     index('connections_tenant_idx').on(t.tenantId),
     uniqueIndex('connections_client_id_key').on(t.clientId),
+    // One SAML IdP (entity ID) is one connection across the whole portal: the ACS finds the
+    // connection by the response's issuer.
+    uniqueIndex('connections_entity_id_key').on(sql`(${t.idp}->>'entityId')`),
   ],
 );
 

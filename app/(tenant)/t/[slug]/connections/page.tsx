@@ -13,7 +13,7 @@ import { createConnectionAction, deleteConnectionAction, previewMetadataAction }
 export default async function ConnectionsPage({ params }: { params: Promise<{ slug: string }> }) {
   const { slug } = await params;
   const { tenant } = await requireTenant(slug, 'sso');
-  const connections = await listConnections(tenant.id);
+  const { data: connections } = await listConnections(tenant.id);
   const s = sp();
   return (
     <>

@@ -5,7 +5,8 @@ import { getTenant } from '@/lib/dal/tenants';
 
 export const POST = handle(api.createConnection, async ({ params, body, ctx }) => createConnection(ctx, params.tenantId, body));
 
-export const GET = handle(api.listConnections, async ({ params }) => {
+export const GET = handle(api.listConnections, async ({ params, query }) => {
   const tenant = await getTenant(params.tenantId);
-  return { data: (await listConnections(tenant.id)).map(toConnectionView), nextCursor: null };
+  const page = await listConnections(tenant.id, query);
+  return { data: page.data.map(toConnectionView), nextCursor: page.nextCursor };
 });

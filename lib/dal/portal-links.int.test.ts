@@ -1,0 +1,109 @@
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as domainsRoute from '@/app/api/v1/tenants/[tenantId]/domains/route';
+import * as verifyRoute from '@/app/api/v1/tenants/[tenantId]/domains/[domain]/verify/route';
+import * as linkRoute from '@/app/api/v1/tenants/[tenantId]/portal-links/[linkId]/route';
+import * as linksRoute from '@/app/api/v1/tenants/[tenantId]/portal-links/route';
+import * as tenantsRoute from '@/app/api/v1/tenants/route';
+import { openSetupLink } from '@/lib/auth/setup-link';
+import { getDb } from '@/lib/db/client';
+import { auditEvents, sessions } from '@/lib/db/schema';
+import { liveSession } from '@/lib/dal/sessions';
+import { call, uniqueDomain } from '@/lib/testing/api';
+import { startTxtDnsServer } from '@/lib/testing/dns-server';
+
+const meta = { ip: '198.51.100.7', userAgent: 'vitest' };
+const newTenant = async (domains: string[] = []) =>
+  (await call(tenantsRoute.POST, { method: 'POST', body: { name: 'Links Inc', domains } })).body as { id: string; slug: string };
+const tokenOf = (url: string) => url.split('/setup-link/')[1];
+
+async function actions(tenantId: string) {
+  const db = await getDb();
+  return (await db.select().from(auditEvents).where(eq(auditEvents.tenantId, tenantId)).orderBy(auditEvents.seq)).map((e) => [e.action, e.outcome, e.reason]);
+}
+
+describe('setup links', () => {
+  it('creates a scoped, expiring link; the first browser gets a scoped session; a second use is refused', async () => {
+    const t = await newTenant();
+    const res = await call(linksRoute.POST, { method: 'POST', params: { tenantId: t.id }, body: { scopes: ['sso', 'domains'], expiresInSeconds: 3600 } });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ id: expect.stringMatching(/^plk_/), scopes: ['sso', 'domains'] });
+    expect(res.body.url).toMatch(/^http:\/\/localhost:3000\/setup-link\/[A-Za-z0-9_-]{40,}$/);
+    expect(Math.abs(Date.parse(res.body.expiresAt) - Date.now() - 3600_000)).toBeLessThan(10_000);
+
+    const open = await openSetupLink(tokenOf(res.body.url), meta);
+    expect(open.status).toBe(303);
+    expect(open.headers.get('location')).toBe(`/t/${t.slug}`);
+    expect(open.headers.getSetCookie()[0]).toMatch(/^authjs\.session-token=.+HttpOnly; SameSite=Lax/);
+    const db = await getDb();
+    const [s] = await db.select().from(sessions).where(eq(sessions.subjectId, res.body.id));
+    expect(s).toMatchObject({ kind: 'portal_link', tenantId: t.id, scopes: ['sso', 'domains'] });
+
+    const again = await openSetupLink(tokenOf(res.body.url), meta);
+    expect(again.status).toBe(410);
+    expect(await again.text()).toContain('already_used');
+
+    // Revoking ends the session at once.
+    expect((await call(linkRoute.DELETE, { method: 'DELETE', params: { tenantId: t.id, linkId: res.body.id } })).status).toBe(204);
+    expect(await liveSession(s.id)).toBeNull();
+    expect((await call(linkRoute.DELETE, { method: 'DELETE', params: { tenantId: t.id, linkId: res.body.id } })).status).toBe(404);
+    expect(await actions(t.id)).toEqual([
+      ['tenant.created', 'success', null],
+      ['portal_link.created', 'success', null],
+      ['portal_link.used', 'success', null],
+      ['portal_link.used', 'failure', 'already_used'],
+      ['portal_link.revoked', 'success', null],
+    ]);
+  });
+
+  it('refuses expired, revoked and unknown links, and bad input', async () => {
+    const t = await newTenant();
+    const made = (await call(linksRoute.POST, { method: 'POST', params: { tenantId: t.id }, body: {} })).body;
+    expect(made.scopes).toEqual(['sso', 'directory_sync', 'role_mappings', 'audit_log', 'domains']);
+    expect(Math.abs(Date.parse(made.expiresAt) - Date.now() - 24 * 3600_000)).toBeLessThan(10_000);
+    await call(linkRoute.DELETE, { method: 'DELETE', params: { tenantId: t.id, linkId: made.id } });
+    expect((await openSetupLink(tokenOf(made.url), meta)).status).toBe(410);
+    expect((await openSetupLink('x'.repeat(43), meta)).status).toBe(404);
+    for (const [body, path] of [
+      [{ scopes: ['everything'] }, 'scopes.0'],
+      [{ scopes: [] }, 'scopes'],
+      [{ expiresInSeconds: 5 }, 'expiresInSeconds'],
+      [{ expiresInSeconds: 'soon' }, 'expiresInSeconds'],
+    ] as const) {
+      const r = await call(linksRoute.POST, { method: 'POST', params: { tenantId: t.id }, body });
+      expect(r.status, JSON.stringify(body)).toBe(400);
+      expect(r.body.errors[0].path).toBe(path);
+    }
+    expect((await call(linksRoute.POST, { method: 'POST', params: { tenantId: 'tnt_nope' }, body: {} })).status).toBe(404);
+  });
+});
+
+describe('domain verification by DNS TXT', () => {
+  const records = new Map<string, string[]>();
+  let dns: Awaited<ReturnType<typeof startTxtDnsServer>>;
+  beforeAll(async () => {
+    dns = await startTxtDnsServer(records);
+    process.env.DNS_SERVERS = dns.address;
+    (globalThis as Record<string, unknown>).__portalEnv = undefined;
+  });
+  afterAll(() => dns?.close());
+
+  it('lists the record to publish and verifies once it is in DNS', async () => {
+    const domain = uniqueDomain('verify');
+    const t = await newTenant([domain]);
+    const list = await call(domainsRoute.GET, { params: { tenantId: t.id } });
+    expect(list.status).toBe(200);
+    const [d] = list.body.data;
+    expect(d).toMatchObject({ domain, verified: false, verificationRecord: { type: 'TXT', name: `_sso-portal-verification.${domain}` } });
+    expect(d.verificationRecord.value).toMatch(/^sso-portal-verification=[0-9a-f]{32}$/);
+
+    const before = await call(verifyRoute.POST, { method: 'POST', params: { tenantId: t.id, domain } });
+    expect(before.body.verified).toBe(false);
+    records.set(d.verificationRecord.name, ['unrelated', d.verificationRecord.value]);
+    const after = await call(verifyRoute.POST, { method: 'POST', params: { tenantId: t.id, domain } });
+    expect(after.status).toBe(200);
+    expect(after.body).toMatchObject({ domain, verified: true });
+    expect((await actions(t.id)).map((a) => a[0])).toContain('domain.verified');
+    expect((await call(verifyRoute.POST, { method: 'POST', params: { tenantId: t.id, domain: 'other.example.com' } })).status).toBe(404);
+  });
+});

@@ -1,0 +1,207 @@
+import { eq } from 'drizzle-orm';
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as tenantRoutes from '@/app/api/v1/tenants/route';
+import * as provisioningRoute from '@/app/api/v1/tenants/[tenantId]/provisioning/route';
+import * as mappingRoute from '@/app/api/v1/tenants/[tenantId]/role-mappings/route';
+import * as previewRoute from '@/app/api/v1/tenants/[tenantId]/role-mappings/preview/route';
+import { getDb } from '@/lib/db/client';
+import { auditEvents } from '@/lib/db/schema';
+import { call, uniqueDomain } from '@/lib/testing/api';
+
+async function newTenant(): Promise<{ id: string }> {
+  const res = await call(tenantRoutes.POST, { method: 'POST', path: '/api/v1/tenants', body: { name: `Roles ${uniqueDomain('t')}` } });
+  expect(res.status).toBe(201);
+  return res.body;
+}
+
+const getMapping = (tenantId: string) => call(mappingRoute.GET, { path: `/api/v1/tenants/${tenantId}/role-mappings`, params: { tenantId } });
+const putMapping = (tenantId: string, body: unknown) =>
+  call(mappingRoute.PUT, { method: 'PUT', path: `/api/v1/tenants/${tenantId}/role-mappings`, params: { tenantId }, body });
+const preview = (tenantId: string, body: unknown) =>
+  call(previewRoute.POST, { method: 'POST', path: `/api/v1/tenants/${tenantId}/role-mappings/preview`, params: { tenantId }, body });
+const getProvisioning = (tenantId: string) => call(provisioningRoute.GET, { params: { tenantId } });
+const putProvisioning = (tenantId: string, body: unknown) => call(provisioningRoute.PUT, { method: 'PUT', params: { tenantId }, body });
+
+async function mappingEvents(tenantId: string) {
+  const db = await getDb();
+  const events = await db.select().from(auditEvents).where(eq(auditEvents.tenantId, tenantId)).orderBy(auditEvents.seq);
+  return events.filter((e) => e.action === 'role_mapping.updated');
+}
+
+const RULES = [
+  { attribute: 'groups', operator: 'contains', value: 'Engineering', role: 'editor' },
+  { attribute: 'department', operator: 'equals', value: 'Sales', role: 'viewer' },
+  { attribute: 'groups', operator: 'in', value: ['Admins', 'Owners'], role: 'admin' },
+  { attribute: 'email', operator: 'matches', value: '[a-z]+@ops\\.example\\.com', role: 'admin' },
+  { attribute: 'http://schemas.microsoft.com/ws/2008/06/identity/claims/role', operator: 'exists', role: 'member' },
+];
+
+describe('role mappings API', () => {
+  // Opening embedded storage (and migrating it) is slow: do it under the hook timeout, not a test's.
+  beforeAll(async () => {
+    await getDb();
+  });
+
+  it('starts with no rules and defaultRole member', async () => {
+    const t = await newTenant();
+    const res = await getMapping(t.id);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ rules: [], defaultRole: 'member' });
+  });
+
+  it('stores what PUT was given, GET returns it, and role_mapping.updated records before and after', async () => {
+    const t = await newTenant();
+    const put = await putMapping(t.id, { rules: RULES, defaultRole: 'viewer' });
+    expect(put.status).toBe(200);
+    expect(put.body).toEqual({ rules: RULES, defaultRole: 'viewer' });
+    expect((await getMapping(t.id)).body).toEqual({ rules: RULES, defaultRole: 'viewer' });
+
+    const events = await mappingEvents(t.id);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ outcome: 'success', actorType: 'operator' });
+    expect(events[0].details).toEqual({
+      before: { rules: [], defaultRole: 'member' },
+      after: { rules: RULES, defaultRole: 'viewer' },
+    });
+
+    // A second change records only what changed, before and after.
+    const fewer = RULES.slice(0, 2);
+    expect((await putMapping(t.id, { rules: fewer })).body).toEqual({ rules: fewer, defaultRole: 'viewer' });
+    const again = await mappingEvents(t.id);
+    expect(again).toHaveLength(2);
+    expect(again[1].details).toEqual({ before: { rules: RULES }, after: { rules: fewer } });
+  });
+
+  it('keeps defaultRole when PUT leaves it out, and clears it with null', async () => {
+    const t = await newTenant();
+    expect((await putMapping(t.id, { rules: [], defaultRole: 'admin' })).body.defaultRole).toBe('admin');
+    expect((await putMapping(t.id, { rules: RULES.slice(0, 1) })).body).toEqual({ rules: RULES.slice(0, 1), defaultRole: 'admin' });
+    expect((await putMapping(t.id, { rules: RULES.slice(0, 1), defaultRole: null })).body).toEqual({ rules: RULES.slice(0, 1), defaultRole: null });
+    expect((await getMapping(t.id)).body.defaultRole).toBeNull();
+  });
+
+  it('shares defaultRole with the provisioning settings, both ways', async () => {
+    const t = await newTenant();
+    expect((await putMapping(t.id, { rules: [], defaultRole: 'viewer' })).status).toBe(200);
+    expect((await getProvisioning(t.id)).body).toMatchObject({ strategy: 'jit', defaultRole: 'viewer' });
+
+    expect((await putProvisioning(t.id, { strategy: 'jit', defaultRole: 'editor' })).status).toBe(200);
+    expect((await getMapping(t.id)).body.defaultRole).toBe('editor');
+
+    expect((await putProvisioning(t.id, { strategy: 'jit', defaultRole: null })).status).toBe(200);
+    expect((await getMapping(t.id)).body.defaultRole).toBeNull();
+    expect((await putMapping(t.id, { rules: [], defaultRole: 'member' })).status).toBe(200);
+    expect((await getProvisioning(t.id)).body.defaultRole).toBe('member');
+  });
+
+  const ok = { attribute: 'groups', operator: 'contains', value: 'Engineering', role: 'editor' };
+  it.each<[string, unknown, string[]]>([
+    ['an unknown operator', { rules: [{ ...ok, operator: 'like' }] }, ['rules.0.operator']],
+    ['an unknown role', { rules: [ok, { ...ok, role: 'wizard' }] }, ['rules.1.role']],
+    ['an unsafe regular expression', { rules: [{ ...ok, operator: 'matches', value: '(a+)+$' }] }, ['rules.0.value']],
+    ['another unsafe regular expression', { rules: [ok, { ...ok, operator: 'matches', value: '(x|x)*y' }] }, ['rules.1.value']],
+    ['an invalid regular expression', { rules: [{ ...ok, operator: 'matches', value: '([a-z' }] }, ['rules.0.value']],
+    ['an unknown defaultRole', { rules: [], defaultRole: 'wizard' }, ['defaultRole']],
+    ['defaultRole not a string', { rules: [], defaultRole: 7 }, ['defaultRole']],
+    ['rules missing', { defaultRole: 'member' }, ['rules']],
+    ['rules not a list', { rules: { 0: ok } }, ['rules']],
+    ['a rule that is not an object', { rules: ['groups=admin'] }, ['rules.0']],
+    ['a rule without attribute', { rules: [{ operator: 'exists', role: 'admin' }] }, ['rules.0.attribute']],
+    ['a rule without role', { rules: [{ attribute: 'groups', operator: 'exists' }] }, ['rules.0.role']],
+    ['equals without value', { rules: [{ ...ok, operator: 'equals', value: undefined }] }, ['rules.0.value']],
+    ['in with a single string', { rules: [{ ...ok, operator: 'in', value: 'Admins' }] }, ['rules.0.value']],
+    ['in with an empty list', { rules: [{ ...ok, operator: 'in', value: [] }] }, ['rules.0.value']],
+    ['exists with a value', { rules: [{ ...ok, operator: 'exists' }] }, ['rules.0.value']],
+    ['an unknown field in a rule', { rules: [{ ...ok, priority: 1 }] }, ['rules.0']],
+    // All problems at once, across rules and the default role.
+    ['a bad operator and an unknown role in another rule', { rules: [{ ...ok, operator: 'like' }, { ...ok, role: 'wizard' }] }, ['rules.0.operator', 'rules.1.role']],
+    ['an unknown role and an unknown defaultRole', { rules: [{ ...ok, role: 'wizard' }], defaultRole: 'sorcerer' }, ['rules.0.role', 'defaultRole']],
+  ])('refuses %s with 400 naming each field, storing nothing', async (_n, body, paths) => {
+    const t = await newTenant();
+    const stored = { rules: RULES.slice(0, 2), defaultRole: 'viewer' };
+    expect((await putMapping(t.id, stored)).status).toBe(200);
+    const eventsBefore = (await mappingEvents(t.id)).length;
+
+    const res = await putMapping(t.id, body);
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toBe('application/problem+json');
+    expect(res.body).toMatchObject({ status: 400 });
+    expect(JSON.stringify(res.body)).not.toMatch(/\n\s+at |\.ts:\d+/);
+    const got = res.body.errors.map((e: { path: string }) => e.path);
+    for (const p of paths) expect(got, `paths ${JSON.stringify(got)}`).toContain(p);
+
+    expect((await getMapping(t.id)).body).toEqual(stored);
+    expect((await getProvisioning(t.id)).body.defaultRole).toBe('viewer');
+    expect(await mappingEvents(t.id)).toHaveLength(eventsBefore);
+  });
+
+  it('answers 404 for an unknown tenant on GET, PUT and preview', async () => {
+    expect((await getMapping('tnt_does_not_exist')).status).toBe(404);
+    expect((await putMapping('tnt_does_not_exist', { rules: [] })).status).toBe(404);
+    expect((await preview('tnt_does_not_exist', { attributes: {} })).status).toBe(404);
+  });
+
+  it('answers 401 without a key and stores nothing', async () => {
+    const t = await newTenant();
+    const res = await call(mappingRoute.PUT, { method: 'PUT', params: { tenantId: t.id }, body: { rules: RULES }, key: null });
+    expect(res.status).toBe(401);
+    expect((await getMapping(t.id)).body.rules).toEqual([]);
+  });
+
+  describe('preview', () => {
+    it.each<[string, Record<string, string | string[]>, string[], number[]]>([
+      ['no attributes: the default role', {}, ['viewer'], []],
+      ['a group with contains', { groups: ['Everyone', 'Engineering'] }, ['editor'], [0]],
+      ['a single-valued attribute with equals', { department: 'Sales' }, ['viewer'], [1]],
+      ['equals on a multi-valued attribute does not match', { department: ['Sales', 'Support'] }, ['viewer'], []],
+      ['in', { groups: 'Owners' }, ['admin'], [2]],
+      ['matches, anchored', { email: 'ops@ops.example.com' }, ['admin'], [3]],
+      ['matches is anchored at both ends', { email: 'x.ops@ops.example.com.evil.org' }, ['viewer'], []],
+      ['email compares case-insensitively', { email: 'OPS@OPS.EXAMPLE.COM' }, ['admin'], [3]],
+      ['contains is case-sensitive for groups', { groups: 'engineering' }, ['viewer'], []],
+      ['exists on a full claim name', { 'http://schemas.microsoft.com/ws/2008/06/identity/claims/role': 'x' }, ['member'], [4]],
+      ['an empty value does not exist', { 'http://schemas.microsoft.com/ws/2008/06/identity/claims/role': '' }, ['viewer'], []],
+      [
+        'several rules: the union of their roles, sorted',
+        { groups: ['Engineering', 'Admins'], department: 'Sales', email: 'ops@ops.example.com' },
+        ['admin', 'editor', 'viewer'],
+        [0, 1, 2, 3],
+      ],
+    ])('%s', async (_n, attributes, roles, matched) => {
+      const t = await newTenant();
+      expect((await putMapping(t.id, { rules: RULES, defaultRole: 'viewer' })).status).toBe(200);
+      const res = await preview(t.id, { attributes });
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ roles, matched: matched.map((i) => RULES[i]) });
+    });
+
+    it('gives no role when nothing matches and the default role is null', async () => {
+      const t = await newTenant();
+      await putMapping(t.id, { rules: RULES, defaultRole: null });
+      expect((await preview(t.id, { attributes: { groups: 'Nobody' } })).body).toEqual({ roles: [], matched: [] });
+    });
+
+    it('uses the default role of a new tenant', async () => {
+      const t = await newTenant();
+      expect((await preview(t.id, { attributes: { groups: 'x' } })).body).toEqual({ roles: ['member'], matched: [] });
+    });
+
+    it('follows a defaultRole changed through the provisioning settings', async () => {
+      const t = await newTenant();
+      await putProvisioning(t.id, { strategy: 'jit', defaultRole: 'admin' });
+      expect((await preview(t.id, { attributes: {} })).body.roles).toEqual(['admin']);
+    });
+
+    it.each<[string, unknown, string]>([
+      ['attributes missing', {}, 'attributes'],
+      ['attributes not an object', { attributes: ['groups'] }, 'attributes'],
+      ['a value that is a number', { attributes: { groups: 5 } }, 'attributes.groups'],
+    ])('refuses %s with 400', async (_n, body, path) => {
+      const t = await newTenant();
+      const res = await preview(t.id, body);
+      expect(res.status).toBe(400);
+      expect(res.body.errors.map((e: { path: string }) => e.path)).toContain(path);
+      expect(await mappingEvents(t.id)).toHaveLength(0);
+    });
+  });
+});

@@ -1,0 +1,288 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { AppError } from '../errors';
+import { fetchUntrusted, isPrivateAddress } from './safe-fetch';
+
+describe('isPrivateAddress', () => {
+  it.each([
+    // IPv4: unspecified, loopback, RFC 1918, link-local, CGNAT, benchmarking, multicast, broadcast
+    ['0.0.0.0', true],
+    ['127.0.0.1', true],
+    ['127.255.255.254', true],
+    ['10.0.0.1', true],
+    ['10.255.255.255', true],
+    ['172.16.0.1', true],
+    ['172.20.10.5', true],
+    ['172.31.255.255', true],
+    ['192.168.0.1', true],
+    ['192.168.255.255', true],
+    ['169.254.169.254', true], // cloud metadata endpoint
+    ['169.254.0.1', true],
+    ['100.64.0.1', true],
+    ['100.127.255.255', true],
+    ['198.18.0.1', true],
+    ['224.0.0.1', true],
+    ['255.255.255.255', true],
+    // IPv4 public, including the neighbours of each private range
+    ['8.8.8.8', false],
+    ['1.1.1.1', false],
+    ['93.184.216.34', false],
+    ['9.255.255.255', false],
+    ['11.0.0.1', false],
+    ['126.255.255.255', false],
+    ['128.0.0.1', false],
+    ['172.15.255.255', false],
+    ['172.32.0.1', false],
+    ['192.167.255.255', false],
+    ['192.169.0.1', false],
+    ['169.253.255.255', false],
+    ['169.255.0.1', false],
+    ['100.63.255.255', false],
+    ['100.128.0.1', false],
+    ['203.0.113.9', false],
+    // IPv6
+    ['::', true],
+    ['::1', true],
+    ['fc00::1', true],
+    ['fd12:3456:789a::1', true],
+    ['FD00::1', true],
+    ['fe80::1', true],
+    ['fe80::1ff:fe23:4567:890a', true],
+    ['febf:ffff::1', true],
+    ['ff02::1', true],
+    // IPv4-mapped IPv6, dotted and in the hex form WHATWG URLs normalise to
+    ['::ffff:127.0.0.1', true],
+    ['::ffff:10.1.2.3', true],
+    ['::ffff:169.254.169.254', true],
+    ['::FFFF:192.168.1.1', true],
+    ['::ffff:7f00:1', true], // = ::ffff:127.0.0.1, what new URL('http://[::ffff:127.0.0.1]/').hostname gives
+    ['::ffff:a9fe:a9fe', true], // = ::ffff:169.254.169.254
+    ['::ffff:c0a8:101', true], // = ::ffff:192.168.1.1
+    ['::ffff:8.8.8.8', false],
+    ['::ffff:808:808', false], // = ::ffff:8.8.8.8
+    // IPv6 public
+    ['2606:4700:4700::1111', false],
+    ['2001:4860:4860::8888', false],
+    ['2a00:1450:4001:80b::200e', false],
+  ])('%s → %s', (ip, expected) => {
+    expect(isPrivateAddress(ip)).toBe(expected);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// fetchUntrusted against a local HTTP server on 127.0.0.1
+// ---------------------------------------------------------------------------------------------
+
+let server: http.Server;
+let origin: string;
+let port: number;
+const hits: string[] = [];
+/** TCP connections the local server accepted (a TLS handshake attempt counts, a request need not follow). */
+let connections = 0;
+const stalled = new Set<http.ServerResponse>();
+
+beforeAll(async () => {
+  server = http.createServer((req, res) => {
+    hits.push(req.url ?? '');
+    const url = new URL(req.url ?? '/', 'http://x');
+    switch (url.pathname) {
+      case '/doc':
+        res.writeHead(200, { 'content-type': 'application/xml' });
+        res.end('<doc>héllo</doc>');
+        return;
+      case '/size': {
+        const n = Number(url.searchParams.get('n'));
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        res.end('a'.repeat(n));
+        return;
+      }
+      case '/endless': {
+        // Writes forever (until the client goes away), without a content-length.
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        const chunk = 'b'.repeat(16 * 1024);
+        const timer = setInterval(() => {
+          if (res.destroyed) return clearInterval(timer);
+          res.write(chunk);
+        }, 1);
+        res.on('close', () => clearInterval(timer));
+        return;
+      }
+      case '/hang':
+        // Never answers.
+        stalled.add(res);
+        return;
+      case '/hang-body':
+        // Headers, a little body, then nothing.
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        res.write('partial');
+        stalled.add(res);
+        return;
+      case '/redirect':
+        res.writeHead(302, { location: '/target' });
+        res.end();
+        return;
+      case '/redirect-301':
+        res.writeHead(301, { location: `${origin}/target` });
+        res.end();
+        return;
+      case '/target':
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        res.end('redirect target');
+        return;
+      case '/missing':
+        res.writeHead(404);
+        res.end('nope');
+        return;
+      case '/error':
+        res.writeHead(500);
+        res.end('boom');
+        return;
+      default:
+        res.writeHead(404);
+        res.end();
+    }
+  });
+  server.on('connection', () => connections++);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  port = (server.address() as AddressInfo).port;
+  origin = `http://127.0.0.1:${port}`;
+});
+
+afterAll(async () => {
+  for (const res of stalled) res.destroy();
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
+
+beforeEach(() => {
+  hits.length = 0;
+  connections = 0;
+});
+
+const PATH = 'metadataUrl';
+
+/** The AppError fetchUntrusted refused with; fails the test if it resolved or threw anything else. */
+async function refusal(p: Promise<unknown>): Promise<AppError> {
+  let caught: unknown;
+  try {
+    await p;
+  } catch (e) {
+    caught = e;
+  }
+  expect(caught, 'expected a refusal').toBeInstanceOf(AppError);
+  const err = caught as AppError;
+  expect(err.status).toBe(400);
+  expect(err.errors?.[0]?.path).toBe(PATH);
+  return err;
+}
+
+const strict = { path: PATH, allowPrivate: false, maxBytes: 1024 * 1024, timeoutMs: 2000 };
+const lax = { path: PATH, allowPrivate: true, maxBytes: 1024 * 1024, timeoutMs: 2000 };
+
+describe('fetchUntrusted: refused before any request', () => {
+  it.each<[string, () => string, RegExp]>([
+    ['not a URL', () => 'not a url', /absolute URL/],
+    ['a relative URL', () => '/metadata', /absolute URL/],
+    ['http://', () => 'http://idp.example.com/metadata', /https/],
+    ['http:// to the local server', () => `${origin}/doc`, /https/],
+    ['ftp://', () => 'ftp://idp.example.com/metadata', /https/],
+    ['file://', () => 'file:///etc/passwd', /https/],
+    ['data:', () => 'data:text/plain,hello', /https/],
+    ['credentials', () => 'https://user:secret@idp.example.com/metadata', /credentials/],
+    ['a user name only', () => 'https://user@idp.example.com/metadata', /credentials/],
+    ['127.0.0.1', () => `https://127.0.0.1:${port}/doc`, /private|loopback/],
+    ['localhost', () => `https://localhost:${port}/doc`, /private|loopback/],
+    ['[::1]', () => `https://[::1]:${port}/doc`, /private|loopback/],
+    ['[::ffff:127.0.0.1]', () => `https://[::ffff:127.0.0.1]:${port}/doc`, /private|loopback/],
+    ['127.0.0.1 as a decimal number', () => `https://2130706433:${port}/doc`, /private|loopback/],
+    ['127.0.0.1 in hex', () => `https://0x7f.0.0.1:${port}/doc`, /private|loopback/],
+    ['0.0.0.0', () => `https://0.0.0.0:${port}/doc`, /private|loopback/],
+    ['the cloud metadata address', () => 'https://169.254.169.254/latest/meta-data/', /private|loopback/],
+    ['[::ffff:169.254.169.254]', () => 'https://[::ffff:169.254.169.254]/latest/meta-data/', /private|loopback/],
+    ['10.0.0.1', () => 'https://10.0.0.1/metadata', /private|loopback/],
+    ['192.168.1.1', () => 'https://192.168.1.1/metadata', /private|loopback/],
+    ['[fd00::1]', () => 'https://[fd00::1]/metadata', /private|loopback/],
+    ['a host that does not resolve', () => 'https://does-not-exist.invalid/metadata', /resolved/],
+  ])('with allowPrivate=false: %s', async (_n, url, message) => {
+    const err = await refusal(fetchUntrusted(url(), strict));
+    expect(connections, 'a connection was opened to the local server').toBe(0);
+    expect(hits).toEqual([]); // the local server was never asked
+    expect(err.message).toMatch(message);
+  });
+
+  it('refuses credentials even when private addresses are allowed', async () => {
+    const err = await refusal(fetchUntrusted(`http://user:pw@127.0.0.1:${port}/doc`, lax));
+    expect(err.message).toMatch(/credentials/);
+    expect(hits).toEqual([]);
+  });
+
+  it('refuses non-http(s) schemes even when private addresses are allowed', async () => {
+    await refusal(fetchUntrusted('file:///etc/passwd', lax));
+    await refusal(fetchUntrusted('ftp://127.0.0.1/x', lax));
+  });
+});
+
+describe('fetchUntrusted with allowPrivate=true (development)', () => {
+  it('fetches a document from the local server as UTF-8 text', async () => {
+    expect(await fetchUntrusted(`${origin}/doc`, lax)).toBe('<doc>héllo</doc>');
+    expect(await fetchUntrusted(`http://localhost:${port}/doc`, lax).catch((e) => e)).toSatisfy(
+      // localhost may resolve to ::1 first where nothing listens; either a document or a clean refusal
+      (r: unknown) => r === '<doc>héllo</doc>' || (r instanceof AppError && r.status === 400),
+    );
+  });
+
+  it('accepts a document of exactly maxBytes and refuses one byte more', async () => {
+    expect(await fetchUntrusted(`${origin}/size?n=1000`, { ...lax, maxBytes: 1000 })).toHaveLength(1000);
+    const err = await refusal(fetchUntrusted(`${origin}/size?n=1001`, { ...lax, maxBytes: 1000 }));
+    expect(err.message).toMatch(/larger than 1000 bytes/);
+  });
+
+  it('stops reading an endless body at maxBytes', async () => {
+    const started = Date.now();
+    const err = await refusal(fetchUntrusted(`${origin}/endless`, { ...lax, maxBytes: 64 * 1024, timeoutMs: 10_000 }));
+    expect(err.message).toMatch(/larger than/);
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('gives up on a server that never answers, after the timeout', async () => {
+    const started = Date.now();
+    const err = await refusal(fetchUntrusted(`${origin}/hang`, { ...lax, timeoutMs: 300 }));
+    const took = Date.now() - started;
+    expect(err.message).toMatch(/timed out/);
+    expect(took).toBeGreaterThanOrEqual(250);
+    expect(took).toBeLessThan(3000);
+  });
+
+  it('gives up on a body that stops half-way, after the timeout, with a clean 400', async () => {
+    const started = Date.now();
+    await refusal(fetchUntrusted(`${origin}/hang-body`, { ...lax, timeoutMs: 300 }));
+    expect(Date.now() - started).toBeLessThan(3000);
+  });
+
+  it.each([
+    ['302 with a relative Location', '/redirect', /302/],
+    ['301 with an absolute Location', '/redirect-301', /301/],
+  ])('does not follow a %s', async (_n, path, message) => {
+    const err = await refusal(fetchUntrusted(`${origin}${path}`, lax));
+    expect(err.message).toMatch(message);
+    expect(hits).toEqual([path]); // /target was never requested
+  });
+
+  it.each([
+    ['404', '/missing', /404/],
+    ['500', '/error', /500/],
+  ])('refuses an HTTP %s answer', async (_n, path, message) => {
+    const err = await refusal(fetchUntrusted(`${origin}${path}`, lax));
+    expect(err.message).toMatch(message);
+  });
+
+  it('refuses a port where nothing listens with a clean 400', async () => {
+    const closed = http.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const freePort = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const err = await refusal(fetchUntrusted(`http://127.0.0.1:${freePort}/doc`, lax));
+    expect(err.message).toMatch(/could not be fetched/);
+  });
+});
