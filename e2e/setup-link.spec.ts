@@ -1,0 +1,36 @@
+import { expect, test } from '@playwright/test';
+import { api, uniq } from './support/api';
+
+test('a setup link opens its tenant console in one browser only, scoped, until revoked', async ({ browser }) => {
+  const tenant = (await api('/tenants', { method: 'POST', body: { name: uniq('Setup Co'), domains: [`${uniq('setup')}.example.com`] } })).body;
+  const other = (await api('/tenants', { method: 'POST', body: { name: uniq('Other Co') } })).body;
+  const link = await api(`/tenants/${tenant.id}/portal-links`, { method: 'POST', body: { scopes: ['sso'] } });
+  expect(link.status).toBe(201);
+
+  const admin = await browser.newContext();
+  const page = await admin.newPage();
+  await page.goto(link.body.url);
+  await expect(page).toHaveURL(new RegExp(`/t/${tenant.slug}$`));
+  await expect(page.getByRole('heading', { name: 'Overview' })).toBeVisible();
+  await page.goto(`/t/${tenant.slug}/connections`);
+  await expect(page.getByRole('heading', { name: 'Connections' })).toBeVisible();
+
+  // Only this tenant, and not the operator console.
+  expect((await page.goto(`/t/${other.slug}`))?.status()).toBe(404);
+  await page.goto('/tenants');
+  await expect(page).toHaveURL(/\/login/);
+
+  // A second browser cannot use the same link.
+  const second = await browser.newContext();
+  const p2 = await second.newPage();
+  const res = await p2.goto(link.body.url);
+  expect(res?.status()).toBe(410);
+  await expect(p2.getByRole('alert')).toContainText('already opened in another browser');
+
+  // Revoking ends the first browser's session at once.
+  expect((await api(`/tenants/${tenant.id}/portal-links/${link.body.id}`, { method: 'DELETE' })).status).toBe(204);
+  await page.goto(`/t/${tenant.slug}`);
+  await expect(page).toHaveURL(/\/login/);
+  await admin.close();
+  await second.close();
+});
