@@ -14,6 +14,17 @@ test('a setup link opens its tenant console in one browser only, scoped, until r
   await expect(page.getByRole('heading', { name: 'Overview' })).toBeVisible();
   await page.goto(`/t/${tenant.slug}/connections`);
   await expect(page.getByRole('heading', { name: 'Connections' })).toBeVisible();
+  // The link's scope is "sso": those sections only.
+  const nav = page.getByRole('navigation', { name: 'Sections' });
+  await expect(nav.getByRole('link', { name: 'Provisioning' })).toBeVisible();
+  await expect(nav.getByRole('link', { name: 'Audit log' })).toHaveCount(0);
+  expect((await page.goto(`/t/${tenant.slug}/domains`))?.status()).toBe(404);
+  await page.goto(`/t/${tenant.slug}/provisioning`);
+  await page.getByLabel('Self-registration').check();
+  await page.getByLabel('Allowed domains').fill('partner.example.org');
+  await page.getByRole('button', { name: 'Save provisioning' }).click();
+  await expect(page.getByRole('status')).toHaveText('Saved.');
+  expect((await api(`/tenants/${tenant.id}/provisioning`)).body).toMatchObject({ strategy: 'self_registration', allowedDomains: ['partner.example.org'] });
 
   // Only this tenant, and not the operator console.
   expect((await page.goto(`/t/${other.slug}`))?.status()).toBe(404);

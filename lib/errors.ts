@@ -35,3 +35,15 @@ export function isUniqueViolation(err: unknown, constraint?: string): boolean {
   if (!constraint) return true;
   return pg.constraint === constraint || (pg.detail ?? '').includes(constraint) || String((err as Error).message ?? '').includes(constraint);
 }
+
+/** Is this the database being unreachable (answer 503, retry later) rather than a bug? */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  let e: unknown = err;
+  for (let i = 0; i < 4 && e && typeof e === 'object'; i++) {
+    const o = e as { code?: unknown; message?: unknown; cause?: unknown };
+    if (typeof o.code === 'string' && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|57P0[1-3]|08\d{3})$/.test(o.code)) return true;
+    if (typeof o.message === 'string' && /Connection terminated|timeout exceeded when trying to connect|did not start in time/i.test(o.message)) return true;
+    e = o.cause;
+  }
+  return false;
+}

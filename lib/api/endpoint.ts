@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Ctx } from '../audit/types';
 import { authenticateApiKey, type KeyPrincipal } from '../dal/api-keys';
-import { AppError, type FieldError } from '../errors';
+import { AppError, isDatabaseUnavailable, type FieldError } from '../errors';
 import { requestMeta } from '../http/request-meta';
 import { log } from '../log';
 import { readJson } from './body';
@@ -98,6 +98,14 @@ export function handle<E extends Endpoint>(e: E, fn: Handler<E>) {
     } catch (err) {
       if (err instanceof AppError) {
         return problem(err.status, err.message, { code: err.code, errors: err.errors, requestId });
+      }
+      if (isDatabaseUnavailable(err)) {
+        log('error', 'database unavailable', { requestId, err });
+        return problem(503, 'The database is unavailable; retry shortly (GET /api/health says why)', {
+          code: 'unavailable',
+          requestId,
+          headers: { 'retry-after': '5' },
+        });
       }
       log('error', 'api request failed', { requestId, method: req.method, path: new URL(req.url).pathname, err });
       return problem(500, 'Internal error; quote the request id when reporting it', { code: 'internal', requestId });

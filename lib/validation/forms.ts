@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { domainListSchema, nameSchema, slugSchema } from './common';
+import { ROLE_NAME, strategySchema } from './tenants';
 
 /** Domains typed into a form: separated by commas, spaces or new lines. */
 const domainsText = z
@@ -28,3 +29,13 @@ export type TenantFormInput = z.input<typeof tenantFormSchema>;
 export const tenantEditFormSchema = z.object({ name: nameSchema, domains: domainsText });
 
 export const apiKeyFormSchema = z.object({ name: z.string().trim().min(1, 'Give the key a name').max(80) });
+
+/** The console's provisioning form: allowed domains typed as text, "" for no default role. */
+export const provisioningFormSchema = z.object({
+  strategy: strategySchema,
+  defaultRole: z
+    .string()
+    .transform((s) => s || null)
+    .pipe(z.string().regex(ROLE_NAME, 'must be a role name').nullable()),
+  allowedDomains: domainsText,
+});

@@ -1,6 +1,7 @@
 import Link from 'next/link';
 import { SidebarLayout } from '@/components/layout/sidebar';
 import { requireTenant } from '@/lib/auth/guards';
+import { canAccessTenant, type TenantScope } from '@/lib/auth/permissions';
 
 export default async function TenantLayout({ children, params }: { children: React.ReactNode; params: Promise<{ slug: string }> }) {
   const { slug } = await params;
@@ -10,14 +11,15 @@ export default async function TenantLayout({ children, params }: { children: Rea
     <SidebarLayout
       title={tenant.name}
       subtitle="Tenant console"
-      nav={[
+      nav={([
         { href: base, label: 'Overview' },
-        { href: `${base}/connections`, label: 'Connections' },
-        { href: `${base}#directories`, label: 'Directories' },
-        { href: `${base}#provisioning`, label: 'Provisioning' },
-        { href: `${base}#role-mappings`, label: 'Role mappings' },
-        { href: `${base}#audit-log`, label: 'Audit log' },
-      ]}
+        { href: `${base}/connections`, label: 'Connections', scope: 'sso' },
+        { href: `${base}#directories`, label: 'Directories', scope: 'directory_sync' },
+        { href: `${base}/provisioning`, label: 'Provisioning', scope: 'sso' },
+        { href: `${base}/domains`, label: 'Domains', scope: 'domains' },
+        { href: `${base}/role-mappings`, label: 'Role mappings', scope: 'role_mappings' },
+        { href: `${base}/audit-log`, label: 'Audit log', scope: 'audit_log' },
+      ] as { href: string; label: string; scope?: TenantScope }[]).filter((n) => !n.scope || canAccessTenant(principal, tenant.id, n.scope))}
       footer={
         principal.kind === 'operator' ? (
           <Link href="/tenants" className="block rounded-md px-3 py-2 text-sm text-muted-foreground hover:bg-muted">

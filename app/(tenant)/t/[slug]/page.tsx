@@ -3,6 +3,8 @@ import { Badge } from '@/components/ui/badge';
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
 import { requireTenant } from '@/lib/auth/guards';
 import { provisioningOf } from '@/lib/dal/tenants';
+import { RoleMappingsOverviewCard } from '@/components/role-mappings/overview-card';
+import { roleMappingOf } from '@/lib/dal/role-mappings';
 
 const STRATEGY: Record<string, string> = {
   jit: 'Just-in-time: accounts are created at first SSO sign-in',
@@ -49,7 +51,7 @@ export default async function TenantOverview({ params }: { params: Promise<{ slu
             <p className="text-muted-foreground">Default role: {prov.defaultRole ?? 'none'}</p>
           </CardContent>
         </Card>
-        <Section id="role-mappings" title="Role mappings" empty="No role mapping rules yet. Everyone gets the default role." />
+        <RoleMappingsOverviewCard base={`/t/${tenant.slug}`} mapping={roleMappingOf(tenant)} />
         <Section id="audit-log" title="Audit log" empty="The audit log of this organisation will be shown here." className="md:col-span-2" />
       </div>
     </>

@@ -1,5 +1,6 @@
 import { CopyValue } from '@/components/connections/copy-value';
 import { DeleteConnectionButton } from '@/components/connections/delete-connection-button';
+import { OidcConnectionForm } from '@/components/connections/oidc-connection-form';
 import { SamlConnectionForm } from '@/components/connections/saml-connection-form';
 import { PageHeader } from '@/components/layout/sidebar';
 import { Badge } from '@/components/ui/badge';
@@ -22,12 +23,16 @@ export default async function ConnectionsPage({ params }: { params: Promise<{ sl
         <Card>
           <CardHeader>
             <CardTitle>Values for your identity provider</CardTitle>
-            <CardDescription>Create a SAML application in your IdP with these values. Send the email address as the NameID or an “email” attribute.</CardDescription>
+            <CardDescription>
+              Create a SAML application in your IdP with these values (the entity ID is also the SP metadata URL). Send the email
+              address as the NameID or an “email” attribute, names as firstName/lastName and groups as “groups”. For OpenID
+              Connect, register the redirect URI and request the openid, email and profile scopes.
+            </CardDescription>
           </CardHeader>
           <CardContent className="grid gap-3">
             <CopyValue label="ACS URL (Reply URL)" value={s.acsUrl} />
             <CopyValue label="SP entity ID (Audience)" value={s.entityId} />
-            <CopyValue label="SP metadata URL" value={`${s.entityId}`} />
+            <CopyValue label="OIDC redirect URI" value={s.oidcRedirectUrl} />
           </CardContent>
         </Card>
         {connections.length === 0 ? (
@@ -77,6 +82,14 @@ export default async function ConnectionsPage({ params }: { params: Promise<{ sl
           </CardHeader>
           <CardContent>
             <SamlConnectionForm preview={previewMetadataAction.bind(null, slug)} create={createConnectionAction.bind(null, slug)} />
+          </CardContent>
+        </Card>
+        <Card>
+          <CardHeader>
+            <CardTitle>Add an OpenID Connect connection</CardTitle>
+          </CardHeader>
+          <CardContent>
+            <OidcConnectionForm create={createConnectionAction.bind(null, slug)} />
           </CardContent>
         </Card>
       </div>

@@ -1,0 +1,35 @@
+/**
+ * The live preview: the draft evaluated in the browser with the same pure `evaluate` the sign-in
+ * uses (lib/provisioning/mapping.ts). Rules that are not complete or valid yet are left out (and
+ * reported), exactly as if they were not there; a default role that is not one of the tenant's
+ * roles counts as "No role".
+ */
+import { evaluate, type Attributes } from '@/lib/provisioning/mapping';
+import { ruleSchema, type Rule } from '@/lib/validation/role-mappings';
+import { ruleInputOf, type Draft } from './draft';
+
+export type DraftPreview = {
+  roles: string[];
+  /** Positions (0-based) of the rules that matched, in order. */
+  fired: number[];
+  /** Positions of rules left out because they are incomplete or invalid. */
+  skipped: number[];
+  /** No rule matched and the default role was given. */
+  defaultApplied: boolean;
+  defaultRole: string | null;
+};
+
+export function previewDraft(draft: Draft, tenantRoles: readonly string[], input: Attributes): DraftPreview {
+  const usable: { rule: Rule; index: number }[] = [];
+  const skipped: number[] = [];
+  draft.rules.forEach((r, index) => {
+    const parsed = ruleSchema.safeParse(ruleInputOf(r));
+    if (parsed.success && tenantRoles.includes(parsed.data.role)) usable.push({ rule: parsed.data, index });
+    else skipped.push(index);
+  });
+  const defaultRole = tenantRoles.includes(draft.defaultRole) ? draft.defaultRole : null;
+  const result = evaluate({ rules: usable.map((u) => u.rule), defaultRole }, input);
+  const matched = new Set(result.matched);
+  const fired = usable.filter((u) => matched.has(u.rule)).map((u) => u.index);
+  return { roles: result.roles, fired, skipped, defaultApplied: fired.length === 0 && defaultRole !== null, defaultRole };
+}

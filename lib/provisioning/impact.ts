@@ -1,0 +1,185 @@
+import 'server-only';
+import { and, asc, desc, eq, gt, isNotNull, sql } from 'drizzle-orm';
+import { getDb, type Executor } from '../db/client';
+import { users, type User } from '../db/schema';
+import { diffRoles, evaluate, type RoleMapping } from './mapping';
+
+/**
+ * What a role-mapping change would do to a tenant's existing users.
+ *
+ * Roles are evaluated at every sign-in from that sign-in's attributes (lib/provisioning/jit.ts),
+ * and each user keeps the attributes of their last sign-in (`users.attributes`). So for every user
+ * with kept attributes we know what the draft would give them: we evaluate it over exactly what
+ * the rules saw at sign-in — the kept attributes plus `email` and `groups`
+ * ({@link userRuleInput}) — and compare with the roles the user has now (`users.roles`).
+ *
+ * Decisions
+ * - "Now" is the stored roles, not the saved mapping re-evaluated: that is what the user has, what
+ *   "Apply now" replaces, and what its audit event records as `before`. The two differ only for a
+ *   user whose roles are already out of date (the mapping changed since their last sign-in, or
+ *   the roles were set another way); such a change is marked `pending` — it would happen at their
+ *   next sign-in with or without this draft.
+ * - Users without kept attributes (none from a sign-in or a directory, e.g. signed in before
+ *   attributes were kept) cannot be evaluated: they are listed as unknown until their next sign-in.
+ *   Users whose attributes came from SCIM (lib/scim/normalise.ts `mappingAttributes`, which
+ *   already holds `email` and `groups`) are evaluated the same way.
+ * - Suspended users are evaluated like the others (their roles apply again on reactivation) and
+ *   marked as suspended.
+ * - Counts are complete; the lists are capped ({@link DEFAULT_LIST_LIMIT}) so that a tenant with
+ *   many thousands of users gets a bounded answer. Users are read in pages of {@link PAGE_SIZE}.
+ */
+
+export const DEFAULT_LIST_LIMIT = 200;
+export const PAGE_SIZE = 1000;
+
+/** The fields of a user the impact needs. */
+export type ImpactUser = Pick<User, 'id' | 'email' | 'roles' | 'groups' | 'attributes' | 'status' | 'lastLoginAt'>;
+
+export type RoleChange = {
+  userId: string;
+  email: string;
+  status: User['status'];
+  before: string[];
+  after: string[];
+  added: string[];
+  removed: string[];
+  /** The saved mapping already gives `after`: the change is due at the next sign-in anyway. */
+  pending: boolean;
+};
+
+export type UnknownUser = { userId: string; email: string; status: User['status']; roles: string[] };
+
+export type Impact = {
+  /** Users with kept attributes, evaluated. */
+  evaluated: number;
+  /** Evaluated users whose roles would change (all of them; `changes` may be capped). */
+  changedCount: number;
+  changes: RoleChange[];
+  /** Of `changedCount`, those that are due only to the draft (not already pending). */
+  changedByDraft: number;
+  /** Per role: how many users would gain it and how many would lose it. Sorted by role. */
+  byRole: { role: string; gained: number; lost: number }[];
+  /** Users without kept attributes (all of them counted; `unknown` may be capped). */
+  unknownCount: number;
+  unknown: UnknownUser[];
+};
+
+/** What the rules saw at this user's last sign-in: their kept attributes, `email` and `groups`. */
+export function userRuleInput(u: Pick<User, 'email' | 'groups' | 'attributes'>): Record<string, string[]> {
+  return { ...(u.attributes ?? {}), email: [u.email], groups: u.groups };
+}
+
+const sameRoles = (a: readonly string[], b: readonly string[]) => {
+  const x = [...new Set(a)].sort();
+  const y = [...new Set(b)].sort();
+  return x.length === y.length && x.every((r, i) => r === y[i]);
+};
+
+/** The roles `draft` would give this user, and whether that differs from what they have. Null when unknown. */
+export function userChange(saved: RoleMapping, draft: RoleMapping, u: ImpactUser): RoleChange | 'unchanged' | null {
+  if (!u.attributes) return null;
+  const input = userRuleInput(u);
+  const after = evaluate(draft, input).roles;
+  if (sameRoles(u.roles, after)) return 'unchanged';
+  const before = [...new Set(u.roles)].sort();
+  const { added, removed } = diffRoles(before, after);
+  const pending = sameRoles(evaluate(saved, input).roles, after);
+  return { userId: u.id, email: u.email, status: u.status, before, after, added, removed, pending };
+}
+
+/** Accumulates the impact over users fed in any number of batches. */
+export function impactCollector(saved: RoleMapping, draft: RoleMapping, opts: { listLimit?: number } = {}) {
+  const limit = opts.listLimit ?? DEFAULT_LIST_LIMIT;
+  const impact: Impact = { evaluated: 0, changedCount: 0, changes: [], changedByDraft: 0, byRole: [], unknownCount: 0, unknown: [] };
+  const gained = new Map<string, number>();
+  const lost = new Map<string, number>();
+  const bump = (m: Map<string, number>, r: string) => m.set(r, (m.get(r) ?? 0) + 1);
+  return {
+    add(u: ImpactUser) {
+      const c = userChange(saved, draft, u);
+      if (c === null) {
+        impact.unknownCount++;
+        if (impact.unknown.length < limit) impact.unknown.push({ userId: u.id, email: u.email, status: u.status, roles: [...u.roles].sort() });
+        return;
+      }
+      impact.evaluated++;
+      if (c === 'unchanged') return;
+      impact.changedCount++;
+      if (!c.pending) impact.changedByDraft++;
+      c.added.forEach((r) => bump(gained, r));
+      c.removed.forEach((r) => bump(lost, r));
+      if (impact.changes.length < limit) impact.changes.push(c);
+    },
+    result(): Impact {
+      const roles = [...new Set([...gained.keys(), ...lost.keys()])].sort();
+      return { ...impact, byRole: roles.map((role) => ({ role, gained: gained.get(role) ?? 0, lost: lost.get(role) ?? 0 })) };
+    },
+  };
+}
+
+/** The impact of replacing `saved` with `draft` on these users (pure). */
+export function computeImpact(saved: RoleMapping, draft: RoleMapping, list: Iterable<ImpactUser>, opts: { listLimit?: number } = {}): Impact {
+  const c = impactCollector(saved, draft, opts);
+  for (const u of list) c.add(u);
+  return c.result();
+}
+
+const impactColumns = {
+  id: users.id,
+  email: users.email,
+  roles: users.roles,
+  groups: users.groups,
+  attributes: users.attributes,
+  status: users.status,
+  lastLoginAt: users.lastLoginAt,
+};
+
+/** A tenant's users, in pages ordered by id (optionally only those with kept attributes, locked). */
+export async function* tenantUsers(
+  db: Executor,
+  tenantId: string,
+  opts: { withAttributes?: boolean; forUpdate?: boolean } = {},
+): AsyncGenerator<ImpactUser[]> {
+  let cursor: string | null = null;
+  for (;;) {
+    const conds = [eq(users.tenantId, tenantId)];
+    if (opts.withAttributes) conds.push(isNotNull(users.attributes));
+    if (cursor) conds.push(gt(users.id, cursor));
+    const q = db.select(impactColumns).from(users).where(and(...conds)).orderBy(asc(users.id)).limit(PAGE_SIZE);
+    const rows: ImpactUser[] = opts.forUpdate ? await q.for('update') : await q;
+    if (rows.length) yield rows;
+    if (rows.length < PAGE_SIZE) return;
+    cursor = rows[rows.length - 1].id;
+  }
+}
+
+/** The impact of `draft` on tenant `tenantId`, whose saved mapping is `saved`. */
+export async function impactFor(tenantId: string, saved: RoleMapping, draft: RoleMapping, opts: { listLimit?: number } = {}): Promise<Impact> {
+  const db = await getDb();
+  const c = impactCollector(saved, draft, opts);
+  for await (const page of tenantUsers(db, tenantId)) page.forEach(c.add);
+  return c.result();
+}
+
+/** Recent sign-ins whose attributes were kept, most recent first: the preview's samples. */
+export async function recentSignIns(tenantId: string, limit = 20): Promise<{ userId: string; email: string; lastLoginAt: string | null }[]> {
+  const db = await getDb();
+  const rows = await db
+    .select({ id: users.id, email: users.email, lastLoginAt: users.lastLoginAt })
+    .from(users)
+    .where(and(eq(users.tenantId, tenantId), isNotNull(users.attributes)))
+    .orderBy(sql`${users.lastLoginAt} desc nulls last`, desc(users.id))
+    .limit(limit);
+  return rows.map((r) => ({ userId: r.id, email: r.email, lastLoginAt: r.lastLoginAt?.toISOString() ?? null }));
+}
+
+/** What the rules saw at this user's last sign-in, or null (unknown user, or no kept attributes). */
+export async function signInSample(tenantId: string, userId: string): Promise<{ email: string; attributes: Record<string, string[]> } | null> {
+  const db = await getDb();
+  const [u] = await db
+    .select({ email: users.email, groups: users.groups, attributes: users.attributes })
+    .from(users)
+    .where(and(eq(users.tenantId, tenantId), eq(users.id, userId)));
+  if (!u?.attributes) return null;
+  return { email: u.email, attributes: userRuleInput(u) };
+}
