@@ -12,6 +12,7 @@ export default async function OperatorLayout({ children }: { children: React.Rea
       nav={[
         { href: '/tenants', label: 'Tenants' },
         { href: '/api-keys', label: 'API keys' },
+        { href: '/audit-log', label: 'Audit log' },
       ]}
       footer={
         <form action={signOutAction}>

@@ -13,6 +13,18 @@ import { domainParams, domainSchema, portalLinkCreateSchema, portalLinkParams, p
 import { connectionCreateSchema, connectionParams, connectionSchema } from '../validation/connections';
 import { previewInputSchema, previewResultSchema, roleMappingInputSchema, roleMappingSchema } from '../validation/role-mappings';
 import { userListQuerySchema, userParams, userSchema } from '../validation/users';
+import {
+  directoryCreatedSchema,
+  directoryCreateSchema,
+  directoryParams,
+  directorySchema,
+  requestLogQuerySchema,
+  scimGroupViewSchema,
+  scimRequestSchema,
+  scimUserViewSchema,
+  tokenSchema,
+} from '../validation/directories';
+import { auditEventSchema, auditExportQuerySchema, auditListQuerySchema, auditVerifySchema } from '../validation/audit';
 import { endpoint } from './endpoint';
 
 const list = <T extends z.ZodType>(item: T) => z.object({ data: z.array(item), nextCursor: z.string().nullable() });
@@ -110,6 +122,21 @@ export const api = {
   deleteUser: endpoint({
     method: 'DELETE', path: '/tenants/{tenantId}/users/{userId}', tag: 'Users', summary: 'Delete a user',
     params: userParams, status: 204,
+  }),
+  listAuditLogs: endpoint({
+    method: 'GET', path: '/tenants/{tenantId}/audit-logs', tag: 'Audit log',
+    summary: "List a tenant's audit events, newest first (action may be a prefix such as sso.*; since inclusive, until exclusive)",
+    params: tenantIdParams, query: auditListQuerySchema, response: list(auditEventSchema), status: 200,
+  }),
+  exportAuditLogs: endpoint({
+    method: 'GET', path: '/tenants/{tenantId}/audit-logs/export', tag: 'Audit log',
+    summary: "Stream a tenant's audit events, oldest first, as CSV (text/csv) or NDJSON (application/x-ndjson); records audit.exported",
+    params: tenantIdParams, query: auditExportQuerySchema, status: 200,
+  }),
+  verifyAuditLogs: endpoint({
+    method: 'GET', path: '/tenants/{tenantId}/audit-logs/verify', tag: 'Audit log',
+    summary: "Check a tenant's audit hash chain from its first event",
+    params: tenantIdParams, response: auditVerifySchema, status: 200,
   }),
 };
 

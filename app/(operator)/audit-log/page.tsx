@@ -1,0 +1,69 @@
+import Link from 'next/link';
+import { Suspense } from 'react';
+import { AuditFilters } from '@/components/audit/audit-filters';
+import { AuditTable } from '@/components/audit/audit-table';
+import { ChainBadge, ChainBadgePending } from '@/components/audit/chain-badge';
+import { auditPageQuery, qs, type SearchParams } from '@/components/audit/page-query';
+import { PageHeader } from '@/components/layout/sidebar';
+import { Button } from '@/components/ui/button';
+import { listAuditEvents, tenantRefs, toAuditView } from '@/lib/audit/query';
+import { OPERATOR_CHAIN } from '@/lib/audit/record';
+import { requireOperator } from '@/lib/auth/guards';
+
+/** Every audit event of the portal (all tenants, deleted ones included, and operator-wide events). */
+export default async function OperatorAuditLogPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
+  await requireOperator();
+  const base = '/audit-log';
+  const pq = auditPageQuery(await searchParams);
+  const tenantId = pq.tenantId?.trim() || undefined;
+  const page = pq.ok ? await listAuditEvents({ allTenants: true, tenantId }, pq.query) : null;
+  const names = page ? await tenantRefs(page.data.map((r) => r.tenantId)) : {};
+  const filters = { ...(pq.ok ? pq.filters : {}), ...(tenantId ? { tenantId } : {}) };
+
+  return (
+    <>
+      <PageHeader
+        title="Audit log"
+        description={
+          <span className="inline-flex flex-wrap items-center gap-2">
+            Events of every tenant and of the operator console, newest first.
+            <Suspense fallback={<ChainBadgePending />}>
+              <ChainBadge chainKey={OPERATOR_CHAIN} label="Operator chain" />
+            </Suspense>
+          </span>
+        }
+      />
+      <AuditFilters values={{ ...pq.values, tenantId }} resetHref={base} withTenant />
+      {!pq.ok ? (
+        <div role="alert" className="rounded-lg border border-red-200 bg-red-50 p-4 text-sm text-red-800">
+          <p className="font-medium">These filters cannot be used:</p>
+          <ul className="mt-1 list-disc pl-5">
+            {pq.errors.map((e) => (
+              <li key={e.path}>
+                {e.path}: {e.message}
+              </li>
+            ))}
+          </ul>
+        </div>
+      ) : page!.data.length === 0 ? (
+        <p className="rounded-lg border border-dashed border-border p-8 text-center text-sm text-muted-foreground">No event matches these filters.</p>
+      ) : (
+        <AuditTable events={page!.data.map(toAuditView)} tenants={names} />
+      )}
+      {pq.ok && (pq.query.cursor || page?.nextCursor) && (
+        <nav aria-label="Pages" className="mt-4 flex justify-end gap-2">
+          {pq.query.cursor && (
+            <Button asChild variant="ghost">
+              <Link href={`${base}${qs(filters)}`}>First page</Link>
+            </Button>
+          )}
+          {page?.nextCursor && (
+            <Button asChild variant="outline">
+              <Link href={`${base}${qs({ ...filters, cursor: page.nextCursor })}`}>Next page</Link>
+            </Button>
+          )}
+        </nav>
+      )}
+    </>
+  );
+}
