@@ -138,6 +138,49 @@ export const api = {
     summary: "Check a tenant's audit hash chain from its first event",
     params: tenantIdParams, response: auditVerifySchema, status: 200,
   }),
+  createDirectory: endpoint({
+    method: 'POST', path: '/tenants/{tenantId}/directories', tag: 'Directories',
+    summary: 'Create a SCIM directory; the bearer token is in this answer only',
+    params: tenantIdParams, body: directoryCreateSchema, response: directoryCreatedSchema, status: 201,
+  }),
+  listDirectories: endpoint({
+    method: 'GET', path: '/tenants/{tenantId}/directories', tag: 'Directories', summary: "List a tenant's SCIM directories (no tokens)",
+    params: tenantIdParams, response: list(directorySchema), status: 200,
+  }),
+  getDirectory: endpoint({
+    method: 'GET', path: '/tenants/{tenantId}/directories/{directoryId}', tag: 'Directories', summary: 'Get a SCIM directory',
+    params: directoryParams, response: directorySchema, status: 200,
+  }),
+  deleteDirectory: endpoint({
+    method: 'DELETE', path: '/tenants/{tenantId}/directories/{directoryId}', tag: 'Directories',
+    summary: 'Delete a directory with its SCIM users and groups; their portal users stay, suspended',
+    params: directoryParams, status: 204,
+  }),
+  rotateDirectoryToken: endpoint({
+    method: 'POST', path: '/tenants/{tenantId}/directories/{directoryId}/token', tag: 'Directories',
+    summary: 'Make a new bearer token (shown once); the old one stops working at once',
+    params: directoryParams, response: tokenSchema, status: 201,
+  }),
+  revokeDirectoryToken: endpoint({
+    method: 'DELETE', path: '/tenants/{tenantId}/directories/{directoryId}/token', tag: 'Directories',
+    summary: 'Revoke the bearer token: every SCIM request is refused until a new token is made',
+    params: directoryParams, response: directorySchema, status: 200,
+  }),
+  listDirectoryRequests: endpoint({
+    method: 'GET', path: '/tenants/{tenantId}/directories/{directoryId}/requests', tag: 'Directories',
+    summary: "A directory's SCIM request log, newest first (?status=401 or 4xx, ?outcome=)",
+    params: directoryParams, query: requestLogQuerySchema, response: list(scimRequestSchema), status: 200,
+  }),
+  listDirectoryUsers: endpoint({
+    method: 'GET', path: '/tenants/{tenantId}/directories/{directoryId}/users', tag: 'Directories',
+    summary: 'The users a directory pushed (SCIM view; their portal users are in /users)',
+    params: directoryParams, query: listQuerySchema, response: list(scimUserViewSchema), status: 200,
+  }),
+  listDirectoryGroups: endpoint({
+    method: 'GET', path: '/tenants/{tenantId}/directories/{directoryId}/groups', tag: 'Directories',
+    summary: 'The groups a directory pushed, with member counts',
+    params: directoryParams, query: listQuerySchema, response: list(scimGroupViewSchema), status: 200,
+  }),
 };
 
 export type ApiEndpoints = typeof api;

@@ -112,7 +112,20 @@ export async function signInUser(
         details: { source: user.source, connectionId: connection.id, roles, groups: fields.groups },
       });
     } else {
-      [user] = await tx.update(users).set(fields).where(eq(users.id, existing.id)).returning();
+      // A directory-provisioned user's groups and attributes belong to the directory: sign-in
+      // re-evaluates their roles over what SCIM stored, and keeps the rest.
+      const update =
+        existing.source === 'scim'
+          ? {
+              lastLoginAt: now,
+              updatedAt: now,
+              roles: evaluate(
+                { rules: tenant.roleRules, defaultRole: tenant.defaultRole },
+                { ...(existing.attributes ?? {}), email: [existing.email], groups: existing.groups },
+              ).roles,
+            }
+          : fields;
+      [user] = await tx.update(users).set(update).where(eq(users.id, existing.id)).returning();
       const before = { firstName: existing.firstName, lastName: existing.lastName, groups: existing.groups };
       const after = { firstName: user.firstName, lastName: user.lastName, groups: user.groups };
       if (JSON.stringify(before) !== JSON.stringify(after)) {

@@ -14,7 +14,7 @@ export default async function TenantLayout({ children, params }: { children: Rea
       nav={([
         { href: base, label: 'Overview' },
         { href: `${base}/connections`, label: 'Connections', scope: 'sso' },
-        { href: `${base}#directories`, label: 'Directories', scope: 'directory_sync' },
+        { href: `${base}/directories`, label: 'Directories', scope: 'directory_sync' },
         { href: `${base}/provisioning`, label: 'Provisioning', scope: 'sso' },
         { href: `${base}/domains`, label: 'Domains', scope: 'domains' },
         { href: `${base}/role-mappings`, label: 'Role mappings', scope: 'role_mappings' },

@@ -1,0 +1,15 @@
+import { handleScim } from '@/lib/scim/server';
+
+/** SCIM 2.0 (RFC 7644) for one directory: `{scimUrl}/Users`, `/Groups`, `/ServiceProviderConfig`, `/ResourceTypes`, `/Schemas`. */
+type RouteCtx = { params: Promise<{ directoryId: string; path?: string[] }> };
+
+async function handler(req: Request, ctx: RouteCtx): Promise<Response> {
+  const { directoryId, path } = await ctx.params;
+  return handleScim(req, directoryId, path ?? []);
+}
+
+export const GET = handler;
+export const POST = handler;
+export const PUT = handler;
+export const PATCH = handler;
+export const DELETE = handler;

@@ -1,0 +1,288 @@
+import 'server-only';
+import { and, asc, count, desc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
+import { record } from '../audit/record';
+import type { Ctx } from '../audit/types';
+import { getDb } from '../db/client';
+import { directories, scimGroupMembers, scimGroups, scimRequests, scimUsers, users, type Directory } from '../db/schema';
+import { notFound } from '../errors';
+import { newId } from '../ids';
+import { hashToken, newDirectoryToken } from '../scim/auth';
+import { portalEmail } from '../scim/normalise';
+import { scimUrl } from '../scim/urls';
+import type { DirectoryCreate, DirectoryView, ScimGroupView, ScimRequestView, ScimUserView, ScimOutcome } from '../validation/directories';
+import { endSessionsOf } from './sessions';
+import { getTenant } from './tenants';
+
+/**
+ * A tenant's SCIM directories: create (token shown once), list, rotate and revoke the token,
+ * delete; the request log and the users and groups a directory pushed. Every query is scoped by
+ * tenant and directory id.
+ */
+
+type Counts = { users: number; groups: number };
+
+export function toDirectoryView(d: Directory, counts: Counts = { users: 0, groups: 0 }): DirectoryView {
+  return {
+    id: d.id,
+    tenantId: d.tenantId,
+    name: d.name,
+    provider: d.provider,
+    scimUrl: scimUrl(d.id),
+    tokenActive: d.tokenHash !== null,
+    tokenCreatedAt: d.tokenCreatedAt?.toISOString() ?? null,
+    userCount: counts.users,
+    groupCount: counts.groups,
+    createdAt: d.createdAt.toISOString(),
+  };
+}
+
+async function countsOf(ids: string[]): Promise<Map<string, Counts>> {
+  const map = new Map<string, Counts>(ids.map((id) => [id, { users: 0, groups: 0 }]));
+  if (!ids.length) return map;
+  const db = await getDb();
+  const [u, g] = await Promise.all([
+    db.select({ id: scimUsers.directoryId, n: count() }).from(scimUsers).where(inArray(scimUsers.directoryId, ids)).groupBy(scimUsers.directoryId),
+    db.select({ id: scimGroups.directoryId, n: count() }).from(scimGroups).where(inArray(scimGroups.directoryId, ids)).groupBy(scimGroups.directoryId),
+  ]);
+  for (const r of u) map.get(r.id)!.users = Number(r.n);
+  for (const r of g) map.get(r.id)!.groups = Number(r.n);
+  return map;
+}
+
+export async function createDirectory(ctx: Ctx, tenantId: string, input: DirectoryCreate): Promise<DirectoryView & { bearerToken: string }> {
+  const tenant = await getTenant(tenantId);
+  const token = newDirectoryToken();
+  const db = await getDb();
+  const row = await db.transaction(async (tx) => {
+    const now = new Date();
+    const [d] = await tx
+      .insert(directories)
+      .values({ id: newId('dir'), tenantId: tenant.id, name: input.name, provider: input.provider ?? 'generic', tokenHash: hashToken(token), tokenCreatedAt: now })
+      .returning();
+    await record(tx, ctx, {
+      tenantId: tenant.id,
+      action: 'directory.created',
+      target: { type: 'directory', id: d.id, label: d.name },
+      details: { after: { name: d.name, provider: d.provider } },
+    });
+    return d;
+  });
+  return { ...toDirectoryView(row), bearerToken: token };
+}
+
+export async function listDirectories(tenantId: string): Promise<DirectoryView[]> {
+  const db = await getDb();
+  const rows = await db.select().from(directories).where(eq(directories.tenantId, tenantId)).orderBy(asc(directories.id));
+  const counts = await countsOf(rows.map((r) => r.id));
+  return rows.map((r) => toDirectoryView(r, counts.get(r.id)));
+}
+
+export async function getDirectory(tenantId: string, id: string): Promise<Directory> {
+  const db = await getDb();
+  const [d] = await db.select().from(directories).where(and(eq(directories.tenantId, tenantId), eq(directories.id, id)));
+  if (!d) throw notFound('Directory');
+  return d;
+}
+
+export async function getDirectoryView(tenantId: string, id: string): Promise<DirectoryView> {
+  const d = await getDirectory(tenantId, id);
+  return toDirectoryView(d, (await countsOf([d.id])).get(d.id));
+}
+
+/** A new token; the old one stops working at once. */
+export async function rotateDirectoryToken(ctx: Ctx, tenantId: string, id: string): Promise<{ id: string; bearerToken: string }> {
+  const token = newDirectoryToken();
+  const db = await getDb();
+  await db.transaction(async (tx) => {
+    const [d] = await tx
+      .update(directories)
+      .set({ tokenHash: hashToken(token), tokenCreatedAt: new Date(), updatedAt: new Date() })
+      .where(and(eq(directories.tenantId, tenantId), eq(directories.id, id)))
+      .returning();
+    if (!d) throw notFound('Directory');
+    await record(tx, ctx, { tenantId, action: 'directory.token_rotated', target: { type: 'directory', id: d.id, label: d.name } });
+  });
+  return { id, bearerToken: token };
+}
+
+/** No token works any more (until a new one is made by rotating). */
+export async function revokeDirectoryToken(ctx: Ctx, tenantId: string, id: string): Promise<DirectoryView> {
+  const db = await getDb();
+  const row = await db.transaction(async (tx) => {
+    const [before] = await tx.select().from(directories).where(and(eq(directories.tenantId, tenantId), eq(directories.id, id))).for('update');
+    if (!before) throw notFound('Directory');
+    const [d] = await tx.update(directories).set({ tokenHash: null, updatedAt: new Date() }).where(eq(directories.id, id)).returning();
+    if (before.tokenHash) {
+      await record(tx, ctx, { tenantId, action: 'directory.token_revoked', target: { type: 'directory', id: d.id, label: d.name } });
+    }
+    return d;
+  });
+  return toDirectoryView(row, (await countsOf([row.id])).get(row.id));
+}
+
+/**
+ * Deletes a directory with its SCIM users, groups and log. The portal users it pushed stay
+ * listed; those with no SCIM user left anywhere are suspended (by `scim`) and signed out.
+ */
+export async function deleteDirectory(ctx: Ctx, tenantId: string, id: string): Promise<void> {
+  const db = await getDb();
+  await db.transaction(async (tx) => {
+    const [d] = await tx.select().from(directories).where(and(eq(directories.tenantId, tenantId), eq(directories.id, id))).for('update');
+    if (!d) throw notFound('Directory');
+    const linked = await tx
+      .selectDistinct({ id: scimUsers.portalUserId })
+      .from(scimUsers)
+      .where(and(eq(scimUsers.directoryId, d.id), sql`${scimUsers.portalUserId} is not null`));
+    await tx.delete(directories).where(eq(directories.id, d.id));
+    const ids = linked.map((r) => r.id!).sort();
+    if (ids.length) {
+      const stillLinked = new Set(
+        (
+          await tx
+            .selectDistinct({ id: scimUsers.portalUserId })
+            .from(scimUsers)
+            .where(and(eq(scimUsers.tenantId, tenantId), inArray(scimUsers.portalUserId, ids)))
+        ).map((r) => r.id),
+      );
+      const orphans = ids.filter((x) => !stillLinked.has(x));
+      if (orphans.length) {
+        const suspended = await tx
+          .update(users)
+          .set({ status: 'suspended', suspendedBy: 'scim', updatedAt: new Date() })
+          .where(and(eq(users.tenantId, tenantId), inArray(users.id, orphans), eq(users.status, 'active')))
+          .returning({ id: users.id, email: users.email });
+        for (const u of suspended) {
+          await endSessionsOf(tx, u.id);
+          await record(tx, ctx, {
+            tenantId,
+            action: 'user.suspended',
+            target: { type: 'user', id: u.id, label: u.email },
+            reason: 'directory deleted',
+            details: { directoryId: d.id, suspendedBy: 'scim' },
+          });
+        }
+      }
+    }
+    await record(tx, ctx, {
+      tenantId,
+      action: 'directory.deleted',
+      target: { type: 'directory', id: d.id, label: d.name },
+      details: { before: { name: d.name, provider: d.provider }, portalUsers: ids.length },
+    });
+  });
+}
+
+export function toRequestView(r: typeof scimRequests.$inferSelect): ScimRequestView {
+  return {
+    id: r.id,
+    occurredAt: r.occurredAt.toISOString(),
+    method: r.method,
+    path: r.path,
+    status: r.status,
+    outcome: r.outcome,
+    summary: r.summary,
+    ip: r.ip,
+    durationMs: r.durationMs,
+  };
+}
+
+/** A directory's request log, newest first; `status` is a code (`401`) or a class (`4xx`). */
+export async function listRequests(
+  tenantId: string,
+  directoryId: string,
+  opts: { limit: number; cursor?: string; status?: string; outcome?: ScimOutcome },
+): Promise<{ data: ScimRequestView[]; nextCursor: string | null }> {
+  const d = await getDirectory(tenantId, directoryId);
+  const db = await getDb();
+  const conds = [eq(scimRequests.directoryId, d.id)];
+  if (opts.cursor) conds.push(lt(scimRequests.id, opts.cursor));
+  if (opts.status) {
+    if (opts.status.endsWith('xx')) {
+      const lo = Number(opts.status[0]) * 100;
+      conds.push(gte(scimRequests.status, lo), lt(scimRequests.status, lo + 100));
+    } else conds.push(eq(scimRequests.status, Number(opts.status)));
+  }
+  if (opts.outcome) conds.push(eq(scimRequests.outcome, opts.outcome));
+  const rows = await db
+    .select()
+    .from(scimRequests)
+    .where(and(...conds))
+    .orderBy(desc(scimRequests.id))
+    .limit(opts.limit + 1);
+  const page = rows.slice(0, opts.limit);
+  return { data: page.map(toRequestView), nextCursor: rows.length > opts.limit ? page.at(-1)!.id : null };
+}
+
+/** The users a directory pushed, by SCIM id (oldest first), with their group names. */
+export async function listDirectoryUsers(
+  tenantId: string,
+  directoryId: string,
+  opts: { limit: number; cursor?: string },
+): Promise<{ data: ScimUserView[]; nextCursor: string | null }> {
+  const d = await getDirectory(tenantId, directoryId);
+  const db = await getDb();
+  const conds = [eq(scimUsers.directoryId, d.id)];
+  if (opts.cursor) conds.push(sql`${scimUsers.id} > ${opts.cursor}`);
+  const rows = await db.select().from(scimUsers).where(and(...conds)).orderBy(asc(scimUsers.id)).limit(opts.limit + 1);
+  const page = rows.slice(0, opts.limit);
+  const groups = new Map<string, string[]>(page.map((r) => [r.id, []]));
+  if (page.length) {
+    const g = await db
+      .select({ userId: scimGroupMembers.userId, name: scimGroups.displayName })
+      .from(scimGroupMembers)
+      .innerJoin(scimGroups, eq(scimGroups.id, scimGroupMembers.groupId))
+      .where(and(eq(scimGroupMembers.directoryId, d.id), inArray(scimGroupMembers.userId, page.map((r) => r.id))))
+      .orderBy(asc(scimGroups.displayName));
+    for (const r of g) groups.get(r.userId)?.push(r.name);
+  }
+  return {
+    data: page.map((r) => ({
+      id: r.id,
+      directoryId: r.directoryId,
+      userName: r.userName,
+      externalId: r.externalId,
+      active: r.active,
+      email: portalEmail(r.resource),
+      displayName: typeof r.resource.displayName === 'string' ? r.resource.displayName : null,
+      portalUserId: r.portalUserId,
+      groups: groups.get(r.id) ?? [],
+      createdAt: r.createdAt.toISOString(),
+      updatedAt: r.updatedAt.toISOString(),
+    })),
+    nextCursor: rows.length > opts.limit ? page.at(-1)!.id : null,
+  };
+}
+
+/** The groups a directory pushed, with member counts. */
+export async function listDirectoryGroups(
+  tenantId: string,
+  directoryId: string,
+  opts: { limit: number; cursor?: string },
+): Promise<{ data: ScimGroupView[]; nextCursor: string | null }> {
+  const d = await getDirectory(tenantId, directoryId);
+  const db = await getDb();
+  const conds = [eq(scimGroups.directoryId, d.id)];
+  if (opts.cursor) conds.push(sql`${scimGroups.id} > ${opts.cursor}`);
+  const rows = await db
+    .select({
+      g: scimGroups,
+      members: sql<number>`(select count(*) from ${scimGroupMembers} m where m.group_id = ${scimGroups.id})`.mapWith(Number),
+    })
+    .from(scimGroups)
+    .where(and(...conds))
+    .orderBy(asc(scimGroups.id))
+    .limit(opts.limit + 1);
+  const page = rows.slice(0, opts.limit);
+  return {
+    data: page.map(({ g, members }) => ({
+      id: g.id,
+      directoryId: g.directoryId,
+      displayName: g.displayName,
+      externalId: g.externalId,
+      memberCount: members,
+      createdAt: g.createdAt.toISOString(),
+      updatedAt: g.updatedAt.toISOString(),
+    })),
+    nextCursor: rows.length > opts.limit ? page.at(-1)!.g.id : null,
+  };
+}

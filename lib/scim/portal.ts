@@ -1,0 +1,257 @@
+import { and, asc, desc, eq, inArray, ne, sql } from 'drizzle-orm';
+import { endSessionsOf } from '../dal/sessions';
+import { scimGroupMembers, scimGroups, scimUsers, users, type ScimUserRow, type User } from '../db/schema';
+import { newId } from '../ids';
+import { diffRoles, evaluate } from '../provisioning/mapping';
+import { scimError, type ScimContext } from './context';
+import { mappingAttributes, namesOf, portalEmail } from './normalise';
+
+/**
+ * The portal side of SCIM: one portal user per (tenant, lower(email)), the same row JIT sign-in
+ * uses. A SCIM user is linked to the portal user of its email (created when missing, claimed —
+ * `source: "scim"` — when JIT made it first). The portal user's groups are the display names of
+ * the SCIM groups of its SCIM users, its roles come from the tenant's mapping rules, and it is
+ * suspended (by `scim`) when none of its SCIM users is active.
+ *
+ * Locking: callers lock SCIM rows first; portal users are locked here, several at once in id
+ * order; audit events are written at the end of the transaction. One order everywhere, no
+ * deadlock.
+ */
+
+const byEmail = async (c: ScimContext, email: string) => {
+  const [u] = await c.tx
+    .select()
+    .from(users)
+    .where(and(eq(users.tenantId, c.tenant.id), sql`lower(${users.email}) = ${email}`))
+    .for('update');
+  return u ?? null;
+};
+
+/**
+ * Links a SCIM user to its portal user (by email), creating or claiming it, and moves the portal
+ * user's email along when the SCIM user's changed. Returns the portal user id (null without a
+ * usable email) and whether the portal user was created now.
+ */
+export async function linkPortalUser(
+  c: ScimContext,
+  su: ScimUserRow,
+): Promise<{ portalUserId: string | null; created: boolean; previous?: string }> {
+  const email = portalEmail(su.resource);
+  let previous: string | undefined;
+  if (su.portalUserId) {
+    const [current] = await c.tx.select().from(users).where(and(eq(users.tenantId, c.tenant.id), eq(users.id, su.portalUserId))).for('update');
+    if (current) {
+      if (!email || current.email.toLowerCase() === email) return { portalUserId: current.id, created: false };
+      const [shared] = await c.tx
+        .select({ id: scimUsers.id })
+        .from(scimUsers)
+        .where(and(eq(scimUsers.tenantId, c.tenant.id), eq(scimUsers.portalUserId, current.id), ne(scimUsers.id, su.id)))
+        .limit(1);
+      if (shared) {
+        // Another SCIM user (another directory) still is this person: this one moves to the new email's portal user.
+        previous = current.id;
+      } else {
+        const other = await byEmail(c, email);
+        if (other && other.id !== current.id) {
+          throw scimError(409, 'uniqueness', `email ${email} already belongs to another user of this tenant`);
+        }
+        await c.tx.update(users).set({ email, updatedAt: new Date() }).where(and(eq(users.tenantId, c.tenant.id), eq(users.id, current.id)));
+        c.events.push({
+          tenantId: c.tenant.id,
+          action: 'user.updated',
+          target: { type: 'user', id: current.id, label: email },
+          details: { before: { email: current.email }, after: { email }, directoryId: c.directory.id, scimUserId: su.id },
+        });
+        c.summary.push(`email of portal user: ${current.email} → ${email}`);
+        return { portalUserId: current.id, created: false };
+      }
+    }
+  }
+  if (!email) return { portalUserId: null, created: false };
+  const names = namesOf(su.resource);
+  const [inserted] = await c.tx
+    .insert(users)
+    .values({ id: newId('usr'), tenantId: c.tenant.id, email, source: 'scim', status: su.active ? 'active' : 'suspended', suspendedBy: su.active ? null : 'scim', ...names })
+    .onConflictDoNothing()
+    .returning();
+  const portal = inserted ?? (await byEmail(c, email));
+  if (!portal) throw new Error(`portal user for ${email} neither inserted nor found`);
+  await c.tx
+    .update(scimUsers)
+    .set({ portalUserId: portal.id })
+    .where(and(eq(scimUsers.directoryId, c.directory.id), eq(scimUsers.id, su.id)));
+  return { portalUserId: portal.id, created: !!inserted, previous };
+}
+
+/** Portal users of these SCIM users (distinct, sorted). */
+export async function portalUsersOf(c: ScimContext, scimUserIds: string[]): Promise<string[]> {
+  if (!scimUserIds.length) return [];
+  const rows = await c.tx
+    .selectDistinct({ id: scimUsers.portalUserId })
+    .from(scimUsers)
+    .where(and(eq(scimUsers.directoryId, c.directory.id), inArray(scimUsers.id, scimUserIds)));
+  return rows.map((r) => r.id).filter((x): x is string => !!x).sort();
+}
+
+type Refresh = { created?: boolean; reason?: string };
+
+/**
+ * Recomputes portal users from their SCIM users (in id order): name, groups, attributes, roles and
+ * status, writing user.created / user.updated / user.roles_changed / user.suspended /
+ * user.reactivated events. A suspension by an admin (or a policy) is never lifted here.
+ */
+export async function refreshPortalUsers(c: ScimContext, ids: string[], opts: Record<string, Refresh> = {}): Promise<void> {
+  const sorted = [...new Set(ids)].sort();
+  if (!sorted.length) return;
+  const locked = await c.tx.select().from(users).where(and(eq(users.tenantId, c.tenant.id), inArray(users.id, sorted))).orderBy(asc(users.id)).for('update');
+  const linked = await c.tx
+    .select()
+    .from(scimUsers)
+    .where(and(eq(scimUsers.tenantId, c.tenant.id), inArray(scimUsers.portalUserId, sorted)))
+    .orderBy(desc(scimUsers.updatedAt));
+  const groupRows = await c.tx
+    .selectDistinct({ portalUserId: scimUsers.portalUserId, name: scimGroups.displayName })
+    .from(scimGroupMembers)
+    .innerJoin(scimUsers, eq(scimUsers.id, scimGroupMembers.userId))
+    .innerJoin(scimGroups, eq(scimGroups.id, scimGroupMembers.groupId))
+    .where(and(eq(scimUsers.tenantId, c.tenant.id), inArray(scimUsers.portalUserId, sorted)));
+  for (const before of locked) {
+    const mine = linked.filter((s) => s.portalUserId === before.id);
+    if (!mine.length) continue; // no longer a SCIM user here (unlinked); leave it as it is
+    await refreshOne(c, before, mine, groupRows.filter((g) => g.portalUserId === before.id).map((g) => g.name), opts[before.id] ?? {});
+  }
+}
+
+async function refreshOne(c: ScimContext, before: User, linked: ScimUserRow[], groupNames: string[], opts: Refresh) {
+  // Names and attributes from the most recently changed active SCIM user (else the most recent).
+  const main = linked.find((s) => s.active) ?? linked[0];
+  const groups = [...new Set(groupNames)].sort();
+  const attributes = mappingAttributes(main.resource, groups);
+  const roles = evaluate({ rules: c.tenant.roleRules, defaultRole: c.tenant.defaultRole }, attributes).roles;
+  const names = namesOf(main.resource);
+  const anyActive = linked.some((s) => s.active);
+  let status = before.status;
+  let suspendedBy = before.suspendedBy;
+  if (!anyActive && before.status === 'active') {
+    status = 'suspended';
+    suspendedBy = 'scim';
+  } else if (anyActive && before.status === 'suspended' && before.suspendedBy === 'scim') {
+    status = 'active';
+    suspendedBy = null;
+  }
+  const after = { ...names, groups, roles, attributes, status, suspendedBy, source: 'scim' as const };
+  const changed =
+    JSON.stringify([before.firstName, before.lastName, before.groups, before.roles, before.attributes, before.status, before.suspendedBy, before.source]) !==
+    JSON.stringify([after.firstName, after.lastName, after.groups, after.roles, after.attributes, after.status, after.suspendedBy, after.source]);
+  if (changed) {
+    await c.tx.update(users).set({ ...after, updatedAt: new Date() }).where(and(eq(users.tenantId, c.tenant.id), eq(users.id, before.id)));
+  }
+  if (status === 'suspended' && before.status === 'active') await endSessionsOf(c.tx, before.id);
+
+  const target = { type: 'user', id: before.id, label: before.email };
+  const common = { directoryId: c.directory.id, scimUserIds: linked.map((s) => s.id) };
+  if (opts.created) {
+    c.events.push({
+      tenantId: c.tenant.id,
+      action: 'user.created',
+      target,
+      details: { ...common, source: 'scim', roles, groups, status },
+    });
+    c.summary.push(`portal user ${before.email} created${status === 'suspended' ? ' (suspended)' : ''}`);
+    if (status === 'suspended') {
+      c.events.push({ tenantId: c.tenant.id, action: 'user.suspended', target, reason: 'deactivated in directory', details: { ...common, suspendedBy: 'scim' } });
+    }
+    return;
+  }
+  const b = { firstName: before.firstName, lastName: before.lastName, groups: before.groups, source: before.source };
+  const a = { firstName: after.firstName, lastName: after.lastName, groups: after.groups, source: after.source };
+  const fieldsBefore: Record<string, unknown> = {};
+  const fieldsAfter: Record<string, unknown> = {};
+  for (const k of Object.keys(b) as (keyof typeof b)[]) {
+    if (JSON.stringify(b[k]) !== JSON.stringify(a[k])) {
+      fieldsBefore[k] = b[k];
+      fieldsAfter[k] = a[k];
+    }
+  }
+  if (Object.keys(fieldsAfter).length) {
+    c.events.push({ tenantId: c.tenant.id, action: 'user.updated', target, details: { before: fieldsBefore, after: fieldsAfter, ...common } });
+  }
+  const diff = diffRoles(before.roles, roles);
+  if (diff.added.length || diff.removed.length) {
+    c.events.push({
+      tenantId: c.tenant.id,
+      action: 'user.roles_changed',
+      target,
+      details: { before: { roles: before.roles }, after: { roles }, ...diff, ...common },
+    });
+    c.summary.push(`roles of ${before.email}: ${roles.join(', ') || 'none'}`);
+  }
+  if (status === 'suspended' && before.status === 'active') {
+    c.events.push({
+      tenantId: c.tenant.id,
+      action: 'user.suspended',
+      target,
+      reason: opts.reason ?? 'deactivated in directory',
+      details: { ...common, suspendedBy: 'scim' },
+    });
+    c.summary.push(`portal user ${before.email} suspended, sessions ended`);
+  } else if (status === 'active' && before.status === 'suspended') {
+    c.events.push({ tenantId: c.tenant.id, action: 'user.reactivated', target, reason: 'reactivated in directory', details: common });
+    c.summary.push(`portal user ${before.email} reactivated`);
+  } else if (before.status === 'suspended' && anyActive && before.suspendedBy !== 'scim') {
+    c.summary.push(`portal user ${before.email} stays suspended (suspended by ${before.suspendedBy ?? 'unknown'})`);
+  }
+}
+
+/**
+ * After a SCIM DELETE: the SCIM user is gone; its portal user stays listed and is suspended
+ * unless another SCIM user of it is still active. Writes user.deleted (the directory removed the
+ * person) for the portal user.
+ */
+export async function afterScimUserDeleted(c: ScimContext, su: ScimUserRow): Promise<void> {
+  if (!su.portalUserId) return;
+  const [before] = await c.tx.select().from(users).where(and(eq(users.tenantId, c.tenant.id), eq(users.id, su.portalUserId))).for('update');
+  if (!before) return;
+  const others = await c.tx
+    .select({ id: scimUsers.id })
+    .from(scimUsers)
+    .where(and(eq(scimUsers.tenantId, c.tenant.id), eq(scimUsers.portalUserId, before.id)));
+  const target = { type: 'user', id: before.id, label: before.email };
+  c.events.push({
+    tenantId: c.tenant.id,
+    action: 'user.deleted',
+    target,
+    reason: 'deleted in directory',
+    details: { directoryId: c.directory.id, scimUserId: su.id, userName: su.userName, portalUser: 'kept' },
+  });
+  if (others.length) {
+    await refreshPortalUsers(c, [before.id], { [before.id]: { reason: 'deleted in directory' } });
+    return;
+  }
+  const groups: string[] = [];
+  const attributes = mappingAttributes(su.resource, groups);
+  const roles = evaluate({ rules: c.tenant.roleRules, defaultRole: c.tenant.defaultRole }, attributes).roles;
+  const suspend = before.status === 'active';
+  await c.tx
+    .update(users)
+    .set({
+      groups,
+      roles,
+      attributes,
+      ...(suspend ? { status: 'suspended' as const, suspendedBy: 'scim' as const } : {}),
+      updatedAt: new Date(),
+    })
+    .where(and(eq(users.tenantId, c.tenant.id), eq(users.id, before.id)));
+  await endSessionsOf(c.tx, before.id);
+  if (JSON.stringify(before.groups) !== '[]') {
+    c.events.push({ tenantId: c.tenant.id, action: 'user.updated', target, details: { before: { groups: before.groups }, after: { groups }, directoryId: c.directory.id } });
+  }
+  const diff = diffRoles(before.roles, roles);
+  if (diff.added.length || diff.removed.length) {
+    c.events.push({ tenantId: c.tenant.id, action: 'user.roles_changed', target, details: { before: { roles: before.roles }, after: { roles }, ...diff, directoryId: c.directory.id } });
+  }
+  if (suspend) {
+    c.events.push({ tenantId: c.tenant.id, action: 'user.suspended', target, reason: 'deleted in directory', details: { directoryId: c.directory.id, suspendedBy: 'scim' } });
+    c.summary.push(`portal user ${before.email} suspended, sessions ended`);
+  }
+}

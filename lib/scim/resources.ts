@@ -1,0 +1,160 @@
+import { and, asc, count, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { scimGroupMembers, scimGroups, scimUsers, type ScimGroupRow, type ScimUserRow } from '../db/schema';
+import { coerce, plain, scimError, type ScimContext } from './context';
+import { filterToSql } from './filter-sql';
+import type { ListParams } from './normalise';
+import { LIST_RESPONSE, SCIMMY } from './scimmy';
+
+type Filter = InstanceType<typeof SCIMMY.Types.Filter>;
+export type Attrs = Filter | undefined;
+
+/** `attributes` / `excludedAttributes` as SCIMMY's attribute filter (as its Resource would build it). */
+export function attributeFilter(p: { attributes?: string; excludedAttributes?: string }): Attrs {
+  const build = (list: string, op: 'pr' | 'np') => {
+    const names = list.split(',').map((s) => s.trim()).filter(Boolean);
+    if (!names.length) return undefined;
+    try {
+      return new SCIMMY.Types.Filter(names.map((a) => `${a} ${op}`).join(' and '));
+    } catch (e) {
+      throw scimError(400, 'invalidFilter', `Invalid ${op === 'pr' ? 'attributes' : 'excludedAttributes'}: ${(e as Error).message}`);
+    }
+  };
+  if (p.attributes) return build(p.attributes, 'pr');
+  if (p.excludedAttributes) return build(p.excludedAttributes, 'np');
+  return undefined;
+}
+
+/** Does this attribute filter leave out `members`? (Then a group's members are not even read.) */
+export function excludesMembers(attrs: Attrs, p: { attributes?: string; excludedAttributes?: string }): boolean {
+  if (!attrs) return false;
+  const names = (p.attributes ?? p.excludedAttributes ?? '').split(',').map((s) => s.trim().toLowerCase());
+  const mentioned = names.some((n) => n === 'members' || n.startsWith('members.') || n === 'urn:ietf:params:scim:schemas:core:2.0:group:members');
+  return p.attributes ? !mentioned : mentioned;
+}
+
+export function parseFilter(expr: string): Filter {
+  try {
+    return new SCIMMY.Types.Filter(expr);
+  } catch (e) {
+    if (e instanceof SCIMMY.Types.Error) throw e;
+    throw scimError(400, 'invalidFilter', (e as Error).message);
+  }
+}
+
+const meta = (resourceType: string, row: { createdAt: Date; updatedAt: Date; version: number }) => ({
+  resourceType,
+  created: row.createdAt.toISOString(),
+  lastModified: row.updatedAt.toISOString(),
+  version: `W/"${row.version}"`,
+});
+
+export type GroupRef = { id: string; displayName: string };
+
+/** A stored SCIM user as its SCIM representation (RFC 7643 §4.1), through SCIMMY's schema. */
+export function userOut(c: Pick<ScimContext, 'base'>, row: ScimUserRow, groups: GroupRef[], attrs?: Attrs): Record<string, unknown> {
+  const data = {
+    ...row.resource,
+    id: row.id,
+    userName: row.userName,
+    ...(row.externalId !== null ? { externalId: row.externalId } : {}),
+    active: row.active,
+    groups: groups.map((g) => ({ value: g.id, display: g.displayName, $ref: `${c.base}/Groups/${g.id}`, type: 'direct' })),
+    meta: meta('User', row),
+  };
+  return plain(new SCIMMY.Schemas.User(data, 'out', `${c.base}/Users`, attrs));
+}
+
+export type MemberRef = { id: string; userName: string; displayName: string | null };
+
+export function groupOut(c: Pick<ScimContext, 'base'>, row: ScimGroupRow, members: MemberRef[] | null, attrs?: Attrs): Record<string, unknown> {
+  const data = {
+    id: row.id,
+    displayName: row.displayName,
+    ...(row.externalId !== null ? { externalId: row.externalId } : {}),
+    ...(members ? { members: members.map((m) => ({ value: m.id, display: m.displayName ?? m.userName, $ref: `${c.base}/Users/${m.id}`, type: 'User' })) } : {}),
+    meta: meta('Group', row),
+  };
+  return plain(new SCIMMY.Schemas.Group(data, 'out', `${c.base}/Groups`, attrs));
+}
+
+/** The groups of these users (of this directory), by user id. */
+export async function groupsOfUsers(c: ScimContext, userIds: string[]): Promise<Map<string, GroupRef[]>> {
+  const map = new Map<string, GroupRef[]>(userIds.map((id) => [id, []]));
+  if (!userIds.length) return map;
+  const rows = await c.tx
+    .select({ userId: scimGroupMembers.userId, id: scimGroups.id, displayName: scimGroups.displayName })
+    .from(scimGroupMembers)
+    .innerJoin(scimGroups, eq(scimGroups.id, scimGroupMembers.groupId))
+    .where(and(eq(scimGroupMembers.directoryId, c.directory.id), inArray(scimGroupMembers.userId, userIds)))
+    .orderBy(asc(scimGroups.displayName));
+  for (const r of rows) map.get(r.userId)?.push({ id: r.id, displayName: r.displayName });
+  return map;
+}
+
+/** The members of these groups (of this directory), by group id. */
+export async function membersOfGroups(c: ScimContext, groupIds: string[]): Promise<Map<string, MemberRef[]>> {
+  const map = new Map<string, MemberRef[]>(groupIds.map((id) => [id, []]));
+  if (!groupIds.length) return map;
+  const rows = await c.tx
+    .select({
+      groupId: scimGroupMembers.groupId,
+      id: scimUsers.id,
+      userName: scimUsers.userName,
+      displayName: sql<string | null>`${scimUsers.resource}->>'displayName'`,
+    })
+    .from(scimGroupMembers)
+    .innerJoin(scimUsers, eq(scimUsers.id, scimGroupMembers.userId))
+    .where(and(eq(scimGroupMembers.directoryId, c.directory.id), inArray(scimGroupMembers.groupId, groupIds)))
+    .orderBy(asc(scimUsers.id));
+  for (const r of rows) map.get(r.groupId)?.push({ id: r.id, userName: r.userName, displayName: r.displayName });
+  return map;
+}
+
+/** Cap for the in-memory fallback of filters that have no SQL translation. */
+const FALLBACK_LIMIT = 100_000;
+
+/**
+ * A list request (`GET /Users`, `GET /Groups`, `POST /.search`): filter translated to SQL and
+ * scoped to the directory, paged by startIndex/count, as a ListResponse.
+ */
+export async function listResources(c: ScimContext, kind: 'User' | 'Group', p: ListParams): Promise<Record<string, unknown>> {
+  const attrs = attributeFilter(p);
+  const filter = p.filter !== undefined ? parseFilter(p.filter) : null;
+  const table = kind === 'User' ? scimUsers : scimGroups;
+  const scope = eq(table.directoryId, c.directory.id);
+  const translated: SQL | null | undefined = filter ? filterToSql(kind, filter as unknown as Record<string, unknown>[]) : undefined;
+  const withMembers = kind === 'Group' && !excludesMembers(attrs, p);
+
+  const render = async (rows: (ScimUserRow | ScimGroupRow)[], a: Attrs) => {
+    if (kind === 'User') {
+      const groups = await groupsOfUsers(c, rows.map((r) => r.id));
+      return rows.map((r) => userOut(c, r as ScimUserRow, groups.get(r.id) ?? [], a));
+    }
+    const members = withMembers ? await membersOfGroups(c, rows.map((r) => r.id)) : null;
+    return rows.map((r) => groupOut(c, r as ScimGroupRow, members ? (members.get(r.id) ?? []) : null, a));
+  };
+
+  let total: number;
+  let resources: Record<string, unknown>[];
+  if (translated === null) {
+    // No SQL for this filter: match in memory over the directory's resources (full representations).
+    const all = await c.tx.select().from(table).where(scope).orderBy(asc(table.id)).limit(FALLBACK_LIMIT);
+    const full = await render(all as (ScimUserRow | ScimGroupRow)[], undefined);
+    const matched = filter!.match(full) as Record<string, unknown>[];
+    total = matched.length;
+    const page = matched.slice(p.startIndex - 1, p.startIndex - 1 + p.count);
+    const Schema = kind === 'User' ? SCIMMY.Schemas.User : SCIMMY.Schemas.Group;
+    resources = attrs ? page.map((r) => plain(coerce(() => new Schema(r, 'out', `${c.base}/${kind}s`, attrs)))) : page;
+  } else {
+    const where = translated ? and(scope, translated) : scope;
+    const [{ n }] = await c.tx.select({ n: count() }).from(table).where(where);
+    total = Number(n);
+    const rows =
+      p.count === 0 || p.startIndex > total
+        ? []
+        : await c.tx.select().from(table).where(where).orderBy(asc(table.id)).limit(p.count).offset(p.startIndex - 1);
+    resources = await render(rows as (ScimUserRow | ScimGroupRow)[], attrs);
+  }
+  c.summary.push(`${kind === 'User' ? 'users' : 'groups'}${p.filter ? ` where ${p.filter.slice(0, 200)}` : ''}: ${total} found`);
+  return { schemas: [LIST_RESPONSE], totalResults: total, startIndex: p.startIndex, itemsPerPage: resources.length, Resources: resources };
+}

@@ -1,0 +1,336 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import { performance } from 'node:perf_hooks';
+import { record } from '../audit/record';
+import type { Ctx } from '../audit/types';
+import { getDb, type Db } from '../db/client';
+import type { Directory, ScimOutcome } from '../db/schema';
+import { AppError, isUniqueViolation, pgError } from '../errors';
+import { readBody } from '../api/body';
+import { requestMeta } from '../http/request-meta';
+import { log } from '../log';
+import { authenticate, bearerToken, type AuthFailure } from './auth';
+import type { ScimContext, ScimTenant } from './context';
+import { createGroup, deleteGroup, getGroup, patchGroup, replaceGroup, type Want } from './groups';
+import { logRequest, maybePrune, outcomeOf } from './log';
+import { listParams } from './normalise';
+import { attributeFilter, excludesMembers, listResources } from './resources';
+import { ERROR_SCHEMA, LIST_RESPONSE, MAX_RESULTS, SCIMMY } from './scimmy';
+import { scimUrl } from './urls';
+import { createUser, deleteUser, getUser, patchUser, replaceUser } from './users';
+
+/**
+ * One SCIM request, end to end: bearer token → route → body (≤ 1 MiB) → one transaction holding
+ * the change, its portal-user consequences, its audit events and its request-log row → answer
+ * after commit. Errors answer in the SCIM Error schema (`status` as a string); a failure of ours
+ * answers 5xx (nothing was stored, the IdP retries), never a 2xx for something not stored.
+ */
+
+const CONTENT_TYPE = 'application/scim+json; charset=utf-8';
+
+export function scimErrorBody(status: number, detail: string, scimType?: string | null) {
+  return { schemas: [ERROR_SCHEMA], status: String(status), ...(scimType ? { scimType } : {}), detail };
+}
+
+function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  if (status === 204) return new Response(null, { status, headers });
+  return new Response(JSON.stringify(body), { status, headers: { 'content-type': CONTENT_TYPE, ...headers } });
+}
+
+const errorResponse = (status: number, detail: string, scimType?: string | null, headers?: Record<string, string>) =>
+  json(status, scimErrorBody(status, detail, scimType), headers);
+
+type Answer = { status: number; body?: unknown; headers?: Record<string, string> };
+type Handler = (c: ScimContext) => Promise<Answer>;
+type Route = { handler: Handler; needsBody: boolean; write: boolean } | { answer: Answer };
+
+const REJECT_DETAIL: Record<AuthFailure, string> = {
+  missing_token: 'A bearer token is required (Authorization: Bearer <token>)',
+  unknown_directory: 'The bearer token is not valid for this directory',
+  revoked_token: 'The bearer token is not valid for this directory',
+  wrong_token: 'The bearer token is not valid for this directory',
+};
+
+function discovery(base: string, segments: string[]): Answer | null {
+  const [what, id, ...rest] = segments;
+  if (rest.length) return null;
+  if (what === 'ServiceProviderConfig' && !id) {
+    const spc = new SCIMMY.Schemas.ServiceProviderConfig(SCIMMY.Config.get(), `${base}/ServiceProviderConfig`);
+    return { status: 200, body: JSON.parse(JSON.stringify(spc)) };
+  }
+  if (what === 'ResourceTypes') {
+    const all = Object.values(SCIMMY.Resources.declared()).map((R) => JSON.parse(JSON.stringify(new SCIMMY.Schemas.ResourceType(R.describe(), `${base}/ResourceTypes`))));
+    if (!id) return { status: 200, body: { schemas: [LIST_RESPONSE], totalResults: all.length, startIndex: 1, itemsPerPage: all.length, Resources: all } };
+    const one = all.find((r) => r.id === id || r.name === id);
+    return one ? { status: 200, body: one } : { status: 404, body: scimErrorBody(404, `ResourceType ${id} not found`) };
+  }
+  if (what === 'Schemas') {
+    const all = SCIMMY.Schemas.declared().map((S: { describe(base: string): unknown }) => JSON.parse(JSON.stringify(S.describe(`${base}/Schemas`))));
+    if (!id) return { status: 200, body: { schemas: [LIST_RESPONSE], totalResults: all.length, startIndex: 1, itemsPerPage: all.length, Resources: all } };
+    const one = all.find((s: { id: string }) => s.id === id);
+    return one ? { status: 200, body: one } : { status: 404, body: scimErrorBody(404, `Schema ${id} not found`) };
+  }
+  return null;
+}
+
+function route(method: string, segments: string[], search: URLSearchParams, base: string): Route {
+  const [resource, id, extra] = segments;
+  const disc = method === 'GET' ? discovery(base, segments) : null;
+  if (disc) return { answer: disc };
+  if (resource === 'ServiceProviderConfig' || resource === 'ResourceTypes' || resource === 'Schemas') {
+    return { answer: { status: 405, body: scimErrorBody(405, `${method} is not supported on /${resource}`), headers: { allow: 'GET' } } };
+  }
+  if (resource === 'Bulk') return { answer: { status: 501, body: scimErrorBody(501, 'Bulk operations are not supported (see ServiceProviderConfig)') } };
+  if ((resource !== 'Users' && resource !== 'Groups') || extra !== undefined) {
+    return { answer: { status: 404, body: scimErrorBody(404, `No SCIM endpoint at /${segments.join('/')}`) } };
+  }
+  const kind = resource === 'Users' ? 'User' : 'Group';
+  const attrsOf = () => {
+    const p = { attributes: search.get('attributes') ?? undefined, excludedAttributes: search.get('excludedAttributes') ?? undefined };
+    return { p, attrs: attributeFilter(p) };
+  };
+  const notAllowed = (allow: string): Route => ({
+    answer: { status: 405, body: scimErrorBody(405, `${method} is not supported on /${segments.join('/')}`), headers: { allow } },
+  });
+  if (id === undefined) {
+    if (method === 'GET') {
+      return { needsBody: false, write: false, handler: async (c) => ({ status: 200, body: await listResources(c, kind, listParams(search, MAX_RESULTS)) }) };
+    }
+    if (method === 'POST') {
+      return {
+        needsBody: true,
+        write: true,
+        handler: async (c) => {
+          const out = kind === 'User' ? await createUser(c, c.body) : await createGroup(c, c.body);
+          const location = (out.meta as { location?: string } | undefined)?.location;
+          return { status: 201, body: out, headers: location ? { location } : undefined };
+        },
+      };
+    }
+    return notAllowed('GET, POST');
+  }
+  if (id === '.search') {
+    if (method !== 'POST') return notAllowed('POST');
+    return {
+      needsBody: true,
+      write: false,
+      handler: async (c) => {
+        const b = (c.body ?? {}) as Record<string, unknown>;
+        if (typeof b !== 'object' || Array.isArray(b)) throw new SCIMMY.Types.Error(400, 'invalidSyntax', 'A SearchRequest must be a JSON object');
+        return { status: 200, body: await listResources(c, kind, listParams(b, MAX_RESULTS)) };
+      },
+    };
+  }
+  switch (method) {
+    case 'GET':
+      return {
+        needsBody: false,
+        write: false,
+        handler: async (c) => {
+          const { p, attrs } = attrsOf();
+          const body = kind === 'User' ? await getUser(c, id, attrs) : await getGroup(c, id, attrs, !excludesMembers(attrs, p));
+          return { status: 200, body };
+        },
+      };
+    case 'PUT':
+      return {
+        needsBody: true,
+        write: true,
+        handler: async (c) => ({ status: 200, body: kind === 'User' ? await replaceUser(c, id, c.body) : await replaceGroup(c, id, c.body) }),
+      };
+    case 'PATCH':
+      return {
+        needsBody: true,
+        write: true,
+        handler: async (c) => {
+          if (kind === 'User') return { status: 200, body: await patchUser(c, id, c.body) };
+          const { p, attrs } = attrsOf();
+          const want: Want = p.attributes || p.excludedAttributes ? { attrs, withMembers: !excludesMembers(attrs, p) } : null;
+          const out = await patchGroup(c, id, c.body, want);
+          return out ? { status: 200, body: out } : { status: 204 };
+        },
+      };
+    case 'DELETE':
+      return {
+        needsBody: false,
+        write: true,
+        handler: async (c) => {
+          if (kind === 'User') await deleteUser(c, id);
+          else await deleteGroup(c, id);
+          return { status: 204 };
+        },
+      };
+  }
+  return notAllowed('GET, PUT, PATCH, DELETE');
+}
+
+/** Statuses of transient database failures worth one more try of the whole transaction. */
+const RETRYABLE = new Set(['40001', '40P01']);
+
+async function inTransaction<T>(db: Db, fn: (tx: Parameters<Parameters<Db['transaction']>[0]>[0]) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await db.transaction(fn);
+    } catch (err) {
+      const code = pgError(err)?.code;
+      if (!code || !RETRYABLE.has(code) || attempt >= 3) throw err;
+      await new Promise((r) => setTimeout(r, 10 * attempt + Math.random() * 20));
+    }
+  }
+}
+
+function uniquenessDetail(err: unknown): string {
+  if (isUniqueViolation(err, 'scim_users_directory_user_name_key')) return 'userName already exists in this directory';
+  if (isUniqueViolation(err, 'scim_groups_directory_display_name_key')) return 'a group with this displayName already exists in this directory';
+  if (isUniqueViolation(err, 'users_tenant_email_key')) return 'this email already belongs to another user of this tenant';
+  return 'the resource conflicts with an existing one';
+}
+
+/** Handles `/{directoryId}/{...segments}` of the SCIM API. */
+export async function handleScim(req: Request, directoryId: string, segments: string[]): Promise<Response> {
+  const started = performance.now();
+  const url = new URL(req.url);
+  const method = req.method.toUpperCase();
+  const path = `/${segments.join('/')}${url.search}`;
+  const meta = requestMeta(req);
+  let directory: Directory | null = null;
+  let tenant: ScimTenant | null = null;
+  const summary: string[] = [];
+
+  const finishLog = async (status: number, outcome: ScimOutcome) => {
+    if (!directory) return;
+    try {
+      const db = await getDb();
+      await logRequest(db, {
+        directoryId: directory.id,
+        tenantId: directory.tenantId,
+        method,
+        path,
+        status,
+        outcome,
+        summary: summary.join('; ') || null,
+        ip: meta.ip ?? null,
+        durationMs: performance.now() - started,
+      });
+    } catch (err) {
+      log('warn', 'scim request log write failed', { directoryId: directory.id, err });
+    }
+  };
+
+  try {
+    const db = await getDb();
+    const auth = await authenticate(db, directoryId, bearerToken(req));
+    if (!auth.ok) {
+      directory = auth.directory;
+      if (directory) {
+        // The directory exists: its log and the tenant's audit log show the rejected request.
+        summary.push(`rejected: ${auth.reason.replace(/_/g, ' ')}`);
+        const d = directory;
+        await db
+          .transaction(async (tx) => {
+            await logRequest(tx, {
+              directoryId: d.id,
+              tenantId: d.tenantId,
+              method,
+              path,
+              status: 401,
+              outcome: 'unauthorized',
+              summary: summary.join('; '),
+              ip: meta.ip ?? null,
+              durationMs: performance.now() - started,
+            });
+            // One audit event per directory and minute at most (a misconfigured or hostile client
+            // must not flood the append-only audit chain); every rejected request is in the log.
+            const recent = await tx.execute(sql`
+              select 1 from audit_events
+              where tenant_id = ${d.tenantId} and occurred_at > now() - interval '60 seconds'
+                and action = 'scim.request_rejected' and target_id = ${d.id}
+              limit 1`);
+            if (!(recent as unknown as { rows: unknown[] }).rows.length) {
+              await record(tx, { ...meta, actor: { type: 'idp', id: null, label: `SCIM client of ${d.name}` } }, {
+                tenantId: d.tenantId,
+                action: 'scim.request_rejected',
+                outcome: 'failure',
+                target: { type: 'directory', id: d.id, label: d.name },
+                reason: auth.reason,
+                details: { method, path: path.slice(0, 300), note: "further rejections within 60 s are only in the directory's request log" },
+              });
+            }
+          })
+          .catch((err) => log('warn', 'could not record a rejected SCIM request', { directoryId: d.id, err }));
+      }
+      return errorResponse(401, REJECT_DETAIL[auth.reason], null, { 'www-authenticate': 'Bearer realm="SCIM"' });
+    }
+    directory = auth.directory;
+    tenant = auth.tenant;
+    const base = scimUrl(directory.id);
+    const r = route(method, segments.filter(Boolean), url.searchParams, base);
+
+    if ('answer' in r) {
+      summary.push(r.answer.status < 400 ? `read ${segments.join('/')}` : `${segments.join('/') || '(base)'}: ${r.answer.status}`);
+      await finishLog(r.answer.status, r.answer.status < 400 ? 'read' : outcomeOf(r.answer.status));
+      return json(r.answer.status, r.answer.body, r.answer.headers);
+    }
+
+    let body: unknown;
+    if (r.needsBody) {
+      const text = await readBody(req);
+      if (!text.trim()) throw new SCIMMY.Types.Error(400, 'invalidSyntax', 'The request body is empty; a JSON document is required');
+      try {
+        body = JSON.parse(text);
+      } catch (e) {
+        throw new SCIMMY.Types.Error(400, 'invalidSyntax', `Malformed JSON: ${(e as Error).message}`);
+      }
+    }
+
+    const d = directory;
+    const t = tenant;
+    const audit: Ctx = { ...meta, actor: { type: 'directory', id: d.id, label: d.name } };
+    const answer = await inTransaction(db, async (tx) => {
+      summary.length = 0;
+      const c: ScimContext = { tx, directory: d, tenant: t, base, audit, events: [], summary, outcome: r.write ? 'unchanged' : 'read', body };
+      const out = await r.handler(c);
+      for (const e of c.events) await record(tx, audit, e);
+      await logRequest(tx, {
+        directoryId: d.id,
+        tenantId: d.tenantId,
+        method,
+        path,
+        status: out.status,
+        outcome: c.outcome,
+        summary: summary.join('; ') || null,
+        ip: meta.ip ?? null,
+        durationMs: performance.now() - started,
+      });
+      return out;
+    });
+    maybePrune(db, d.id);
+    return json(answer.status, answer.body, answer.headers);
+  } catch (err) {
+    if (err instanceof SCIMMY.Types.Error) {
+      const e = err as InstanceType<typeof SCIMMY.Types.Error>;
+      const status = Number(e.status) || 400;
+      summary.push(e.message.slice(0, 300));
+      await finishLog(status, outcomeOf(status));
+      return errorResponse(status, e.message, e.scimType);
+    }
+    if (err instanceof AppError && err.status === 413) {
+      summary.push('body over 1 MiB');
+      await finishLog(413, 'too_large');
+      return errorResponse(413, err.message);
+    }
+    if (isUniqueViolation(err)) {
+      // A concurrent request took the name between our check and our write.
+      const detail = uniquenessDetail(err);
+      summary.push(detail);
+      await finishLog(409, 'conflict');
+      return errorResponse(409, detail, 'uniqueness');
+    }
+    const requestId = randomUUID();
+    log('error', 'scim request failed', { requestId, directoryId, method, path: url.pathname, err });
+    summary.length = 0;
+    summary.push(`internal error (request ${requestId}); nothing was stored`);
+    await finishLog(500, 'error');
+    return errorResponse(500, `Internal error; nothing was stored, please retry (request ${requestId})`);
+  }
+}
