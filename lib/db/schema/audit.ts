@@ -32,6 +32,10 @@ export const auditEvents = pgTable(
   (t) => [
     uniqueIndex('audit_events_chain_seq_key').on(t.chainKey, t.seq),
     index('audit_events_tenant_time_idx').on(t.tenantId, sql`${t.occurredAt} desc`, sql`${t.id} desc`),
+    // First pages of the actorId / targetId filters and of the operator-wide view (bench/audit.ts).
+    index('audit_events_tenant_actor_idx').on(t.tenantId, t.actorId, sql`${t.occurredAt} desc`, sql`${t.id} desc`),
+    index('audit_events_tenant_target_idx').on(t.tenantId, t.targetId, sql`${t.occurredAt} desc`, sql`${t.id} desc`),
+    index('audit_events_time_idx').on(sql`${t.occurredAt} desc`, sql`${t.id} desc`),
   ],
 );
 

@@ -1,0 +1,3 @@
+CREATE INDEX "audit_events_tenant_actor_idx" ON "audit_events" USING btree ("tenant_id","actor_id","occurred_at" desc,"id" desc);--> statement-breakpoint
+CREATE INDEX "audit_events_tenant_target_idx" ON "audit_events" USING btree ("tenant_id","target_id","occurred_at" desc,"id" desc);--> statement-breakpoint
+CREATE INDEX "audit_events_time_idx" ON "audit_events" USING btree ("occurred_at" desc,"id" desc);
