@@ -3,7 +3,7 @@ import { eq } from 'drizzle-orm';
 import { zodErrors } from '../api/endpoint';
 import { changes, record } from '../audit/record';
 import type { Ctx } from '../audit/types';
-import { getDb } from '../db/client';
+import { getDb, type Tx } from '../db/client';
 import { tenants, type Tenant } from '../db/schema';
 import { AppError, notFound } from '../errors';
 import { evaluate, type Attributes } from '../provisioning/mapping';
@@ -12,34 +12,49 @@ import { roleMappingSchemaFor, type RoleMapping, type RoleMappingInput } from '.
 export const roleMappingOf = (t: Tenant): RoleMapping => ({ rules: t.roleRules, defaultRole: t.defaultRole });
 
 /**
- * Replaces a tenant's rules (and default role when given). Every role must be one of the
- * tenant's roles; problems answer 400 with each path. Writes role_mapping.updated with before/after.
+ * Replaces a tenant's rules (and default role when given) on `tx`, with the tenant row locked.
+ * Every role must be one of the tenant's roles; problems answer 400 with each path. Writes
+ * role_mapping.updated with before/after (plus `extra`) when something changed.
  */
+export async function writeRoleMapping(
+  tx: Tx,
+  ctx: Ctx,
+  tenantId: string,
+  input: unknown,
+  extra: Record<string, unknown> = {},
+): Promise<RoleMapping> {
+  const [before] = await tx.select().from(tenants).where(eq(tenants.id, tenantId)).for('update');
+  if (!before) throw notFound('Tenant');
+  const parsed = roleMappingSchemaFor(before.roles).safeParse(input);
+  if (!parsed.success) {
+    const errors = zodErrors(parsed.error);
+    throw new AppError(400, 'invalid_input', `Invalid role mapping: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`, errors);
+  }
+  const next: RoleMapping = {
+    rules: parsed.data.rules as RoleMapping['rules'],
+    defaultRole: parsed.data.defaultRole === undefined ? before.defaultRole : parsed.data.defaultRole,
+  };
+  const [row] = await tx
+    .update(tenants)
+    .set({ roleRules: next.rules, defaultRole: next.defaultRole, updatedAt: new Date() })
+    .where(eq(tenants.id, tenantId))
+    .returning();
+  const diff = changes(roleMappingOf(before), next);
+  if (diff) {
+    await record(tx, ctx, {
+      tenantId,
+      action: 'role_mapping.updated',
+      target: { type: 'tenant', id: tenantId, label: before.name },
+      details: { ...diff, ...extra },
+    });
+  }
+  return roleMappingOf(row);
+}
+
+/** Saves a tenant's rules; users get the new roles at their next sign-in or SCIM event. */
 export async function putRoleMapping(ctx: Ctx, tenantId: string, input: RoleMappingInput | unknown): Promise<RoleMapping> {
   const db = await getDb();
-  return db.transaction(async (tx) => {
-    const [before] = await tx.select().from(tenants).where(eq(tenants.id, tenantId)).for('update');
-    if (!before) throw notFound('Tenant');
-    const parsed = roleMappingSchemaFor(before.roles).safeParse(input);
-    if (!parsed.success) {
-      const errors = zodErrors(parsed.error);
-      throw new AppError(400, 'invalid_input', `Invalid role mapping: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`, errors);
-    }
-    const next: RoleMapping = {
-      rules: parsed.data.rules as RoleMapping['rules'],
-      defaultRole: parsed.data.defaultRole === undefined ? before.defaultRole : parsed.data.defaultRole,
-    };
-    const [row] = await tx
-      .update(tenants)
-      .set({ roleRules: next.rules, defaultRole: next.defaultRole, updatedAt: new Date() })
-      .where(eq(tenants.id, tenantId))
-      .returning();
-    const diff = changes(roleMappingOf(before), next);
-    if (diff) {
-      await record(tx, ctx, { tenantId, action: 'role_mapping.updated', target: { type: 'tenant', id: tenantId, label: before.name }, details: diff });
-    }
-    return roleMappingOf(row);
-  });
+  return db.transaction((tx) => writeRoleMapping(tx, ctx, tenantId, input));
 }
 
 export function previewRoles(t: Tenant, attributes: Attributes) {

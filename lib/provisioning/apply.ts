@@ -1,13 +1,11 @@
 import 'server-only';
 import { eq } from 'drizzle-orm';
-import { zodErrors } from '../api/endpoint';
-import { changes, record } from '../audit/record';
+import { record } from '../audit/record';
 import type { Ctx } from '../audit/types';
 import { getDb } from '../db/client';
-import { tenants, users } from '../db/schema';
-import { putRoleMapping, roleMappingOf } from '../dal/role-mappings';
-import { AppError, notFound } from '../errors';
-import { roleMappingSchemaFor, type RoleMapping, type RoleMappingInput } from '../validation/role-mappings';
+import { users } from '../db/schema';
+import { putRoleMapping, writeRoleMapping } from '../dal/role-mappings';
+import type { RoleMapping, RoleMappingInput } from '../validation/role-mappings';
 import { tenantUsers, userRuleInput } from './impact';
 import { diffRoles, evaluate } from './mapping';
 
@@ -36,32 +34,8 @@ export async function saveRoleMapping(ctx: Ctx, tenantId: string, input: RoleMap
   if (!opts.applyNow) return { mapping: await putRoleMapping(ctx, tenantId, input), applied: null };
   const db = await getDb();
   return db.transaction(async (tx) => {
-    const [before] = await tx.select().from(tenants).where(eq(tenants.id, tenantId)).for('update');
-    if (!before) throw notFound('Tenant');
-    const parsed = roleMappingSchemaFor(before.roles).safeParse(input);
-    if (!parsed.success) {
-      const errors = zodErrors(parsed.error);
-      throw new AppError(400, 'invalid_input', `Invalid role mapping: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`, errors);
-    }
-    const next: RoleMapping = {
-      rules: parsed.data.rules as RoleMapping['rules'],
-      defaultRole: parsed.data.defaultRole === undefined ? before.defaultRole : parsed.data.defaultRole,
-    };
+    const next = await writeRoleMapping(tx, ctx, tenantId, input, { appliedNow: true });
     const now = new Date();
-    const [row] = await tx
-      .update(tenants)
-      .set({ roleRules: next.rules, defaultRole: next.defaultRole, updatedAt: now })
-      .where(eq(tenants.id, tenantId))
-      .returning();
-    const diff = changes(roleMappingOf(before), next);
-    if (diff) {
-      await record(tx, ctx, {
-        tenantId,
-        action: 'role_mapping.updated',
-        target: { type: 'tenant', id: tenantId, label: before.name },
-        details: { ...diff, appliedNow: true },
-      });
-    }
 
     const applied: AppliedChange[] = [];
     let changed = 0;
@@ -81,6 +55,6 @@ export async function saveRoleMapping(ctx: Ctx, tenantId: string, input: RoleMap
         if (applied.length < MAX_RETURNED) applied.push({ userId: u.id, email: u.email, before: u.roles, after });
       }
     }
-    return { mapping: roleMappingOf(row), applied: { changed, users: applied } };
+    return { mapping: next, applied: { changed, users: applied } };
   });
 }
