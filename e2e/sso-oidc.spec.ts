@@ -86,9 +86,11 @@ test('cancelling at the provider ends on an error page and signs nobody in', asy
   await page.getByLabel('Work email').fill(quitter);
   await page.getByRole('button', { name: 'Continue' }).click();
   await page.getByRole('button', { name: 'Cancel', exact: true }).click();
-  await expect(page).toHaveURL(/\/api\/sso\/callback\?/);
   await expect(page.getByRole('heading', { name: 'Sign-in failed' })).toBeVisible();
   await expect(page.locator('[data-reason]')).toHaveText('idp_error');
   expect(await (await page.request.get('/api/auth/session')).json()).toBeNull();
   expect((await api(`/tenants/${tenant.id}/users`)).body.data).toHaveLength(0);
+  // The refusal is in this tenant's audit log, with its reason.
+  const failed = (await api(`/tenants/${tenant.id}/audit-logs?action=sso.login_failed`)).body.data;
+  expect(failed.map((e: { reason: string }) => e.reason)).toEqual(['idp_error']);
 });
