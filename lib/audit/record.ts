@@ -24,47 +24,65 @@ const clip = (v: string | null | undefined, n: number) => (v == null ? null : v.
  * (several instances included) append one after another and never fork it.
  */
 export async function record(tx: Executor, ctx: Ctx, input: AuditInput): Promise<string> {
-  const chainKey = input.tenantId ?? OPERATOR_CHAIN;
+  return (await recordMany(tx, ctx, [input]))[0];
+}
+
+/**
+ * Writes several events of one chain (one tenant) in two statements. Call it last in the
+ * transaction: the chain head stays locked from here to the commit, so the later it is taken,
+ * the less concurrent writers of the tenant wait for each other.
+ */
+export async function recordMany(tx: Executor, ctx: Ctx, inputs: AuditInput[]): Promise<string[]> {
+  if (!inputs.length) return [];
+  const chainKey = inputs[0].tenantId ?? OPERATOR_CHAIN;
+  if (inputs.some((i) => (i.tenantId ?? OPERATOR_CHAIN) !== chainKey)) throw new Error('recordMany: events of one chain only');
   const head = await tx.execute<{ last_seq: string | number; last_hash: string }>(sql`
     insert into audit_chains (chain_key, last_seq, last_hash) values (${chainKey}, 0, ${GENESIS_HASH})
     on conflict (chain_key) do update set chain_key = excluded.chain_key
     returning last_seq, last_hash`);
   const row = (head as unknown as { rows: { last_seq: string | number; last_hash: string }[] }).rows[0];
-  const event = {
-    id: newId('evt'),
-    chainKey,
-    seq: Number(row.last_seq) + 1,
-    tenantId: input.tenantId,
-    occurredAt: new Date(),
-    action: input.action,
-    outcome: input.outcome ?? 'success',
-    actorType: ctx.actor.type,
-    actorId: ctx.actor.id ?? null,
-    actorLabel: clip(ctx.actor.label, 320),
-    targetType: input.target?.type ?? null,
-    targetId: input.target?.id ?? null,
-    targetLabel: clip(input.target?.label, 320),
-    ip: clip(ctx.ip, 64),
-    userAgent: clip(ctx.userAgent, 512),
-    reason: clip(input.reason, 200),
-    details: input.details ?? null,
-  };
-  const hash = eventHash(row.last_hash, event);
-  await tx.execute(sql`
+  let seq = Number(row.last_seq);
+  let prev = row.last_hash;
+  const occurredAt = new Date();
+  const values = inputs.map((input) => {
+    const event = {
+      id: newId('evt'),
+      chainKey,
+      seq: ++seq,
+      tenantId: input.tenantId,
+      occurredAt,
+      action: input.action,
+      outcome: input.outcome ?? 'success',
+      actorType: ctx.actor.type,
+      actorId: ctx.actor.id ?? null,
+      actorLabel: clip(ctx.actor.label, 320),
+      targetType: input.target?.type ?? null,
+      targetId: input.target?.id ?? null,
+      targetLabel: clip(input.target?.label, 320),
+      ip: clip(ctx.ip, 64),
+      userAgent: clip(ctx.userAgent, 512),
+      reason: clip(input.reason, 200),
+      details: input.details ?? null,
+    };
+    const prevHash = prev;
+    prev = eventHash(prevHash, event);
+    return sql`(${event.id}, ${chainKey}, ${event.seq}, ${event.tenantId}, ${occurredAt.toISOString()},
+        ${event.action}, ${event.outcome}, ${event.actorType}, ${event.actorId}, ${event.actorLabel},
+        ${event.targetType}, ${event.targetId}, ${event.targetLabel}, ${event.ip}, ${event.userAgent},
+        ${event.reason}, ${event.details === null ? null : JSON.stringify(event.details)}::jsonb, ${prevHash}, ${prev})`;
+  });
+  const ids = await tx.execute<{ id: string }>(sql`
     with ev as (
       insert into audit_events (id, chain_key, seq, tenant_id, occurred_at, action, outcome,
         actor_type, actor_id, actor_label, target_type, target_id, target_label, ip, user_agent,
         reason, details, prev_hash, hash)
-      values (${event.id}, ${chainKey}, ${event.seq}, ${event.tenantId}, ${event.occurredAt.toISOString()},
-        ${event.action}, ${event.outcome}, ${event.actorType}, ${event.actorId}, ${event.actorLabel},
-        ${event.targetType}, ${event.targetId}, ${event.targetLabel}, ${event.ip}, ${event.userAgent},
-        ${event.reason}, ${event.details === null ? null : JSON.stringify(event.details)}::jsonb,
-        ${row.last_hash}, ${hash})
-      returning seq
+      values ${sql.join(values, sql`, `)}
+      returning id, seq
+    ), head as (
+      update audit_chains set last_seq = ${seq}, last_hash = ${prev} where chain_key = ${chainKey}
     )
-    update audit_chains set last_seq = (select seq from ev), last_hash = ${hash}
-    where chain_key = ${chainKey}`);
-  return event.id;
+    select id from ev order by seq`);
+  return (ids as unknown as { rows: { id: string }[] }).rows.map((r) => r.id);
 }
 
 /** The changed fields of a configuration change, as `{ before, after }` for `details`. */

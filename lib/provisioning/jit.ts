@@ -1,6 +1,6 @@
 import 'server-only';
 import { and, eq, sql } from 'drizzle-orm';
-import { record } from '../audit/record';
+import { recordMany, type AuditInput } from '../audit/record';
 import type { Ctx } from '../audit/types';
 import { getDb, type Tx } from '../db/client';
 import { sessions, userIdentities, users, type Connection, type User } from '../db/schema';
@@ -103,9 +103,11 @@ export async function signInUser(
 
     let user = existing;
     actor.id = user.id;
+    // Written together at the end: the tenant's audit chain is locked from then to the commit.
+    const events: AuditInput[] = [];
     const target = { type: 'user', id: user.id, label: email };
     if (created) {
-      await record(tx, { ...meta, actor }, {
+      events.push({
         tenantId: tenant.id,
         action: 'user.created',
         target,
@@ -129,11 +131,11 @@ export async function signInUser(
       const before = { firstName: existing.firstName, lastName: existing.lastName, groups: existing.groups };
       const after = { firstName: user.firstName, lastName: user.lastName, groups: user.groups };
       if (JSON.stringify(before) !== JSON.stringify(after)) {
-        await record(tx, { ...meta, actor }, { tenantId: tenant.id, action: 'user.updated', target, details: { before, after } });
+        events.push({ tenantId: tenant.id, action: 'user.updated', target, details: { before, after } });
       }
       const diff = diffRoles(existing.roles, user.roles);
       if (diff.added.length || diff.removed.length) {
-        await record(tx, { ...meta, actor }, {
+        events.push({
           tenantId: tenant.id,
           action: 'user.roles_changed',
           target,
@@ -144,12 +146,13 @@ export async function signInUser(
     const sessionId = newId('ses');
     const expiresAt = new Date(now.getTime() + USER_SESSION_TTL_SECONDS * 1000);
     await tx.insert(sessions).values({ id: sessionId, kind: 'user', subjectId: user.id, tenantId: tenant.id, expiresAt });
-    await record(tx, { ...meta, actor }, {
+    events.push({
       tenantId: tenant.id,
       action: 'sso.login_succeeded',
       target: { type: 'connection', id: connection.id, label: connection.idp.entityId ?? connection.idp.issuer ?? connection.type },
       details: { userId: user.id, subject: profile.subject, created },
     });
+    await recordMany(tx, { ...meta, actor }, events);
     return { user, created, sessionId, expiresAt };
   });
 }
