@@ -4,7 +4,11 @@ import { attackResponses } from '@/e2e/idp/attacks';
 import { SYSTEM } from '@/lib/audit/types';
 import { getDb } from '@/lib/db/client';
 import { auditEvents, sessions, users } from '@/lib/db/schema';
+import { TestSamlIdp } from '@/lib/demo/saml-idp';
+import { createConnection } from '@/lib/dal/connections';
 import { putRoleMapping } from '@/lib/dal/role-mappings';
+import { createTenant } from '@/lib/dal/tenants';
+import { uniqueDomain } from '@/lib/testing/api';
 import { beginSignIn, meta, postToAcs, samlSignIn, samlTenant } from '@/lib/testing/sso';
 import { handleCallback } from './flow';
 import { sp } from './sp';
@@ -163,5 +167,32 @@ describe('attack corpus at the ACS', () => {
     const res = await post(ctx.idp.buildResponse({ acsUrl: sp().acsUrl, audience: sp().entityId, nameId: email, attributes: { email } }), '');
     expect(res.status).toBe(403);
     expect(await res.text()).toContain('unsolicited_not_allowed');
+  });
+});
+
+describe('IdP-initiated sign-in (per-connection switch)', () => {
+  it('accepts an unsolicited response once when the connection allows it', async () => {
+    const domain = uniqueDomain('idpinit');
+    const tenant = await createTenant(SYSTEM, { name: `IdP-init ${domain}`, domains: [domain] });
+    const idp = new TestSamlIdp({ entityId: `https://idp.${domain}/metadata`, ssoUrl: `https://idp.${domain}/sso` });
+    const conn = await createConnection(SYSTEM, tenant.id, { type: 'saml', metadataXml: idp.metadataXml(), allowIdpInitiated: true });
+    expect(conn.allowIdpInitiated).toBe(true);
+    const email = `unsolicited@${domain}`;
+    const samlResponse = idp.buildResponse({ acsUrl: sp().acsUrl, audience: sp().entityId, nameId: email, attributes: { email } });
+    const acs = await post(samlResponse, 'some-idp-relay-state');
+    expect(acs.status).toBe(303);
+    const callbackUrl = new URL(acs.headers.get('location')!);
+    expect(callbackUrl.searchParams.get('state')).toBeNull();
+    const cb = await handleCallback(callbackUrl, null, meta);
+    expect(cb.status).toBe(303);
+    expect(cb.headers.get('location')).toBe('/app');
+    expect(await usersOf(tenant.id)).toHaveLength(1);
+    // The same response again is a replay.
+    const again = await post(samlResponse, 'some-idp-relay-state');
+    expect(again.status).toBe(400);
+    expect(await again.text()).toContain('replayed');
+    // An unsolicited response may not carry an InResponseTo.
+    const withIrt = idp.buildResponse({ acsUrl: sp().acsUrl, audience: sp().entityId, nameId: email, inResponseTo: '_foreign', attributes: { email } });
+    expect((await post(withIrt, '')).status).toBe(400);
   });
 });
