@@ -9,7 +9,7 @@ import { Button } from '@/components/ui/button';
 import { Field } from '@/components/ui/field';
 import { Input, Textarea } from '@/components/ui/input';
 
-type Values = { name: string; slug?: string; domains: string };
+type Values = { name: string; slug?: string; domains: string; roles?: string };
 
 /** Create (with slug) or edit (name and domains) a tenant. Server errors land on their fields. */
 export function TenantForm({
@@ -19,7 +19,7 @@ export function TenantForm({
   onDone,
 }: {
   mode: 'create' | 'edit';
-  initial?: { name: string; domains: string[] };
+  initial?: { name: string; domains: string[]; roles?: string[] };
   action: (input: unknown) => Promise<ActionResult<unknown>>;
   onDone?: (data: unknown) => void;
 }) {
@@ -28,8 +28,10 @@ export function TenantForm({
   const [saved, setSaved] = useState(false);
   const form = useForm<Values>({
     // The resolver validates with the same schema as the server action; the server's answer still wins.
-    resolver: zodResolver(mode === 'create' ? tenantFormSchema : tenantEditFormSchema, undefined, { raw: true }) as never,
-    defaultValues: { name: initial?.name ?? '', slug: '', domains: initial?.domains.join('\n') ?? '' },
+    resolver: (mode === 'create'
+      ? zodResolver(tenantFormSchema, undefined, { raw: true })
+      : zodResolver(tenantEditFormSchema, undefined, { raw: true })) as never,
+    defaultValues: { name: initial?.name ?? '', slug: '', domains: initial?.domains.join('\n') ?? '', roles: initial?.roles?.join(', ') ?? '' },
   });
   const { errors, isSubmitting } = form.formState;
 
@@ -70,6 +72,16 @@ export function TenantForm({
       >
         <Textarea rows={3} {...form.register('domains')} />
       </Field>
+      {mode === 'edit' && (
+        <Field
+          id="edit-roles"
+          label="Roles"
+          hint="The roles role mappings can give, separated by commas. A role in use by a mapping rule or as the default role cannot be removed."
+          error={errors.roles?.message}
+        >
+          <Input {...form.register('roles')} />
+        </Field>
+      )}
       {error && (
         <p role="alert" className="text-sm text-destructive">
           {error}

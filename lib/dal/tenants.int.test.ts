@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import * as tenantRoutes from '@/app/api/v1/tenants/route';
 import * as tenantRoute from '@/app/api/v1/tenants/[tenantId]/route';
 import * as provisioningRoute from '@/app/api/v1/tenants/[tenantId]/provisioning/route';
+import * as roleMappingRoute from '@/app/api/v1/tenants/[tenantId]/role-mappings/route';
 import { call, uniqueDomain } from '@/lib/testing/api';
 import { getDb } from '@/lib/db/client';
 import { auditEvents, tenants } from '@/lib/db/schema';
@@ -175,5 +176,29 @@ describe('tenants API', () => {
     expect(unknownRole.body.errors[0].path).toBe('defaultRole');
     const events = await eventsOf(t.id);
     expect(events.filter((e) => e.action === 'provisioning.updated')).toHaveLength(1);
+  });
+
+  it('lets the operator add roles; a role in use by the mappings cannot be removed', async () => {
+    const t = (await create({ name: 'Roles' })).body;
+    expect(t.roles).toEqual(['admin', 'editor', 'member', 'viewer']);
+    const params = { tenantId: t.id };
+    const added = await call(tenantRoute.PATCH, { method: 'PATCH', params, body: { roles: ['admin', 'editor', 'member', 'viewer', 'billing'] } });
+    expect(added.status).toBe(200);
+    expect(added.body.roles).toContain('billing');
+    const rule = await call(roleMappingRoute.PUT, {
+      method: 'PUT',
+      params,
+      body: { rules: [{ attribute: 'groups', operator: 'contains', value: 'Finance', role: 'billing' }] },
+    });
+    expect(rule.status).toBe(200);
+    const removed = await call(tenantRoute.PATCH, { method: 'PATCH', params, body: { roles: ['admin', 'member'] } });
+    expect(removed.status).toBe(400);
+    expect(removed.body.errors[0]).toMatchObject({ path: 'roles', message: expect.stringContaining('billing') });
+    for (const bad of [[], ['Bad Role'], ['x', 'x']]) {
+      const r = await call(tenantRoute.PATCH, { method: 'PATCH', params, body: { roles: bad } });
+      expect(r.status).toBe(400);
+      expect(r.body.errors[0].path).toMatch(/^roles/);
+    }
+    expect((await call(tenantRoute.GET, { params })).body.roles).toContain('billing');
   });
 });

@@ -19,6 +19,7 @@ export function toTenantView(t: TenantWithDomains): TenantView {
     name: t.name,
     slug: t.slug,
     domains: t.domains,
+    roles: t.roles,
     createdAt: t.createdAt.toISOString(),
     updatedAt: t.updatedAt.toISOString(),
   };
@@ -146,13 +147,28 @@ export async function updateTenant(ctx: Ctx, id: string, patch: TenantPatch): Pr
         await tx.delete(tenantDomains).where(and(eq(tenantDomains.tenantId, id), inArray(tenantDomains.domain, removed)));
       await addDomains(tx, id, added, (d) => `domains.${patch.domains!.indexOf(d)}`);
     }
+    if (patch.roles) {
+      // A role still named by a mapping rule or as the default role cannot go.
+      const inUse = [before.defaultRole, ...before.roleRules.map((r) => r.role)].filter((r): r is string => !!r);
+      const missing = inUse.find((r) => !patch.roles!.includes(r));
+      if (missing) {
+        throw badRequest('role in use', [{ path: 'roles', message: `role "${missing}" is used by the role mappings or as the default role` }]);
+      }
+    }
     const [row] = await tx
       .update(tenants)
-      .set({ ...(patch.name !== undefined ? { name: patch.name } : {}), updatedAt: new Date() })
+      .set({
+        ...(patch.name !== undefined ? { name: patch.name } : {}),
+        ...(patch.roles !== undefined ? { roles: patch.roles } : {}),
+        updatedAt: new Date(),
+      })
       .where(eq(tenants.id, id))
       .returning();
     const after = { ...row, domains: patch.domains ? [...patch.domains].sort() : before.domains };
-    const diff = changes({ name: before.name, domains: before.domains }, { name: after.name, domains: after.domains });
+    const diff = changes(
+      { name: before.name, domains: before.domains, roles: before.roles },
+      { name: after.name, domains: after.domains, roles: after.roles },
+    );
     if (diff) {
       await record(tx, ctx, {
         tenantId: id,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { domainListSchema, nameSchema, slugSchema } from './common';
-import { ROLE_NAME, strategySchema } from './tenants';
+import { ROLE_NAME, rolesSchema, strategySchema } from './tenants';
 
 /** Domains typed into a form: separated by commas, spaces or new lines. */
 const domainsText = z
@@ -26,7 +26,15 @@ export const tenantFormSchema = z.object({
 });
 export type TenantFormInput = z.input<typeof tenantFormSchema>;
 
-export const tenantEditFormSchema = z.object({ name: nameSchema, domains: domainsText });
+export const tenantEditFormSchema = z.object({
+  name: nameSchema,
+  domains: domainsText,
+  roles: z
+    .string()
+    .default('')
+    .transform((s) => s.split(/[\s,]+/).map((r) => r.trim()).filter(Boolean))
+    .pipe(rolesSchema),
+});
 
 export const apiKeyFormSchema = z.object({ name: z.string().trim().min(1, 'Give the key a name').max(80) });
 

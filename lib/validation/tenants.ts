@@ -8,9 +8,19 @@ export const tenantCreateSchema = z.object({
 });
 export type TenantCreate = z.infer<typeof tenantCreateSchema>;
 
+export const ROLE_NAME = /^[a-z][a-z0-9_-]{0,39}$/;
+
+/** A tenant's role set (default admin, editor, member, viewer); mapping rules may name only these. */
+export const rolesSchema = z
+  .array(z.string({ error: 'must be a string' }).regex(ROLE_NAME, 'must be a lower-case role name such as "billing-admin"'))
+  .min(1, 'keep at least one role')
+  .max(50, 'at most 50 roles')
+  .refine((l) => new Set(l).size === l.length, 'must not repeat a role');
+
 export const tenantPatchSchema = z.object({
   name: nameSchema.optional(),
   domains: domainListSchema.optional(),
+  roles: rolesSchema.optional(),
 });
 export type TenantPatch = z.infer<typeof tenantPatchSchema>;
 
@@ -19,6 +29,7 @@ export const tenantSchema = z.object({
   name: z.string(),
   slug: z.string(),
   domains: z.array(z.string()),
+  roles: z.array(z.string()),
   createdAt: z.string().meta({ format: 'date-time' }),
   updatedAt: z.string().meta({ format: 'date-time' }),
 });
@@ -32,7 +43,6 @@ export const tenantListQuerySchema = z.object({
   q: z.string().max(200).optional(),
 });
 
-export const ROLE_NAME = /^[a-z][a-z0-9_-]{0,39}$/;
 export const strategySchema = z.enum(['jit', 'scim', 'self_registration']);
 
 export const provisioningInputSchema = z.object({
