@@ -13,6 +13,7 @@ export default async function TenantLayout({ children, params }: { children: Rea
       subtitle="Tenant console"
       nav={([
         { href: base, label: 'Overview' },
+        { href: `${base}/users`, label: 'Users', scope: 'sso' },
         { href: `${base}/connections`, label: 'Connections', scope: 'sso' },
         { href: `${base}/directories`, label: 'Directories', scope: 'directory_sync' },
         { href: `${base}/provisioning`, label: 'Provisioning', scope: 'sso' },

@@ -1,0 +1,73 @@
+import Link from 'next/link';
+import { PageHeader } from '@/components/layout/sidebar';
+import { UserActions } from '@/components/users/user-actions';
+import { Badge } from '@/components/ui/badge';
+import { Button } from '@/components/ui/button';
+import { Table, TBody, Td, Th, THead, Tr } from '@/components/ui/table';
+import { requireTenant } from '@/lib/auth/guards';
+import { listUsers } from '@/lib/dal/users';
+import { userListQuerySchema } from '@/lib/validation/users';
+import { userAction } from './actions';
+
+const day = (d: Date | null) => (d ? d.toISOString().slice(0, 16).replace('T', ' ') : 'never');
+
+export default async function UsersPage({ params, searchParams }: { params: Promise<{ slug: string }>; searchParams: Promise<Record<string, string>> }) {
+  const { slug } = await params;
+  const { tenant } = await requireTenant(slug, 'sso');
+  const q = userListQuerySchema.safeParse({ ...(await searchParams), limit: 50 });
+  const page = await listUsers(tenant.id, q.success ? q.data : { limit: 50 });
+  return (
+    <>
+      <PageHeader title="Users" description="People with an account in this organisation: created at SSO sign-in, by SCIM or by self-registration." />
+      {page.data.length === 0 ? (
+        <p className="rounded-lg border border-dashed border-border p-8 text-center text-sm text-muted-foreground">
+          No users yet. They appear at their first SSO sign-in or when your directory pushes them.
+        </p>
+      ) : (
+        <Table aria-label="Users">
+          <THead>
+            <Tr>
+              <Th>Email</Th>
+              <Th>Name</Th>
+              <Th>Roles</Th>
+              <Th>Source</Th>
+              <Th>Last sign-in</Th>
+              <Th>Status</Th>
+              <Th>
+                <span className="sr-only">Actions</span>
+              </Th>
+            </Tr>
+          </THead>
+          <TBody>
+            {page.data.map((u) => (
+              <Tr key={u.id}>
+                <Td className="font-medium">{u.email}</Td>
+                <Td>{[u.firstName, u.lastName].filter(Boolean).join(' ') || '—'}</Td>
+                <Td>{u.roles.join(', ') || '—'}</Td>
+                <Td>{u.source}</Td>
+                <Td className="text-muted-foreground">{day(u.lastLoginAt)}</Td>
+                <Td>{u.status === 'active' ? <Badge tone="good">active</Badge> : <Badge tone="bad">suspended</Badge>}</Td>
+                <Td>
+                  <UserActions
+                    email={u.email}
+                    status={u.status}
+                    suspend={userAction.bind(null, slug, 'suspend', u.id)}
+                    reactivate={userAction.bind(null, slug, 'reactivate', u.id)}
+                    remove={userAction.bind(null, slug, 'delete', u.id)}
+                  />
+                </Td>
+              </Tr>
+            ))}
+          </TBody>
+        </Table>
+      )}
+      {page.nextCursor && (
+        <div className="mt-4 flex justify-end">
+          <Button asChild variant="outline">
+            <Link href={`/t/${slug}/users?cursor=${page.nextCursor}`}>Next page</Link>
+          </Button>
+        </div>
+      )}
+    </>
+  );
+}
