@@ -2,6 +2,7 @@ import { CreateKeyForm } from '@/components/api-keys/create-key-form';
 import { RevokeKeyButton } from '@/components/api-keys/revoke-key-button';
 import { PageHeader } from '@/components/layout/sidebar';
 import { Badge } from '@/components/ui/badge';
+import { EmptyState } from '@/components/ui/empty-state';
 import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
 import { Table, TBody, Td, Th, THead, Tr } from '@/components/ui/table';
 import { requireOperator } from '@/lib/auth/guards';
@@ -34,9 +35,7 @@ export default async function ApiKeysPage() {
           </CardContent>
         </Card>
         {keys.length === 0 ? (
-          <p className="rounded-lg border border-dashed border-border p-8 text-center text-sm text-muted-foreground">
-            No API keys yet. Create one above to call the API from your backend.
-          </p>
+          <EmptyState>No API keys yet. Create one above to call the API from your backend.</EmptyState>
         ) : (
           <Table aria-label="API keys">
             <THead>

@@ -1,11 +1,10 @@
-import Link from 'next/link';
 import { Suspense } from 'react';
 import { AuditFilters } from '@/components/audit/audit-filters';
 import { AuditTable } from '@/components/audit/audit-table';
 import { ChainBadge, ChainBadgePending } from '@/components/audit/chain-badge';
 import { auditPageQuery, qs, type SearchParams } from '@/components/audit/page-query';
 import { PageHeader } from '@/components/layout/sidebar';
-import { Button } from '@/components/ui/button';
+import { Pager } from '@/components/ui/pager';
 import { listAuditEvents, tenantRefs, toAuditView } from '@/lib/audit/query';
 import { OPERATOR_CHAIN } from '@/lib/audit/record';
 import { requireOperator } from '@/lib/auth/guards';
@@ -50,19 +49,11 @@ export default async function OperatorAuditLogPage({ searchParams }: { searchPar
       ) : (
         <AuditTable events={page!.data.map(toAuditView)} tenants={names} />
       )}
-      {pq.ok && (pq.query.cursor || page?.nextCursor) && (
-        <nav aria-label="Pages" className="mt-4 flex justify-end gap-2">
-          {pq.query.cursor && (
-            <Button asChild variant="ghost">
-              <Link href={`${base}${qs(filters)}`}>First page</Link>
-            </Button>
-          )}
-          {page?.nextCursor && (
-            <Button asChild variant="outline">
-              <Link href={`${base}${qs({ ...filters, cursor: page.nextCursor })}`}>Next page</Link>
-            </Button>
-          )}
-        </nav>
+      {pq.ok && (
+        <Pager
+          firstHref={pq.query.cursor ? `${base}${qs(filters)}` : null}
+          nextHref={page?.nextCursor ? `${base}${qs({ ...filters, cursor: page.nextCursor })}` : null}
+        />
       )}
     </>
   );

@@ -2,7 +2,9 @@ import Link from 'next/link';
 import { PageHeader } from '@/components/layout/sidebar';
 import { NewTenantDialog } from '@/components/tenants/new-tenant-dialog';
 import { Button } from '@/components/ui/button';
+import { EmptyState } from '@/components/ui/empty-state';
 import { Input } from '@/components/ui/input';
+import { Pager } from '@/components/ui/pager';
 import { Table, TBody, Td, Th, THead, Tr } from '@/components/ui/table';
 import { requireOperator } from '@/lib/auth/guards';
 import { listTenants } from '@/lib/dal/tenants';
@@ -33,9 +35,7 @@ export default async function TenantsPage({ searchParams }: { searchParams: Prom
         </Button>
       </form>
       {page.data.length === 0 ? (
-        <p className="rounded-lg border border-dashed border-border p-8 text-center text-sm text-muted-foreground">
-          {q ? `No tenant matches “${q}”.` : 'No tenants yet. Create the first one with “New tenant”.'}
-        </p>
+        <EmptyState>{q ? `No tenant matches “${q}”.` : 'No tenants yet. Create the first one with “New tenant”.'}</EmptyState>
       ) : (
         <Table aria-label="Tenants">
           <THead>
@@ -70,13 +70,7 @@ export default async function TenantsPage({ searchParams }: { searchParams: Prom
           </TBody>
         </Table>
       )}
-      {page.nextCursor && (
-        <div className="mt-4 flex justify-end">
-          <Button asChild variant="outline">
-            <Link href={`/tenants?${new URLSearchParams({ ...(q ? { q } : {}), cursor: page.nextCursor })}`}>Next page</Link>
-          </Button>
-        </div>
-      )}
+      <Pager nextHref={page.nextCursor ? `/tenants?${new URLSearchParams({ ...(q ? { q } : {}), cursor: page.nextCursor })}` : null} />
     </>
   );
 }

@@ -1,4 +1,3 @@
-import Link from 'next/link';
 import { Suspense } from 'react';
 import { AuditFilters } from '@/components/audit/audit-filters';
 import { AuditTable } from '@/components/audit/audit-table';
@@ -7,6 +6,7 @@ import { auditPageQuery, qs, type SearchParams } from '@/components/audit/page-q
 import { SignInChart } from '@/components/audit/sign-in-chart';
 import { PageHeader } from '@/components/layout/sidebar';
 import { Button } from '@/components/ui/button';
+import { Pager } from '@/components/ui/pager';
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
 import { listAuditEvents, signInsPerDay, toAuditView } from '@/lib/audit/query';
 import { requireTenant } from '@/lib/auth/guards';
@@ -77,19 +77,11 @@ export default async function AuditLogPage({ params, searchParams }: { params: P
       ) : (
         <AuditTable events={page!.data.map(toAuditView)} />
       )}
-      {pq.ok && (pq.query.cursor || page?.nextCursor) && (
-        <nav aria-label="Pages" className="mt-4 flex justify-end gap-2">
-          {pq.query.cursor && (
-            <Button asChild variant="ghost">
-              <Link href={`${base}${qs(filters)}`}>First page</Link>
-            </Button>
-          )}
-          {page?.nextCursor && (
-            <Button asChild variant="outline">
-              <Link href={`${base}${qs({ ...filters, cursor: page.nextCursor })}`}>Next page</Link>
-            </Button>
-          )}
-        </nav>
+      {pq.ok && (
+        <Pager
+          firstHref={pq.query.cursor ? `${base}${qs(filters)}` : null}
+          nextHref={page?.nextCursor ? `${base}${qs({ ...filters, cursor: page.nextCursor })}` : null}
+        />
       )}
     </>
   );

@@ -4,6 +4,7 @@ import { OidcConnectionForm } from '@/components/connections/oidc-connection-for
 import { SamlConnectionForm } from '@/components/connections/saml-connection-form';
 import { PageHeader } from '@/components/layout/sidebar';
 import { Badge } from '@/components/ui/badge';
+import { EmptyState } from '@/components/ui/empty-state';
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
 import { Table, TBody, Td, Th, THead, Tr } from '@/components/ui/table';
 import { requireTenant } from '@/lib/auth/guards';
@@ -36,9 +37,7 @@ export default async function ConnectionsPage({ params }: { params: Promise<{ sl
           </CardContent>
         </Card>
         {connections.length === 0 ? (
-          <p className="rounded-lg border border-dashed border-border p-6 text-center text-sm text-muted-foreground">
-            No connection yet. Add your identity provider’s metadata below.
-          </p>
+          <EmptyState>No connection yet. Add your identity provider’s metadata below.</EmptyState>
         ) : (
           <Table aria-label="Connections">
             <THead>

@@ -2,6 +2,7 @@ import { CopyValue } from '@/components/connections/copy-value';
 import { VerifyDomainButton } from '@/components/domains/verify-button';
 import { PageHeader } from '@/components/layout/sidebar';
 import { Badge } from '@/components/ui/badge';
+import { EmptyState } from '@/components/ui/empty-state';
 import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
 import { requireTenant } from '@/lib/auth/guards';
 import { listDomains, toDomainView } from '@/lib/dal/domains';
@@ -16,9 +17,7 @@ export default async function DomainsPage({ params }: { params: Promise<{ slug: 
       <PageHeader title="Domains" description="Prove you control each email domain by publishing a DNS TXT record." />
       <div className="grid max-w-3xl gap-4">
         {domains.length === 0 && (
-          <p className="rounded-lg border border-dashed border-border p-6 text-center text-sm text-muted-foreground">
-            No domains yet. Ask your portal operator to add your organisation’s email domains.
-          </p>
+          <EmptyState>No domains yet. Ask your portal operator to add your organisation’s email domains.</EmptyState>
         )}
         {domains.map((d) => (
           <Card key={d.domain}>

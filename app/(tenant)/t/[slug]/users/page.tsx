@@ -1,8 +1,8 @@
-import Link from 'next/link';
 import { PageHeader } from '@/components/layout/sidebar';
 import { UserActions } from '@/components/users/user-actions';
 import { Badge } from '@/components/ui/badge';
-import { Button } from '@/components/ui/button';
+import { EmptyState } from '@/components/ui/empty-state';
+import { Pager } from '@/components/ui/pager';
 import { Table, TBody, Td, Th, THead, Tr } from '@/components/ui/table';
 import { requireTenant } from '@/lib/auth/guards';
 import { listUsers } from '@/lib/dal/users';
@@ -20,9 +20,7 @@ export default async function UsersPage({ params, searchParams }: { params: Prom
     <>
       <PageHeader title="Users" description="People with an account in this organisation: created at SSO sign-in, by SCIM or by self-registration." />
       {page.data.length === 0 ? (
-        <p className="rounded-lg border border-dashed border-border p-8 text-center text-sm text-muted-foreground">
-          No users yet. They appear at their first SSO sign-in or when your directory pushes them.
-        </p>
+        <EmptyState>No users yet. They appear at their first SSO sign-in or when your directory pushes them.</EmptyState>
       ) : (
         <Table aria-label="Users">
           <THead>
@@ -61,13 +59,7 @@ export default async function UsersPage({ params, searchParams }: { params: Prom
           </TBody>
         </Table>
       )}
-      {page.nextCursor && (
-        <div className="mt-4 flex justify-end">
-          <Button asChild variant="outline">
-            <Link href={`/t/${slug}/users?cursor=${page.nextCursor}`}>Next page</Link>
-          </Button>
-        </div>
-      )}
+      <Pager nextHref={page.nextCursor ? `/t/${slug}/users?cursor=${page.nextCursor}` : null} />
     </>
   );
 }
