@@ -1,6 +1,6 @@
 import 'server-only';
 import { createHash, randomBytes } from 'node:crypto';
-import { and, desc, eq, isNull } from 'drizzle-orm';
+import { and, eq, isNull } from 'drizzle-orm';
 import { record } from '../audit/record';
 import type { Ctx } from '../audit/types';
 import { TENANT_SCOPES, type TenantScope } from '../auth/permissions';
@@ -43,11 +43,6 @@ export async function createPortalLink(ctx: Ctx, tenantId: string, input: Portal
     return row;
   });
   return { id: link.id, url: portalLinkUrl(token), scopes: link.scopes as TenantScope[], expiresAt: link.expiresAt.toISOString() };
-}
-
-export async function listPortalLinks(tenantId: string): Promise<PortalLink[]> {
-  const db = await getDb();
-  return db.select().from(portalLinks).where(eq(portalLinks.tenantId, tenantId)).orderBy(desc(portalLinks.id));
 }
 
 /** Revokes a link; a console session opened with it ends at once. */

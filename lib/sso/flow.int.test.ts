@@ -1,16 +1,16 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { attackResponses } from '@/e2e/idp/attacks';
 import { SYSTEM } from '@/lib/audit/types';
 import { getDb } from '@/lib/db/client';
-import { auditEvents, sessions, users } from '@/lib/db/schema';
+import { auditEvents, seenAssertions, sessions, ssoFlows, users } from '@/lib/db/schema';
 import { TestSamlIdp } from '@/lib/demo/saml-idp';
 import { createConnection } from '@/lib/dal/connections';
 import { putRoleMapping } from '@/lib/dal/role-mappings';
 import { createTenant } from '@/lib/dal/tenants';
 import { uniqueDomain } from '@/lib/testing/api';
 import { beginSignIn, meta, postToAcs, samlSignIn, samlTenant } from '@/lib/testing/sso';
-import { handleCallback } from './flow';
+import { handleCallback, sweepSsoState } from './flow';
 import { sp } from './sp';
 import { startSsoFromRequest } from './start';
 
@@ -194,5 +194,22 @@ describe('IdP-initiated sign-in (per-connection switch)', () => {
     // An unsolicited response may not carry an InResponseTo.
     const withIrt = idp.buildResponse({ acsUrl: sp().acsUrl, audience: sp().entityId, nameId: email, inResponseTo: '_foreign', attributes: { email } });
     expect((await post(withIrt, '')).status).toBe(400);
+  });
+});
+
+describe('expired sign-in state', () => {
+  it('is swept: flows past their expiry and assertion IDs that can no longer be replayed', async () => {
+    const db = await getDb();
+    const old = new Date(Date.now() - 2 * 3600_000);
+    const key = `relay:test-${Date.now()}`;
+    await db.insert(ssoFlows).values({ key, connectionId: 'conn_x', tenantId: 'tnt_x', requestId: 'r', expiresAt: old });
+    await db.insert(seenAssertions).values({ assertionId: `_old-${Date.now()}`, connectionId: 'conn_x', expiresAt: old });
+    const fresh = `_fresh-${Date.now()}`;
+    await db.insert(seenAssertions).values({ assertionId: fresh, connectionId: 'conn_x', expiresAt: new Date(Date.now() + 60_000) });
+    await sweepSsoState();
+    expect(await db.select().from(ssoFlows).where(eq(ssoFlows.key, key))).toHaveLength(0);
+    expect(await db.select().from(seenAssertions).where(sql`${seenAssertions.connectionId} = 'conn_x'`)).toEqual([
+      expect.objectContaining({ assertionId: fresh }),
+    ]);
   });
 });

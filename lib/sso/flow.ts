@@ -92,6 +92,7 @@ async function fail(meta: Omit<Ctx, 'actor'>, tenantId: string | null, reason: L
  */
 export async function startSignIn(tenant: TenantWithDomains, connection: Connection, returnTo: string | null): Promise<Response> {
   if (connection.tenantId !== tenant.id) throw new Error('connection of another tenant');
+  sweepNow();
   const { jackson } = await sso();
   const s = sp();
   const state = b64url(randomBytes(16));
@@ -377,9 +378,19 @@ export async function handleCallback(url: URL, cookieHeader: string | null, meta
   return new Response(null, { status: 303, headers });
 }
 
-/** Periodic cleanup of expired flow records and remembered assertion IDs. */
+/** Deletes expired flow records and assertion IDs that could no longer be valid anyway. */
 export async function sweepSsoState(): Promise<void> {
   const db = await getDb();
   await db.delete(ssoFlows).where(sql`${ssoFlows.expiresAt} < now()`);
   await db.delete(seenAssertions).where(sql`${seenAssertions.expiresAt} < now() - interval '1 hour'`);
+}
+
+const SWEEP_EVERY_MS = 5 * 60 * 1000;
+let lastSweep = 0;
+
+/** Sweeps at most every few minutes per process, off the request's path. */
+function sweepNow(): void {
+  if (Date.now() - lastSweep < SWEEP_EVERY_MS) return;
+  lastSweep = Date.now();
+  sweepSsoState().catch((err) => log('warn', 'could not sweep expired sign-in state', { err }));
 }
