@@ -4,7 +4,9 @@ import { AuditTable } from '@/components/audit/audit-table';
 import { ChainBadge, ChainBadgePending } from '@/components/audit/chain-badge';
 import { auditPageQuery, qs, type SearchParams } from '@/components/audit/page-query';
 import { PageHeader } from '@/components/layout/sidebar';
+import { EmptyState } from '@/components/ui/empty-state';
 import { Pager } from '@/components/ui/pager';
+import { FilterErrors } from '@/components/audit/filter-errors';
 import { listAuditEvents, tenantRefs, toAuditView } from '@/lib/audit/query';
 import { OPERATOR_CHAIN } from '@/lib/audit/record';
 import { requireOperator } from '@/lib/auth/guards';
@@ -34,18 +36,9 @@ export default async function OperatorAuditLogPage({ searchParams }: { searchPar
       />
       <AuditFilters values={{ ...pq.values, tenantId }} resetHref={base} withTenant />
       {!pq.ok ? (
-        <div role="alert" className="rounded-lg border border-red-200 bg-red-50 p-4 text-sm text-red-800">
-          <p className="font-medium">These filters cannot be used:</p>
-          <ul className="mt-1 list-disc pl-5">
-            {pq.errors.map((e) => (
-              <li key={e.path}>
-                {e.path}: {e.message}
-              </li>
-            ))}
-          </ul>
-        </div>
+        <FilterErrors errors={pq.errors} />
       ) : page!.data.length === 0 ? (
-        <p className="rounded-lg border border-dashed border-border p-8 text-center text-sm text-muted-foreground">No event matches these filters.</p>
+        <EmptyState>No event matches these filters.</EmptyState>
       ) : (
         <AuditTable events={page!.data.map(toAuditView)} tenants={names} />
       )}

@@ -6,7 +6,9 @@ import { auditPageQuery, qs, type SearchParams } from '@/components/audit/page-q
 import { SignInChart } from '@/components/audit/sign-in-chart';
 import { PageHeader } from '@/components/layout/sidebar';
 import { Button } from '@/components/ui/button';
+import { EmptyState } from '@/components/ui/empty-state';
 import { Pager } from '@/components/ui/pager';
+import { FilterErrors } from '@/components/audit/filter-errors';
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
 import { listAuditEvents, signInsPerDay, toAuditView } from '@/lib/audit/query';
 import { requireTenant } from '@/lib/auth/guards';
@@ -60,20 +62,9 @@ export default async function AuditLogPage({ params, searchParams }: { params: P
       </Card>
       <AuditFilters values={pq.values} resetHref={base} />
       {!pq.ok ? (
-        <div role="alert" className="rounded-lg border border-red-200 bg-red-50 p-4 text-sm text-red-800">
-          <p className="font-medium">These filters cannot be used:</p>
-          <ul className="mt-1 list-disc pl-5">
-            {pq.errors.map((e) => (
-              <li key={e.path}>
-                {e.path}: {e.message}
-              </li>
-            ))}
-          </ul>
-        </div>
+        <FilterErrors errors={pq.errors} />
       ) : page!.data.length === 0 ? (
-        <p className="rounded-lg border border-dashed border-border p-8 text-center text-sm text-muted-foreground">
-          {filtered || pq.query.cursor ? 'No event matches these filters.' : 'No events yet.'}
-        </p>
+        <EmptyState>{filtered || pq.query.cursor ? 'No event matches these filters.' : 'No events yet.'}</EmptyState>
       ) : (
         <AuditTable events={page!.data.map(toAuditView)} />
       )}
