@@ -26,14 +26,17 @@ const schema = z.object({
   /** Development only: let metadata/discovery URLs point at private, loopback or http:// addresses. */
   ALLOW_PRIVATE_URLS: z.enum(['true', 'false', '1', '0']).optional(),
   /** DNS servers for domain verification (comma-separated host or host:port); default: the system's. */
+  /** `off` stops this instance from running scheduled jobs (webhook delivery, retention, …). */
+  JOBS: z.enum(['on', 'off']).default('on'),
   DNS_SERVERS: z
     .string()
     .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
     .optional(),
 });
 
-export type Env = Omit<z.infer<typeof schema>, 'PUBLIC_URL' | 'AUTH_SECRET' | 'DEMO_MODE' | 'ALLOW_PRIVATE_URLS'> & {
+export type Env = Omit<z.infer<typeof schema>, 'PUBLIC_URL' | 'AUTH_SECRET' | 'DEMO_MODE' | 'ALLOW_PRIVATE_URLS' | 'JOBS'> & {
   ALLOW_PRIVATE_URLS: boolean;
+  JOBS: boolean;
   PUBLIC_URL: string;
   AUTH_SECRET: string;
   DATA_DIR: string;
@@ -81,6 +84,7 @@ export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
     // Demo mode (a seeded demo tenant and the built-in demo IdP) is on by default on embedded storage.
     demoMode: e.DEMO_MODE === undefined ? !e.DATABASE_URL : e.DEMO_MODE === 'true' || e.DEMO_MODE === '1',
     ALLOW_PRIVATE_URLS: e.ALLOW_PRIVATE_URLS === 'true' || e.ALLOW_PRIVATE_URLS === '1',
+    JOBS: e.JOBS === 'on',
   };
 }
 

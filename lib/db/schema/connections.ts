@@ -1,9 +1,10 @@
 import { sql } from 'drizzle-orm';
-import { boolean, index, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { tenants } from './tenants';
 
 export type IdpCertificate = { fingerprintSha256: string; notBefore: string; notAfter: string; subject: string };
 export type IdpInfo = { entityId?: string; ssoUrl?: string; issuer?: string; certificates?: IdpCertificate[] };
+export type PendingMetadata = { xml: string; idp: IdpInfo; fetchedAt: string };
 
 /**
  * A tenant's SSO connections. The SSO library keeps its own record (IdP metadata, encrypted
@@ -23,6 +24,18 @@ export const connections = pgTable(
     allowIdpInitiated: boolean('allow_idp_initiated').notNull().default(false),
     idp: jsonb('idp').$type<IdpInfo>().notNull(),
     metadataUrl: text('metadata_url'),
+    /** draft → tested (a test sign-in succeeded) → active; only active connections serve sign-in. */
+    status: text('status', { enum: ['draft', 'tested', 'active'] }).notNull().default('active'),
+    /** The last test sign-in's result (attributes, NameID, roles, or a typed failure). */
+    lastTest: jsonb('last_test').$type<Record<string, unknown>>(),
+    testedAt: timestamp('tested_at', { withTimezone: true, mode: 'date' }),
+    /** Per-connection MFA requirement; null: the tenant's policy. */
+    requireMfa: boolean('require_mfa'),
+    /** Metadata fetched by the scheduled refresh that differs from the active one, awaiting approval. */
+    pendingMetadata: jsonb('pending_metadata').$type<PendingMetadata>(),
+    metadataCheckedAt: timestamp('metadata_checked_at', { withTimezone: true, mode: 'date' }),
+    /** The smallest expiry-warning threshold (30/14/7 days) already announced for the certificates. */
+    certWarnedDays: integer('cert_warned_days'),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   },
   (t) => [

@@ -6,3 +6,5 @@ export * from './connections';
 export * from './users';
 export * from './directories';
 export * from './portal-links';
+export * from './jobs';
+export * from './webhooks';

@@ -44,6 +44,8 @@ export const sessions = pgTable(
     scopes: text('scopes').array(),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+    /** Last request seen on this session (idle timeout); written at most once a minute. */
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true, mode: 'date' }),
   },
   (t) => [index('sessions_subject_idx').on(t.subjectId)],
 );

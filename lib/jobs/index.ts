@@ -1,0 +1,7 @@
+import type { Job } from './scheduler';
+
+/**
+ * Every scheduled job of the portal. Each job's `run` does one bounded batch of work and is safe to
+ * run again at any time (the scheduler gives it to one instance at a time).
+ */
+export const JOBS: Job[] = [];

@@ -1,0 +1,99 @@
+import { hostname } from 'node:os';
+import { sql } from 'drizzle-orm';
+import { getDb, type Db } from '../db/client';
+import { newId } from '../ids';
+import { log } from '../log';
+
+export type Job = {
+  name: string;
+  /** How often the job runs, across all instances together. */
+  everyMs: number;
+  /** How long one run may hold the lease; a crashed runner's lease expires after this. */
+  leaseMs?: number;
+  run: (db: Db) => Promise<Record<string, unknown> | void>;
+};
+
+/** This process's name in `job_leases.holder`. */
+export const HOLDER = `${hostname()}:${process.pid}:${newId('run').slice(-8)}`;
+
+/**
+ * Takes the job's lease when it is free (expired) and the job is due, with one conditional
+ * upsert: of several instances asking at once, exactly one gets the row back.
+ */
+export async function acquire(db: Db, job: Job, holder = HOLDER, force = false): Promise<boolean> {
+  const leaseMs = job.leaseMs ?? 5 * 60_000;
+  const dueBefore = force ? sql`now() + interval '1 day'` : sql`now() - ${`${Math.floor(job.everyMs * 0.9)} milliseconds`}::interval`;
+  const res = await db.execute<{ name: string }>(sql`
+    insert into job_leases (name, holder, lease_until, last_started_at)
+    values (${job.name}, ${holder}, now() + ${`${leaseMs} milliseconds`}::interval, now())
+    on conflict (name) do update
+      set holder = excluded.holder, lease_until = excluded.lease_until, last_started_at = now()
+      where job_leases.lease_until < now()
+        and (job_leases.last_finished_at is null or job_leases.last_finished_at < ${dueBefore})
+    returning name`);
+  return (res as unknown as { rows: unknown[] }).rows.length === 1;
+}
+
+async function release(db: Db, job: Job, holder: string, error: string | null): Promise<void> {
+  await db.execute(sql`
+    update job_leases set lease_until = now(), last_finished_at = now(), last_error = ${error}
+    where name = ${job.name} and holder = ${holder}`);
+}
+
+/**
+ * Runs the job once if this instance gets its lease (`force` ignores when it last ran, not a
+ * lease another instance holds). Answers what the job reported, or null when it did not run.
+ */
+export async function runJob(job: Job, opts: { force?: boolean; holder?: string } = {}): Promise<Record<string, unknown> | null> {
+  const db = await getDb();
+  const holder = opts.holder ?? HOLDER;
+  if (!(await acquire(db, job, holder, opts.force))) return null;
+  try {
+    const result = (await job.run(db)) ?? {};
+    await release(db, job, holder, null);
+    if (Object.keys(result).length) log('info', 'job finished', { job: job.name, ...result });
+    return result;
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    log('error', 'job failed', { job: job.name, error: message });
+    await release(db, job, holder, message.slice(0, 500)).catch(() => {});
+    throw err;
+  }
+}
+
+const g = globalThis as unknown as { __portalScheduler?: { stop: () => void } };
+
+/**
+ * Starts the in-process scheduler: each job is attempted every `everyMs` (with jitter) and runs
+ * where its lease is taken, so several instances share the work without running a job twice.
+ */
+export function startScheduler(jobs: Job[]): { stop: () => void } {
+  if (g.__portalScheduler) return g.__portalScheduler;
+  const timers = new Set<NodeJS.Timeout>();
+  let stopped = false;
+  for (const job of jobs) {
+    const tick = async () => {
+      if (stopped) return;
+      try {
+        await runJob(job);
+      } catch {
+        // logged by runJob; the next tick tries again
+      }
+      if (stopped) return;
+      const t = setTimeout(tick, job.everyMs * (0.9 + Math.random() * 0.2));
+      t.unref();
+      timers.add(t);
+    };
+    const first = setTimeout(tick, Math.min(job.everyMs, 2_000) * Math.random());
+    first.unref();
+    timers.add(first);
+  }
+  g.__portalScheduler = {
+    stop: () => {
+      stopped = true;
+      for (const t of timers) clearTimeout(t);
+      g.__portalScheduler = undefined;
+    },
+  };
+  return g.__portalScheduler;
+}
