@@ -13,6 +13,7 @@ export default async function OperatorLayout({ children }: { children: React.Rea
         { href: '/tenants', label: 'Tenants' },
         { href: '/api-keys', label: 'API keys' },
         { href: '/audit-log', label: 'Audit log' },
+        { href: '/webhooks', label: 'Webhooks' },
       ]}
       footer={
         <form action={signOutAction}>

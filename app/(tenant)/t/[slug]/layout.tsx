@@ -14,12 +14,15 @@ export default async function TenantLayout({ children, params }: { children: Rea
       nav={([
         { href: base, label: 'Overview' },
         { href: `${base}/users`, label: 'Users', scope: 'sso' },
+        { href: `${base}/access-review`, label: 'Access review', scope: 'sso' },
         { href: `${base}/connections`, label: 'Connections', scope: 'sso' },
         { href: `${base}/directories`, label: 'Directories', scope: 'directory_sync' },
         { href: `${base}/provisioning`, label: 'Provisioning', scope: 'sso' },
+        { href: `${base}/sign-in-policy`, label: 'Sign-in policy', scope: 'sso' },
         { href: `${base}/domains`, label: 'Domains', scope: 'domains' },
         { href: `${base}/role-mappings`, label: 'Role mappings', scope: 'role_mappings' },
         { href: `${base}/audit-log`, label: 'Audit log', scope: 'audit_log' },
+        { href: `${base}/webhooks`, label: 'Webhooks', scope: 'audit_log' },
       ] as { href: string; label: string; scope?: TenantScope }[]).filter((n) => !n.scope || canAccessTenant(principal, tenant.id, n.scope))}
       footer={
         principal.kind === 'operator' ? (
