@@ -65,5 +65,9 @@ export const ssoFlows = pgTable('sso_flows', {
   connectionId: text('connection_id').notNull(),
   tenantId: text('tenant_id').notNull(),
   requestId: text('request_id'),
+  /** `test`: a connection test started by an admin; it signs nobody in and records its result on the connection. */
+  purpose: text('purpose', { enum: ['signin', 'test'] }).notNull().default('signin'),
+  /** What a test flow carries from the ACS to the callback (the SAML assertion as read), never secrets. */
+  detail: jsonb('detail').$type<Record<string, unknown>>(),
   expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
 });
