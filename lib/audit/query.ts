@@ -113,6 +113,16 @@ export function decodeCursor(cursor: string): Position {
 // Filters
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * The text `q` searches: the searched columns joined by U+001F. Written out literally (no
+ * parameters) so that PostgreSQL matches it to the expression of audit_events_search_trgm_idx —
+ * keep the two identical.
+ */
+const SEPARATOR = '\x1f';
+export const SEARCH_TEXT = sql.raw(
+  `(coalesce(actor_label, '') || E'\\x1f' || coalesce(target_label, '') || E'\\x1f' || coalesce(target_id, '') || E'\\x1f' || action || E'\\x1f' || coalesce(reason, '') || E'\\x1f' || coalesce(ip, ''))`,
+);
+
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 function scopeCondition(scope: AuditScope): SQL | undefined {
@@ -131,7 +141,11 @@ export function filterConditions(f: Partial<AuditFilter>): SQL[] {
   if (f.outcome) c.push(eq(auditEvents.outcome, f.outcome));
   if (f.since) c.push(sql`${auditEvents.occurredAt} >= ${f.since.toISOString()}::timestamptz`);
   if (f.until) c.push(sql`${auditEvents.occurredAt} < ${f.until.toISOString()}::timestamptz`);
-  if (f.q) {
+  if (f.q && !f.q.includes(SEPARATOR)) {
+    // One trigram-indexed expression (drizzle/0008_audit_trgm.sql): the same matches as the
+    // per-column form below, since a pattern without the separator cannot span two columns.
+    c.push(sql`${SEARCH_TEXT} ilike ${`%${escapeLike(f.q)}%`}`);
+  } else if (f.q) {
     const pat = `%${escapeLike(f.q)}%`;
     c.push(
       or(
