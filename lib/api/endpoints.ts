@@ -10,7 +10,14 @@ import {
 } from '../validation/tenants';
 import { listQuerySchema } from '../validation/common';
 import { domainParams, domainSchema, portalLinkCreateSchema, portalLinkParams, portalLinkSchema } from '../validation/portal-links';
-import { connectionCreateSchema, connectionParams, connectionSchema } from '../validation/connections';
+import {
+  connectionCreateSchema,
+  connectionParams,
+  connectionPatchSchema,
+  connectionSchema,
+  connectionTestStartSchema,
+} from '../validation/connections';
+import { certificateAddSchema, certificateParams, metadataStatusSchema } from '../validation/certificates';
 import { previewInputSchema, previewResultSchema, roleMappingInputSchema, roleMappingSchema } from '../validation/role-mappings';
 import { userListQuerySchema, userParams, userSchema } from '../validation/users';
 import {
@@ -25,7 +32,30 @@ import {
   tokenSchema,
 } from '../validation/directories';
 import { auditEventSchema, auditExportQuerySchema, auditListQuerySchema, auditVerifySchema } from '../validation/audit';
+import {
+  deliveryListQuerySchema,
+  deliveryParams,
+  deliverySchema,
+  tenantDeliveryParams,
+  tenantWebhookParams,
+  webhookCreateSchema,
+  webhookListQuerySchema,
+  webhookParams,
+  webhookPatchSchema,
+  webhookSchema,
+  webhookWithSecretSchema,
+} from '../webhooks/validation';
 import { endpoint } from './endpoint';
+import {
+  accessReviewExportQuerySchema,
+  accessReviewQuerySchema,
+  bulkSuspendResultSchema,
+  bulkSuspendSchema,
+  inactivityPolicySchema,
+  reviewItemSchema,
+} from '../access-review/validation';
+import { auditRetentionSchema } from '../audit/retention-schema';
+import { signInPolicyInputSchema, signInPolicyViewSchema } from '../policies/schema';
 
 const list = <T extends z.ZodType>(item: T) => z.object({ data: z.array(item), nextCursor: z.string().nullable() });
 
@@ -54,6 +84,16 @@ export const api = {
   getProvisioning: endpoint({
     method: 'GET', path: '/tenants/{tenantId}/provisioning', tag: 'Provisioning', summary: "Get a tenant's provisioning strategy",
     params: tenantIdParams, response: provisioningSchema, status: 200,
+  }),
+  getSignInPolicy: endpoint({
+    method: 'GET', path: '/tenants/{tenantId}/sign-in-policy', tag: 'Policies',
+    summary: "Get a tenant's sign-in policy (MFA, IP allowlists, session lifetime and idle timeout)",
+    params: tenantIdParams, response: signInPolicyViewSchema, status: 200,
+  }),
+  putSignInPolicy: endpoint({
+    method: 'PUT', path: '/tenants/{tenantId}/sign-in-policy', tag: 'Policies',
+    summary: "Replace a tenant's sign-in policy (a field left out is off); records sign_in_policy.updated",
+    params: tenantIdParams, body: signInPolicyInputSchema, response: signInPolicyViewSchema, status: 200,
   }),
   putProvisioning: endpoint({
     method: 'PUT', path: '/tenants/{tenantId}/provisioning', tag: 'Provisioning', summary: "Set a tenant's provisioning strategy",
@@ -99,9 +139,49 @@ export const api = {
     method: 'GET', path: '/tenants/{tenantId}/connections/{connectionId}', tag: 'Connections', summary: 'Get a connection',
     params: connectionParams, response: connectionSchema, status: 200,
   }),
+  updateConnection: endpoint({
+    method: 'PATCH', path: '/tenants/{tenantId}/connections/{connectionId}', tag: 'Connections',
+    summary: 'Rename a connection, switch IdP-initiated sign-in or MFA, or change its status (activating an untested draft needs force: true; 409 otherwise)',
+    params: connectionParams, body: connectionPatchSchema, response: connectionSchema, status: 200,
+  }),
+  testConnection: endpoint({
+    method: 'POST', path: '/tenants/{tenantId}/connections/{connectionId}/test', tag: 'Connections',
+    summary: 'A single-use link (10 minutes) that runs a test sign-in of the connection; the result is the connection’s lastTest',
+    params: connectionParams, response: connectionTestStartSchema, status: 200,
+  }),
   deleteConnection: endpoint({
     method: 'DELETE', path: '/tenants/{tenantId}/connections/{connectionId}', tag: 'Connections', summary: 'Delete a connection',
     params: connectionParams, status: 204,
+  }),
+  addConnectionCertificate: endpoint({
+    method: 'POST', path: '/tenants/{tenantId}/connections/{connectionId}/certificates', tag: 'Connections',
+    summary: 'Add an IdP signing certificate (rollover): signatures by any of the connection’s certificates are accepted',
+    params: connectionParams, body: certificateAddSchema, response: connectionSchema, status: 201,
+  }),
+  removeConnectionCertificate: endpoint({
+    method: 'DELETE', path: '/tenants/{tenantId}/connections/{connectionId}/certificates/{fingerprintSha256}', tag: 'Connections',
+    summary: 'Remove an IdP signing certificate (not the last one)',
+    params: certificateParams, status: 204,
+  }),
+  getConnectionMetadata: endpoint({
+    method: 'GET', path: '/tenants/{tenantId}/connections/{connectionId}/metadata', tag: 'Connections',
+    summary: 'Metadata refresh state: when the metadata URL was last read, and a change waiting for approval with its diff',
+    params: connectionParams, response: metadataStatusSchema, status: 200,
+  }),
+  refreshConnectionMetadata: endpoint({
+    method: 'POST', path: '/tenants/{tenantId}/connections/{connectionId}/metadata/refresh', tag: 'Connections',
+    summary: 'Re-read the metadata URL now; a difference is kept for approval, never applied by itself',
+    params: connectionParams, response: metadataStatusSchema, status: 200,
+  }),
+  approveConnectionMetadata: endpoint({
+    method: 'POST', path: '/tenants/{tenantId}/connections/{connectionId}/metadata/approve', tag: 'Connections',
+    summary: 'Apply the metadata change waiting for approval',
+    params: connectionParams, response: connectionSchema, status: 200,
+  }),
+  rejectConnectionMetadata: endpoint({
+    method: 'POST', path: '/tenants/{tenantId}/connections/{connectionId}/metadata/reject', tag: 'Connections',
+    summary: 'Drop the metadata change waiting for approval',
+    params: connectionParams, response: metadataStatusSchema, status: 200,
   }),
   listUsers: endpoint({
     method: 'GET', path: '/tenants/{tenantId}/users', tag: 'Users', summary: "List a tenant's users",
@@ -137,6 +217,41 @@ export const api = {
     method: 'GET', path: '/tenants/{tenantId}/audit-logs/verify', tag: 'Audit log',
     summary: "Check a tenant's audit hash chain from its first event",
     params: tenantIdParams, response: auditVerifySchema, status: 200,
+  }),
+  getAuditRetention: endpoint({
+    method: 'GET', path: '/tenants/{tenantId}/audit-logs/retention', tag: 'Audit log',
+    summary: "How many days a tenant's audit events are kept (default 365)",
+    params: tenantIdParams, response: auditRetentionSchema, status: 200,
+  }),
+  putAuditRetention: endpoint({
+    method: 'PUT', path: '/tenants/{tenantId}/audit-logs/retention', tag: 'Audit log',
+    summary: 'Set the audit retention (1–3650 days); older events are pruned hourly, the chain stays verifiable (audit.pruned); records audit.retention_updated',
+    params: tenantIdParams, body: auditRetentionSchema, response: auditRetentionSchema, status: 200,
+  }),
+  listAccessReview: endpoint({
+    method: 'GET', path: '/tenants/{tenantId}/access-review', tag: 'Access review',
+    summary: 'Every user with roles, source, status, last sign-in and days inactive, most inactive first (filter=never_signed_in | inactive with inactiveDays, default the inactivity policy or 30; role, status, source)',
+    params: tenantIdParams, query: accessReviewQuerySchema, response: list(reviewItemSchema), status: 200,
+  }),
+  exportAccessReview: endpoint({
+    method: 'GET', path: '/tenants/{tenantId}/access-review/export', tag: 'Access review',
+    summary: 'The access review as CSV (text/csv, streamed), with the same filters; records access_review.exported',
+    params: tenantIdParams, query: accessReviewExportQuerySchema, status: 200,
+  }),
+  bulkSuspendUsers: endpoint({
+    method: 'POST', path: '/tenants/{tenantId}/users/bulk-suspend', tag: 'Users',
+    summary: 'Suspend up to 500 users at once (their sessions end at once), in one transaction; an unknown or foreign id answers 400 and suspends nobody',
+    params: tenantIdParams, body: bulkSuspendSchema, response: bulkSuspendResultSchema, status: 200,
+  }),
+  getInactivityPolicy: endpoint({
+    method: 'GET', path: '/tenants/{tenantId}/inactivity-policy', tag: 'Policies',
+    summary: "A tenant's inactivity policy: users not seen through SSO for inactivityDays are suspended (null: off)",
+    params: tenantIdParams, response: inactivityPolicySchema, status: 200,
+  }),
+  putInactivityPolicy: endpoint({
+    method: 'PUT', path: '/tenants/{tenantId}/inactivity-policy', tag: 'Policies',
+    summary: 'Set (1–3650 days) or turn off (null) the inactivity policy; SCIM-managed users are left to their directory; records inactivity_policy.updated',
+    params: tenantIdParams, body: inactivityPolicySchema, response: inactivityPolicySchema, status: 200,
   }),
   createDirectory: endpoint({
     method: 'POST', path: '/tenants/{tenantId}/directories', tag: 'Directories',
@@ -180,6 +295,86 @@ export const api = {
     method: 'GET', path: '/tenants/{tenantId}/directories/{directoryId}/groups', tag: 'Directories',
     summary: 'The groups a directory pushed, with member counts',
     params: directoryParams, query: listQuerySchema, response: list(scimGroupViewSchema), status: 200,
+  }),
+  // Webhooks: a tenant's (under /tenants/{tenantId}) and operator-wide ones (every tenant's events).
+  createTenantWebhook: endpoint({
+    method: 'POST', path: '/tenants/{tenantId}/webhooks', tag: 'Webhooks',
+    summary: "Create a tenant's webhook (kind webhook: change events, default user.* and connection.*) or SIEM audit stream (kind audit_stream: default every event); the signing secret is in this answer only",
+    params: tenantIdParams, body: webhookCreateSchema, response: webhookWithSecretSchema, status: 201,
+  }),
+  listTenantWebhooks: endpoint({
+    method: 'GET', path: '/tenants/{tenantId}/webhooks', tag: 'Webhooks', summary: "List a tenant's webhook endpoints with their health",
+    params: tenantIdParams, query: webhookListQuerySchema, response: list(webhookSchema), status: 200,
+  }),
+  getTenantWebhook: endpoint({
+    method: 'GET', path: '/tenants/{tenantId}/webhooks/{webhookId}', tag: 'Webhooks', summary: 'Get a webhook endpoint',
+    params: tenantWebhookParams, response: webhookSchema, status: 200,
+  }),
+  updateTenantWebhook: endpoint({
+    method: 'PATCH', path: '/tenants/{tenantId}/webhooks/{webhookId}', tag: 'Webhooks', summary: 'Change the URL, events, description, or enable/disable',
+    params: tenantWebhookParams, body: webhookPatchSchema, response: webhookSchema, status: 200,
+  }),
+  deleteTenantWebhook: endpoint({
+    method: 'DELETE', path: '/tenants/{tenantId}/webhooks/{webhookId}', tag: 'Webhooks', summary: 'Delete a webhook endpoint and its delivery log',
+    params: tenantWebhookParams, status: 204,
+  }),
+  rotateTenantWebhookSecret: endpoint({
+    method: 'POST', path: '/tenants/{tenantId}/webhooks/{webhookId}/rotate-secret', tag: 'Webhooks',
+    summary: 'Make a new signing secret (shown once); deliveries are signed with it from now on',
+    params: tenantWebhookParams, response: webhookWithSecretSchema, status: 200,
+  }),
+  testTenantWebhook: endpoint({
+    method: 'POST', path: '/tenants/{tenantId}/webhooks/{webhookId}/test', tag: 'Webhooks',
+    summary: 'Send a signed webhook.test event now (outside the ordered stream); answers the delivery',
+    params: tenantWebhookParams, response: deliverySchema, status: 200,
+  }),
+  listTenantWebhookDeliveries: endpoint({
+    method: 'GET', path: '/tenants/{tenantId}/webhooks/{webhookId}/deliveries', tag: 'Webhooks',
+    summary: 'The delivery log, newest first (every attempt; ?status=delivered|failed)',
+    params: tenantWebhookParams, query: deliveryListQuerySchema, response: list(deliverySchema), status: 200,
+  }),
+  resendTenantWebhookDelivery: endpoint({
+    method: 'POST', path: '/tenants/{tenantId}/webhooks/{webhookId}/deliveries/{deliveryId}/resend', tag: 'Webhooks',
+    summary: "Send a delivery's event again now (same event id; 410 when retention removed it); answers the new delivery",
+    params: tenantDeliveryParams, response: deliverySchema, status: 200,
+  }),
+  createWebhook: endpoint({
+    method: 'POST', path: '/webhooks', tag: 'Webhooks',
+    summary: 'Create an operator-wide webhook or SIEM audit stream: events of every tenant and of the operator; the signing secret is in this answer only',
+    body: webhookCreateSchema, response: webhookWithSecretSchema, status: 201,
+  }),
+  listWebhooks: endpoint({
+    method: 'GET', path: '/webhooks', tag: 'Webhooks', summary: 'List operator-wide webhook endpoints with their health',
+    query: webhookListQuerySchema, response: list(webhookSchema), status: 200,
+  }),
+  getWebhook: endpoint({
+    method: 'GET', path: '/webhooks/{webhookId}', tag: 'Webhooks', summary: 'Get an operator-wide webhook endpoint',
+    params: webhookParams, response: webhookSchema, status: 200,
+  }),
+  updateWebhook: endpoint({
+    method: 'PATCH', path: '/webhooks/{webhookId}', tag: 'Webhooks', summary: 'Change the URL, events, description, or enable/disable',
+    params: webhookParams, body: webhookPatchSchema, response: webhookSchema, status: 200,
+  }),
+  deleteWebhook: endpoint({
+    method: 'DELETE', path: '/webhooks/{webhookId}', tag: 'Webhooks', summary: 'Delete an operator-wide webhook endpoint and its delivery log',
+    params: webhookParams, status: 204,
+  }),
+  rotateWebhookSecret: endpoint({
+    method: 'POST', path: '/webhooks/{webhookId}/rotate-secret', tag: 'Webhooks', summary: 'Make a new signing secret (shown once)',
+    params: webhookParams, response: webhookWithSecretSchema, status: 200,
+  }),
+  testWebhook: endpoint({
+    method: 'POST', path: '/webhooks/{webhookId}/test', tag: 'Webhooks', summary: 'Send a signed webhook.test event now; answers the delivery',
+    params: webhookParams, response: deliverySchema, status: 200,
+  }),
+  listWebhookDeliveries: endpoint({
+    method: 'GET', path: '/webhooks/{webhookId}/deliveries', tag: 'Webhooks', summary: 'The delivery log, newest first',
+    params: webhookParams, query: deliveryListQuerySchema, response: list(deliverySchema), status: 200,
+  }),
+  resendWebhookDelivery: endpoint({
+    method: 'POST', path: '/webhooks/{webhookId}/deliveries/{deliveryId}/resend', tag: 'Webhooks',
+    summary: "Send a delivery's event again now; answers the new delivery",
+    params: deliveryParams, response: deliverySchema, status: 200,
   }),
 };
 

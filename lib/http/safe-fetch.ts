@@ -70,14 +70,11 @@ const publicLookup: LookupFunction = (hostname, options, callback) => {
 };
 
 /**
- * Fetches a document from a URL an admin gave: HTTPS only and public addresses only (unless
- * `allowPrivate`, for development), a size limit and a time limit over the whole exchange.
- * Redirects are not followed.
+ * The checks made before any request to a URL an admin gave: absolute, https (http too when
+ * `allowPrivate`), no credentials, not a private address literal. Names resolve to addresses
+ * that are checked again at connect time.
  */
-export async function fetchUntrusted(
-  raw: string,
-  opts: { path: string; allowPrivate: boolean; maxBytes: number; timeoutMs?: number },
-): Promise<string> {
+export function checkUntrustedUrl(raw: string, opts: { path: string; allowPrivate: boolean }): URL {
   let url: URL;
   try {
     url = new URL(raw);
@@ -87,11 +84,25 @@ export async function fetchUntrusted(
   if (url.protocol !== 'https:' && !(opts.allowPrivate && url.protocol === 'http:')) throw bad(opts.path, 'must be an https:// URL');
   if (url.username || url.password) throw bad(opts.path, 'must not contain credentials');
   const host = url.hostname.replace(/^\[|\]$/g, '');
-  if (!opts.allowPrivate && isIP(host) && isPrivateAddress(host)) {
+  if (!opts.allowPrivate && ((isIP(host) && isPrivateAddress(host)) || host === 'localhost' || host.endsWith('.localhost'))) {
     throw bad(opts.path, 'points at a private, loopback or link-local address; not allowed');
   }
+  return url;
+}
+
+/**
+ * Fetches a document from a URL an admin gave: HTTPS only and public addresses only (unless
+ * `allowPrivate`, for development), a size limit and a time limit over the whole exchange.
+ * Redirects are not followed.
+ */
+export async function fetchUntrusted(
+  raw: string,
+  opts: { path: string; allowPrivate: boolean; maxBytes: number; timeoutMs?: number },
+): Promise<string> {
+  const url = checkUntrustedUrl(raw, opts);
   const timeoutMs = opts.timeoutMs ?? 5000;
   const client = url.protocol === 'https:' ? https : http;
+  const host = url.hostname.replace(/^\[|\]$/g, '');
   return new Promise<string>((resolve, reject) => {
     const req = client.get(url, { lookup: opts.allowPrivate ? undefined : publicLookup, timeout: timeoutMs, headers: { accept: '*/*' } }, (res) => {
       if (res.statusCode !== 200) {
@@ -129,5 +140,76 @@ export async function fetchUntrusted(
             : bad(opts.path, `could not be fetched (${(e as Error).message})`),
       );
     });
+  });
+}
+
+/** What a POST to an untrusted URL answered (the body clipped to `maxBytes`). */
+export type PostResult = { status: number; body: string };
+
+/**
+ * POSTs to a URL an admin gave (webhook receivers), with the same rules as fetchUntrusted:
+ * HTTPS and public addresses only unless `allowPrivate`, checked on the address connected to;
+ * a time limit over the whole exchange; redirects not followed (a 3xx is just the answer).
+ * Any HTTP answer resolves; refusals, network errors and time-outs reject with a 400 AppError.
+ */
+export async function postUntrusted(
+  raw: string,
+  payload: string,
+  opts: { path: string; allowPrivate: boolean; headers?: Record<string, string>; timeoutMs?: number; maxBytes?: number },
+): Promise<PostResult> {
+  const url = checkUntrustedUrl(raw, opts);
+  const timeoutMs = opts.timeoutMs ?? 10_000;
+  const maxBytes = opts.maxBytes ?? 4096;
+  const client = url.protocol === 'https:' ? https : http;
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const body = Buffer.from(payload, 'utf8');
+  return new Promise<PostResult>((resolve, reject) => {
+    let settled = false;
+    const finish = (fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      fn();
+    };
+    const req = client.request(
+      url,
+      {
+        method: 'POST',
+        lookup: opts.allowPrivate ? undefined : publicLookup,
+        timeout: timeoutMs,
+        headers: { ...opts.headers, 'content-length': String(body.length) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (c: Buffer) => {
+          if (size < maxBytes) chunks.push(c.subarray(0, maxBytes - size));
+          size += c.length;
+        });
+        res.on('end', () => finish(() => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') })));
+        res.on('error', () => finish(() => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') })));
+      },
+    );
+    const timer = setTimeout(() => {
+      req.destroy();
+      finish(() => reject(bad(opts.path, `timed out after ${timeoutMs} ms`)));
+    }, timeoutMs);
+    timer.unref();
+    req.on('timeout', () => {
+      req.destroy();
+      finish(() => reject(bad(opts.path, `timed out after ${timeoutMs} ms`)));
+    });
+    req.on('error', (e) => {
+      finish(() =>
+        reject(
+          e instanceof PrivateTarget || (e as { cause?: unknown }).cause instanceof PrivateTarget
+            ? bad(opts.path, 'points at a private, loopback or link-local address; not allowed')
+            : /ENOTFOUND|EAI_AGAIN/.test(String((e as NodeJS.ErrnoException).code))
+              ? bad(opts.path, `host ${host} could not be resolved`)
+              : bad(opts.path, `could not be reached (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`),
+        ),
+      );
+    });
+    req.end(body);
   });
 }

@@ -1,0 +1,5 @@
+import { handle } from '@/lib/api/endpoint';
+import { api } from '@/lib/api/endpoints';
+import { sendTestEvent } from '@/lib/dal/webhooks';
+
+export const POST = handle(api.testTenantWebhook, async ({ params, ctx }) => sendTestEvent(ctx, { tenantId: params.tenantId }, params.webhookId));

@@ -1,0 +1,23 @@
+/**
+ * Event filters of an endpoint: `*` (every event), `prefix.*` (every action starting `prefix.`)
+ * or an exact action such as `user.suspended`.
+ */
+
+export const EVENT_PATTERN = /^(\*|[a-z][a-z0-9_]*\.\*|[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*)$/;
+
+export function matchesEvent(patterns: readonly string[], action: string): boolean {
+  for (const p of patterns) {
+    if (p === '*') return true;
+    if (p.endsWith('.*')) {
+      if (action.startsWith(p.slice(0, -1))) return true;
+    } else if (p === action) return true;
+  }
+  return false;
+}
+
+/** The delay before attempt `failures + 1`: 2 s doubled per failure, capped at 1 h, ±25 % jitter (never over the cap). */
+export function backoffMs(failures: number, random = Math.random()): number {
+  const CAP = 60 * 60_000;
+  const base = Math.min(CAP, 2000 * 2 ** Math.max(0, Math.min(failures - 1, 30)));
+  return Math.round(Math.min(CAP, base * (0.75 + 0.5 * random)));
+}
