@@ -9,20 +9,24 @@ const REDIRECT = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect';
 const POST = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST';
 export const MAX_METADATA_BYTES = 1024 * 1024;
 
+/** The IdP's service locations by binding (the SSO library reads them from the metadata it is given). */
+export type IdpBindings = { ssoRedirectUrl?: string; ssoPostUrl?: string; sloRedirectUrl?: string; sloPostUrl?: string };
+
 export type ParsedIdpMetadata = {
   entityId: string;
   ssoUrl: string;
   certificates: (IdpCertificate & { pem: string })[];
+  bindings: IdpBindings;
 };
 
 const bad = (path: string, message: string) => new AppError(400, 'invalid_metadata', message, [{ path, message }]);
 
-function toPem(b64: string): string {
+export function toPem(b64: string): string {
   const body = b64.replace(/\s+/g, '');
   return `-----BEGIN CERTIFICATE-----\n${body.match(/.{1,64}/g)?.join('\n')}\n-----END CERTIFICATE-----\n`;
 }
 
-function fingerprint(x: X509Certificate): string {
+export function fingerprint(x: X509Certificate): string {
   return x.fingerprint256.toLowerCase();
 }
 
@@ -62,6 +66,17 @@ export function parseIdpMetadata(xml: string, path = 'metadataXml', now = new Da
   const pick = sso.find((s) => s.getAttribute('Binding') === REDIRECT) ?? sso.find((s) => s.getAttribute('Binding') === POST);
   const ssoUrl = pick?.getAttribute('Location')?.trim();
   if (!ssoUrl || !/^https?:\/\//i.test(ssoUrl)) throw bad(path, 'metadata has no SingleSignOnService with an HTTP-Redirect or HTTP-POST location');
+  const slo = Array.from(idp.getElementsByTagNameNS(MD, 'SingleLogoutService'));
+  const at = (list: XmlElement[], binding: string) => {
+    const v = list.find((s) => s.getAttribute('Binding') === binding)?.getAttribute('Location')?.trim();
+    return v && /^https?:\/\//i.test(v) ? v : undefined;
+  };
+  const bindings: IdpBindings = {
+    ssoRedirectUrl: at(sso, REDIRECT),
+    ssoPostUrl: at(sso, POST),
+    sloRedirectUrl: at(slo, REDIRECT),
+    sloPostUrl: at(slo, POST),
+  };
 
   const certificates: ParsedIdpMetadata['certificates'] = [];
   const seen = new Set<string>();
@@ -94,5 +109,32 @@ export function parseIdpMetadata(xml: string, path = 'metadataXml', now = new Da
   if (!valid.length) {
     throw bad(path, `the signing certificate expired on ${certificates.map((c) => c.notAfter.slice(0, 10)).join(', ')}`);
   }
-  return { entityId, ssoUrl, certificates: valid };
+  return { entityId, ssoUrl, certificates: valid, bindings };
+}
+
+const esc = (v: string) => v.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const derOf = (pem: string) => pem.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s+/g, '');
+
+/**
+ * IdP metadata written from what the portal holds: the entity ID, the service locations and
+ * exactly these signing certificates (each in a KeyDescriptor use="signing"). It is what the SSO
+ * library is given whenever the portal changes a connection's certificates, so that the library
+ * and the portal's own signature check trust the same keys.
+ */
+export function buildIdpMetadataXml(input: { entityId: string; bindings: IdpBindings; certificates: { pem: string }[] }): string {
+  const { entityId, bindings: b, certificates } = input;
+  const service = (el: string, binding: string, location?: string) =>
+    location ? `<md:${el} Binding="${binding}" Location="${esc(location)}"/>` : '';
+  return (
+    `<md:EntityDescriptor xmlns:md="${MD}" xmlns:ds="${DS}" entityID="${esc(entityId)}">` +
+    `<md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">` +
+    certificates
+      .map((c) => `<md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>${derOf(c.pem)}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>`)
+      .join('') +
+    service('SingleLogoutService', REDIRECT, b.sloRedirectUrl) +
+    service('SingleLogoutService', POST, b.sloPostUrl) +
+    service('SingleSignOnService', REDIRECT, b.ssoRedirectUrl) +
+    service('SingleSignOnService', POST, b.ssoPostUrl) +
+    `</md:IDPSSODescriptor></md:EntityDescriptor>`
+  );
 }
