@@ -42,3 +42,23 @@ describe('audit chain', () => {
     expect(verifyChain(rows)).toMatchObject({ intact: false, firstBrokenId: 'evt_3' });
   });
 });
+
+describe('audit.pruned anchors', () => {
+  it('accounts for a pruned prefix only when seq and hash both match', async () => {
+    const { anchorAccountsFor } = await import('./chain');
+    const first = { seq: 101, prevHash: 'a'.repeat(64) };
+    expect(anchorAccountsFor({ throughSeq: 100, anchorHash: 'a'.repeat(64), count: 100 }, first)).toBe(true);
+    expect(anchorAccountsFor({ throughSeq: 99, anchorHash: 'a'.repeat(64) }, first)).toBe(false);
+    expect(anchorAccountsFor({ throughSeq: 100, anchorHash: 'b'.repeat(64) }, first)).toBe(false);
+    expect(anchorAccountsFor({ throughSeq: '100', anchorHash: 'a'.repeat(64) }, first)).toBe(false);
+    expect(anchorAccountsFor({ anchorHash: 'a'.repeat(64) }, first)).toBe(false);
+    expect(anchorAccountsFor(null, first)).toBe(false);
+  });
+
+  it('a chain verified from after a pruned prefix starts at the anchor', () => {
+    const rows = chain(6);
+    const rest = rows.slice(3);
+    expect(verifyChain(rest, { seq: 3, hash: rows[2].hash })).toEqual({ intact: true, checked: 3, firstBrokenId: null });
+    expect(verifyChain(rest, { seq: 3, hash: rows[1].hash })).toMatchObject({ intact: false, firstBrokenId: rest[0].id });
+  });
+});

@@ -85,3 +85,20 @@ export function verifyChain(
   }
   return { intact: true, checked, firstBrokenId: null };
 }
+
+/** The event the retention job writes when it deletes the oldest part of a chain (retention.ts). */
+export const PRUNED_ACTION = 'audit.pruned';
+
+/** What `audit.pruned` says: events up to `throughSeq` were deleted; the last of them hashed to `anchorHash`. */
+export type PruneAnchor = { throughSeq: number; anchorHash: string; count?: number; cutoff?: string };
+
+/**
+ * Does an `audit.pruned` event's details account for a chain whose first retained event is
+ * `first`? Only when it names exactly the events before it (`throughSeq = first.seq − 1`) and the
+ * hash `first` links to (`anchorHash = first.prevHash`).
+ */
+export function anchorAccountsFor(details: unknown, first: { seq: number; prevHash: string }): boolean {
+  if (!details || typeof details !== 'object') return false;
+  const d = details as Partial<PruneAnchor>;
+  return typeof d.throughSeq === 'number' && d.throughSeq === first.seq - 1 && typeof d.anchorHash === 'string' && d.anchorHash === first.prevHash;
+}

@@ -1,7 +1,7 @@
-import { and, asc, eq, gt, lte, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, lte, sql } from 'drizzle-orm';
 import { getDb } from '../db/client';
 import { auditChains, auditEvents } from '../db/schema';
-import { eventHash, GENESIS_HASH, verifyChain, type ChainedContent, type VerifyResult } from './chain';
+import { anchorAccountsFor, eventHash, GENESIS_HASH, PRUNED_ACTION, verifyChain, type ChainedContent, type VerifyResult } from './chain';
 import { OPERATOR_CHAIN } from './record';
 
 export type ChainVerification = VerifyResult & {
@@ -97,16 +97,80 @@ async function walk(chainKey: string, start: Point, checkedBefore: number, size:
   return { result: { intact: true, checked, firstBrokenId: null }, end: at, head };
 }
 
+type Start = { point: Point; firstSeq: number | null } | { broken: ChainVerification; firstSeq: number };
+
+/**
+ * Where verification starts: at the genesis when the chain's first event is seq 1 (or it has
+ * none); after a pruned prefix when an `audit.pruned` event of the chain names exactly that prefix
+ * and the hash its first retained event links to (that event is then checked with the rest of the
+ * chain); otherwise the chain is broken at its first event: rows were deleted outside retention.
+ */
+async function retainedStart(chainKey: string): Promise<Start> {
+  const db = await getDb();
+  const [first] = await db
+    .select({ id: auditEvents.id, seq: auditEvents.seq, prevHash: auditEvents.prevHash })
+    .from(auditEvents)
+    .where(eq(auditEvents.chainKey, chainKey))
+    .orderBy(asc(auditEvents.seq))
+    .limit(1);
+  if (!first || first.seq <= 1) return { point: { seq: 0, hash: GENESIS_HASH }, firstSeq: first?.seq ?? null };
+  const anchors = await db
+    .select({ details: auditEvents.details })
+    .from(auditEvents)
+    .where(
+      and(
+        eq(auditEvents.chainKey, chainKey),
+        eq(auditEvents.action, PRUNED_ACTION),
+        gte(auditEvents.seq, first.seq),
+        sql`${auditEvents.details}->>'throughSeq' = ${String(first.seq - 1)}`,
+        sql`${auditEvents.details}->>'anchorHash' = ${first.prevHash}`,
+      ),
+    )
+    .orderBy(desc(auditEvents.seq))
+    .limit(1);
+  if (anchors.some((a) => anchorAccountsFor(a.details, first))) return { point: { seq: first.seq - 1, hash: first.prevHash }, firstSeq: first.seq };
+  return {
+    firstSeq: first.seq,
+    broken: {
+      intact: false,
+      checked: 1,
+      firstBrokenId: first.id,
+      reason: `events 1–${first.seq - 1} of the chain are missing and no audit.pruned event accounts for them (deleted outside retention)`,
+    },
+  };
+}
+
+/** The first seq left in a chain (null: none). */
+async function firstSeqOf(chainKey: string): Promise<number | null> {
+  const db = await getDb();
+  const [r] = await db.select({ seq: auditEvents.seq }).from(auditEvents).where(eq(auditEvents.chainKey, chainKey)).orderBy(asc(auditEvents.seq)).limit(1);
+  return r?.seq ?? null;
+}
+
+/**
+ * Verifies a chain from its retained start. A prune that runs meanwhile moves the start (the walk
+ * then sees a gap at its beginning), so a broken result is checked again, a few times at most,
+ * when the chain's first event changed during the walk.
+ */
+async function fullWalk(chainKey: string, size: number): Promise<Walk> {
+  for (let attempt = 0; ; attempt++) {
+    const s = await retainedStart(chainKey);
+    const w: Walk = 'broken' in s ? { result: s.broken, end: { seq: 0, hash: GENESIS_HASH }, head: null } : await walk(chainKey, s.point, 0, size);
+    if (w.result.intact || attempt >= 2) return w;
+    if ((await firstSeqOf(chainKey)) === s.firstSeq) return w;
+  }
+}
+
 /**
  * Verifies one audit chain — a tenant's (key = tenant id) or the operator-wide one — from its
- * first event to the head recorded in audit_chains when the check began, reading `batchSize`
- * rows at a time in seq order (memory stays flat). Detects altered rows, relinked rows, deleted
- * rows (a gap in seq) and deleted newest rows (the head points past the last row). Events
- * appended while it runs are after the head it read and are not checked. A chain with no events
- * is intact with `checked: 0`.
+ * first retained event to the head recorded in audit_chains when the check began, reading
+ * `batchSize` rows at a time in seq order (memory stays flat). Detects altered rows, relinked rows,
+ * deleted rows (a gap in seq), deleted newest rows (the head points past the last row) and deleted
+ * oldest rows that no `audit.pruned` event accounts for. Events appended while it runs are after
+ * the head it read and are not checked. A chain with no events is intact with `checked: 0`.
  */
 export async function verifyTenantChain(chainKey: string, opts: { batchSize?: number } = {}): Promise<ChainVerification> {
-  return (await walk(chainKey, { seq: 0, hash: GENESIS_HASH }, 0, opts.batchSize ?? 1000)).result;
+  return (await fullWalk(chainKey, opts.batchSize ?? 1000)).result;
 }
 
 type Cached = { fullAt: number; result: ChainVerification; end: Point; head: Point | null };
@@ -129,11 +193,13 @@ export async function verifyTenantChainCached(chainKey: string, opts: { fullEver
     const fresh = c && Date.now() - c.fullAt < (opts.fullEveryMs ?? 5 * 60_000);
     let next: Cached;
     if (fresh && !c.result.intact) return c.result;
-    if (fresh && c.result.intact && c.head) {
-      const w = await walk(chainKey, c.end, c.result.checked, 1000);
-      next = { ...w, fullAt: c.fullAt };
+    const incremental = fresh && c.result.intact && c.head ? await walk(chainKey, c.end, c.result.checked, 1000) : null;
+    if (incremental && incremental.result.intact) {
+      next = { ...incremental, fullAt: c!.fullAt };
     } else {
-      const w = await walk(chainKey, { seq: 0, hash: GENESIS_HASH }, 0, 1000);
+      // A break found by the incremental check is confirmed by a full one (a prune may have
+      // moved the chain's start past where the last check ended).
+      const w = await fullWalk(chainKey, 1000);
       next = { ...w, fullAt: Date.now() };
     }
     cache.delete(chainKey);

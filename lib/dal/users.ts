@@ -1,10 +1,10 @@
 import 'server-only';
-import { and, asc, eq, gt, sql } from 'drizzle-orm';
-import { record } from '../audit/record';
+import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
+import { record, recordMany, type AuditInput } from '../audit/record';
 import type { Ctx } from '../audit/types';
 import { getDb, type Tx } from '../db/client';
-import { users, type User } from '../db/schema';
-import { notFound } from '../errors';
+import { sessions, users, type User } from '../db/schema';
+import { badRequest, notFound } from '../errors';
 import { endSessionsOf } from './sessions';
 
 export type UserView = {
@@ -67,27 +67,70 @@ async function lockUser(tx: Tx, tenantId: string, id: string): Promise<User> {
   return u;
 }
 
+/** Who suspended a user, and why (the audit event's reason). */
+export type Suspension = { by: 'admin' | 'policy'; reason: string; details?: (u: User) => Record<string, unknown> };
+
+/**
+ * Suspends users already locked in `tx` (all of one tenant): marks them suspended by `s.by`,
+ * ends their sessions at once and answers the `user.suspended` events to record — one per user
+ * whose state changed — for the caller to write last in the same transaction.
+ */
+export async function suspendLocked(tx: Tx, tenantId: string, locked: User[], s: Suspension): Promise<{ users: User[]; events: AuditInput[] }> {
+  if (!locked.length) return { users: [], events: [] };
+  const ids = locked.map((u) => u.id);
+  const updated = await tx
+    .update(users)
+    .set({ status: 'suspended', suspendedBy: s.by, updatedAt: new Date() })
+    .where(and(eq(users.tenantId, tenantId), inArray(users.id, ids)))
+    .returning();
+  await tx.delete(sessions).where(inArray(sessions.subjectId, ids));
+  const byId = new Map(updated.map((u) => [u.id, u]));
+  const events: AuditInput[] = [];
+  for (const before of locked) {
+    const u = byId.get(before.id)!;
+    if (before.status === 'suspended' && before.suspendedBy === s.by) continue;
+    events.push({
+      tenantId,
+      action: 'user.suspended',
+      target: { type: 'user', id: u.id, label: u.email },
+      reason: s.reason,
+      details: { before: { status: before.status }, after: { status: u.status }, suspendedBy: s.by, ...s.details?.(before) },
+    });
+  }
+  return { users: locked.map((b) => byId.get(b.id)!), events };
+}
+
 /** An admin suspends a user: their sessions end at once; only an admin can lift it. */
 export async function suspendUser(ctx: Ctx, tenantId: string, id: string, reason = 'admin'): Promise<User> {
   const db = await getDb();
   return db.transaction(async (tx) => {
     const before = await lockUser(tx, tenantId, id);
-    const [u] = await tx
-      .update(users)
-      .set({ status: 'suspended', suspendedBy: 'admin', updatedAt: new Date() })
-      .where(eq(users.id, id))
-      .returning();
-    await endSessionsOf(tx, id);
-    if (before.status !== 'suspended' || before.suspendedBy !== 'admin') {
-      await record(tx, ctx, {
-        tenantId,
-        action: 'user.suspended',
-        target: { type: 'user', id, label: u.email },
-        reason,
-        details: { before: { status: before.status }, after: { status: u.status } },
-      });
-    }
+    const { users: [u], events } = await suspendLocked(tx, tenantId, [before], { by: 'admin', reason });
+    await recordMany(tx, ctx, events);
     return u;
+  });
+}
+
+/**
+ * An admin suspends several users of a tenant at once, in one transaction with one
+ * `user.suspended` event per user: either every id is a user of this tenant and all are
+ * suspended, or nothing is (an unknown or foreign id answers 400 naming it).
+ */
+export async function suspendUsers(ctx: Ctx, tenantId: string, ids: string[], reason = 'admin'): Promise<{ users: User[]; suspended: number }> {
+  const wanted = [...new Set(ids)];
+  const db = await getDb();
+  return db.transaction(async (tx) => {
+    const locked = wanted.length
+      ? await tx.select().from(users).where(and(eq(users.tenantId, tenantId), inArray(users.id, wanted))).orderBy(asc(users.id)).for('update')
+      : [];
+    const found = new Set(locked.map((u) => u.id));
+    const unknown = ids.map((id, i) => ({ id, i })).filter((x) => !found.has(x.id));
+    if (unknown.length) {
+      throw badRequest(`Unknown user ids (none in this tenant; nothing was suspended): ${unknown.map((x) => x.id).join(', ')}`, unknown.map((x) => ({ path: `userIds.${x.i}`, message: `no user ${x.id} in this tenant` })));
+    }
+    const { users: after, events } = await suspendLocked(tx, tenantId, locked, { by: 'admin', reason });
+    await recordMany(tx, ctx, events);
+    return { users: after, suspended: events.length };
   });
 }
 

@@ -1,0 +1,213 @@
+import { and, asc, eq, sql } from 'drizzle-orm';
+import { describe, expect, it } from 'vitest';
+import * as retentionRoute from '@/app/api/v1/tenants/[tenantId]/audit-logs/retention/route';
+import * as verifyRoute from '@/app/api/v1/tenants/[tenantId]/audit-logs/verify/route';
+import * as tenantRoutes from '@/app/api/v1/tenants/route';
+import { getDb } from '../db/client';
+import { auditChains, auditEvents, tenants } from '../db/schema';
+import { runJob, type Job } from '../jobs/scheduler';
+import { call } from '../testing/api';
+import { seedAuditEvents, withoutAppendOnly } from '../testing/audit';
+import { eventHash } from './chain';
+import { auditRetentionJob, pruneExpiredAuditEvents, pruneTenantAudit } from './retention';
+import { verifyTenantChain, verifyTenantChainCached } from './verify';
+
+const DAY = 86_400_000;
+const daysAgo = (d: number, plusMs = 0) => new Date(Date.now() - d * DAY + plusMs);
+
+async function tenant(name = 'Retention Co') {
+  return (await call(tenantRoutes.POST, { method: 'POST', body: { name } })).body as { id: string; name: string };
+}
+
+async function chainOf(tenantId: string) {
+  const db = await getDb();
+  return db.select().from(auditEvents).where(eq(auditEvents.chainKey, tenantId)).orderBy(asc(auditEvents.seq));
+}
+
+/**
+ * The retention job as the scheduler runs it. On embedded storage each test file has its own
+ * database, so the real job (every tenant) runs; the PostgreSQL project shares one database
+ * between test files running at once, whose tenants hold old seeded events, so there the same
+ * job is limited to this file's tenants.
+ */
+const jobFor = (...tenantIds: string[]): Job =>
+  process.env.DATABASE_URL ? { ...auditRetentionJob, run: () => pruneExpiredAuditEvents({ tenantIds }) } : auditRetentionJob;
+
+describe('audit retention setting', () => {
+  it('GET answers the default 365; PUT changes it with audit.retention_updated (before/after)', async () => {
+    const t = await tenant();
+    expect((await call(retentionRoute.GET, { params: { tenantId: t.id } })).body).toEqual({ days: 365 });
+    const put = await call(retentionRoute.PUT, { method: 'PUT', params: { tenantId: t.id }, body: { days: 90 } });
+    expect(put.status).toBe(200);
+    expect(put.body).toEqual({ days: 90 });
+    expect((await call(retentionRoute.GET, { params: { tenantId: t.id } })).body).toEqual({ days: 90 });
+    const ev = (await chainOf(t.id)).filter((e) => e.action === 'audit.retention_updated');
+    expect(ev).toHaveLength(1);
+    expect(ev[0]).toMatchObject({ actorType: 'operator', details: { before: { days: 365 }, after: { days: 90 } } });
+    // The same value again changes nothing and records nothing.
+    await call(retentionRoute.PUT, { method: 'PUT', params: { tenantId: t.id }, body: { days: 90 } });
+    expect((await chainOf(t.id)).filter((e) => e.action === 'audit.retention_updated')).toHaveLength(1);
+  });
+
+  it.each([
+    [{ days: 0 }, 'days'],
+    [{ days: 3651 }, 'days'],
+    [{ days: 1.5 }, 'days'],
+    [{ days: '30' }, 'days'],
+    [{ days: null }, 'days'],
+    [{}, 'days'],
+  ])('refuses %j with 400 naming the field and writes nothing', async (body, field) => {
+    const t = await tenant();
+    const before = (await chainOf(t.id)).length;
+    const r = await call(retentionRoute.PUT, { method: 'PUT', params: { tenantId: t.id }, body });
+    expect(r.status).toBe(400);
+    expect(r.headers.get('content-type')).toContain('application/problem+json');
+    expect(r.body.errors.map((e: { path: string }) => e.path)).toContain(field);
+    expect((await call(retentionRoute.GET, { params: { tenantId: t.id } })).body).toEqual({ days: 365 });
+    expect((await chainOf(t.id)).length).toBe(before);
+  });
+
+  it('an unknown tenant is a 404', async () => {
+    expect((await call(retentionRoute.GET, { params: { tenantId: 'tnt_nope' } })).status).toBe(404);
+    expect((await call(retentionRoute.PUT, { method: 'PUT', params: { tenantId: 'tnt_nope' }, body: { days: 30 } })).status).toBe(404);
+  });
+});
+
+describe('audit retention job', () => {
+  it('prunes the chain prefix older than the cutoff, writes audit.pruned, and the chain still verifies', async () => {
+    const t = await tenant();
+    // seq 1 is tenant.created; then 20 events 400 days old, 5 events 100 days old.
+    await seedAuditEvents(t.id, Array.from({ length: 20 }, (_, i) => ({ occurredAt: daysAgo(400, i * 1000), actorLabel: `old${i}` })));
+    const recent = await seedAuditEvents(t.id, Array.from({ length: 5 }, (_, i) => ({ occurredAt: daysAgo(100, i * 1000), actorLabel: `mid${i}` })));
+    const before = await chainOf(t.id);
+    expect(before).toHaveLength(26);
+
+    const r = await runJob(jobFor(t.id), { force: true });
+    expect(r).toMatchObject({ deleted: 21 });
+    const after = await chainOf(t.id);
+    expect(after.map((e) => e.id)).toEqual([...recent, after[5].id]);
+    const pruned = after[5];
+    expect(pruned).toMatchObject({ action: 'audit.pruned', actorType: 'system', seq: 27 });
+    expect(pruned.details).toMatchObject({ throughSeq: 21, anchorHash: before[20].hash, count: 21 });
+    expect(Date.parse(String(pruned.details!.cutoff))).toBeGreaterThan(Date.now() - 366 * DAY);
+    expect(after[0].prevHash).toBe(before[20].hash);
+
+    expect(await verifyTenantChain(t.id)).toEqual({ intact: true, checked: 6, firstBrokenId: null });
+    expect((await call(verifyRoute.GET, { params: { tenantId: t.id } })).body).toEqual({ intact: true, checked: 6, firstBrokenId: null });
+    expect(await verifyTenantChainCached(t.id, { fullEveryMs: 0 })).toMatchObject({ intact: true, checked: 6 });
+
+    // Nothing more is due: a second run deletes nothing and records nothing.
+    expect((await runJob(jobFor(t.id), { force: true }))?.deleted ?? 0).toBe(0);
+    expect(await chainOf(t.id)).toHaveLength(6);
+
+    // A shorter retention prunes again; the newest audit.pruned accounts for the new start.
+    await call(retentionRoute.PUT, { method: 'PUT', params: { tenantId: t.id }, body: { days: 30 } });
+    expect(await runJob(jobFor(t.id), { force: true })).toMatchObject({ deleted: 5 });
+    const again = await chainOf(t.id);
+    expect(again.map((e) => e.action)).toEqual(['audit.pruned', 'audit.retention_updated', 'audit.pruned']);
+    expect(again[2].details).toMatchObject({ throughSeq: 26, count: 5 });
+    expect(await verifyTenantChain(t.id)).toEqual({ intact: true, checked: 3, firstBrokenId: null });
+  });
+
+  it('prunes in bounded batches, each with its own audit.pruned, and resumes where it stopped', async () => {
+    const t = await tenant();
+    await seedAuditEvents(t.id, Array.from({ length: 50 }, (_, i) => ({ occurredAt: daysAgo(500, i) })));
+    const first = await pruneTenantAudit(t.id, { batchSize: 10, maxBatches: 2 });
+    expect(first).toEqual({ deleted: 20, batches: 2, throughSeq: 20, more: true });
+    expect(await verifyTenantChain(t.id, { batchSize: 7 })).toMatchObject({ intact: true });
+    const rest = await pruneTenantAudit(t.id, { batchSize: 10, maxBatches: 10 });
+    expect(rest).toEqual({ deleted: 31, batches: 4, throughSeq: 51, more: false });
+    const left = await chainOf(t.id);
+    expect(left.map((e) => e.action)).toEqual(Array(6).fill('audit.pruned'));
+    expect(left.map((e) => (e.details as { count: number }).count)).toEqual([10, 10, 10, 10, 10, 1]);
+    expect(await verifyTenantChain(t.id, { batchSize: 2 })).toEqual({ intact: true, checked: 6, firstBrokenId: null });
+  });
+
+  it('deletes only a contiguous prefix: an old event after a new one goes too (seq ≤ the newest old seq)', async () => {
+    const t = await tenant();
+    await seedAuditEvents(t.id, [{ occurredAt: daysAgo(400) }, { occurredAt: daysAgo(10) }, { occurredAt: daysAgo(400) }, { occurredAt: daysAgo(5) }]);
+    expect(await pruneTenantAudit(t.id)).toMatchObject({ deleted: 4, throughSeq: 4 });
+    expect((await chainOf(t.id)).map((e) => e.seq)).toEqual([5, 6]);
+    expect(await verifyTenantChain(t.id)).toMatchObject({ intact: true, checked: 2 });
+  });
+
+  it('never touches another tenant’s chain', async () => {
+    const a = await tenant('Retention A');
+    const b = await tenant('Retention B');
+    await seedAuditEvents(a.id, [{ occurredAt: daysAgo(400) }]);
+    await seedAuditEvents(b.id, [{ occurredAt: daysAgo(400) }]);
+    const db = await getDb();
+    await db.update(tenants).set({ auditRetentionDays: 3650 }).where(eq(tenants.id, b.id));
+    await runJob(jobFor(a.id, b.id), { force: true });
+    expect(await chainOf(a.id)).toHaveLength(1);
+    expect(await chainOf(b.id)).toHaveLength(2);
+  });
+});
+
+describe('verification after pruning', () => {
+  it('rows deleted bypassing the trigger (no audit.pruned) are reported', async () => {
+    const t = await tenant();
+    const ids = await seedAuditEvents(t.id, Array.from({ length: 6 }, () => ({ occurredAt: daysAgo(1) })));
+    await withoutAppendOnly(async (tx) => {
+      await tx.delete(auditEvents).where(and(eq(auditEvents.chainKey, t.id), sql`${auditEvents.seq} <= 3`));
+    });
+    const r = await verifyTenantChain(t.id);
+    expect(r).toMatchObject({ intact: false, firstBrokenId: ids[2] });
+    expect(r.reason).toMatch(/events 1–3 .*no audit\.pruned/);
+    const api = await call(verifyRoute.GET, { params: { tenantId: t.id } });
+    expect(api.body).toMatchObject({ intact: false, firstBrokenId: ids[2] });
+  });
+
+  it('rows deleted as the database owner with session_replication_role = replica are reported too (PostgreSQL)', async () => {
+    const t = await tenant();
+    await seedAuditEvents(t.id, Array.from({ length: 5 }, () => ({ occurredAt: daysAgo(400) })));
+    await pruneTenantAudit(t.id);
+    const kept = await seedAuditEvents(t.id, Array.from({ length: 4 }, () => ({ occurredAt: daysAgo(1) })));
+    expect(await verifyTenantChain(t.id)).toMatchObject({ intact: true, checked: 5 });
+    const db = await getDb();
+    // Deletes the audit.pruned event and the event after it: the start moves past what it names.
+    await db.transaction(async (tx) => {
+      if (process.env.DATABASE_URL) await tx.execute(sql`set local session_replication_role = replica`);
+      else await tx.execute(sql`alter table audit_events disable trigger audit_events_append_only`);
+      await tx.delete(auditEvents).where(and(eq(auditEvents.chainKey, t.id), sql`${auditEvents.seq} <= 8`));
+      if (!process.env.DATABASE_URL) await tx.execute(sql`alter table audit_events enable trigger audit_events_append_only`);
+    });
+    const r = await verifyTenantChain(t.id);
+    expect(r).toMatchObject({ intact: false, firstBrokenId: kept[1] });
+    expect(r.reason).toMatch(/events 1–8 .*no audit\.pruned/);
+  });
+
+  it('a forged anchor breaks the chain, even with its hash and the head recomputed', async () => {
+    const t = await tenant();
+    await seedAuditEvents(t.id, Array.from({ length: 5 }, () => ({ occurredAt: daysAgo(400) })));
+    await pruneTenantAudit(t.id);
+    const [pruned] = await chainOf(t.id);
+    expect(pruned.action).toBe('audit.pruned');
+    expect(await verifyTenantChain(t.id)).toMatchObject({ intact: true, checked: 1 });
+    // The pruned event is the only one left (the head): claim a different anchor and rehash it,
+    // head included, so that only the anchor check can tell.
+    const details = { ...(pruned.details as Record<string, unknown>), anchorHash: 'f'.repeat(64) };
+    const hash = eventHash(pruned.prevHash, { ...pruned, details });
+    const db = await getDb();
+    await withoutAppendOnly(async (tx) => {
+      await tx.update(auditEvents).set({ details, hash }).where(eq(auditEvents.id, pruned.id));
+    });
+    await db.update(auditChains).set({ lastHash: hash }).where(eq(auditChains.chainKey, t.id));
+    const r = await verifyTenantChain(t.id);
+    expect(r).toMatchObject({ intact: false, firstBrokenId: pruned.id });
+    expect(r.reason).toMatch(/no audit\.pruned event accounts/);
+
+    // And an anchor naming the wrong seq likewise.
+    const t2 = await tenant();
+    await seedAuditEvents(t2.id, Array.from({ length: 3 }, () => ({ occurredAt: daysAgo(400) })));
+    await pruneTenantAudit(t2.id);
+    const [p2] = await chainOf(t2.id);
+    const d2 = { ...(p2.details as Record<string, unknown>), throughSeq: 2 };
+    const h2 = eventHash(p2.prevHash, { ...p2, details: d2 });
+    await withoutAppendOnly(async (tx) => {
+      await tx.update(auditEvents).set({ details: d2, hash: h2 }).where(eq(auditEvents.id, p2.id));
+    });
+    await db.update(auditChains).set({ lastHash: h2 }).where(eq(auditChains.chainKey, t2.id));
+    expect(await verifyTenantChain(t2.id)).toMatchObject({ intact: false, firstBrokenId: p2.id });
+  });
+});
