@@ -55,15 +55,6 @@ import {
   reviewItemSchema,
 } from '../access-review/validation';
 import { auditRetentionSchema } from '../audit/retention-schema';
-import {
-  accessReviewExportQuerySchema,
-  accessReviewQuerySchema,
-  bulkSuspendResultSchema,
-  bulkSuspendSchema,
-  inactivityPolicySchema,
-  reviewItemSchema,
-} from '../access-review/validation';
-import { auditRetentionSchema } from '../audit/retention-schema';
 import { signInPolicyInputSchema, signInPolicyViewSchema } from '../policies/schema';
 
 const list = <T extends z.ZodType>(item: T) => z.object({ data: z.array(item), nextCursor: z.string().nullable() });
@@ -226,41 +217,6 @@ export const api = {
     method: 'GET', path: '/tenants/{tenantId}/audit-logs/verify', tag: 'Audit log',
     summary: "Check a tenant's audit hash chain from its first event",
     params: tenantIdParams, response: auditVerifySchema, status: 200,
-  }),
-  getAuditRetention: endpoint({
-    method: 'GET', path: '/tenants/{tenantId}/audit-logs/retention', tag: 'Audit log',
-    summary: "How many days a tenant's audit events are kept (default 365)",
-    params: tenantIdParams, response: auditRetentionSchema, status: 200,
-  }),
-  putAuditRetention: endpoint({
-    method: 'PUT', path: '/tenants/{tenantId}/audit-logs/retention', tag: 'Audit log',
-    summary: 'Set the audit retention (1–3650 days); older events are pruned hourly, the chain stays verifiable (audit.pruned); records audit.retention_updated',
-    params: tenantIdParams, body: auditRetentionSchema, response: auditRetentionSchema, status: 200,
-  }),
-  listAccessReview: endpoint({
-    method: 'GET', path: '/tenants/{tenantId}/access-review', tag: 'Access review',
-    summary: 'Every user with roles, source, status, last sign-in and days inactive, most inactive first (filter=never_signed_in | inactive with inactiveDays, default the inactivity policy or 30; role, status, source)',
-    params: tenantIdParams, query: accessReviewQuerySchema, response: list(reviewItemSchema), status: 200,
-  }),
-  exportAccessReview: endpoint({
-    method: 'GET', path: '/tenants/{tenantId}/access-review/export', tag: 'Access review',
-    summary: 'The access review as CSV (text/csv, streamed), with the same filters; records access_review.exported',
-    params: tenantIdParams, query: accessReviewExportQuerySchema, status: 200,
-  }),
-  bulkSuspendUsers: endpoint({
-    method: 'POST', path: '/tenants/{tenantId}/users/bulk-suspend', tag: 'Users',
-    summary: 'Suspend up to 500 users at once (their sessions end at once), in one transaction; an unknown or foreign id answers 400 and suspends nobody',
-    params: tenantIdParams, body: bulkSuspendSchema, response: bulkSuspendResultSchema, status: 200,
-  }),
-  getInactivityPolicy: endpoint({
-    method: 'GET', path: '/tenants/{tenantId}/inactivity-policy', tag: 'Policies',
-    summary: "A tenant's inactivity policy: users not seen through SSO for inactivityDays are suspended (null: off)",
-    params: tenantIdParams, response: inactivityPolicySchema, status: 200,
-  }),
-  putInactivityPolicy: endpoint({
-    method: 'PUT', path: '/tenants/{tenantId}/inactivity-policy', tag: 'Policies',
-    summary: 'Set (1–3650 days) or turn off (null) the inactivity policy; SCIM-managed users are left to their directory; records inactivity_policy.updated',
-    params: tenantIdParams, body: inactivityPolicySchema, response: inactivityPolicySchema, status: 200,
   }),
   getAuditRetention: endpoint({
     method: 'GET', path: '/tenants/{tenantId}/audit-logs/retention', tag: 'Audit log',
