@@ -69,8 +69,8 @@ export const webhookPatchSchema = z
       if (!(k in patchShape)) ctx.addIssue({ code: 'custom', path: [k], message: 'is not a field that can be changed (url, events, description, enabled)' });
     }
   })
-  .transform(({ url, events, description, enabled }) => ({ url, events, description, enabled }));
-export type WebhookPatch = z.infer<typeof webhookPatchSchema>;
+  .transform(({ url, events, description, enabled }): WebhookPatch => ({ url, events, description, enabled }));
+export type WebhookPatch = { url?: string; events?: string[]; description?: string | null; enabled?: boolean };
 
 /** The console's create form: events typed as a comma/space-separated list. */
 export const webhookFormSchema = z.object({
