@@ -45,6 +45,8 @@ export interface OidcTestUser {
   groups?: string[];
   /** Authentication methods to report in the ID token's `amr` claim (e.g. ['pwd', 'mfa']). */
   amr?: string[];
+  /** The authentication context class to report in the ID token's `acr` claim (e.g. 'https://refeds.org/profile/mfa'). */
+  acr?: string;
   /** Default true. */
   email_verified?: boolean;
 }
@@ -74,10 +76,10 @@ export interface OidcIdp {
  * scope carries the names and `groups` (a `groups` scope is offered too, as Okta does). Scope
  * claims are put into the ID token as well as served by the userinfo endpoint
  * (`conformIdTokenClaims: false`), so a relying party may read either. `amr` (from the login,
- * when the user has one) goes with `openid`, so it is in every ID token without a `claims` request.
+ * when the user has one) and `acr` go with `openid`, so it is in every ID token without a `claims` request.
  */
 export const OIDC_IDP_CLAIMS = {
-  openid: ['sub', 'amr'],
+  openid: ['sub', 'amr', 'acr'],
   email: ['email', 'email_verified'],
   profile: ['name', 'given_name', 'family_name', 'groups'],
   groups: ['groups'],
@@ -359,7 +361,7 @@ async function interaction(
       req,
       res,
       {
-        login: { accountId: user.sub, remember: false, ...(user.amr ? { amr: user.amr } : {}) },
+        login: { accountId: user.sub, remember: false, ...(user.amr ? { amr: user.amr } : {}), ...(user.acr ? { acr: user.acr } : {}) },
         consent: { grantId },
       },
       { mergeWithLastSubmission: false },

@@ -6,6 +6,7 @@ import { endSession, liveSession } from '../dal/sessions';
 import { env } from '../env';
 import { requestMeta } from '../http/request-meta';
 import { log } from '../log';
+import { enforceSessionPolicy } from '../policies/sessions';
 
 const credentialsSchema = z.object({ email: z.email().max(320), password: z.string().min(1).max(1024) });
 
@@ -54,7 +55,10 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
       if (typeof token.sid !== 'string') return null;
       const row = await liveSession(token.sid);
       if (!row) return null;
-      return { ...token, exp: Math.floor(row.expiresAt.getTime() / 1000), tenantId: row.tenantId, roles: row.roles, scopes: row.scopes ?? undefined };
+      // The tenant's sign-in policy: session lifetime and idle timeout (the row is deleted when over).
+      const expiresAt = await enforceSessionPolicy(row);
+      if (!expiresAt) return null;
+      return { ...token, exp: Math.floor(expiresAt.getTime() / 1000), tenantId: row.tenantId, roles: row.roles, scopes: row.scopes ?? undefined };
     },
     async session({ session, token }) {
       const kind = token.kind as string;

@@ -6,6 +6,7 @@ import { findTenant, type TenantWithDomains } from '../dal/tenants';
 import { getUser } from '../dal/users';
 import type { User } from '../db/schema';
 import { requestMeta } from '../http/request-meta';
+import { consoleAccessAllowed } from '../policies/cidr';
 import { auth } from './config';
 import { actorOf, canAccessTenant, isOperator, TENANT_SCOPES, type Principal, type TenantScope } from './permissions';
 
@@ -44,6 +45,12 @@ export async function requireTenant(
   if (!principal) redirect('/login');
   const tenant = await findTenant({ slug });
   if (!tenant || !canAccessTenant(principal, tenant.id, scope)) notFound();
+  // Sign-in policy: a tenant's console IP allowlist binds its own admins (setup-link and SSO
+  // sessions), not operators. Refused: a 403 page that says why.
+  if (principal.kind === 'tenant_admin' && tenant.signInPolicy?.consoleIpAllowlist?.length) {
+    const { ip } = requestMeta({ headers: await headers() });
+    if (!consoleAccessAllowed(principal.kind, tenant.signInPolicy, ip)) redirect(`/t/${tenant.slug}/sign-in-policy/blocked`);
+  }
   return { principal, tenant };
 }
 

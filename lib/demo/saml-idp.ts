@@ -293,6 +293,8 @@ export interface ParsedAuthnRequest {
   protocolBinding?: string;
   issueInstant?: string;
   forceAuthn: boolean;
+  /** samlp:RequestedAuthnContext, when the SP asked for a particular authentication context. */
+  requestedAuthnContext?: { comparison: string; classRefs: string[] };
   /** The decoded request XML. */
   xml: string;
 }
@@ -369,6 +371,13 @@ export class TestSamlIdp {
     const id = root.getAttribute('ID');
     if (!id) throw new Error('AuthnRequest has no ID');
     const issuer = childElements(root, NS.saml, 'Issuer')[0]?.textContent?.trim() || undefined;
+    const rac = childElements(root, NS.samlp, 'RequestedAuthnContext')[0];
+    const requestedAuthnContext = rac
+      ? {
+          comparison: rac.getAttribute('Comparison') || 'exact',
+          classRefs: childElements(rac, NS.saml, 'AuthnContextClassRef').map((e) => e.textContent?.trim() ?? ''),
+        }
+      : undefined;
     return {
       id,
       acsUrl: root.getAttribute('AssertionConsumerServiceURL') || undefined,
@@ -377,6 +386,7 @@ export class TestSamlIdp {
       protocolBinding: root.getAttribute('ProtocolBinding') || undefined,
       issueInstant: root.getAttribute('IssueInstant') || undefined,
       forceAuthn: root.getAttribute('ForceAuthn') === 'true',
+      ...(requestedAuthnContext ? { requestedAuthnContext } : {}),
       xml,
     };
   }
@@ -494,6 +504,8 @@ export interface TestIdpUser {
   email: string;
   /** Extra attributes; merged over the default `{ email }`. */
   attributes?: Record<string, AttributeInput>;
+  /** The AuthnContextClassRef this user's assertions carry. Default: PasswordProtectedTransport. */
+  authnContextClassRef?: string;
 }
 
 export interface StartSamlIdpServerOptions {
@@ -621,6 +633,7 @@ export async function startSamlIdpServer(options: StartSamlIdpServerOptions): Pr
       inResponseTo: form.get('inResponseTo') || undefined,
       nameId: user.email,
       attributes: { email: user.email, ...user.attributes },
+      ...(user.authnContextClassRef ? { authnContextClassRef: user.authnContextClassRef } : {}),
       ...options.responseOptions?.(user, request),
     });
     const relayState = form.get('RelayState');

@@ -32,6 +32,9 @@ export const LOGIN_FAILURES = {
   user_suspended: 'Your account is suspended.',
   unknown_tenant: 'No organisation uses this email domain or name.',
   no_connection: 'This organisation has no single sign-on connection yet.',
+  // Sign-in policy (lib/policies)
+  ip_not_allowed: 'Your organisation allows sign-in only from its own networks, and this connection comes from elsewhere.',
+  mfa_required: 'Your organisation requires multi-factor authentication, and the identity provider did not confirm that it was used.',
 } as const;
 
 export type LoginFailure = keyof typeof LOGIN_FAILURES;

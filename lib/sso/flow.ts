@@ -18,6 +18,7 @@ import { derivedSecret, sso } from './jackson';
 import { consumeAuthorizationCode } from './jackson-store';
 import { checkSamlResponse, peekResponse, SamlRejection } from './saml-checks';
 import { PRODUCT, sp } from './sp';
+import { checkOidcMfa, checkSamlMfa, mfaRequiredFor, requestMfa, signInIpAllowed, tenantPolicy } from '../policies/sso';
 
 const FLOW_COOKIE = 'portal_sso_flow';
 const FLOW_TTL_SECONDS = 600;
@@ -80,7 +81,8 @@ async function recordFailure(meta: Omit<Ctx, 'actor'>, tenantId: string | null, 
   }
 }
 
-async function fail(meta: Omit<Ctx, 'actor'>, tenantId: string | null, reason: LoginFailure, status: number, extra: Record<string, unknown> = {}) {
+/** Ends a refused sign-in: the `sso.login_failed` audit event in the tenant and the error page. */
+export async function fail(meta: Omit<Ctx, 'actor'>, tenantId: string | null, reason: LoginFailure, status: number, extra: Record<string, unknown> = {}) {
   await recordFailure(meta, tenantId, reason, extra);
   return signInErrorPage(reason, status);
 }
@@ -109,7 +111,8 @@ export async function startSignIn(tenant: TenantWithDomains, connection: Connect
     code_challenge: challenge,
     code_challenge_method: 'S256',
   } as never);
-  const r = res as { redirect_url?: string; authorize_form?: string; error?: string };
+  // Sign-in policy: ask the IdP for MFA when this connection requires it (lib/policies/sso.ts).
+  const r = mfaRequiredFor(tenant.signInPolicy ?? {}, connection) ? await requestMfa(res as never, connection) : (res as { redirect_url?: string; authorize_form?: string; error?: string });
   if (r.error || (!r.redirect_url && !r.authorize_form)) throw new Error(`the SSO library refused to start: ${r.error ?? 'no redirect'}`);
 
   if (connection.type === 'oidc') {
@@ -197,6 +200,9 @@ export async function handleAcs(form: URLSearchParams, meta: Omit<Ctx, 'actor'>)
     return fail(meta, null, reason, 400, { issuer: issuer?.slice(0, 300) ?? null });
   }
   const at = { connectionId: connection.id };
+  // Sign-in policy: the tenant's IP allowlist, again at the ACS.
+  const policy = await tenantPolicy(connection.tenantId);
+  if (!signInIpAllowed(policy, meta.ip)) return fail(meta, connection.tenantId, 'ip_not_allowed', 403, { ...at, ip: meta.ip ?? null });
   let expectedInResponseTo: string | null = null;
   if (flow) {
     expectedInResponseTo = flow.requestId;
@@ -218,6 +224,11 @@ export async function handleAcs(form: URLSearchParams, meta: Omit<Ctx, 'actor'>)
   } catch (e) {
     if (e instanceof SamlRejection) return fail(meta, connection.tenantId, e.reason as LoginFailure, 400, at);
     throw e;
+  }
+  // Sign-in policy: MFA, read from the signed assertion only.
+  if (mfaRequiredFor(policy, connection)) {
+    const mfa = checkSamlMfa(checked);
+    if (!mfa.mfa) return fail(meta, connection.tenantId, 'mfa_required', 403, { ...at, authnContext: mfa.evidence?.slice(0, 300) ?? null });
   }
   const fresh = await db
     .insert(seenAssertions)
@@ -261,6 +272,8 @@ export async function handleOidcRedirect(url: URL, meta: Omit<Ctx, 'actor'>): Pr
     : [];
   if (!flow) return fail(meta, null, 'unknown_request', 400);
   const at = { connectionId: flow.connectionId };
+  // Sign-in policy: the tenant's IP allowlist, again when the OpenID provider sends the browser back.
+  if (!signInIpAllowed(await tenantPolicy(flow.tenantId), meta.ip)) return fail(meta, flow.tenantId, 'ip_not_allowed', 403, { ...at, ip: meta.ip ?? null });
   if (url.searchParams.get('error')) {
     return fail(meta, flow.tenantId, 'idp_error', 400, { ...at, error: url.searchParams.get('error')!.slice(0, 100) });
   }
@@ -351,6 +364,11 @@ export async function handleCallback(url: URL, cookieHeader: string | null, meta
     if (!(await consumeAuthorizationCode(driver, code))) return fail(meta, connection.tenantId, 'replayed', 400, at);
     const info = (await jackson.oauthController.userInfo(token.access_token)) as Parameters<typeof toIdpProfile>[0] & { requested?: { tenant?: string } };
     if (info.requested?.tenant !== connection.tenantId) return fail(meta, connection.tenantId, 'unknown_request', 400, at);
+    // Sign-in policy: MFA of an OIDC sign-in, from the ID token's amr/acr (SAML was checked at the ACS).
+    if (connection.type === 'oidc' && mfaRequiredFor(await tenantPolicy(connection.tenantId), connection)) {
+      const mfa = checkOidcMfa((info as { raw?: Record<string, unknown> }).raw);
+      if (!mfa.mfa) return fail(meta, connection.tenantId, 'mfa_required', 403, { ...at, authnContext: mfa.evidence?.slice(0, 300) ?? null });
+    }
     profile = toIdpProfile(info);
   } catch (err) {
     log('warn', 'code exchange failed', { err, connectionId: connection.id });

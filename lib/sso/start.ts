@@ -3,7 +3,9 @@ import { listConnections } from '../dal/connections';
 import { findTenant, findTenantByDomain } from '../dal/tenants';
 import { log } from '../log';
 import { signInErrorPage } from './error-page';
-import { startSignIn } from './flow';
+import { fail, startSignIn } from './flow';
+import { requestMeta } from '../http/request-meta';
+import { signInIpAllowed } from '../policies/sso';
 
 /**
  * `GET /sso?email=…` (home-realm discovery by the email's domain) or `GET /sso?tenant=<slug>`:
@@ -16,6 +18,11 @@ export async function startSsoFromRequest(req: Request): Promise<Response> {
   const domain = email?.includes('@') ? email.slice(email.lastIndexOf('@') + 1) : null;
   const tenant = domain ? await findTenantByDomain(domain) : slug ? await findTenant({ slug }) : null;
   if (!tenant) return signInErrorPage('unknown_tenant', 404);
+  // Sign-in policy: the tenant's IP allowlist, before the browser is sent to the IdP.
+  const meta = requestMeta(req);
+  if (!signInIpAllowed(tenant.signInPolicy ?? {}, meta.ip)) {
+    return fail({ ip: meta.ip, userAgent: meta.userAgent }, tenant.id, 'ip_not_allowed', 403, { ip: meta.ip ?? null });
+  }
   const {
     data: [connection],
   } = await listConnections(tenant.id, { limit: 1 });

@@ -21,20 +21,26 @@ export async function samlTenant(opts: { strategy?: 'jit' | 'scim' | 'self_regis
 }
 
 /** Starts a sign-in like a browser: /sso → (IdP) → returns what the ACS and callback need. */
-export async function beginSignIn(email: string) {
-  const res = await startSsoFromRequest(new Request(`http://localhost/sso?email=${encodeURIComponent(email)}&returnTo=/app?tab=me`));
+export async function beginSignIn(email: string, opts: { ip?: string } = {}) {
+  const headers: Record<string, string> = { 'x-forwarded-for': opts.ip ?? meta.ip };
+  const res = await startSsoFromRequest(new Request(`http://localhost/sso?email=${encodeURIComponent(email)}&returnTo=/app?tab=me`, { headers }));
   expect(res.status).toBe(302);
   const location = new URL(res.headers.get('location')!);
   const cookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
   return { location, relayState: location.searchParams.get('RelayState')!, samlRequest: location.searchParams.get('SAMLRequest')!, cookie };
 }
 
-export const postToAcs = (samlResponse: string, relayState: string) =>
-  handleAcs(new URLSearchParams({ SAMLResponse: samlResponse, RelayState: relayState }), meta);
+export const postToAcs = (samlResponse: string, relayState: string, m: typeof meta = meta) =>
+  handleAcs(new URLSearchParams({ SAMLResponse: samlResponse, RelayState: relayState }), m);
 
 /** A complete SP-initiated sign-in through the test IdP. */
-export async function samlSignIn(idp: TestSamlIdp, email: string, attributes: Record<string, string | string[]> = {}) {
-  const b = await beginSignIn(email);
+export async function samlSignIn(
+  idp: TestSamlIdp,
+  email: string,
+  attributes: Record<string, string | string[]> = {},
+  opts: { ip?: string; acsIp?: string; authnContextClassRef?: string } = {},
+) {
+  const b = await beginSignIn(email, { ip: opts.ip });
   const req = idp.parseAuthnRequest(b.samlRequest);
   expect(req.acsUrl).toBe(sp().acsUrl);
   const samlResponse = idp.buildResponse({
@@ -43,10 +49,11 @@ export async function samlSignIn(idp: TestSamlIdp, email: string, attributes: Re
     inResponseTo: req.id,
     nameId: email,
     attributes: { email, firstName: 'Ada', lastName: 'Lovelace', ...attributes },
+    ...(opts.authnContextClassRef ? { authnContextClassRef: opts.authnContextClassRef } : {}),
   });
-  const acs = await postToAcs(samlResponse, b.relayState);
-  if (acs.status !== 303) return { acs, callback: null };
+  const acs = await postToAcs(samlResponse, b.relayState, { ...meta, ip: opts.acsIp ?? opts.ip ?? meta.ip });
+  if (acs.status !== 303) return { acs, callback: null, request: req };
   const callbackUrl = new URL(acs.headers.get('location')!);
   const callback = await handleCallback(callbackUrl, b.cookie, meta);
-  return { acs, callback, samlResponse, relayState: b.relayState, cookie: b.cookie, callbackUrl };
+  return { acs, callback, samlResponse, relayState: b.relayState, cookie: b.cookie, callbackUrl, request: req };
 }

@@ -1,0 +1,66 @@
+/**
+ * Adds `<samlp:RequestedAuthnContext>` to the AuthnRequest the SSO library built, and signs it
+ * again. Pure (no I/O); the caller supplies the SP key.
+ *
+ * The SSO library (@boxyhq/saml-jackson 26.2.0, `@boxyhq/saml20` `request()`) has no option for
+ * RequestedAuthnContext, and it signs every AuthnRequest with an enveloped XML signature (RSA-SHA256,
+ * exclusive C14N, placed after the Issuer). Editing the XML breaks that signature, so the old one is
+ * removed and the request is signed again with the same SP key, in the same shape. The request ID is
+ * kept, so the library's stored session and the portal's InResponseTo binding stay valid.
+ *
+ * Comparison is "exact" (the SAML default and what IdPs implement everywhere): "minimum" asks the
+ * IdP to rank contexts by strength, which most IdPs cannot do for these class URIs (ADFS only ranks
+ * what its Authentication Context Order lists; others treat it as exact or refuse). Listing several
+ * MFA classes under "exact" lets each IdP answer with the one it knows. The portal checks the
+ * answer itself in any case.
+ */
+import { DOMParser, XMLSerializer, type Element as XmlElement } from '@xmldom/xmldom';
+import { SignedXml } from 'xml-crypto';
+
+const SAMLP = 'urn:oasis:names:tc:SAML:2.0:protocol';
+const SAML = 'urn:oasis:names:tc:SAML:2.0:assertion';
+const DS = 'http://www.w3.org/2000/09/xmldsig#';
+const AUTHN_REQUEST_XPATH = '/*[local-name(.)="AuthnRequest" and namespace-uri(.)="urn:oasis:names:tc:SAML:2.0:protocol"]';
+const ISSUER_XPATH = `${AUTHN_REQUEST_XPATH}/*[local-name(.)="Issuer" and namespace-uri(.)="${SAML}"]`;
+
+/** Elements that follow RequestedAuthnContext in the AuthnRequest schema sequence. */
+const AFTER = new Set(['Scoping']);
+
+export type RequestedContext = { classRefs: readonly string[]; comparison?: 'exact' | 'minimum' | 'better' | 'maximum' };
+
+export function addRequestedAuthnContext(xml: string, ctx: RequestedContext, key: { privateKeyPem: string; certPem: string }): string {
+  if (!ctx.classRefs.length) throw new Error('no AuthnContextClassRef to request');
+  const doc = new DOMParser({ onError: (level, msg) => { if (level !== 'warning') throw new Error(`AuthnRequest XML: ${msg}`); } }).parseFromString(xml, 'text/xml');
+  const root = doc.documentElement;
+  if (!root || root.namespaceURI !== SAMLP || root.localName !== 'AuthnRequest') throw new Error('not a samlp:AuthnRequest');
+  const kids = () => Array.from(root.childNodes).filter((n): n is XmlElement => n.nodeType === 1) as XmlElement[];
+  for (const el of kids()) {
+    if (el.namespaceURI === DS && el.localName === 'Signature') root.removeChild(el);
+    else if (el.namespaceURI === SAMLP && el.localName === 'RequestedAuthnContext') root.removeChild(el);
+  }
+  const rac = doc.createElementNS(SAMLP, `${root.prefix ? `${root.prefix}:` : ''}RequestedAuthnContext`);
+  rac.setAttribute('Comparison', ctx.comparison ?? 'exact');
+  for (const ref of ctx.classRefs) {
+    const el = doc.createElementNS(SAML, 'saml:AuthnContextClassRef');
+    el.appendChild(doc.createTextNode(ref));
+    rac.appendChild(el);
+  }
+  const before = kids().find((el) => el.namespaceURI === SAMLP && AFTER.has(el.localName ?? ''));
+  if (before) root.insertBefore(rac, before);
+  else root.appendChild(rac);
+  const unsigned = new XMLSerializer().serializeToString(doc);
+
+  const sig = new SignedXml({
+    privateKey: key.privateKeyPem,
+    publicCert: key.certPem,
+    signatureAlgorithm: 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
+    canonicalizationAlgorithm: 'http://www.w3.org/2001/10/xml-exc-c14n#',
+  });
+  sig.addReference({
+    xpath: AUTHN_REQUEST_XPATH,
+    transforms: ['http://www.w3.org/2000/09/xmldsig#enveloped-signature', 'http://www.w3.org/2001/10/xml-exc-c14n#'],
+    digestAlgorithm: 'http://www.w3.org/2001/04/xmlenc#sha256',
+  });
+  sig.computeSignature(unsigned, { location: { reference: ISSUER_XPATH, action: 'after' } });
+  return sig.getSignedXml();
+}
