@@ -1,0 +1,105 @@
+'use client';
+import { zodResolver } from '@hookform/resolvers/zod';
+import { useRouter } from 'next/navigation';
+import { useState } from 'react';
+import { useForm } from 'react-hook-form';
+import type { ActionResult } from '@/lib/actions';
+import { DEFAULT_EVENTS, webhookFormSchema, WEBHOOK_KINDS, type WebhookFormInput, type WebhookKind } from '@/lib/webhooks/validation';
+import { Button } from '@/components/ui/button';
+import { Field } from '@/components/ui/field';
+import { Input } from '@/components/ui/input';
+import { KIND_LABELS } from './labels';
+import { SecretOnce } from './secret-once';
+
+type Created = { id: string; url: string; secret: string };
+
+const selectClass = 'flex h-9 w-full rounded-md border border-border bg-white px-3 py-1 text-sm shadow-sm';
+
+/** Creates an endpoint (react-hook-form with the API's own zod rules), then shows its signing secret once. */
+export function CreateWebhookForm({ action }: { action: (input: unknown) => Promise<ActionResult<Created>> }) {
+  const router = useRouter();
+  const [created, setCreated] = useState<Created | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const form = useForm<WebhookFormInput>({
+    resolver: zodResolver(webhookFormSchema) as never,
+    defaultValues: { url: '', kind: 'webhook', events: DEFAULT_EVENTS.webhook.join(', '), description: '' },
+  });
+  const errors = form.formState.errors;
+
+  return (
+    <div className="grid gap-4">
+      <form
+        noValidate
+        className="grid gap-3"
+        onSubmit={form.handleSubmit(async (v) => {
+          setError(null);
+          const r = await action(v);
+          if (!r.ok) {
+            for (const [k, m] of Object.entries(r.fieldErrors ?? {})) {
+              const field = k.split('.')[0];
+              if (field === 'url' || field === 'events' || field === 'kind' || field === 'description') form.setError(field, { message: m });
+            }
+            return setError(r.error);
+          }
+          setCreated(r.data ?? null);
+          form.reset();
+          router.refresh();
+        })}
+      >
+        <div className="grid gap-3 md:grid-cols-[1fr_14rem]">
+          <Field id="webhook-url" label="Endpoint URL" hint="Where events are POSTed: an https:// URL your receiver or SIEM listens on." error={errors.url?.message}>
+            <Input placeholder="https://siem.example.com/portal-events" autoComplete="off" {...form.register('url')} />
+          </Field>
+          <Field id="webhook-kind" label="Kind" error={errors.kind?.message}>
+            <select
+              className={selectClass}
+              {...form.register('kind', {
+                onChange: (e) => {
+                  const kind = e.target.value as WebhookKind;
+                  form.setValue('events', DEFAULT_EVENTS[kind].join(', '));
+                },
+              })}
+            >
+              {WEBHOOK_KINDS.map((k) => (
+                <option key={k} value={k}>
+                  {KIND_LABELS[k]}
+                </option>
+              ))}
+            </select>
+          </Field>
+        </div>
+        <Field
+          id="webhook-events"
+          label="Events"
+          hint={
+            <>
+              Separated by commas: <code>*</code> for every event, a prefix such as <code>user.*</code>, or an action such as <code>user.suspended</code>.
+            </>
+          }
+          error={errors.events?.message}
+        >
+          <Input {...form.register('events')} />
+        </Field>
+        <Field id="webhook-description" label="Description (optional)" error={errors.description?.message}>
+          <Input placeholder="e.g. Splunk production" {...form.register('description')} />
+        </Field>
+        <div>
+          <Button type="submit" disabled={form.formState.isSubmitting}>
+            {form.formState.isSubmitting ? 'Creating…' : 'Create endpoint'}
+          </Button>
+        </div>
+        {error && (
+          <p role="alert" className="text-sm text-destructive">
+            {error}
+          </p>
+        )}
+      </form>
+      {created && (
+        <div className="grid gap-2" aria-label="New endpoint">
+          <p className="text-sm font-medium">Endpoint created for {created.url}. Events are signed with this secret:</p>
+          <SecretOnce value={created.secret} />
+        </div>
+      )}
+    </div>
+  );
+}
