@@ -1,12 +1,41 @@
 import 'server-only';
+import { randomBytes } from 'node:crypto';
 import { Resolver } from 'node:dns/promises';
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, eq, or, type SQL } from 'drizzle-orm';
 import { record } from '../audit/record';
 import type { Ctx } from '../audit/types';
 import { getDb } from '../db/client';
-import { tenantDomains, type TenantDomain } from '../db/schema';
+import { tenantDomains, tenants, type TenantDomain } from '../db/schema';
 import { env } from '../env';
-import { notFound } from '../errors';
+import { AppError, badRequest, conflict, notFound } from '../errors';
+import { domainSchema } from '../validation/common';
+
+/**
+ * Domain trust. A domain an operator added (operator API, operator console, or an operator in a
+ * tenant console) is trusted for home-realm discovery (`/sso?email=`) and for the sign-in
+ * email-domain check at once: operators vouch for their customers. A domain a customer's IT
+ * admin added (setup link or SSO admin in the tenant console) is trusted only once its DNS TXT
+ * record is verified: otherwise any admin could route another company's people to their IdP.
+ */
+export type DomainAddedBy = TenantDomain['addedBy'];
+
+/** Who is adding a domain: a tenant admin's domains wait for DNS verification; everyone else is the operator side. */
+export const domainAddedBy = (ctx: Ctx): DomainAddedBy => (ctx.actor.type === 'admin' ? 'admin' : 'operator');
+
+export const isTrusted = (d: Pick<TenantDomain, 'addedBy' | 'verified'>) => d.addedBy === 'operator' || d.verified;
+
+/** The same rule as SQL over tenant_domains, for lookups. */
+export const trustedDomainSql = (): SQL => or(eq(tenantDomains.addedBy, 'operator'), eq(tenantDomains.verified, true))!;
+
+/** Is `domain` one of the tenant's domains AND trusted (the sign-in email-domain check)? */
+export async function isTrustedDomain(tenantId: string, domain: string): Promise<boolean> {
+  const db = await getDb();
+  const [row] = await db
+    .select({ domain: tenantDomains.domain })
+    .from(tenantDomains)
+    .where(and(eq(tenantDomains.tenantId, tenantId), eq(tenantDomains.domain, domain.trim().toLowerCase()), trustedDomainSql()));
+  return !!row;
+}
 
 /** Where the TXT record proving control of a domain goes. */
 export const verificationName = (domain: string) => `_sso-portal-verification.${domain}`;
@@ -15,6 +44,8 @@ export function toDomainView(d: TenantDomain) {
   return {
     domain: d.domain,
     verified: d.verified,
+    addedBy: d.addedBy,
+    trusted: isTrusted(d),
     verificationRecord: { type: 'TXT' as const, name: verificationName(d.domain), value: d.verificationToken },
   };
 }
@@ -55,5 +86,64 @@ export async function verifyDomain(ctx: Ctx, tenantId: string, domain: string, r
       details: { before: { verified: d.verified }, after: { verified: found } },
     });
     return row;
+  });
+}
+
+export const newVerificationToken = () => `sso-portal-verification=${randomBytes(16).toString('hex')}`;
+
+/**
+ * Adds one domain to a tenant (tenant console). Consumer mail domains and malformed names are a
+ * 400 on `domain`; a domain any tenant has already is a 409. `addedBy` follows the actor.
+ */
+export async function addDomain(ctx: Ctx, tenantId: string, input: unknown): Promise<TenantDomain> {
+  const parsed = domainSchema.safeParse(typeof input === 'string' ? input.trim().toLowerCase() : input);
+  if (!parsed.success) throw badRequest(parsed.error.issues[0].message, [{ path: 'domain', message: parsed.error.issues[0].message }]);
+  const domain = parsed.data;
+  const db = await getDb();
+  return db.transaction(async (tx) => {
+    const [tenant] = await tx.select({ id: tenants.id }).from(tenants).where(eq(tenants.id, tenantId)).for('update');
+    if (!tenant) throw notFound('Tenant');
+    const addedBy = domainAddedBy(ctx);
+    const [row] = await tx
+      .insert(tenantDomains)
+      .values({ domain, tenantId, addedBy, verificationToken: newVerificationToken() })
+      .onConflictDoNothing()
+      .returning();
+    if (!row) throw conflict('domain', `domain ${domain} already belongs to a tenant`);
+    await record(tx, ctx, {
+      tenantId,
+      action: 'domain.added',
+      target: { type: 'domain', id: domain, label: domain },
+      details: { after: { domain, addedBy, verified: false, trusted: isTrusted(row) } },
+    });
+    return row;
+  });
+}
+
+/**
+ * Removes one of the tenant's domains. A tenant admin may remove only the domains admins added;
+ * the operator's domains are the operator's to change (403).
+ */
+export async function removeDomain(ctx: Ctx, tenantId: string, domain: string): Promise<void> {
+  const db = await getDb();
+  await db.transaction(async (tx) => {
+    const [d] = await tx
+      .select()
+      .from(tenantDomains)
+      .where(and(eq(tenantDomains.tenantId, tenantId), eq(tenantDomains.domain, domain.trim().toLowerCase())))
+      .for('update');
+    if (!d) throw notFound('Domain');
+    if (domainAddedBy(ctx) === 'admin' && d.addedBy !== 'admin') {
+      throw new AppError(403, 'forbidden', 'this domain was added by your portal operator; ask them to remove it', [
+        { path: 'domain', message: 'added by the operator' },
+      ]);
+    }
+    await tx.delete(tenantDomains).where(and(eq(tenantDomains.tenantId, tenantId), eq(tenantDomains.domain, d.domain)));
+    await record(tx, ctx, {
+      tenantId,
+      action: 'domain.removed',
+      target: { type: 'domain', id: d.domain, label: d.domain },
+      details: { before: { domain: d.domain, addedBy: d.addedBy, verified: d.verified } },
+    });
   });
 }

@@ -8,6 +8,7 @@ import { connections, tenantDomains, tenants, type Tenant } from '../db/schema';
 import { AppError, badRequest, conflict, notFound } from '../errors';
 import { newId } from '../ids';
 import { removeLibraryConnections } from '../sso/library-records';
+import { domainAddedBy, trustedDomainSql, type DomainAddedBy } from './domains';
 import { slugify } from '../validation/common';
 import type { ProvisioningInput, TenantCreate, TenantPatch, TenantView } from '../validation/tenants';
 
@@ -48,11 +49,11 @@ async function withDomains(db: Executor, rows: Tenant[]): Promise<TenantWithDoma
 const verificationToken = () => `sso-portal-verification=${randomBytes(16).toString('hex')}`;
 
 /** Inserts domains for a tenant; a domain already owned (by any tenant) is a 409 on its path. */
-async function addDomains(tx: Executor, tenantId: string, domains: string[], pathOf: (d: string) => string) {
+async function addDomains(tx: Executor, tenantId: string, domains: string[], pathOf: (d: string) => string, addedBy: DomainAddedBy) {
   if (!domains.length) return;
   const inserted = await tx
     .insert(tenantDomains)
-    .values(domains.map((domain) => ({ domain, tenantId, verificationToken: verificationToken() })))
+    .values(domains.map((domain) => ({ domain, tenantId, addedBy, verificationToken: verificationToken() })))
     .onConflictDoNothing()
     .returning({ domain: tenantDomains.domain });
   const got = new Set(inserted.map((r) => r.domain));
@@ -73,7 +74,7 @@ export async function createTenant(ctx: Ctx, input: TenantCreate): Promise<Tenan
     }
     if (!row) throw new AppError(409, 'conflict', 'could not find a free slug; give one explicitly', [{ path: 'slug', message: 'taken' }]);
     const domains = input.domains ?? [];
-    await addDomains(tx, id, domains, (d) => `domains.${domains.indexOf(d)}`);
+    await addDomains(tx, id, domains, (d) => `domains.${domains.indexOf(d)}`, domainAddedBy(ctx));
     await record(tx, ctx, {
       tenantId: id,
       action: 'tenant.created',
@@ -145,7 +146,7 @@ export async function updateTenant(ctx: Ctx, id: string, patch: TenantPatch): Pr
       const added = patch.domains.filter((d) => !before.domains.includes(d));
       if (removed.length)
         await tx.delete(tenantDomains).where(and(eq(tenantDomains.tenantId, id), inArray(tenantDomains.domain, removed)));
-      await addDomains(tx, id, added, (d) => `domains.${patch.domains!.indexOf(d)}`);
+      await addDomains(tx, id, added, (d) => `domains.${patch.domains!.indexOf(d)}`, domainAddedBy(ctx));
     }
     if (patch.roles) {
       // A role still named by a mapping rule or as the default role cannot go.
@@ -241,6 +242,7 @@ export async function findTenantByDomain(domain: string): Promise<TenantWithDoma
     .select({ t: tenants })
     .from(tenantDomains)
     .innerJoin(tenants, eq(tenants.id, tenantDomains.tenantId))
-    .where(eq(tenantDomains.domain, domain.trim().toLowerCase()));
+    // Only a trusted domain routes sign-in (lib/dal/domains.ts): an admin's needs DNS verification first.
+    .where(and(eq(tenantDomains.domain, domain.trim().toLowerCase()), trustedDomainSql()));
   return row ? (await withDomains(db, [row.t]))[0] : null;
 }

@@ -4,6 +4,7 @@ import { recordMany, type AuditInput } from '../audit/record';
 import type { Ctx } from '../audit/types';
 import { getDb, type Tx } from '../db/client';
 import { sessions, userIdentities, users, type Connection, type User } from '../db/schema';
+import { isTrustedDomain } from '../dal/domains';
 import type { TenantWithDomains } from '../dal/tenants';
 import { newId } from '../ids';
 import { LoginRejected } from '../sso/failures';
@@ -55,7 +56,8 @@ export async function signInUser(
   const email = profile.email?.trim().toLowerCase() ?? '';
   if (!EMAIL.test(email)) throw new LoginRejected('email_missing', 400);
   const domain = domainOf(email);
-  const ownDomain = tenant.domains.includes(domain);
+  // The tenant's own domains count only when trusted (an admin-added domain once DNS-verified).
+  const ownDomain = tenant.domains.includes(domain) && (await isTrustedDomain(tenant.id, domain));
   const allowedDomain = tenant.allowedDomains.includes(domain);
   if (!ownDomain && !allowedDomain) throw new LoginRejected('domain_not_allowed');
 

@@ -28,6 +28,10 @@ export const portalLinkParams = z.object({ tenantId: z.string().min(1).max(64), 
 export const domainSchema = z.object({
   domain: z.string(),
   verified: z.boolean(),
+  /** Who added it: an operator's domain is trusted at once; an admin's once verified. */
+  addedBy: z.enum(['operator', 'admin']),
+  /** Used for home-realm discovery and the sign-in email-domain check. */
+  trusted: z.boolean(),
   verificationRecord: z.object({ type: z.literal('TXT'), name: z.string(), value: z.string() }),
 });
 export const domainParams = z.object({ tenantId: z.string().min(1).max(64), domain: z.string().min(1).max(253) });

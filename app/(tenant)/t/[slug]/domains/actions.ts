@@ -3,7 +3,7 @@ import { revalidatePath } from 'next/cache';
 import { z } from 'zod';
 import { runAction } from '@/lib/actions';
 import { ctxOf, requireTenant } from '@/lib/auth/guards';
-import { verifyDomain } from '@/lib/dal/domains';
+import { addDomain, removeDomain, verifyDomain } from '@/lib/dal/domains';
 
 export async function verifyDomainAction(slug: string, domain: string) {
   const { principal, tenant } = await requireTenant(slug, 'domains');
@@ -11,4 +11,23 @@ export async function verifyDomainAction(slug: string, domain: string) {
   const r = await runAction(z.string().min(1).max(253), domain, async (d) => (await verifyDomain(ctx, tenant.id, d)).verified);
   revalidatePath(`/t/${slug}/domains`);
   return r;
+}
+
+export async function addDomainAction(slug: string, input: unknown) {
+  const { principal, tenant } = await requireTenant(slug, 'domains');
+  const ctx = await ctxOf(principal);
+  // The domain itself is checked by addDomain (lower-cased, valid, not consumer mail, not taken).
+  const r = await runAction(z.object({ domain: z.string({ error: 'must be a domain' }).max(253, 'must be at most 253 characters') }), input, async (v) => {
+    await addDomain(ctx, tenant.id, v.domain);
+  });
+  if (r.ok) revalidatePath(`/t/${slug}/domains`);
+  return r;
+}
+
+export async function removeDomainAction(slug: string, domain: string) {
+  const { principal, tenant } = await requireTenant(slug, 'domains');
+  const ctx = await ctxOf(principal);
+  const r = await runAction(z.string().min(1).max(253), domain, (d) => removeDomain(ctx, tenant.id, d));
+  revalidatePath(`/t/${slug}/domains`);
+  return r.ok ? {} : { error: r.error };
 }

@@ -1,0 +1,117 @@
+import { and, eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as domainsRoute from '@/app/api/v1/tenants/[tenantId]/domains/route';
+import * as verifyRoute from '@/app/api/v1/tenants/[tenantId]/domains/[domain]/verify/route';
+import * as tenantsRoute from '@/app/api/v1/tenants/route';
+import * as tenantRoute from '@/app/api/v1/tenants/[tenantId]/route';
+import type { Ctx } from '@/lib/audit/types';
+import { getDb } from '@/lib/db/client';
+import { auditEvents, tenantDomains, users } from '@/lib/db/schema';
+import { call, uniqueDomain } from '@/lib/testing/api';
+import { startTxtDnsServer } from '@/lib/testing/dns-server';
+import { handleAcs, handleCallback } from '@/lib/sso/flow';
+import { sso } from '@/lib/sso/jackson';
+import { sp } from '@/lib/sso/sp';
+import { startSsoFromRequest } from '@/lib/sso/start';
+import { meta, samlTenant } from '@/lib/testing/sso';
+import type { TestSamlIdp } from '@/lib/demo/saml-idp';
+import { addDomain, removeDomain } from './domains';
+
+const admin: Ctx = { actor: { type: 'admin', id: 'plk_test', label: 'setup link' } };
+const operatorInConsole: Ctx = { actor: { type: 'operator', id: 'op_test', label: 'ops@example.com' } };
+
+const hrd = (email: string) => startSsoFromRequest(new Request(`http://localhost/sso?email=${encodeURIComponent(email)}`));
+
+/** A full SP-initiated sign-in started by tenant slug (not by email domain). */
+async function signInBySlug(slug: string, idp: TestSamlIdp, email: string) {
+  const start = await startSsoFromRequest(new Request(`http://localhost/sso?tenant=${slug}`));
+  expect(start.status).toBe(302);
+  const location = new URL(start.headers.get('location')!);
+  const cookie = start.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const req = idp.parseAuthnRequest(location.searchParams.get('SAMLRequest')!);
+  const samlResponse = idp.buildResponse({ acsUrl: sp().acsUrl, audience: sp().entityId, inResponseTo: req.id, nameId: email, attributes: { email } });
+  const acs = await handleAcs(new URLSearchParams({ SAMLResponse: samlResponse, RelayState: location.searchParams.get('RelayState')! }), meta);
+  expect(acs.status).toBe(303);
+  return handleCallback(new URL(acs.headers.get('location')!), cookie, meta);
+}
+
+async function actionsOf(tenantId: string) {
+  const db = await getDb();
+  return (await db.select().from(auditEvents).where(eq(auditEvents.tenantId, tenantId)).orderBy(auditEvents.seq)).map((e) => e.action);
+}
+
+describe('domain trust: operator domains at once, admin domains once DNS-verified', () => {
+  const records = new Map<string, string[]>();
+  let dns: Awaited<ReturnType<typeof startTxtDnsServer>>;
+  beforeAll(async () => {
+    dns = await startTxtDnsServer(records);
+    process.env.DNS_SERVERS = dns.address;
+    (globalThis as Record<string, unknown>).__portalEnv = undefined;
+    await getDb();
+    await sso();
+  });
+  afterAll(() => dns?.close());
+
+  it('an operator’s domain routes /sso?email= and passes the email-domain check unverified', async () => {
+    const { tenant, domain } = await samlTenant();
+    expect((await hrd(`ada@${domain}`)).status).toBe(302);
+    const list = await call(domainsRoute.GET, { params: { tenantId: tenant.id } });
+    expect(list.body.data).toEqual([expect.objectContaining({ domain, verified: false, addedBy: 'operator', trusted: true })]);
+    // An operator adding one in the tenant console is the operator side too.
+    const more = uniqueDomain('ops');
+    expect((await addDomain(operatorInConsole, tenant.id, more)).addedBy).toBe('operator');
+    expect((await hrd(`bo@${more}`)).status).toBe(302);
+  });
+
+  it('an admin’s domain is ignored by HRD and the sign-in check until verified, then used', async () => {
+    const { tenant, idp } = await samlTenant();
+    const domain = uniqueDomain('adm');
+    const row = await addDomain(admin, tenant.id, domain);
+    expect(row).toMatchObject({ addedBy: 'admin', verified: false });
+    expect((await hrd(`ada@${domain}`)).status).toBe(404);
+    const refused = await signInBySlug(tenant.slug, idp, `ada@${domain}`);
+    expect(refused.status).toBe(403);
+    const db = await getDb();
+    expect(await db.select().from(users).where(eq(users.tenantId, tenant.id))).toEqual([]);
+
+    records.set(`_sso-portal-verification.${domain}`, [row.verificationToken]);
+    const verified = await call(verifyRoute.POST, { method: 'POST', params: { tenantId: tenant.id, domain } });
+    expect(verified.body).toMatchObject({ domain, verified: true, addedBy: 'admin', trusted: true });
+    expect((await hrd(`ada@${domain}`)).status).toBe(302);
+    expect((await signInBySlug(tenant.slug, idp, `ada@${domain}`)).status).toBe(303);
+    expect(await actionsOf(tenant.id)).toEqual([
+      'tenant.created', 'connection.created', 'domain.added', 'sso.login_failed', 'domain.verified', 'user.created', 'sso.login_succeeded',
+    ]);
+  });
+
+  it('refuses consumer mail domains and malformed names everywhere a domain is added, writing nothing', async () => {
+    const { tenant } = await samlTenant();
+    for (const d of ['gmail.com', 'outlook.com', 'hotmail.com', 'yahoo.com', 'icloud.com', 'proton.me', 'GMAIL.COM', 'not a domain', '*.corp.com', 42]) {
+      await expect(addDomain(admin, tenant.id, d), String(d)).rejects.toMatchObject({ status: 400, errors: [{ path: 'domain' }] });
+    }
+    const created = await call(tenantsRoute.POST, { method: 'POST', body: { name: 'Gmail Inc', domains: ['gmail.com'] } });
+    expect(created.status).toBe(400);
+    expect(created.body.errors[0].path).toBe('domains.0');
+    const patched = await call(tenantRoute.PATCH, { method: 'PATCH', params: { tenantId: tenant.id }, body: { domains: ['yahoo.com'] } });
+    expect(patched.status).toBe(400);
+    const db = await getDb();
+    expect((await db.select().from(tenantDomains).where(eq(tenantDomains.tenantId, tenant.id))).map((d) => d.domain)).toHaveLength(1);
+    expect(await actionsOf(tenant.id)).toEqual(['tenant.created', 'connection.created']);
+  });
+
+  it('a domain another tenant has is a 409; admins remove only their own domains', async () => {
+    const a = await samlTenant();
+    const b = await samlTenant();
+    await expect(addDomain(admin, b.tenant.id, a.domain)).rejects.toMatchObject({ status: 409, errors: [{ path: 'domain' }] });
+    await expect(removeDomain(admin, b.tenant.id, a.domain)).rejects.toMatchObject({ status: 404 });
+    await expect(removeDomain(admin, a.tenant.id, a.domain)).rejects.toMatchObject({ status: 403 });
+    const own = uniqueDomain('own');
+    await addDomain(admin, a.tenant.id, own);
+    await removeDomain(admin, a.tenant.id, own);
+    const db = await getDb();
+    expect(await db.select().from(tenantDomains).where(and(eq(tenantDomains.tenantId, a.tenant.id), eq(tenantDomains.domain, own)))).toEqual([]);
+    await removeDomain(operatorInConsole, a.tenant.id, a.domain);
+    expect((await actionsOf(a.tenant.id)).slice(-3)).toEqual(['domain.added', 'domain.removed', 'domain.removed']);
+    expect(await actionsOf(b.tenant.id)).toEqual(['tenant.created', 'connection.created']);
+  });
+});
