@@ -1,6 +1,6 @@
 import 'server-only';
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
-import { record } from '../audit/record';
+import { changes, record } from '../audit/record';
 import type { Ctx } from '../audit/types';
 import { getDb } from '../db/client';
 import { connections, type Connection, type IdpInfo } from '../db/schema';
@@ -13,7 +13,7 @@ import { sso } from '../sso/jackson';
 import { removeLibraryConnections } from '../sso/library-records';
 import { MAX_METADATA_BYTES, parseIdpMetadata } from '../sso/metadata';
 import { PRODUCT, sp } from '../sso/sp';
-import type { ConnectionCreate, ConnectionView } from '../validation/connections';
+import type { ConnectionCreate, ConnectionPatch, ConnectionTestResult, ConnectionView } from '../validation/connections';
 import { getTenant } from './tenants';
 
 export function toConnectionView(c: Connection): ConnectionView {
@@ -32,6 +32,10 @@ export function toConnectionView(c: Connection): ConnectionView {
         : {}),
     },
     createdAt: c.createdAt.toISOString(),
+    status: c.status,
+    requireMfa: c.requireMfa,
+    testedAt: c.testedAt?.toISOString() ?? null,
+    lastTest: (c.lastTest as ConnectionTestResult | null) ?? null,
   };
 }
 
@@ -151,6 +155,9 @@ export async function createConnection(ctx: Ctx, tenantId: string, input: Connec
           name: input.name ?? null,
           clientId,
           allowIdpInitiated: input.allowIdpInitiated ?? false,
+          // The API's default stays `active` (a connection created there serves sign-in at once);
+          // the console creates drafts, which serve only test sign-ins until activated.
+          status: input.status ?? 'active',
           idp,
           metadataUrl: input.type === 'saml' ? (input.metadataUrl ?? null) : input.discoveryUrl,
         })
@@ -159,7 +166,7 @@ export async function createConnection(ctx: Ctx, tenantId: string, input: Connec
         tenantId: tenant.id,
         action: 'connection.created',
         target: { type: 'connection', id: c.id, label: idp.entityId ?? idp.issuer ?? c.type },
-        details: { after: { type: c.type, allowIdpInitiated: c.allowIdpInitiated, idp: toConnectionView(c).idp } },
+        details: { after: { type: c.type, status: c.status, allowIdpInitiated: c.allowIdpInitiated, idp: toConnectionView(c).idp } },
       });
       return c;
     });
@@ -233,4 +240,103 @@ export async function deleteConnection(ctx: Ctx, tenantId: string, id: string): 
     return row;
   });
   await removeLibraryConnections([c.clientId]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Status lifecycle (draft → tested → active) and settings
+// ---------------------------------------------------------------------------------------------
+
+/** The connection that serves sign-in for a tenant: its first active one. Drafts serve only tests. */
+export async function findActiveConnection(tenantId: string): Promise<Connection | null> {
+  const db = await getDb();
+  const [c] = await db
+    .select()
+    .from(connections)
+    .where(and(eq(connections.tenantId, tenantId), eq(connections.status, 'active')))
+    .orderBy(asc(connections.id))
+    .limit(1);
+  return c ?? null;
+}
+
+const settingsOf = (c: Connection) => ({ name: c.name, allowIdpInitiated: c.allowIdpInitiated, requireMfa: c.requireMfa, status: c.status });
+
+/**
+ * Changes a connection's name, IdP-initiated switch, MFA requirement or status, with one audit
+ * event (`connection.activated` when it becomes active, else `connection.updated`). A draft that
+ * never passed a test is activated only with `force` (the console asks to confirm).
+ */
+export async function updateConnection(ctx: Ctx, tenantId: string, id: string, patch: ConnectionPatch): Promise<ConnectionView> {
+  const db = await getDb();
+  const row = await db.transaction(async (tx) => {
+    const [before] = await tx
+      .select()
+      .from(connections)
+      .where(and(eq(connections.tenantId, tenantId), eq(connections.id, id)))
+      .for('update');
+    if (!before) throw notFound('Connection');
+    const next: Partial<ReturnType<typeof settingsOf>> = {};
+    if (patch.name !== undefined) next.name = patch.name;
+    if (patch.allowIdpInitiated !== undefined) next.allowIdpInitiated = patch.allowIdpInitiated;
+    if (patch.requireMfa !== undefined) next.requireMfa = patch.requireMfa;
+    if (patch.status !== undefined && patch.status !== before.status) {
+      if (patch.status === 'active' && before.status === 'draft' && !patch.force) {
+        const message = 'this connection has not passed a test sign-in: test it first, or activate it without testing (force: true)';
+        throw new AppError(409, 'not_tested', `Cannot activate: ${message}`, [{ path: 'force', message }]);
+      }
+      next.status = patch.status;
+    }
+    const diff = changes(settingsOf(before), next);
+    if (!diff) return before;
+    const [after] = await tx
+      .update(connections)
+      .set(next)
+      .where(and(eq(connections.tenantId, tenantId), eq(connections.id, id)))
+      .returning();
+    const activated = next.status === 'active';
+    await record(tx, ctx, {
+      tenantId,
+      action: activated ? 'connection.activated' : 'connection.updated',
+      target: { type: 'connection', id, label: after.name ?? after.idp.entityId ?? after.idp.issuer ?? after.type },
+      details: { ...diff, ...(activated ? { untested: before.status === 'draft' } : {}) },
+    });
+    return after;
+  });
+  return toConnectionView(row);
+}
+
+/**
+ * Stores a test sign-in's result on the connection with its `connection.tested` event. A success
+ * moves a draft to `tested`; a failure moves a `tested` connection back to `draft` (its status
+ * says whether the last test passed). An active connection stays active either way.
+ */
+export async function recordConnectionTest(ctx: Ctx, tenantId: string, id: string, result: ConnectionTestResult): Promise<Connection> {
+  const db = await getDb();
+  return db.transaction(async (tx) => {
+    const [before] = await tx
+      .select()
+      .from(connections)
+      .where(and(eq(connections.tenantId, tenantId), eq(connections.id, id)))
+      .for('update');
+    if (!before) throw notFound('Connection');
+    const ok = result.outcome === 'success';
+    const status = ok && before.status === 'draft' ? 'tested' : !ok && before.status === 'tested' ? 'draft' : before.status;
+    const [after] = await tx
+      .update(connections)
+      .set({ lastTest: result, status, ...(ok ? { testedAt: new Date(result.at) } : {}) })
+      .where(and(eq(connections.tenantId, tenantId), eq(connections.id, id)))
+      .returning();
+    await record(tx, ctx, {
+      tenantId,
+      action: 'connection.tested',
+      outcome: result.outcome,
+      reason: result.reason ?? null,
+      target: { type: 'connection', id, label: after.name ?? after.idp.entityId ?? after.idp.issuer ?? after.type },
+      details: {
+        ...(status !== before.status ? { before: { status: before.status }, after: { status } } : {}),
+        email: result.email ?? null,
+        roles: result.roles ?? null,
+      },
+    });
+    return after;
+  });
 }

@@ -8,6 +8,7 @@ export const samlConnectionSchema = z.object({
   metadataXml: z.string().min(1, 'must not be empty').max(1024 * 1024, 'must be at most 1 MiB').optional(),
   metadataUrl: httpsUrl.optional(),
   allowIdpInitiated: z.boolean().optional(),
+  status: z.enum(['active', 'draft'], { error: 'must be "active" or "draft"' }).optional(),
 });
 
 export const oidcConnectionSchema = z.object({
@@ -17,6 +18,7 @@ export const oidcConnectionSchema = z.object({
   clientId: z.string().trim().min(1, 'must not be empty').max(512),
   clientSecret: z.string().min(1, 'must not be empty').max(2048),
   allowIdpInitiated: z.boolean().optional(),
+  status: z.enum(['active', 'draft'], { error: 'must be "active" or "draft"' }).optional(),
 });
 
 export const connectionCreateSchema = z
@@ -29,6 +31,39 @@ export const connectionCreateSchema = z
     }
   });
 export type ConnectionCreate = z.infer<typeof connectionCreateSchema>;
+
+const testCheckSchema = z.object({ name: z.string(), ok: z.boolean(), detail: z.string() });
+
+/**
+ * What the last test sign-in of a connection saw. On success: what the IdP sent and what the
+ * portal would make of it; on failure: the typed reason, its fix hint and what could be read.
+ */
+export const connectionTestResultSchema = z.object({
+  outcome: z.enum(['success', 'failure']),
+  at: z.string(),
+  protocol: z.enum(['saml', 'oidc']),
+  provider: z.string(),
+  reason: z.string().optional(),
+  message: z.string().optional(),
+  hint: z.string().optional(),
+  issuer: z.string().nullable().optional(),
+  subject: z.string().nullable().optional(),
+  nameId: z.string().nullable().optional(),
+  nameIdFormat: z.string().nullable().optional(),
+  authnContextClassRef: z.string().nullable().optional(),
+  sessionNotOnOrAfter: z.string().nullable().optional(),
+  email: z.string().nullable().optional(),
+  firstName: z.string().nullable().optional(),
+  lastName: z.string().nullable().optional(),
+  groups: z.array(z.string()).optional(),
+  attributes: z.record(z.string(), z.array(z.string())).optional(),
+  roles: z.array(z.string()).optional(),
+  checks: z.array(testCheckSchema).optional(),
+  /** Unverified values read from a refused response, to compare with what the portal expects. */
+  observed: z.record(z.string(), z.string().nullable()).optional(),
+  expected: z.record(z.string(), z.string()).optional(),
+});
+export type ConnectionTestResult = z.infer<typeof connectionTestResultSchema>;
 
 export const connectionSchema = z.object({
   id: z.string(),
@@ -43,7 +78,34 @@ export const connectionSchema = z.object({
     certificates: z.array(z.object({ fingerprintSha256: z.string(), notAfter: z.string() })).optional(),
   }),
   createdAt: z.string(),
+  status: z.enum(['draft', 'tested', 'active']),
+  requireMfa: z.boolean().nullable(),
+  testedAt: z.string().nullable(),
+  lastTest: connectionTestResultSchema.nullable(),
 });
 export type ConnectionView = z.infer<typeof connectionSchema>;
+
+export const CONNECTION_STATUSES = ['draft', 'tested', 'active'] as const;
+export type ConnectionStatus = (typeof CONNECTION_STATUSES)[number];
+
+/** PATCH body of a connection; `force` activates a draft that was never tested (the console asks to confirm). */
+export const connectionPatchSchema = z.strictObject(
+  {
+    name: z.string().trim().min(1, 'must not be empty').max(120, 'must be at most 120 characters').nullable().optional(),
+    allowIdpInitiated: z.boolean({ error: 'must be true or false' }).optional(),
+    requireMfa: z.boolean({ error: 'must be true, false or null' }).nullable().optional(),
+    status: z
+      .enum(['active', 'draft'], { error: 'must be "active" or "draft" (a connection becomes "tested" only through a successful test)' })
+      .optional(),
+    force: z.boolean({ error: 'must be true or false' }).optional(),
+  },
+  { error: (i) => (i.code === 'unrecognized_keys' ? `unknown field(s): ${i.keys.join(', ')}` : 'must be an object') },
+);
+export type ConnectionPatch = z.infer<typeof connectionPatchSchema>;
+
+export const connectionTestStartSchema = z.object({
+  url: z.string(),
+  expiresAt: z.string(),
+});
 
 export const connectionParams = z.object({ tenantId: z.string().min(1).max(64), connectionId: z.string().min(1).max(64) });
