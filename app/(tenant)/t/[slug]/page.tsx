@@ -1,3 +1,4 @@
+import { TenantCertificateAlerts } from '@/components/connections/certificate-alerts';
 import { PageHeader } from '@/components/layout/sidebar';
 import { Badge } from '@/components/ui/badge';
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
@@ -14,12 +15,13 @@ const STRATEGY: Record<string, string> = {
 
 export default async function TenantOverview({ params }: { params: Promise<{ slug: string }> }) {
   const { slug } = await params;
-  const { tenant } = await requireTenant(slug);
+  const { principal, tenant } = await requireTenant(slug);
   const prov = provisioningOf(tenant);
   return (
     <>
       <PageHeader title="Overview" description={`Single sign-on and provisioning for ${tenant.name}.`} />
       <div className="grid max-w-4xl gap-5 md:grid-cols-2">
+        <TenantCertificateAlerts principal={principal} tenant={tenant} />
         <Card className="md:col-span-2">
           <CardHeader>
             <CardTitle>Domains</CardTitle>

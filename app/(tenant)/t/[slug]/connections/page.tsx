@@ -1,3 +1,4 @@
+import { CertificateStatusList } from '@/components/connections/certificate-status';
 import { CopyValue } from '@/components/connections/copy-value';
 import { DeleteConnectionButton } from '@/components/connections/delete-connection-button';
 import { OidcConnectionForm } from '@/components/connections/oidc-connection-form';
@@ -61,9 +62,7 @@ export default async function ConnectionsPage({ params }: { params: Promise<{ sl
                     </Td>
                     <Td className="max-w-xs break-all font-mono text-xs">{label}</Td>
                     <Td className="text-xs">
-                      {(c.idp.certificates ?? []).map((x) => (
-                        <div key={x.fingerprintSha256}>expires {x.notAfter.slice(0, 10)}</div>
-                      ))}
+                      <CertificateStatusList certificates={c.idp.certificates} />
                     </Td>
                     <Td>{c.allowIdpInitiated ? 'allowed' : 'off'}</Td>
                     <Td className="text-right">
