@@ -5,7 +5,7 @@ import { SYSTEM } from '@/lib/audit/types';
 import { getDb } from '@/lib/db/client';
 import { auditEvents, connections, sessions, tenants, users } from '@/lib/db/schema';
 import { call } from '@/lib/testing/api';
-import { beginSignIn, meta, postToAcs, samlSignIn, samlTenant } from '@/lib/testing/sso';
+import { beginSignIn, postToAcs, samlSignIn, samlTenant } from '@/lib/testing/sso';
 import { sp } from '@/lib/sso/sp';
 import { spMetadataXml } from '@/lib/sso/sp-metadata';
 import { startSsoFromRequest } from '@/lib/sso/start';
@@ -276,4 +276,3 @@ describe('session lifetime and idle timeout', () => {
   });
 });
 
-export { meta };

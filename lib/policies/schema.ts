@@ -22,12 +22,20 @@ const cidrList = z
     return out;
   });
 
+/** 300 → "5 minutes", 7776000 → "90 days". */
+export function humanDuration(seconds: number): string {
+  const units: [number, string][] = [[86400, 'day'], [3600, 'hour'], [60, 'minute'], [1, 'second']];
+  const [size, name] = units.find(([u]) => seconds % u === 0 && seconds >= u) ?? [1, 'second'];
+  const n = seconds / size;
+  return `${n} ${name}${n === 1 ? '' : 's'}`;
+}
+
 const seconds = (min: number, max: number, what: string) =>
   z
     .number({ error: 'must be a number of seconds' })
     .int('must be a whole number of seconds')
-    .min(min, `${what} must be at least ${min} seconds`)
-    .max(max, `${what} must be at most ${max} seconds (${max / 86400} days)`)
+    .min(min, `${what} must be at least ${humanDuration(min)}`)
+    .max(max, `${what} must be at most ${humanDuration(max)}`)
     .nullable();
 
 /**
