@@ -123,3 +123,40 @@ test('the console form: field errors name the bad line, a console allowlist that
   await expect(page.locator('[data-reason]')).toHaveText('console_ip_not_allowed');
   await ctx.close();
 });
+
+test('idle timeout: a session left unused for longer than the policy allows is ended and the user signed out', async ({ browser }) => {
+  test.setTimeout(220_000);
+  const port = await freePort();
+  const d = `${uniq('idle')}.example.com`;
+  const email = `bo@${d}`;
+  const server = await startSamlIdpServer({
+    port,
+    idp: new TestSamlIdp({ entityId: `http://127.0.0.1:${port}/metadata`, ssoUrl: `http://127.0.0.1:${port}/sso` }),
+    users: [{ email }],
+  });
+  try {
+    const tenant = (await api('/tenants', { method: 'POST', body: { name: uniq('Idle Co'), domains: [d] } })).body;
+    const metadataXml = await (await fetch(server.metadataUrl)).text();
+    expect((await api(`/tenants/${tenant.id}/connections`, { method: 'POST', body: { type: 'saml', metadataXml } })).status).toBe(201);
+    expect((await api(`/tenants/${tenant.id}/sign-in-policy`, { method: 'PUT', body: { sessionIdleSeconds: 60 } })).status).toBe(200);
+    const ctx = await browser.newContext();
+    const page = await ctx.newPage();
+    await page.goto(`/sso?email=${encodeURIComponent(email)}`);
+    await page.getByRole('button', { name: `Sign in as ${email}` }).click();
+    await expect(page).toHaveURL(/\/app$/);
+    const session = await (await page.request.get('/api/auth/session')).json();
+    // Idle deadline: the last recorded use + 60 s + the minute a use may go unrecorded (lastSeenAt is written once a minute).
+    expect(Date.parse(session.expires)).toBeLessThanOrEqual(Date.now() + 120_000);
+    // Used again after 40 s: still signed in.
+    await page.waitForTimeout(40_000);
+    expect((await (await page.request.get('/api/auth/session')).json())?.user?.email).toBe(email);
+    // Then two minutes of nothing: over.
+    await page.waitForTimeout(122_000);
+    expect(await (await page.request.get('/api/auth/session')).json()).toBeNull();
+    await page.goto('/app');
+    await expect(page).toHaveURL(/\/signin/);
+    await ctx.close();
+  } finally {
+    await server.close();
+  }
+});

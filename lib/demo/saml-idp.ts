@@ -268,6 +268,8 @@ export interface BuildResponseOptions {
   digestAlgorithm?: HashName;
   /** Full URN or a short top-level code ('Success', 'Requester', 'Responder', 'VersionMismatch'). Default Success. */
   statusCode?: string;
+  /** A second-level status code, e.g. 'NoAuthnContext' (full URN or short code). Default: none. */
+  subStatusCode?: string;
   statusMessage?: string;
   /** Include an assertion at all. Default true (even with a non-success status). */
   includeAssertion?: boolean;
@@ -446,7 +448,10 @@ export class TestSamlIdp {
       (opts.inResponseTo ? ` InResponseTo="${escapeXmlAttr(opts.inResponseTo)}"` : '') +
       `>` +
       `<saml:Issuer>${escapeXmlText(opts.issuer ?? this.entityId)}</saml:Issuer>` +
-      `<samlp:Status><samlp:StatusCode Value="${escapeXmlAttr(statusUrn)}"/>` +
+      `<samlp:Status><samlp:StatusCode Value="${escapeXmlAttr(statusUrn)}"` +
+      (opts.subStatusCode
+        ? `><samlp:StatusCode Value="${escapeXmlAttr(opts.subStatusCode.includes(':') ? opts.subStatusCode : STATUS_PREFIX + opts.subStatusCode)}"/></samlp:StatusCode>`
+        : '/>') +
       (opts.statusMessage ? `<samlp:StatusMessage>${escapeXmlText(opts.statusMessage)}</samlp:StatusMessage>` : '') +
       `</samlp:Status>` +
       (opts.includeAssertion === false ? '' : this.buildAssertionXml(withInstant)) +

@@ -183,6 +183,30 @@ describe('MFA for SAML sign-in', () => {
     expect((await samlSignIn(idp, `bob@${domain}`, {}, { authnContextClassRef: 'https://refeds.org/profile/mfa' })).callback?.status).toBe(303);
   });
 
+  it('an IdP answering NoAuthnContext (it could not do the MFA asked for) is an mfa_required refusal', async () => {
+    const { tenant, idp, domain } = await samlTenant();
+    await setPolicy(tenant.id, { requireMfa: true });
+    const b = await beginSignIn(`ada@${domain}`);
+    const req = idp.parseAuthnRequest(b.samlRequest);
+    const res = await postToAcs(
+      idp.buildResponse({ acsUrl: sp().acsUrl, audience: sp().entityId, inResponseTo: req.id, nameId: `ada@${domain}`, statusCode: 'Responder', subStatusCode: 'NoAuthnContext', includeAssertion: false }),
+      b.relayState,
+    );
+    expect(res.status).toBe(403);
+    expect(await res.text()).toContain('mfa_required');
+    expect(await lastFailure(tenant.id)).toMatchObject({ reason: 'mfa_required', details: { authnContext: 'status NoAuthnContext' } });
+    // Without MFA required, the same answer is an ordinary non-success status.
+    await setPolicy(tenant.id, {});
+    const b2 = await beginSignIn(`ada@${domain}`);
+    const req2 = idp.parseAuthnRequest(b2.samlRequest);
+    const res2 = await postToAcs(
+      idp.buildResponse({ acsUrl: sp().acsUrl, audience: sp().entityId, inResponseTo: req2.id, nameId: `ada@${domain}`, statusCode: 'Responder', subStatusCode: 'NoAuthnContext', includeAssertion: false }),
+      b2.relayState,
+    );
+    expect(res2.status).toBe(400);
+    expect(await lastFailure(tenant.id)).toMatchObject({ reason: 'status_not_success' });
+  });
+
   it('the connection’s own setting overrides the tenant’s, both ways', async () => {
     const db = await getDb();
     const a = await samlTenant(); // tenant off, connection on
@@ -241,7 +265,8 @@ describe('session lifetime and idle timeout', () => {
     await setPolicy(tenant.id, { sessionIdleSeconds: 600 });
     const t0 = new Date(row.createdAt.getTime() + 1000);
     const exp1 = await enforceSessionPolicy(row, t0);
-    expect(exp1?.getTime()).toBe(t0.getTime() + 600_000);
+    // idle deadline: the last write + idle + the minute a request may go unwritten
+    expect(exp1?.getTime()).toBe(t0.getTime() + 660_000);
     let [now] = await db.select().from(sessions).where(eq(sessions.id, row.id));
     expect(now.lastSeenAt?.getTime()).toBe(t0.getTime());
     // 30 s later: no new write
@@ -253,8 +278,8 @@ describe('session lifetime and idle timeout', () => {
     expect(await enforceSessionPolicy(now, t1)).not.toBeNull();
     [now] = await db.select().from(sessions).where(eq(sessions.id, row.id));
     expect(now.lastSeenAt?.getTime()).toBe(t1.getTime());
-    // then 10 minutes of nothing: over
-    expect(await enforceSessionPolicy(now, new Date(t1.getTime() + 600_000))).toBeNull();
+    // then 11 minutes of nothing (idle + the write interval): over
+    expect(await enforceSessionPolicy(now, new Date(t1.getTime() + 660_000))).toBeNull();
     expect(await db.select().from(sessions).where(eq(sessions.id, row.id))).toHaveLength(0);
   });
 

@@ -16,12 +16,17 @@ describe('sessionVerdict', () => {
     [{}, row(), 8 * 3600, { live: false, reason: 'expired' }],
     [{ sessionMaxAgeSeconds: 3600 }, row(), 3599, { live: true, expiresAt: at(3600), touch: true }],
     [{ sessionMaxAgeSeconds: 3600 }, row(), 3600, { live: false, reason: 'max_age' }],
-    [{ sessionIdleSeconds: 600 }, row(), 599, { live: true, expiresAt: at(599 + 600), touch: true }],
+    // never seen since sign-in: idle counts from createdAt, exactly
+    [{ sessionIdleSeconds: 600 }, row(), 599, { live: true, expiresAt: at(599 + 600 + 60), touch: true }],
     [{ sessionIdleSeconds: 600 }, row(), 600, { live: false, reason: 'idle' }],
-    [{ sessionIdleSeconds: 600 }, row({ lastSeen: 500 }), 1099, { live: true, expiresAt: at(1099 + 600), touch: true }],
-    [{ sessionIdleSeconds: 600 }, row({ lastSeen: 500 }), 1100, { live: false, reason: 'idle' }],
-    // seen 30 s ago: no write yet, and the idle deadline counts from the last write
-    [{ sessionIdleSeconds: 600 }, row({ lastSeen: 500 }), 530, { live: true, expiresAt: at(1100), touch: false }],
+    // seen (written) at 500: a request may have come up to a minute later without a write
+    [{ sessionIdleSeconds: 600 }, row({ lastSeen: 500 }), 1159, { live: true, expiresAt: at(1159 + 660), touch: true }],
+    [{ sessionIdleSeconds: 600 }, row({ lastSeen: 500 }), 1160, { live: false, reason: 'idle' }],
+    // seen 30 s ago: no write yet, and the deadline stays counted from the last write
+    [{ sessionIdleSeconds: 600 }, row({ lastSeen: 500 }), 530, { live: true, expiresAt: at(1160), touch: false }],
+    // active every 30 s with a 60 s idle timeout: never signed out early (writes skipped in between)
+    [{ sessionIdleSeconds: 60 }, row({ lastSeen: 100 }), 159, { live: true, expiresAt: at(220), touch: false }],
+    [{ sessionIdleSeconds: 60 }, row({ lastSeen: 100 }), 219, { live: true, expiresAt: at(219 + 120), touch: true }],
     [{ sessionIdleSeconds: 600, sessionMaxAgeSeconds: 1000 }, row({ lastSeen: 900 }), 990, { live: true, expiresAt: at(1000), touch: true }],
     [{ sessionMaxAgeSeconds: 90 * 86400 }, row(), 100, { live: true, expiresAt: at(8 * 3600), touch: true }],
   ] as const)('%j %j at +%ss', (policy, s, now, verdict) => {

@@ -71,6 +71,14 @@ export async function requestMfa(r: AuthorizeResult, connection: Pick<Connection
   return r;
 }
 
+const NO_AUTHN_CONTEXT = 'urn:oasis:names:tc:SAML:2.0:status:NoAuthnContext';
+
+/**
+ * An IdP that cannot satisfy the requested authentication context answers with the status
+ * NoAuthnContext (SAML core 3.2.2.2); when MFA was required that is an `mfa_required` refusal.
+ */
+export const isNoAuthnContext = (e: { statusCodes?: readonly string[] }) => !!e.statusCodes?.includes(NO_AUTHN_CONTEXT);
+
 /** The MFA check of a SAML sign-in, on the signed assertion's content only. */
 export const checkSamlMfa = samlShowsMfa;
 

@@ -18,7 +18,7 @@ import { derivedSecret, sso } from './jackson';
 import { consumeAuthorizationCode } from './jackson-store';
 import { checkSamlResponse, peekResponse, SamlRejection } from './saml-checks';
 import { PRODUCT, sp } from './sp';
-import { checkOidcMfa, checkSamlMfa, mfaRequiredFor, requestMfa, signInIpAllowed, tenantPolicy } from '../policies/sso';
+import { checkOidcMfa, checkSamlMfa, isNoAuthnContext, mfaRequiredFor, requestMfa, signInIpAllowed, tenantPolicy } from '../policies/sso';
 
 const FLOW_COOKIE = 'portal_sso_flow';
 const FLOW_TTL_SECONDS = 600;
@@ -222,6 +222,10 @@ export async function handleAcs(form: URLSearchParams, meta: Omit<Ctx, 'actor'>)
       expectedInResponseTo,
     });
   } catch (e) {
+    // Sign-in policy: an IdP that could not do the MFA asked for says NoAuthnContext.
+    if (e instanceof SamlRejection && isNoAuthnContext(e) && mfaRequiredFor(policy, connection)) {
+      return fail(meta, connection.tenantId, 'mfa_required', 403, { ...at, authnContext: 'status NoAuthnContext' });
+    }
     if (e instanceof SamlRejection) return fail(meta, connection.tenantId, e.reason as LoginFailure, 400, at);
     throw e;
   }

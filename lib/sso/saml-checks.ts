@@ -64,6 +64,8 @@ export class SamlRejection extends Error {
     readonly reason: SamlFailureReason,
     message: string,
     options?: ErrorOptions,
+    /** For status_not_success: the status codes of the Response (top level, then second level). */
+    readonly statusCodes: string[] = [],
   ) {
     super(message, options);
     this.name = 'SamlRejection';
@@ -459,11 +461,13 @@ function checkStatus(response: XmlElement): void {
   if (value === STATUS_SUCCESS) return;
   const second = code ? attr(children(code, NS.samlp, 'StatusCode')[0] ?? code, 'Value') : null;
   const message = children(status, NS.samlp, 'StatusMessage')[0];
-  reject(
+  throw new SamlRejection(
     'status_not_success',
     `status ${quote(value)}` +
       (second && second !== value ? ` / ${quote(second)}` : '') +
       (message ? `: ${quote(textOf(message))}` : ''),
+    undefined,
+    [value, second].filter((v): v is string => !!v),
   );
 }
 
