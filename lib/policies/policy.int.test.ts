@@ -4,7 +4,10 @@ import * as policyRoute from '@/app/api/v1/tenants/[tenantId]/sign-in-policy/rou
 import { SYSTEM } from '@/lib/audit/types';
 import { getDb } from '@/lib/db/client';
 import { auditEvents, connections, sessions, tenants, users } from '@/lib/db/schema';
-import { call } from '@/lib/testing/api';
+import { call, uniqueDomain } from '@/lib/testing/api';
+import { createConnection } from '@/lib/dal/connections';
+import { createTenant } from '@/lib/dal/tenants';
+import { TestSamlIdp } from '@/lib/demo/saml-idp';
 import { beginSignIn, postToAcs, samlSignIn, samlTenant } from '@/lib/testing/sso';
 import { sp } from '@/lib/sso/sp';
 import { spMetadataXml } from '@/lib/sso/sp-metadata';
@@ -168,6 +171,28 @@ describe('MFA for SAML sign-in', () => {
     expect(accepted.acs.status).toBe(303);
     expect(accepted.callback?.status).toBe(303);
     expect(await usersOf(tenant.id)).toHaveLength(1);
+  });
+
+  it('HTTP-POST binding: the auto-posting form carries the re-signed request, and the sign-in completes', async () => {
+    const domain = uniqueDomain('post');
+    const tenant = await createTenant(SYSTEM, { name: `POST ${domain}`, domains: [domain] });
+    const idp = new TestSamlIdp({ entityId: `https://idp.${domain}/metadata`, ssoUrl: `https://idp.${domain}/sso` });
+    const postOnly = idp.metadataXml().replace(/<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2\.0:bindings:HTTP-Redirect"[^>]*\/>/, '');
+    expect(postOnly).not.toContain('HTTP-Redirect');
+    await createConnection(SYSTEM, tenant.id, { type: 'saml', metadataXml: postOnly });
+    await setPolicy(tenant.id, { requireMfa: true });
+    const start = await startSsoFromRequest(new Request(`http://localhost/sso?email=ada@${domain}`, { headers: { 'x-forwarded-for': '203.0.113.9' } }));
+    expect(start.status).toBe(200);
+    const html = await start.text();
+    const samlRequest = /name="SAMLRequest" value="([^"]*)"/.exec(html)![1];
+    const relayState = /name="RelayState" value="([^"]*)"/.exec(html)![1];
+    const req = idp.parseAuthnRequest(samlRequest);
+    expect(req.requestedAuthnContext?.classRefs).toEqual([...SAML_MFA_REQUEST]);
+    const acs = await postToAcs(
+      idp.buildResponse({ acsUrl: sp().acsUrl, audience: sp().entityId, inResponseTo: req.id, nameId: `ada@${domain}`, attributes: { email: `ada@${domain}` }, authnContextClassRef: MULTI }),
+      relayState,
+    );
+    expect(acs.status).toBe(303);
   });
 
   it('accepts Entra ID’s authnmethodsreferences attribute and REFEDS MFA', async () => {
