@@ -83,6 +83,47 @@ export async function linkPortalUser(
   return { portalUserId: portal.id, created: !!inserted, previous };
 }
 
+/**
+ * Creates the portal user of a new SCIM user whose email no portal user of the tenant has yet,
+ * with its final name, attributes, roles and status (the same values {@link refreshPortalUsers}
+ * would compute for a user in no group). Answers null when the email is taken or missing.
+ */
+export async function insertPortalUserFor(c: ScimContext, resource: Record<string, unknown>, active: boolean): Promise<User | null> {
+  const email = portalEmail(resource);
+  if (!email) return null;
+  const groups: string[] = [];
+  const attributes = mappingAttributes(resource, groups);
+  const roles = evaluate({ rules: c.tenant.roleRules, defaultRole: c.tenant.defaultRole }, attributes).roles;
+  const [inserted] = await c.tx
+    .insert(users)
+    .values({
+      id: newId('usr'),
+      tenantId: c.tenant.id,
+      email,
+      source: 'scim',
+      status: active ? 'active' : 'suspended',
+      suspendedBy: active ? null : 'scim',
+      roles,
+      groups,
+      attributes,
+      ...namesOf(resource),
+    })
+    .onConflictDoNothing()
+    .returning();
+  return inserted ?? null;
+}
+
+/** The audit events of a portal user {@link insertPortalUserFor} created. */
+export function announcePortalUserCreated(c: ScimContext, u: User, scimUserIds: string[]): void {
+  const target = { type: 'user', id: u.id, label: u.email };
+  const common = { directoryId: c.directory.id, scimUserIds };
+  c.events.push({ tenantId: c.tenant.id, action: 'user.created', target, details: { ...common, source: 'scim', roles: u.roles, groups: u.groups, status: u.status } });
+  c.summary.push(`portal user ${u.email} created${u.status === 'suspended' ? ' (suspended)' : ''}`);
+  if (u.status === 'suspended') {
+    c.events.push({ tenantId: c.tenant.id, action: 'user.suspended', target, reason: 'deactivated in directory', details: { ...common, suspendedBy: 'scim' } });
+  }
+}
+
 /** Portal users of these SCIM users (distinct, sorted). */
 export async function portalUsersOf(c: ScimContext, scimUserIds: string[]): Promise<string[]> {
   if (!scimUserIds.length) return [];

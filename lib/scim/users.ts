@@ -3,7 +3,7 @@ import { scimUsers, type ScimUserRow } from '../db/schema';
 import { newId } from '../ids';
 import { coerce, notFound, plain, scimError, type ScimContext } from './context';
 import { emailValues, normalisePatch, normaliseResource, rewriteFilteredAdds, type JsonObject } from './normalise';
-import { afterScimUserDeleted, linkPortalUser, refreshPortalUsers } from './portal';
+import { afterScimUserDeleted, announcePortalUserCreated, insertPortalUserFor, linkPortalUser, refreshPortalUsers } from './portal';
 import { groupsOfUsers, userOut, type Attrs } from './resources';
 import { SCIMMY } from './scimmy';
 
@@ -58,6 +58,11 @@ export async function createUser(c: ScimContext, body: unknown) {
   if (!n) throw scimError(400, 'invalidSyntax', 'The request body must be a JSON object (a SCIM User)');
   const s = toStored(n.resource);
   const active = s.active ?? true;
+  const resource = { ...s.resource, active };
+  // The common case — a person new to the tenant — in two inserts: the portal user with its final
+  // name, roles and status, then the SCIM user linked to it. Otherwise (the email already has a
+  // portal user, or there is no usable email) the SCIM user is linked afterwards.
+  const fresh = await insertPortalUserFor(c, resource, active);
   const [row] = await c.tx
     .insert(scimUsers)
     .values({
@@ -68,7 +73,8 @@ export async function createUser(c: ScimContext, body: unknown) {
       externalId: s.externalId,
       active,
       emails: emailValues(s.resource),
-      resource: { ...s.resource, active },
+      resource,
+      portalUserId: fresh?.id ?? null,
     })
     .onConflictDoNothing()
     .returning();
@@ -78,12 +84,16 @@ export async function createUser(c: ScimContext, body: unknown) {
   }
   c.outcome = 'created';
   c.summary.push(`created user ${row.userName}${active ? '' : ' (inactive)'}${dropNote(n.dropped)}`);
-  const link = await linkPortalUser(c, row);
-  if (link.portalUserId) {
-    await refreshPortalUsers(c, [link.portalUserId], { [link.portalUserId]: { created: link.created } });
-    row.portalUserId = link.portalUserId;
+  if (fresh) {
+    announcePortalUserCreated(c, fresh, [row.id]);
   } else {
-    c.summary.push('no usable email: no portal user');
+    const link = await linkPortalUser(c, row);
+    if (link.portalUserId) {
+      await refreshPortalUsers(c, [link.portalUserId], { [link.portalUserId]: { created: link.created } });
+      row.portalUserId = link.portalUserId;
+    } else {
+      c.summary.push('no usable email: no portal user');
+    }
   }
   return userOut(c, row, []); // a new user is in no group yet
 }
