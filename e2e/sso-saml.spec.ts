@@ -38,6 +38,8 @@ test('operator connects a SAML IdP; an end user signs in just in time with mappe
   await expect(page).toHaveURL(/\/tenants$/);
   await page.goto(`/t/${tenant.slug}/connections`);
   await expect(page.getByLabel('ACS URL (Reply URL)')).toHaveText(`${E2E.baseURL}/api/oauth/saml`);
+  await page.getByRole('link', { name: 'New connection' }).click();
+  await page.getByLabel('Other SAML 2.0 provider').check();
   const metadata = await (await fetch(idpServer.metadataUrl)).text();
   await page.getByLabel('IdP metadata XML').fill('<not-xml');
   await page.getByRole('button', { name: 'Check metadata' }).click();
@@ -48,6 +50,12 @@ test('operator connects a SAML IdP; an end user signs in just in time with mappe
   await expect(read).toBeVisible();
   await expect(page.getByText(/SHA-256 [0-9a-f:]+ · expires/)).toBeVisible();
   await page.getByRole('button', { name: 'Save connection' }).click();
+  // Console connections start as drafts; this spec activates without testing (e2e/connection-test.spec.ts tests first).
+  await expect(page.locator('[data-status]').first()).toHaveText('Draft');
+  await page.getByRole('button', { name: 'Activate without testing…' }).click();
+  await page.getByRole('button', { name: 'Activate without testing', exact: true }).click();
+  await expect(page.locator('[data-status]').first()).toHaveText('Active');
+  await page.goto(`/t/${tenant.slug}/connections`);
   await expect(page.getByRole('table', { name: 'Connections' })).toContainText(idpServer.metadataUrl);
 
   // An end user, in a browser of their own, signs in by email.

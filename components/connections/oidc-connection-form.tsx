@@ -12,7 +12,14 @@ import { Input } from '@/components/ui/input';
 type Values = { type: 'oidc'; discoveryUrl: string; clientId: string; clientSecret: string };
 
 /** Add an OpenID Connect connection; the client secret is stored encrypted and never shown again. */
-export function OidcConnectionForm({ create }: { create: (input: unknown) => Promise<ActionResult<string>> }) {
+export function OidcConnectionForm({
+  create,
+  onCreated,
+}: {
+  create: (input: unknown) => Promise<ActionResult<string>>;
+  /** Where to go once saved (e.g. the new connection's page); default: refresh this page. */
+  onCreated?: (id: string) => void;
+}) {
   const router = useRouter();
   const [error, setError] = useState<string | null>(null);
   const form = useForm<Values>({
@@ -33,7 +40,8 @@ export function OidcConnectionForm({ create }: { create: (input: unknown) => Pro
           return;
         }
         form.reset();
-        router.refresh();
+        if (onCreated && r.data) onCreated(r.data);
+        else router.refresh();
       })}
     >
       <Field id="oidc-discovery" label="Discovery URL" hint="Ends in /.well-known/openid-configuration." error={errors.discoveryUrl?.message}>

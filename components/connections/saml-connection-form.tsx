@@ -15,9 +15,12 @@ type Preview = { entityId: string; ssoUrl: string; certificates: { fingerprintSh
 export function SamlConnectionForm({
   preview,
   create,
+  onCreated,
 }: {
   preview: (input: unknown) => Promise<ActionResult<Preview>>;
   create: (input: unknown) => Promise<ActionResult<string>>;
+  /** Where to go once saved (e.g. the new connection's page); default: refresh this page. */
+  onCreated?: (id: string) => void;
 }) {
   const router = useRouter();
   const [xml, setXml] = useState('');
@@ -94,11 +97,12 @@ export function SamlConnectionForm({
           disabled={pending || !parsed}
           onClick={() =>
             start(async () =>
-              onResult(await create({ type: 'saml', ...source(), allowIdpInitiated: allowIdp }), () => {
+              onResult(await create({ type: 'saml', ...source(), allowIdpInitiated: allowIdp }), (id) => {
                 setXml('');
                 setUrl('');
                 setParsed(null);
-                router.refresh();
+                if (onCreated && id) onCreated(id);
+                else router.refresh();
               }),
             )
           }

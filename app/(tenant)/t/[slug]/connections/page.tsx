@@ -1,8 +1,8 @@
 import { CertificateStatusList } from '@/components/connections/certificate-status';
 import { CopyValue } from '@/components/connections/copy-value';
 import { DeleteConnectionButton } from '@/components/connections/delete-connection-button';
-import { OidcConnectionForm } from '@/components/connections/oidc-connection-form';
-import { SamlConnectionForm } from '@/components/connections/saml-connection-form';
+import { ConnectionStatusBadge } from '@/components/connections/connection-status';
+import Link from 'next/link';
 import { PageHeader } from '@/components/layout/sidebar';
 import { Badge } from '@/components/ui/badge';
 import { EmptyState } from '@/components/ui/empty-state';
@@ -11,7 +11,7 @@ import { Table, TBody, Td, Th, THead, Tr } from '@/components/ui/table';
 import { requireTenant } from '@/lib/auth/guards';
 import { listConnections } from '@/lib/dal/connections';
 import { sp } from '@/lib/sso/sp';
-import { createConnectionAction, deleteConnectionAction, previewMetadataAction } from '../actions';
+import { deleteConnectionAction } from '../actions';
 
 export default async function ConnectionsPage({ params }: { params: Promise<{ slug: string }> }) {
   const { slug } = await params;
@@ -20,7 +20,15 @@ export default async function ConnectionsPage({ params }: { params: Promise<{ sl
   const s = sp();
   return (
     <>
-      <PageHeader title="Connections" description="Single sign-on through your identity provider (SAML 2.0 or OpenID Connect)." />
+      <PageHeader
+        title="Connections"
+        description="Single sign-on through your identity provider (SAML 2.0 or OpenID Connect)."
+        actions={
+          <Link href={`/t/${slug}/connections/new`} className="inline-flex h-9 items-center rounded-md bg-primary px-4 text-sm font-medium text-primary-foreground">
+            New connection
+          </Link>
+        }
+      />
       <div className="grid max-w-4xl gap-6">
         <Card>
           <CardHeader>
@@ -28,7 +36,8 @@ export default async function ConnectionsPage({ params }: { params: Promise<{ sl
             <CardDescription>
               Create a SAML application in your IdP with these values (the entity ID is also the SP metadata URL). Send the email
               address as the NameID or an “email” attribute, names as firstName/lastName and groups as “groups”. For OpenID
-              Connect, register the redirect URI and request the openid, email and profile scopes.
+              Connect, register the redirect URI; the portal asks for the openid and email scopes. “New connection” has a step-by-step
+              guide for Okta, Entra ID, Google Workspace, OneLogin, JumpCloud, ADFS and Ping.
             </CardDescription>
           </CardHeader>
           <CardContent className="grid gap-3">
@@ -38,12 +47,16 @@ export default async function ConnectionsPage({ params }: { params: Promise<{ sl
           </CardContent>
         </Card>
         {connections.length === 0 ? (
-          <EmptyState>No connection yet. Add your identity provider’s metadata below.</EmptyState>
+          <EmptyState>
+            No connection yet. <Link className="underline" href={`/t/${slug}/connections/new`}>Add one</Link> with the guide for your identity
+            provider.
+          </EmptyState>
         ) : (
           <Table aria-label="Connections">
             <THead>
               <Tr>
                 <Th>Type</Th>
+                <Th>Status</Th>
                 <Th>Identity provider</Th>
                 <Th>Certificates</Th>
                 <Th>IdP-initiated</Th>
@@ -60,7 +73,15 @@ export default async function ConnectionsPage({ params }: { params: Promise<{ sl
                     <Td>
                       <Badge>{c.type.toUpperCase()}</Badge>
                     </Td>
-                    <Td className="max-w-xs break-all font-mono text-xs">{label}</Td>
+                    <Td>
+                      <ConnectionStatusBadge status={c.status} />
+                    </Td>
+                    <Td className="max-w-xs break-all text-xs">
+                      <Link className="underline" href={`/t/${slug}/connections/${c.id}`}>
+                        {c.name ?? label}
+                      </Link>
+                      {c.name && <div className="font-mono text-muted-foreground">{label}</div>}
+                    </Td>
                     <Td className="text-xs">
                       <CertificateStatusList certificates={c.idp.certificates} />
                     </Td>
@@ -74,22 +95,6 @@ export default async function ConnectionsPage({ params }: { params: Promise<{ sl
             </TBody>
           </Table>
         )}
-        <Card>
-          <CardHeader>
-            <CardTitle>Add a SAML connection</CardTitle>
-          </CardHeader>
-          <CardContent>
-            <SamlConnectionForm preview={previewMetadataAction.bind(null, slug)} create={createConnectionAction.bind(null, slug)} />
-          </CardContent>
-        </Card>
-        <Card>
-          <CardHeader>
-            <CardTitle>Add an OpenID Connect connection</CardTitle>
-          </CardHeader>
-          <CardContent>
-            <OidcConnectionForm create={createConnectionAction.bind(null, slug)} />
-          </CardContent>
-        </Card>
       </div>
     </>
   );

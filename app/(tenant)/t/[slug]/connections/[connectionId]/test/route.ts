@@ -1,0 +1,26 @@
+import { currentPrincipal } from '@/lib/auth/guards';
+import { actorOf, canAccessTenant } from '@/lib/auth/permissions';
+import { findTenant } from '@/lib/dal/tenants';
+import { env } from '@/lib/env';
+import { startConnectionTest, startConnectionTestByLink } from '@/lib/sso/connection-test-start';
+
+type Params = { params: Promise<{ slug: string; connectionId: string }> };
+
+/** A single-use test link from the operator API: whoever opens it first runs the test, within 10 minutes. */
+export async function GET(req: Request, { params }: Params) {
+  const { slug, connectionId } = await params;
+  const token = new URL(req.url).searchParams.get('token') ?? '';
+  return startConnectionTestByLink(slug, connectionId, token);
+}
+
+/** "Test sign-in" on the connection's console page: the admin's own session, same-origin form POST only. */
+export async function POST(req: Request, { params }: Params) {
+  const { slug, connectionId } = await params;
+  const origin = req.headers.get('origin');
+  if (origin && origin !== new URL(env().PUBLIC_URL).origin) return new Response('Cross-site request refused', { status: 403 });
+  const principal = await currentPrincipal();
+  if (!principal) return Response.redirect(new URL('/login', env().PUBLIC_URL), 303);
+  const tenant = await findTenant({ slug });
+  if (!tenant || !canAccessTenant(principal, tenant.id, 'sso')) return new Response('Not found', { status: 404 });
+  return startConnectionTest(tenant, connectionId, actorOf(principal));
+}

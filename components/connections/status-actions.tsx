@@ -1,0 +1,76 @@
+'use client';
+import { useRouter } from 'next/navigation';
+import { useState, useTransition } from 'react';
+import type { ActionResult } from '@/lib/actions';
+import { Button } from '@/components/ui/button';
+import { ConfirmButton } from '@/components/ui/confirm-button';
+
+type SetStatus = (status: 'active' | 'draft', force: boolean) => Promise<ActionResult<unknown>>;
+
+/**
+ * Test and activate a connection. "Test sign-in" runs the real sign-in in this tab, marked as a
+ * test (a same-origin POST, bound to this admin session). A tested connection activates at once;
+ * an untested draft only after confirming "activate without testing".
+ */
+export function StatusActions({ testUrl, status, setStatus }: { testUrl: string; status: 'draft' | 'tested' | 'active'; setStatus: SetStatus }) {
+  const router = useRouter();
+  const [pending, start] = useTransition();
+  const [error, setError] = useState<string | null>(null);
+  const run = (s: 'active' | 'draft', force: boolean) =>
+    setStatus(s, force).then((r) => {
+      if (!r.ok) return { error: r.error };
+      router.refresh();
+      return {};
+    });
+  return (
+    <div className="grid gap-2">
+      <div className="flex flex-wrap items-center gap-2">
+        <form method="post" action={testUrl}>
+          <Button type="submit" variant="outline">
+            Test sign-in
+          </Button>
+        </form>
+        {status === 'tested' && (
+          <Button
+            disabled={pending}
+            onClick={() =>
+              start(async () => {
+                const r = await run('active', false);
+                setError(r.error ?? null);
+              })
+            }
+          >
+            {pending ? 'Activating…' : 'Activate'}
+          </Button>
+        )}
+        {status === 'draft' && (
+          <ConfirmButton
+            variant="outline"
+            title="Activate without testing?"
+            description="This connection has not passed a test sign-in. If its settings are wrong, everyone signing in through it gets an error. Test it first unless you are sure."
+            confirmLabel="Activate without testing"
+            onConfirm={() => run('active', true)}
+          >
+            Activate without testing…
+          </ConfirmButton>
+        )}
+        {status === 'active' && (
+          <ConfirmButton
+            variant="outline"
+            title="Move back to draft?"
+            description="Nobody can sign in through this connection until it is activated again. Tests keep working."
+            confirmLabel="Move to draft"
+            onConfirm={() => run('draft', false)}
+          >
+            Move back to draft…
+          </ConfirmButton>
+        )}
+      </div>
+      {error && (
+        <p role="alert" className="text-sm text-destructive">
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}
