@@ -2,6 +2,8 @@
  * Verifies audit hash chains: `npm run audit:verify -- [tenantId…]`.
  * With no tenant id, every chain there is (every tenant that ever had an event, deleted ones
  * included, and the operator-wide chain `operator`). Uses DATABASE_URL / DATA_DIR like the portal.
+ * A chain pruned by audit retention is checked from its first kept event, which must be the one
+ * an `audit.pruned` event of the chain names (lib/audit/verify.ts); rows deleted any other way break it.
  * Prints one line per chain; exits 1 when any chain is broken, 2 when it could not check.
  * (Against embedded storage, stop the portal first: one PGlite directory, one process.)
  */

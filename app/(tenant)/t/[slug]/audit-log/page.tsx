@@ -11,6 +11,9 @@ import { Pager } from '@/components/ui/pager';
 import { FilterErrors } from '@/components/audit/filter-errors';
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
 import { listAuditEvents, signInsPerDay, toAuditView } from '@/lib/audit/query';
+import { getAuditRetention } from '@/lib/audit/retention';
+import { DaysForm } from '@/components/access-review/days-form';
+import { auditRetentionAction } from './actions';
 import { requireTenant } from '@/lib/auth/guards';
 
 export default async function AuditLogPage({ params, searchParams }: { params: Promise<{ slug: string }>; searchParams: Promise<SearchParams> }) {
@@ -21,6 +24,7 @@ export default async function AuditLogPage({ params, searchParams }: { params: P
   const page = pq.ok ? await listAuditEvents({ tenantId: tenant.id }, pq.query) : null;
   const filters = pq.ok ? pq.filters : {};
   const filtered = Object.keys(filters).length > 0;
+  const retention = await getAuditRetention(tenant.id);
 
   return (
     <>
@@ -58,6 +62,26 @@ export default async function AuditLogPage({ params, searchParams }: { params: P
           <Suspense fallback={<p className="text-sm text-muted-foreground">Loading…</p>}>
             <Chart tenantId={tenant.id} />
           </Suspense>
+        </CardContent>
+      </Card>
+      <Card className="mb-5 max-w-3xl">
+        <CardHeader>
+          <CardTitle>Retention</CardTitle>
+          <CardDescription>
+            Events older than this are deleted every hour, oldest first. The hash chain stays verifiable: each deletion is itself recorded (audit.pruned) with the point the
+            kept events start from.
+          </CardDescription>
+        </CardHeader>
+        <CardContent>
+          <DaysForm
+            id="retention-days"
+            label="Keep audit events for (days)"
+            hint={`Now: ${retention.days} days. From 1 to 3650.`}
+            value={retention.days}
+            presets={[90, 365, 730]}
+            submitLabel="Save retention"
+            action={auditRetentionAction.bind(null, slug)}
+          />
         </CardContent>
       </Card>
       <AuditFilters values={pq.values} resetHref={base} />
