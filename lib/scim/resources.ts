@@ -50,8 +50,35 @@ const meta = (resourceType: string, row: { createdAt: Date; updatedAt: Date; ver
 
 export type GroupRef = { id: string; displayName: string };
 
-/** A stored SCIM user as its SCIM representation (RFC 7643 §4.1), through SCIMMY's schema. */
+/**
+ * A stored SCIM user as its SCIM representation (RFC 7643 §4.1). The stored resource was already
+ * coerced by SCIMMY's schema when written, so without an attribute filter it is assembled directly
+ * (the same document SCIMMY's output coercion gives — resources.test.ts holds them equal);
+ * with one, SCIMMY applies the filter.
+ */
 export function userOut(c: Pick<ScimContext, 'base'>, row: ScimUserRow, groups: GroupRef[], attrs?: Attrs): Record<string, unknown> {
+  if (!attrs) return userOutDirect(c, row, groups);
+  return userOutScimmy(c, row, groups, attrs);
+}
+
+const groupRefs = (c: Pick<ScimContext, 'base'>, groups: GroupRef[]) =>
+  groups.map((g) => ({ value: g.id, $ref: `${c.base}/Groups/${g.id}`, display: g.displayName, type: 'direct' }));
+
+export function userOutDirect(c: Pick<ScimContext, 'base'>, row: ScimUserRow, groups: GroupRef[]): Record<string, unknown> {
+  const { schemas, id: _id, meta: _meta, externalId: _ext, userName: _un, active: _a, groups: _g, password: _p, ...rest } = structuredClone(row.resource) as Record<string, unknown>;
+  return {
+    schemas: Array.isArray(schemas) && schemas.length ? schemas : ['urn:ietf:params:scim:schemas:core:2.0:User'],
+    id: row.id,
+    ...(row.externalId !== null ? { externalId: row.externalId } : {}),
+    meta: { ...meta('User', row), location: `${c.base}/Users/${row.id}` },
+    userName: row.userName,
+    ...rest,
+    active: row.active,
+    groups: groupRefs(c, groups),
+  };
+}
+
+export function userOutScimmy(c: Pick<ScimContext, 'base'>, row: ScimUserRow, groups: GroupRef[], attrs?: Attrs): Record<string, unknown> {
   const data = {
     ...row.resource,
     id: row.id,
