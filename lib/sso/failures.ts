@@ -35,6 +35,7 @@ export const LOGIN_FAILURES = {
   // Sign-in policy (lib/policies)
   ip_not_allowed: 'Your organisation allows sign-in only from its own networks, and this connection comes from elsewhere.',
   mfa_required: 'Your organisation requires multi-factor authentication, and the identity provider did not confirm that it was used.',
+  connection_not_active: 'This single sign-on connection has not been activated yet.',
 } as const;
 
 export type LoginFailure = keyof typeof LOGIN_FAILURES;

@@ -17,6 +17,7 @@ import { LoginRejected, type LoginFailure } from './failures';
 import { derivedSecret, sso } from './jackson';
 import { consumeAuthorizationCode } from './jackson-store';
 import { checkSamlResponse, peekResponse, SamlRejection } from './saml-checks';
+import { completeTest, failTest, sessionNotOnOrAfterOf, type TestFlowDetail } from './connection-test';
 import { PRODUCT, sp } from './sp';
 import { checkOidcMfa, checkSamlMfa, isNoAuthnContext, mfaRequiredFor, requestMfa, signInIpAllowed, tenantPolicy } from '../policies/sso';
 
@@ -92,8 +93,15 @@ export async function fail(meta: Omit<Ctx, 'actor'>, tenantId: string | null, re
  * the AuthnRequest ID under its RelayState (for the ACS) and binds the flow to this browser with
  * a signed cookie holding `state` and the PKCE verifier (for the callback).
  */
-export async function startSignIn(tenant: TenantWithDomains, connection: Connection, returnTo: string | null): Promise<Response> {
+export async function startSignIn(
+  tenant: TenantWithDomains,
+  connection: Connection,
+  returnTo: string | null,
+  /** A connection test (lib/sso/connection-test.ts): signs nobody in; the result goes to the connection. */
+  test?: TestFlowDetail,
+): Promise<Response> {
   if (connection.tenantId !== tenant.id) throw new Error('connection of another tenant');
+  const purpose = test ? { purpose: 'test' as const, detail: { actor: test.actor } } : {};
   sweepNow();
   const { jackson } = await sso();
   const s = sp();
@@ -124,6 +132,7 @@ export async function startSignIn(tenant: TenantWithDomains, connection: Connect
       key: `oidc:${oidcState}`,
       connectionId: connection.id,
       tenantId: tenant.id,
+      ...purpose,
       expiresAt: new Date(Date.now() + FLOW_TTL_SECONDS * 1000),
     });
   } else {
@@ -150,6 +159,7 @@ export async function startSignIn(tenant: TenantWithDomains, connection: Connect
       connectionId: connection.id,
       tenantId: tenant.id,
       requestId,
+      ...purpose,
       expiresAt: new Date(Date.now() + FLOW_TTL_SECONDS * 1000),
     });
   }
@@ -186,30 +196,37 @@ export async function handleAcs(form: URLSearchParams, meta: Omit<Ctx, 'actor'>)
   }
   const flowConnection = flow ? await findConnectionById(flow.connectionId) : null;
   const tenantOfFlow = flowConnection?.tenantId ?? null;
-  if (!samlResponse) return fail(meta, tenantOfFlow, 'malformed_response', 400);
+  // A connection test: its outcome goes to the connection (lastTest), and nobody is signed in.
+  const test = flow?.purpose === 'test' && flowConnection ? { connection: flowConnection, detail: flow.detail as TestFlowDetail | null } : null;
+  const refuse = (tenantId: string | null, reason: LoginFailure, status: number, extra: Record<string, unknown> = {}) =>
+    test
+      ? failTest(meta, test.connection, test.detail, reason, { samlResponse, error: typeof extra.error === 'string' ? extra.error : null })
+      : fail(meta, tenantId, reason, status, extra);
+  if (!samlResponse) return refuse(tenantOfFlow, 'malformed_response', 400);
   let issuer: string | null;
   try {
     issuer = peekResponse(samlResponse).issuer;
   } catch (e) {
     const reason = e instanceof SamlRejection ? e.reason : 'malformed_response';
-    return fail(meta, tenantOfFlow, reason as LoginFailure, 400, flowConnection ? { connectionId: flowConnection.id } : {});
+    return refuse(tenantOfFlow, reason as LoginFailure, 400, flowConnection ? { connectionId: flowConnection.id } : {});
   }
   const connection = flowConnection ?? (issuer ? await findConnectionByEntityId(issuer) : null);
   if (!connection) {
     const reason = relayState.startsWith(RELAY_PREFIX) ? 'unknown_request' : 'unknown_connection';
-    return fail(meta, null, reason, 400, { issuer: issuer?.slice(0, 300) ?? null });
+    return refuse(null, reason, 400, { issuer: issuer?.slice(0, 300) ?? null });
   }
   const at = { connectionId: connection.id };
+  if (!test && connection.status !== 'active') return fail(meta, connection.tenantId, 'connection_not_active', 403, at);
   // Sign-in policy: the tenant's IP allowlist, again at the ACS.
   const policy = await tenantPolicy(connection.tenantId);
-  if (!signInIpAllowed(policy, meta.ip)) return fail(meta, connection.tenantId, 'ip_not_allowed', 403, { ...at, ip: meta.ip ?? null });
+  if (!signInIpAllowed(policy, meta.ip)) return refuse(connection.tenantId, 'ip_not_allowed', 403, { ...at, ip: meta.ip ?? null });
   let expectedInResponseTo: string | null = null;
   if (flow) {
     expectedInResponseTo = flow.requestId;
   } else if (relayState.startsWith(RELAY_PREFIX)) {
-    return fail(meta, connection.tenantId, 'unknown_request', 400, at);
+    return refuse(connection.tenantId, 'unknown_request', 400, at);
   } else if (!connection.allowIdpInitiated) {
-    return fail(meta, connection.tenantId, 'unsolicited_not_allowed', 403, at);
+    return refuse(connection.tenantId, 'unsolicited_not_allowed', 403, at);
   }
 
   let checked;
@@ -224,22 +241,22 @@ export async function handleAcs(form: URLSearchParams, meta: Omit<Ctx, 'actor'>)
   } catch (e) {
     // Sign-in policy: an IdP that could not do the MFA asked for says NoAuthnContext.
     if (e instanceof SamlRejection && isNoAuthnContext(e) && mfaRequiredFor(policy, connection)) {
-      return fail(meta, connection.tenantId, 'mfa_required', 403, { ...at, authnContext: 'status NoAuthnContext' });
+      return refuse(connection.tenantId, 'mfa_required', 403, { ...at, authnContext: 'status NoAuthnContext' });
     }
-    if (e instanceof SamlRejection) return fail(meta, connection.tenantId, e.reason as LoginFailure, 400, at);
+    if (e instanceof SamlRejection) return refuse(connection.tenantId, e.reason as LoginFailure, 400, at);
     throw e;
   }
   // Sign-in policy: MFA, read from the signed assertion only.
   if (mfaRequiredFor(policy, connection)) {
     const mfa = checkSamlMfa(checked);
-    if (!mfa.mfa) return fail(meta, connection.tenantId, 'mfa_required', 403, { ...at, authnContext: mfa.evidence?.slice(0, 300) ?? null });
+    if (!mfa.mfa) return refuse(connection.tenantId, 'mfa_required', 403, { ...at, authnContext: mfa.evidence?.slice(0, 300) ?? null });
   }
   const fresh = await db
     .insert(seenAssertions)
     .values({ assertionId: checked.assertionId, connectionId: connection.id, expiresAt: checked.notOnOrAfter })
     .onConflictDoNothing()
     .returning();
-  if (!fresh.length) return fail(meta, connection.tenantId, 'replayed', 400, at);
+  if (!fresh.length) return refuse(connection.tenantId, 'replayed', 400, at);
 
   const { jackson } = await sso();
   let out: { redirect_url?: string; error?: string };
@@ -247,9 +264,9 @@ export async function handleAcs(form: URLSearchParams, meta: Omit<Ctx, 'actor'>)
     out = (await jackson.oauthController.samlResponse({ SAMLResponse: samlResponse, RelayState: relayState } as never)) as typeof out;
   } catch (err) {
     log('warn', 'the SSO library refused a checked response', { err, connectionId: connection.id });
-    return fail(meta, connection.tenantId, 'idp_error', 400, at);
+    return refuse(connection.tenantId, 'idp_error', 400, at);
   }
-  if (out.error || !out.redirect_url) return fail(meta, connection.tenantId, 'idp_error', 400, { ...at, error: out.error });
+  if (out.error || !out.redirect_url) return refuse(connection.tenantId, 'idp_error', 400, { ...at, error: out.error });
   const code = new URL(out.redirect_url).searchParams.get('code');
   if (code) {
     await db.insert(ssoFlows).values({
@@ -257,6 +274,22 @@ export async function handleAcs(form: URLSearchParams, meta: Omit<Ctx, 'actor'>)
       connectionId: connection.id,
       tenantId: connection.tenantId,
       requestId: expectedInResponseTo,
+      ...(test
+        ? {
+            purpose: 'test' as const,
+            detail: {
+              actor: test.detail?.actor ?? { type: 'system' },
+              saml: {
+                issuer: checked.issuer,
+                nameId: checked.nameId,
+                nameIdFormat: checked.nameIdFormat,
+                authnContextClassRef: checked.authnContextClassRef,
+                sessionNotOnOrAfter: sessionNotOnOrAfterOf(samlResponse),
+                attributes: { ...checked.attributes },
+              },
+            } satisfies TestFlowDetail,
+          }
+        : {}),
       expiresAt: new Date(Date.now() + FLOW_TTL_SECONDS * 1000),
     });
   }
@@ -276,10 +309,16 @@ export async function handleOidcRedirect(url: URL, meta: Omit<Ctx, 'actor'>): Pr
     : [];
   if (!flow) return fail(meta, null, 'unknown_request', 400);
   const at = { connectionId: flow.connectionId };
+  // A connection test records a refusal on the connection (lastTest) instead of as a failed sign-in.
+  const testConnection = flow.purpose === 'test' ? await findConnectionById(flow.connectionId) : null;
+  const refuse = (reason: LoginFailure, status: number, extra: Record<string, unknown> = {}) =>
+    testConnection
+      ? failTest(meta, testConnection, flow.detail as TestFlowDetail | null, reason, { error: typeof extra.error === 'string' ? extra.error : null })
+      : fail(meta, flow.tenantId, reason, status, extra);
   // Sign-in policy: the tenant's IP allowlist, again when the OpenID provider sends the browser back.
-  if (!signInIpAllowed(await tenantPolicy(flow.tenantId), meta.ip)) return fail(meta, flow.tenantId, 'ip_not_allowed', 403, { ...at, ip: meta.ip ?? null });
+  if (!signInIpAllowed(await tenantPolicy(flow.tenantId), meta.ip)) return refuse('ip_not_allowed', 403, { ...at, ip: meta.ip ?? null });
   if (url.searchParams.get('error')) {
-    return fail(meta, flow.tenantId, 'idp_error', 400, { ...at, error: url.searchParams.get('error')!.slice(0, 100) });
+    return refuse('idp_error', 400, { ...at, error: url.searchParams.get('error')!.slice(0, 100) });
   }
   const { jackson } = await sso();
   let out: { redirect_url?: string; error?: string };
@@ -287,14 +326,16 @@ export async function handleOidcRedirect(url: URL, meta: Omit<Ctx, 'actor'>): Pr
     out = (await jackson.oauthController.oidcAuthzResponse(Object.fromEntries(url.searchParams) as never)) as typeof out;
   } catch (err) {
     log('warn', 'OIDC redirect refused', { err, connectionId: flow.connectionId });
-    return fail(meta, flow.tenantId, 'idp_error', 400, at);
+    return refuse('idp_error', 400, at);
   }
   const code = out.redirect_url ? new URL(out.redirect_url).searchParams.get('code') : null;
-  if (out.error || !out.redirect_url || !code) return fail(meta, flow.tenantId, 'idp_error', 400, { ...at, error: out.error ?? 'no code' });
+  if (out.error || !out.redirect_url || !code) return refuse('idp_error', 400, { ...at, error: out.error ?? 'no code' });
   await db.insert(ssoFlows).values({
     key: `code:${sha256(code)}`,
     connectionId: flow.connectionId,
     tenantId: flow.tenantId,
+    purpose: flow.purpose,
+    detail: flow.detail,
     expiresAt: new Date(Date.now() + FLOW_TTL_SECONDS * 1000),
   });
   return new Response(null, { status: 303, headers: { location: out.redirect_url, 'cache-control': 'no-store' } });
@@ -343,17 +384,23 @@ export async function handleCallback(url: URL, cookieHeader: string | null, meta
     return fail(meta, connection?.tenantId ?? null, 'idp_error', 400, { error: url.searchParams.get('error')?.slice(0, 100) ?? 'no code' });
   }
   const [byCode] = await db.delete(ssoFlows).where(eq(ssoFlows.key, `code:${sha256(code)}`)).returning();
+  // A connection test (lib/sso/connection-test.ts): nobody is signed in; the result goes to the connection.
+  const testConnection = byCode?.purpose === 'test' ? await findConnectionById(byCode.connectionId) : null;
+  const testDetail = (byCode?.detail as TestFlowDetail | null) ?? null;
+  const refuse = (tenantId: string | null, reason: LoginFailure, status: number, extra: Record<string, unknown> = {}) =>
+    testConnection ? failTest(meta, testConnection, testDetail, reason) : fail(meta, tenantId, reason, status, extra);
   const idpInitiated = !state;
   if (!idpInitiated && (!flow || flow.state !== state)) {
-    return fail(meta, byCode?.tenantId ?? null, 'state_mismatch', 400, byCode ? { connectionId: byCode.connectionId } : {});
+    return refuse(byCode?.tenantId ?? null, 'state_mismatch', 400, byCode ? { connectionId: byCode.connectionId } : {});
   }
   const connectionId = byCode?.connectionId ?? flow?.connectionId;
   const connection = connectionId ? await findConnectionById(connectionId) : null;
   if (!connection || (flow && !idpInitiated && flow.connectionId !== connection.id)) {
-    return fail(meta, connection?.tenantId ?? null, 'unknown_request', 400);
+    return refuse(connection?.tenantId ?? null, 'unknown_request', 400);
   }
   const at = { connectionId: connection.id };
-  if (idpInitiated && (!connection.allowIdpInitiated || !byCode)) return fail(meta, connection.tenantId, 'unsolicited_not_allowed', 403, at);
+  if (!testConnection && connection.status !== 'active') return fail(meta, connection.tenantId, 'connection_not_active', 403, at);
+  if (idpInitiated && (!connection.allowIdpInitiated || !byCode)) return refuse(connection.tenantId, 'unsolicited_not_allowed', 403, at);
 
   const { jackson, driver } = await sso();
   let profile: IdpProfile;
@@ -365,18 +412,24 @@ export async function handleCallback(url: URL, cookieHeader: string | null, meta
       client_id: 'dummy',
       ...(idpInitiated ? { client_secret: derivedSecret('sso-client-secret-verifier') } : { code_verifier: flow!.verifier }),
     } as never)) as { access_token: string };
-    if (!(await consumeAuthorizationCode(driver, code))) return fail(meta, connection.tenantId, 'replayed', 400, at);
+    if (!(await consumeAuthorizationCode(driver, code))) return refuse(connection.tenantId, 'replayed', 400, at);
     const info = (await jackson.oauthController.userInfo(token.access_token)) as Parameters<typeof toIdpProfile>[0] & { requested?: { tenant?: string } };
-    if (info.requested?.tenant !== connection.tenantId) return fail(meta, connection.tenantId, 'unknown_request', 400, at);
+    if (info.requested?.tenant !== connection.tenantId) return refuse(connection.tenantId, 'unknown_request', 400, at);
     // Sign-in policy: MFA of an OIDC sign-in, from the ID token's amr/acr (SAML was checked at the ACS).
     if (connection.type === 'oidc' && mfaRequiredFor(await tenantPolicy(connection.tenantId), connection)) {
       const mfa = checkOidcMfa((info as { raw?: Record<string, unknown> }).raw);
-      if (!mfa.mfa) return fail(meta, connection.tenantId, 'mfa_required', 403, { ...at, authnContext: mfa.evidence?.slice(0, 300) ?? null });
+      if (!mfa.mfa) return refuse(connection.tenantId, 'mfa_required', 403, { ...at, authnContext: mfa.evidence?.slice(0, 300) ?? null });
     }
     profile = toIdpProfile(info);
   } catch (err) {
     log('warn', 'code exchange failed', { err, connectionId: connection.id });
-    return fail(meta, connection.tenantId, 'state_mismatch', 400, at);
+    return refuse(connection.tenantId, 'state_mismatch', 400, at);
+  }
+  if (testConnection) {
+    const res = await completeTest(meta, connection, testDetail, profile);
+    const headers = new Headers(res.headers);
+    headers.append('set-cookie', `${FLOW_COOKIE}=; ${cookieAttrs(0)}`);
+    return new Response(res.body, { status: res.status, headers });
   }
   const tenant = await findTenant({ id: connection.tenantId });
   if (!tenant) return fail(meta, null, 'unknown_tenant', 404, at);

@@ -1,5 +1,5 @@
 import 'server-only';
-import { listConnections } from '../dal/connections';
+import { findActiveConnection } from '../dal/connections';
 import { findTenant, findTenantByDomain } from '../dal/tenants';
 import { log } from '../log';
 import { signInErrorPage } from './error-page';
@@ -23,9 +23,8 @@ export async function startSsoFromRequest(req: Request): Promise<Response> {
   if (!signInIpAllowed(tenant.signInPolicy ?? {}, meta.ip)) {
     return fail({ ip: meta.ip, userAgent: meta.userAgent }, tenant.id, 'ip_not_allowed', 403, { ip: meta.ip ?? null });
   }
-  const {
-    data: [connection],
-  } = await listConnections(tenant.id, { limit: 1 });
+  // Only an active connection serves sign-in; drafts and tested ones serve only test sign-ins.
+  const connection = await findActiveConnection(tenant.id);
   if (!connection) return signInErrorPage('no_connection', 404);
   try {
     return await startSignIn(tenant, connection, q.get('returnTo'));
