@@ -21,7 +21,8 @@ export function CreateWebhookForm({ action }: { action: (input: unknown) => Prom
   const [created, setCreated] = useState<Created | null>(null);
   const [error, setError] = useState<string | null>(null);
   const form = useForm<WebhookFormInput>({
-    resolver: zodResolver(webhookFormSchema) as never,
+    // raw: the server action parses the same schema again (events typed as text).
+    resolver: zodResolver(webhookFormSchema, undefined, { raw: true }) as never,
     defaultValues: { url: '', kind: 'webhook', events: DEFAULT_EVENTS.webhook.join(', '), description: '' },
   });
   const errors = form.formState.errors;
