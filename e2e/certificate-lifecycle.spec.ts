@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { expect, test } from '@playwright/test';
 import { createIdpKeyPair, TestSamlIdp } from './idp/saml-idp';
 import { api, uniq } from './support/api';
@@ -55,4 +56,57 @@ test('an IT admin sees expiring IdP certificates, rolls over to a new one, and a
   await expect(page.getByLabel(`Domain ${mine}`)).toHaveCount(0);
   const actions = (await api(`/tenants/${tenant.id}/audit-logs`)).body.data.map((e: { action: string }) => e.action);
   expect(actions).toEqual(expect.arrayContaining(['domain.added', 'domain.removed', 'connection.certificate_added', 'connection.certificate_removed']));
+});
+
+test('on the connection page an IT admin rolls the signing certificate over and approves changed metadata', async ({ page }) => {
+  const domain = `${uniq('meta')}.example.com`;
+  const tenant = (await api('/tenants', { method: 'POST', body: { name: uniq('Meta Co'), domains: [domain] } })).body;
+  const idp = new TestSamlIdp({ entityId: `https://idp.${domain}/metadata`, ssoUrl: `https://idp.${domain}/sso` });
+  // A real metadata endpoint the portal re-reads; the test changes what it serves.
+  let served = idp.metadataXml();
+  const server = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/xml' }).end(served));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const metadataUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}/metadata`;
+    const conn = await api(`/tenants/${tenant.id}/connections`, { method: 'POST', body: { type: 'saml', metadataUrl } });
+    expect(conn.status).toBe(201);
+    const link = await api(`/tenants/${tenant.id}/portal-links`, { method: 'POST', body: { scopes: ['sso'] } });
+    await page.goto(link.body.url);
+    await page.goto(`/t/${tenant.slug}/connections/${conn.body.id}`);
+
+    const certs = page.getByRole('table', { name: 'Signing certificates' });
+    await expect(certs.getByRole('row')).toHaveCount(2); // header + one
+    await expect(certs).toContainText('only certificate');
+    const pem = page.getByLabel('Add a signing certificate (PEM)');
+    await pem.fill('not a certificate');
+    await page.getByRole('button', { name: 'Add certificate' }).click();
+    await expect(page.getByRole('alert').filter({ hasText: /not a PEM|not an X\.509/ })).toBeVisible();
+    const next = createIdpKeyPair({ commonName: `next.${domain}`, validDays: 400 });
+    await pem.fill(next.certPem);
+    await page.getByRole('button', { name: 'Add certificate' }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'Certificate added.' })).toBeVisible();
+    await expect(certs.getByRole('row')).toHaveCount(3);
+    await certs.getByRole('row').filter({ hasText: `CN=idp.${domain}` }).getByRole('button', { name: 'Remove' }).click();
+    await page.getByRole('button', { name: 'Remove certificate' }).click();
+    await expect(certs.getByRole('row')).toHaveCount(2);
+    await expect(certs).toContainText(`CN=next.${domain}`);
+
+    // The IdP moves its SSO endpoint: the change waits for approval, then applies.
+    const moved = new TestSamlIdp({ entityId: idp.entityId, ssoUrl: `https://login.${domain}/sso`, keyPair: next });
+    served = moved.metadataXml();
+    await page.getByRole('button', { name: 'Check metadata now' }).click();
+    const diff = page.getByLabel('Metadata changes');
+    await expect(diff).toContainText(moved.ssoUrl);
+    expect((await api(`/tenants/${tenant.id}/connections/${conn.body.id}`)).body.idp.ssoUrl).toBe(idp.ssoUrl);
+    await page.getByRole('button', { name: 'Approve changes' }).click();
+    await page.getByRole('button', { name: 'Approve and apply' }).click();
+    await expect(page.getByText('No change is waiting for approval.')).toBeVisible();
+    await expect(page.getByLabel('Identity provider', { exact: true })).toContainText(moved.ssoUrl);
+    expect((await api(`/tenants/${tenant.id}/connections/${conn.body.id}`)).body.idp.ssoUrl).toBe(moved.ssoUrl);
+    const actions = (await api(`/tenants/${tenant.id}/audit-logs`)).body.data.map((e: { action: string }) => e.action);
+    expect(actions).toEqual(expect.arrayContaining(['connection.metadata_changed', 'connection.metadata_approved', 'connection.certificate_removed']));
+  } finally {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  }
 });
