@@ -285,7 +285,7 @@ async function main() {
 
   // ---------------------------------------------------------------------------------------------
   // Export throughput
-  say('\nexport (streamed, oldest first)');
+  if (!ONLY) say('\nexport (streamed, oldest first)');
   const exports: Record<string, unknown>[] = [];
   for (const [format, filter, label] of (ONLY ? [] : [
     ['csv', {}, `all ${EVENTS.toLocaleString()} events`],
@@ -374,7 +374,7 @@ main()
     mkdirSync(path.join(benchDir, 'results'), { recursive: true });
     writeFileSync(path.join(benchDir, 'results', ONLY ? `audit-${ONLY}-latest.json` : 'audit-latest.json'), JSON.stringify(result, null, 2) + '\n');
     process.stdout.write(`BENCH_RESULT ${JSON.stringify(result)}\n`);
-    say(`\ndone in ${(result.totalSeconds as number).toFixed(0)} s; written to bench/results/audit-latest.json${KEEP ? `; database ${dbName} kept` : ''}`);
+    say(`\ndone in ${(result.totalSeconds as number).toFixed(0)} s; written to bench/results/${ONLY ? `audit-${ONLY}-latest.json` : 'audit-latest.json'}${KEEP ? `; database ${dbName} kept` : ''}`);
     await cleanup();
     process.exit(0);
   })
