@@ -156,14 +156,42 @@ export async function refreshPortalUsers(c: ScimContext, ids: string[], opts: Re
     .innerJoin(scimUsers, eq(scimUsers.id, scimGroupMembers.userId))
     .innerJoin(scimGroups, eq(scimGroups.id, scimGroupMembers.groupId))
     .where(and(eq(scimUsers.tenantId, c.tenant.id), inArray(scimUsers.portalUserId, sorted)));
+  const updates: Update[] = [];
   for (const before of locked) {
     const mine = linked.filter((s) => s.portalUserId === before.id);
     if (!mine.length) continue; // no longer a SCIM user here (unlinked); leave it as it is
-    await refreshOne(c, before, mine, groupRows.filter((g) => g.portalUserId === before.id).map((g) => g.name), opts[before.id] ?? {});
+    const u = await refreshOne(c, before, mine, groupRows.filter((g) => g.portalUserId === before.id).map((g) => g.name), opts[before.id] ?? {});
+    if (u) updates.push(u);
   }
+  await writeUpdates(c, updates);
 }
 
-async function refreshOne(c: ScimContext, before: User, linked: ScimUserRow[], groupNames: string[], opts: Refresh) {
+type Update = { id: string; after: Pick<User, 'firstName' | 'lastName' | 'groups' | 'roles' | 'attributes' | 'status' | 'suspendedBy' | 'source'> };
+
+/** The changed portal users, in one statement (a group PATCH of 50 members is one UPDATE, not 50). */
+async function writeUpdates(c: ScimContext, updates: Update[]): Promise<void> {
+  if (!updates.length) return;
+  const rows = updates.map(({ id, after: a }) => ({
+    id,
+    first_name: a.firstName,
+    last_name: a.lastName,
+    groups: a.groups,
+    roles: a.roles,
+    attributes: a.attributes ?? null,
+    status: a.status,
+    suspended_by: a.suspendedBy,
+    source: a.source,
+  }));
+  await c.tx.execute(sql`
+    update users as u set first_name = v.first_name, last_name = v.last_name,
+      groups = array(select jsonb_array_elements_text(v.groups)), roles = array(select jsonb_array_elements_text(v.roles)),
+      attributes = v.attributes, status = v.status, suspended_by = v.suspended_by, source = v.source, updated_at = now()
+    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+      as v(id text, first_name text, last_name text, groups jsonb, roles jsonb, attributes jsonb, status text, suspended_by text, source text)
+    where u.tenant_id = ${c.tenant.id} and u.id = v.id`);
+}
+
+async function refreshOne(c: ScimContext, before: User, linked: ScimUserRow[], groupNames: string[], opts: Refresh): Promise<Update | null> {
   // Names and attributes from the most recently changed active SCIM user (else the most recent).
   const main = linked.find((s) => s.active) ?? linked[0];
   const groups = [...new Set(groupNames)].sort();
@@ -184,9 +212,7 @@ async function refreshOne(c: ScimContext, before: User, linked: ScimUserRow[], g
   const changed =
     JSON.stringify([before.firstName, before.lastName, before.groups, before.roles, before.attributes, before.status, before.suspendedBy, before.source]) !==
     JSON.stringify([after.firstName, after.lastName, after.groups, after.roles, after.attributes, after.status, after.suspendedBy, after.source]);
-  if (changed) {
-    await c.tx.update(users).set({ ...after, updatedAt: new Date() }).where(and(eq(users.tenantId, c.tenant.id), eq(users.id, before.id)));
-  }
+  const update: Update | null = changed ? { id: before.id, after } : null;
   if (status === 'suspended' && before.status === 'active') await endSessionsOf(c.tx, before.id);
 
   const target = { type: 'user', id: before.id, label: before.email };
@@ -202,7 +228,7 @@ async function refreshOne(c: ScimContext, before: User, linked: ScimUserRow[], g
     if (status === 'suspended') {
       c.events.push({ tenantId: c.tenant.id, action: 'user.suspended', target, reason: 'deactivated in directory', details: { ...common, suspendedBy: 'scim' } });
     }
-    return;
+    return update;
   }
   const b = { firstName: before.firstName, lastName: before.lastName, groups: before.groups, source: before.source };
   const a = { firstName: after.firstName, lastName: after.lastName, groups: after.groups, source: after.source };
@@ -242,6 +268,7 @@ async function refreshOne(c: ScimContext, before: User, linked: ScimUserRow[], g
   } else if (before.status === 'suspended' && anyActive && before.suspendedBy !== 'scim') {
     c.summary.push(`portal user ${before.email} stays suspended (suspended by ${before.suspendedBy ?? 'unknown'})`);
   }
+  return update;
 }
 
 /**
