@@ -3,6 +3,13 @@ import type { ConnectionTestResult } from '@/lib/validation/connections';
 
 const when = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
 
+/** The order of the read-out of a refused response (the stored JSON does not keep key order). */
+const OBSERVED_ORDER = [
+  'error', 'issuer', 'status', 'statusMessage', 'destination', 'audience', 'recipient', 'inResponseTo', 'notBefore', 'notOnOrAfter',
+  'subjectConfirmationNotOnOrAfter', 'nameId', 'nameIdFormat', 'signatureAlgorithm', 'signed',
+];
+const rank = (k: string) => (OBSERVED_ORDER.includes(k) ? OBSERVED_ORDER.indexOf(k) : OBSERVED_ORDER.length);
+
 /** The last test sign-in of a connection, as stored in `lastTest`. */
 export function TestResultView({ result }: { result: ConnectionTestResult | null }) {
   if (!result) {
@@ -21,7 +28,9 @@ export function TestResultView({ result }: { result: ConnectionTestResult | null
     ['Session not on or after', result.sessionNotOnOrAfter],
   ];
   const attributes = Object.entries(result.attributes ?? {});
-  const observed = Object.entries(result.observed ?? {}).filter(([, v]) => v);
+  const observed = Object.entries(result.observed ?? {})
+    .filter(([, v]) => v)
+    .sort(([a], [b]) => rank(a) - rank(b));
   return (
     <section aria-label="Last test" className="grid gap-4 text-sm">
       <div className="flex items-center gap-2">
