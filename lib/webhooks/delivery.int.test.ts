@@ -289,6 +289,18 @@ describe('webhook delivery from the audit log', () => {
     expect(rx.received.map((x) => x.id)).toEqual([...ids, ...more]);
   });
 
+  it('bounds each run and goes on where it stopped', async () => {
+    const t = await tenant();
+    const rx = await receiver();
+    const ep = await createWebhook(ctx, { tenantId: t.id }, { url: rx.url, kind: 'audit_stream' });
+    const ids = await emit(t.id, Array.from({ length: 7 }, (_, i) => `bound.e${i}`));
+    expect(await deliver([ep.id], { maxDeliveries: 3 })).toMatchObject({ delivered: 3 });
+    expect(rx.received.map((x) => x.id)).toEqual(ids.slice(0, 3));
+    expect(await deliver([ep.id], { maxDeliveries: 3 })).toMatchObject({ delivered: 3 });
+    expect(await deliver([ep.id], { maxDeliveries: 3 })).toMatchObject({ delivered: 1 });
+    expect(rx.received.map((x) => x.id)).toEqual(ids);
+  });
+
   it('skips events removed (by retention) before they were delivered', async () => {
     const t = await tenant();
     const rx = await receiver();

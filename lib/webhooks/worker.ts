@@ -41,9 +41,9 @@ export type WorkerOptions = {
 };
 
 const DEFAULTS: Required<WorkerOptions> = {
-  maxDeliveries: 100,
-  maxEvents: 1000,
-  maxMsPerEndpoint: 15_000,
+  maxDeliveries: 500,
+  maxEvents: 5000,
+  maxMsPerEndpoint: 10_000,
   maxRunMs: 60_000,
   concurrency: 8,
   claimMs: 120_000,
