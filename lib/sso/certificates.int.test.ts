@@ -160,6 +160,32 @@ describe('IdP signing certificate rollover', () => {
     expect((await rowOf(tenant.id, connection.id)).idp.certificates).toHaveLength(1);
     expect(await eventsOf(tenant.id, 'connection.certificate_removed')).toEqual([]);
   });
+
+  it('two admins adding at once: each answer is 201 or 409, and the SSO library ends trusting exactly the row’s certificates', async () => {
+    const { tenant, connection } = await samlTenant();
+    const b = createIdpKeyPair({ commonName: 'race-b.example.com' });
+    const c = createIdpKeyPair({ commonName: 'race-c.example.com' });
+    const answers = await Promise.all([add(tenant.id, connection.id, { certificate: b.certPem }), add(tenant.id, connection.id, { certificate: c.certPem })]);
+    expect(answers.map((a) => a.status).every((s) => s === 201 || s === 409)).toBe(true);
+    expect(answers.some((a) => a.status === 201)).toBe(true);
+    const row = await rowOf(tenant.id, connection.id);
+    const rec = await libraryRecord(row.clientId);
+    const libCerts = rec!.idpMetadata.publicKey!.split(',').map((b64) => fp(`-----BEGIN CERTIFICATE-----\n${b64}\n-----END CERTIFICATE-----`));
+    expect(libCerts.sort()).toEqual(row.idp.certificates!.map((x) => x.fingerprintSha256).sort());
+    expect(await eventsOf(tenant.id, 'connection.certificate_added')).toHaveLength(row.idp.certificates!.length - 1);
+  });
+
+  it('refuses certificates on an OpenID Connect connection (400 on connectionId) without touching anything', async () => {
+    const { tenant } = await samlTenant();
+    const db = await getDb();
+    const id = `conn_oidc_${Date.now().toString(36)}`;
+    await db.insert(connections).values({ id, tenantId: tenant.id, type: 'oidc', clientId: `client-${id}`, idp: { issuer: 'https://op.example.com' } });
+    const res = await add(tenant.id, id, { certificate: createIdpKeyPair({ commonName: 'o.example.com' }).certPem });
+    expect(res.status).toBe(400);
+    expect(res.body.errors[0].path).toBe('connectionId');
+    expect((await del(tenant.id, id, 'ab'.repeat(32))).status).toBe(400);
+    expect((await rowOf(tenant.id, id)).idp).toEqual({ issuer: 'https://op.example.com' });
+  });
 });
 
 /** The PEM of a connection's first certificate, as stored. */
