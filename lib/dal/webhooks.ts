@@ -72,15 +72,25 @@ function checkUrl(url: string): void {
   checkUntrustedUrl(url, { path: 'url', allowPrivate: env().ALLOW_PRIVATE_URLS });
 }
 
+/** A URL for the audit log: its query string (receivers sometimes put a token there) is left out. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.origin}${u.pathname}${u.search ? '?…' : ''}`;
+  } catch {
+    return '(invalid URL)';
+  }
+}
+
 const auditable = (e: Pick<WebhookEndpoint, 'kind' | 'url' | 'events' | 'description' | 'enabled'>) => ({
   kind: e.kind,
-  url: e.url,
+  url: redactUrl(e.url),
   events: e.events,
   description: e.description,
   enabled: e.enabled,
 });
 
-const targetOf = (e: WebhookEndpoint) => ({ type: 'webhook', id: e.id, label: e.url.slice(0, 200) });
+const targetOf = (e: WebhookEndpoint) => ({ type: 'webhook', id: e.id, label: redactUrl(e.url).slice(0, 200) });
 
 /** Cursors at the current end of the chains the endpoint reads: it gets what happens from now on, no history. */
 async function startCursors(tx: Executor, e: WebhookEndpoint): Promise<void> {
@@ -148,8 +158,9 @@ export async function updateWebhook(ctx: Ctx, scope: WebhookScope, id: string, p
       description: patch.description === undefined ? undefined : patch.description || null,
       enabled: patch.enabled,
     };
-    const diff = changes(auditable(before), next);
-    if (!diff) return before;
+    const diff = changes(auditable(before), { ...next, url: next.url === undefined ? undefined : redactUrl(next.url) });
+    const changed = diff !== null || (next.url !== undefined && next.url !== before.url);
+    if (!changed) return before;
     const [e] = await tx
       .update(webhookEndpoints)
       .set({
@@ -159,7 +170,7 @@ export async function updateWebhook(ctx: Ctx, scope: WebhookScope, id: string, p
       })
       .where(eq(webhookEndpoints.id, before.id))
       .returning();
-    await record(tx, ctx, { tenantId: scope.tenantId, action: 'webhook.updated', target: targetOf(e), details: diff });
+    await record(tx, ctx, { tenantId: scope.tenantId, action: 'webhook.updated', target: targetOf(e), details: diff ?? { before: { url: '(query string changed)' }, after: { url: '(query string changed)' } } });
     return e;
   });
   return toWebhookView(row);

@@ -122,6 +122,19 @@ describe('webhooks API (tenant)', () => {
     expect(all).not.toContain('whsec_');
   });
 
+  it('keeps a URL\'s query string (which may hold a receiver token) out of the audit log', async () => {
+    const t = await newTenant();
+    const c = await call(tHooks.POST, { method: 'POST', params: { tenantId: t.id }, body: { url: `${url()}?token=hec-secret-1` } });
+    expect(c.body.url).toBe(`${url()}?token=hec-secret-1`);
+    const p = await call(tHook.PATCH, { method: 'PATCH', params: { tenantId: t.id, webhookId: c.body.id }, body: { url: `${url()}?token=hec-secret-2` } });
+    expect(p.body.url).toBe(`${url()}?token=hec-secret-2`);
+    const db = await getDb();
+    const rows = ((await db.execute(sql`select action, target_label, details from audit_events where tenant_id = ${t.id} and action like 'webhook.%' order by seq`)) as unknown as { rows: { action: string }[] }).rows;
+    expect(rows.map((r) => r.action)).toEqual(['webhook.created', 'webhook.updated']);
+    expect(JSON.stringify(rows)).not.toContain('hec-secret');
+    expect(JSON.stringify(rows)).toContain(`${url()}?…`);
+  });
+
   it.each(badBodies)('POST refuses %s with 400 naming the field, and writes nothing', async (_n, body, path) => {
     const t = await newTenant();
     const before = await footprint(t.id);

@@ -8,12 +8,12 @@ import { deleteUser, suspendUser } from '../dal/users';
 import { createTenant } from '../dal/tenants';
 import { createWebhook, getWebhook, listDeliveries, resendDelivery, rotateWebhookSecret, sendTestEvent, updateWebhook } from '../dal/webhooks';
 import { getDb } from '../db/client';
-import { auditEvents, users, webhookCursors, webhookEndpoints } from '../db/schema';
+import { auditEvents, users, webhookCursors, webhookDeliveries, webhookEndpoints } from '../db/schema';
 import { newId } from '../ids';
 import { runJob, type Job } from '../jobs/scheduler';
 import { verifySignature } from './signature';
 import { TestReceiver } from './test-receiver';
-import { deliverDue, webhooksJob, type WorkerOptions } from './worker';
+import { deliverDue, pruneDeliveries, webhooksJob, type WorkerOptions } from './worker';
 
 const ctx: Ctx = { actor: { type: 'operator', id: 'op_test', label: 'tester' } };
 const receivers: TestReceiver[] = [];
@@ -299,6 +299,19 @@ describe('webhook delivery from the audit log', () => {
     expect(await deliver([ep.id], { maxDeliveries: 3 })).toMatchObject({ delivered: 3 });
     expect(await deliver([ep.id], { maxDeliveries: 3 })).toMatchObject({ delivered: 1 });
     expect(rx.received.map((x) => x.id)).toEqual(ids);
+  });
+
+  it('prunes delivery-log rows older than 30 days', async () => {
+    const t = await tenant();
+    const rx = await receiver();
+    const ep = await createWebhook(ctx, { tenantId: t.id }, { url: rx.url, kind: 'audit_stream' });
+    await emit(t.id, ['old.a', 'new.b']);
+    await deliver([ep.id]);
+    const db = await getDb();
+    const [oldest] = (await listDeliveries({ tenantId: t.id }, ep.id, { limit: 5 })).data.slice(-1);
+    await db.update(webhookDeliveries).set({ createdAt: sql`now() - interval '31 days'` }).where(eq(webhookDeliveries.id, oldest.id));
+    expect(await pruneDeliveries(db)).toBeGreaterThanOrEqual(1);
+    expect((await listDeliveries({ tenantId: t.id }, ep.id, { limit: 5 })).data.map((d) => d.eventType)).toEqual(['new.b']);
   });
 
   it('skips events removed (by retention) before they were delivered', async () => {

@@ -211,13 +211,32 @@ export async function deliverDue(db: Db, opts: WorkerOptions = {}): Promise<{ en
   return totals;
 }
 
-/** The scheduler's job (lib/jobs/index.ts). */
+/** How long the delivery log keeps an attempt. */
+export const DELIVERY_LOG_DAYS = 30;
+
+/** Removes delivery-log rows older than DELIVERY_LOG_DAYS, a bounded batch at a time. */
+export async function pruneDeliveries(db: Db, batch = 5000): Promise<number> {
+  const res = await db.execute(sql`
+    delete from webhook_deliveries where id in (
+      select id from webhook_deliveries where created_at < now() - ${`${DELIVERY_LOG_DAYS} days`}::interval limit ${batch})
+    returning id`);
+  return rowsOf(res).length;
+}
+
+let lastPrune = 0;
+
+/** The scheduler's job (lib/jobs/index.ts): deliveries every ~2 s, the delivery log pruned every 10 minutes. */
 export const webhooksJob: Job = {
   name: 'webhooks',
   everyMs: 2000,
   leaseMs: 3 * 60_000,
   run: async (db) => {
-    const r = await deliverDue(db);
-    return r.endpoints ? r : undefined;
+    const r: Record<string, number> = await deliverDue(db);
+    if (Date.now() - lastPrune > 10 * 60_000) {
+      lastPrune = Date.now();
+      const pruned = await pruneDeliveries(db);
+      if (pruned) r.pruned = pruned;
+    }
+    return r.endpoints || r.pruned ? r : undefined;
   },
 };
