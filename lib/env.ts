@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
@@ -26,6 +27,11 @@ const schema = z.object({
   /** Development only: let metadata/discovery URLs point at private, loopback or http:// addresses. */
   ALLOW_PRIVATE_URLS: z.enum(['true', 'false', '1', '0']).optional(),
   /** DNS servers for domain verification (comma-separated host or host:port); default: the system's. */
+  /** Proxies in front of the portal whose X-Forwarded-For is believed (CIDRs, comma-separated). */
+  TRUSTED_PROXIES: z
+    .string()
+    .refine((s) => s.split(',').map((x) => x.trim()).filter(Boolean).every((c) => /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(c) && isIP(c.split('/')[0]) !== 0), 'must be a comma-separated list of IP addresses or CIDRs')
+    .optional(),
   /** `off` stops this instance from running scheduled jobs (webhook delivery, retention, …). */
   JOBS: z.enum(['on', 'off']).default('on'),
   DNS_SERVERS: z

@@ -58,6 +58,8 @@ const child = spawn(next, [dev ? 'dev' : 'start', '-p', String(env.PORT)], {
   stdio: 'inherit',
   env: {
     ...process.env,
+    // The one source of the client's address (see the script).
+    NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${JSON.stringify(path.join(root, 'scripts', 'client-address-preload.mjs'))}`.trim(),
     NEXT_TELEMETRY_DISABLED: '1',
     AUTH_SECRET: env.AUTH_SECRET,
     PUBLIC_URL: env.PUBLIC_URL,
