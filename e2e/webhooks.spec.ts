@@ -11,7 +11,7 @@ import { E2E } from './support/constants';
  * API and see the shared portal's scheduler deliver `user.suspended`, signed, with the user's state.
  */
 
-type Got = { headers: http.IncomingHttpHeaders; raw: string; body: any };
+type Got = { path: string; headers: http.IncomingHttpHeaders; raw: string; body: any };
 const got: Got[] = [];
 let server: http.Server;
 let port = 0;
@@ -22,7 +22,7 @@ test.beforeAll(async () => {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const raw = Buffer.concat(chunks).toString('utf8');
-      got.push({ headers: req.headers, raw, body: JSON.parse(raw) });
+      got.push({ path: req.url ?? '', headers: req.headers, raw, body: JSON.parse(raw) });
       res.writeHead(204);
       res.end();
     });
@@ -38,7 +38,10 @@ test.afterAll(async () => {
 test('webhooks page: create, test event in the delivery log, user.suspended delivered by the scheduler', async ({ page }) => {
   const domain = `${uniq('hooks')}.example.com`;
   const tenant = (await api('/tenants', { method: 'POST', body: { name: uniq('Webhook Co'), domains: [domain] } })).body;
-  const url = `http://127.0.0.1:${port}/hooks/${tenant.id}`;
+  const path = `/hooks/${tenant.id}`;
+  const url = `http://127.0.0.1:${port}${path}`;
+  // What this endpoint received (an operator-wide stream in another test may post here too, elsewhere).
+  const mineOnly = () => got.filter((g) => g.path === path);
 
   await page.goto('/login');
   await page.getByLabel('Email').fill(E2E.operatorEmail);
@@ -77,13 +80,13 @@ test('webhooks page: create, test event in the delivery log, user.suspended deli
   const log = page.getByRole('table', { name: 'Delivery log' });
   await expect(log).toContainText('webhook.test');
   await expect(log).toContainText('204');
-  const test1 = got.find((g) => g.body.type === 'webhook.test' && g.body.tenantId === tenant.id)!;
+  const test1 = mineOnly().find((g) => g.body.type === 'webhook.test' && g.body.tenantId === tenant.id)!;
   expect(test1).toBeDefined();
   expect(verifySignature(test1.headers['portal-signature'] as string, test1.raw, secret)).toBe(true);
 
   // Resend from the log: the same event id again, marked manual.
   await log.getByRole('button', { name: 'Resend' }).first().click();
-  await expect.poll(() => got.filter((g) => g.body.id === test1.body.id).length).toBe(2);
+  await expect.poll(() => mineOnly().filter((g) => g.body.id === test1.body.id).length).toBe(2);
 
   // A user pushed by SCIM, then suspended through the API: the scheduler delivers user.suspended.
   const dir = (await api(`/tenants/${tenant.id}/directories`, { method: 'POST', body: { name: 'Okta' } })).body;
@@ -97,14 +100,15 @@ test('webhooks page: create, test event in the delivery log, user.suspended deli
   expect((await api(`/tenants/${tenant.id}/users/${user.id}/suspend`, { method: 'POST' })).status).toBe(200);
 
   await expect
-    .poll(() => got.find((g) => g.body.type === 'user.suspended' && g.body.tenantId === tenant.id)?.body.data.user?.status, { timeout: 20_000 })
+      .poll(() => mineOnly().find((g) => g.body.type === 'user.suspended')?.body.data.user?.status, { timeout: 20_000 })
     .toBe('suspended');
-  const suspended = got.find((g) => g.body.type === 'user.suspended' && g.body.tenantId === tenant.id)!;
+  const suspended = mineOnly().find((g) => g.body.type === 'user.suspended')!;
   expect(verifySignature(suspended.headers['portal-signature'] as string, suspended.raw, secret)).toBe(true);
   expect(suspended.headers['portal-event-id']).toBe(suspended.body.id);
   expect(suspended.body.data.target).toMatchObject({ type: 'user', id: user.id });
   // Only the subscribed events, in order: user.created (SCIM) before user.suspended; no directory.created.
-  const mine = got.filter((g) => g.body.tenantId === tenant.id && g.body.type !== 'webhook.test').map((g) => g.body.type);
+  const mine = mineOnly().filter((g) => g.body.type !== 'webhook.test').map((g) => g.body.type);
+  expect(new Set(mineOnly().filter((g) => g.body.type !== 'webhook.test').map((g) => g.body.id)).size).toBe(mine.length); // each event once
   expect(mine.indexOf('user.created')).toBeLessThan(mine.indexOf('user.suspended'));
   expect(mine).not.toContain('directory.created');
 
@@ -119,4 +123,36 @@ test('webhooks page: create, test event in the delivery log, user.suspended deli
   await page.getByRole('alertdialog').getByRole('button', { name: 'Delete endpoint' }).click();
   await expect(page).toHaveURL(new RegExp(`/t/${tenant.slug}/webhooks$`));
   await expect(page.getByText('No endpoint yet.')).toBeVisible();
+});
+
+test('operator webhooks page: an operator-wide SIEM stream receives events of every tenant', async ({ page }) => {
+  const url = `http://127.0.0.1:${port}/operator/${uniq('siem')}`;
+  await page.goto('/login');
+  await page.getByLabel('Email').fill(E2E.operatorEmail);
+  await page.getByLabel('Password').fill(E2E.operatorPassword);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/tenants$/);
+  await page.goto('/webhooks');
+  await expect(page.getByRole('heading', { name: 'Webhooks', level: 1 })).toBeVisible();
+  await page.getByLabel('Endpoint URL').fill(url);
+  await page.getByLabel('Kind').selectOption('audit_stream');
+  await expect(page.getByLabel('Events')).toHaveValue('*');
+  await page.getByRole('button', { name: 'Create endpoint' }).click();
+  const secret = (await page.getByLabel('Signing secret').textContent())!.trim();
+  await expect(page.getByRole('table', { name: 'Webhook endpoints' })).toContainText('SIEM audit stream');
+
+  // Events of two tenants made after the endpoint: both arrive, signed.
+  const a = (await api('/tenants', { method: 'POST', body: { name: uniq('Stream A') } })).body;
+  const b = (await api('/tenants', { method: 'POST', body: { name: uniq('Stream B') } })).body;
+  const received = () => got.filter((g) => g.path === new URL(url).pathname && g.body.type === 'tenant.created' && [a.id, b.id].includes(g.body.tenantId));
+  await expect.poll(() => received().length, { timeout: 20_000 }).toBe(2);
+  for (const g of received()) expect(verifySignature(g.headers['portal-signature'] as string, g.raw, secret)).toBe(true);
+
+  await page.getByRole('link', { name: url }).click();
+  await expect(page.getByRole('heading', { name: 'Operator-wide webhook endpoint' })).toBeVisible();
+  await expect(page.getByRole('table', { name: 'Delivery log' })).toContainText('tenant.created');
+  await page.getByRole('button', { name: 'Delete' }).click();
+  await page.getByRole('alertdialog').getByRole('button', { name: 'Delete endpoint' }).click();
+  await expect(page).toHaveURL(/\/webhooks$/);
+  await expect(page.getByRole('table', { name: 'Webhook endpoints' }).getByText(url)).toHaveCount(0);
 });

@@ -1,3 +1,4 @@
+import { sequence } from '../audit/sequencer';
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { auditEvents, webhookEndpoints, type WebhookEndpoint } from '../db/schema';
@@ -129,7 +130,7 @@ async function runEndpoint(db: Db, ep: WebhookEndpoint, o: Required<WorkerOption
             if (read >= o.maxEvents || out.delivered >= o.maxDeliveries || Date.now() - started > o.maxMsPerEndpoint) break outer;
             read++;
             if (!matchesEvent(ep.events, ev.action)) {
-              cursor = ev.seq;
+              cursor = ev.seq!;
               out.skipped++;
               continue;
             }
@@ -137,14 +138,14 @@ async function runEndpoint(db: Db, ep: WebhookEndpoint, o: Required<WorkerOption
             const result: SendResult = await sendEvent(ep.url, secret, await buildPayload(ep.kind, ev), { timeoutMs: o.timeoutMs, attempt });
             if (result.ok) {
               await db.transaction(async (tx) => {
-                await tx.execute(advance(ep.id, chain.chainKey, ev.seq));
+                await tx.execute(advance(ep.id, chain.chainKey, ev.seq!));
                 await logDelivery(tx, { endpointId: ep.id, eventId: ev.id, action: ev.action, attempt, result, manual: false });
                 await tx
                   .update(webhookEndpoints)
                   .set({ failures: 0, lastError: null, lastDeliveredAt: new Date() })
                   .where(eq(webhookEndpoints.id, ep.id));
               });
-              cursor = persisted = ev.seq;
+              cursor = persisted = ev.seq!;
               failures = 0;
               out.delivered++;
             } else {
@@ -187,6 +188,7 @@ async function runEndpoint(db: Db, ep: WebhookEndpoint, o: Required<WorkerOption
 export async function deliverDue(db: Db, opts: WorkerOptions = {}): Promise<{ endpoints: number; delivered: number; skipped: number; failed: number }> {
   const o = { ...DEFAULTS, ...opts };
   const started = Date.now();
+  await sequence(db); // events committed up to now get their seq (the cursors walk by seq)
   const ids = await dueEndpoints(db, 500, o.endpointIds);
   const totals = { endpoints: 0, delivered: 0, skipped: 0, failed: 0 };
   let next = 0;
@@ -202,8 +204,13 @@ export async function deliverDue(db: Db, opts: WorkerOptions = {}): Promise<{ en
         totals.skipped += r.skipped;
         if (r.failed) totals.failed++;
       } catch (err) {
-        // A database error: the claim expires and another run retries.
+        // A database error: retry this endpoint shortly rather than when the claim would expire.
         log('error', 'webhook endpoint run failed', { endpointId: ep.id, err });
+        await db
+          .update(webhookEndpoints)
+          .set({ nextAttemptAt: sql`now() + interval '5 seconds'` })
+          .where(eq(webhookEndpoints.id, ep.id))
+          .catch(() => {});
       }
     }
   };
