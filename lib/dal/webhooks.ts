@@ -1,6 +1,7 @@
 import 'server-only';
 import { and, desc, eq, isNull, lt, sql, type SQL } from 'drizzle-orm';
 import { changes, record } from '../audit/record';
+import { sequence } from '../audit/sequencer';
 import type { Ctx } from '../audit/types';
 import { getDb, type Executor } from '../db/client';
 import { auditEvents, webhookDeliveries, webhookEndpoints, type WebhookDelivery, type WebhookEndpoint } from '../db/schema';
@@ -92,13 +93,17 @@ const auditable = (e: Pick<WebhookEndpoint, 'kind' | 'url' | 'events' | 'descrip
 
 const targetOf = (e: WebhookEndpoint) => ({ type: 'webhook', id: e.id, label: redactUrl(e.url).slice(0, 200) });
 
-/** Cursors at the current end of the chains the endpoint reads: it gets what happens from now on, no history. */
+/**
+ * Cursors at the current end of the chains the endpoint reads: it gets what happens from now on,
+ * no history. Run in the creating transaction and again after the commit, once the sequencer has
+ * linked what committed up to then (its `webhook.created` included); cursors only move forward.
+ */
 async function startCursors(tx: Executor, e: WebhookEndpoint): Promise<void> {
   await tx.execute(sql`
     insert into webhook_cursors (endpoint_id, chain_key, seq)
     select ${e.id}, chain_key, last_seq from audit_chains
     where ${e.tenantId === null ? sql`true` : sql`chain_key = ${e.tenantId}`}
-    on conflict do nothing`);
+    on conflict (endpoint_id, chain_key) do update set seq = greatest(webhook_cursors.seq, excluded.seq)`);
 }
 
 export async function createWebhook(ctx: Ctx, scope: WebhookScope, input: WebhookCreate): Promise<WebhookWithSecret> {
@@ -124,6 +129,8 @@ export async function createWebhook(ctx: Ctx, scope: WebhookScope, input: Webhoo
     await startCursors(tx, e);
     return e;
   });
+  await sequence(db, scope.tenantId ?? undefined);
+  await startCursors(db, row);
   return { ...toWebhookView(row), secret };
 }
 

@@ -111,7 +111,7 @@ describe('webhooks API (tenant)', () => {
     expect((await call(tHook.GET, { params: { ...params, webhookId: id } })).status).toBe(404);
 
     const db = await getDb();
-    const events = (await db.execute(sql`select action, details from audit_events where tenant_id = ${t.id} and action like 'webhook.%' order by seq`)) as unknown as {
+    const events = (await db.execute(sql`select action, details from audit_events where tenant_id = ${t.id} and action like 'webhook.%' order by id`)) as unknown as {
       rows: { action: string; details: Record<string, any> | null }[];
     };
     expect(events.rows.map((e) => e.action)).toEqual(['webhook.created', 'webhook.created', 'webhook.updated', 'webhook.secret_rotated', 'webhook.deleted']);
@@ -129,7 +129,7 @@ describe('webhooks API (tenant)', () => {
     const p = await call(tHook.PATCH, { method: 'PATCH', params: { tenantId: t.id, webhookId: c.body.id }, body: { url: `${url()}?token=hec-secret-2` } });
     expect(p.body.url).toBe(`${url()}?token=hec-secret-2`);
     const db = await getDb();
-    const rows = ((await db.execute(sql`select action, target_label, details from audit_events where tenant_id = ${t.id} and action like 'webhook.%' order by seq`)) as unknown as { rows: { action: string }[] }).rows;
+    const rows = ((await db.execute(sql`select action, target_label, details from audit_events where tenant_id = ${t.id} and action like 'webhook.%' order by id`)) as unknown as { rows: { action: string }[] }).rows;
     expect(rows.map((r) => r.action)).toEqual(['webhook.created', 'webhook.updated']);
     expect(JSON.stringify(rows)).not.toContain('hec-secret');
     expect(JSON.stringify(rows)).toContain(`${url()}?…`);
@@ -217,7 +217,7 @@ describe('webhooks API (operator-wide)', () => {
     expect((await call(oHook.DELETE, { method: 'DELETE', params: { webhookId: id } })).status).toBe(204);
     expect((await call(oHook.GET, { params: { webhookId: id } })).status).toBe(404);
     const db = await getDb();
-    const ev = (await db.execute(sql`select action from audit_events where chain_key = 'operator' and target_id = ${id} order by seq`)) as unknown as { rows: { action: string }[] };
+    const ev = (await db.execute(sql`select action from audit_events where chain_key = 'operator' and target_id = ${id} order by id`)) as unknown as { rows: { action: string }[] };
     expect(ev.rows.map((r) => r.action)).toEqual(['webhook.created', 'webhook.updated', 'webhook.secret_rotated', 'webhook.deleted']);
   });
 
