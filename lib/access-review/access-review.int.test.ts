@@ -40,7 +40,7 @@ async function addSession(u: User) {
 }
 async function events(tenantId: string, action?: string) {
   const db = await getDb();
-  const rows = await db.select().from(auditEvents).where(eq(auditEvents.tenantId, tenantId)).orderBy(asc(auditEvents.seq));
+  const rows = await db.select().from(auditEvents).where(eq(auditEvents.tenantId, tenantId)).orderBy(asc(auditEvents.id));
   return action ? rows.filter((r) => r.action === action) : rows;
 }
 const review = (tenantId: string, query = '') => call(reviewRoute.GET, { params: { tenantId }, path: `/api/v1/tenants/${tenantId}/access-review${query}` });

@@ -61,6 +61,9 @@ export function eventHash(prevHash: string, e: ChainedContent): string {
   return createHash('sha256').update(prevHash).update('\n').update(content).digest('hex');
 }
 
+/** An event the sequencer linked into its chain (seq and hashes set). */
+export type LinkedEvent = ChainedContent & { prevHash: string; hash: string };
+
 export type VerifyResult = { intact: boolean; checked: number; firstBrokenId: string | null };
 
 /**

@@ -144,7 +144,7 @@ describe('audit log export', () => {
       .select()
       .from(auditEvents)
       .where(and(eq(auditEvents.tenantId, tenantId), eq(auditEvents.action, 'audit.exported')))
-      .orderBy(auditEvents.seq);
+      .orderBy(auditEvents.id);
     expect(rec.length).toBeGreaterThanOrEqual(3);
     expect(rec.at(-1)).toMatchObject({
       actorType: 'operator',

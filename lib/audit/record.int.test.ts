@@ -3,22 +3,53 @@ import { describe, expect, it } from 'vitest';
 import { getDb } from '../db/client';
 import { auditEvents } from '../db/schema';
 import { newId } from '../ids';
-import { verifyChain } from './chain';
+import { verifyChain, type LinkedEvent } from './chain';
 import { record } from './record';
+import { sequence } from './sequencer';
 import { SYSTEM } from './types';
 
 describe('audit record()', () => {
-  it('keeps one unbroken chain per tenant under concurrent writers', async () => {
+  it('keeps one unbroken chain per tenant under concurrent writers and concurrent sequencers', async () => {
     const db = await getDb();
     const tenantId = newId('tnt');
-    await Promise.all(
-      Array.from({ length: 30 }, (_, i) =>
+    // Writers never wait for each other; sequencers (several instances) run while they write.
+    let linked = 0;
+    await Promise.all([
+      ...Array.from({ length: 30 }, (_, i) =>
         db.transaction((tx) => record(tx, SYSTEM, { tenantId, action: 'test.event', details: { i, nested: { b: 1, a: [i] } } })),
       ),
-    );
-    const rows = await db.select().from(auditEvents).where(eq(auditEvents.tenantId, tenantId)).orderBy(auditEvents.seq);
+      ...Array.from({ length: 4 }, async () => {
+        for (let k = 0; k < 5; k++) linked += await sequence(db, tenantId);
+      }),
+    ]);
+    linked += await sequence(db, tenantId);
+    expect(linked).toBeLessThanOrEqual(30); // never linked twice (another test file's sequencer may link some too)
+    const rows = (await db.select().from(auditEvents).where(eq(auditEvents.tenantId, tenantId)).orderBy(auditEvents.seq)) as LinkedEvent[];
     expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
     expect(verifyChain(rows)).toEqual({ intact: true, checked: 30, firstBrokenId: null });
+  });
+
+  it('inserts events unlinked; the sequencer links them in id order, and only the link columns, once', async () => {
+    const db = await getDb();
+    const tenantId = newId('tnt');
+    await db.transaction(async (tx) => {
+      await record(tx, SYSTEM, { tenantId, action: 'test.first' });
+      await record(tx, SYSTEM, { tenantId, action: 'test.second' });
+      // (checked before the commit: no other session can link them yet)
+      const before = await tx.select().from(auditEvents).where(eq(auditEvents.tenantId, tenantId)).orderBy(auditEvents.id);
+      expect(before.map((r) => [r.seq, r.hash])).toEqual([[null, null], [null, null]]);
+      // Not even an unlinked row can be changed otherwise, or linked with other content.
+      await expect(tx.transaction((t) => t.update(auditEvents).set({ action: 'forged' }).where(eq(auditEvents.id, before[0].id)))).rejects.toThrow();
+      await expect(
+        tx.transaction((t) => t.update(auditEvents).set({ action: 'forged', seq: 1, prevHash: 'x', hash: 'y' }).where(eq(auditEvents.id, before[0].id))),
+      ).rejects.toThrow();
+    });
+    await sequence(db, tenantId);
+    const after = await db.select().from(auditEvents).where(eq(auditEvents.tenantId, tenantId)).orderBy(auditEvents.seq);
+    expect(after.map((r) => r.action)).toEqual(['test.first', 'test.second']);
+    // A linked row cannot be relinked.
+    await expect(db.update(auditEvents).set({ seq: 7 }).where(eq(auditEvents.id, after[0].id))).rejects.toThrow();
+    expect(await sequence(db, tenantId)).toBe(0);
   });
 
   it('rolls back with the transaction it is part of', async () => {

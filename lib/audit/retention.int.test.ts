@@ -1,3 +1,4 @@
+import { sequence } from './sequencer';
 import { and, asc, eq, sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import * as retentionRoute from '@/app/api/v1/tenants/[tenantId]/audit-logs/retention/route';
@@ -19,8 +20,10 @@ async function tenant(name = 'Retention Co') {
   return (await call(tenantRoutes.POST, { method: 'POST', body: { name } })).body as { id: string; name: string };
 }
 
+/** The tenant's chain, once every committed event is linked into it. */
 async function chainOf(tenantId: string) {
   const db = await getDb();
+  await sequence(db, tenantId);
   return db.select().from(auditEvents).where(eq(auditEvents.chainKey, tenantId)).orderBy(asc(auditEvents.seq));
 }
 
@@ -187,7 +190,7 @@ describe('verification after pruning', () => {
     // The pruned event is the only one left (the head): claim a different anchor and rehash it,
     // head included, so that only the anchor check can tell.
     const details = { ...(pruned.details as Record<string, unknown>), anchorHash: 'f'.repeat(64) };
-    const hash = eventHash(pruned.prevHash, { ...pruned, details });
+    const hash = eventHash(pruned.prevHash!, { ...pruned, seq: pruned.seq!, details });
     const db = await getDb();
     await withoutAppendOnly(async (tx) => {
       await tx.update(auditEvents).set({ details, hash }).where(eq(auditEvents.id, pruned.id));
@@ -203,7 +206,7 @@ describe('verification after pruning', () => {
     await pruneTenantAudit(t2.id);
     const [p2] = await chainOf(t2.id);
     const d2 = { ...(p2.details as Record<string, unknown>), throughSeq: 2 };
-    const h2 = eventHash(p2.prevHash, { ...p2, details: d2 });
+    const h2 = eventHash(p2.prevHash!, { ...p2, seq: p2.seq!, details: d2 });
     await withoutAppendOnly(async (tx) => {
       await tx.update(auditEvents).set({ details: d2, hash: h2 }).where(eq(auditEvents.id, p2.id));
     });

@@ -1,3 +1,4 @@
+import { sequence } from './sequencer';
 import { asc, eq, inArray, sql } from 'drizzle-orm';
 import { getDb } from '../db/client';
 import type { Job } from '../jobs/scheduler';
@@ -60,6 +61,7 @@ export async function pruneTenantAudit(
   const cutoff = new Date((opts.now ?? new Date()).getTime() - days * DAY_MS);
   const batchSize = opts.batchSize ?? 5000;
   const maxBatches = opts.maxBatches ?? 20;
+  await sequence(db, tenantId); // only linked events are pruned; link what has committed
   const [target] = rowsOf<{ through: string | number | null }>(
     await db.execute(sql`
       select max(seq) as through from audit_events

@@ -71,7 +71,7 @@ describe('verifyTenantChain', () => {
     const [row] = await db.select().from(auditEvents).where(eq(auditEvents.id, ids[4]));
     const forged = { ...row, outcome: 'failure' as const };
     await withoutAppendOnly(async (tx) => {
-      await tx.update(auditEvents).set({ outcome: 'failure', hash: eventHash(row.prevHash, forged) }).where(eq(auditEvents.id, ids[4]));
+      await tx.update(auditEvents).set({ outcome: 'failure', hash: eventHash(row.prevHash!, { ...forged, seq: forged.seq! }) }).where(eq(auditEvents.id, ids[4]));
     });
     const r = await verifyTenantChain(chain);
     expect(r).toMatchObject({ intact: false, checked: 6, firstBrokenId: ids[5] });

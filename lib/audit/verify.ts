@@ -1,8 +1,9 @@
-import { and, asc, desc, eq, gt, gte, lte, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, isNotNull, lte, sql } from 'drizzle-orm';
 import { getDb } from '../db/client';
 import { auditChains, auditEvents } from '../db/schema';
 import { anchorAccountsFor, eventHash, GENESIS_HASH, PRUNED_ACTION, verifyChain, type ChainedContent, type VerifyResult } from './chain';
 import { OPERATOR_CHAIN } from './record';
+import { sequence } from './sequencer';
 
 export type ChainVerification = VerifyResult & {
   /** Why the chain is broken (absent when intact). */
@@ -107,12 +108,12 @@ type Start = { point: Point; firstSeq: number | null } | { broken: ChainVerifica
  */
 async function retainedStart(chainKey: string): Promise<Start> {
   const db = await getDb();
-  const [first] = await db
+  const [first] = (await db
     .select({ id: auditEvents.id, seq: auditEvents.seq, prevHash: auditEvents.prevHash })
     .from(auditEvents)
-    .where(eq(auditEvents.chainKey, chainKey))
+    .where(and(eq(auditEvents.chainKey, chainKey), isNotNull(auditEvents.seq)))
     .orderBy(asc(auditEvents.seq))
-    .limit(1);
+    .limit(1)) as { id: string; seq: number; prevHash: string }[];
   if (!first || first.seq <= 1) return { point: { seq: 0, hash: GENESIS_HASH }, firstSeq: first?.seq ?? null };
   const anchors = await db
     .select({ details: auditEvents.details })
@@ -143,7 +144,7 @@ async function retainedStart(chainKey: string): Promise<Start> {
 /** The first seq left in a chain (null: none). */
 async function firstSeqOf(chainKey: string): Promise<number | null> {
   const db = await getDb();
-  const [r] = await db.select({ seq: auditEvents.seq }).from(auditEvents).where(eq(auditEvents.chainKey, chainKey)).orderBy(asc(auditEvents.seq)).limit(1);
+  const [r] = await db.select({ seq: auditEvents.seq }).from(auditEvents).where(and(eq(auditEvents.chainKey, chainKey), isNotNull(auditEvents.seq))).orderBy(asc(auditEvents.seq)).limit(1);
   return r?.seq ?? null;
 }
 
@@ -153,6 +154,7 @@ async function firstSeqOf(chainKey: string): Promise<number | null> {
  * when the chain's first event changed during the walk.
  */
 async function fullWalk(chainKey: string, size: number): Promise<Walk> {
+  await sequence(await getDb(), chainKey); // link what was committed up to now, then check it
   for (let attempt = 0; ; attempt++) {
     const s = await retainedStart(chainKey);
     const w: Walk = 'broken' in s ? { result: s.broken, end: { seq: 0, hash: GENESIS_HASH }, head: null } : await walk(chainKey, s.point, 0, size);
@@ -193,6 +195,7 @@ export async function verifyTenantChainCached(chainKey: string, opts: { fullEver
     const fresh = c && Date.now() - c.fullAt < (opts.fullEveryMs ?? 5 * 60_000);
     let next: Cached;
     if (fresh && !c.result.intact) return c.result;
+    if (fresh) await sequence(await getDb(), chainKey);
     const incremental = fresh && c.result.intact && c.head ? await walk(chainKey, c.end, c.result.checked, 1000) : null;
     if (incremental && incremental.result.intact) {
       next = { ...incremental, fullAt: c!.fullAt };

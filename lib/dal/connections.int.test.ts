@@ -36,7 +36,7 @@ const remove = (tenantId: string, connectionId: string) =>
 
 async function eventsOf(tenantId: string) {
   const db = await getDb();
-  return db.select().from(auditEvents).where(eq(auditEvents.tenantId, tenantId)).orderBy(auditEvents.seq);
+  return db.select().from(auditEvents).where(eq(auditEvents.tenantId, tenantId)).orderBy(auditEvents.id);
 }
 
 async function rowsOf(tenantId: string) {

@@ -37,7 +37,7 @@ async function signInBySlug(slug: string, idp: TestSamlIdp, email: string) {
 
 async function actionsOf(tenantId: string) {
   const db = await getDb();
-  return (await db.select().from(auditEvents).where(eq(auditEvents.tenantId, tenantId)).orderBy(auditEvents.seq)).map((e) => e.action);
+  return (await db.select().from(auditEvents).where(eq(auditEvents.tenantId, tenantId)).orderBy(auditEvents.id)).map((e) => e.action);
 }
 
 describe('domain trust: operator domains at once, admin domains once DNS-verified', () => {

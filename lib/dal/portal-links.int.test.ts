@@ -19,7 +19,7 @@ const tokenOf = (url: string) => url.split('/setup-link/')[1];
 
 async function actions(tenantId: string) {
   const db = await getDb();
-  return (await db.select().from(auditEvents).where(eq(auditEvents.tenantId, tenantId)).orderBy(auditEvents.seq)).map((e) => [e.action, e.outcome, e.reason]);
+  return (await db.select().from(auditEvents).where(eq(auditEvents.tenantId, tenantId)).orderBy(auditEvents.id)).map((e) => [e.action, e.outcome, e.reason]);
 }
 
 describe('setup links', () => {

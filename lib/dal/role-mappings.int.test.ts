@@ -24,7 +24,7 @@ const putProvisioning = (tenantId: string, body: unknown) => call(provisioningRo
 
 async function mappingEvents(tenantId: string) {
   const db = await getDb();
-  const events = await db.select().from(auditEvents).where(eq(auditEvents.tenantId, tenantId)).orderBy(auditEvents.seq);
+  const events = await db.select().from(auditEvents).where(eq(auditEvents.tenantId, tenantId)).orderBy(auditEvents.id);
   return events.filter((e) => e.action === 'role_mapping.updated');
 }
 

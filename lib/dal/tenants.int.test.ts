@@ -15,7 +15,7 @@ const create = (body: unknown, key?: string | null) =>
 
 async function eventsOf(tenantId: string) {
   const db = await getDb();
-  return db.select().from(auditEvents).where(eq(auditEvents.tenantId, tenantId)).orderBy(auditEvents.seq);
+  return db.select().from(auditEvents).where(eq(auditEvents.tenantId, tenantId)).orderBy(auditEvents.id);
 }
 
 describe('tenants API', () => {

@@ -53,7 +53,7 @@ async function signIn(user: Omit<OidcTestUser, 'sub'>, ips: { start?: string; ba
 
 async function failures(tenantId: string) {
   const db = await getDb();
-  return (await db.select().from(auditEvents).where(eq(auditEvents.tenantId, tenantId)).orderBy(auditEvents.seq)).filter((e) => e.action === 'sso.login_failed');
+  return (await db.select().from(auditEvents).where(eq(auditEvents.tenantId, tenantId)).orderBy(auditEvents.id)).filter((e) => e.action === 'sso.login_failed');
 }
 async function usersOf(tenantId: string) {
   const db = await getDb();

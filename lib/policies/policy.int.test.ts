@@ -23,7 +23,7 @@ const MULTI = 'urn:oasis:names:tc:SAML:2.0:ac:classes:MultiFactor';
 
 async function eventsOf(tenantId: string) {
   const db = await getDb();
-  return db.select().from(auditEvents).where(eq(auditEvents.tenantId, tenantId)).orderBy(auditEvents.seq);
+  return db.select().from(auditEvents).where(eq(auditEvents.tenantId, tenantId)).orderBy(auditEvents.id);
 }
 async function usersOf(tenantId: string) {
   const db = await getDb();

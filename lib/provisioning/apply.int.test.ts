@@ -62,7 +62,7 @@ async function events(tenantId: string, action: string) {
     .select()
     .from(auditEvents)
     .where(and(eq(auditEvents.tenantId, tenantId), eq(auditEvents.action, action)))
-    .orderBy(auditEvents.seq);
+    .orderBy(auditEvents.id); // chain order (ids are time-ordered; the sequencer links them in id order)
 }
 
 describe('role mapping impact and apply-now', () => {
@@ -150,7 +150,7 @@ describe('role mapping impact and apply-now', () => {
     });
     expect(byTarget[byEmail.sales.id].details).toMatchObject({ before: { roles: ['member'] }, after: { roles: ['viewer'] } });
     // The mapping event comes first, in the same chain.
-    expect(roleEvents.every((e) => e.seq > mappingEvents.at(-1)!.seq)).toBe(true);
+    expect(roleEvents.every((e) => e.id > mappingEvents.at(-1)!.id)).toBe(true);
 
     // Unaffected users are untouched, not even their updatedAt.
     const db = await getDb();

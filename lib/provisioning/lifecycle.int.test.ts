@@ -38,7 +38,7 @@ describe('admin suspends, reactivates and deletes users', () => {
     expect((await call(usersRoute.GET, { params: { tenantId: tenant.id } })).body.data).toHaveLength(0);
     expect(await db.select().from(sessions).where(eq(sessions.subjectId, user.id))).toHaveLength(0);
 
-    const actions = (await db.select().from(auditEvents).where(eq(auditEvents.tenantId, tenant.id)).orderBy(auditEvents.seq)).map((e) => e.action);
+    const actions = (await db.select().from(auditEvents).where(eq(auditEvents.tenantId, tenant.id)).orderBy(auditEvents.id)).map((e) => e.action);
     expect(actions).toEqual(expect.arrayContaining(['user.suspended', 'user.reactivated', 'user.deleted']));
     expect(actions.filter((a) => a === 'sso.login_failed')).toHaveLength(1);
   });

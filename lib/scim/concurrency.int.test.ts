@@ -2,7 +2,8 @@ import { eq, inArray } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import * as tenantRoutes from '@/app/api/v1/tenants/route';
 import { getDb } from '@/lib/db/client';
-import { verifyChain } from '@/lib/audit/chain';
+import { verifyChain, type LinkedEvent } from '@/lib/audit/chain';
+import { sequence } from '@/lib/audit/sequencer';
 import { auditEvents, scimGroupMembers, scimUsers, users } from '@/lib/db/schema';
 import { call, uniqueDomain } from '@/lib/testing/api';
 import { makeDirectory, oktaUser, patch, scimCall, type ScimAnswer } from '@/lib/testing/scim';
@@ -124,8 +125,9 @@ describe('SCIM under concurrency', () => {
     expect(createdEvents.filter((e) => e.tenantId === t2.id)).toHaveLength(16);
     // each tenant's hash chain is unbroken after all those concurrent writers
     for (const t of [t1, t2]) {
+      await sequence(db, t.id);
       const chain = await db.select().from(auditEvents).where(eq(auditEvents.chainKey, t.id)).orderBy(auditEvents.seq);
-      expect(verifyChain(chain)).toMatchObject({ intact: true });
+      expect(verifyChain(chain as LinkedEvent[])).toMatchObject({ intact: true });
     }
     const emailsOfT2 = new Set(p2.map((u) => u.id));
     expect(events.filter((e) => e.tenantId === t2.id && e.targetType === 'user').every((e) => emailsOfT2.has(e.targetId!))).toBe(true);

@@ -24,7 +24,7 @@ async function portalUsers(tenantId: string) {
 
 async function actions(tenantId: string) {
   const db = await getDb();
-  return (await db.select().from(auditEvents).where(eq(auditEvents.tenantId, tenantId)).orderBy(auditEvents.seq)).map((e) => e.action);
+  return (await db.select().from(auditEvents).where(eq(auditEvents.tenantId, tenantId)).orderBy(auditEvents.id)).map((e) => e.action);
 }
 
 describe('directories API', () => {

@@ -31,7 +31,7 @@ const del = (tenantId: string, connectionId: string, fingerprintSha256: string) 
 
 async function eventsOf(tenantId: string, action?: string) {
   const db = await getDb();
-  const rows = await db.select().from(auditEvents).where(eq(auditEvents.tenantId, tenantId)).orderBy(auditEvents.seq);
+  const rows = await db.select().from(auditEvents).where(eq(auditEvents.tenantId, tenantId)).orderBy(auditEvents.id);
   return action ? rows.filter((e) => e.action === action) : rows;
 }
 

@@ -37,7 +37,7 @@ const patch = (tenantId: string, connectionId: string, body: unknown) =>
 
 async function eventsOf(tenantId: string) {
   const db = await getDb();
-  return db.select().from(auditEvents).where(eq(auditEvents.tenantId, tenantId)).orderBy(auditEvents.seq);
+  return db.select().from(auditEvents).where(eq(auditEvents.tenantId, tenantId)).orderBy(auditEvents.id);
 }
 async function rowOf(id: string) {
   const db = await getDb();

@@ -21,7 +21,7 @@ const signIn = samlSignIn;
 
 async function eventsOf(tenantId: string) {
   const db = await getDb();
-  return db.select().from(auditEvents).where(eq(auditEvents.tenantId, tenantId)).orderBy(auditEvents.seq);
+  return db.select().from(auditEvents).where(eq(auditEvents.tenantId, tenantId)).orderBy(auditEvents.id);
 }
 
 async function usersOf(tenantId: string) {

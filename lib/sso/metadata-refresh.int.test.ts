@@ -80,7 +80,7 @@ async function rowOf(tenantId: string, id: string) {
 }
 async function actionsOf(tenantId: string) {
   const db = await getDb();
-  return (await db.select().from(auditEvents).where(eq(auditEvents.tenantId, tenantId)).orderBy(auditEvents.seq)).map((e) => e.action);
+  return (await db.select().from(auditEvents).where(eq(auditEvents.tenantId, tenantId)).orderBy(auditEvents.id)).map((e) => e.action);
 }
 async function eventOf(tenantId: string, action: string) {
   const db = await getDb();

@@ -78,7 +78,7 @@ async function signIn(email: string, opts: { withCookie?: boolean; meta?: typeof
 
 async function eventsOf(tenantId: string) {
   const db = await getDb();
-  return db.select().from(auditEvents).where(eq(auditEvents.tenantId, tenantId)).orderBy(auditEvents.seq);
+  return db.select().from(auditEvents).where(eq(auditEvents.tenantId, tenantId)).orderBy(auditEvents.id);
 }
 
 async function usersOf(tenantId: string) {

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { eventHash, GENESIS_HASH, type ChainedContent } from '../audit/chain';
+import { sequence } from '../audit/sequencer';
 import { getDb } from '../db/client';
 import { auditChains, auditEvents } from '../db/schema';
 import { newId } from '../ids';
@@ -12,6 +13,7 @@ export type SeedEvent = Partial<Omit<ChainedContent, 'id' | 'chainKey' | 'seq' |
  */
 export async function seedAuditEvents(tenantId: string, events: SeedEvent[], batch = 500): Promise<string[]> {
   const db = await getDb();
+  await sequence(db, tenantId); // what record() wrote before comes first, as it would have
   return db.transaction(async (tx) => {
     const head = await tx.execute<{ last_seq: string | number; last_hash: string }>(sql`
       insert into audit_chains (chain_key, last_seq, last_hash) values (${tenantId}, 0, ${GENESIS_HASH})
