@@ -3,8 +3,8 @@ import { revalidatePath } from 'next/cache';
 import { z } from 'zod';
 import { runAction } from '@/lib/actions';
 import { ctxOf, requireTenant } from '@/lib/auth/guards';
-import { createConnection, deleteConnection, previewSamlMetadata } from '@/lib/dal/connections';
-import { connectionCreateSchema, samlConnectionSchema } from '@/lib/validation/connections';
+import { deleteConnection, previewSamlMetadata } from '@/lib/dal/connections';
+import { samlConnectionSchema } from '@/lib/validation/connections';
 
 export async function previewMetadataAction(slug: string, input: unknown) {
   await requireTenant(slug, 'sso');
@@ -12,14 +12,6 @@ export async function previewMetadataAction(slug: string, input: unknown) {
     const { parsed } = await previewSamlMetadata(v);
     return { entityId: parsed.entityId, ssoUrl: parsed.ssoUrl, certificates: parsed.certificates.map(({ pem: _p, ...c }) => c) };
   });
-}
-
-export async function createConnectionAction(slug: string, input: unknown) {
-  const { principal, tenant } = await requireTenant(slug, 'sso');
-  const ctx = await ctxOf(principal);
-  const r = await runAction(connectionCreateSchema, input, async (v) => (await createConnection(ctx, tenant.id, v)).id);
-  if (r.ok) revalidatePath(`/t/${slug}/connections`);
-  return r;
 }
 
 export async function deleteConnectionAction(slug: string, id: string) {
