@@ -14,6 +14,7 @@ import { removeLibraryConnections } from '../sso/library-records';
 import { MAX_METADATA_BYTES, parseIdpMetadata } from '../sso/metadata';
 import { PRODUCT, sp } from '../sso/sp';
 import type { ConnectionCreate, ConnectionPatch, ConnectionTestResult, ConnectionView } from '../validation/connections';
+import { auditableUrl, connectionRefusalReason, recordRefusal } from './refusals';
 import { getTenant } from './tenants';
 
 export function toConnectionView(c: Connection): ConnectionView {
@@ -43,6 +44,50 @@ export function toConnectionView(c: Connection): ConnectionView {
 export async function previewSamlMetadata(input: { metadataXml?: string; metadataUrl?: string }) {
   const xml = input.metadataXml ?? (await fetchMetadata(input.metadataUrl!, 'metadataUrl'));
   return { xml, parsed: parseIdpMetadata(xml, input.metadataXml ? 'metadataXml' : 'metadataUrl') };
+}
+
+/**
+ * The console's "Check metadata" for one tenant: previewSamlMetadata, with a refusal audited like
+ * a refused create (it is the step of the console's create path that refuses bad metadata).
+ */
+export async function checkSamlMetadata(ctx: Ctx, tenantId: string, input: { metadataXml?: string; metadataUrl?: string }) {
+  if (!input.metadataXml && !input.metadataUrl) return previewSamlMetadata(input); // nothing given: a form error, not a refusal
+  try {
+    return await previewSamlMetadata(input);
+  } catch (err) {
+    await auditConnectionRefusal(ctx, tenantId, { type: 'saml', ...input }, err, 'check');
+    throw err;
+  }
+}
+
+/**
+ * A refused IdP input (bad metadata, a URL refused or unfetchable, a bad discovery document) is
+ * audited as `connection.create_refused` with its typed reason, in its own transaction; other
+ * errors (404, 409, 500) are not refusals of input and write nothing. The metadata itself is never
+ * written to the audit log, and a URL only without credentials, query string or fragment.
+ */
+async function auditConnectionRefusal(
+  ctx: Ctx,
+  tenantId: string,
+  input: { type: 'saml' | 'oidc'; metadataUrl?: string; discoveryUrl?: string },
+  err: unknown,
+  step: 'check' | 'create' = 'create',
+): Promise<void> {
+  const reason = connectionRefusalReason(err);
+  if (!reason) return;
+  const metadataUrl = auditableUrl(input.metadataUrl);
+  const discoveryUrl = auditableUrl(input.discoveryUrl);
+  await recordRefusal(ctx, {
+    tenantId,
+    action: 'connection.create_refused',
+    reason,
+    details: {
+      type: input.type,
+      ...(metadataUrl ? { metadataUrl } : {}),
+      ...(discoveryUrl ? { discoveryUrl } : {}),
+      ...(step === 'check' ? { step } : {}),
+    },
+  });
 }
 
 const fetchMetadata = (url: string, path: string) =>
@@ -114,33 +159,38 @@ export async function createConnection(ctx: Ctx, tenantId: string, input: Connec
   let clientId: string;
   let clientSecret: string;
   let idp: IdpInfo;
-  if (input.type === 'saml') {
-    const { xml, parsed } = await previewSamlMetadata(input);
-    const taken = await findConnectionByEntityId(parsed.entityId);
-    if (taken) {
-      const message = `a connection for IdP ${parsed.entityId} already exists${taken.tenantId === tenantId ? ' in this tenant' : ''}`;
-      throw new AppError(409, 'conflict', message, [{ path: input.metadataXml ? 'metadataXml' : 'metadataUrl', message }]);
+  try {
+    if (input.type === 'saml') {
+      const { xml, parsed } = await previewSamlMetadata(input);
+      const taken = await findConnectionByEntityId(parsed.entityId);
+      if (taken) {
+        const message = `a connection for IdP ${parsed.entityId} already exists${taken.tenantId === tenantId ? ' in this tenant' : ''}`;
+        throw new AppError(409, 'conflict', message, [{ path: input.metadataXml ? 'metadataXml' : 'metadataUrl', message }]);
+      }
+      const rec = await jackson.connectionAPIController
+        .createSAMLConnection({ ...common, rawMetadata: xml, name: input.name } as never)
+        .catch((e) => libraryError(e, 'metadataXml'));
+      clientId = rec.clientID;
+      clientSecret = rec.clientSecret;
+      idp = { entityId: parsed.entityId, ssoUrl: parsed.ssoUrl, certificates: parsed.certificates };
+    } else {
+      const discovery = await checkDiscovery(input.discoveryUrl);
+      const rec = await jackson.connectionAPIController
+        .createOIDCConnection({
+          ...common,
+          oidcMetadata: discovery,
+          oidcClientId: input.clientId,
+          oidcClientSecret: input.clientSecret,
+          name: input.name,
+        } as never)
+        .catch((e) => libraryError(e, 'discoveryUrl'));
+      clientId = rec.clientID;
+      clientSecret = rec.clientSecret;
+      idp = { issuer: discovery.issuer };
     }
-    const rec = await jackson.connectionAPIController
-      .createSAMLConnection({ ...common, rawMetadata: xml, name: input.name } as never)
-      .catch((e) => libraryError(e, 'metadataXml'));
-    clientId = rec.clientID;
-    clientSecret = rec.clientSecret;
-    idp = { entityId: parsed.entityId, ssoUrl: parsed.ssoUrl, certificates: parsed.certificates };
-  } else {
-    const discovery = await checkDiscovery(input.discoveryUrl);
-    const rec = await jackson.connectionAPIController
-      .createOIDCConnection({
-        ...common,
-        oidcMetadata: discovery,
-        oidcClientId: input.clientId,
-        oidcClientSecret: input.clientSecret,
-        name: input.name,
-      } as never)
-      .catch((e) => libraryError(e, 'discoveryUrl'));
-    clientId = rec.clientID;
-    clientSecret = rec.clientSecret;
-    idp = { issuer: discovery.issuer };
+  } catch (err) {
+    await auditConnectionRefusal(ctx, tenant.id, input, err);
+    throw err;
   }
   void clientSecret; // the library keeps it (encrypted); sign-in uses PKCE instead
   try {

@@ -9,6 +9,7 @@ import { tenantDomains, tenants, type TenantDomain } from '../db/schema';
 import { env } from '../env';
 import { AppError, badRequest, conflict, notFound } from '../errors';
 import { domainSchema } from '../validation/common';
+import { recordRefusal } from './refusals';
 
 /**
  * Domain trust. A domain an operator added (operator API, operator console, or an operator in a
@@ -65,13 +66,39 @@ function defaultResolver(): TxtResolver {
   return (name) => r.resolveTxt(name);
 }
 
-/** Checks the domain's TXT record now; verifying (not un-verifying) writes domain.verified. */
+/** Why a check did not verify a domain: no TXT record there, only other values, or DNS did not answer. */
+export type VerificationFailure = 'txt_record_missing' | 'txt_record_mismatch' | 'dns_lookup_failed';
+
+/** "No such name" and "no TXT records at that name" both mean the record is not published (yet). */
+const NO_RECORD = new Set(['ENODATA', 'ENOTFOUND', 'NXDOMAIN']);
+
+/**
+ * Checks the domain's TXT record now. Verifying writes domain.verified, un-verifying a verified
+ * domain domain.unverified; a check that leaves an unverified domain unverified changes nothing
+ * and is audited as domain.verification_failed with its reason (in its own transaction).
+ */
 export async function verifyDomain(ctx: Ctx, tenantId: string, domain: string, resolve: TxtResolver = defaultResolver()): Promise<TenantDomain> {
   const db = await getDb();
   const [d] = await db.select().from(tenantDomains).where(and(eq(tenantDomains.tenantId, tenantId), eq(tenantDomains.domain, domain.toLowerCase())));
   if (!d) throw notFound('Domain');
-  const records = await resolve(verificationName(d.domain)).catch(() => [] as string[][]);
-  const found = records.some((chunks) => chunks.join('') === d.verificationToken);
+  const recordName = verificationName(d.domain);
+  const lookup = await resolve(recordName).then(
+    (records) => ({ records, error: null as string | null }),
+    (err: NodeJS.ErrnoException) => ({ records: [] as string[][], error: String(err?.code ?? 'error') }),
+  );
+  const found = lookup.records.some((chunks) => chunks.join('') === d.verificationToken);
+  if (!found && !d.verified) {
+    const reason: VerificationFailure =
+      lookup.error && !NO_RECORD.has(lookup.error) ? 'dns_lookup_failed' : lookup.records.length ? 'txt_record_mismatch' : 'txt_record_missing';
+    await recordRefusal(ctx, {
+      tenantId,
+      action: 'domain.verification_failed',
+      reason,
+      target: { type: 'domain', id: d.domain, label: d.domain },
+      details: { recordName, recordsFound: lookup.records.length, ...(reason === 'dns_lookup_failed' ? { dnsError: lookup.error } : {}) },
+    });
+    return d;
+  }
   if (found === d.verified) return d;
   return db.transaction(async (tx) => {
     const [row] = await tx

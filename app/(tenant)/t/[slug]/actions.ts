@@ -3,13 +3,15 @@ import { revalidatePath } from 'next/cache';
 import { z } from 'zod';
 import { runAction } from '@/lib/actions';
 import { ctxOf, requireTenant } from '@/lib/auth/guards';
-import { deleteConnection, previewSamlMetadata } from '@/lib/dal/connections';
+import { checkSamlMetadata, deleteConnection } from '@/lib/dal/connections';
 import { samlConnectionSchema } from '@/lib/validation/connections';
 
 export async function previewMetadataAction(slug: string, input: unknown) {
-  await requireTenant(slug, 'sso');
+  const { principal, tenant } = await requireTenant(slug, 'sso');
+  const ctx = await ctxOf(principal);
   return runAction(samlConnectionSchema.pick({ metadataXml: true, metadataUrl: true }), input, async (v) => {
-    const { parsed } = await previewSamlMetadata(v);
+    // A refusal here is audited (connection.create_refused): it is where the console refuses bad metadata.
+    const { parsed } = await checkSamlMetadata(ctx, tenant.id, v);
     return { entityId: parsed.entityId, ssoUrl: parsed.ssoUrl, certificates: parsed.certificates.map(({ pem: _p, ...c }) => c) };
   });
 }
