@@ -39,7 +39,7 @@ const RESULT = 'SCIM_BENCH_RESULT ';
 
 type Rate = { label: string; concurrency: number; ops: number; seconds: number; perSec: number; p50Ms: number; p99Ms: number; errors: number };
 type Sync = { label: string; users: number; groups: number; memberships: number; requests: number; seconds: number; usersPerSec: number; errors: number };
-type ChildResult = { storage: string; rates: Rate[]; syncs: Sync[] };
+type ChildResult = { storage: string; rates: Rate[]; syncs: Sync[]; usersPhase?: { scim: number; bare: number } };
 
 const pct = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] : NaN);
 
@@ -174,6 +174,9 @@ async function child() {
     }
   }
 
+  /** Seconds of the users phase alone (the create path), SCIM and bare SQL. */
+  const usersPhase = { scim: NaN, bare: NaN };
+
   // 3. initial sync: N users, G groups, each user in 2 groups, members added 50 per PATCH
   const syncConcurrency = Number(arg('sync-concurrency', '10'));
   {
@@ -193,7 +196,8 @@ async function child() {
         }
       }),
     );
-    log(`initial sync: ${users} users in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    usersPhase.scim = (performance.now() - t0) / 1000;
+    log(`initial sync: ${users} users in ${usersPhase.scim.toFixed(1)} s`);
     const gids: string[] = [];
     for (let g = 0; g < groups; g++) {
       const r = await call(dir, 'POST', '/Groups', { displayName: `Sync group ${g}`, externalId: `g${g}` });
@@ -277,6 +281,8 @@ async function child() {
         }
       }),
     );
+    usersPhase.bare = (performance.now() - t0) / 1000;
+    log(`baseline: ${users} users in ${usersPhase.bare.toFixed(1)} s`);
     const gids: string[] = [];
     for (let g = 0; g < groups; g++) {
       const id = newId('scg');
@@ -304,7 +310,8 @@ async function child() {
   }
 
   await closeDb();
-  const result: ChildResult = { storage, rates, syncs };
+  log(`create path (users phase of the sync): ${usersPhase.scim.toFixed(1)} s via SCIM vs ${usersPhase.bare.toFixed(1)} s bare SQL = ${(usersPhase.scim / usersPhase.bare).toFixed(2)}×`);
+  const result: ChildResult = { storage, rates, syncs, usersPhase };
   process.stdout.write(`${RESULT}${JSON.stringify(result)}\n`);
   process.exit(0);
 }
@@ -379,6 +386,14 @@ async function parent() {
       results.flatMap((r) => r.syncs.map((s) => [r.storage, s.label, String(s.users), String(s.groups), String(s.memberships), String(s.requests), f(s.seconds), f(s.usersPerSec), String(s.errors)])),
     ),
   );
+  console.log('\nTargets: initial sync under 60 s; the create path (users phase) within 3× of the bare inserts of the same users');
+  for (const r of results) {
+    const sync = r.syncs.find((x) => x.label.startsWith('initial sync'));
+    const ratio = r.usersPhase ? r.usersPhase.scim / r.usersPhase.bare : NaN;
+    console.log(
+      `  ${r.storage.padEnd(8)}  sync ${f(sync?.seconds ?? NaN)} s → ${sync && sync.seconds < 60 ? 'met' : 'NOT met'};  create path ${f(ratio, 2)}× (${f(r.usersPhase?.scim ?? NaN)} s vs ${f(r.usersPhase?.bare ?? NaN)} s) → ${ratio <= 3 ? 'met' : 'NOT met'}`,
+    );
+  }
   mkdirSync(path.join(benchDir, 'results'), { recursive: true });
   writeFileSync(path.join(benchDir, 'results', 'scim-latest.json'), JSON.stringify({ at: new Date().toISOString(), quick, results }, null, 2));
 }

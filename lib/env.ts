@@ -26,7 +26,6 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   /** Development only: let metadata/discovery URLs point at private, loopback or http:// addresses. */
   ALLOW_PRIVATE_URLS: z.enum(['true', 'false', '1', '0']).optional(),
-  /** DNS servers for domain verification (comma-separated host or host:port); default: the system's. */
   /** Proxies in front of the portal whose X-Forwarded-For is believed (CIDRs, comma-separated). */
   TRUSTED_PROXIES: z
     .string()
@@ -34,6 +33,7 @@ const schema = z.object({
     .optional(),
   /** `off` stops this instance from running scheduled jobs (webhook delivery, retention, …). */
   JOBS: z.enum(['on', 'off']).default('on'),
+  /** DNS servers for domain verification (comma-separated host or host:port); default: the system's. */
   DNS_SERVERS: z
     .string()
     .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))

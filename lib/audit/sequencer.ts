@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import type { Db, Executor } from '../db/client';
+import type { Db } from '../db/client';
 import { log } from '../log';
 import { eventHash, GENESIS_HASH, type ChainedContent } from './chain';
 
@@ -80,11 +80,6 @@ export async function sequence(db: Db, chainKey?: string): Promise<number> {
   let total = 0;
   for (const k of keys) total += await sequenceChain(db, k.chain_key);
   return total;
-}
-
-/** True when `chainKey` has events not linked yet (cheap: the partial index of pending events). */
-export async function hasPending(db: Executor, chainKey: string): Promise<boolean> {
-  return rowsOf(await db.execute(sql`select 1 from audit_events where chain_key = ${chainKey} and hash is null limit 1`)).length > 0;
 }
 
 type SequencerState = { timer: NodeJS.Timeout; running: Promise<void> | null };
