@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../db/client';
 import { newId } from '../ids';
 import type { Ctx, Target } from './types';
@@ -29,7 +29,17 @@ export async function record(tx: Executor, ctx: Ctx, input: AuditInput): Promise
 
 /** Writes several events in one statement (ids in the given order, which is also chain order). */
 export async function recordMany(tx: Executor, ctx: Ctx, inputs: AuditInput[]): Promise<string[]> {
-  if (!inputs.length) return [];
+  const { statement, ids } = auditInsert(ctx, inputs);
+  if (statement) await tx.execute(statement);
+  return ids;
+}
+
+/**
+ * The INSERT of {@link recordMany} without running it, for callers that send it together with
+ * another write in one statement (`with a as (<statement>) insert …`). Null for no events.
+ */
+export function auditInsert(ctx: Ctx, inputs: AuditInput[]): { statement: SQL | null; ids: string[] } {
+  if (!inputs.length) return { statement: null, ids: [] };
   const occurredAt = new Date().toISOString();
   const ids: string[] = [];
   const values = inputs.map((input) => {
@@ -41,11 +51,11 @@ export async function recordMany(tx: Executor, ctx: Ctx, inputs: AuditInput[]): 
         ${input.target?.type ?? null}, ${input.target?.id ?? null}, ${clip(input.target?.label, 320)}, ${clip(ctx.ip, 64)},
         ${clip(ctx.userAgent, 512)}, ${clip(input.reason, 200)}, ${details === null ? null : JSON.stringify(details)}::jsonb)`;
   });
-  await tx.execute(sql`
+  const statement = sql`
     insert into audit_events (id, chain_key, tenant_id, occurred_at, action, outcome, actor_type, actor_id,
       actor_label, target_type, target_id, target_label, ip, user_agent, reason, details)
-    values ${sql.join(values, sql`, `)}`);
-  return ids;
+    values ${sql.join(values, sql`, `)}`;
+  return { statement, ids };
 }
 
 /** The changed fields of a configuration change, as `{ before, after }` for `details`. */

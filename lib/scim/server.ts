@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { performance } from 'node:perf_hooks';
-import { record, recordMany } from '../audit/record';
+import { auditInsert, record } from '../audit/record';
 import type { Ctx } from '../audit/types';
 import { getDb, type Db } from '../db/client';
 import type { Directory, ScimOutcome } from '../db/schema';
@@ -290,7 +290,7 @@ export async function handleScim(req: Request, directoryId: string, segments: st
       summary.length = 0;
       const c: ScimContext = { tx, directory: d, tenant: t, base, audit, events: [], summary, outcome: r.write ? 'unchanged' : 'read', body };
       const out = await r.handler(c);
-      await recordMany(tx, audit, c.events);
+      // The audit events and the request-log row go in one statement.
       await logRequest(tx, {
         directoryId: d.id,
         tenantId: d.tenantId,
@@ -301,7 +301,7 @@ export async function handleScim(req: Request, directoryId: string, segments: st
         summary: summary.join('; ') || null,
         ip: meta.ip ?? null,
         durationMs: performance.now() - started,
-      });
+      }, auditInsert(audit, c.events).statement);
       return out;
     });
     maybePrune(db, d.id);
