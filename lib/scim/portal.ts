@@ -84,36 +84,35 @@ export async function linkPortalUser(
 }
 
 /**
- * Creates the portal user of a new SCIM user whose email no portal user of the tenant has yet,
- * with its final name, attributes, roles and status (the same values {@link refreshPortalUsers}
- * would compute for a user in no group). Answers null when the email is taken or missing.
+ * The portal user a new SCIM user gets when its email has none in the tenant yet: its final name,
+ * attributes, roles and status (the values {@link refreshPortalUsers} would compute for a user in
+ * no group). Null without a usable email. The caller inserts it (ON CONFLICT DO NOTHING).
  */
-export async function insertPortalUserFor(c: ScimContext, resource: Record<string, unknown>, active: boolean): Promise<User | null> {
+export function newPortalUserFor(c: ScimContext, resource: Record<string, unknown>, active: boolean): User | null {
   const email = portalEmail(resource);
   if (!email) return null;
   const groups: string[] = [];
   const attributes = mappingAttributes(resource, groups);
   const roles = evaluate({ rules: c.tenant.roleRules, defaultRole: c.tenant.defaultRole }, attributes).roles;
-  const [inserted] = await c.tx
-    .insert(users)
-    .values({
-      id: newId('usr'),
-      tenantId: c.tenant.id,
-      email,
-      source: 'scim',
-      status: active ? 'active' : 'suspended',
-      suspendedBy: active ? null : 'scim',
-      roles,
-      groups,
-      attributes,
-      ...namesOf(resource),
-    })
-    .onConflictDoNothing()
-    .returning();
-  return inserted ?? null;
+  const now = new Date();
+  return {
+    id: newId('usr'),
+    tenantId: c.tenant.id,
+    email,
+    source: 'scim',
+    status: active ? 'active' : 'suspended',
+    suspendedBy: active ? null : 'scim',
+    roles,
+    groups,
+    attributes,
+    ...namesOf(resource),
+    lastLoginAt: null,
+    createdAt: now,
+    updatedAt: now,
+  };
 }
 
-/** The audit events of a portal user {@link insertPortalUserFor} created. */
+/** The audit events of a portal user {@link newPortalUserFor} made. */
 export function announcePortalUserCreated(c: ScimContext, u: User, scimUserIds: string[]): void {
   const target = { type: 'user', id: u.id, label: u.email };
   const common = { directoryId: c.directory.id, scimUserIds };

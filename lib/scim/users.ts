@@ -1,9 +1,9 @@
 import { and, eq, ne, sql } from 'drizzle-orm';
-import { scimUsers, type ScimUserRow } from '../db/schema';
+import { scimUsers, users, type ScimUserRow } from '../db/schema';
 import { newId } from '../ids';
 import { coerce, notFound, plain, scimError, type ScimContext } from './context';
 import { emailValues, normalisePatch, normaliseResource, rewriteFilteredAdds, type JsonObject } from './normalise';
-import { afterScimUserDeleted, announcePortalUserCreated, insertPortalUserFor, linkPortalUser, refreshPortalUsers } from './portal';
+import { afterScimUserDeleted, announcePortalUserCreated, linkPortalUser, newPortalUserFor, refreshPortalUsers } from './portal';
 import { groupsOfUsers, userOut, type Attrs } from './resources';
 import { SCIMMY } from './scimmy';
 
@@ -62,22 +62,23 @@ export async function createUser(c: ScimContext, body: unknown) {
   // The common case — a person new to the tenant — in two inserts: the portal user with its final
   // name, roles and status, then the SCIM user linked to it. Otherwise (the email already has a
   // portal user, or there is no usable email) the SCIM user is linked afterwards.
-  const fresh = await insertPortalUserFor(c, resource, active);
-  const [row] = await c.tx
-    .insert(scimUsers)
-    .values({
-      id: newId('scu'),
-      directoryId: c.directory.id,
-      tenantId: c.tenant.id,
-      userName: s.userName,
-      externalId: s.externalId,
-      active,
-      emails: emailValues(s.resource),
-      resource,
-      portalUserId: fresh?.id ?? null,
-    })
-    .onConflictDoNothing()
-    .returning();
+  // One statement: the portal user (when its email is new to the tenant) as a CTE, then the SCIM
+  // user linked to it — linked only if that insert happened.
+  const candidate = newPortalUserFor(c, resource, active);
+  const portal = candidate ? c.tx.$with('portal').as(c.tx.insert(users).values(candidate).onConflictDoNothing().returning({ id: users.id })) : null;
+  const values = {
+    id: newId('scu'),
+    directoryId: c.directory.id,
+    tenantId: c.tenant.id,
+    userName: s.userName,
+    externalId: s.externalId,
+    active,
+    emails: emailValues(s.resource),
+    resource,
+    portalUserId: portal ? sql<string | null>`(select id from ${portal})` : null,
+  };
+  const [row] = await (portal ? c.tx.with(portal).insert(scimUsers) : c.tx.insert(scimUsers)).values(values).onConflictDoNothing().returning();
+  const fresh = candidate && row?.portalUserId === candidate.id ? candidate : null;
   if (!row) {
     c.outcome = 'conflict';
     throw scimError(409, 'uniqueness', `userName ${s.userName} already exists in this directory`);
