@@ -9,7 +9,7 @@ import { Button } from '@/components/ui/button';
 import { Field } from '@/components/ui/field';
 import { Input } from '@/components/ui/input';
 import { PROVIDER_LABELS } from './providers';
-import { SecretOnce } from './secret-once';
+import { SecretOnce } from '@/components/ui/secret-once';
 
 type Created = { id: string; name: string; scimUrl: string; bearerToken: string };
 
@@ -68,7 +68,7 @@ export function CreateDirectoryForm({ slug, action }: { slug: string; action: (i
         <div className="grid gap-3 rounded-lg border border-border p-4" aria-label="New directory">
           <p className="text-sm font-medium">Directory “{created.name}” created. Paste these into your identity provider:</p>
           <CopyValue label="SCIM base URL" value={created.scimUrl} />
-          <SecretOnce label="Bearer token" value={created.bearerToken} />
+          <SecretOnce kind="token" label="Bearer token" value={created.bearerToken} />
           <Link className="text-sm text-primary underline-offset-4 hover:underline" href={`/t/${slug}/directories/${created.id}`}>
             Continue to the set-up steps →
           </Link>

@@ -3,7 +3,7 @@ import { useRouter } from 'next/navigation';
 import { useState } from 'react';
 import type { ActionResult } from '@/lib/actions';
 import { ConfirmButton } from '@/components/ui/confirm-button';
-import { SecretOnce } from './secret-once';
+import { SecretOnce } from '@/components/ui/secret-once';
 
 /** Rotate (new token shown once) and revoke the directory's bearer token, each behind a confirmation. */
 export function TokenActions({
@@ -60,7 +60,7 @@ export function TokenActions({
           </ConfirmButton>
         )}
       </div>
-      {token && <SecretOnce label="New bearer token" value={token} />}
+      {token && <SecretOnce kind="token" label="New bearer token" value={token} />}
     </div>
   );
 }

@@ -9,7 +9,7 @@ import { Button } from '@/components/ui/button';
 import { Field } from '@/components/ui/field';
 import { Input } from '@/components/ui/input';
 import { KIND_LABELS } from './labels';
-import { SecretOnce } from './secret-once';
+import { SecretOnce } from '@/components/ui/secret-once';
 
 type Created = { id: string; url: string; secret: string };
 
@@ -98,7 +98,7 @@ export function CreateWebhookForm({ action }: { action: (input: unknown) => Prom
       {created && (
         <div className="grid gap-2" aria-label="New endpoint">
           <p className="text-sm font-medium">Endpoint created for {created.url}. Events are signed with this secret:</p>
-          <SecretOnce value={created.secret} />
+          <SecretOnce kind="secret" label="Signing secret" value={created.secret} />
         </div>
       )}
     </div>

@@ -6,7 +6,7 @@ import type { DeliveryView } from '@/lib/webhooks/validation';
 import { Badge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
 import { ConfirmButton } from '@/components/ui/confirm-button';
-import { SecretOnce } from './secret-once';
+import { SecretOnce } from '@/components/ui/secret-once';
 
 /** Send a test event, enable/disable, rotate the secret, delete (the last two behind a confirmation). */
 export function EndpointActions({
@@ -109,7 +109,7 @@ export function EndpointActions({
           {error}
         </p>
       )}
-      {secret && <SecretOnce value={secret} label="New signing secret" />}
+      {secret && <SecretOnce kind="secret" value={secret} label="New signing secret" />}
     </div>
   );
 }
