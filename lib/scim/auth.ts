@@ -1,5 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { eq } from 'drizzle-orm';
+import { eq, sql, type SQL } from 'drizzle-orm';
+import { pgError } from '../errors';
 import type { Executor } from '../db/client';
 import { directories, tenants, type Directory } from '../db/schema';
 import type { ScimTenant } from './context';
@@ -41,5 +42,55 @@ export async function authenticate(db: Executor, directoryId: string, token: str
   const given = Buffer.from(hashToken(token), 'hex');
   const stored = Buffer.from(row.d.tokenHash, 'hex');
   if (given.length !== stored.length || !timingSafeEqual(given, stored)) return { ok: false, reason: 'wrong_token', directory };
-  return { ok: true, directory: row.d, tenant: { id: row.d.tenantId, roleRules: row.roleRules, defaultRole: row.defaultRole } };
+  const ok = { ok: true as const, directory: row.d, tenant: { id: row.d.tenantId, roleRules: row.roleRules, defaultRole: row.defaultRole } };
+  remember(directoryId, row.d.tokenHash, ok);
+  return ok;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Accepted tokens, remembered for the single-statement create (lib/scim/server.ts). What is
+// remembered is never trusted on its own: the statement re-checks it in the database (see
+// {@link authGuard}), so a revoked or rotated token, a renamed directory or changed role mappings
+// make the statement fail and the request take the full path. Per process, bounded.
+// ---------------------------------------------------------------------------------------------
+
+type Accepted = Extract<AuthResult, { ok: true }>;
+const accepted = new Map<string, { tokenHash: string; auth: Accepted }>();
+const REMEMBERED_DIRECTORIES = 1000;
+
+function remember(directoryId: string, tokenHash: string, auth: Accepted): void {
+  accepted.delete(directoryId);
+  accepted.set(directoryId, { tokenHash, auth });
+  if (accepted.size > REMEMBERED_DIRECTORIES) accepted.delete(accepted.keys().next().value!);
+}
+
+/** This directory's last accepted authentication, if it was for this very token. */
+export function recentlyAccepted(directoryId: string, token: string | null): Accepted | null {
+  const hit = token ? accepted.get(directoryId) : undefined;
+  if (!hit) return null;
+  const given = Buffer.from(hashToken(token!), 'hex');
+  const stored = Buffer.from(hit.tokenHash, 'hex');
+  return given.length === stored.length && timingSafeEqual(given, stored) ? hit.auth : null;
+}
+
+export function forgetAccepted(directoryId: string): void {
+  accepted.delete(directoryId);
+}
+
+/**
+ * A query giving the tenant id only while everything a remembered authentication stands for still
+ * holds: this token is the directory's current one, and the directory's name (the audit actor's
+ * label) and the tenant's role mappings (the roles it computes) are unchanged. Inserts take their
+ * `tenant_id` from it, so if any of that changed the statement fails on NOT NULL and stores nothing.
+ */
+export function authGuard(a: Accepted, token: string): SQL {
+  return sql`select d.tenant_id from directories d join tenants t on t.id = d.tenant_id
+    where d.id = ${a.directory.id} and d.tenant_id = ${a.tenant.id} and d.token_hash = ${hashToken(token)} and d.name = ${a.directory.name}
+      and t.role_rules = ${JSON.stringify(a.tenant.roleRules)}::jsonb and t.default_role is not distinct from ${a.tenant.defaultRole}`;
+}
+
+/** Did a statement fail because its {@link authGuard} found nothing? */
+export function guardRefused(err: unknown): boolean {
+  const e = pgError(err) as { code?: string; column?: string } | null;
+  return e?.code === '23502' && e.column === 'tenant_id';
 }

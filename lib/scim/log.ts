@@ -1,4 +1,4 @@
-import { and, eq, lte, sql, type SQL } from 'drizzle-orm';
+import { and, eq, lte, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import type { Executor } from '../db/client';
 import { scimRequests, type ScimOutcome } from '../db/schema';
 import { newId } from '../ids';
@@ -20,16 +20,21 @@ export type RequestLogEntry = {
 };
 
 /** Never the token, never a password: callers pass a path (with query) and a summary they wrote. */
-export async function logRequest(ex: Executor, e: RequestLogEntry, also: SQL | null = null): Promise<void> {
+export async function logRequest(ex: Executor, e: RequestLogEntry, ...also: (SQLWrapper | null)[]): Promise<void> {
   await ex.execute(requestLogInsert(e, also));
 }
 
-/** The log row's INSERT; `also` (another INSERT) is sent in the same statement, as a CTE before it. */
-function requestLogInsert(e: RequestLogEntry, also: SQL | null): SQL {
+/**
+ * The log row's INSERT; `also` (other INSERTs) are sent in the same statement, as CTEs before it,
+ * after `auth` (a query the others may read, see lib/scim/auth.ts `authGuard`) when given.
+ * One statement is atomic: either every row of it is stored or none.
+ */
+export function requestLogInsert(e: RequestLogEntry, also: (SQLWrapper | null)[] = [], auth?: SQL): SQL {
   const insert = sql`insert into scim_requests (id, directory_id, tenant_id, method, path, status, outcome, summary, ip, duration_ms)
     values (${newId('sreq')}, ${e.directoryId}, ${e.tenantId}, ${e.method}, ${e.path.slice(0, 1000)}, ${e.status}, ${e.outcome},
       ${e.summary ? e.summary.slice(0, 2000) : null}, ${e.ip}, ${Math.max(0, Math.round(e.durationMs))})`;
-  return also ? sql`with also as (${also}) ${insert}` : insert;
+  const ctes = [...(auth ? [sql`auth as (${auth})`] : []), ...also.filter((a): a is SQLWrapper => a !== null).map((a, i) => sql`${sql.raw(`w${i}`)} as (${a})`)];
+  return ctes.length ? sql`with ${sql.join(ctes, sql`, `)} ${insert}` : insert;
 }
 
 /** Drops a directory's log rows beyond the newest `keep`. */

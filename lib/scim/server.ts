@@ -1,23 +1,24 @@
 import { randomUUID } from 'node:crypto';
-import { sql } from 'drizzle-orm';
+import { sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import { performance } from 'node:perf_hooks';
 import { auditInsert, record } from '../audit/record';
 import type { Ctx } from '../audit/types';
-import { getDb, type Db } from '../db/client';
+import { dbHandle, getDb, type Db, type Tx } from '../db/client';
+import { PgDialect } from 'drizzle-orm/pg-core';
 import type { Directory, ScimOutcome } from '../db/schema';
 import { AppError, isUniqueViolation, pgError } from '../errors';
 import { readBody } from '../api/body';
 import { requestMeta } from '../http/request-meta';
 import { log } from '../log';
-import { authenticate, bearerToken, type AuthFailure } from './auth';
+import { authenticate, authGuard, bearerToken, forgetAccepted, guardRefused, recentlyAccepted, type AuthFailure, type AuthResult } from './auth';
 import type { ScimContext, ScimTenant } from './context';
 import { createGroup, deleteGroup, getGroup, patchGroup, replaceGroup, type Want } from './groups';
-import { logRequest, maybePrune, outcomeOf } from './log';
+import { logRequest, maybePrune, outcomeOf, requestLogInsert } from './log';
 import { listParams } from './normalise';
 import { attributeFilter, excludesMembers, listResources } from './resources';
 import { ERROR_SCHEMA, LIST_RESPONSE, MAX_RESULTS, SCIMMY } from './scimmy';
 import { scimUrl } from './urls';
-import { createUser, deleteUser, getUser, patchUser, replaceUser } from './users';
+import { createUser, deleteUser, getUser, patchUser, planCreateUser, replaceUser } from './users';
 
 /**
  * One SCIM request, end to end: bearer token → route → body (≤ 1 MiB) → one transaction holding
@@ -27,6 +28,9 @@ import { createUser, deleteUser, getUser, patchUser, replaceUser } from './users
  */
 
 const CONTENT_TYPE = 'application/scim+json; charset=utf-8';
+
+/** Renders the single-statement create for the driver directly (no result mapping needed). */
+const dialect = new PgDialect();
 
 export function scimErrorBody(status: number, detail: string, scimType?: string | null) {
   return { schemas: [ERROR_SCHEMA], status: String(status), ...(scimType ? { scimType } : {}), detail };
@@ -42,7 +46,13 @@ const errorResponse = (status: number, detail: string, scimType?: string | null,
 
 type Answer = { status: number; body?: unknown; headers?: Record<string, string> };
 type Handler = (c: ScimContext) => Promise<Answer>;
-type Route = { handler: Handler; needsBody: boolean; write: boolean } | { answer: Answer };
+/**
+ * A write that can go as a single statement (see {@link planCreateUser}): its INSERTs and answer,
+ * or null for the handler's transaction instead. Planned without I/O; `fallback` names the unique
+ * index whose violation also sends the request to the handler.
+ */
+type Plan = { plan: (c: ScimContext, tenantId: SQL) => { writes: SQLWrapper[]; answer: Answer } | null; fallback: string };
+type Route = ({ handler: Handler; needsBody: boolean; write: boolean } & Partial<Plan>) | { answer: Answer };
 
 const REJECT_DETAIL: Record<AuthFailure, string> = {
   missing_token: 'A bearer token is required (Authorization: Bearer <token>)',
@@ -73,6 +83,11 @@ function discovery(base: string, segments: string[]): Answer | null {
   return null;
 }
 
+const created = (out: Record<string, unknown>): Answer => {
+  const location = (out.meta as { location?: string } | undefined)?.location;
+  return { status: 201, body: out, headers: location ? { location } : undefined };
+};
+
 function route(method: string, segments: string[], search: URLSearchParams, base: string): Route {
   const [resource, id, extra] = segments;
   const disc = method === 'GET' ? discovery(base, segments) : null;
@@ -100,11 +115,16 @@ function route(method: string, segments: string[], search: URLSearchParams, base
       return {
         needsBody: true,
         write: true,
-        handler: async (c) => {
-          const out = kind === 'User' ? await createUser(c, c.body) : await createGroup(c, c.body);
-          const location = (out.meta as { location?: string } | undefined)?.location;
-          return { status: 201, body: out, headers: location ? { location } : undefined };
-        },
+        handler: async (c) => created(kind === 'User' ? await createUser(c, c.body) : await createGroup(c, c.body)),
+        ...(kind === 'User'
+          ? {
+              plan: (c: ScimContext, tenantId: SQL) => {
+                const p = planCreateUser(c, c.body, tenantId);
+                return p && { writes: p.writes, answer: created(p.answer) };
+              },
+              fallback: 'users_tenant_email_key',
+            }
+          : {}),
       };
     }
     return notAllowed('GET, POST');
@@ -219,8 +239,14 @@ export async function handleScim(req: Request, directoryId: string, segments: st
 
   try {
     const db = await getDb();
-    const auth = await authenticate(db, directoryId, bearerToken(req));
-    if (!auth.ok) {
+    const token = bearerToken(req);
+    const base = scimUrl(directoryId);
+    const r = route(method, segments.filter(Boolean), url.searchParams, base);
+    // A create (see Plan) with the token this directory last used here: checked inside its one
+    // statement (authGuard) instead of by a query of its own.
+    const remembered = 'plan' in r && r.plan ? recentlyAccepted(directoryId, token) : null;
+    let auth = remembered ?? (await authenticate(db, directoryId, token));
+    const refuse = async (auth: Extract<AuthResult, { ok: false }>) => {
       directory = auth.directory;
       if (directory) {
         // The directory exists: its log and the tenant's audit log show the rejected request.
@@ -260,11 +286,10 @@ export async function handleScim(req: Request, directoryId: string, segments: st
           .catch((err) => log('warn', 'could not record a rejected SCIM request', { directoryId: d.id, err }));
       }
       return errorResponse(401, REJECT_DETAIL[auth.reason], null, { 'www-authenticate': 'Bearer realm="SCIM"' });
-    }
+    };
+    if (!auth.ok) return await refuse(auth);
     directory = auth.directory;
     tenant = auth.tenant;
-    const base = scimUrl(directory.id);
-    const r = route(method, segments.filter(Boolean), url.searchParams, base);
 
     if ('answer' in r) {
       summary.push(r.answer.status < 400 ? `read ${segments.join('/')}` : `${segments.join('/') || '(base)'}: ${r.answer.status}`);
@@ -283,25 +308,62 @@ export async function handleScim(req: Request, directoryId: string, segments: st
       }
     }
 
-    const d = directory;
-    const t = tenant;
-    const audit: Ctx = { ...meta, actor: { type: 'directory', id: d.id, label: d.name } };
+    let d = directory;
+    let t = tenant;
+    let audit: Ctx = { ...meta, actor: { type: 'directory', id: d.id, label: d.name } };
+    const entry = (status: number, outcome: ScimOutcome) => ({
+      directoryId: d.id,
+      tenantId: d.tenantId,
+      method,
+      path,
+      status,
+      outcome,
+      summary: summary.join('; ') || null,
+      ip: meta.ip ?? null,
+      durationMs: performance.now() - started,
+    });
+    if (r.plan) {
+      // The common case in one statement (no BEGIN/COMMIT round trips): the change, its audit
+      // events and the request-log row; nothing is stored unless all of it is.
+      const c: ScimContext = { tx: db as unknown as Tx, directory: d, tenant: t, base, audit, events: [], summary, outcome: 'created', body };
+      let planned;
+      try {
+        planned = r.plan(c, sql`(select tenant_id from auth)`);
+      } catch (err) {
+        // A refused body: answered only to a token that is still current.
+        if (remembered && !(auth = await authenticate(db, directoryId, token)).ok) return await refuse(auth);
+        throw err;
+      }
+      let fresh = !remembered;
+      if (planned) {
+        try {
+          const writes = [...planned.writes, auditInsert(audit, c.events).statement];
+          const statement = dialect.sqlToQuery(requestLogInsert(entry(planned.answer.status, c.outcome), writes, authGuard(auth, token!)));
+          await (await dbHandle()).query(statement.sql, statement.params);
+          return json(planned.answer.status, planned.answer.body, planned.answer.headers);
+        } catch (err) {
+          // The guard held (the token is current) when the statement failed on the fallback index.
+          if (isUniqueViolation(err, r.fallback)) fresh = true;
+          else if (guardRefused(err)) forgetAccepted(directoryId);
+          else throw err;
+        }
+      }
+      if (!fresh) {
+        // Nothing was stored and what was remembered is not proof enough for the full path
+        // (the token may have been revoked): authenticate afresh.
+        auth = await authenticate(db, directoryId, token);
+        if (!auth.ok) return await refuse(auth);
+        directory = d = auth.directory;
+        tenant = t = auth.tenant;
+        audit = { ...meta, actor: { type: 'directory', id: d.id, label: d.name } };
+      }
+    }
     const answer = await inTransaction(db, async (tx) => {
       summary.length = 0;
       const c: ScimContext = { tx, directory: d, tenant: t, base, audit, events: [], summary, outcome: r.write ? 'unchanged' : 'read', body };
       const out = await r.handler(c);
       // The audit events and the request-log row go in one statement.
-      await logRequest(tx, {
-        directoryId: d.id,
-        tenantId: d.tenantId,
-        method,
-        path,
-        status: out.status,
-        outcome: c.outcome,
-        summary: summary.join('; ') || null,
-        ip: meta.ip ?? null,
-        durationMs: performance.now() - started,
-      }, auditInsert(audit, c.events).statement);
+      await logRequest(tx, entry(out.status, c.outcome), auditInsert(audit, c.events).statement);
       return out;
     });
     maybePrune(db, d.id);

@@ -1,4 +1,4 @@
-import { and, eq, ne, sql } from 'drizzle-orm';
+import { and, eq, ne, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import { scimUsers, users, type ScimUserRow } from '../db/schema';
 import { newId } from '../ids';
 import { coerce, notFound, plain, scimError, type ScimContext } from './context';
@@ -53,20 +53,14 @@ export async function getUser(c: ScimContext, id: string, attrs?: Attrs) {
 
 const dropNote = (dropped: string[]) => (dropped.length ? ` (${[...new Set(dropped)].join(', ')} ignored)` : '');
 
-export async function createUser(c: ScimContext, body: unknown) {
+/** What a POST /Users would store: the validated resource and, when its email is usable, a new portal user for it. */
+function prepareCreate(c: ScimContext, body: unknown) {
   const n = normaliseResource(body, 'User');
   if (!n) throw scimError(400, 'invalidSyntax', 'The request body must be a JSON object (a SCIM User)');
   const s = toStored(n.resource);
   const active = s.active ?? true;
   const resource = { ...s.resource, active };
-  // The common case — a person new to the tenant — in two inserts: the portal user with its final
-  // name, roles and status, then the SCIM user linked to it. Otherwise (the email already has a
-  // portal user, or there is no usable email) the SCIM user is linked afterwards.
-  // One statement: the portal user (when its email is new to the tenant) as a CTE, then the SCIM
-  // user linked to it — linked only if that insert happened.
-  const candidate = newPortalUserFor(c, resource, active);
-  const portal = candidate ? c.tx.$with('portal').as(c.tx.insert(users).values(candidate).onConflictDoNothing().returning({ id: users.id })) : null;
-  const values = {
+  const created = (portalUserId: string | null, at?: Date): Omit<ScimUserRow, 'version' | 'createdAt' | 'updatedAt'> & Partial<ScimUserRow> => ({
     id: newId('scu'),
     directoryId: c.directory.id,
     tenantId: c.tenant.id,
@@ -75,8 +69,41 @@ export async function createUser(c: ScimContext, body: unknown) {
     active,
     emails: emailValues(s.resource),
     resource,
-    portalUserId: portal ? sql<string | null>`(select id from ${portal})` : null,
-  };
+    portalUserId,
+    ...(at ? { version: 1, createdAt: at, updatedAt: at } : {}),
+  });
+  const note = `created user ${s.userName}${active ? '' : ' (inactive)'}${dropNote(n.dropped)}`;
+  return { s, active, resource, candidate: newPortalUserFor(c, resource, active), created, note };
+}
+
+/**
+ * The common POST /Users — a person new to the tenant — as INSERTs to send in ONE statement with
+ * the audit events and the request-log row, outside any explicit transaction (lib/scim/server.ts):
+ * the portal user and the SCIM user linked to it. Pure: nothing is sent here. If the statement
+ * fails on the tenant's email index (the person already has a portal user), nothing was stored
+ * and the caller runs {@link createUser} instead; a taken userName fails it as a 409.
+ * Null when there is no usable email (also {@link createUser}'s case). `tenantId` is what the
+ * inserts store as tenant_id: the statement's authentication (lib/scim/auth.ts `authGuard`).
+ */
+export function planCreateUser(c: ScimContext, body: unknown, tenantId: SQL): { writes: SQLWrapper[]; answer: Record<string, unknown> } | null {
+  const p = prepareCreate(c, body);
+  if (!p.candidate) return null;
+  const row = p.created(p.candidate.id, p.candidate.createdAt) as ScimUserRow;
+  c.outcome = 'created';
+  c.summary.push(p.note);
+  announcePortalUserCreated(c, p.candidate, [row.id]);
+  // tenant_id from the request's authentication, read in the same statement (lib/scim/auth.ts authGuard)
+  const writes = [c.tx.insert(users).values({ ...p.candidate, tenantId }).getSQL(), c.tx.insert(scimUsers).values({ ...row, tenantId }).getSQL()];
+  return { writes, answer: userOut(c, row, []) };
+}
+
+export async function createUser(c: ScimContext, body: unknown) {
+  const { s, candidate, created, note } = prepareCreate(c, body);
+  // The portal user (when its email is new to the tenant) as a CTE, then the SCIM user linked to
+  // it — linked only if that insert happened. Otherwise (the email already has a portal user, or
+  // there is no usable email) the SCIM user is linked afterwards.
+  const portal = candidate ? c.tx.$with('portal').as(c.tx.insert(users).values(candidate).onConflictDoNothing().returning({ id: users.id })) : null;
+  const values = { ...created(null), portalUserId: portal ? sql<string | null>`(select id from ${portal})` : null };
   const [row] = await (portal ? c.tx.with(portal).insert(scimUsers) : c.tx.insert(scimUsers)).values(values).onConflictDoNothing().returning();
   const fresh = candidate && row?.portalUserId === candidate.id ? candidate : null;
   if (!row) {
@@ -84,7 +111,7 @@ export async function createUser(c: ScimContext, body: unknown) {
     throw scimError(409, 'uniqueness', `userName ${s.userName} already exists in this directory`);
   }
   c.outcome = 'created';
-  c.summary.push(`created user ${row.userName}${active ? '' : ' (inactive)'}${dropNote(n.dropped)}`);
+  c.summary.push(note);
   if (fresh) {
     announcePortalUserCreated(c, fresh, [row.id]);
   } else {
