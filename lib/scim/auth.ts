@@ -54,7 +54,8 @@ export async function authenticate(db: Executor, directoryId: string, token: str
 // make the statement fail and the request take the full path. Per process, bounded.
 // ---------------------------------------------------------------------------------------------
 
-type Accepted = Extract<AuthResult, { ok: true }>;
+export type AuthOk = Extract<AuthResult, { ok: true }>;
+type Accepted = AuthOk;
 const accepted = new Map<string, { tokenHash: string; auth: Accepted }>();
 const REMEMBERED_DIRECTORIES = 1000;
 
@@ -83,7 +84,7 @@ export function forgetAccepted(directoryId: string): void {
  * label) and the tenant's role mappings (the roles it computes) are unchanged. Inserts take their
  * `tenant_id` from it, so if any of that changed the statement fails on NOT NULL and stores nothing.
  */
-export function authGuard(a: Accepted, token: string): SQL {
+export function authGuard(a: Pick<Accepted, 'directory' | 'tenant'>, token: string): SQL {
   return sql`select d.tenant_id from directories d join tenants t on t.id = d.tenant_id
     where d.id = ${a.directory.id} and d.tenant_id = ${a.tenant.id} and d.token_hash = ${hashToken(token)} and d.name = ${a.directory.name}
       and t.role_rules = ${JSON.stringify(a.tenant.roleRules)}::jsonb and t.default_role is not distinct from ${a.tenant.defaultRole}`;

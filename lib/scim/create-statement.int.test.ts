@@ -41,6 +41,7 @@ describe('SCIM create in one statement', () => {
     // the old token: refused for a good body and for a bad one (no 400 to a token that is gone)
     expect((await scimCall(dir, 'POST', '/Users', oktaUser(`b@${t.domain}`))).status).toBe(401);
     expect((await scimCall(dir, 'POST', '/Users', { userName: 42 })).status).toBe(401);
+    expect((await scimCall(dir, 'POST', '/Users', undefined, { rawBody: '{"userName": ' })).status).toBe(401);
     expect(await rows(t.id)).toEqual({ scimUsers: 1, users: 1, created: 1, logged201: 1 });
 
     const current = { id: dir.id, bearerToken: rot.body.bearerToken as string };

@@ -10,7 +10,7 @@ import { AppError, isUniqueViolation, pgError } from '../errors';
 import { readBody } from '../api/body';
 import { requestMeta } from '../http/request-meta';
 import { log } from '../log';
-import { authenticate, authGuard, bearerToken, forgetAccepted, guardRefused, recentlyAccepted, type AuthFailure, type AuthResult } from './auth';
+import { authenticate, authGuard, bearerToken, forgetAccepted, guardRefused, recentlyAccepted, type AuthFailure, type AuthOk, type AuthResult } from './auth';
 import type { ScimContext, ScimTenant } from './context';
 import { createGroup, deleteGroup, getGroup, patchGroup, replaceGroup, type Want } from './groups';
 import { logRequest, maybePrune, outcomeOf, requestLogInsert } from './log';
@@ -213,6 +213,7 @@ export async function handleScim(req: Request, directoryId: string, segments: st
   const method = req.method.toUpperCase();
   const path = `/${segments.join('/')}${url.search}`;
   const meta = requestMeta(req);
+  const token = bearerToken(req);
   let directory: Directory | null = null;
   let tenant: ScimTenant | null = null;
   const summary: string[] = [];
@@ -237,59 +238,76 @@ export async function handleScim(req: Request, directoryId: string, segments: st
     }
   };
 
-  try {
-    const db = await getDb();
-    const token = bearerToken(req);
-    const base = scimUrl(directoryId);
-    const r = route(method, segments.filter(Boolean), url.searchParams, base);
-    // A create (see Plan) with the token this directory last used here: checked inside its one
-    // statement (authGuard) instead of by a query of its own.
-    const remembered = 'plan' in r && r.plan ? recentlyAccepted(directoryId, token) : null;
-    let auth = remembered ?? (await authenticate(db, directoryId, token));
-    const refuse = async (auth: Extract<AuthResult, { ok: false }>) => {
-      directory = auth.directory;
-      if (directory) {
-        // The directory exists: its log and the tenant's audit log show the rejected request.
-        summary.push(`rejected: ${auth.reason.replace(/_/g, ' ')}`);
-        const d = directory;
-        await db
-          .transaction(async (tx) => {
-            await logRequest(tx, {
-              directoryId: d.id,
+  /** The 401: logged in the directory's request log and (at most once a minute) in the audit log. */
+  const refuse = async (auth: Extract<AuthResult, { ok: false }>) => {
+    directory = auth.directory;
+    if (directory) {
+      summary.length = 0;
+      summary.push(`rejected: ${auth.reason.replace(/_/g, ' ')}`);
+      const d = directory;
+      const db = await getDb();
+      await db
+        .transaction(async (tx) => {
+          await logRequest(tx, {
+            directoryId: d.id,
+            tenantId: d.tenantId,
+            method,
+            path,
+            status: 401,
+            outcome: 'unauthorized',
+            summary: summary.join('; '),
+            ip: meta.ip ?? null,
+            durationMs: performance.now() - started,
+          });
+          // One audit event per directory and minute at most (a misconfigured or hostile client
+          // must not flood the append-only audit chain); every rejected request is in the log.
+          const recent = await tx.execute(sql`
+            select 1 from audit_events
+            where tenant_id = ${d.tenantId} and occurred_at > now() - interval '60 seconds'
+              and action = 'scim.request_rejected' and target_id = ${d.id}
+            limit 1`);
+          if (!(recent as unknown as { rows: unknown[] }).rows.length) {
+            await record(tx, { ...meta, actor: { type: 'idp', id: null, label: `SCIM client of ${d.name}` } }, {
               tenantId: d.tenantId,
-              method,
-              path,
-              status: 401,
-              outcome: 'unauthorized',
-              summary: summary.join('; '),
-              ip: meta.ip ?? null,
-              durationMs: performance.now() - started,
+              action: 'scim.request_rejected',
+              outcome: 'failure',
+              target: { type: 'directory', id: d.id, label: d.name },
+              reason: auth.reason,
+              details: { method, path: path.slice(0, 300), note: "further rejections within 60 s are only in the directory's request log" },
             });
-            // One audit event per directory and minute at most (a misconfigured or hostile client
-            // must not flood the append-only audit chain); every rejected request is in the log.
-            const recent = await tx.execute(sql`
-              select 1 from audit_events
-              where tenant_id = ${d.tenantId} and occurred_at > now() - interval '60 seconds'
-                and action = 'scim.request_rejected' and target_id = ${d.id}
-              limit 1`);
-            if (!(recent as unknown as { rows: unknown[] }).rows.length) {
-              await record(tx, { ...meta, actor: { type: 'idp', id: null, label: `SCIM client of ${d.name}` } }, {
-                tenantId: d.tenantId,
-                action: 'scim.request_rejected',
-                outcome: 'failure',
-                target: { type: 'directory', id: d.id, label: d.name },
-                reason: auth.reason,
-                details: { method, path: path.slice(0, 300), note: "further rejections within 60 s are only in the directory's request log" },
-              });
-            }
-          })
-          .catch((err) => log('warn', 'could not record a rejected SCIM request', { directoryId: d.id, err }));
-      }
-      return errorResponse(401, REJECT_DETAIL[auth.reason], null, { 'www-authenticate': 'Bearer realm="SCIM"' });
-    };
-    if (!auth.ok) return await refuse(auth);
+          }
+        })
+        .catch((err) => log('warn', 'could not record a rejected SCIM request', { directoryId: d.id, err }));
+    }
+    return errorResponse(401, REJECT_DETAIL[auth.reason], null, { 'www-authenticate': 'Bearer realm="SCIM"' });
+  };
+
+  // A create (see Plan) may start from the authentication this process accepted last for this
+  // directory and token; it is then checked inside the create's one statement (authGuard). Until
+  // the database has confirmed it, nothing else is answered on it: any other outcome first
+  // authenticates afresh.
+  let remembered: AuthOk | null = null;
+  const authenticateAfresh = async (): Promise<Response | null> => {
+    remembered = null;
+    const auth = await authenticate(await getDb(), directoryId, token);
+    if (!auth.ok) return refuse(auth);
     directory = auth.directory;
     tenant = auth.tenant;
+    return null;
+  };
+
+  try {
+    const db = await getDb();
+    const base = scimUrl(directoryId);
+    const r = route(method, segments.filter(Boolean), url.searchParams, base);
+    remembered = 'plan' in r && r.plan ? recentlyAccepted(directoryId, token) : null;
+    if (remembered) {
+      directory = remembered.directory;
+      tenant = remembered.tenant;
+    } else {
+      const refused = await authenticateAfresh();
+      if (refused) return refused;
+    }
 
     if ('answer' in r) {
       summary.push(r.answer.status < 400 ? `read ${segments.join('/')}` : `${segments.join('/') || '(base)'}: ${r.answer.status}`);
@@ -308,12 +326,9 @@ export async function handleScim(req: Request, directoryId: string, segments: st
       }
     }
 
-    let d = directory;
-    let t = tenant;
-    let audit: Ctx = { ...meta, actor: { type: 'directory', id: d.id, label: d.name } };
     const entry = (status: number, outcome: ScimOutcome) => ({
-      directoryId: d.id,
-      tenantId: d.tenantId,
+      directoryId: directory!.id,
+      tenantId: directory!.tenantId,
       method,
       path,
       status,
@@ -322,42 +337,40 @@ export async function handleScim(req: Request, directoryId: string, segments: st
       ip: meta.ip ?? null,
       durationMs: performance.now() - started,
     });
+    const auditCtx = (d: Directory): Ctx => ({ ...meta, actor: { type: 'directory', id: d.id, label: d.name } });
+
     if (r.plan) {
       // The common case in one statement (no BEGIN/COMMIT round trips): the change, its audit
       // events and the request-log row; nothing is stored unless all of it is.
-      const c: ScimContext = { tx: db as unknown as Tx, directory: d, tenant: t, base, audit, events: [], summary, outcome: 'created', body };
-      let planned;
-      try {
-        planned = r.plan(c, sql`(select tenant_id from auth)`);
-      } catch (err) {
-        // A refused body: answered only to a token that is still current.
-        if (remembered && !(auth = await authenticate(db, directoryId, token)).ok) return await refuse(auth);
-        throw err;
-      }
-      let fresh = !remembered;
+      const dir = directory!;
+      const audit = auditCtx(dir);
+      const c: ScimContext = { tx: db as unknown as Tx, directory: dir, tenant: tenant!, base, audit, events: [], summary, outcome: 'created', body };
+      const planned = r.plan(c, sql`(select tenant_id from auth)`);
       if (planned) {
         try {
           const writes = [...planned.writes, auditInsert(audit, c.events).statement];
-          const statement = dialect.sqlToQuery(requestLogInsert(entry(planned.answer.status, c.outcome), writes, authGuard(auth, token!)));
+          const statement = dialect.sqlToQuery(requestLogInsert(entry(planned.answer.status, c.outcome), writes, authGuard({ directory: dir, tenant: tenant! }, token!)));
           await (await dbHandle()).query(statement.sql, statement.params);
           return json(planned.answer.status, planned.answer.body, planned.answer.headers);
         } catch (err) {
-          // The guard held (the token is current) when the statement failed on the fallback index.
-          if (isUniqueViolation(err, r.fallback)) fresh = true;
-          else if (guardRefused(err)) forgetAccepted(directoryId);
-          else throw err;
+          if (guardRefused(err)) {
+            forgetAccepted(directoryId); // the token, the directory or the mappings changed
+          } else {
+            // Any other failure came after the guard held: the token is current.
+            remembered = null;
+            if (!isUniqueViolation(err, r.fallback)) throw err;
+          }
         }
       }
-      if (!fresh) {
-        // Nothing was stored and what was remembered is not proof enough for the full path
-        // (the token may have been revoked): authenticate afresh.
-        auth = await authenticate(db, directoryId, token);
-        if (!auth.ok) return await refuse(auth);
-        directory = d = auth.directory;
-        tenant = t = auth.tenant;
-        audit = { ...meta, actor: { type: 'directory', id: d.id, label: d.name } };
+      // The full path below, on an authentication the database has confirmed.
+      if (remembered) {
+        const refused = await authenticateAfresh();
+        if (refused) return refused;
       }
     }
+    const d = directory!;
+    const t = tenant!;
+    const audit = auditCtx(d);
     const answer = await inTransaction(db, async (tx) => {
       summary.length = 0;
       const c: ScimContext = { tx, directory: d, tenant: t, base, audit, events: [], summary, outcome: r.write ? 'unchanged' : 'read', body };
@@ -369,6 +382,12 @@ export async function handleScim(req: Request, directoryId: string, segments: st
     maybePrune(db, d.id);
     return json(answer.status, answer.body, answer.headers);
   } catch (err) {
+    if (remembered) {
+      // A refused body or a failure before the database confirmed the token: answered only to a
+      // token that is still current.
+      const refused = await authenticateAfresh();
+      if (refused) return refused;
+    }
     if (err instanceof SCIMMY.Types.Error) {
       const e = err as InstanceType<typeof SCIMMY.Types.Error>;
       const status = Number(e.status) || 400;
