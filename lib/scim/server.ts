@@ -218,21 +218,23 @@ export async function handleScim(req: Request, directoryId: string, segments: st
   let tenant: ScimTenant | null = null;
   const summary: string[] = [];
 
+  /** This request's row of the directory's request log. */
+  const entry = (status: number, outcome: ScimOutcome) => ({
+    directoryId: directory!.id,
+    tenantId: directory!.tenantId,
+    method,
+    path,
+    status,
+    outcome,
+    summary: summary.join('; ') || null,
+    ip: meta.ip ?? null,
+    durationMs: performance.now() - started,
+  });
+
   const finishLog = async (status: number, outcome: ScimOutcome) => {
     if (!directory) return;
     try {
-      const db = await getDb();
-      await logRequest(db, {
-        directoryId: directory.id,
-        tenantId: directory.tenantId,
-        method,
-        path,
-        status,
-        outcome,
-        summary: summary.join('; ') || null,
-        ip: meta.ip ?? null,
-        durationMs: performance.now() - started,
-      });
+      await logRequest(await getDb(), entry(status, outcome));
     } catch (err) {
       log('warn', 'scim request log write failed', { directoryId: directory.id, err });
     }
@@ -248,17 +250,7 @@ export async function handleScim(req: Request, directoryId: string, segments: st
       const db = await getDb();
       await db
         .transaction(async (tx) => {
-          await logRequest(tx, {
-            directoryId: d.id,
-            tenantId: d.tenantId,
-            method,
-            path,
-            status: 401,
-            outcome: 'unauthorized',
-            summary: summary.join('; '),
-            ip: meta.ip ?? null,
-            durationMs: performance.now() - started,
-          });
+          await logRequest(tx, entry(401, 'unauthorized'));
           // One audit event per directory and minute at most (a misconfigured or hostile client
           // must not flood the append-only audit chain); every rejected request is in the log.
           const recent = await tx.execute(sql`
@@ -326,17 +318,6 @@ export async function handleScim(req: Request, directoryId: string, segments: st
       }
     }
 
-    const entry = (status: number, outcome: ScimOutcome) => ({
-      directoryId: directory!.id,
-      tenantId: directory!.tenantId,
-      method,
-      path,
-      status,
-      outcome,
-      summary: summary.join('; ') || null,
-      ip: meta.ip ?? null,
-      durationMs: performance.now() - started,
-    });
     const auditCtx = (d: Directory): Ctx => ({ ...meta, actor: { type: 'directory', id: d.id, label: d.name } });
 
     if (r.plan) {
