@@ -91,7 +91,8 @@ const auditable = (e: Pick<WebhookEndpoint, 'kind' | 'url' | 'events' | 'descrip
   enabled: e.enabled,
 });
 
-const targetOf = (e: WebhookEndpoint) => ({ type: 'webhook', id: e.id, label: redactUrl(e.url).slice(0, 200) });
+/** An endpoint as the target of its audit events (the URL without its query string). */
+export const webhookTarget = (e: WebhookEndpoint) => ({ type: 'webhook', id: e.id, label: redactUrl(e.url).slice(0, 200) });
 
 /**
  * Cursors at the current end of the chains the endpoint reads: it gets what happens from now on,
@@ -125,7 +126,7 @@ export async function createWebhook(ctx: Ctx, scope: WebhookScope, input: Webhoo
         secretEncrypted: encryptSecret(secret),
       })
       .returning();
-    await record(tx, ctx, { tenantId: scope.tenantId, action: 'webhook.created', target: targetOf(e), details: { after: auditable(e) } });
+    await record(tx, ctx, { tenantId: scope.tenantId, action: 'webhook.created', target: webhookTarget(e), details: { after: auditable(e) } });
     await startCursors(tx, e);
     return e;
   });
@@ -172,12 +173,12 @@ export async function updateWebhook(ctx: Ctx, scope: WebhookScope, id: string, p
       .update(webhookEndpoints)
       .set({
         ...next,
-        // Switched on again or pointed elsewhere: try at once rather than at the old retry time.
-        ...((patch.enabled === true && !before.enabled) || (patch.url !== undefined && patch.url !== before.url) ? { nextAttemptAt: null } : {}),
+        // Switched on again or pointed elsewhere: try at once, with a fresh backoff.
+        ...((patch.enabled === true && !before.enabled) || (patch.url !== undefined && patch.url !== before.url) ? { nextAttemptAt: null, failures: 0 } : {}),
       })
       .where(eq(webhookEndpoints.id, before.id))
       .returning();
-    await record(tx, ctx, { tenantId: scope.tenantId, action: 'webhook.updated', target: targetOf(e), details: diff ?? { before: { url: '(query string changed)' }, after: { url: '(query string changed)' } } });
+    await record(tx, ctx, { tenantId: scope.tenantId, action: 'webhook.updated', target: webhookTarget(e), details: diff ?? { before: { url: '(query string changed)' }, after: { url: '(query string changed)' } } });
     return e;
   });
   return toWebhookView(row);
@@ -188,7 +189,7 @@ export async function deleteWebhook(ctx: Ctx, scope: WebhookScope, id: string): 
   await db.transaction(async (tx) => {
     const e = await findEndpoint(tx, scope, id, true);
     await tx.delete(webhookEndpoints).where(eq(webhookEndpoints.id, e.id));
-    await record(tx, ctx, { tenantId: scope.tenantId, action: 'webhook.deleted', target: targetOf(e), details: { before: auditable(e) } });
+    await record(tx, ctx, { tenantId: scope.tenantId, action: 'webhook.deleted', target: webhookTarget(e), details: { before: auditable(e) } });
   });
 }
 
@@ -199,7 +200,7 @@ export async function rotateWebhookSecret(ctx: Ctx, scope: WebhookScope, id: str
   const row = await db.transaction(async (tx) => {
     const e = await findEndpoint(tx, scope, id, true);
     const [u] = await tx.update(webhookEndpoints).set({ secretEncrypted: encryptSecret(secret) }).where(eq(webhookEndpoints.id, e.id)).returning();
-    await record(tx, ctx, { tenantId: scope.tenantId, action: 'webhook.secret_rotated', target: targetOf(u) });
+    await record(tx, ctx, { tenantId: scope.tenantId, action: 'webhook.secret_rotated', target: webhookTarget(u) });
     return u;
   });
   return { ...toWebhookView(row), secret };

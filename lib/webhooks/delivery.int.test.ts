@@ -13,6 +13,7 @@ import { newId } from '../ids';
 import { runJob, type Job } from '../jobs/scheduler';
 import { verifySignature } from './signature';
 import { TestReceiver } from './test-receiver';
+import { DISABLE_AFTER_FAILURES } from './filter';
 import { deliverDue, pruneDeliveries, webhooksJob, type WorkerOptions } from './worker';
 
 const ctx: Ctx = { actor: { type: 'operator', id: 'op_test', label: 'tester' } };
@@ -341,6 +342,37 @@ describe('webhook delivery from the audit log', () => {
     // The two changes of the endpoint are audit events of the tenant too: disable, the two, enable.
     expect(rx.received.map((x) => x.type)).toEqual(['webhook.updated', 'q.one', 'q.two', 'webhook.updated']);
     expect(rx.received.slice(1, 3).map((x) => x.id)).toEqual(ids);
+  });
+
+  it('switches off an endpoint that has failed for about three days (webhook.disabled), and resumes where it stopped once enabled', async () => {
+    const t = await tenant();
+    const rx = await receiver();
+    const port = rx.port;
+    const ep = await createWebhook(ctx, { tenantId: t.id }, { url: rx.url, kind: 'audit_stream' });
+    await rx.stop();
+    const ids = await emit(t.id, ['d.one', 'd.two']);
+    // Two attempts before the limit: the next failure is still retried…
+    const db = await getDb();
+    await db.update(webhookEndpoints).set({ failures: DISABLE_AFTER_FAILURES - 2 }).where(eq(webhookEndpoints.id, ep.id));
+    await deliver([ep.id]);
+    expect(await endpointRow(ep.id)).toMatchObject({ enabled: true, failures: DISABLE_AFTER_FAILURES - 1 });
+    await timePasses(ep.id);
+    // …the one that reaches it switches the endpoint off.
+    await deliver([ep.id]);
+    expect(await endpointRow(ep.id)).toMatchObject({ enabled: false, failures: DISABLE_AFTER_FAILURES, nextAttemptAt: null });
+    const [off] = await db.select().from(auditEvents).where(eq(auditEvents.targetId, ep.id)).orderBy(sql`${auditEvents.id} desc`).limit(1);
+    expect(off).toMatchObject({ tenantId: t.id, action: 'webhook.disabled', outcome: 'failure', reason: 'failing', actorType: 'system' });
+    expect(off.details).toMatchObject({ failures: DISABLE_AFTER_FAILURES });
+    expect((await deliver([ep.id])).endpoints).toBe(0);
+
+    // Enabled again with the receiver back: a fresh backoff, and everything since the last delivery, in order.
+    rx.port = port;
+    await rx.start();
+    await updateWebhook(ctx, { tenantId: t.id }, ep.id, { enabled: true });
+    expect(await endpointRow(ep.id)).toMatchObject({ enabled: true, failures: 0 });
+    await deliver([ep.id]);
+    expect(rx.received.map((x) => x.type)).toEqual(['d.one', 'd.two', 'webhook.disabled', 'webhook.updated']);
+    expect(rx.received.slice(0, 2).map((x) => x.id)).toEqual(ids);
   });
 
   it('sends a test event and resends a delivery: signed, logged as manual, outside the ordered stream', async () => {

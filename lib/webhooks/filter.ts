@@ -16,6 +16,13 @@ export function matchesEvent(patterns: readonly string[], action: string): boole
 }
 
 /** The delay before attempt `failures + 1`: 2 s doubled per failure, capped at 1 h, ±25 % jitter (never over the cap). */
+/**
+ * Consecutive failed attempts after which an endpoint is switched off (`webhook.disabled`): with
+ * the backoff below (2 s doubling to an hourly cap) that is about three days of failing. Its
+ * cursors stay where they are, so enabling it again delivers everything since, in order.
+ */
+export const DISABLE_AFTER_FAILURES = 84;
+
 export function backoffMs(failures: number, random = Math.random()): number {
   const CAP = 60 * 60_000;
   const base = Math.min(CAP, 2000 * 2 ** Math.max(0, Math.min(failures - 1, 30)));

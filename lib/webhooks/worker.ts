@@ -1,10 +1,13 @@
+import { record } from '../audit/record';
 import { sequence } from '../audit/sequencer';
+import { SYSTEM } from '../audit/types';
+import { webhookTarget } from '../dal/webhooks';
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { auditEvents, webhookEndpoints, type WebhookEndpoint } from '../db/schema';
 import type { Job } from '../jobs/scheduler';
 import { log } from '../log';
-import { backoffMs, matchesEvent } from './filter';
+import { backoffMs, DISABLE_AFTER_FAILURES, matchesEvent } from './filter';
 import { buildPayload } from './payload';
 import { decryptSecret } from './secret';
 import { logDelivery, sendEvent, type SendResult } from './send';
@@ -150,13 +153,28 @@ async function runEndpoint(db: Db, ep: WebhookEndpoint, o: Required<WorkerOption
               out.delivered++;
             } else {
               const delay = backoffMs(attempt);
+              const giveUp = attempt >= DISABLE_AFTER_FAILURES;
               await db.transaction(async (tx) => {
                 if (cursor > persisted) await tx.execute(advance(ep.id, chain.chainKey, cursor));
                 await logDelivery(tx, { endpointId: ep.id, eventId: ev.id, action: ev.action, attempt, result, manual: false });
                 await tx
                   .update(webhookEndpoints)
-                  .set({ failures: attempt, lastError: result.error, nextAttemptAt: sql`now() + ${`${delay} milliseconds`}::interval` })
+                  .set({
+                    failures: attempt,
+                    lastError: result.error,
+                    ...(giveUp ? { enabled: false, nextAttemptAt: null } : { nextAttemptAt: sql`now() + ${`${delay} milliseconds`}::interval` }),
+                  })
                   .where(eq(webhookEndpoints.id, ep.id));
+                if (giveUp) {
+                  await record(tx, SYSTEM, {
+                    tenantId: ep.tenantId,
+                    action: 'webhook.disabled',
+                    outcome: 'failure',
+                    target: webhookTarget(ep),
+                    reason: 'failing',
+                    details: { failures: attempt, lastError: result.error, note: 'switched off after about three days of failed deliveries; enable it again to resume where it stopped' },
+                  });
+                }
               });
               persisted = cursor;
               out.failed = true;
