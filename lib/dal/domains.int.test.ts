@@ -114,4 +114,32 @@ describe('domain trust: operator domains at once, admin domains once DNS-verifie
     expect((await actionsOf(a.tenant.id)).slice(-3)).toEqual(['domain.added', 'domain.removed', 'domain.removed']);
     expect(await actionsOf(b.tenant.id)).toEqual(['tenant.created', 'connection.created']);
   });
+
+  it('an admin’s unverified claim reserves nothing: the operator gives the domain to another tenant; a verified claim still wins', async () => {
+    const a = await samlTenant();
+    const claimed = uniqueDomain('squat');
+    await addDomain(admin, a.tenant.id, claimed);
+    // another admin cannot take it over; the operator can, creating a tenant or in a console
+    const b = await samlTenant();
+    await expect(addDomain(admin, b.tenant.id, claimed)).rejects.toMatchObject({ status: 409 });
+    const created = await call(tenantsRoute.POST, { method: 'POST', body: { name: `Owner ${claimed}`, domains: [claimed] } });
+    expect(created.status).toBe(201);
+    expect(created.body.domains).toEqual([claimed]);
+    const db = await getDb();
+    expect(await db.select().from(tenantDomains).where(eq(tenantDomains.tenantId, a.tenant.id))).toEqual([expect.objectContaining({ domain: a.domain })]);
+    const [released] = await db.select().from(auditEvents).where(and(eq(auditEvents.tenantId, a.tenant.id), eq(auditEvents.action, 'domain.removed')));
+    expect(released).toMatchObject({ reason: 'claimed_by_operator', targetId: claimed });
+    expect(JSON.stringify(released.details)).not.toContain(created.body.id);
+    // the same in a tenant console, for a second unverified claim
+    const second = uniqueDomain('squat');
+    await addDomain(admin, a.tenant.id, second);
+    expect((await addDomain(operatorInConsole, b.tenant.id, second)).tenantId).toBe(b.tenant.id);
+    // a verified admin claim is a real claim: 409 for the operator too, and nothing changes
+    const proven = uniqueDomain('proven');
+    await addDomain(admin, a.tenant.id, proven);
+    await db.update(tenantDomains).set({ verified: true, verifiedAt: new Date() }).where(eq(tenantDomains.domain, proven));
+    const refused = await call(tenantRoute.PATCH, { method: 'PATCH', params: { tenantId: b.tenant.id }, body: { domains: [b.domain, proven] } });
+    expect(refused.status).toBe(409);
+    expect(await db.select().from(tenantDomains).where(eq(tenantDomains.domain, proven))).toEqual([expect.objectContaining({ tenantId: a.tenant.id, verified: true })]);
+  });
 });

@@ -1,10 +1,10 @@
 import 'server-only';
 import { randomBytes } from 'node:crypto';
 import { Resolver } from 'node:dns/promises';
-import { and, asc, eq, or, type SQL } from 'drizzle-orm';
+import { and, asc, eq, inArray, ne, or, type SQL } from 'drizzle-orm';
 import { record } from '../audit/record';
 import type { Ctx } from '../audit/types';
-import { getDb } from '../db/client';
+import { getDb, type Executor } from '../db/client';
 import { tenantDomains, tenants, type TenantDomain } from '../db/schema';
 import { env } from '../env';
 import { AppError, badRequest, conflict, notFound } from '../errors';
@@ -119,6 +119,30 @@ export async function verifyDomain(ctx: Ctx, tenantId: string, domain: string, r
 export const newVerificationToken = () => `sso-portal-verification=${randomBytes(16).toString('hex')}`;
 
 /**
+ * Before the operator gives `domains` to a tenant: another tenant's claim of one of them that its
+ * IT admin added and never verified reserves nothing (else any admin could block another company's
+ * onboarding by claiming its domain first). Such claims are dropped, each with `domain.removed`
+ * (reason `claimed_by_operator`) in the tenant that made it, which is not told who has it now.
+ * Verified claims and the operator's own stay, and the insert that follows answers 409 for them.
+ */
+export async function releaseUnverifiedClaims(tx: Executor, ctx: Ctx, tenantId: string, domains: string[]): Promise<void> {
+  if (domainAddedBy(ctx) !== 'operator' || !domains.length) return;
+  const released = await tx
+    .delete(tenantDomains)
+    .where(and(inArray(tenantDomains.domain, domains), ne(tenantDomains.tenantId, tenantId), eq(tenantDomains.addedBy, 'admin'), eq(tenantDomains.verified, false)))
+    .returning();
+  for (const d of released) {
+    await record(tx, ctx, {
+      tenantId: d.tenantId,
+      action: 'domain.removed',
+      reason: 'claimed_by_operator',
+      target: { type: 'domain', id: d.domain, label: d.domain },
+      details: { before: { domain: d.domain, addedBy: d.addedBy, verified: false }, note: 'an unverified claim; the portal operator gave this domain to another organisation' },
+    });
+  }
+}
+
+/**
  * Adds one domain to a tenant (tenant console). Consumer mail domains and malformed names are a
  * 400 on `domain`; a domain any tenant has already is a 409. `addedBy` follows the actor.
  */
@@ -131,6 +155,7 @@ export async function addDomain(ctx: Ctx, tenantId: string, input: unknown): Pro
     const [tenant] = await tx.select({ id: tenants.id }).from(tenants).where(eq(tenants.id, tenantId)).for('update');
     if (!tenant) throw notFound('Tenant');
     const addedBy = domainAddedBy(ctx);
+    await releaseUnverifiedClaims(tx, ctx, tenantId, [domain]);
     const [row] = await tx
       .insert(tenantDomains)
       .values({ domain, tenantId, addedBy, verificationToken: newVerificationToken() })

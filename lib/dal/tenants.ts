@@ -8,7 +8,7 @@ import { connections, tenantDomains, tenants, type Tenant } from '../db/schema';
 import { AppError, badRequest, conflict, notFound } from '../errors';
 import { newId } from '../ids';
 import { removeLibraryConnections } from '../sso/library-records';
-import { domainAddedBy, trustedDomainSql, type DomainAddedBy } from './domains';
+import { domainAddedBy, newVerificationToken, releaseUnverifiedClaims, trustedDomainSql } from './domains';
 import { slugify } from '../validation/common';
 import type { ProvisioningInput, TenantCreate, TenantPatch, TenantView } from '../validation/tenants';
 
@@ -46,14 +46,17 @@ async function withDomains(db: Executor, rows: Tenant[]): Promise<TenantWithDoma
   return rows.map((r) => ({ ...r, domains: map.get(r.id) ?? [] }));
 }
 
-const verificationToken = () => `sso-portal-verification=${randomBytes(16).toString('hex')}`;
-
-/** Inserts domains for a tenant; a domain already owned (by any tenant) is a 409 on its path. */
-async function addDomains(tx: Executor, tenantId: string, domains: string[], pathOf: (d: string) => string, addedBy: DomainAddedBy) {
+/**
+ * Inserts domains for a tenant; a domain another tenant has is a 409 on its path, unless that
+ * claim is an unverified one of its IT admin and the operator is adding (see releaseUnverifiedClaims).
+ */
+async function addDomains(tx: Executor, ctx: Ctx, tenantId: string, domains: string[], pathOf: (d: string) => string) {
   if (!domains.length) return;
+  const addedBy = domainAddedBy(ctx);
+  await releaseUnverifiedClaims(tx, ctx, tenantId, domains);
   const inserted = await tx
     .insert(tenantDomains)
-    .values(domains.map((domain) => ({ domain, tenantId, addedBy, verificationToken: verificationToken() })))
+    .values(domains.map((domain) => ({ domain, tenantId, addedBy, verificationToken: newVerificationToken() })))
     .onConflictDoNothing()
     .returning({ domain: tenantDomains.domain });
   const got = new Set(inserted.map((r) => r.domain));
@@ -74,7 +77,7 @@ export async function createTenant(ctx: Ctx, input: TenantCreate): Promise<Tenan
     }
     if (!row) throw new AppError(409, 'conflict', 'could not find a free slug; give one explicitly', [{ path: 'slug', message: 'taken' }]);
     const domains = input.domains ?? [];
-    await addDomains(tx, id, domains, (d) => `domains.${domains.indexOf(d)}`, domainAddedBy(ctx));
+    await addDomains(tx, ctx, id, domains, (d) => `domains.${domains.indexOf(d)}`);
     await record(tx, ctx, {
       tenantId: id,
       action: 'tenant.created',
@@ -146,7 +149,7 @@ export async function updateTenant(ctx: Ctx, id: string, patch: TenantPatch): Pr
       const added = patch.domains.filter((d) => !before.domains.includes(d));
       if (removed.length)
         await tx.delete(tenantDomains).where(and(eq(tenantDomains.tenantId, id), inArray(tenantDomains.domain, removed)));
-      await addDomains(tx, id, added, (d) => `domains.${patch.domains!.indexOf(d)}`, domainAddedBy(ctx));
+      await addDomains(tx, ctx, id, added, (d) => `domains.${patch.domains!.indexOf(d)}`);
     }
     if (patch.roles) {
       // A role still named by a mapping rule or as the default role cannot go.
