@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { ExtractTablesWithRelations } from 'drizzle-orm';
@@ -17,6 +18,12 @@ export type DbHandle = {
   kind: 'pglite' | 'postgres';
   /** Runs raw SQL with parameters on its own (used by the SSO library's storage adapter and health). */
   query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
+  /**
+   * Runs one hot, fixed-text write statement as a named prepared statement (parsed and planned
+   * once per connection), for its effect only: rows are not returned. Errors are the driver's,
+   * with `code`, `constraint` and `column`.
+   */
+  runPrepared(text: string, params: unknown[]): Promise<void>;
   close(): Promise<void>;
 };
 
@@ -41,7 +48,54 @@ async function openPglite(dataDir: string): Promise<DbHandle> {
       const r = await client.query(text, params as unknown[]);
       return r.rows as never[];
     },
+    runPrepared: pglitePrepared(client),
     close: () => client.close(),
+  };
+}
+
+/** A statement's name for preparing it: the same text always gets the same name. */
+const statementName = (text: string) => `p_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
+const MAX_PREPARED = 64;
+
+/**
+ * A parameter in PostgreSQL's text format. drizzle has already rendered column values (arrays as
+ * array literals, JSON as text, timestamps as ISO strings); a bare JS array here would be ambiguous.
+ */
+function asText(v: unknown): string | null {
+  if (v === null || v === undefined) return null;
+  if (v instanceof Date) return v.toISOString();
+  if (Array.isArray(v)) throw new Error('runPrepared: pass arrays as PostgreSQL array literals');
+  return typeof v === 'object' ? JSON.stringify(v) : String(v);
+}
+
+/**
+ * PGlite's query() sends six protocol messages, each a separate call into the database, and
+ * parses and plans the text every time. Here: Parse once per text (named), then Bind, Execute
+ * and Sync in one call. Parameters are sent as text (see asText), their types inferred by the
+ * server as query() would.
+ * Runs under PGlite's own locks, like query(), so it never lands inside another transaction.
+ */
+function pglitePrepared(client: import('@electric-sql/pglite').PGlite): DbHandle['runPrepared'] {
+  const c = client as unknown as { _runExclusiveTransaction<T>(f: () => Promise<T>): Promise<T>; _runExclusiveQuery<T>(f: () => Promise<T>): Promise<T> };
+  const send = (parts: Uint8Array[]) => {
+    const message = new Uint8Array(parts.reduce((n, b) => n + b.length, 0));
+    parts.reduce((at, b) => (message.set(b, at), at + b.length), 0);
+    return c._runExclusiveTransaction(() => c._runExclusiveQuery(() => client.execProtocol(message)));
+  };
+  /** Statement name by text, once its Parse has succeeded (concurrent first callers share one Parse). */
+  const prepared = new Map<string, Promise<string>>();
+  return async (text, params) => {
+    const { protocol } = await import('@electric-sql/pglite');
+    let name = prepared.get(text);
+    if (!name && prepared.size < MAX_PREPARED) {
+      const n = statementName(text);
+      name = send([protocol.serialize.parse({ name: n, text }), protocol.serialize.sync()]).then(() => n);
+      prepared.set(text, name);
+      name.catch(() => prepared.delete(text));
+    }
+    const statement = name ? await name : '';
+    const parts = [protocol.serialize.bind({ statement, values: params.map(asText) }), protocol.serialize.execute({}), protocol.serialize.sync()];
+    await send(statement ? parts : [protocol.serialize.parse({ name: '', text }), ...parts]);
   };
 }
 
@@ -72,6 +126,10 @@ async function openPostgres(url: string): Promise<DbHandle> {
     async query(text, params) {
       const r = await pool.query(text, params as unknown[]);
       return r.rows;
+    },
+    async runPrepared(text, params) {
+      // node-postgres prepares a named statement once per connection.
+      await pool.query({ name: statementName(text), text, values: params.map(asText) });
     },
     close: () => pool.end(),
   };

@@ -331,7 +331,7 @@ export async function handleScim(req: Request, directoryId: string, segments: st
         try {
           const writes = [...planned.writes, auditInsert(audit, c.events).statement];
           const statement = dialect.sqlToQuery(requestLogInsert(entry(planned.answer.status, c.outcome), writes, authGuard({ directory: dir, tenant: tenant! }, token!)));
-          await (await dbHandle()).query(statement.sql, statement.params);
+          await (await dbHandle()).runPrepared(statement.sql, statement.params);
           return json(planned.answer.status, planned.answer.body, planned.answer.headers);
         } catch (err) {
           if (guardRefused(err)) {
