@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, ne, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, inArray, ne, sql } from 'drizzle-orm';
 import { endSessionsOf } from '../dal/sessions';
 import { scimGroupMembers, scimGroups, scimUsers, users, type ScimUserRow, type User } from '../db/schema';
 import { newId } from '../ids';
@@ -144,22 +144,20 @@ export async function refreshPortalUsers(c: ScimContext, ids: string[], opts: Re
   const sorted = [...new Set(ids)].sort();
   if (!sorted.length) return;
   const locked = await c.tx.select().from(users).where(and(eq(users.tenantId, c.tenant.id), inArray(users.id, sorted))).orderBy(asc(users.id)).for('update');
+  // Their SCIM users, each with the names of its groups, in one statement.
   const linked = await c.tx
-    .select()
+    .select({
+      ...getTableColumns(scimUsers),
+      groupNames: sql<string[]>`array(select g.display_name from ${scimGroupMembers} m join ${scimGroups} g on g.id = m.group_id where m.user_id = "scim_users"."id")`, // qualified: a bare "id" would be g.id
+    })
     .from(scimUsers)
     .where(and(eq(scimUsers.tenantId, c.tenant.id), inArray(scimUsers.portalUserId, sorted)))
     .orderBy(desc(scimUsers.updatedAt));
-  const groupRows = await c.tx
-    .selectDistinct({ portalUserId: scimUsers.portalUserId, name: scimGroups.displayName })
-    .from(scimGroupMembers)
-    .innerJoin(scimUsers, eq(scimUsers.id, scimGroupMembers.userId))
-    .innerJoin(scimGroups, eq(scimGroups.id, scimGroupMembers.groupId))
-    .where(and(eq(scimUsers.tenantId, c.tenant.id), inArray(scimUsers.portalUserId, sorted)));
   const updates: Update[] = [];
   for (const before of locked) {
     const mine = linked.filter((s) => s.portalUserId === before.id);
     if (!mine.length) continue; // no longer a SCIM user here (unlinked); leave it as it is
-    const u = await refreshOne(c, before, mine, groupRows.filter((g) => g.portalUserId === before.id).map((g) => g.name), opts[before.id] ?? {});
+    const u = await refreshOne(c, before, mine, mine.flatMap((s) => s.groupNames), opts[before.id] ?? {});
     if (u) updates.push(u);
   }
   await writeUpdates(c, updates);
