@@ -31,7 +31,7 @@ const MIGRATIONS = path.join(process.cwd(), 'drizzle');
 const MIGRATION_LOCK = 72_190_001; // pg_advisory_lock key: one migrator at a time across instances
 
 async function openPglite(dataDir: string): Promise<DbHandle> {
-  const { PGlite } = await import('@electric-sql/pglite');
+  const { PGlite, protocol } = await import('@electric-sql/pglite');
   // pg_trgm backs the audit log's free-text search index (drizzle/0008_audit_trgm.sql).
   const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm');
   const { drizzle } = await import('drizzle-orm/pglite');
@@ -48,7 +48,7 @@ async function openPglite(dataDir: string): Promise<DbHandle> {
       const r = await client.query(text, params as unknown[]);
       return r.rows as never[];
     },
-    runPrepared: pglitePrepared(client),
+    runPrepared: pglitePrepared(client, protocol),
     close: () => client.close(),
   };
 }
@@ -75,7 +75,7 @@ function asText(v: unknown): string | null {
  * server as query() would.
  * Runs under PGlite's own locks, like query(), so it never lands inside another transaction.
  */
-function pglitePrepared(client: import('@electric-sql/pglite').PGlite): DbHandle['runPrepared'] {
+function pglitePrepared(client: import('@electric-sql/pglite').PGlite, protocol: typeof import('@electric-sql/pglite').protocol): DbHandle['runPrepared'] {
   const c = client as unknown as { _runExclusiveTransaction<T>(f: () => Promise<T>): Promise<T>; _runExclusiveQuery<T>(f: () => Promise<T>): Promise<T> };
   const send = (parts: Uint8Array[]) => {
     const message = new Uint8Array(parts.reduce((n, b) => n + b.length, 0));
@@ -85,7 +85,6 @@ function pglitePrepared(client: import('@electric-sql/pglite').PGlite): DbHandle
   /** Statement name by text, once its Parse has succeeded (concurrent first callers share one Parse). */
   const prepared = new Map<string, Promise<string>>();
   return async (text, params) => {
-    const { protocol } = await import('@electric-sql/pglite');
     let name = prepared.get(text);
     if (!name && prepared.size < MAX_PREPARED) {
       const n = statementName(text);

@@ -2,21 +2,16 @@ import { and, count, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import * as tokenRoute from '@/app/api/v1/tenants/[tenantId]/directories/[directoryId]/token/route';
 import * as roleMappingsRoute from '@/app/api/v1/tenants/[tenantId]/role-mappings/route';
-import * as tenantRoutes from '@/app/api/v1/tenants/route';
 import { getDb } from '@/lib/db/client';
 import { auditEvents, scimRequests, scimUsers, users } from '@/lib/db/schema';
-import { call, uniqueDomain } from '@/lib/testing/api';
-import { entraUser, makeDirectory, oktaUser, scimCall } from '@/lib/testing/scim';
+import { call } from '@/lib/testing/api';
+import { entraUser, makeDirectory, oktaUser, scimCall, scimTenant } from '@/lib/testing/scim';
 
 // The common POST /Users goes as one statement whose authentication is checked inside it
 // (lib/scim/server.ts, lib/scim/auth.ts authGuard). These are the cases where what the process
 // remembered of an earlier request must not be trusted.
 
-async function tenant() {
-  const domain = uniqueDomain('scim1');
-  const res = await call(tenantRoutes.POST, { method: 'POST', body: { name: `SCIM ${domain}`, domains: [domain] } });
-  return { id: res.body.id as string, domain };
-}
+const tenant = () => scimTenant('SCIM1');
 
 async function rows(tenantId: string) {
   const db = await getDb();

@@ -2,19 +2,14 @@ import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import * as roleMappingsRoute from '@/app/api/v1/tenants/[tenantId]/role-mappings/route';
 import * as usersRoute from '@/app/api/v1/tenants/[tenantId]/users/route';
-import * as tenantRoutes from '@/app/api/v1/tenants/route';
 import { getDb } from '@/lib/db/client';
 import { scimUsers } from '@/lib/db/schema';
-import { call, uniqueDomain } from '@/lib/testing/api';
-import { entraUser, makeDirectory, patch, scimCall } from '@/lib/testing/scim';
+import { call } from '@/lib/testing/api';
+import { entraUser, makeDirectory, patch, scimCall, scimTenant } from '@/lib/testing/scim';
 
 const ENT = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 
-async function tenant() {
-  const domain = uniqueDomain('entra');
-  const res = await call(tenantRoutes.POST, { method: 'POST', body: { name: `Entra ${domain}`, domains: [domain] } });
-  return { id: res.body.id as string, domain };
-}
+const tenant = () => scimTenant('Entra');
 
 async function portalUsers(tenantId: string) {
   const res = await call(usersRoute.GET, { path: `/api/v1/tenants/${tenantId}/users?limit=200`, params: { tenantId } });

@@ -3,18 +3,12 @@ import { describe, expect, it } from 'vitest';
 import * as directoriesRoute from '@/app/api/v1/tenants/[tenantId]/directories/route';
 import * as usersRoute from '@/app/api/v1/tenants/[tenantId]/users/route';
 import * as roleMappingsRoute from '@/app/api/v1/tenants/[tenantId]/role-mappings/route';
-import * as tenantRoutes from '@/app/api/v1/tenants/route';
 import { getDb } from '@/lib/db/client';
 import { auditEvents, scimRequests, scimUsers, sessions, users } from '@/lib/db/schema';
-import { call, uniqueDomain } from '@/lib/testing/api';
-import { makeDirectory, oktaUser, patch, scimCall } from '@/lib/testing/scim';
+import { call } from '@/lib/testing/api';
+import { makeDirectory, oktaUser, patch, scimCall, scimTenant } from '@/lib/testing/scim';
 
-async function tenant() {
-  const domain = uniqueDomain('okta');
-  const res = await call(tenantRoutes.POST, { method: 'POST', body: { name: `Okta ${domain}`, domains: [domain] } });
-  expect(res.status).toBe(201);
-  return { id: res.body.id as string, domain };
-}
+const tenant = () => scimTenant('Okta');
 
 async function portalUsers(tenantId: string) {
   const res = await call(usersRoute.GET, { path: `/api/v1/tenants/${tenantId}/users?limit=200`, params: { tenantId } });

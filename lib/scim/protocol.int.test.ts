@@ -6,18 +6,13 @@ import * as dirUsersRoute from '@/app/api/v1/tenants/[tenantId]/directories/[dir
 import * as dirGroupsRoute from '@/app/api/v1/tenants/[tenantId]/directories/[directoryId]/groups/route';
 import * as directoryRoute from '@/app/api/v1/tenants/[tenantId]/directories/[directoryId]/route';
 import * as usersRoute from '@/app/api/v1/tenants/[tenantId]/users/route';
-import * as tenantRoutes from '@/app/api/v1/tenants/route';
 import { getDb } from '@/lib/db/client';
 import { auditEvents, scimGroupMembers, scimGroups, scimRequests, scimUsers, users } from '@/lib/db/schema';
-import { call, uniqueDomain } from '@/lib/testing/api';
-import { makeDirectory, oktaUser, patch, scimCall } from '@/lib/testing/scim';
+import { call } from '@/lib/testing/api';
+import { makeDirectory, oktaUser, patch, scimCall, scimTenant } from '@/lib/testing/scim';
 import { pruneRequestLog } from './log';
 
-async function tenant() {
-  const domain = uniqueDomain('scim');
-  const res = await call(tenantRoutes.POST, { method: 'POST', body: { name: `SCIM ${domain}`, domains: [domain] } });
-  return { id: res.body.id as string, domain };
-}
+const tenant = () => scimTenant('SCIM');
 
 /** Rows of everything SCIM can write (for "nothing written" checks). */
 async function snapshot(tenantId: string) {

@@ -1,6 +1,7 @@
 import * as scimRoute from '@/app/api/scim/v2/[directoryId]/[[...path]]/route';
 import * as directoriesRoute from '@/app/api/v1/tenants/[tenantId]/directories/route';
-import { call } from './api';
+import * as tenantsRoute from '@/app/api/v1/tenants/route';
+import { call, uniqueDomain } from './api';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -37,6 +38,14 @@ export async function scimCall(
     /* not JSON */
   }
   return { status: res.status, body: parsed, headers: res.headers };
+}
+
+/** Creates a tenant with one (operator-added) domain through the operator API. */
+export async function scimTenant(label: string) {
+  const domain = uniqueDomain(label.toLowerCase());
+  const res = await call(tenantsRoute.POST, { method: 'POST', body: { name: `${label} ${domain}`, domains: [domain] } });
+  if (res.status !== 201) throw new Error(`tenant create: ${res.status} ${JSON.stringify(res.body)}`);
+  return { id: res.body.id as string, domain };
 }
 
 /** Creates a directory through the operator API; returns `{ id, name, scimUrl, bearerToken }`. */
