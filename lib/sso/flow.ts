@@ -16,7 +16,7 @@ import { signInErrorPage } from './error-page';
 import { LoginRejected, type LoginFailure } from './failures';
 import { derivedSecret, sso } from './jackson';
 import { consumeAuthorizationCode } from './jackson-store';
-import { checkSamlResponse, peekResponse, SamlRejection } from './saml-checks';
+import { checkSamlResponse, peekResponse, SamlRejection, type PeekedResponse } from './saml-checks';
 import { completeTest, failTest, sessionNotOnOrAfterOf, type TestFlowDetail } from './connection-test';
 import { PRODUCT, sp } from './sp';
 import { checkOidcMfa, checkSamlMfa, isNoAuthnContext, mfaRequiredFor, requestMfa, signInIpAllowed, tenantPolicy } from '../policies/sso';
@@ -203,13 +203,14 @@ export async function handleAcs(form: URLSearchParams, meta: Omit<Ctx, 'actor'>)
       ? failTest(meta, test.connection, test.detail, reason, { samlResponse, error: typeof extra.error === 'string' ? extra.error : null })
       : fail(meta, tenantId, reason, status, extra);
   if (!samlResponse) return refuse(tenantOfFlow, 'malformed_response', 400);
-  let issuer: string | null;
+  let peeked: PeekedResponse;
   try {
-    issuer = peekResponse(samlResponse).issuer;
+    peeked = peekResponse(samlResponse);
   } catch (e) {
     const reason = e instanceof SamlRejection ? e.reason : 'malformed_response';
     return refuse(tenantOfFlow, reason as LoginFailure, 400, flowConnection ? { connectionId: flowConnection.id } : {});
   }
+  const { issuer } = peeked;
   const connection = flowConnection ?? (issuer ? await findConnectionByEntityId(issuer) : null);
   if (!connection) {
     const reason = relayState.startsWith(RELAY_PREFIX) ? 'unknown_request' : 'unknown_connection';
@@ -231,7 +232,7 @@ export async function handleAcs(form: URLSearchParams, meta: Omit<Ctx, 'actor'>)
 
   let checked;
   try {
-    checked = checkSamlResponse(samlResponse, {
+    checked = checkSamlResponse(peeked, {
       spEntityId: sp().entityId,
       acsUrl: sp().acsUrl,
       idpEntityId: connection.idp.entityId!,

@@ -17,12 +17,15 @@
  *  5. signatures: SHA-1 anywhere is refused, every ds:Signature must be one of the two enveloped
  *     signatures we accept and must verify against the configured certificates; at least one must
  *     cover the assertion;
- *  6. the assertion is re-parsed from xml-crypto's canonical output of the verified reference, and
- *     everything below is read from that copy only: Issuer, Conditions, Subject, statements.
+ *  6. everything below is read from the signed element only: Issuer, Conditions, Subject,
+ *     statements. The common signature shape is verified on our own parse and the assertion read
+ *     from it (one parse per response); any other shape goes through xml-crypto's full check and
+ *     the assertion is re-parsed from its canonical output of the verified reference.
  */
 import { createHash, type KeyObject, verify as cryptoVerify, X509Certificate } from 'node:crypto';
 import { DOMParser, type Document as XmlDocument, type Element as XmlElement, type Node as XmlNode } from '@xmldom/xmldom';
-import { type HashAlgorithm, type SignatureAlgorithm, SignedXml } from 'xml-crypto';
+import { ExclusiveCanonicalization, type HashAlgorithm, type SignatureAlgorithm, SignedXml } from 'xml-crypto';
+import { findAncestorNsForElement } from 'xml-crypto/lib/utils';
 
 // ---------------------------------------------------------------------------------------------
 // Public API
@@ -87,6 +90,8 @@ export type SamlExpectations = {
   now?: Date;
   /** Default 180. */
   clockSkewSeconds?: number;
+  /** Tests only: verify every signature with xml-crypto's full check, even the common shape. */
+  alwaysXmlCrypto?: boolean;
 };
 
 export type CheckedAssertion = {
@@ -110,15 +115,29 @@ export type CheckedAssertion = {
 };
 
 /**
- * Cheap look at an unverified response to find which connection it claims to come from: the
- * Response Issuer (or, when the Response has none, the Issuer of its assertion) and
- * Response/@InResponseTo. Nothing returned here is authenticated.
+ * A decoded and parsed SAMLResponse, not yet checked: what {@link peekResponse} returns and
+ * {@link checkSamlResponse} accepts, so the ACS parses each response once.
+ */
+export type PeekedResponse = {
+  /** The Response Issuer (or, when the Response has none, the Issuer of its assertion). Unauthenticated. */
+  issuer: string | null;
+  /** Response/@InResponseTo. Unauthenticated. */
+  inResponseTo: string | null;
+  readonly parsed: Parsed;
+};
+
+type Parsed = { xml: string; doc: XmlDocument; response: XmlElement };
+
+/**
+ * Cheap look at an unverified response to find which connection it claims to come from. Nothing
+ * returned here is authenticated; pass the result to {@link checkSamlResponse}.
  *
  * Throws SamlRejection (response_too_large, doctype_forbidden, malformed_response).
  */
-export function peekResponse(samlResponseBase64: string): { issuer: string | null; inResponseTo: string | null } {
+export function peekResponse(samlResponseBase64: string): PeekedResponse {
   return failClosed(() => {
-    const doc = parseStrict(decodeSamlResponse(samlResponseBase64), 'SAMLResponse');
+    const xml = decodeSamlResponse(samlResponseBase64);
+    const doc = parseStrict(xml, 'SAMLResponse');
     const response = responseRoot(doc);
     const issuerEl =
       children(response, NS.saml, 'Issuer')[0] ??
@@ -126,20 +145,21 @@ export function peekResponse(samlResponseBase64: string): { issuer: string | nul
     return {
       issuer: issuerEl ? textOf(issuerEl).trim() || null : null,
       inResponseTo: attr(response, 'InResponseTo') || null,
+      parsed: { xml, doc, response },
     };
   });
 }
 
 /**
- * Checks a base64 SAMLResponse against the connection's expectations.
+ * Checks a SAMLResponse (base64, or as {@link peekResponse} returned it) against the connection's expectations.
  *
  * Throws SamlRejection with a typed reason; returns data read ONLY from the signed content.
  * Throws a plain Error (a configuration error, not a rejection) when `exp` itself is unusable,
  * e.g. a certificate that does not parse or an empty entity ID.
  */
-export function checkSamlResponse(samlResponseBase64: string, exp: SamlExpectations): CheckedAssertion {
+export function checkSamlResponse(samlResponse: string | PeekedResponse, exp: SamlExpectations): CheckedAssertion {
   const ctx = prepareExpectations(exp);
-  return failClosed(() => check(samlResponseBase64, ctx));
+  return failClosed(() => check(typeof samlResponse === 'string' ? peekResponse(samlResponse).parsed : samlResponse.parsed, ctx));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -200,12 +220,10 @@ type Context = {
   expectedInResponseTo: string | null;
   nowMs: number;
   skewMs: number;
+  alwaysXmlCrypto: boolean;
 };
 
-function check(samlResponseBase64: string, ctx: Context): CheckedAssertion {
-  const xml = decodeSamlResponse(samlResponseBase64);
-  const doc = parseStrict(xml, 'SAMLResponse');
-  const response = responseRoot(doc);
+function check({ xml, doc, response }: Parsed, ctx: Context): CheckedAssertion {
   const responseId = requireId(response, 'Response');
 
   // --- Response level: all of this may be unsigned, so it can only ever reject. -------------
@@ -276,19 +294,29 @@ function check(samlResponseBase64: string, ctx: Context): CheckedAssertion {
   }
 
   // Verify every signature present; read the assertion from the assertion's own signed
-  // reference when there is one, else from inside the signed Response.
+  // reference when there is one, else from inside the signed Response. The common shape is
+  // verified on our own parse, and the signed element is read from it; any other shape goes
+  // through xml-crypto's full check and is read from its canonical output.
   let signedAssertion: XmlElement | null = null;
   if (responseSignature) {
-    const signedResponseXml = verifySignature(xml, responseSignature, ctx.keys, 'the Response signature');
-    if (!assertionSignature) signedAssertion = assertionFromSignedResponse(signedResponseXml, responseId, assertionId);
+    if (!ctx.alwaysXmlCrypto && verifyOnOwnParse(responseSignature, response, ctx.keys, 'the Response signature')) {
+      if (!assertionSignature) signedAssertion = assertion;
+    } else {
+      const signedResponseXml = verifySignature(xml, responseSignature, ctx.keys, 'the Response signature');
+      if (!assertionSignature) signedAssertion = assertionFromSignedResponse(signedResponseXml, responseId, assertionId);
+    }
   }
   if (assertionSignature) {
-    const signedXml = verifySignature(xml, assertionSignature, ctx.keys, 'the Assertion signature');
-    const root = parseStrict(signedXml, 'the signed assertion').documentElement!;
-    if (!isElement(root, NS.saml, 'Assertion') || attr(root, 'ID') !== assertionId) {
-      reject('signature_invalid', 'the Assertion signature does not cover the assertion');
+    if (!ctx.alwaysXmlCrypto && verifyOnOwnParse(assertionSignature, assertion, ctx.keys, 'the Assertion signature')) {
+      signedAssertion = assertion;
+    } else {
+      const signedXml = verifySignature(xml, assertionSignature, ctx.keys, 'the Assertion signature');
+      const root = parseStrict(signedXml, 'the signed assertion').documentElement!;
+      if (!isElement(root, NS.saml, 'Assertion') || attr(root, 'ID') !== assertionId) {
+        reject('signature_invalid', 'the Assertion signature does not cover the assertion');
+      }
+      signedAssertion = root;
     }
-    signedAssertion = root;
   }
 
   // --- From here on, only the signed copy is read. ------------------------------------------
@@ -547,6 +575,72 @@ function inspectSignature(signature: XmlElement): { uri: string } {
 
   const uri = attr(reference, 'URI') ?? '';
   return { uri };
+}
+
+const EXC_C14N = 'http://www.w3.org/2001/10/xml-exc-c14n#';
+const ENVELOPED = 'http://www.w3.org/2000/09/xmldsig#enveloped-signature';
+
+/**
+ * Verifies the common signature shape on our own parse, without parsing the document again:
+ * exclusive C14N of SignedInfo (no InclusiveNamespaces there), one Reference to `signed` with
+ * exactly the transforms enveloped-signature then exclusive C14N (an InclusiveNamespaces
+ * PrefixList allowed), and no comments in `signed`. The canonical forms are made by xml-crypto's
+ * own canonicalizer with the options its checkSignature passes, so a signature verifies here
+ * exactly when it verifies there (lib/sso/saml-checks.test.ts compares both on the attack corpus).
+ *
+ * Returns false, having decided nothing, for any other shape: the caller then runs
+ * {@link verifySignature}. Throws SamlRejection when the signature does not verify.
+ * {@link inspectSignature} has already checked the Signature's parts (each once, in place).
+ */
+function verifyOnOwnParse(signature: XmlElement, signed: XmlElement, keys: KeyObject[], what: string): boolean {
+  const signedInfo = children(signature, NS.ds, 'SignedInfo')[0]!;
+  const c14nMethod = children(signedInfo, NS.ds, 'CanonicalizationMethod')[0]!;
+  if (attr(c14nMethod, 'Algorithm') !== EXC_C14N || c14nMethod.firstChild) return false;
+  const reference = children(signedInfo, NS.ds, 'Reference')[0]!;
+  const transformList = children(reference, NS.ds, 'Transforms')[0];
+  const transforms = transformList ? children(transformList, NS.ds, 'Transform') : [];
+  if (transforms.length !== 2 || attr(transforms[0]!, 'Algorithm') !== ENVELOPED || attr(transforms[1]!, 'Algorithm') !== EXC_C14N) {
+    return false;
+  }
+  let prefixList: string[] = [];
+  for (let n = transforms[1]!.firstChild; n; n = n.nextSibling) {
+    if (n.nodeType === 3 && !(n.nodeValue ?? '').trim()) continue;
+    if (!isElement(n, EXC_C14N, 'InclusiveNamespaces') || prefixList.length) return false;
+    prefixList = (attr(n, 'PrefixList') ?? '').split(' ').filter(Boolean);
+  }
+  if (containsComment(signed)) return false;
+  const { hash, keyType } = SIGNATURE_METHODS[attr(children(signedInfo, NS.ds, 'SignatureMethod')[0]!, 'Algorithm')!]!;
+  const digestMethod = DIGEST_METHODS[attr(children(reference, NS.ds, 'DigestMethod')[0]!, 'Algorithm')!]!;
+  const digestValue = textOf(children(reference, NS.ds, 'DigestValue')[0]!);
+  const signatureValue = textOf(children(signature, NS.ds, 'SignatureValue')[0]!);
+
+  // The reference: a copy of the signed element without this signature (enveloped-signature),
+  // canonicalized with the namespaces in scope above it (for the PrefixList).
+  const copy = signed.cloneNode(true) as XmlElement;
+  const path: number[] = [];
+  for (let n: XmlNode = signature; n !== signed; n = n.parentNode!) path.unshift(Array.prototype.indexOf.call(n.parentNode!.childNodes, n));
+  const copiedSignature = path.reduce<XmlNode>((node, i) => node.childNodes[i]!, copy);
+  copiedSignature.parentNode!.removeChild(copiedSignature);
+  const canonical = (el: XmlElement, options: object) =>
+    String(new ExclusiveCanonicalization().process(el as unknown as Element, { defaultNsForPrefix: SignedXml.defaultNsForPrefix, ...options }));
+  const referenced = canonical(copy, {
+    inclusiveNamespacesPrefixList: prefixList,
+    ancestorNamespaces: findAncestorNsForElement(signed as unknown as Element),
+  });
+  const digest = createHash(digestMethod).update(referenced, 'utf8').digest();
+  if (!digest.equals(Buffer.from(digestValue, 'base64'))) {
+    reject('signature_invalid', `${what}: the signed content was modified (digest mismatch)`);
+  }
+  const signedInfoCanonical = Buffer.from(canonical(signedInfo.cloneNode(true) as XmlElement, {}), 'utf8');
+  const signatureBytes = Buffer.from(signatureValue, 'base64');
+  // Only keys of the algorithm's type: an rsa-sha256 signature is never checked as ECDSA.
+  const verified = keys.some(
+    (key) =>
+      key.asymmetricKeyType === keyType &&
+      cryptoVerify(hash, signedInfoCanonical, keyType === 'ec' ? { key, dsaEncoding: 'ieee-p1363' } : key, signatureBytes),
+  );
+  if (!verified) reject('signature_invalid', `${what} does not verify with any configured IdP certificate`);
+  return true;
 }
 
 /**
@@ -828,6 +922,7 @@ function prepareExpectations(exp: SamlExpectations): Context {
     expectedInResponseTo: exp.expectedInResponseTo,
     nowMs: now.getTime(),
     skewMs: skew * 1000,
+    alwaysXmlCrypto: exp.alwaysXmlCrypto === true,
   };
 }
 
