@@ -18,10 +18,12 @@ const schema = z.object({
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
     .optional(),
   DATA_DIR: z.string().min(1).default('./.data'),
-  OPERATOR_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Any length is accepted (the contract gives none); start-up warns below 16 characters. */
+  OPERATOR_API_KEY: z.string().min(1).optional(),
   OPERATOR_EMAIL: z.email().optional(),
   OPERATOR_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
-  AUTH_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** Any length is accepted; start-up warns below 32 characters. */
+  AUTH_SECRET: z.string().min(1).optional(),
   DEMO_MODE: z.enum(['true', 'false', '1', '0']).optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   /** Development only: let metadata/discovery URLs point at private, loopback or http:// addresses. */

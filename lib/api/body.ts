@@ -23,10 +23,13 @@ export async function readBody(req: Request, limit = MAX_BODY_BYTES): Promise<st
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** Parses a JSON body; malformed JSON is a 400 that says where. */
+/**
+ * Parses a JSON body; malformed JSON is a 400 that says where. An empty body is `{}`, so a POST
+ * whose fields are all optional needs none, and a missing required field is named as such.
+ */
 export async function readJson(req: Request, limit = MAX_BODY_BYTES): Promise<unknown> {
   const text = await readBody(req, limit);
-  if (!text.trim()) throw new AppError(400, 'invalid_json', 'Request body must be a JSON document');
+  if (!text.trim()) return {};
   try {
     return JSON.parse(text);
   } catch (e) {

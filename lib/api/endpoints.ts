@@ -260,7 +260,7 @@ export const api = {
   }),
   listDirectories: endpoint({
     method: 'GET', path: '/tenants/{tenantId}/directories', tag: 'Directories', summary: "List a tenant's SCIM directories (no tokens)",
-    params: tenantIdParams, response: list(directorySchema), status: 200,
+    params: tenantIdParams, query: listQuerySchema, response: list(directorySchema), status: 200,
   }),
   getDirectory: endpoint({
     method: 'GET', path: '/tenants/{tenantId}/directories/{directoryId}', tag: 'Directories', summary: 'Get a SCIM directory',

@@ -1,5 +1,5 @@
 import 'server-only';
-import { and, asc, count, desc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, gte, inArray, lt, sql } from 'drizzle-orm';
 import { record } from '../audit/record';
 import type { Ctx } from '../audit/types';
 import { getDb } from '../db/client';
@@ -70,11 +70,20 @@ export async function createDirectory(ctx: Ctx, tenantId: string, input: Directo
   return { ...toDirectoryView(row), bearerToken: token };
 }
 
-export async function listDirectories(tenantId: string): Promise<DirectoryView[]> {
+export async function listDirectories(
+  tenantId: string,
+  page: { limit: number; cursor?: string } = { limit: 200 },
+): Promise<{ data: DirectoryView[]; nextCursor: string | null }> {
   const db = await getDb();
-  const rows = await db.select().from(directories).where(eq(directories.tenantId, tenantId)).orderBy(asc(directories.id));
-  const counts = await countsOf(rows.map((r) => r.id));
-  return rows.map((r) => toDirectoryView(r, counts.get(r.id)));
+  const rows = await db
+    .select()
+    .from(directories)
+    .where(and(eq(directories.tenantId, tenantId), page.cursor ? gt(directories.id, page.cursor) : undefined))
+    .orderBy(asc(directories.id))
+    .limit(page.limit + 1);
+  const data = rows.slice(0, page.limit);
+  const counts = await countsOf(data.map((r) => r.id));
+  return { data: data.map((r) => toDirectoryView(r, counts.get(r.id))), nextCursor: rows.length > page.limit ? data.at(-1)!.id : null };
 }
 
 export async function getDirectory(tenantId: string, id: string): Promise<Directory> {

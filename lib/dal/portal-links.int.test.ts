@@ -56,6 +56,13 @@ describe('setup links', () => {
     ]);
   });
 
+  it('needs no body: an empty POST makes a link with the default scopes and lifetime', async () => {
+    const t = await newTenant();
+    const res = await call(linksRoute.POST, { method: 'POST', params: { tenantId: t.id } });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ id: expect.stringMatching(/^plk_/), scopes: expect.arrayContaining(['sso']) });
+  });
+
   it('refuses expired, revoked and unknown links, and bad input', async () => {
     const t = await newTenant();
     const made = (await call(linksRoute.POST, { method: 'POST', params: { tenantId: t.id }, body: {} })).body;

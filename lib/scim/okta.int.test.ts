@@ -62,6 +62,21 @@ describe('directories API', () => {
     expect(res.status).toBe(400);
   });
 
+  it('lists directories a page at a time (limit, cursor), and refuses a bad limit', async () => {
+    const t = await tenant();
+    const ids: string[] = [];
+    for (const name of ['A', 'B', 'C']) {
+      ids.push((await call(directoriesRoute.POST, { method: 'POST', params: { tenantId: t.id }, body: { name } })).body.id);
+    }
+    const list = (query: string) => call(directoriesRoute.GET, { path: `/api/v1/tenants/${t.id}/directories${query}`, params: { tenantId: t.id } });
+    const first = await list('?limit=2');
+    expect(first.body.data.map((d: { id: string }) => d.id)).toEqual(ids.sort().slice(0, 2));
+    expect(first.body.nextCursor).toBe(ids[1]);
+    const second = await list(`?limit=2&cursor=${first.body.nextCursor}`);
+    expect(second.body).toMatchObject({ data: [{ id: ids[2], userCount: 0 }], nextCursor: null });
+    expect((await list('?limit=0')).status).toBe(400);
+  });
+
   it('404s an unknown tenant', async () => {
     const res = await call(directoriesRoute.POST, { method: 'POST', params: { tenantId: 'tnt_nope' }, body: { name: 'x' } });
     expect(res.status).toBe(404);

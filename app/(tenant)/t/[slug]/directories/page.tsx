@@ -12,7 +12,7 @@ import { createDirectoryAction } from './actions';
 export default async function DirectoriesPage({ params }: { params: Promise<{ slug: string }> }) {
   const { slug } = await params;
   const { tenant } = await requireTenant(slug, 'directory_sync');
-  const directories = await listDirectories(tenant.id);
+  const { data: directories } = await listDirectories(tenant.id);
   return (
     <>
       <PageHeader title="Directories" description="Users and groups pushed by your identity provider over SCIM 2.0 (Okta, Microsoft Entra ID, OneLogin, JumpCloud…)." />

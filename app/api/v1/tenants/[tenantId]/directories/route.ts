@@ -5,7 +5,7 @@ import { getTenant } from '@/lib/dal/tenants';
 
 export const POST = handle(api.createDirectory, async ({ params, body, ctx }) => createDirectory(ctx, params.tenantId, body));
 
-export const GET = handle(api.listDirectories, async ({ params }) => {
+export const GET = handle(api.listDirectories, async ({ params, query }) => {
   const tenant = await getTenant(params.tenantId);
-  return { data: await listDirectories(tenant.id), nextCursor: null };
+  return listDirectories(tenant.id, query);
 });
