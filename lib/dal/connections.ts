@@ -296,18 +296,6 @@ export async function deleteConnection(ctx: Ctx, tenantId: string, id: string): 
 // Status lifecycle (draft → tested → active) and settings
 // ---------------------------------------------------------------------------------------------
 
-/** The connection that serves sign-in for a tenant: its first active one. Drafts serve only tests. */
-export async function findActiveConnection(tenantId: string): Promise<Connection | null> {
-  const db = await getDb();
-  const [c] = await db
-    .select()
-    .from(connections)
-    .where(and(eq(connections.tenantId, tenantId), eq(connections.status, 'active')))
-    .orderBy(asc(connections.id))
-    .limit(1);
-  return c ?? null;
-}
-
 const settingsOf = (c: Connection) => ({ name: c.name, allowIdpInitiated: c.allowIdpInitiated, requireMfa: c.requireMfa, status: c.status });
 
 /**

@@ -28,16 +28,6 @@ export const isTrusted = (d: Pick<TenantDomain, 'addedBy' | 'verified'>) => d.ad
 /** The same rule as SQL over tenant_domains, for lookups. */
 export const trustedDomainSql = (): SQL => or(eq(tenantDomains.addedBy, 'operator'), eq(tenantDomains.verified, true))!;
 
-/** Is `domain` one of the tenant's domains AND trusted (the sign-in email-domain check)? */
-export async function isTrustedDomain(tenantId: string, domain: string): Promise<boolean> {
-  const db = await getDb();
-  const [row] = await db
-    .select({ domain: tenantDomains.domain })
-    .from(tenantDomains)
-    .where(and(eq(tenantDomains.tenantId, tenantId), eq(tenantDomains.domain, domain.trim().toLowerCase()), trustedDomainSql()));
-  return !!row;
-}
-
 /** Where the TXT record proving control of a domain goes. */
 export const verificationName = (domain: string) => `_sso-portal-verification.${domain}`;
 

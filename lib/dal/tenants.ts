@@ -8,7 +8,7 @@ import { connections, tenantDomains, tenants, type Tenant } from '../db/schema';
 import { AppError, badRequest, conflict, notFound } from '../errors';
 import { newId } from '../ids';
 import { removeLibraryConnections } from '../sso/library-records';
-import { domainAddedBy, newVerificationToken, releaseUnverifiedClaims, trustedDomainSql } from './domains';
+import { domainAddedBy, newVerificationToken, releaseUnverifiedClaims } from './domains';
 import { slugify } from '../validation/common';
 import type { ProvisioningInput, TenantCreate, TenantPatch, TenantView } from '../validation/tenants';
 
@@ -238,14 +238,3 @@ export async function setProvisioning(ctx: Ctx, id: string, input: ProvisioningI
   });
 }
 
-/** The tenant that owns an email domain (home-realm discovery), or null. */
-export async function findTenantByDomain(domain: string): Promise<TenantWithDomains | null> {
-  const db = await getDb();
-  const [row] = await db
-    .select({ t: tenants })
-    .from(tenantDomains)
-    .innerJoin(tenants, eq(tenants.id, tenantDomains.tenantId))
-    // Only a trusted domain routes sign-in (lib/dal/domains.ts): an admin's needs DNS verification first.
-    .where(and(eq(tenantDomains.domain, domain.trim().toLowerCase()), trustedDomainSql()));
-  return row ? (await withDomains(db, [row.t]))[0] : null;
-}

@@ -4,7 +4,7 @@ import { recordMany, type AuditInput } from '../audit/record';
 import type { Ctx } from '../audit/types';
 import { getDb, type Tx } from '../db/client';
 import { sessions, userIdentities, users, type Connection, type User } from '../db/schema';
-import { isTrustedDomain } from '../dal/domains';
+import type { SignInTenant } from '../dal/sign-in';
 import type { TenantWithDomains } from '../dal/tenants';
 import { newId } from '../ids';
 import { LoginRejected } from '../sso/failures';
@@ -48,7 +48,7 @@ type Outcome = { user: User; created: boolean; sessionId: string; expiresAt: Dat
  */
 export async function signInUser(
   meta: Omit<Ctx, 'actor'>,
-  tenant: TenantWithDomains,
+  tenant: SignInTenant,
   connection: Connection,
   profile: IdpProfile,
 ): Promise<Outcome> {
@@ -57,7 +57,7 @@ export async function signInUser(
   if (!EMAIL.test(email)) throw new LoginRejected('email_missing', 400);
   const domain = domainOf(email);
   // The tenant's own domains count only when trusted (an admin-added domain once DNS-verified).
-  const ownDomain = tenant.domains.includes(domain) && (await isTrustedDomain(tenant.id, domain));
+  const ownDomain = tenant.trustedDomains.includes(domain);
   const allowedDomain = tenant.allowedDomains.includes(domain);
   if (!ownDomain && !allowedDomain) throw new LoginRejected('domain_not_allowed');
 

@@ -1,14 +1,15 @@
 import 'server-only';
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { inflateRawSync } from 'node:zlib';
-import { and, eq, gt, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { record } from '../audit/record';
 import { sessionSetCookie } from '../auth/session-cookie';
 import type { Ctx } from '../audit/types';
 import { getDb } from '../db/client';
 import { seenAssertions, ssoFlows, type Connection } from '../db/schema';
 import { findConnectionByEntityId, findConnectionById } from '../dal/connections';
-import { findTenant, type TenantWithDomains } from '../dal/tenants';
+import { signInTenant, takeFlow } from '../dal/sign-in';
+import type { TenantWithDomains } from '../dal/tenants';
 import { env } from '../env';
 import { log } from '../log';
 import { signInUser, USER_SESSION_TTL_SECONDS, type IdpProfile } from '../provisioning/jit';
@@ -187,14 +188,9 @@ export async function handleAcs(form: URLSearchParams, meta: Omit<Ctx, 'actor'>)
   const db = await getDb();
   // The flow this RelayState started (SP-initiated): it names the connection and the request ID
   // the response must answer. One use only.
-  let flow: typeof ssoFlows.$inferSelect | undefined;
-  if (relayState.startsWith(RELAY_PREFIX)) {
-    [flow] = await db
-      .delete(ssoFlows)
-      .where(and(eq(ssoFlows.key, `relay:${relayState}`), gt(ssoFlows.expiresAt, new Date())))
-      .returning();
-  }
-  const flowConnection = flow ? await findConnectionById(flow.connectionId) : null;
+  const taken = relayState.startsWith(RELAY_PREFIX) ? await takeFlow(`relay:${relayState}`) : null;
+  const flow = taken?.flow;
+  const flowConnection = taken?.connection ?? null;
   const tenantOfFlow = flowConnection?.tenantId ?? null;
   // A connection test: its outcome goes to the connection (lastTest), and nobody is signed in.
   const test = flow?.purpose === 'test' && flowConnection ? { connection: flowConnection, detail: flow.detail as TestFlowDetail | null } : null;
@@ -219,7 +215,7 @@ export async function handleAcs(form: URLSearchParams, meta: Omit<Ctx, 'actor'>)
   const at = { connectionId: connection.id };
   if (!test && connection.status !== 'active') return fail(meta, connection.tenantId, 'connection_not_active', 403, at);
   // Sign-in policy: the tenant's IP allowlist, again at the ACS.
-  const policy = await tenantPolicy(connection.tenantId);
+  const policy = taken?.tenant && flowConnection === connection ? (taken.tenant.signInPolicy ?? {}) : await tenantPolicy(connection.tenantId);
   if (!signInIpAllowed(policy, meta.ip)) return refuse(connection.tenantId, 'ip_not_allowed', 403, { ...at, ip: meta.ip ?? null });
   let expectedInResponseTo: string | null = null;
   if (flow) {
@@ -305,19 +301,18 @@ export async function handleAcs(form: URLSearchParams, meta: Omit<Ctx, 'actor'>)
 export async function handleOidcRedirect(url: URL, meta: Omit<Ctx, 'actor'>): Promise<Response> {
   const state = url.searchParams.get('state') ?? '';
   const db = await getDb();
-  const [flow] = state
-    ? await db.delete(ssoFlows).where(and(eq(ssoFlows.key, `oidc:${state}`), gt(ssoFlows.expiresAt, new Date()))).returning()
-    : [];
-  if (!flow) return fail(meta, null, 'unknown_request', 400);
+  const taken = state ? await takeFlow(`oidc:${state}`) : null;
+  if (!taken) return fail(meta, null, 'unknown_request', 400);
+  const { flow } = taken;
   const at = { connectionId: flow.connectionId };
   // A connection test records a refusal on the connection (lastTest) instead of as a failed sign-in.
-  const testConnection = flow.purpose === 'test' ? await findConnectionById(flow.connectionId) : null;
+  const testConnection = flow.purpose === 'test' ? taken.connection : null;
   const refuse = (reason: LoginFailure, status: number, extra: Record<string, unknown> = {}) =>
     testConnection
       ? failTest(meta, testConnection, flow.detail as TestFlowDetail | null, reason, { error: typeof extra.error === 'string' ? extra.error : null })
       : fail(meta, flow.tenantId, reason, status, extra);
   // Sign-in policy: the tenant's IP allowlist, again when the OpenID provider sends the browser back.
-  if (!signInIpAllowed(await tenantPolicy(flow.tenantId), meta.ip)) return refuse('ip_not_allowed', 403, { ...at, ip: meta.ip ?? null });
+  if (!signInIpAllowed(taken.tenant?.signInPolicy ?? (await tenantPolicy(flow.tenantId)), meta.ip)) return refuse('ip_not_allowed', 403, { ...at, ip: meta.ip ?? null });
   if (url.searchParams.get('error')) {
     return refuse('idp_error', 400, { ...at, error: url.searchParams.get('error')!.slice(0, 100) });
   }
@@ -379,14 +374,14 @@ export async function handleCallback(url: URL, cookieHeader: string | null, meta
   const code = url.searchParams.get('code');
   const state = url.searchParams.get('state');
   const flow = readFlowCookie(cookieHeader);
-  const db = await getDb();
   if (url.searchParams.get('error') || !code) {
     const connection = flow ? await findConnectionById(flow.connectionId) : null;
     return fail(meta, connection?.tenantId ?? null, 'idp_error', 400, { error: url.searchParams.get('error')?.slice(0, 100) ?? 'no code' });
   }
-  const [byCode] = await db.delete(ssoFlows).where(eq(ssoFlows.key, `code:${sha256(code)}`)).returning();
+  const taken = await takeFlow(`code:${sha256(code)}`);
+  const byCode = taken?.flow;
   // A connection test (lib/sso/connection-test.ts): nobody is signed in; the result goes to the connection.
-  const testConnection = byCode?.purpose === 'test' ? await findConnectionById(byCode.connectionId) : null;
+  const testConnection = byCode?.purpose === 'test' ? taken!.connection : null;
   const testDetail = (byCode?.detail as TestFlowDetail | null) ?? null;
   const refuse = (tenantId: string | null, reason: LoginFailure, status: number, extra: Record<string, unknown> = {}) =>
     testConnection ? failTest(meta, testConnection, testDetail, reason) : fail(meta, tenantId, reason, status, extra);
@@ -394,8 +389,7 @@ export async function handleCallback(url: URL, cookieHeader: string | null, meta
   if (!idpInitiated && (!flow || flow.state !== state)) {
     return refuse(byCode?.tenantId ?? null, 'state_mismatch', 400, byCode ? { connectionId: byCode.connectionId } : {});
   }
-  const connectionId = byCode?.connectionId ?? flow?.connectionId;
-  const connection = connectionId ? await findConnectionById(connectionId) : null;
+  const connection = byCode ? taken!.connection : flow ? await findConnectionById(flow.connectionId) : null;
   if (!connection || (flow && !idpInitiated && flow.connectionId !== connection.id)) {
     return refuse(connection?.tenantId ?? null, 'unknown_request', 400);
   }
@@ -432,7 +426,7 @@ export async function handleCallback(url: URL, cookieHeader: string | null, meta
     headers.append('set-cookie', `${FLOW_COOKIE}=; ${cookieAttrs(0)}`);
     return new Response(res.body, { status: res.status, headers });
   }
-  const tenant = await findTenant({ id: connection.tenantId });
+  const tenant = taken?.tenant ?? (await signInTenant(connection.tenantId));
   if (!tenant) return fail(meta, null, 'unknown_tenant', 404, at);
   let outcome;
   try {

@@ -1,6 +1,5 @@
 import 'server-only';
-import { findActiveConnection } from '../dal/connections';
-import { findTenant, findTenantByDomain } from '../dal/tenants';
+import { signInTarget } from '../dal/sign-in';
 import { log } from '../log';
 import { signInErrorPage } from './error-page';
 import { fail, startSignIn } from './flow';
@@ -16,15 +15,15 @@ export async function startSsoFromRequest(req: Request): Promise<Response> {
   const email = q.get('email')?.trim().toLowerCase();
   const slug = q.get('tenant')?.trim().toLowerCase();
   const domain = email?.includes('@') ? email.slice(email.lastIndexOf('@') + 1) : null;
-  const tenant = domain ? await findTenantByDomain(domain) : slug ? await findTenant({ slug }) : null;
-  if (!tenant) return signInErrorPage('unknown_tenant', 404);
+  const target = domain ? await signInTarget({ domain }) : slug ? await signInTarget({ slug }) : null;
+  if (!target) return signInErrorPage('unknown_tenant', 404);
+  const { tenant, connection } = target;
   // Sign-in policy: the tenant's IP allowlist, before the browser is sent to the IdP.
   const meta = requestMeta(req);
   if (!signInIpAllowed(tenant.signInPolicy ?? {}, meta.ip)) {
     return fail({ ip: meta.ip, userAgent: meta.userAgent }, tenant.id, 'ip_not_allowed', 403, { ip: meta.ip ?? null });
   }
   // Only an active connection serves sign-in; drafts and tested ones serve only test sign-ins.
-  const connection = await findActiveConnection(tenant.id);
   if (!connection) return signInErrorPage('no_connection', 404);
   try {
     return await startSignIn(tenant, connection, q.get('returnTo'));

@@ -1,0 +1,90 @@
+import 'server-only';
+import { and, asc, eq, gt, sql } from 'drizzle-orm';
+import { getDb } from '../db/client';
+import { connections, ssoFlows, tenantDomains, tenants, type Connection } from '../db/schema';
+import { trustedDomainSql } from './domains';
+import type { TenantWithDomains } from './tenants';
+
+/**
+ * The reads of a sign-in, each one statement: they run on every sign-in, and each statement
+ * saved is a round trip and its share of CPU on both sides (`npm run bench:signin`).
+ */
+
+/** A tenant as sign-in needs it: its domains, and which of them are trusted (operator-added or DNS-verified). */
+export type SignInTenant = TenantWithDomains & { trustedDomains: string[] };
+
+const domainsOf = sql<string[]>`array(select ${tenantDomains.domain} from ${tenantDomains} where ${tenantDomains.tenantId} = ${tenants.id} order by ${tenantDomains.domain})`;
+const trustedDomainsOf = sql<string[]>`array(select ${tenantDomains.domain} from ${tenantDomains} where ${tenantDomains.tenantId} = ${tenants.id} and ${trustedDomainSql()} order by ${tenantDomains.domain})`;
+
+/**
+ * Where `GET /sso` sends a browser: the tenant of a trusted email domain (or of a slug), and its
+ * active connection (the first by ID, as there may be several), or null when it has none.
+ */
+export async function signInTarget(by: { domain: string } | { slug: string }): Promise<{ tenant: SignInTenant; connection: Connection | null } | null> {
+  const db = await getDb();
+  const tenantWhere =
+    'domain' in by
+      ? sql`${tenants.id} = (select ${tenantDomains.tenantId} from ${tenantDomains} where ${tenantDomains.domain} = ${by.domain.trim().toLowerCase()} and ${trustedDomainSql()})`
+      : eq(tenants.slug, by.slug);
+  const firstActive = db
+    .select({ id: connections.id })
+    .from(connections)
+    .where(and(eq(connections.tenantId, tenants.id), eq(connections.status, 'active')))
+    .orderBy(asc(connections.id))
+    .limit(1);
+  const [row] = await db
+    .select({ tenant: tenants, domains: domainsOf, trustedDomains: trustedDomainsOf, connection: connections })
+    .from(tenants)
+    .leftJoin(connections, eq(connections.id, sql`(${firstActive})`))
+    .where(tenantWhere)
+    .limit(1);
+  if (!row) return null;
+  return { tenant: { ...row.tenant, domains: row.domains, trustedDomains: row.trustedDomains }, connection: row.connection };
+}
+
+export type SsoFlow = typeof ssoFlows.$inferSelect;
+
+/**
+ * Takes a sign-in flow record (deletes it, so it is used once) if it has not expired, with its
+ * connection and that connection's tenant. Null when there is no such record; `connection` and
+ * `tenant` are null when the connection was deleted meanwhile.
+ */
+export async function takeFlow(key: string): Promise<{ flow: SsoFlow; connection: Connection | null; tenant: SignInTenant | null } | null> {
+  const db = await getDb();
+  const taken = db.$with('taken').as(
+    db
+      .delete(ssoFlows)
+      .where(and(eq(ssoFlows.key, key), gt(ssoFlows.expiresAt, new Date())))
+      .returning(),
+  );
+  const [row] = await db
+    .with(taken)
+    .select({
+      flow: {
+        key: taken.key,
+        connectionId: taken.connectionId,
+        tenantId: taken.tenantId,
+        requestId: taken.requestId,
+        purpose: taken.purpose,
+        detail: taken.detail,
+        expiresAt: taken.expiresAt,
+      },
+      connection: connections,
+      tenant: tenants,
+      domains: domainsOf,
+      trustedDomains: trustedDomainsOf,
+    })
+    .from(taken)
+    .leftJoin(connections, eq(connections.id, taken.connectionId))
+    .leftJoin(tenants, eq(tenants.id, connections.tenantId));
+  if (!row) return null;
+  const tenant = row.tenant ? { ...row.tenant, domains: row.domains ?? [], trustedDomains: row.trustedDomains ?? [] } : null;
+  return { flow: row.flow, connection: row.connection, tenant };
+}
+
+/** A tenant by ID, as sign-in needs it. */
+export async function signInTenant(id: string): Promise<SignInTenant | null> {
+  const db = await getDb();
+  const [row] = await db.select({ tenant: tenants, domains: domainsOf, trustedDomains: trustedDomainsOf }).from(tenants).where(eq(tenants.id, id));
+  return row ? { ...row.tenant, domains: row.domains, trustedDomains: row.trustedDomains } : null;
+}
