@@ -1,8 +1,10 @@
 import 'server-only';
-import { and, eq, sql } from 'drizzle-orm';
-import { recordMany, type AuditInput } from '../audit/record';
+import { and, eq, or, sql, type SQL } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
+import { auditInsert, type AuditInput } from '../audit/record';
 import type { Ctx } from '../audit/types';
-import { getDb, type Tx } from '../db/client';
+import { dbHandle, getDb, type Executor, type Tx } from '../db/client';
+import { pgError } from '../errors';
 import { sessions, userIdentities, users, type Connection, type User } from '../db/schema';
 import type { SignInTenant } from '../dal/sign-in';
 import type { TenantWithDomains } from '../dal/tenants';
@@ -37,14 +39,21 @@ export function rolesFor(tenant: TenantWithDomains, p: IdpProfile): string[] {
 
 type Outcome = { user: User; created: boolean; sessionId: string; expiresAt: Date };
 
+const dialect = new PgDialect();
+
 /**
  * A successful SSO sign-in, in one transaction: find or create the user under the tenant's
  * strategy, update name, groups, attributes and roles, start a session, and write the events
  * (user.created / user.updated / user.roles_changed, sso.login_succeeded). Throws LoginRejected
  * with a typed reason when the strategy refuses the person; then nothing is written.
  *
- * Concurrent first sign-ins of one person converge on one row: the insert is arbitrated by the
- * unique (tenant_id, lower(email)) index (ON CONFLICT DO NOTHING), and the loser updates the winner's row.
+ * Usually two statements: a read without locks, then every write in one statement (one implicit
+ * transaction) that stores nothing unless the user row is still as read (its `xmin`) or, for a
+ * new user, its insert did not conflict. When that guard fails (a concurrent sign-in or change of
+ * this person), the sign-in runs again as an explicit transaction with row locks. There,
+ * concurrent first sign-ins of one person converge on one row: the insert is arbitrated by the
+ * unique (tenant_id, lower(email)) index (ON CONFLICT DO NOTHING), and the loser updates the
+ * winner's row.
  */
 export async function signInUser(
   meta: Omit<Ctx, 'actor'>,
@@ -61,103 +70,204 @@ export async function signInUser(
   const allowedDomain = tenant.allowedDomains.includes(domain);
   if (!ownDomain && !allowedDomain) throw new LoginRejected('domain_not_allowed');
 
-  const roles = rolesFor(tenant, profile);
   const now = new Date();
-  const fields = {
-    firstName: profile.firstName,
-    lastName: profile.lastName,
-    groups: [...new Set(profile.groups)].sort(),
-    attributes: profile.attributes,
-    roles,
-    lastLoginAt: now,
-    updatedAt: now,
+  const s: SignIn = {
+    meta,
+    tenant,
+    connection,
+    profile,
+    email,
+    now,
+    mayCreate: tenant.strategy === 'jit' || (tenant.strategy === 'self_registration' && allowedDomain),
+    fields: {
+      firstName: profile.firstName,
+      lastName: profile.lastName,
+      groups: [...new Set(profile.groups)].sort(),
+      attributes: profile.attributes,
+      roles: rolesFor(tenant, profile),
+      lastLoginAt: now,
+      updatedAt: now,
+    },
+    sessionId: newId('ses'),
+    expiresAt: new Date(now.getTime() + USER_SESSION_TTL_SECONDS * 1000),
   };
-  const actor = { type: 'user' as const, id: null as string | null, label: email };
-
   const db = await getDb();
-  return db.transaction(async (tx) => {
-    let existing = await byIdentity(tx, connection.id, profile.subject);
-    let created = false;
-    if (!existing) {
-      const mayCreate = tenant.strategy === 'jit' || (tenant.strategy === 'self_registration' && allowedDomain);
-      if (mayCreate) {
-        const [row] = await tx
-          .insert(users)
-          .values({ id: newId('usr'), tenantId: tenant.id, email, source: tenant.strategy === 'jit' ? 'jit' : 'self_registration', ...fields })
-          .onConflictDoNothing()
-          .returning();
-        if (row) {
-          existing = row;
-          created = true;
-        }
-      }
-      existing ??= await byEmail(tx, tenant.id, email);
-      if (!existing) {
-        throw new LoginRejected(tenant.strategy === 'scim' ? 'user_not_provisioned' : 'domain_not_allowed');
-      }
-    }
-    if (tenant.strategy === 'scim' && existing.source !== 'scim') throw new LoginRejected('user_not_provisioned');
-    if (existing.status === 'suspended') throw new LoginRejected('user_suspended');
-    await tx
-      .insert(userIdentities)
-      .values({ connectionId: connection.id, subject: profile.subject, userId: existing.id, tenantId: tenant.id })
-      .onConflictDoNothing();
 
-    let user = existing;
-    actor.id = user.id;
-    // Written together at the end: the tenant's audit chain is locked from then to the commit.
-    const events: AuditInput[] = [];
-    const target = { type: 'user', id: user.id, label: email };
-    if (created) {
-      events.push({
-        tenantId: tenant.id,
-        action: 'user.created',
-        target,
-        details: { source: user.source, connectionId: connection.id, roles, groups: fields.groups },
-      });
-    } else {
-      // A directory-provisioned user's groups and attributes belong to the directory: sign-in
-      // re-evaluates their roles over what SCIM stored, and keeps the rest.
-      const update =
-        existing.source === 'scim'
-          ? {
-              lastLoginAt: now,
-              updatedAt: now,
-              roles: evaluate(
-                { rules: tenant.roleRules, defaultRole: tenant.defaultRole },
-                { ...(existing.attributes ?? {}), email: [existing.email], groups: existing.groups },
-              ).roles,
-            }
-          : fields;
-      [user] = await tx.update(users).set(update).where(eq(users.id, existing.id)).returning();
-      const before = { firstName: existing.firstName, lastName: existing.lastName, groups: existing.groups };
-      const after = { firstName: user.firstName, lastName: user.lastName, groups: user.groups };
-      if (JSON.stringify(before) !== JSON.stringify(after)) {
-        events.push({ tenantId: tenant.id, action: 'user.updated', target, details: { before, after } });
-      }
-      const diff = diffRoles(existing.roles, user.roles);
-      if (diff.added.length || diff.removed.length) {
-        events.push({
-          tenantId: tenant.id,
-          action: 'user.roles_changed',
-          target,
-          details: { before: { roles: existing.roles }, after: { roles: user.roles }, ...diff },
-        });
+  // Without locks: the user as read, and one statement that holds only if it is unchanged.
+  const found = await candidates(db, s);
+  const existing = found.byIdentity ?? found.byEmail;
+  if (!existing && !s.mayCreate) throw new LoginRejected(tenant.strategy === 'scim' ? 'user_not_provisioned' : 'domain_not_allowed');
+  const plan = existing ? planExisting(s, existing.user) : planNew(s);
+  const userRow = existing
+    ? updateUser(db, plan, sql`${users}.xmin = ${existing.version}::xid`)
+    : db.insert(users).values(plan.user).onConflictDoNothing().returning({ id: users.id }).getSQL();
+  try {
+    const statement = dialect.sqlToQuery(writes(s, plan, userRow));
+    await (await dbHandle()).runPrepared(statement.sql, statement.params);
+    return outcome(s, plan);
+  } catch (err) {
+    if (!userRowGone(err)) throw err;
+  }
+
+  return db.transaction(async (tx) => {
+    const locked = await byIdentity(tx, connection.id, profile.subject);
+    if (locked) {
+      const p = planExisting(s, locked);
+      await tx.execute(writes(s, p, updateUser(tx, p)));
+      return outcome(s, p);
+    }
+    if (s.mayCreate) {
+      const p = planNew(s);
+      const [row] = await tx.insert(users).values(p.user).onConflictDoNothing().returning({ id: users.id });
+      if (row) {
+        await tx.execute(writes(s, p, sql`select ${p.user.id}::text as id`));
+        return outcome(s, p);
       }
     }
-    const sessionId = newId('ses');
-    const expiresAt = new Date(now.getTime() + USER_SESSION_TTL_SECONDS * 1000);
-    await tx.insert(sessions).values({ id: sessionId, kind: 'user', subjectId: user.id, tenantId: tenant.id, expiresAt });
-    events.push({
-      tenantId: tenant.id,
-      action: 'sso.login_succeeded',
-      target: { type: 'connection', id: connection.id, label: connection.idp.entityId ?? connection.idp.issuer ?? connection.type },
-      details: { userId: user.id, subject: profile.subject, created },
-    });
-    await recordMany(tx, { ...meta, actor }, events);
-    return { user, created, sessionId, expiresAt };
+    const byMail = await byEmail(tx, tenant.id, email);
+    if (!byMail) throw new LoginRejected(tenant.strategy === 'scim' ? 'user_not_provisioned' : 'domain_not_allowed');
+    const p = planExisting(s, byMail);
+    await tx.execute(writes(s, p, updateUser(tx, p)));
+    return outcome(s, p);
   });
 }
+
+type SignIn = {
+  meta: Omit<Ctx, 'actor'>;
+  tenant: SignInTenant;
+  connection: Connection;
+  profile: IdpProfile;
+  email: string;
+  now: Date;
+  mayCreate: boolean;
+  fields: Pick<User, 'firstName' | 'lastName' | 'groups' | 'attributes' | 'roles' | 'lastLoginAt' | 'updatedAt'>;
+  sessionId: string;
+  expiresAt: Date;
+};
+
+/** The user after the sign-in, what changes (an update, or the row of a new user) and the events. */
+type Plan = { user: User; created: boolean; update: Partial<User> | null; events: AuditInput[] };
+
+/** A new user (pure). */
+function planNew(s: SignIn): Plan {
+  const user: User = {
+    id: newId('usr'),
+    tenantId: s.tenant.id,
+    email: s.email,
+    source: s.tenant.strategy === 'jit' ? 'jit' : 'self_registration',
+    status: 'active',
+    suspendedBy: null,
+    createdAt: s.now,
+    ...s.fields,
+  };
+  const events: AuditInput[] = [
+    {
+      tenantId: s.tenant.id,
+      action: 'user.created',
+      target: { type: 'user', id: user.id, label: s.email },
+      details: { source: user.source, connectionId: s.connection.id, roles: s.fields.roles, groups: s.fields.groups },
+    },
+  ];
+  return { user, created: true, update: null, events: [...events, loginEvent(s, user.id, true)] };
+}
+
+/**
+ * Signing in an existing user (pure): refused under the SCIM strategy unless the directory
+ * provisioned them, and when suspended.
+ */
+function planExisting(s: SignIn, existing: User): Plan {
+  if (s.tenant.strategy === 'scim' && existing.source !== 'scim') throw new LoginRejected('user_not_provisioned');
+  if (existing.status === 'suspended') throw new LoginRejected('user_suspended');
+  // A directory-provisioned user's groups and attributes belong to the directory: sign-in
+  // re-evaluates their roles over what SCIM stored, and keeps the rest.
+  const update: Partial<User> =
+    existing.source === 'scim'
+      ? {
+          lastLoginAt: s.now,
+          updatedAt: s.now,
+          roles: evaluate(
+            { rules: s.tenant.roleRules, defaultRole: s.tenant.defaultRole },
+            { ...(existing.attributes ?? {}), email: [existing.email], groups: existing.groups },
+          ).roles,
+        }
+      : s.fields;
+  const user: User = { ...existing, ...update };
+  const target = { type: 'user', id: user.id, label: s.email };
+  const events: AuditInput[] = [];
+  const before = { firstName: existing.firstName, lastName: existing.lastName, groups: existing.groups };
+  const after = { firstName: user.firstName, lastName: user.lastName, groups: user.groups };
+  if (JSON.stringify(before) !== JSON.stringify(after)) {
+    events.push({ tenantId: s.tenant.id, action: 'user.updated', target, details: { before, after } });
+  }
+  const diff = diffRoles(existing.roles, user.roles);
+  if (diff.added.length || diff.removed.length) {
+    events.push({
+      tenantId: s.tenant.id,
+      action: 'user.roles_changed',
+      target,
+      details: { before: { roles: existing.roles }, after: { roles: user.roles }, ...diff },
+    });
+  }
+  return { user, created: false, update, events: [...events, loginEvent(s, user.id, false)] };
+}
+
+function loginEvent(s: SignIn, userId: string, created: boolean): AuditInput {
+  const c = s.connection;
+  return {
+    tenantId: s.tenant.id,
+    action: 'sso.login_succeeded',
+    target: { type: 'connection', id: c.id, label: c.idp.entityId ?? c.idp.issuer ?? c.type },
+    details: { userId, subject: s.profile.subject, created },
+  };
+}
+
+const outcome = (s: SignIn, p: Plan): Outcome => ({ user: p.user, created: p.created, sessionId: s.sessionId, expiresAt: s.expiresAt });
+
+/** The UPDATE of a plan's user, yielding its id; `guard` adds a condition. */
+function updateUser(db: Executor, p: Plan, guard?: SQL): SQL {
+  return db
+    .update(users)
+    .set(p.update!)
+    .where(and(eq(users.id, p.user.id), guard))
+    .returning({ id: users.id })
+    .getSQL();
+}
+
+/**
+ * Every write of a sign-in in one statement, after `userRow` (a query yielding the user's id):
+ * the identity link, the audit events and the session. The session takes its user from
+ * `userRow`, so when that yields nothing (the guard of the one-statement path), the statement
+ * fails on NOT NULL and stores nothing ({@link userRowGone}).
+ */
+function writes(s: SignIn, p: Plan, userRow: SQL): SQL {
+  const actor = { type: 'user' as const, id: p.user.id, label: s.email };
+  const audit = auditInsert({ ...s.meta, actor }, p.events).statement!;
+  return sql`with u as (${userRow}),
+    i as (insert into ${userIdentities} (connection_id, subject, user_id, tenant_id)
+      select ${s.connection.id}, ${s.profile.subject}, id, ${s.tenant.id} from u on conflict do nothing),
+    a as (${audit})
+    insert into ${sessions} (id, kind, subject_id, tenant_id, expires_at)
+    values (${s.sessionId}, 'user', (select id from u), ${s.tenant.id}, ${s.expiresAt})`;
+}
+
+/** Did the one-statement path fail because the user row was not as read ({@link writes})? */
+function userRowGone(err: unknown): boolean {
+  const e = pgError(err) as { code?: string; column?: string } | null;
+  return e?.code === '23502' && e.column === 'subject_id';
+}
+
+/** The user linked to this IdP subject, and the one with this email in the tenant, as read now, with their row versions. */
+async function candidates(db: Executor, s: SignIn): Promise<{ byIdentity: Versioned | null; byEmail: Versioned | null }> {
+  const linked = sql`(select ${userIdentities.userId} from ${userIdentities} where ${userIdentities.connectionId} = ${s.connection.id} and ${userIdentities.subject} = ${s.profile.subject})`;
+  const rows = await db
+    .select({ user: users, version: sql<string>`${users}.xmin::text`, linked: sql<boolean>`${users.id} = ${linked}` })
+    .from(users)
+    .where(or(eq(users.id, linked), and(eq(users.tenantId, s.tenant.id), sql`lower(${users.email}) = ${s.email}`)));
+  const pick = (r: (typeof rows)[number] | undefined) => (r ? { user: r.user, version: r.version } : null);
+  return { byIdentity: pick(rows.find((r) => r.linked)), byEmail: pick(rows.find((r) => r.user.email.toLowerCase() === s.email)) };
+}
+
+type Versioned = { user: User; version: string };
 
 async function byIdentity(tx: Tx, connectionId: string, subject: string): Promise<User | null> {
   const [row] = await tx
