@@ -76,8 +76,8 @@ const libraryStatements: Record<string, number> = Object.fromEntries(LIBRARY_CAL
     };
   }
 }
-// Diagnostics only: wall time spent inside database transactions (the JIT upsert + session + audit
-// events), waiting for the lock/connection included. Wraps the portal's drizzle instance.
+// Diagnostics only: wall time spent inside database transactions (the JIT upsert's locked fallback),
+// waiting for the lock/connection included. Wraps the portal's drizzle instance.
 // Attributed to the flow that opened the transaction (AsyncLocalStorage), so it holds at any concurrency.
 const flowContext = new AsyncLocalStorage<{ txWallMs: number }>();
 {
