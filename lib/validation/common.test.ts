@@ -6,8 +6,10 @@ describe('domainSchema', () => {
   it.each(['acme.com', 'eu.acme.co.uk', 'xn--bcher-kva.example', 'a-b.io'])('accepts %s', (d) => {
     expect(domainSchema.safeParse(d).success).toBe(true);
   });
+  it('stores a domain lower-case: domains are case-insensitive', () => {
+    expect(domainSchema.parse(' ACME.com ')).toBe('acme.com');
+  });
   it.each([
-    ['ACME.com', 'lower-case'],
     ['https://acme.com', 'without scheme'],
     ['acme.com/path', 'without scheme'],
     ['*.acme.com', 'wildcards'],

@@ -13,13 +13,13 @@ export const CONSUMER_MAIL_DOMAINS = new Set([
 
 const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
 
-/** A company email domain: lower-case hostname with a dot, no scheme, no wildcard, not consumer mail. */
+/** A company email domain: a hostname with a dot (stored lower-case), no scheme, no wildcard, not consumer mail. */
 export const domainSchema = z
   .string({ error: 'must be a string' })
   .trim()
+  .toLowerCase()
   .min(1, 'must not be empty')
   .max(253, 'must be at most 253 characters')
-  .refine((d) => d === d.toLowerCase(), 'must be lower-case')
   .refine((d) => !d.includes('://') && !d.includes('/'), 'must be a bare domain, without scheme or path')
   .refine((d) => !d.includes('*'), 'wildcards are not allowed')
   .refine((d) => {
