@@ -10,6 +10,7 @@ import { assertPublicHost, fetchUntrusted } from '../http/safe-fetch';
 import { newId } from '../ids';
 import { log } from '../log';
 import { sso } from '../sso/jackson';
+import { inTenantScope } from '../sso/jackson-store';
 import { removeLibraryConnections } from '../sso/library-records';
 import { MAX_METADATA_BYTES, parseIdpMetadata } from '../sso/metadata';
 import { PRODUCT, sp } from '../sso/sp';
@@ -162,13 +163,12 @@ export async function createConnection(ctx: Ctx, tenantId: string, input: Connec
   try {
     if (input.type === 'saml') {
       const { xml, parsed } = await previewSamlMetadata(input);
-      const taken = await findConnectionByEntityId(parsed.entityId);
-      if (taken) {
-        const message = `a connection for IdP ${parsed.entityId} already exists${taken.tenantId === tenantId ? ' in this tenant' : ''}`;
+      if (await findConnectionByEntityId(parsed.entityId, tenant.id)) {
+        const message = `a connection for IdP ${parsed.entityId} already exists in this tenant`;
         throw new AppError(409, 'conflict', message, [{ path: input.metadataXml ? 'metadataXml' : 'metadataUrl', message }]);
       }
-      const rec = await jackson.connectionAPIController
-        .createSAMLConnection({ ...common, rawMetadata: xml, name: input.name } as never)
+      // Another tenant may have a connection to the same IdP entity ID (lib/sso/jackson-store.ts).
+      const rec = await inTenantScope(tenant.id, PRODUCT, () => jackson.connectionAPIController.createSAMLConnection({ ...common, rawMetadata: xml, name: input.name } as never))
         .catch((e) => libraryError(e, 'metadataXml'));
       clientId = rec.clientID;
       clientSecret = rec.clientSecret;
@@ -257,10 +257,19 @@ export async function getConnection(tenantId: string, id: string): Promise<Conne
   return c;
 }
 
-export async function findConnectionByEntityId(entityId: string): Promise<Connection | null> {
+/**
+ * The SAML connection for an IdP entity ID: in `tenantId` when given, else the only one in the
+ * portal (null when none, or when tenants share the entity ID: then only a sign-in flow can tell
+ * their connections apart).
+ */
+export async function findConnectionByEntityId(entityId: string, tenantId?: string): Promise<Connection | null> {
   const db = await getDb();
-  const [c] = await db.select().from(connections).where(sql`${connections.idp}->>'entityId' = ${entityId}`).limit(1);
-  return c ?? null;
+  const found = await db
+    .select()
+    .from(connections)
+    .where(and(sql`${connections.idp}->>'entityId' = ${entityId}`, tenantId ? eq(connections.tenantId, tenantId) : undefined))
+    .limit(2);
+  return found.length === 1 ? found[0] : null;
 }
 
 async function findConnectionByClientId(clientId: string): Promise<Connection | null> {

@@ -2,6 +2,7 @@ import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { dbHandle, getDb } from '@/lib/db/client';
 import { auditEvents, sessions, userIdentities, users } from '@/lib/db/schema';
+import { findConnectionById } from '@/lib/dal/connections';
 import { signInTenant } from '@/lib/dal/sign-in';
 import { LoginRejected } from '@/lib/sso/failures';
 import { meta, samlTenant } from '@/lib/testing/sso';
@@ -19,7 +20,7 @@ const profile = (email: string, over: Partial<IdpProfile> = {}): IdpProfile => (
 
 async function setup() {
   const { tenant, connection, domain } = await samlTenant();
-  return { tenant: (await signInTenant(tenant.id))!, connection, domain };
+  return { tenant: (await signInTenant(tenant.id))!, connection: (await findConnectionById(connection.id))!, domain };
 }
 
 async function state(tenantId: string) {

@@ -197,6 +197,29 @@ describe('IdP-initiated sign-in (per-connection switch)', () => {
   });
 });
 
+describe('one IdP entity ID shared by two tenants', () => {
+  it('signs each person into the tenant whose sign-in they started; an unsolicited response is refused as ambiguous', async () => {
+    const idp = new TestSamlIdp({ entityId: `https://shared-idp-${Date.now()}.example.com/metadata`, ssoUrl: 'https://shared-idp.example.com/sso' });
+    const tenants = [];
+    for (const name of ['a', 'b']) {
+      const domain = uniqueDomain(`shared-${name}`);
+      const tenant = await createTenant(SYSTEM, { name: `Shared ${domain}`, domains: [domain] });
+      await createConnection(SYSTEM, tenant.id, { type: 'saml', metadataXml: idp.metadataXml(), allowIdpInitiated: true });
+      tenants.push({ tenant, domain });
+    }
+    for (const { tenant, domain } of tenants) {
+      const { callback } = await signIn(idp, `lin@${domain}`);
+      expect(callback!.status).toBe(303);
+      expect((await usersOf(tenant.id)).map((u) => u.email)).toEqual([`lin@${domain}`]);
+    }
+    const email = `lin@${tenants[0].domain}`;
+    const unsolicited = await post(idp.buildResponse({ acsUrl: sp().acsUrl, audience: sp().entityId, nameId: email, attributes: { email } }), '');
+    expect(unsolicited.status).toBe(400);
+    expect(await unsolicited.text()).toContain('unknown_connection');
+    expect(await usersOf(tenants[0].tenant.id)).toHaveLength(1);
+  });
+});
+
 describe('expired sign-in state', () => {
   it('is swept: flows past their expiry and assertion IDs that can no longer be replayed', async () => {
     const db = await getDb();

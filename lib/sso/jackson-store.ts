@@ -1,4 +1,5 @@
 import 'server-only';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
 import type { DatabaseDriver, Encrypted, Index, Records, SortOrder } from '@boxyhq/saml-jackson';
 import type { DbHandle } from '../db/client';
@@ -84,6 +85,26 @@ const listByIndex = (dir: 'asc' | 'desc') => `select e.value, e.iv, e.tag
   where i.namespace = $1 and i.index_name = $2 and i.index_value = $3 and ${LIVE}
   order by i.id ${dir} limit $4 offset $5`;
 const SQL_BY_INDEX = { asc: listByIndex('asc'), desc: listByIndex('desc') };
+/** The same, limited to entries that also carry the index `tenantProduct` = $6 (see {@link inTenantScope}). */
+const SQL_BY_INDEX_IN_TENANT = `select e.value, e.iv, e.tag
+  from sso_store_indexes i join sso_store_entries e on e.namespace = i.namespace and e.key = i.key
+  where i.namespace = $1 and i.index_name = $2 and i.index_value = $3 and ${LIVE}
+    and exists (select 1 from sso_store_indexes t where t.namespace = e.namespace and t.key = e.key
+      and t.index_name = 'tenantProduct' and t.index_value = $6)
+  order by i.id limit $4 offset $5`;
+
+const tenantScope = new AsyncLocalStorage<{ tenantProduct: string }>();
+
+/**
+ * Runs `fn` (a connection create or metadata change in the SSO library) seeing only this
+ * tenant's SAML connections when the library looks them up by IdP entity ID. The library refuses
+ * an entity ID that another tenant's connection has ('EntityID already exists for different
+ * tenant'), but customers of one IdP product can share an entity ID (JumpCloud's default is
+ * "JumpCloud"), and sign-in tells their connections apart by the flow, not by the entity ID.
+ */
+export function inTenantScope<T>(tenant: string, product: string, fn: () => Promise<T>): Promise<T> {
+  return tenantScope.run({ tenantProduct: jacksonStoreKey(`${tenant}:${product}`) }, fn);
+}
 
 const SQL_COUNT = `select count(*)::int as n from sso_store_entries e where e.namespace = $1 and ${LIVE}`;
 const SQL_COUNT_INDEX = `select count(*)::int as n
@@ -199,7 +220,11 @@ export function createJacksonDriver(query: DbHandle['query'], options: JacksonDr
       sortOrder?: SortOrder,
     ) {
       const { limit, offset } = page(pageOffset, pageLimit, maxPage);
-      const rows = await query<Row>(SQL_BY_INDEX[direction(sortOrder)], [namespace, idx.name, idx.value, limit, offset]);
+      const scope = tenantScope.getStore();
+      const rows =
+        scope && namespace === 'saml:config' && idx.name === 'entityID'
+          ? await query<Row>(SQL_BY_INDEX_IN_TENANT, [namespace, idx.name, idx.value, limit, offset, scope.tenantProduct])
+          : await query<Row>(SQL_BY_INDEX[direction(sortOrder)], [namespace, idx.name, idx.value, limit, offset]);
       return records(rows);
     },
 

@@ -14,6 +14,7 @@ import type { ConnectionView } from '../validation/connections';
 import { diffIdp, warnedDaysAfterChange } from './certificate-expiry';
 import { bindingsOf, libraryRecord, pemCertificates, writeLibraryIdp } from './certificates';
 import { sso } from './jackson';
+import { inTenantScope } from './jackson-store';
 import { removeLibraryConnections } from './library-records';
 import { buildIdpMetadataXml, MAX_METADATA_BYTES, parseIdpMetadata } from './metadata';
 import { PRODUCT, sp } from './sp';
@@ -134,23 +135,23 @@ export async function approveMetadata(ctx: Ctx, tenantId: string, connectionId: 
   const before = await libraryRecord(c.clientId);
   let clientId = c.clientId;
   if (entityChanged) {
-    const taken = await findConnectionByEntityId(parsed.entityId);
+    const taken = await findConnectionByEntityId(parsed.entityId, c.tenantId);
     if (taken && taken.id !== c.id) {
-      const message = `another connection already uses the IdP entity ID ${parsed.entityId}`;
+      const message = `another connection of this tenant already uses the IdP entity ID ${parsed.entityId}`;
       throw new AppError(409, 'conflict', message, [{ path: 'pendingMetadata', message }]);
     }
     const { jackson } = await sso();
     const s = sp();
-    const rec = await jackson.connectionAPIController
-      .createSAMLConnection({
+    const rec = await inTenantScope(c.tenantId, PRODUCT, () =>
+      jackson.connectionAPIController.createSAMLConnection({
         defaultRedirectUrl: s.callbackUrl,
         redirectUrl: JSON.stringify([s.callbackUrl]),
         tenant: c.tenantId,
         product: PRODUCT,
         name: c.name ?? undefined,
         rawMetadata: buildIdpMetadataXml({ entityId: parsed.entityId, bindings: parsed.bindings, certificates: parsed.certificates }),
-      } as never)
-      .catch((e: { message?: string }) => {
+      } as never),
+    ).catch((e: { message?: string }) => {
         const message = e?.message ?? 'refused by the SSO library';
         throw new AppError(409, 'conflict', message, [{ path: 'pendingMetadata', message }]);
       });

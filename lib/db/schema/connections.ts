@@ -41,9 +41,9 @@ export const connections = pgTable(
   (t) => [
     index('connections_tenant_idx').on(t.tenantId),
     uniqueIndex('connections_client_id_key').on(t.clientId),
-    // One SAML IdP (entity ID) is one connection across the whole portal: the ACS finds the
-    // connection by the response's issuer.
-    uniqueIndex('connections_entity_id_key').on(sql`(${t.idp}->>'entityId')`),
+    // One SAML IdP (entity ID) is one connection per tenant. Tenants may share one (customers of
+    // one IdP product); their sign-ins are told apart by the flow, not by the response's issuer.
+    uniqueIndex('connections_tenant_entity_id_key').on(t.tenantId, sql`(${t.idp}->>'entityId')`),
   ],
 );
 
