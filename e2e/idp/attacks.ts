@@ -15,7 +15,7 @@
  *   untrusted_certificate        (acceptable only) the signing certificate is not the IdP's
  *   multiple_assertions          more than one saml:Assertion element anywhere in the document;
  *                                every signature-wrapping (XSW) shape necessarily has two
- *   comment_forbidden            XML comment inside the signed assertion (comment injection)
+ *   comment_forbidden            XML comment or processing instruction inside the signed assertion (injection)
  *   audience_mismatch            Audience is not exactly the SP entity ID
  *   recipient_mismatch           SubjectConfirmationData/@Recipient is not exactly the ACS URL
  *   destination_mismatch         Response/@Destination is not exactly the ACS URL
@@ -228,6 +228,24 @@ export function attackResponses(
       'comment_forbidden',
       // An SP that reads the full signed text would instead see the attacker's own identity
       // (`signedValue`), which is no impersonation; rejecting is still the expected outcome.
+      ['signature_invalid'],
+      target,
+    );
+  }
+
+  // --- Processing-instruction injection ------------------------------------------------------
+  // Like the comment injection, with `<?x .attacker.test?>`: a canonicalizer that renders the
+  // instruction's data as text still matches the signed value, while a DOM reader skips it.
+  {
+    const signedValue = `${target}.attacker.test`;
+    add(
+      'pi-injection-nameid',
+      `NameID "${target}<?x .attacker.test?>": signed value "${signedValue}", text content "${target}".`,
+      mutate(idp.buildResponseXml({ ...valid, nameId: signedValue }), (doc) => {
+        const nameId = nameIdOf(onlyAssertion(doc));
+        replaceChildren(nameId, [doc.createTextNode(target), doc.createProcessingInstruction('x', '.attacker.test')]);
+      }),
+      'comment_forbidden',
       ['signature_invalid'],
       target,
     );

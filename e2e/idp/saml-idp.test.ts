@@ -494,6 +494,15 @@ describe('attackResponses', () => {
       expect(result.valid).toBe(true); // comments are not covered by the signature
       expect(result.signedReferences[0]).toContain(`>${target}.attacker.test</saml:NameID>`);
     },
+    'pi-injection-nameid': ({ xml, doc }) => {
+      expect(xml).toContain(`>${target}<?x .attacker.test?></saml:NameID>`);
+      const assertion = one(doc, NS.saml, 'Assertion');
+      const nameId = one(assertion, NS.saml, 'NameID');
+      expect(nameId.textContent).toBe(target); // what a DOM reader sees
+      const result = verify(xml, one(assertion, NS.ds, 'Signature'), idp.certPem);
+      expect(result.valid).toBe(true); // the canonical form renders the instruction's data as text
+      expect(result.signedReferences[0]).toContain(`>${target}.attacker.test</saml:NameID>`);
+    },
     'signature-stripped': ({ doc }) => {
       expect(signaturesIn(doc)).toHaveLength(0);
       expect(nameIdText(one(doc, NS.saml, 'Assertion'))).toBe(target);

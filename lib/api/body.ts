@@ -24,12 +24,16 @@ export async function readBody(req: Request, limit = MAX_BODY_BYTES): Promise<st
 }
 
 /**
- * Parses a JSON body; malformed JSON is a 400 that says where. An empty body is `{}`, so a POST
- * whose fields are all optional needs none, and a missing required field is named as such.
+ * Parses a JSON body; malformed JSON is a 400 that says where. An empty POST or PATCH body is
+ * `{}` (a POST whose fields are all optional needs none; a missing required field is named as
+ * such). A PUT replaces a whole resource, so it must say what with.
  */
 export async function readJson(req: Request, limit = MAX_BODY_BYTES): Promise<unknown> {
   const text = await readBody(req, limit);
-  if (!text.trim()) return {};
+  if (!text.trim()) {
+    if (req.method === 'POST' || req.method === 'PATCH') return {};
+    throw new AppError(400, 'invalid_json', 'Request body must be a JSON document');
+  }
   try {
     return JSON.parse(text);
   } catch (e) {

@@ -258,9 +258,9 @@ export async function getConnection(tenantId: string, id: string): Promise<Conne
 }
 
 /**
- * The SAML connection for an IdP entity ID: in `tenantId` when given, else the only one in the
- * portal (null when none, or when tenants share the entity ID: then only a sign-in flow can tell
- * their connections apart).
+ * The SAML connection for an IdP entity ID: in `tenantId` when given. Else the only one in the
+ * portal, or, when tenants share the entity ID, the only one of them that is active and accepts
+ * unsolicited (IdP-initiated) responses; null when that is not exactly one.
  */
 export async function findConnectionByEntityId(entityId: string, tenantId?: string): Promise<Connection | null> {
   const db = await getDb();
@@ -268,8 +268,10 @@ export async function findConnectionByEntityId(entityId: string, tenantId?: stri
     .select()
     .from(connections)
     .where(and(sql`${connections.idp}->>'entityId' = ${entityId}`, tenantId ? eq(connections.tenantId, tenantId) : undefined))
-    .limit(2);
-  return found.length === 1 ? found[0] : null;
+    .limit(100);
+  if (found.length <= 1) return found[0] ?? null;
+  const open = found.filter((c) => c.status === 'active' && c.allowIdpInitiated);
+  return open.length === 1 ? open[0] : null;
 }
 
 async function findConnectionByClientId(clientId: string): Promise<Connection | null> {

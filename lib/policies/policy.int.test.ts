@@ -79,6 +79,14 @@ describe('sign-in policy API', () => {
     expect(await eventsOf(tenant.id)).toHaveLength(before.length);
   });
 
+  it('an empty PUT body is refused, not read as "everything off"', async () => {
+    const { tenant } = await samlTenant();
+    await setPolicy(tenant.id, { requireMfa: true });
+    const r = await call(policyRoute.PUT, { method: 'PUT', params: { tenantId: tenant.id } });
+    expect(r.status).toBe(400);
+    expect((await call(policyRoute.GET, { params: { tenantId: tenant.id } })).body.requireMfa).toBe(true);
+  });
+
   it('unknown tenant → 404; no key → 401', async () => {
     expect((await call(policyRoute.GET, { params: { tenantId: 'tnt_nope' } })).status).toBe(404);
     expect((await setPolicy('tnt_nope', {})).status).toBe(404);

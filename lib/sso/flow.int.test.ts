@@ -5,7 +5,7 @@ import { SYSTEM } from '@/lib/audit/types';
 import { getDb } from '@/lib/db/client';
 import { auditEvents, seenAssertions, sessions, ssoFlows, users } from '@/lib/db/schema';
 import { TestSamlIdp } from '@/lib/demo/saml-idp';
-import { createConnection } from '@/lib/dal/connections';
+import { createConnection, updateConnection } from '@/lib/dal/connections';
 import { putRoleMapping } from '@/lib/dal/role-mappings';
 import { createTenant } from '@/lib/dal/tenants';
 import { uniqueDomain } from '@/lib/testing/api';
@@ -198,14 +198,14 @@ describe('IdP-initiated sign-in (per-connection switch)', () => {
 });
 
 describe('one IdP entity ID shared by two tenants', () => {
-  it('signs each person into the tenant whose sign-in they started; an unsolicited response is refused as ambiguous', async () => {
+  it('signs each person into the tenant whose sign-in they started; an unsolicited response goes to the one tenant that accepts it, else is refused as ambiguous', async () => {
     const idp = new TestSamlIdp({ entityId: `https://shared-idp-${Date.now()}.example.com/metadata`, ssoUrl: 'https://shared-idp.example.com/sso' });
     const tenants = [];
     for (const name of ['a', 'b']) {
       const domain = uniqueDomain(`shared-${name}`);
       const tenant = await createTenant(SYSTEM, { name: `Shared ${domain}`, domains: [domain] });
-      await createConnection(SYSTEM, tenant.id, { type: 'saml', metadataXml: idp.metadataXml(), allowIdpInitiated: true });
-      tenants.push({ tenant, domain });
+      const connection = await createConnection(SYSTEM, tenant.id, { type: 'saml', metadataXml: idp.metadataXml(), allowIdpInitiated: true });
+      tenants.push({ tenant, domain, connection });
     }
     for (const { tenant, domain } of tenants) {
       const { callback } = await signIn(idp, `lin@${domain}`);
@@ -216,6 +216,15 @@ describe('one IdP entity ID shared by two tenants', () => {
     const unsolicited = await post(idp.buildResponse({ acsUrl: sp().acsUrl, audience: sp().entityId, nameId: email, attributes: { email } }), '');
     expect(unsolicited.status).toBe(400);
     expect(await unsolicited.text()).toContain('unknown_connection');
+    expect(await usersOf(tenants[0].tenant.id)).toHaveLength(1);
+
+    // Once only tenant b accepts unsolicited responses, they go to b, whichever domain the person has.
+    await updateConnection(SYSTEM, tenants[0].tenant.id, tenants[0].connection.id, { allowIdpInitiated: false });
+    const other = `kim@${tenants[1].domain}`;
+    const acs = await post(idp.buildResponse({ acsUrl: sp().acsUrl, audience: sp().entityId, nameId: other, attributes: { email: other } }), '');
+    expect(acs.status).toBe(303);
+    expect((await handleCallback(new URL(acs.headers.get('location')!), null, meta)).status).toBe(303);
+    expect((await usersOf(tenants[1].tenant.id)).map((u) => u.email).sort()).toEqual([`kim@${tenants[1].domain}`, `lin@${tenants[1].domain}`]);
     expect(await usersOf(tenants[0].tenant.id)).toHaveLength(1);
   });
 });

@@ -207,7 +207,8 @@ export async function handleAcs(form: URLSearchParams, meta: Omit<Ctx, 'actor'>)
     return refuse(tenantOfFlow, reason as LoginFailure, 400, flowConnection ? { connectionId: flowConnection.id } : {});
   }
   const { issuer } = peeked;
-  const connection = flowConnection ?? (issuer ? await findConnectionByEntityId(issuer) : null);
+  // A flow names its connection; only an unsolicited response is matched by its (unsigned) issuer.
+  const connection = taken ? flowConnection : issuer ? await findConnectionByEntityId(issuer) : null;
   if (!connection) {
     const reason = relayState.startsWith(RELAY_PREFIX) ? 'unknown_request' : 'unknown_connection';
     return refuse(null, reason, 400, { issuer: issuer?.slice(0, 300) ?? null });
@@ -258,7 +259,9 @@ export async function handleAcs(form: URLSearchParams, meta: Omit<Ctx, 'actor'>)
   const { jackson } = await sso();
   let out: { redirect_url?: string; error?: string };
   try {
-    out = (await jackson.oauthController.samlResponse({ SAMLResponse: samlResponse, RelayState: relayState } as never)) as typeof out;
+    // idp_hint (this connection, never from the request) picks the library's record of an
+    // unsolicited response when tenants share the IdP's entity ID.
+    out = (await jackson.oauthController.samlResponse({ SAMLResponse: samlResponse, RelayState: relayState, idp_hint: connection.clientId } as never)) as typeof out;
   } catch (err) {
     log('warn', 'the SSO library refused a checked response', { err, connectionId: connection.id });
     return refuse(connection.tenantId, 'idp_error', 400, at);

@@ -253,8 +253,11 @@ function check({ xml, doc, response }: Parsed, ctx: Context): CheckedAssertion {
   if (assertion.parentNode !== response) reject('malformed_response', 'the assertion is not a direct child of the Response');
   const assertionId = requireId(assertion, 'Assertion');
   // Canonicalization drops comments, so a comment can split a signed text node without breaking
-  // the signature (NameID comment injection). Nothing legitimate puts comments in an assertion.
-  if (containsComment(assertion)) reject('comment_forbidden', 'the assertion contains an XML comment');
+  // the signature (NameID comment injection); xml-crypto renders a processing instruction's data
+  // as if it were text, which a DOM reader skips. Nothing legitimate puts either in an assertion.
+  if (containsCommentOrInstruction(assertion)) {
+    reject('comment_forbidden', 'the assertion contains an XML comment or processing instruction');
+  }
 
   // --- Signatures ----------------------------------------------------------------------------
   const signatures = Array.from(doc.getElementsByTagNameNS(NS.ds, 'Signature'));
@@ -608,7 +611,7 @@ function verifyOnOwnParse(signature: XmlElement, signed: XmlElement, keys: KeyOb
     if (!isElement(n, EXC_C14N, 'InclusiveNamespaces') || prefixList.length) return false;
     prefixList = (attr(n, 'PrefixList') ?? '').split(' ').filter(Boolean);
   }
-  if (containsComment(signed)) return false;
+  if (containsCommentOrInstruction(signed)) return false;
   const { hash, keyType } = SIGNATURE_METHODS[attr(children(signedInfo, NS.ds, 'SignatureMethod')[0]!, 'Algorithm')!]!;
   const digestMethod = DIGEST_METHODS[attr(children(reference, NS.ds, 'DigestMethod')[0]!, 'Algorithm')!]!;
   const digestValue = textOf(children(reference, NS.ds, 'DigestValue')[0]!);
@@ -846,10 +849,11 @@ function textOf(el: XmlElement): string {
   return el.textContent ?? '';
 }
 
-function containsComment(el: XmlElement): boolean {
+/** A comment (8) or processing instruction (7) anywhere below `el`. */
+function containsCommentOrInstruction(el: XmlElement): boolean {
   for (let n = el.firstChild; n; n = n.nextSibling) {
-    if (n.nodeType === 8) return true;
-    if (n.nodeType === 1 && containsComment(n as XmlElement)) return true;
+    if (n.nodeType === 8 || n.nodeType === 7) return true;
+    if (n.nodeType === 1 && containsCommentOrInstruction(n as XmlElement)) return true;
   }
   return false;
 }
