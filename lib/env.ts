@@ -26,7 +26,10 @@ const schema = z.object({
   AUTH_SECRET: z.string().min(1).optional(),
   DEMO_MODE: z.enum(['true', 'false', '1', '0']).optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
-  /** Development only: let metadata/discovery URLs point at private, loopback or http:// addresses. */
+  /**
+   * Let metadata/discovery/webhook URLs point at private, loopback or http:// addresses. Default:
+   * on for a development instance (PUBLIC_URL on a loopback host), off otherwise.
+   */
   ALLOW_PRIVATE_URLS: z.enum(['true', 'false', '1', '0']).optional(),
   /** Proxies in front of the portal whose X-Forwarded-For is believed (CIDRs, comma-separated). */
   TRUSTED_PROXIES: z
@@ -84,16 +87,23 @@ export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
     throw new EnvError('Invalid environment:\n  OPERATOR_EMAIL and OPERATOR_PASSWORD must be set together');
   }
   const dataDir = path.resolve(e.DATA_DIR);
+  const publicUrl = e.PUBLIC_URL ?? `http://localhost:${e.PORT}`;
   return {
     ...e,
     DATA_DIR: dataDir,
-    PUBLIC_URL: e.PUBLIC_URL ?? `http://localhost:${e.PORT}`,
+    PUBLIC_URL: publicUrl,
     AUTH_SECRET: authSecret(dataDir, e.AUTH_SECRET),
     // Demo mode (a seeded demo tenant and the built-in demo IdP) is on by default on embedded storage.
     demoMode: e.DEMO_MODE === undefined ? !e.DATABASE_URL : e.DEMO_MODE === 'true' || e.DEMO_MODE === '1',
-    ALLOW_PRIVATE_URLS: e.ALLOW_PRIVATE_URLS === 'true' || e.ALLOW_PRIVATE_URLS === '1',
+    ALLOW_PRIVATE_URLS: e.ALLOW_PRIVATE_URLS === undefined ? isLoopbackUrl(publicUrl) : e.ALLOW_PRIVATE_URLS === 'true' || e.ALLOW_PRIVATE_URLS === '1',
     JOBS: e.JOBS === 'on',
   };
+}
+
+/** A URL on this machine (localhost, 127.0.0.0/8, ::1): the portal runs as a development instance. */
+function isLoopbackUrl(url: string): boolean {
+  const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 const g = globalThis as unknown as { __portalEnv?: Env };

@@ -13,6 +13,8 @@ export function useStorage(vars: Record<string, string | undefined>) {
     AUTH_SECRET: 'test-secret-test-secret-test-secret-0123',
     OPERATOR_API_KEY: 'test-operator-key-0123456789',
     LOG_LEVEL: 'silent',
+    // Tests run on localhost, where private URLs are allowed by default; the refusals are tested.
+    ALLOW_PRIVATE_URLS: 'false',
     ...vars,
   });
   if (vars.DATABASE_URL === undefined) delete process.env.DATABASE_URL;
