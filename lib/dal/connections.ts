@@ -17,6 +17,7 @@ import { PRODUCT, sp } from '../sso/sp';
 import type { ConnectionCreate, ConnectionPatch, ConnectionTestResult, ConnectionView } from '../validation/connections';
 import { auditableUrl, connectionRefusalReason, recordRefusal } from './refusals';
 import { getTenant } from './tenants';
+import { pageOf } from './page';
 
 export function toConnectionView(c: Connection): ConnectionView {
   return {
@@ -246,8 +247,8 @@ export async function listConnections(tenantId: string, page: { limit: number; c
     .where(and(eq(connections.tenantId, tenantId), page.cursor ? gt(connections.id, page.cursor) : undefined))
     .orderBy(asc(connections.id))
     .limit(page.limit + 1);
-  const data = rows.slice(0, page.limit);
-  return { data, nextCursor: rows.length > page.limit ? data.at(-1)!.id : null };
+  const { page: data, nextCursor } = pageOf(rows, page.limit);
+  return { data, nextCursor };
 }
 
 export async function getConnection(tenantId: string, id: string): Promise<Connection> {

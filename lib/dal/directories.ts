@@ -12,6 +12,7 @@ import { scimUrl } from '../scim/urls';
 import type { DirectoryCreate, DirectoryView, ScimGroupView, ScimRequestView, ScimUserView, ScimOutcome } from '../validation/directories';
 import { endSessionsOf } from './sessions';
 import { getTenant } from './tenants';
+import { pageOf } from './page';
 
 /**
  * A tenant's SCIM directories: create (token shown once), list, rotate and revoke the token,
@@ -81,9 +82,9 @@ export async function listDirectories(
     .where(and(eq(directories.tenantId, tenantId), page.cursor ? gt(directories.id, page.cursor) : undefined))
     .orderBy(asc(directories.id))
     .limit(page.limit + 1);
-  const data = rows.slice(0, page.limit);
+  const { page: data, nextCursor } = pageOf(rows, page.limit);
   const counts = await countsOf(data.map((r) => r.id));
-  return { data: data.map((r) => toDirectoryView(r, counts.get(r.id))), nextCursor: rows.length > page.limit ? data.at(-1)!.id : null };
+  return { data: data.map((r) => toDirectoryView(r, counts.get(r.id))), nextCursor };
 }
 
 export async function getDirectory(tenantId: string, id: string): Promise<Directory> {
@@ -218,8 +219,8 @@ export async function listRequests(
     .where(and(...conds))
     .orderBy(desc(scimRequests.id))
     .limit(opts.limit + 1);
-  const page = rows.slice(0, opts.limit);
-  return { data: page.map(toRequestView), nextCursor: rows.length > opts.limit ? page.at(-1)!.id : null };
+  const { page, nextCursor } = pageOf(rows, opts.limit);
+  return { data: page.map(toRequestView), nextCursor };
 }
 
 /** The users a directory pushed, by SCIM id (oldest first), with their group names. */
@@ -233,7 +234,7 @@ export async function listDirectoryUsers(
   const conds = [eq(scimUsers.directoryId, d.id)];
   if (opts.cursor) conds.push(sql`${scimUsers.id} > ${opts.cursor}`);
   const rows = await db.select().from(scimUsers).where(and(...conds)).orderBy(asc(scimUsers.id)).limit(opts.limit + 1);
-  const page = rows.slice(0, opts.limit);
+  const { page, nextCursor } = pageOf(rows, opts.limit);
   const groups = new Map<string, string[]>(page.map((r) => [r.id, []]));
   if (page.length) {
     const g = await db
@@ -258,7 +259,7 @@ export async function listDirectoryUsers(
       createdAt: r.createdAt.toISOString(),
       updatedAt: r.updatedAt.toISOString(),
     })),
-    nextCursor: rows.length > opts.limit ? page.at(-1)!.id : null,
+    nextCursor,
   };
 }
 
@@ -281,7 +282,7 @@ export async function listDirectoryGroups(
     .where(and(...conds))
     .orderBy(asc(scimGroups.id))
     .limit(opts.limit + 1);
-  const page = rows.slice(0, opts.limit);
+  const { page, nextCursor } = pageOf(rows, opts.limit, (r) => r.g.id);
   return {
     data: page.map(({ g, members }) => ({
       id: g.id,
@@ -292,6 +293,6 @@ export async function listDirectoryGroups(
       createdAt: g.createdAt.toISOString(),
       updatedAt: g.updatedAt.toISOString(),
     })),
-    nextCursor: rows.length > opts.limit ? page.at(-1)!.g.id : null,
+    nextCursor,
   };
 }

@@ -11,6 +11,7 @@ import { removeLibraryConnections } from '../sso/library-records';
 import { domainAddedBy, newVerificationToken, releaseUnverifiedClaims } from './domains';
 import { slugify } from '../validation/common';
 import type { ProvisioningInput, TenantCreate, TenantPatch, TenantView } from '../validation/tenants';
+import { pageOf } from './page';
 
 export type TenantWithDomains = Tenant & { domains: string[] };
 
@@ -108,11 +109,8 @@ export async function listTenants(opts: { limit: number; cursor?: string; q?: st
     .where(conds.length ? and(...conds) : undefined)
     .orderBy(desc(tenants.id))
     .limit(opts.limit + 1);
-  const page = rows.slice(0, opts.limit);
-  return {
-    data: await withDomains(db, page),
-    nextCursor: rows.length > opts.limit ? page.at(-1)!.id : null,
-  };
+  const { page, nextCursor } = pageOf(rows, opts.limit);
+  return { data: await withDomains(db, page), nextCursor };
 }
 
 export async function findTenant(by: { id: string } | { slug: string }, db?: Executor): Promise<TenantWithDomains | null> {

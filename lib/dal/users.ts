@@ -6,6 +6,7 @@ import { getDb, type Tx } from '../db/client';
 import { sessions, users, type User } from '../db/schema';
 import { badRequest, notFound } from '../errors';
 import { endSessionsOf } from './sessions';
+import { pageOf } from './page';
 
 export type UserView = {
   id: string;
@@ -50,8 +51,8 @@ export async function listUsers(tenantId: string, opts: { limit: number; cursor?
     .where(and(...conds))
     .orderBy(asc(users.id))
     .limit(opts.limit + 1);
-  const page = rows.slice(0, opts.limit);
-  return { data: page, nextCursor: rows.length > opts.limit ? page.at(-1)!.id : null };
+  const { page, nextCursor } = pageOf(rows, opts.limit);
+  return { data: page, nextCursor };
 }
 
 export async function getUser(tenantId: string, id: string): Promise<User> {

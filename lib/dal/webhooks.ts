@@ -21,6 +21,7 @@ import {
   type WebhookWithSecret,
 } from '../webhooks/validation';
 import { getTenant } from './tenants';
+import { pageOf } from './page';
 
 /**
  * Webhook endpoints of one tenant (`tenantId`) or operator-wide ones (`tenantId: null`, every
@@ -140,8 +141,8 @@ export async function listWebhooks(scope: WebhookScope, opts: { limit: number; c
   const conds = [scopeWhere(scope)];
   if (opts.cursor) conds.push(lt(webhookEndpoints.id, opts.cursor));
   const rows = await db.select().from(webhookEndpoints).where(and(...conds)).orderBy(desc(webhookEndpoints.id)).limit(opts.limit + 1);
-  const page = rows.slice(0, opts.limit);
-  return { data: page.map(toWebhookView), nextCursor: rows.length > opts.limit ? page.at(-1)!.id : null };
+  const { page, nextCursor } = pageOf(rows, opts.limit);
+  return { data: page.map(toWebhookView), nextCursor };
 }
 
 async function findEndpoint(db: Executor, scope: WebhookScope, id: string, lock = false): Promise<WebhookEndpoint> {
@@ -217,8 +218,8 @@ export async function listDeliveries(
   if (opts.cursor) conds.push(lt(webhookDeliveries.id, opts.cursor));
   if (opts.status) conds.push(eq(webhookDeliveries.status, opts.status));
   const rows = await db.select().from(webhookDeliveries).where(and(...conds)).orderBy(desc(webhookDeliveries.id)).limit(opts.limit + 1);
-  const page = rows.slice(0, opts.limit);
-  return { data: page.map(toDeliveryView), nextCursor: rows.length > opts.limit ? page.at(-1)!.id : null };
+  const { page, nextCursor } = pageOf(rows, opts.limit);
+  return { data: page.map(toDeliveryView), nextCursor };
 }
 
 function secretOf(e: WebhookEndpoint): string {
