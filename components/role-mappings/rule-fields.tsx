@@ -11,7 +11,7 @@ const VALUE_HINTS: Record<RuleOperator, string> = {
   equals: 'The attribute’s only value is exactly this.',
   contains: 'One of the attribute’s values is exactly this (for groups).',
   in: 'One of the attribute’s values is in this list. Separate values with commas; put a value that contains a comma in "double quotes".',
-  matches: 'A value matches this regular expression, anchored at both ends (example: .*@example\\.com).',
+  matches: 'A value matches this regular expression, anchored at both ends and case-sensitive (example: .*@example\\.com).',
   exists: '',
 };
 

@@ -28,10 +28,10 @@
  *                  when saved and again here: an unsafe pattern never matches), and values longer
  *                  than 1024 characters never match, so evaluation time stays bounded.
  *
- * - Case: names are always compared exactly. Values are compared exactly (and `matches` is
- *   case-sensitive) except for email and domain attributes, where `equals`, `contains` and `in`
- *   compare case-insensitively and `matches` runs with the `i` flag — `Jane@Example.com` is the
- *   same mailbox as `jane@example.com`, and admins should not have to write `[Ee]xample`. These
+ * - Case: names are always compared exactly. `matches` is always case-sensitive, as the contract
+ *   says (write `[Ee]xample` or a lower-case pattern over a lower-case attribute). Other values are
+ *   compared exactly except for email and domain attributes, where `equals`, `contains` and `in`
+ *   compare case-insensitively — `Jane@Example.com` is the same mailbox as `jane@example.com`. These
  *   attributes are those named, ignoring case, `email`, `mail`, `emailaddress`, `domain`,
  *   `http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress` or
  *   `urn:oid:0.9.2342.19200300.100.1.3` ({@link CASE_INSENSITIVE_ATTRIBUTES}). Other look-alikes
@@ -107,7 +107,7 @@ export function ruleMatches(rule: Rule, attributes: Attributes): boolean {
     }
     case 'matches': {
       if (typeof value !== 'string' || value === '') return false;
-      const re = compilePattern(value, { caseInsensitive });
+      const re = compilePattern(value);
       return re !== null && values.some((v) => fullMatch(re, v));
     }
     default:
