@@ -314,6 +314,12 @@ describe('session lifetime and idle timeout', () => {
     // then 11 minutes of nothing (idle + the write interval): over
     expect(await enforceSessionPolicy(now, new Date(t1.getTime() + 660_000))).toBeNull();
     expect(await db.select().from(sessions).where(eq(sessions.id, row.id))).toHaveLength(0);
+    // One event, written by whichever request deleted the row: a second look at the old row adds none.
+    expect(await enforceSessionPolicy(now, new Date(t1.getTime() + 700_000))).toBeNull();
+    const ended = (await eventsOf(tenant.id)).filter((e) => e.action === 'session.ended');
+    expect(ended).toHaveLength(1);
+    expect(ended[0]).toMatchObject({ actorType: 'system', targetType: 'user', targetId: row.subjectId, reason: 'idle timeout', outcome: 'success' });
+    expect(ended[0].details).toEqual({ sessionId: row.id, policy: 'sessionIdleSeconds' });
   });
 
   it('max age: a session older than the lifetime is deleted, however active', async () => {
@@ -324,6 +330,15 @@ describe('session lifetime and idle timeout', () => {
     const [fresh] = await db.select().from(sessions).where(eq(sessions.id, row.id));
     expect(await enforceSessionPolicy(fresh, new Date(row.createdAt.getTime() + 3_600_000))).toBeNull();
     expect(await db.select().from(sessions).where(and(eq(sessions.id, row.id)))).toHaveLength(0);
+    const ended = (await eventsOf(tenant.id)).filter((e) => e.action === 'session.ended');
+    expect(ended.map((e) => [e.reason, e.targetId])).toEqual([['session lifetime', row.subjectId]]);
+  });
+
+  it('a session past its own expiry ends without an event', async () => {
+    const { tenant, row, db } = await signedInSession();
+    expect(await enforceSessionPolicy(row, row.expiresAt)).toBeNull();
+    expect(await db.select().from(sessions).where(eq(sessions.id, row.id))).toHaveLength(0);
+    expect((await eventsOf(tenant.id)).filter((e) => e.action === 'session.ended')).toHaveLength(0);
   });
 
   it('operator sessions and tenants without a policy keep the row’s own expiry', async () => {

@@ -1,5 +1,7 @@
 import 'server-only';
 import { and, eq, isNull, lt, or } from 'drizzle-orm';
+import { record } from '../audit/record';
+import { SYSTEM } from '../audit/types';
 import { getDb } from '../db/client';
 import { sessions, tenants, type SessionRow } from '../db/schema';
 import { log } from '../log';
@@ -10,6 +12,10 @@ import { LAST_SEEN_WRITE_INTERVAL_MS, sessionVerdict } from './session';
  * (end users and tenant admins; operator sessions belong to no tenant). An expired session is
  * deleted, so every instance sees it ended; otherwise `lastSeenAt` is written at most once a
  * minute. Answers the session's effective expiry, or null when it has ended.
+ *
+ * A session the policy ends (idle timeout or lifetime) leaves a `session.ended` event in the
+ * tenant's audit log, written with the delete by whichever request or instance deleted it, so
+ * once. A row past its own expiry ends without an event, as every session eventually does.
  */
 export async function enforceSessionPolicy(row: SessionRow, now = new Date()): Promise<Date | null> {
   if (row.kind === 'operator' || !row.tenantId) return row.expiresAt;
@@ -17,7 +23,18 @@ export async function enforceSessionPolicy(row: SessionRow, now = new Date()): P
   const [t] = await db.select({ p: tenants.signInPolicy }).from(tenants).where(eq(tenants.id, row.tenantId));
   const verdict = sessionVerdict(t?.p, row, now);
   if (!verdict.live) {
-    await db.delete(sessions).where(eq(sessions.id, row.id));
+    const tenantId = row.tenantId;
+    await db.transaction(async (tx) => {
+      const gone = await tx.delete(sessions).where(eq(sessions.id, row.id)).returning({ id: sessions.id });
+      if (!gone.length || verdict.reason === 'expired') return;
+      await record(tx, SYSTEM, {
+        tenantId,
+        action: 'session.ended',
+        target: { type: row.kind, id: row.subjectId },
+        reason: verdict.reason === 'idle' ? 'idle timeout' : 'session lifetime',
+        details: { sessionId: row.id, policy: verdict.reason === 'idle' ? 'sessionIdleSeconds' : 'sessionMaxAgeSeconds' },
+      });
+    });
     log('info', 'session ended by the sign-in policy', { sessionId: row.id, tenantId: row.tenantId, reason: verdict.reason });
     return null;
   }
