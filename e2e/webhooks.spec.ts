@@ -116,6 +116,25 @@ test('webhooks page: create, test event in the delivery log, user.suspended deli
   await expect(log).toContainText('user.suspended');
   await expect(page.getByLabel('Health')).toContainText('healthy');
 
+  // Edit: bad input is refused naming the field and changes nothing; a good edit is stored.
+  const webhookId = new URL(page.url()).pathname.split('/').at(-1)!;
+  await expect(page.getByLabel('Kind')).toBeDisabled();
+  await page.getByLabel('Events').fill('user.*, not an event');
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await expect(page.getByText('must be *, a prefix such as user.*')).toBeVisible();
+  expect((await api(`/tenants/${tenant.id}/webhooks/${webhookId}`)).body.events).toEqual(['user.*', 'connection.*']);
+  await page.getByLabel('Events').fill('user.suspended, user.deleted');
+  await page.getByLabel('Description (optional)').fill('Offboarding only');
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await expect(page.getByRole('status').filter({ hasText: /^Saved\./ })).toBeVisible();
+  expect((await api(`/tenants/${tenant.id}/webhooks/${webhookId}`)).body).toMatchObject({
+    url,
+    kind: 'webhook',
+    events: ['user.suspended', 'user.deleted'],
+    description: 'Offboarding only',
+  });
+  await expect(page.getByText('events user.suspended, user.deleted · Offboarding only')).toBeVisible();
+
   // Disable, then delete behind a confirmation.
   await page.getByRole('button', { name: 'Disable' }).click();
   await expect(page.getByLabel('Health')).toContainText('disabled');

@@ -8,6 +8,7 @@ import { DeliveryTable } from './delivery-table';
 import { EndpointActions } from './endpoint-actions';
 import { healthOf, KIND_LABELS, utc } from './labels';
 import { VerifyHelp } from './verify-help';
+import { WebhookForm } from './webhook-form';
 
 /** One endpoint: health, actions and its delivery log (shared by the tenant and operator consoles). */
 export function WebhookDetail({
@@ -21,6 +22,7 @@ export function WebhookDetail({
   base: string;
   actions: {
     sendTest: () => Promise<ActionResult<DeliveryView>>;
+    update: (input: unknown) => Promise<ActionResult<void>>;
     setEnabled: (enabled: boolean) => Promise<ActionResult>;
     rotate: () => Promise<ActionResult<string>>;
     remove: () => Promise<{ error?: string }>;
@@ -61,6 +63,15 @@ export function WebhookDetail({
             </div>
           </dl>
           <EndpointActions url={webhook.url} enabled={webhook.enabled} listHref={base} {...actions} />
+        </CardContent>
+      </Card>
+      <Card>
+        <CardHeader>
+          <CardTitle>Edit endpoint</CardTitle>
+          <CardDescription>A new URL or event list applies to events from now on; the signing secret stays.</CardDescription>
+        </CardHeader>
+        <CardContent>
+          <WebhookForm action={actions.update} editing={webhook} />
         </CardContent>
       </Card>
       <section className="grid gap-3" aria-labelledby="deliveries-heading">

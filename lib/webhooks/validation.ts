@@ -85,6 +85,9 @@ export const webhookFormSchema = z.object({
 });
 export type WebhookFormInput = z.input<typeof webhookFormSchema>;
 
+/** The console's edit form: the create form without the kind, which never changes. */
+export const webhookEditFormSchema = webhookFormSchema.omit({ kind: true });
+
 const id = z.string().min(1).max(64);
 export const tenantWebhookParams = z.object({ tenantId: id, webhookId: id });
 export const tenantDeliveryParams = z.object({ tenantId: id, webhookId: id, deliveryId: id });

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { runAction } from '@/lib/actions';
 import { ctxOf, requireOperator } from '@/lib/auth/guards';
 import { createWebhook, deleteWebhook, resendDelivery, rotateWebhookSecret, sendTestEvent, updateWebhook } from '@/lib/dal/webhooks';
-import { webhookFormSchema } from '@/lib/webhooks/validation';
+import { webhookEditFormSchema, webhookFormSchema } from '@/lib/webhooks/validation';
 
 /** The operator console's actions on operator-wide endpoints (every tenant's events). */
 
@@ -22,6 +22,15 @@ export async function createWebhookAction(input: unknown) {
     return { id: w.id, url: w.url, secret: w.secret };
   });
   if (r.ok) revalidatePath('/webhooks');
+  return r;
+}
+
+export async function updateWebhookAction(webhookId: string, input: unknown) {
+  const ctx = await guard();
+  const r = await runAction(webhookEditFormSchema, input, async (v) => {
+    await updateWebhook(ctx, scope, webhookId, { url: v.url, events: v.events, description: v.description || null });
+  });
+  if (r.ok) revalidatePath(`/webhooks/${webhookId}`);
   return r;
 }
 

@@ -1,6 +1,6 @@
 import { PageHeader } from '@/components/layout/sidebar';
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
-import { CreateWebhookForm } from '@/components/webhooks/create-webhook-form';
+import { WebhookForm } from '@/components/webhooks/webhook-form';
 import { WebhookList } from '@/components/webhooks/webhook-list';
 import { requireOperator } from '@/lib/auth/guards';
 import { listWebhooks } from '@/lib/dal/webhooks';
@@ -23,7 +23,7 @@ export default async function OperatorWebhooksPage() {
             <CardDescription>Only events that happen after the endpoint is created are sent.</CardDescription>
           </CardHeader>
           <CardContent>
-            <CreateWebhookForm action={createWebhookAction} />
+            <WebhookForm action={createWebhookAction} />
           </CardContent>
         </Card>
       </div>

@@ -4,7 +4,7 @@ import { WebhookDetail } from '@/components/webhooks/webhook-detail';
 import { requireOperator } from '@/lib/auth/guards';
 import { getWebhook, listDeliveries } from '@/lib/dal/webhooks';
 import { AppError } from '@/lib/errors';
-import { deleteWebhookAction, resendDeliveryAction, rotateWebhookSecretAction, sendTestEventAction, setWebhookEnabledAction } from '../actions';
+import { deleteWebhookAction, resendDeliveryAction, rotateWebhookSecretAction, sendTestEventAction, setWebhookEnabledAction, updateWebhookAction } from '../actions';
 
 export default async function OperatorWebhookPage({ params, searchParams }: { params: Promise<{ webhookId: string }>; searchParams: Promise<{ cursor?: string }> }) {
   await requireOperator();
@@ -26,6 +26,7 @@ export default async function OperatorWebhookPage({ params, searchParams }: { pa
         base="/webhooks"
         actions={{
           sendTest: sendTestEventAction.bind(null, webhook.id),
+          update: updateWebhookAction.bind(null, webhook.id),
           setEnabled: setWebhookEnabledAction.bind(null, webhook.id),
           rotate: rotateWebhookSecretAction.bind(null, webhook.id),
           remove: deleteWebhookAction.bind(null, webhook.id),

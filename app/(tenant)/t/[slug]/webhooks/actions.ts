@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { runAction } from '@/lib/actions';
 import { ctxOf, requireTenant } from '@/lib/auth/guards';
 import { createWebhook, deleteWebhook, resendDelivery, rotateWebhookSecret, sendTestEvent, updateWebhook } from '@/lib/dal/webhooks';
-import { webhookFormSchema } from '@/lib/webhooks/validation';
+import { webhookEditFormSchema, webhookFormSchema } from '@/lib/webhooks/validation';
 
 /** The tenant console's webhook actions: the tenant comes from the guard, never from the client. */
 
@@ -22,6 +22,15 @@ export async function createWebhookAction(slug: string, input: unknown) {
     return { id: w.id, url: w.url, secret: w.secret };
   });
   if (r.ok) revalidatePath(`/t/${slug}/webhooks`);
+  return r;
+}
+
+export async function updateWebhookAction(slug: string, webhookId: string, input: unknown) {
+  const { ctx, scope } = await guard(slug);
+  const r = await runAction(webhookEditFormSchema, input, async (v) => {
+    await updateWebhook(ctx, scope, webhookId, { url: v.url, events: v.events, description: v.description || null });
+  });
+  if (r.ok) revalidatePath(`/t/${slug}/webhooks/${webhookId}`);
   return r;
 }
 

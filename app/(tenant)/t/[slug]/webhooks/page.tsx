@@ -1,6 +1,6 @@
 import { PageHeader } from '@/components/layout/sidebar';
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
-import { CreateWebhookForm } from '@/components/webhooks/create-webhook-form';
+import { WebhookForm } from '@/components/webhooks/webhook-form';
 import { WebhookList } from '@/components/webhooks/webhook-list';
 import { requireTenant } from '@/lib/auth/guards';
 import { listWebhooks } from '@/lib/dal/webhooks';
@@ -24,7 +24,7 @@ export default async function WebhooksPage({ params }: { params: Promise<{ slug:
             <CardDescription>Only events that happen after the endpoint is created are sent.</CardDescription>
           </CardHeader>
           <CardContent>
-            <CreateWebhookForm action={createWebhookAction.bind(null, slug)} />
+            <WebhookForm action={createWebhookAction.bind(null, slug)} />
           </CardContent>
         </Card>
       </div>

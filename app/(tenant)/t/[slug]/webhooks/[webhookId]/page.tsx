@@ -10,6 +10,7 @@ import {
   rotateWebhookSecretAction,
   sendTestEventAction,
   setWebhookEnabledAction,
+  updateWebhookAction,
 } from '../actions';
 
 export default async function WebhookPage({ params, searchParams }: { params: Promise<{ slug: string; webhookId: string }>; searchParams: Promise<{ cursor?: string }> }) {
@@ -32,6 +33,7 @@ export default async function WebhookPage({ params, searchParams }: { params: Pr
         base={`/t/${slug}/webhooks`}
         actions={{
           sendTest: sendTestEventAction.bind(null, slug, webhook.id),
+          update: updateWebhookAction.bind(null, slug, webhook.id),
           setEnabled: setWebhookEnabledAction.bind(null, slug, webhook.id),
           rotate: rotateWebhookSecretAction.bind(null, slug, webhook.id),
           remove: deleteWebhookAction.bind(null, slug, webhook.id),

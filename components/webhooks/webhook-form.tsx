@@ -4,7 +4,7 @@ import { useRouter } from 'next/navigation';
 import { useState } from 'react';
 import { useForm } from 'react-hook-form';
 import type { ActionResult } from '@/lib/actions';
-import { DEFAULT_EVENTS, webhookFormSchema, WEBHOOK_KINDS, type WebhookFormInput, type WebhookKind } from '@/lib/webhooks/validation';
+import { DEFAULT_EVENTS, webhookEditFormSchema, webhookFormSchema, WEBHOOK_KINDS, type WebhookFormInput, type WebhookKind, type WebhookView } from '@/lib/webhooks/validation';
 import { Button } from '@/components/ui/button';
 import { Field } from '@/components/ui/field';
 import { Input } from '@/components/ui/input';
@@ -13,17 +13,30 @@ import { SecretOnce } from '@/components/ui/secret-once';
 
 type Created = { id: string; url: string; secret: string };
 
+/** The events text is split into a list, so an error may sit on one entry (`events.1`): the first message. */
+function firstMessage(e: unknown): string | undefined {
+  if (Array.isArray(e)) return e.map(firstMessage).find(Boolean);
+  return e && typeof e === 'object' && 'message' in e && typeof e.message === 'string' ? e.message : undefined;
+}
+
 const selectClass = 'flex h-9 w-full rounded-md border border-border bg-white px-3 py-1 text-sm shadow-sm';
 
-/** Creates an endpoint (react-hook-form with the API's own zod rules), then shows its signing secret once. */
-export function CreateWebhookForm({ action }: { action: (input: unknown) => Promise<ActionResult<Created>> }) {
+/**
+ * Creates an endpoint, then shows its signing secret once; or, given `editing`, changes an
+ * endpoint's URL, events and description (its kind never changes). react-hook-form with the API's
+ * own zod rules; the server action parses the same schema again.
+ */
+export function WebhookForm({ action, editing }: { action: (input: unknown) => Promise<ActionResult<Created | void>>; editing?: WebhookView }) {
   const router = useRouter();
   const [created, setCreated] = useState<Created | null>(null);
+  const [saved, setSaved] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const form = useForm<WebhookFormInput>({
-    // raw: the server action parses the same schema again (events typed as text).
-    resolver: zodResolver(webhookFormSchema, undefined, { raw: true }) as never,
-    defaultValues: { url: '', kind: 'webhook', events: DEFAULT_EVENTS.webhook.join(', '), description: '' },
+    // raw: events are typed as text and split by the schema.
+    resolver: zodResolver(editing ? webhookEditFormSchema : webhookFormSchema, undefined, { raw: true }) as never,
+    defaultValues: editing
+      ? { url: editing.url, kind: editing.kind, events: editing.events.join(', '), description: editing.description ?? '' }
+      : { url: '', kind: 'webhook', events: DEFAULT_EVENTS.webhook.join(', '), description: '' },
   });
   const errors = form.formState.errors;
 
@@ -34,6 +47,7 @@ export function CreateWebhookForm({ action }: { action: (input: unknown) => Prom
         className="grid gap-3"
         onSubmit={form.handleSubmit(async (v) => {
           setError(null);
+          setSaved(false);
           const r = await action(v);
           if (!r.ok) {
             for (const [k, m] of Object.entries(r.fieldErrors ?? {})) {
@@ -42,8 +56,13 @@ export function CreateWebhookForm({ action }: { action: (input: unknown) => Prom
             }
             return setError(r.error);
           }
-          setCreated(r.data ?? null);
-          form.reset();
+          if (editing) {
+            setSaved(true);
+            form.reset(v);
+          } else {
+            setCreated((r.data as Created | undefined) ?? null);
+            form.reset();
+          }
           router.refresh();
         })}
       >
@@ -51,9 +70,10 @@ export function CreateWebhookForm({ action }: { action: (input: unknown) => Prom
           <Field id="webhook-url" label="Endpoint URL" hint="Where events are POSTed: an https:// URL your receiver or SIEM listens on." error={errors.url?.message}>
             <Input placeholder="https://siem.example.com/portal-events" autoComplete="off" {...form.register('url')} />
           </Field>
-          <Field id="webhook-kind" label="Kind" error={errors.kind?.message}>
+          <Field id="webhook-kind" label="Kind" hint={editing ? 'An endpoint keeps its kind.' : undefined} error={errors.kind?.message}>
             <select
               className={selectClass}
+              disabled={!!editing}
               {...form.register('kind', {
                 onChange: (e) => {
                   const kind = e.target.value as WebhookKind;
@@ -77,7 +97,7 @@ export function CreateWebhookForm({ action }: { action: (input: unknown) => Prom
               Separated by commas: <code>*</code> for every event, a prefix such as <code>user.*</code>, or an action such as <code>user.suspended</code>.
             </>
           }
-          error={errors.events?.message}
+          error={firstMessage(errors.events)}
         >
           <Input {...form.register('events')} />
         </Field>
@@ -86,9 +106,14 @@ export function CreateWebhookForm({ action }: { action: (input: unknown) => Prom
         </Field>
         <div>
           <Button type="submit" disabled={form.formState.isSubmitting}>
-            {form.formState.isSubmitting ? 'Creating…' : 'Create endpoint'}
+            {editing ? (form.formState.isSubmitting ? 'Saving…' : 'Save changes') : form.formState.isSubmitting ? 'Creating…' : 'Create endpoint'}
           </Button>
         </div>
+        {saved && (
+          <p role="status" className="text-sm text-muted-foreground">
+            Saved. New events go to the endpoint as it is now.
+          </p>
+        )}
         {error && (
           <p role="alert" className="text-sm text-destructive">
             {error}
