@@ -16,7 +16,11 @@ export type Executor = Db | Tx;
 export type DbHandle = {
   db: Db;
   kind: 'pglite' | 'postgres';
-  /** Runs raw SQL with parameters on its own (used by the SSO library's storage adapter and health). */
+  /**
+   * Runs fixed-text SQL with parameters on its own (the SSO library's storage adapter and health).
+   * On PostgreSQL each text is a named prepared statement, parsed and planned once per connection,
+   * so never build the text from values.
+   */
   query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
   /**
    * Runs one hot, fixed-text write statement as a named prepared statement (parsed and planned
@@ -123,7 +127,7 @@ async function openPostgres(url: string): Promise<DbHandle> {
     db,
     kind: 'postgres',
     async query(text, params) {
-      const r = await pool.query(text, params as unknown[]);
+      const r = await pool.query({ name: statementName(text), text, values: params as unknown[] });
       return r.rows;
     },
     async runPrepared(text, params) {

@@ -166,4 +166,47 @@ describe('SCIM: Entra ID traffic', () => {
     const db = await getDb();
     expect((await db.select().from(scimUsers).where(eq(scimUsers.directoryId, dir.id))).length).toBe(3);
   });
+
+  it('one PATCH filling a new work address and work email field by field makes one entry each; a pathless replace of emails replaces them; a new primary takes over', async () => {
+    const t = await tenant();
+    const dir = await makeDirectory(t.id, 'Entra', 'entra');
+    const upn = `ada@contoso-${t.id.slice(-6)}.onmicrosoft.com`;
+    const created = await scimCall(dir, 'POST', '/Users', { ...entraUser(upn, `ada@${t.domain}`), addresses: undefined, emails: [{ type: 'home', value: `ada.home@${t.domain}`, primary: 'True' }] });
+    expect(created.status).toBe(201);
+    const id = created.body.id;
+
+    // Entra's default mappings: one op per sub-attribute of an entry the user does not have yet.
+    const res = await scimCall(
+      dir,
+      'PATCH',
+      `/Users/${id}`,
+      patch(
+        { op: 'Add', path: 'addresses[type eq "work"].streetAddress', value: '1 Main St' },
+        { op: 'Add', path: 'addresses[type eq "work"].locality', value: 'Springfield' },
+        { op: 'Add', path: 'addresses[type eq "work"].postalCode', value: '12345' },
+        { op: 'Add', path: 'emails[type eq "work"].value', value: `ada@${t.domain}` },
+        { op: 'Add', path: 'emails[type eq "work"].primary', value: 'True' },
+      ),
+    );
+    expect(res.status).toBe(200);
+    expect(res.body.addresses).toEqual([{ type: 'work', streetAddress: '1 Main St', locality: 'Springfield', postalCode: '12345' }]);
+    // The new work email is primary now; the home email no longer is, and the portal user follows.
+    expect(res.body.emails).toEqual([
+      { type: 'home', value: `ada.home@${t.domain}`, primary: false },
+      { type: 'work', value: `ada@${t.domain}`, primary: true },
+    ]);
+    expect((await portalUsers(t.id)).map((u) => u.email)).toEqual([`ada@${t.domain}`]);
+
+    // A replace without a path replaces the list (RFC 7644 §3.5.2.3), and sets other attributes as before.
+    const replaced = await scimCall(
+      dir,
+      'PATCH',
+      `/Users/${id}`,
+      patch({ op: 'replace', value: { displayName: 'Ada L.', emails: [{ type: 'work', value: `lovelace@${t.domain}`, primary: true }] } }),
+    );
+    expect(replaced.status).toBe(200);
+    expect(replaced.body.emails).toEqual([{ type: 'work', value: `lovelace@${t.domain}`, primary: true }]);
+    expect(replaced.body.displayName).toBe('Ada L.');
+    expect((await portalUsers(t.id)).map((u) => u.email)).toEqual([`lovelace@${t.domain}`]);
+  });
 });

@@ -11,6 +11,8 @@ import {
   normaliseResource,
   portalEmail,
   rewriteFilteredAdds,
+  settlePrimary,
+  splitPathlessReplaces,
 } from './normalise';
 import { compileGroupPatch } from './groups';
 import { PATCH_OP, SCIMMY } from './scimmy';
@@ -131,6 +133,58 @@ describe('rewriteFilteredAdds', () => {
     ]);
     const other = [{ op: 'add', path: 'displayName', value: 'x' }];
     expect(rewriteFilteredAdds(other, {})).toEqual(other);
+  });
+});
+
+describe('rewriteFilteredAdds across operations', () => {
+  const add = (path: string, value: unknown) => ({ op: 'Add', path, value });
+  it('fills one new entry from several operations on it, and starts again after another operation on the attribute', () => {
+    const ops = [
+      add('addresses[type eq "work"].streetAddress', '1 Main'),
+      add('addresses[type eq "work"].locality', 'Town'),
+      add('emails[type eq "work"].value', 'w@x.co'),
+      add('emails[type eq "work"].primary', true),
+    ];
+    expect(rewriteFilteredAdds(ops, {})).toEqual([
+      { op: 'add', path: 'addresses', value: [{ type: 'work', streetAddress: '1 Main', locality: 'Town' }] },
+      { op: 'add', path: 'emails', value: [{ type: 'work', value: 'w@x.co', primary: true }] },
+    ]);
+    const interrupted = [add('emails[type eq "work"].value', 'w@x.co'), { op: 'remove', path: 'emails' }, add('emails[type eq "work"].value', 'v@x.co')];
+    expect(rewriteFilteredAdds(interrupted, {})).toEqual([
+      { op: 'add', path: 'emails', value: [{ type: 'work', value: 'w@x.co' }] },
+      { op: 'remove', path: 'emails' },
+      { op: 'add', path: 'emails', value: [{ type: 'work', value: 'v@x.co' }] },
+    ]);
+  });
+});
+
+describe('splitPathlessReplaces', () => {
+  it('turns multi-valued attributes of a pathless replace into replaces with a path, in place', () => {
+    const emails = [{ value: 'a@x.co', primary: true }];
+    expect(splitPathlessReplaces([{ op: 'replace', value: { displayName: 'A', emails } }, { op: 'add', path: 'title', value: 'T' }])).toEqual([
+      { op: 'replace', value: { displayName: 'A' } },
+      { op: 'replace', path: 'emails', value: emails },
+      { op: 'add', path: 'title', value: 'T' },
+    ]);
+    expect(splitPathlessReplaces([{ op: 'Replace', value: { phoneNumbers: [] } }])).toEqual([{ op: 'replace', path: 'phoneNumbers', value: [] }]);
+  });
+  it('leaves other operations alone', () => {
+    const ops = [{ op: 'replace', value: { active: false } }, { op: 'add', value: { emails: [{ value: 'a@x.co' }] } }, { op: 'replace', path: 'emails', value: [] }];
+    expect(splitPathlessReplaces(ops)).toEqual(ops);
+    expect(splitPathlessReplaces('x')).toBe('x');
+  });
+});
+
+describe('settlePrimary', () => {
+  const e = (value: string, primary?: boolean, type = 'work') => ({ type, value, ...(primary === undefined ? {} : { primary }) });
+  it('a value made primary takes over from the one that was', () => {
+    const before = { emails: [e('old@x.co', true)] };
+    expect(settlePrimary(before, { emails: [e('old@x.co', true), e('new@x.co', true, 'home')] })).toEqual({ emails: [e('old@x.co', false), e('new@x.co', true, 'home')] });
+  });
+  it('one primary or none is left as it is; two that were both primary keep the last', () => {
+    const one = { emails: [e('a@x.co', true), e('b@x.co')] };
+    expect(settlePrimary({}, one)).toEqual(one);
+    expect(settlePrimary({ emails: [e('a@x.co', true), e('b@x.co', true)] }, { emails: [e('a@x.co', true), e('b@x.co', true)] })).toEqual({ emails: [e('a@x.co', false), e('b@x.co', true)] });
   });
 });
 

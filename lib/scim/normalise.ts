@@ -9,6 +9,8 @@
  * - Entra adds sub-attributes through a filtered path (`emails[type eq "work"].value`) even when
  *   the user has no such entry yet; RFC 7644 would answer 400 `noTarget`, every real server adds
  *   the entry instead ({@link rewriteFilteredAdds}).
+ * - A pathless `replace` of `emails` (or another multi-valued attribute) replaces the list, and a
+ *   new primary value takes over from the old one ({@link splitPathlessReplaces}, {@link settlePrimary}).
  * - A PatchOp without `schemas` gets the PatchOp schema (every op is still validated by SCIMMY).
  */
 import { ENTERPRISE_USER, PATCH_OP } from './scimmy';
@@ -155,24 +157,87 @@ const MULTI_VALUED_WITH_TYPE = new Set(['emails', 'phonenumbers', 'ims', 'photos
 
 /**
  * Entra's `add`/`replace` of `emails[type eq "work"].value` on a user without a work email:
- * becomes an `add` of `{ type: "work", value }` to `emails`. Operations that match an entry are
- * left alone (SCIMMY sets the sub-attribute in place).
+ * becomes an `add` of `{ type: "work", value }` to `emails`. Several such operations on one new
+ * entry in one request (`addresses[type eq "work"].streetAddress`, `….locality`, …) fill that one
+ * entry. Operations that match an existing entry are left alone (SCIMMY sets the sub-attribute
+ * in place).
  */
 export function rewriteFilteredAdds(ops: unknown, current: Record<string, unknown>): unknown {
   if (!Array.isArray(ops)) return ops;
-  return ops.map((raw) => {
-    if (!isObject(raw) || typeof raw.op !== 'string' || typeof raw.path !== 'string') return raw;
-    const kind = raw.op.toLowerCase();
-    if (kind !== 'add' && kind !== 'replace') return raw;
-    const m = FILTERED_SUB.exec(raw.path);
-    if (!m || !MULTI_VALUED_WITH_TYPE.has(m[1].toLowerCase())) return raw;
+  /** Entries this request adds, by `attribute|type`, while no other operation touches that attribute. */
+  const adding = new Map<string, JsonObject>();
+  const out: unknown[] = [];
+  for (const raw of ops) {
+    const path = isObject(raw) && typeof raw.path === 'string' ? raw.path : null;
+    const kind = isObject(raw) && typeof raw.op === 'string' ? raw.op.toLowerCase() : null;
+    const m = path && (kind === 'add' || kind === 'replace') ? FILTERED_SUB.exec(path) : null;
+    if (!m || !MULTI_VALUED_WITH_TYPE.has(m[1].toLowerCase())) {
+      // Anything else on an attribute ends the merging into its new entries.
+      const touched = path ? path.replace(/[[.].*$/, '').toLowerCase() : null;
+      for (const k of [...adding.keys()]) if (touched === null || k.startsWith(`${touched}|`)) adding.delete(k);
+      out.push(raw);
+      continue;
+    }
     const [, attr, type, sub] = m;
+    const value = (raw as JsonObject).value ?? null;
+    const slot = `${attr.toLowerCase()}|${type}`;
+    const entry = adding.get(slot);
+    if (entry) {
+      entry[sub] = value;
+      continue;
+    }
     const key = Object.keys(current).find((k) => k.toLowerCase() === attr.toLowerCase()) ?? attr;
     const list = current[key];
-    const has = Array.isArray(list) && list.some((e) => isObject(e) && e.type === type);
-    if (has) return raw;
-    return { op: 'add', path: key, value: [{ type, [sub]: raw.value ?? null }] };
+    if (Array.isArray(list) && list.some((e) => isObject(e) && e.type === type)) {
+      out.push(raw);
+      continue;
+    }
+    const added: JsonObject = { type, [sub]: value };
+    adding.set(slot, added);
+    out.push({ op: 'add', path: key, value: [added] });
+  }
+  return out;
+}
+
+/**
+ * A `replace` without a path replaces each multi-valued attribute it names with the values given
+ * (RFC 7644 §3.5.2.3), where SCIMMY would merge them into the old ones: those attributes become
+ * `replace` operations with a path, in place, and the rest stays one pathless `replace`.
+ */
+export function splitPathlessReplaces(ops: unknown): unknown {
+  if (!Array.isArray(ops)) return ops;
+  return ops.flatMap((raw) => {
+    if (!isObject(raw) || typeof raw.op !== 'string' || raw.op.toLowerCase() !== 'replace' || raw.path !== undefined || !isObject(raw.value)) return [raw];
+    const rest: JsonObject = {};
+    const split: JsonObject[] = [];
+    for (const [k, v] of Object.entries(raw.value)) {
+      if (MULTI_VALUED_WITH_TYPE.has(k.toLowerCase()) && Array.isArray(v)) split.push({ op: 'replace', path: k, value: v });
+      else rest[k] = v;
+    }
+    if (!split.length) return [raw];
+    return Object.keys(rest).length ? [{ ...raw, value: rest }, ...split] : split;
   });
+}
+
+/**
+ * At most one value of a multi-valued attribute is primary (RFC 7643 §2.4): when a change makes a
+ * value primary, the values that were primary before stop being so (RFC 7644 §3.5.2). Compares
+ * `after` with `before` (values by type and value) and answers `after`, corrected.
+ */
+export function settlePrimary(before: Record<string, unknown>, after: JsonObject): JsonObject {
+  const out: JsonObject = { ...after };
+  for (const [k, list] of Object.entries(after)) {
+    if (!MULTI_VALUED_WITH_TYPE.has(k.toLowerCase()) || !Array.isArray(list)) continue;
+    const primaries = list.filter((e) => isObject(e) && e.primary === true) as JsonObject[];
+    if (primaries.length < 2) continue;
+    const identity = (e: JsonObject) => JSON.stringify([e.type ?? null, e.value ?? null]);
+    const old = Array.isArray(before[k]) ? (before[k] as unknown[]) : [];
+    const wasPrimary = new Set(old.filter((e) => isObject(e) && e.primary === true).map((e) => identity(e as JsonObject)));
+    const fresh = primaries.filter((e) => !wasPrimary.has(identity(e)));
+    const keep = fresh.at(-1) ?? primaries.at(-1)!;
+    out[k] = list.map((e) => (isObject(e) && e.primary === true && e !== keep ? { ...e, primary: false } : e));
+  }
+  return out;
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;

@@ -2,7 +2,7 @@ import { and, eq, ne, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import { scimUsers, users, type ScimUserRow } from '../db/schema';
 import { newId } from '../ids';
 import { coerce, notFound, plain, scimError, type ScimContext } from './context';
-import { emailValues, normalisePatch, normaliseResource, rewriteFilteredAdds, type JsonObject } from './normalise';
+import { emailValues, normalisePatch, normaliseResource, rewriteFilteredAdds, settlePrimary, splitPathlessReplaces, type JsonObject } from './normalise';
 import { afterScimUserDeleted, announcePortalUserCreated, linkPortalUser, newPortalUserFor, refreshPortalUsers } from './portal';
 import { groupsOfUsers, userOut, type Attrs } from './resources';
 import { SCIMMY } from './scimmy';
@@ -198,7 +198,7 @@ export async function patchUser(c: ScimContext, id: string, body: unknown) {
   const current = plain<Record<string, unknown>>(
     coerce(() => new SCIMMY.Schemas.User({ ...before.resource, id: before.id, userName: before.userName, active: before.active }, 'out')),
   );
-  const message = { ...n.message, Operations: rewriteFilteredAdds(n.message.Operations, current) };
+  const message = { ...n.message, Operations: rewriteFilteredAdds(splitPathlessReplaces(n.message.Operations), current) };
   const patch = coerce(() => new SCIMMY.Messages.PatchOp(message as never));
   const instance = coerce(() => new SCIMMY.Schemas.User(current, 'out'));
   let patched: unknown;
@@ -214,7 +214,7 @@ export async function patchUser(c: ScimContext, id: string, body: unknown) {
     c.summary.push(`user ${before.userName}: no change${dropNote(n.dropped)}`);
     return render(c, before);
   }
-  const next = plain<JsonObject>(patched);
+  const next = settlePrimary(current, plain<JsonObject>(patched));
   return writeUser(c, before, toStored(next), dropNote(n.dropped));
 }
 
