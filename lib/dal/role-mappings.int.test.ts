@@ -1,6 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tenantRoutes from '@/app/api/v1/tenants/route';
+import * as tenantRoute from '@/app/api/v1/tenants/[tenantId]/route';
 import * as provisioningRoute from '@/app/api/v1/tenants/[tenantId]/provisioning/route';
 import * as mappingRoute from '@/app/api/v1/tenants/[tenantId]/role-mappings/route';
 import * as previewRoute from '@/app/api/v1/tenants/[tenantId]/role-mappings/preview/route';
@@ -97,11 +98,9 @@ describe('role mappings API', () => {
   const ok = { attribute: 'groups', operator: 'contains', value: 'Engineering', role: 'editor' };
   it.each<[string, unknown, string[]]>([
     ['an unknown operator', { rules: [{ ...ok, operator: 'like' }] }, ['rules.0.operator']],
-    ['an unknown role', { rules: [ok, { ...ok, role: 'wizard' }] }, ['rules.1.role']],
     ['an unsafe regular expression', { rules: [{ ...ok, operator: 'matches', value: '(a+)+$' }] }, ['rules.0.value']],
     ['another unsafe regular expression', { rules: [ok, { ...ok, operator: 'matches', value: '(x|x)*y' }] }, ['rules.1.value']],
     ['an invalid regular expression', { rules: [{ ...ok, operator: 'matches', value: '([a-z' }] }, ['rules.0.value']],
-    ['an unknown defaultRole', { rules: [], defaultRole: 'wizard' }, ['defaultRole']],
     ['defaultRole not a string', { rules: [], defaultRole: 7 }, ['defaultRole']],
     ['rules missing', { defaultRole: 'member' }, ['rules']],
     ['rules not a list', { rules: { 0: ok } }, ['rules']],
@@ -114,8 +113,8 @@ describe('role mappings API', () => {
     ['exists with a value', { rules: [{ ...ok, operator: 'exists' }] }, ['rules.0.value']],
     ['an unknown field in a rule', { rules: [{ ...ok, priority: 1 }] }, ['rules.0']],
     // All problems at once, across rules and the default role.
-    ['a bad operator and an unknown role in another rule', { rules: [{ ...ok, operator: 'like' }, { ...ok, role: 'wizard' }] }, ['rules.0.operator', 'rules.1.role']],
-    ['an unknown role and an unknown defaultRole', { rules: [{ ...ok, role: 'wizard' }], defaultRole: 'sorcerer' }, ['rules.0.role', 'defaultRole']],
+    ['a bad operator and an empty role in another rule', { rules: [{ ...ok, operator: 'like' }, { ...ok, role: '' }] }, ['rules.0.operator', 'rules.1.role']],
+    ['a bad operator, a new role and an empty defaultRole (nothing is added)', { rules: [{ ...ok, operator: 'like' }, { ...ok, role: 'wizard' }], defaultRole: '' }, ['rules.0.operator', 'defaultRole']],
   ])('refuses %s with 400 naming each field, storing nothing', async (_n, body, paths) => {
     const t = await newTenant();
     const stored = { rules: RULES.slice(0, 2), defaultRole: 'viewer' };
@@ -133,6 +132,23 @@ describe('role mappings API', () => {
     expect((await getMapping(t.id)).body).toEqual(stored);
     expect((await getProvisioning(t.id)).body.defaultRole).toBe('viewer');
     expect(await mappingEvents(t.id)).toHaveLength(eventsBefore);
+  });
+
+  it('takes any role name (the contract: role is a string): a role the tenant lacks joins its roles, in the same event', async () => {
+    const t = await newTenant();
+    const body = { rules: [{ ...ok, role: 'engineer' }, { ...ok, value: 'Finance', role: 'finance' }, { ...ok, value: 'Eng2', role: 'engineer' }], defaultRole: 'staff' };
+    const res = await putMapping(t.id, body);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual(body);
+    const tenant = await call(tenantRoute.GET, { params: { tenantId: t.id } });
+    expect(tenant.body.roles).toEqual(['admin', 'editor', 'member', 'viewer', 'engineer', 'finance', 'staff']);
+    const [ev] = (await mappingEvents(t.id)).slice(-1);
+    expect(ev.details).toMatchObject({ rolesAdded: ['engineer', 'finance', 'staff'] });
+    expect((await preview(t.id, { attributes: { groups: ['Engineering'] } })).body.roles).toEqual(['engineer']);
+    // The provisioning default role, likewise.
+    expect((await putProvisioning(t.id, { strategy: 'jit', defaultRole: 'contractor' })).status).toBe(200);
+    expect((await getMapping(t.id)).body.defaultRole).toBe('contractor');
+    expect((await call(tenantRoute.GET, { params: { tenantId: t.id } })).body.roles).toContain('contractor');
   });
 
   it('answers 404 for an unknown tenant on GET, PUT and preview', async () => {
@@ -157,7 +173,7 @@ describe('role mappings API', () => {
       ['in', { groups: 'Owners' }, ['admin'], [2]],
       ['matches, anchored', { email: 'ops@ops.example.com' }, ['admin'], [3]],
       ['matches is anchored at both ends', { email: 'x.ops@ops.example.com.evil.org' }, ['viewer'], []],
-      ['email compares case-insensitively', { email: 'OPS@OPS.EXAMPLE.COM' }, ['admin'], [3]],
+      ['matches is case-sensitive, for emails too (contract)', { email: 'OPS@OPS.EXAMPLE.COM' }, ['viewer'], []],
       ['contains is case-sensitive for groups', { groups: 'engineering' }, ['viewer'], []],
       ['exists on a full claim name', { 'http://schemas.microsoft.com/ws/2008/06/identity/claims/role': 'x' }, ['member'], [4]],
       ['an empty value does not exist', { 'http://schemas.microsoft.com/ws/2008/06/identity/claims/role': '' }, ['viewer'], []],

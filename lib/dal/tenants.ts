@@ -12,6 +12,7 @@ import { domainAddedBy, newVerificationToken, releaseUnverifiedClaims } from './
 import { slugify } from '../validation/common';
 import type { ProvisioningInput, TenantCreate, TenantPatch, TenantView } from '../validation/tenants';
 import { pageOf } from './page';
+import { withRoles } from './role-mappings';
 
 export type TenantWithDomains = Tenant & { domains: string[] };
 
@@ -212,24 +213,21 @@ export async function setProvisioning(ctx: Ctx, id: string, input: ProvisioningI
   const db = await getDb();
   return db.transaction(async (tx) => {
     const before = await lockTenant(tx, id);
-    if (input.defaultRole && !before.roles.includes(input.defaultRole)) {
-      throw badRequest('unknown role', [
-        { path: 'defaultRole', message: `unknown role; this tenant's roles are ${before.roles.join(', ')}` },
-      ]);
-    }
+    // Any role name, as for mapping rules: one the tenant lacks joins its roles.
+    const { roles, added } = withRoles(before.roles, [input.defaultRole]);
     const next: Provisioning = {
       strategy: input.strategy,
       defaultRole: input.defaultRole === undefined ? before.defaultRole : input.defaultRole,
       allowedDomains: input.allowedDomains ?? before.allowedDomains,
     };
-    const [row] = await tx.update(tenants).set({ ...next, updatedAt: new Date() }).where(eq(tenants.id, id)).returning();
+    const [row] = await tx.update(tenants).set({ ...next, roles, updatedAt: new Date() }).where(eq(tenants.id, id)).returning();
     const diff = changes(provisioningOf(before), next);
     if (diff) {
       await record(tx, ctx, {
         tenantId: id,
         action: 'provisioning.updated',
         target: { type: 'tenant', id, label: before.name },
-        details: diff,
+        details: { ...diff, ...(added.length ? { rolesAdded: added } : {}) },
       });
     }
     return provisioningOf(row);
