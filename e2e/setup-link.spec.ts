@@ -37,6 +37,9 @@ test('a setup link opens its tenant console in one browser only, scoped, until r
   const res = await p2.goto(link.body.url);
   expect(res?.status()).toBe(410);
   await expect(p2.getByRole('alert')).toContainText('already opened in another browser');
+  // The first browser may open it again (a bookmark, a second tab).
+  await page.goto(link.body.url);
+  await expect(page).toHaveURL(new RegExp(`/t/${tenant.slug}$`));
 
   // Revoking ends the first browser's session at once.
   expect((await api(`/tenants/${tenant.id}/portal-links/${link.body.id}`, { method: 'DELETE' })).status).toBe(204);

@@ -1,4 +1,4 @@
-import { encode } from 'next-auth/jwt';
+import { decode, encode } from 'next-auth/jwt';
 import { env } from '../env';
 import { sp } from '../sso/sp';
 
@@ -11,4 +11,21 @@ export const sessionCookieName = () => (sp().secureCookies ? '__Secure-authjs.se
 export async function sessionSetCookie(token: { sub: string; sid: string; kind: string; email?: string | null; name?: string | null }, maxAgeSeconds: number): Promise<string> {
   const jwt = await encode({ token, secret: env().AUTH_SECRET, salt: sessionCookieName(), maxAge: maxAgeSeconds });
   return `${sessionCookieName()}=${jwt}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${maxAgeSeconds}${sp().secureCookies ? '; Secure' : ''}`;
+}
+
+/** The session named by this request's Auth.js cookie (`sub`, `sid`, `kind`), or null. Does not check that the row is live. */
+export async function sessionFromCookie(cookieHeader: string | null): Promise<{ sub: string; sid: string; kind: string } | null> {
+  const name = sessionCookieName();
+  const raw = cookieHeader
+    ?.split(';')
+    .map((c) => c.trim())
+    .find((c) => c.startsWith(`${name}=`))
+    ?.slice(name.length + 1);
+  if (!raw) return null;
+  try {
+    const t = await decode({ token: raw, secret: env().AUTH_SECRET, salt: name });
+    return t && typeof t.sub === 'string' && typeof t.sid === 'string' && typeof t.kind === 'string' ? { sub: t.sub, sid: t.sid, kind: t.kind } : null;
+  } catch {
+    return null;
+  }
 }

@@ -2,7 +2,7 @@ import 'server-only';
 import type { Ctx } from '../audit/types';
 import { usePortalLink } from '../dal/portal-links';
 import { findTenant } from '../dal/tenants';
-import { sessionSetCookie } from './session-cookie';
+import { sessionFromCookie, sessionSetCookie } from './session-cookie';
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -13,9 +13,14 @@ const MESSAGES = {
   already_used: 'This setup link was already opened in another browser. Ask for a new one.',
 } as const;
 
-/** GET /setup-link/<token>: opens the tenant console for a customer's IT admin, or says why not. */
-export async function openSetupLink(token: string, meta: Omit<Ctx, 'actor'>): Promise<Response> {
-  const use = /^[A-Za-z0-9_-]{20,100}$/.test(token) ? await usePortalLink(meta, token) : ({ ok: false, reason: 'unknown', tenantId: null } as const);
+/**
+ * GET /setup-link/<token>: opens the tenant console for a customer's IT admin, or says why not.
+ * The browser that opened the link first may open it again (its session cookie names the link).
+ */
+export async function openSetupLink(token: string, meta: Omit<Ctx, 'actor'>, cookieHeader: string | null = null): Promise<Response> {
+  const current = await sessionFromCookie(cookieHeader);
+  const sameBrowser = current?.kind === 'portal_link' ? { linkId: current.sub, sessionId: current.sid } : null;
+  const use = /^[A-Za-z0-9_-]{20,100}$/.test(token) ? await usePortalLink(meta, token, sameBrowser) : ({ ok: false, reason: 'unknown', tenantId: null } as const);
   if (!use.ok) {
     const status = use.reason === 'unknown' ? 404 : 410;
     return new Response(

@@ -23,7 +23,7 @@ async function actions(tenantId: string) {
 }
 
 describe('setup links', () => {
-  it('creates a scoped, expiring link; the first browser gets a scoped session; a second use is refused', async () => {
+  it('creates a scoped, expiring link; the first browser gets a scoped session (admin.signed_in) and may reopen it; another browser is refused', async () => {
     const t = await newTenant();
     const res = await call(linksRoute.POST, { method: 'POST', params: { tenantId: t.id }, body: { scopes: ['sso', 'domains'], expiresInSeconds: 3600 } });
     expect(res.status).toBe(201);
@@ -42,17 +42,30 @@ describe('setup links', () => {
     const again = await openSetupLink(tokenOf(res.body.url), meta);
     expect(again.status).toBe(410);
     expect(await again.text()).toContain('already_used');
+    // The browser that opened it may open it again: its cookie names the link's session, which goes on.
+    const cookie = open.headers.getSetCookie()[0].split(';')[0];
+    const sameBrowser = await openSetupLink(tokenOf(res.body.url), meta, cookie);
+    expect(sameBrowser.status).toBe(303);
+    expect(sameBrowser.headers.get('location')).toBe(`/t/${t.slug}`);
+    expect(await db.select().from(sessions).where(eq(sessions.subjectId, res.body.id))).toHaveLength(1);
+    // A forged or foreign cookie is no such browser.
+    expect((await openSetupLink(tokenOf(res.body.url), meta, `${cookie.split('=')[0]}=forged`)).status).toBe(410);
 
-    // Revoking ends the session at once.
+    // Revoking ends the session at once, and the first browser cannot reopen the link.
     expect((await call(linkRoute.DELETE, { method: 'DELETE', params: { tenantId: t.id, linkId: res.body.id } })).status).toBe(204);
     expect(await liveSession(s.id)).toBeNull();
+    expect((await openSetupLink(tokenOf(res.body.url), meta, cookie)).status).toBe(410);
     expect((await call(linkRoute.DELETE, { method: 'DELETE', params: { tenantId: t.id, linkId: res.body.id } })).status).toBe(404);
     expect(await actions(t.id)).toEqual([
       ['tenant.created', 'success', null],
       ['portal_link.created', 'success', null],
       ['portal_link.used', 'success', null],
+      ['admin.signed_in', 'success', null],
+      ['portal_link.used', 'failure', 'already_used'],
+      ['portal_link.used', 'success', null],
       ['portal_link.used', 'failure', 'already_used'],
       ['portal_link.revoked', 'success', null],
+      ['portal_link.used', 'failure', 'revoked'],
     ]);
   });
 

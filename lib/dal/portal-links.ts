@@ -1,7 +1,7 @@
 import 'server-only';
 import { createHash, randomBytes } from 'node:crypto';
-import { and, eq, isNull } from 'drizzle-orm';
-import { record } from '../audit/record';
+import { and, eq, gt, isNull } from 'drizzle-orm';
+import { record, recordMany } from '../audit/record';
 import type { Ctx } from '../audit/types';
 import { TENANT_SCOPES, type TenantScope } from '../auth/permissions';
 import { getDb } from '../db/client';
@@ -66,10 +66,15 @@ export type LinkUse =
 
 /**
  * Opens a setup link in this browser: the first use starts a console session scoped to the
- * link's sections and binds the link to it; any later use (another browser) is refused.
- * Every use is audited as portal_link.used, success or failure.
+ * link's sections and binds the link to it. A later use is refused, unless it comes from that
+ * browser (`sameBrowser`: the link's session named by the request's cookie, still live), which
+ * continues its session. Every use is audited as portal_link.used, success or failure.
  */
-export async function usePortalLink(meta: Omit<Ctx, 'actor'>, token: string): Promise<LinkUse> {
+export async function usePortalLink(
+  meta: Omit<Ctx, 'actor'>,
+  token: string,
+  sameBrowser: { linkId: string; sessionId: string } | null = null,
+): Promise<LinkUse> {
   const db = await getDb();
   return db.transaction(async (tx) => {
     const [link] = await tx.select().from(portalLinks).where(eq(portalLinks.tokenHash, sha256(token))).for('update');
@@ -78,6 +83,16 @@ export async function usePortalLink(meta: Omit<Ctx, 'actor'>, token: string): Pr
     const target = { type: 'portal_link', id: link.id };
     const now = new Date();
     const reason = link.revokedAt ? 'revoked' : link.expiresAt <= now ? 'expired' : link.usedAt ? 'already_used' : null;
+    if (reason === 'already_used' && sameBrowser?.linkId === link.id) {
+      const [own] = await tx
+        .select()
+        .from(sessions)
+        .where(and(eq(sessions.id, sameBrowser.sessionId), eq(sessions.subjectId, link.id), gt(sessions.expiresAt, now)));
+      if (own) {
+        await record(tx, ctx, { tenantId: link.tenantId, action: 'portal_link.used', target, details: { scopes: link.scopes, sameBrowser: true } });
+        return { ok: true, link, sessionId: own.id, ttlSeconds: Math.max(1, Math.floor((own.expiresAt.getTime() - now.getTime()) / 1000)) } as const;
+      }
+    }
     if (reason) {
       await record(tx, ctx, { tenantId: link.tenantId, action: 'portal_link.used', outcome: 'failure', reason, target });
       return { ok: false, reason, tenantId: link.tenantId } as const;
@@ -93,7 +108,11 @@ export async function usePortalLink(meta: Omit<Ctx, 'actor'>, token: string): Pr
       expiresAt: new Date(now.getTime() + ttlSeconds * 1000),
     });
     await tx.update(portalLinks).set({ usedAt: now }).where(eq(portalLinks.id, link.id));
-    await record(tx, ctx, { tenantId: link.tenantId, action: 'portal_link.used', target, details: { scopes: link.scopes } });
+    await recordMany(tx, ctx, [
+      { tenantId: link.tenantId, action: 'portal_link.used', target, details: { scopes: link.scopes } },
+      // The IT admin is signed in to the tenant console from here on.
+      { tenantId: link.tenantId, action: 'admin.signed_in', target, details: { via: 'setup_link', sessionId, scopes: link.scopes } },
+    ]);
     return { ok: true, link, sessionId, ttlSeconds } as const;
   });
 }
