@@ -258,21 +258,20 @@ export async function getConnection(tenantId: string, id: string): Promise<Conne
   return c;
 }
 
-/**
- * The SAML connection for an IdP entity ID: in `tenantId` when given. Else the only one in the
- * portal, or, when tenants share the entity ID, the only one of them that is active and accepts
- * unsolicited (IdP-initiated) responses; null when that is not exactly one.
- */
-export async function findConnectionByEntityId(entityId: string, tenantId?: string): Promise<Connection | null> {
+/** A tenant's connection with this IdP entity ID (at most one per tenant), or null. */
+export async function findConnectionByEntityId(entityId: string, tenantId: string): Promise<Connection | null> {
   const db = await getDb();
-  const found = await db
+  const [c] = await db
     .select()
     .from(connections)
-    .where(and(sql`${connections.idp}->>'entityId' = ${entityId}`, tenantId ? eq(connections.tenantId, tenantId) : undefined))
-    .limit(100);
-  if (found.length <= 1) return found[0] ?? null;
-  const open = found.filter((c) => c.status === 'active' && c.allowIdpInitiated);
-  return open.length === 1 ? open[0] : null;
+    .where(and(sql`${connections.idp}->>'entityId' = ${entityId}`, eq(connections.tenantId, tenantId)));
+  return c ?? null;
+}
+
+/** Every connection with this IdP entity ID, across tenants (tenants of one IdP may share it), oldest first. */
+export async function connectionsWithEntityId(entityId: string): Promise<Connection[]> {
+  const db = await getDb();
+  return db.select().from(connections).where(sql`${connections.idp}->>'entityId' = ${entityId}`).orderBy(connections.createdAt).limit(100);
 }
 
 async function findConnectionByClientId(clientId: string): Promise<Connection | null> {

@@ -198,7 +198,7 @@ describe('IdP-initiated sign-in (per-connection switch)', () => {
 });
 
 describe('one IdP entity ID shared by two tenants', () => {
-  it('signs each person into the tenant whose sign-in they started; an unsolicited response goes to the one tenant that accepts it, else is refused as ambiguous', async () => {
+  it('signs each person into the tenant whose sign-in they started; an unsolicited response goes to the tenant of its signed email domain, else is refused in each tenant', async () => {
     const idp = new TestSamlIdp({ entityId: `https://shared-idp-${Date.now()}.example.com/metadata`, ssoUrl: 'https://shared-idp.example.com/sso' });
     const tenants = [];
     for (const name of ['a', 'b']) {
@@ -212,20 +212,43 @@ describe('one IdP entity ID shared by two tenants', () => {
       expect(callback!.status).toBe(303);
       expect((await usersOf(tenant.id)).map((u) => u.email)).toEqual([`lin@${domain}`]);
     }
-    const email = `lin@${tenants[0].domain}`;
-    const unsolicited = await post(idp.buildResponse({ acsUrl: sp().acsUrl, audience: sp().entityId, nameId: email, attributes: { email } }), '');
-    expect(unsolicited.status).toBe(400);
-    expect(await unsolicited.text()).toContain('unknown_connection');
-    expect(await usersOf(tenants[0].tenant.id)).toHaveLength(1);
+    const unsolicited = (email: string, opts: { nameId?: string } = {}) =>
+      post(idp.buildResponse({ acsUrl: sp().acsUrl, audience: sp().entityId, nameId: opts.nameId ?? email, attributes: { email } }), '');
+    const failures = async (i: number) => (await eventsOf(tenants[i].tenant.id)).filter((e) => e.action === 'sso.login_failed').map((e) => e.reason);
+
+    // Both accept unsolicited responses: the signed assertion's email domain picks the tenant.
+    for (const i of [0, 1]) {
+      const acs = await unsolicited(`ann@${tenants[i].domain}`);
+      expect(acs.status).toBe(303);
+      expect((await handleCallback(new URL(acs.headers.get('location')!), null, meta)).status).toBe(303);
+      expect((await usersOf(tenants[i].tenant.id)).map((u) => u.email).sort()).toEqual([`ann@${tenants[i].domain}`, `lin@${tenants[i].domain}`]);
+    }
+    // A domain neither tenant owns: refused, and each tenant's log shows it.
+    const stranger = await unsolicited('eve@elsewhere.example.org');
+    expect(stranger.status).toBe(400);
+    expect(await stranger.text()).toContain('unknown_connection');
+    expect(await failures(0)).toEqual(['unknown_connection']);
+    expect(await failures(1)).toEqual(['unknown_connection']);
+    // A response that passes no connection's checks picks none either (here: signed by another key).
+    const forger = new TestSamlIdp({ entityId: idp.entityId, ssoUrl: 'https://shared-idp.example.com/sso' });
+    const forged = await post(forger.buildResponse({ acsUrl: sp().acsUrl, audience: sp().entityId, nameId: `ann@${tenants[0].domain}`, attributes: { email: `ann@${tenants[0].domain}` } }), '');
+    expect(forged.status).toBe(400);
+    expect(await failures(0)).toEqual(['unknown_connection', 'unknown_connection']);
 
     // Once only tenant b accepts unsolicited responses, they go to b, whichever domain the person has.
     await updateConnection(SYSTEM, tenants[0].tenant.id, tenants[0].connection.id, { allowIdpInitiated: false });
     const other = `kim@${tenants[1].domain}`;
-    const acs = await post(idp.buildResponse({ acsUrl: sp().acsUrl, audience: sp().entityId, nameId: other, attributes: { email: other } }), '');
+    const acs = await unsolicited(other);
     expect(acs.status).toBe(303);
     expect((await handleCallback(new URL(acs.headers.get('location')!), null, meta)).status).toBe(303);
-    expect((await usersOf(tenants[1].tenant.id)).map((u) => u.email).sort()).toEqual([`kim@${tenants[1].domain}`, `lin@${tenants[1].domain}`]);
-    expect(await usersOf(tenants[0].tenant.id)).toHaveLength(1);
+    expect((await usersOf(tenants[1].tenant.id)).map((u) => u.email).sort()).toEqual([`ann@${tenants[1].domain}`, other, `lin@${tenants[1].domain}`]);
+    expect(await usersOf(tenants[0].tenant.id)).toHaveLength(2);
+
+    // Neither accepts them: refused as not allowed, in both tenants.
+    await updateConnection(SYSTEM, tenants[1].tenant.id, tenants[1].connection.id, { allowIdpInitiated: false });
+    expect((await unsolicited(`zoe@${tenants[1].domain}`)).status).toBe(403);
+    expect((await failures(0)).at(-1)).toBe('unsolicited_not_allowed');
+    expect((await failures(1)).at(-1)).toBe('unsolicited_not_allowed');
   });
 });
 

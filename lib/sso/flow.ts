@@ -7,7 +7,7 @@ import { sessionSetCookie } from '../auth/session-cookie';
 import type { Ctx } from '../audit/types';
 import { getDb } from '../db/client';
 import { seenAssertions, ssoFlows, type Connection } from '../db/schema';
-import { findConnectionByEntityId, findConnectionById } from '../dal/connections';
+import { connectionsWithEntityId, findConnectionById } from '../dal/connections';
 import { signInTenant, takeFlow } from '../dal/sign-in';
 import type { TenantWithDomains } from '../dal/tenants';
 import { env } from '../env';
@@ -17,7 +17,7 @@ import { signInErrorPage } from './error-page';
 import { LoginRejected, type LoginFailure } from './failures';
 import { derivedSecret, sso } from './jackson';
 import { consumeAuthorizationCode } from './jackson-store';
-import { checkSamlResponse, peekResponse, SamlRejection, type PeekedResponse } from './saml-checks';
+import { checkSamlResponse, peekResponse, SamlRejection, type CheckedAssertion, type PeekedResponse } from './saml-checks';
 import { completeTest, failTest, sessionNotOnOrAfterOf, type TestFlowDetail } from './connection-test';
 import { PRODUCT, sp } from './sp';
 import { checkOidcMfa, checkSamlMfa, isNoAuthnContext, mfaRequiredFor, requestMfa, signInIpAllowed, tenantPolicy } from '../policies/sso';
@@ -177,6 +177,54 @@ export async function startSignIn(
   return new Response(r.authorize_form, { status: 200, headers });
 }
 
+const expectationsFor = (connection: Connection, expectedInResponseTo: string | null) => ({
+  spEntityId: sp().entityId,
+  acsUrl: sp().acsUrl,
+  idpEntityId: connection.idp.entityId!,
+  certificates: (connection.idp.certificates ?? []).map((c) => (c as { pem?: string }).pem ?? '').filter(Boolean),
+  expectedInResponseTo,
+});
+
+/** The email a checked assertion names: an email attribute, else a NameID that is an address. */
+function assertedEmail(a: CheckedAssertion): string | null {
+  for (const name of ['email', 'mail', 'emailaddress', 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress', 'urn:oid:0.9.2342.19200300.100.1.3']) {
+    const v = a.attributes[name]?.find((x) => x.includes('@'));
+    if (v) return v.trim().toLowerCase();
+  }
+  return a.nameId.includes('@') ? a.nameId.trim().toLowerCase() : null;
+}
+
+/**
+ * The connection an unsolicited (IdP-initiated) response goes to, by its issuer. One connection
+ * with that entity ID: that one (its own checks follow). Several (tenants of one IdP product, or
+ * one test IdP): the one that is active and accepts IdP-initiated sign-in; if several do, the one
+ * whose tenant owns the email domain of the assertion, read only after the assertion passed that
+ * connection's checks. Otherwise the response is refused in each candidate tenant.
+ */
+async function unsolicitedConnection(
+  peeked: PeekedResponse,
+  issuer: string,
+): Promise<{ connection: Connection | null } | { refusedIn: Connection[]; reason: LoginFailure }> {
+  const found = await connectionsWithEntityId(issuer);
+  if (found.length <= 1) return { connection: found[0] ?? null };
+  const open = found.filter((c) => c.status === 'active' && c.allowIdpInitiated);
+  if (open.length === 1) return { connection: open[0] };
+  if (open.length === 0) return { refusedIn: found, reason: 'unsolicited_not_allowed' };
+  const owners: Connection[] = [];
+  for (const c of open) {
+    let checked: CheckedAssertion;
+    try {
+      checked = checkSamlResponse(peeked, expectationsFor(c, null));
+    } catch {
+      continue;
+    }
+    const domain = assertedEmail(checked)?.split('@')[1];
+    const tenant = domain ? await signInTenant(c.tenantId) : null;
+    if (domain && tenant?.trustedDomains.includes(domain)) owners.push(c);
+  }
+  return owners.length === 1 ? { connection: owners[0] } : { refusedIn: open, reason: 'unknown_connection' };
+}
+
 /**
  * The ACS: the IdP's SAMLResponse, checked by the portal (signature over the one assertion,
  * exact audience, recipient, destination, InResponseTo bound to the request this RelayState
@@ -208,7 +256,18 @@ export async function handleAcs(form: URLSearchParams, meta: Omit<Ctx, 'actor'>)
   }
   const { issuer } = peeked;
   // A flow names its connection; only an unsolicited response is matched by its (unsigned) issuer.
-  const connection = taken ? flowConnection : issuer ? await findConnectionByEntityId(issuer) : null;
+  let connection = taken ? flowConnection : null;
+  if (!taken && issuer) {
+    const pick = await unsolicitedConnection(peeked, issuer);
+    if ('refusedIn' in pick) {
+      // Several tenants use this IdP entity ID and the signed assertion did not single one out:
+      // each of them sees the refusal in its audit log.
+      const extra = { issuer: issuer.slice(0, 300), tenantsSharingEntityId: pick.refusedIn.length };
+      for (const c of pick.refusedIn.slice(1)) await recordFailure(meta, c.tenantId, pick.reason, { ...extra, connectionId: c.id });
+      return fail(meta, pick.refusedIn[0].tenantId, pick.reason, pick.reason === 'unsolicited_not_allowed' ? 403 : 400, { ...extra, connectionId: pick.refusedIn[0].id });
+    }
+    connection = pick.connection;
+  }
   if (!connection) {
     const reason = relayState.startsWith(RELAY_PREFIX) ? 'unknown_request' : 'unknown_connection';
     return refuse(null, reason, 400, { issuer: issuer?.slice(0, 300) ?? null });
@@ -229,13 +288,7 @@ export async function handleAcs(form: URLSearchParams, meta: Omit<Ctx, 'actor'>)
 
   let checked;
   try {
-    checked = checkSamlResponse(peeked, {
-      spEntityId: sp().entityId,
-      acsUrl: sp().acsUrl,
-      idpEntityId: connection.idp.entityId!,
-      certificates: (connection.idp.certificates ?? []).map((c) => (c as { pem?: string }).pem ?? '').filter(Boolean),
-      expectedInResponseTo,
-    });
+    checked = checkSamlResponse(peeked, expectationsFor(connection, expectedInResponseTo));
   } catch (e) {
     // Sign-in policy: an IdP that could not do the MFA asked for says NoAuthnContext.
     if (e instanceof SamlRejection && isNoAuthnContext(e) && mfaRequiredFor(policy, connection)) {
