@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { nulPath } from './api/body';
 import { AppError } from './errors';
 import { log } from './log';
 
@@ -11,6 +12,10 @@ export async function runAction<S extends z.ZodType, T>(
   input: unknown,
   fn: (data: z.output<S>) => Promise<T>,
 ): Promise<ActionResult<T>> {
+  const nul = nulPath(input);
+  if (nul !== null) {
+    return { ok: false, error: 'Please correct the highlighted fields.', fieldErrors: { [nul === '(root)' ? 'form' : nul]: 'must not contain the NUL character (U+0000)' } };
+  }
   const parsed = schema.safeParse(input);
   if (!parsed.success) {
     const fieldErrors: Record<string, string> = {};

@@ -40,3 +40,30 @@ export async function readJson(req: Request, limit = MAX_BODY_BYTES): Promise<un
     throw new AppError(400, 'invalid_json', `Malformed JSON: ${(e as Error).message}`);
   }
 }
+
+/** The path of the first string (or object key) holding U+0000, which PostgreSQL cannot store; null when none. */
+export function nulPath(value: unknown, path: string[] = []): string | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? path.join('.') || '(root)' : null;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const p = nulPath(value[i], [...path, String(i)]);
+      if (p) return p;
+    }
+  } else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      const p = k.includes('\u0000') ? [...path, k.replace(/\u0000/g, '\\0')].join('.') : nulPath(v, [...path, k]);
+      if (p) return p;
+    }
+  }
+  return null;
+}
+
+/** Refuses input holding the NUL character with a 400 naming the field (`where` prefixes the path). */
+export function refuseNul(value: unknown, where: string): void {
+  const path = nulPath(value);
+  if (path === null) return;
+  const field = where ? `${where}${path === '(root)' ? '' : `.${path}`}` : path;
+  throw new AppError(400, 'invalid_input', `Invalid input: ${field} must not contain the NUL character (U+0000)`, [
+    { path: field, message: 'must not contain the NUL character (U+0000)' },
+  ]);
+}

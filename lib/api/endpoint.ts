@@ -5,7 +5,7 @@ import { authenticateApiKey, type KeyPrincipal } from '../dal/api-keys';
 import { AppError, isDatabaseUnavailable, type FieldError } from '../errors';
 import { requestMeta } from '../http/request-meta';
 import { log } from '../log';
-import { readJson } from './body';
+import { readJson, refuseNul } from './body';
 import { problem } from './problem';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -84,11 +84,15 @@ export function handle<E extends Endpoint>(e: E, fn: Handler<E>) {
           headers: { 'www-authenticate': 'Bearer' },
         });
       }
-      const params = e.params ? parse(e.params, await route.params, 'path parameters') : undefined;
-      const query = e.query
-        ? parse(e.query, Object.fromEntries(new URL(req.url).searchParams), 'query parameters')
-        : undefined;
+      // U+0000 cannot be stored (or searched for) in PostgreSQL text: refused up front, by field.
+      const rawParams = await route.params;
+      const rawQuery = Object.fromEntries(new URL(req.url).searchParams);
+      refuseNul(rawParams, '');
+      refuseNul(rawQuery, '');
+      const params = e.params ? parse(e.params, rawParams, 'path parameters') : undefined;
+      const query = e.query ? parse(e.query, rawQuery, 'query parameters') : undefined;
       const raw = e.body ? await readJson(req) : undefined;
+      refuseNul(raw, '');
       const body = e.body && !e.bodyValidatedByHandler ? parse(e.body, raw, 'request body') : raw;
       const ctx: Ctx = { ...requestMeta(req), actor: { type: 'operator', id: key.keyId, label: `api key: ${key.label}` } };
       const result = await fn({ params, query, body, ctx, key, req } as Parameters<Handler<E>>[0]);

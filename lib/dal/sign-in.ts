@@ -50,6 +50,7 @@ export type SsoFlow = typeof ssoFlows.$inferSelect;
  * `tenant` are null when the connection was deleted meanwhile.
  */
 export async function takeFlow(key: string): Promise<{ flow: SsoFlow; connection: Connection | null; tenant: SignInTenant | null } | null> {
+  if (key.includes('\u0000')) return null; // no flow has one (a RelayState or state from the request)
   const db = await getDb();
   const taken = db.$with('taken').as(
     db

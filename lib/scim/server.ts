@@ -7,7 +7,7 @@ import { dbHandle, getDb, type Db, type Tx } from '../db/client';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import type { Directory, ScimOutcome } from '../db/schema';
 import { AppError, isUniqueViolation, pgError } from '../errors';
-import { readBody } from '../api/body';
+import { nulPath, readBody } from '../api/body';
 import { requestMeta } from '../http/request-meta';
 import { log } from '../log';
 import { authenticate, authGuard, bearerToken, forgetAccepted, guardRefused, recentlyAccepted, type AuthFailure, type AuthOk, type AuthResult } from './auth';
@@ -301,6 +301,10 @@ export async function handleScim(req: Request, directoryId: string, segments: st
       if (refused) return refused;
     }
 
+    // U+0000 cannot be stored or searched for in PostgreSQL text.
+    if ([...segments, ...url.searchParams.values()].some((v) => v.includes('\u0000'))) {
+      throw new SCIMMY.Types.Error(400, 'invalidValue', 'The path and query must not contain the NUL character (U+0000)');
+    }
     if ('answer' in r) {
       summary.push(r.answer.status < 400 ? `read ${segments.join('/')}` : `${segments.join('/') || '(base)'}: ${r.answer.status}`);
       await finishLog(r.answer.status, r.answer.status < 400 ? 'read' : outcomeOf(r.answer.status));
@@ -316,6 +320,8 @@ export async function handleScim(req: Request, directoryId: string, segments: st
       } catch (e) {
         throw new SCIMMY.Types.Error(400, 'invalidSyntax', `Malformed JSON: ${(e as Error).message}`);
       }
+      const nul = nulPath(body);
+      if (nul !== null) throw new SCIMMY.Types.Error(400, 'invalidValue', `${nul} must not contain the NUL character (U+0000)`);
     }
 
     const auditCtx = (d: Directory): Ctx => ({ ...meta, actor: { type: 'directory', id: d.id, label: d.name } });

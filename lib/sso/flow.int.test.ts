@@ -200,7 +200,7 @@ describe('IdP-initiated sign-in (per-connection switch)', () => {
 describe('one IdP entity ID shared by two tenants', () => {
   it('signs each person into the tenant whose sign-in they started; an unsolicited response goes to the tenant of its signed email domain, else is refused in each tenant', async () => {
     const idp = new TestSamlIdp({ entityId: `https://shared-idp-${Date.now()}.example.com/metadata`, ssoUrl: 'https://shared-idp.example.com/sso' });
-    const tenants = [];
+    const tenants: { tenant: Awaited<ReturnType<typeof createTenant>>; domain: string; connection: Awaited<ReturnType<typeof createConnection>> }[] = [];
     for (const name of ['a', 'b']) {
       const domain = uniqueDomain(`shared-${name}`);
       const tenant = await createTenant(SYSTEM, { name: `Shared ${domain}`, domains: [domain] });

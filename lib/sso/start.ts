@@ -15,6 +15,8 @@ export async function startSsoFromRequest(req: Request): Promise<Response> {
   const email = q.get('email')?.trim().toLowerCase();
   const slug = q.get('tenant')?.trim().toLowerCase();
   const domain = email?.includes('@') ? email.slice(email.lastIndexOf('@') + 1) : null;
+  // A NUL character names no tenant (and PostgreSQL text cannot hold one).
+  if ([domain, slug].some((v) => v?.includes('\u0000'))) return signInErrorPage('unknown_tenant', 404);
   const target = domain ? await signInTarget({ domain }) : slug ? await signInTarget({ slug }) : null;
   if (!target) return signInErrorPage('unknown_tenant', 404);
   const { tenant, connection } = target;
