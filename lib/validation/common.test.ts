@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { domainSchema, slugify, slugSchema } from './common';
+import { domainSchema, listQuerySchema, slugify, slugSchema } from './common';
 import { tenantCreateSchema } from './tenants';
 
 describe('domainSchema', () => {
@@ -46,5 +46,22 @@ describe('tenantCreateSchema', () => {
   it('names the path of each bad field', () => {
     const r = tenantCreateSchema.safeParse({ name: '', domains: ['ok.com', 'gmail.com'] });
     expect(r.error!.issues.map((i) => i.path.join('.')).sort()).toEqual(['domains.1', 'name']);
+  });
+});
+
+describe('listQuerySchema', () => {
+  it('says what limit must be', () => {
+    const message = (limit: string) => {
+      const r = listQuerySchema.safeParse({ limit });
+      return r.success ? r.data.limit : r.error.issues[0].message;
+    };
+    expect([message('201'), message('0'), message('abc'), message('1.5'), message('200')]).toEqual([
+      'must be from 1 to 200',
+      'must be from 1 to 200',
+      'must be a number',
+      'must be a whole number',
+      200,
+    ]);
+    expect(listQuerySchema.parse({}).limit).toBe(50);
   });
 });

@@ -47,7 +47,7 @@ export const nameSchema = z
 
 /** `?limit=` (default 50, at most 200) and `?cursor=` of every list. */
 export const listQuerySchema = z.object({
-  limit: z.coerce.number({ error: 'must be a number' }).int('must be an integer').min(1).max(200).default(50),
+  limit: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be from 1 to 200').max(200, 'must be from 1 to 200').default(50),
   cursor: z.string().max(200).optional(),
 });
 
