@@ -50,7 +50,7 @@ async function libraryRecordsOf(tenantId: string) {
   return (await jackson.connectionAPIController.getConnections({ tenant: tenantId, product: PRODUCT } as never)) as { clientID: string }[];
 }
 
-const fingerprintOf = (certPem: string) => new X509Certificate(certPem).fingerprint256.toLowerCase();
+const fingerprintOf = (certPem: string) => new X509Certificate(certPem).fingerprint256;
 const notAfterOf = (certPem: string) => new Date(new X509Certificate(certPem).validTo).toISOString();
 
 describe('connections API', () => {
@@ -78,7 +78,7 @@ describe('connections API', () => {
     });
     expect(typeof res.body.id).toBe('string');
     expect(res.body.id.length).toBeGreaterThan(0);
-    expect(res.body.idp.certificates[0].fingerprintSha256).toMatch(/^([0-9a-f]{2}:){31}[0-9a-f]{2}$/);
+    expect(res.body.idp.certificates[0].fingerprintSha256).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
     expect(Object.keys(res.body.idp.certificates[0]).sort()).toEqual(['fingerprintSha256', 'notAfter']); // no PEM, no internals
     expect(new Date(res.body.createdAt).toISOString()).toBe(res.body.createdAt);
     expect(Math.abs(Date.parse(res.body.createdAt) - Date.now())).toBeLessThan(60_000);

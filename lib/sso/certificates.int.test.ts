@@ -13,7 +13,7 @@ import { announceExpiringCertificates, libraryRecord } from './certificates';
 import { sso } from './jackson';
 
 const DAY = 24 * 60 * 60 * 1000;
-const fp = (pem: string) => new X509Certificate(pem).fingerprint256.toLowerCase();
+const fp = (pem: string) => new X509Certificate(pem).fingerprint256;
 
 const add = (tenantId: string, connectionId: string, body: unknown) =>
   call(certsRoute.POST, {

@@ -19,7 +19,7 @@ import { sso } from './jackson';
 import { buildIdpMetadataXml } from './metadata';
 import { refreshDueMetadata } from './metadata-refresh';
 
-const fp = (pem: string) => new X509Certificate(pem).fingerprint256.toLowerCase();
+const fp = (pem: string) => new X509Certificate(pem).fingerprint256;
 const g = globalThis as Record<string, unknown>;
 
 /** A real HTTP server whose metadata document the test changes between fetches. */

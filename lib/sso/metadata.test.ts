@@ -65,7 +65,7 @@ function refusal(xml: string, path?: string): AppError {
   throw new Error('parseIdpMetadata accepted metadata it should refuse');
 }
 
-const fingerprintOf = (k: IdpKeyPair) => new X509Certificate(k.certPem).fingerprint256.toLowerCase();
+const fingerprintOf = (k: IdpKeyPair) => new X509Certificate(k.certPem).fingerprint256;
 const notAfterOf = (k: IdpKeyPair) => new Date(new X509Certificate(k.certPem).validTo).toISOString();
 
 describe('parseIdpMetadata: accepted metadata', () => {
@@ -75,13 +75,13 @@ describe('parseIdpMetadata: accepted metadata', () => {
     expect(parsed.ssoUrl).toBe(REDIRECT_URL);
     expect(parsed.certificates).toHaveLength(1);
     const [cert] = parsed.certificates;
-    expect(cert.fingerprintSha256).toMatch(/^([0-9a-f]{2}:){31}[0-9a-f]{2}$/);
+    expect(cert.fingerprintSha256).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
     expect(cert.fingerprintSha256).toBe(fingerprintOf(good));
     expect(cert.notAfter).toBe(notAfterOf(good));
     expect(new Date(cert.notAfter).toISOString()).toBe(cert.notAfter);
     expect(Date.parse(cert.notAfter)).toBeGreaterThan(Date.now() + 300 * DAY);
     expect(cert.pem).toContain('-----BEGIN CERTIFICATE-----');
-    expect(new X509Certificate(cert.pem).fingerprint256.toLowerCase()).toBe(cert.fingerprintSha256);
+    expect(new X509Certificate(cert.pem).fingerprint256).toBe(cert.fingerprintSha256);
   });
 
   it('reads the metadata the test IdP publishes', () => {

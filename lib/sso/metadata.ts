@@ -26,8 +26,9 @@ export function toPem(b64: string): string {
   return `-----BEGIN CERTIFICATE-----\n${body.match(/.{1,64}/g)?.join('\n')}\n-----END CERTIFICATE-----\n`;
 }
 
+/** SHA-256 fingerprint as Node and openssl print it: upper-case hex pairs joined by colons. */
 export function fingerprint(x: X509Certificate): string {
-  return x.fingerprint256.toLowerCase();
+  return x.fingerprint256;
 }
 
 /**
