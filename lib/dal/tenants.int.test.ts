@@ -3,6 +3,9 @@ import * as tenantRoutes from '@/app/api/v1/tenants/route';
 import * as tenantRoute from '@/app/api/v1/tenants/[tenantId]/route';
 import * as provisioningRoute from '@/app/api/v1/tenants/[tenantId]/provisioning/route';
 import * as roleMappingRoute from '@/app/api/v1/tenants/[tenantId]/role-mappings/route';
+import * as auditLogsRoute from '@/app/api/v1/tenants/[tenantId]/audit-logs/route';
+import * as auditExportRoute from '@/app/api/v1/tenants/[tenantId]/audit-logs/export/route';
+import * as auditVerifyRoute from '@/app/api/v1/tenants/[tenantId]/audit-logs/verify/route';
 import { call, uniqueDomain } from '@/lib/testing/api';
 import { getDb } from '@/lib/db/client';
 import { auditEvents, tenants } from '@/lib/db/schema';
@@ -131,12 +134,26 @@ describe('tenants API', () => {
     expect((await call(tenantRoute.GET, { params: { tenantId: 'tnt_nope' } })).status).toBe(404);
   });
 
-  it('deletes with 204, then 404; the audit event outlives the tenant', async () => {
+  it('deletes with 204, then 404; its audit log outlives it and stays readable', async () => {
     const t = (await create({ name: 'Delete Me', domains: [uniqueDomain('del')] })).body;
     expect((await call(tenantRoute.DELETE, { method: 'DELETE', params: { tenantId: t.id } })).status).toBe(204);
     expect((await call(tenantRoute.GET, { params: { tenantId: t.id } })).status).toBe(404);
     expect((await call(tenantRoute.DELETE, { method: 'DELETE', params: { tenantId: t.id } })).status).toBe(404);
     expect((await eventsOf(t.id)).map((e) => e.action)).toEqual(['tenant.created', 'tenant.deleted']);
+    // Its audit log stays readable through the API: list, export and verify.
+    const params = { tenantId: t.id };
+    const log = await call(auditLogsRoute.GET, { params });
+    expect(log.status).toBe(200);
+    expect(log.body.data.map((e: { action: string }) => e.action)).toEqual(['tenant.deleted', 'tenant.created']);
+    expect(log.body.data[0]).toMatchObject({ tenantId: t.id, target: { type: 'tenant', id: t.id, label: 'Delete Me' } });
+    const exported = await call(auditExportRoute.GET, { path: '/x?format=ndjson', params });
+    expect(exported.status).toBe(200);
+    expect(String(exported.body).trim().split('\n').map((l) => JSON.parse(l).action)).toEqual(['tenant.created', 'tenant.deleted']);
+    const verified = await call(auditVerifyRoute.GET, { params });
+    expect(verified.status).toBe(200);
+    expect(verified.body).toMatchObject({ intact: true, firstBrokenId: null });
+    // An ID that never had a log is still a 404.
+    expect((await call(auditLogsRoute.GET, { params: { tenantId: 'tnt_never_existed' } })).status).toBe(404);
   });
 
   it('lists with cursor pagination and search', async () => {

@@ -4,7 +4,7 @@ import { and, asc, desc, eq, ilike, inArray, lt, or, sql } from 'drizzle-orm';
 import { changes, record } from '../audit/record';
 import type { Ctx } from '../audit/types';
 import { getDb, type Executor } from '../db/client';
-import { connections, tenantDomains, tenants, type Tenant } from '../db/schema';
+import { auditEvents, connections, tenantDomains, tenants, type Tenant } from '../db/schema';
 import { AppError, badRequest, conflict, notFound } from '../errors';
 import { newId } from '../ids';
 import { removeLibraryConnections } from '../sso/library-records';
@@ -129,6 +129,24 @@ export async function getTenant(id: string, db?: Executor): Promise<TenantWithDo
   const t = await findTenant({ id }, db);
   if (!t) throw notFound('Tenant');
   return t;
+}
+
+/**
+ * The tenant whose audit log is asked for. A deleted tenant's log outlives it (its last event is
+ * tenant.deleted), so its ID still finds it, as `{ id, name, deleted: true }`; an ID that never
+ * had events is a 404.
+ */
+export async function auditLogTenant(id: string): Promise<{ id: string; name: string; slug?: string; deleted: boolean }> {
+  const t = await findTenant({ id });
+  if (t) return { id: t.id, name: t.name, slug: t.slug, deleted: false };
+  const db = await getDb();
+  const [gone] = await db
+    .select({ name: auditEvents.targetLabel })
+    .from(auditEvents)
+    .where(and(eq(auditEvents.tenantId, id), eq(auditEvents.action, 'tenant.deleted')))
+    .limit(1);
+  if (!gone) throw notFound('Tenant');
+  return { id, name: gone.name ?? id, deleted: true };
 }
 
 /** Locks the tenant row for the rest of the transaction (serialises changes of one tenant). */
