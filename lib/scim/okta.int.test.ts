@@ -115,6 +115,9 @@ describe('SCIM: Okta traffic', () => {
     const found = await scimCall(dir, 'GET', `/Users?filter=${encodeURIComponent(`userName eq "${email.toUpperCase()}"`)}&startIndex=1&count=100`);
     expect(found.body.totalResults).toBe(1);
     expect(found.body.Resources[0].id).toBe(created.body.id);
+    // The attribute may carry the core schema's URN (RFC 7644 §3.10).
+    const qualified = await scimCall(dir, 'GET', `/Users?filter=${encodeURIComponent(`urn:ietf:params:scim:schemas:core:2.0:User:userName eq "${email}"`)}`);
+    expect(qualified.body.totalResults).toBe(1);
 
     const got = await scimCall(dir, 'GET', `/Users/${created.body.id}`);
     expect(got.status).toBe(200);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ScimUserRow } from '../db/schema';
 import { canonicalJson } from '../audit/chain';
 import { plain } from './context';
-import { userOutDirect, userOutScimmy } from './resources';
+import { unqualifyCore, userOutDirect, userOutScimmy } from './resources';
 import { SCIMMY } from './scimmy';
 
 const base = 'https://portal.example.com/api/scim/v2/dir_1';
@@ -48,4 +48,17 @@ describe('userOut without an attribute filter', () => {
       }
     });
   }
+});
+
+describe('unqualifyCore', () => {
+  it('drops the core schema URN before attribute names, never inside values', () => {
+    expect(unqualifyCore('urn:ietf:params:scim:schemas:core:2.0:User:userName eq "a@b.co"')).toBe('userName eq "a@b.co"');
+    expect(unqualifyCore('URN:IETF:PARAMS:SCIM:SCHEMAS:CORE:2.0:Group:displayName eq "x" and urn:ietf:params:scim:schemas:core:2.0:Group:id pr')).toBe(
+      'displayName eq "x" and id pr',
+    );
+    const inValue = 'title eq "urn:ietf:params:scim:schemas:core:2.0:User:userName"';
+    expect(unqualifyCore(inValue)).toBe(inValue);
+    const ext = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber eq "9"';
+    expect(unqualifyCore(ext)).toBe(ext);
+  });
 });

@@ -32,9 +32,20 @@ export function excludesMembers(attrs: Attrs, p: { attributes?: string; excluded
   return p.attributes ? !mentioned : mentioned;
 }
 
+/**
+ * `urn:ietf:params:scim:schemas:core:2.0:User:userName` → `userName` (RFC 7644 §3.10 allows the
+ * core schema's URN before an attribute name), outside quoted values only.
+ */
+export function unqualifyCore(expr: string): string {
+  return expr
+    .split(/("(?:[^"\\]|\\.)*")/)
+    .map((part, i) => (i % 2 ? part : part.replace(/urn:ietf:params:scim:schemas:core:2\.0:(?:User|Group):(?=[A-Za-z])/gi, '')))
+    .join('');
+}
+
 export function parseFilter(expr: string): Filter {
   try {
-    return new SCIMMY.Types.Filter(expr);
+    return new SCIMMY.Types.Filter(unqualifyCore(expr));
   } catch (e) {
     if (e instanceof SCIMMY.Types.Error) throw e;
     throw scimError(400, 'invalidFilter', (e as Error).message);
