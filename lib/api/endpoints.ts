@@ -104,7 +104,7 @@ export const api = {
     params: tenantIdParams, response: roleMappingSchema, status: 200,
   }),
   putRoleMapping: endpoint({
-    method: 'PUT', path: '/tenants/{tenantId}/role-mappings', tag: 'Role mappings', summary: "Replace a tenant's attribute-to-role rules (a role the tenant does not have yet is added to its roles)",
+    method: 'PUT', path: '/tenants/{tenantId}/role-mappings', tag: 'Role mappings', summary: "Replace a tenant's attribute-to-role rules and apply them to existing users at once (a role the tenant does not have yet is added to its roles)",
     params: tenantIdParams, body: roleMappingInputSchema, bodyValidatedByHandler: true, response: roleMappingSchema, status: 200,
   }),
   previewRoleMapping: endpoint({

@@ -63,6 +63,7 @@ describe('role mappings API', () => {
     expect(events[0].details).toEqual({
       before: { rules: [], defaultRole: 'member' },
       after: { rules: RULES, defaultRole: 'viewer' },
+      appliedNow: true,
     });
 
     // A second change records only what changed, before and after.
@@ -70,7 +71,7 @@ describe('role mappings API', () => {
     expect((await putMapping(t.id, { rules: fewer })).body).toEqual({ rules: fewer, defaultRole: 'viewer' });
     const again = await mappingEvents(t.id);
     expect(again).toHaveLength(2);
-    expect(again[1].details).toEqual({ before: { rules: RULES }, after: { rules: fewer } });
+    expect(again[1].details).toEqual({ before: { rules: RULES }, after: { rules: fewer }, appliedNow: true });
   });
 
   it('keeps defaultRole when PUT leaves it out, and clears it with null', async () => {

@@ -12,6 +12,7 @@ import { domainAddedBy, newVerificationToken, releaseUnverifiedClaims } from './
 import { slugify } from '../validation/common';
 import type { ProvisioningInput, TenantCreate, TenantPatch, TenantView } from '../validation/tenants';
 import { pageOf } from './page';
+import { applyRoleMapping } from '../provisioning/apply';
 import { withRoles } from './role-mappings';
 
 export type TenantWithDomains = Tenant & { domains: string[] };
@@ -239,6 +240,8 @@ export async function setProvisioning(ctx: Ctx, id: string, input: ProvisioningI
       allowedDomains: input.allowedDomains ?? before.allowedDomains,
     };
     const [row] = await tx.update(tenants).set({ ...next, roles, updatedAt: new Date() }).where(eq(tenants.id, id)).returning();
+    // The default role is part of the role mapping: users whose roles it gives change now.
+    if (next.defaultRole !== before.defaultRole) await applyRoleMapping(tx, ctx, id, { rules: row.roleRules, defaultRole: row.defaultRole });
     const diff = changes(provisioningOf(before), next);
     if (diff) {
       await record(tx, ctx, {

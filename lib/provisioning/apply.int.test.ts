@@ -9,6 +9,9 @@ import { AppError } from '@/lib/errors';
 import { newId } from '@/lib/ids';
 import { samlSignIn, samlTenant } from '@/lib/testing/sso';
 import type { RoleMapping } from '@/lib/validation/role-mappings';
+import * as roleMappingsRoute from '@/app/api/v1/tenants/[tenantId]/role-mappings/route';
+import * as provisioningRoute from '@/app/api/v1/tenants/[tenantId]/provisioning/route';
+import { call } from '@/lib/testing/api';
 import { saveRoleMapping } from './apply';
 import { impactFor, recentSignIns, signInSample } from './impact';
 
@@ -193,6 +196,28 @@ describe('role mapping impact and apply-now', () => {
     expect(await rolesOf(tenant.id)).toEqual({ eng: ['editor'], sales: ['member'], plain: ['member'], scim: ['member'] });
     expect(await events(tenant.id, 'role_mapping.updated')).toHaveLength(mappingEventsBefore);
     expect(await events(tenant.id, 'user.roles_changed')).toHaveLength(0);
+  });
+
+  it('through the API, a new mapping or default role applies at once (users with kept attributes), in one transaction with its events', async () => {
+    const { tenant } = await tenantWithUsers();
+    const params = { tenantId: tenant.id };
+    const put = await call(roleMappingsRoute.PUT, { method: 'PUT', params, body: DRAFT });
+    expect(put.status).toBe(200);
+    expect(put.body).toEqual(DRAFT);
+    // scim has no kept attributes: its roles change at its next SCIM update.
+    expect(await rolesOf(tenant.id)).toEqual({ eng: ['admin'], sales: ['viewer'], plain: ['member'], scim: ['member'] });
+    expect((await events(tenant.id, 'user.roles_changed')).map((e) => e.details)).toEqual([
+      expect.objectContaining({ added: ['admin'], removed: ['editor'], cause: 'role_mapping.applied' }),
+      expect.objectContaining({ added: ['viewer'], removed: ['member'], cause: 'role_mapping.applied' }),
+    ]);
+    // The default role through the provisioning endpoint, likewise (a new role joins the tenant's roles).
+    const prov = await call(provisioningRoute.PUT, { method: 'PUT', params, body: { strategy: 'jit', defaultRole: 'guest' } });
+    expect(prov.status).toBe(200);
+    expect(await rolesOf(tenant.id)).toEqual({ eng: ['admin'], sales: ['viewer'], plain: ['guest'], scim: ['member'] });
+    expect(await events(tenant.id, 'user.roles_changed')).toHaveLength(3);
+    // An invalid mapping changes nothing.
+    expect((await call(roleMappingsRoute.PUT, { method: 'PUT', params, body: { rules: [{ attribute: 'groups', operator: 'like', role: 'x' }] } })).status).toBe(400);
+    expect(await rolesOf(tenant.id)).toEqual({ eng: ['admin'], sales: ['viewer'], plain: ['guest'], scim: ['member'] });
   });
 
   it('answers 404 for an unknown tenant', async () => {

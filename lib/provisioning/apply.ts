@@ -2,7 +2,7 @@ import 'server-only';
 import { eq } from 'drizzle-orm';
 import { record } from '../audit/record';
 import type { Ctx } from '../audit/types';
-import { getDb } from '../db/client';
+import { getDb, type Tx } from '../db/client';
 import { users } from '../db/schema';
 import { putRoleMapping, writeRoleMapping } from '../dal/role-mappings';
 import type { RoleMapping, RoleMappingInput } from '../validation/role-mappings';
@@ -35,26 +35,33 @@ export async function saveRoleMapping(ctx: Ctx, tenantId: string, input: RoleMap
   const db = await getDb();
   return db.transaction(async (tx) => {
     const next = await writeRoleMapping(tx, ctx, tenantId, input, { appliedNow: true });
-    const now = new Date();
-
-    const applied: AppliedChange[] = [];
-    let changed = 0;
-    for await (const page of tenantUsers(tx, tenantId, { withAttributes: true, forUpdate: true })) {
-      for (const u of page) {
-        const after = evaluate(next, userRuleInput(u)).roles;
-        const { added, removed } = diffRoles(u.roles, after);
-        if (!added.length && !removed.length) continue;
-        await tx.update(users).set({ roles: after, updatedAt: now }).where(eq(users.id, u.id));
-        await record(tx, ctx, {
-          tenantId,
-          action: 'user.roles_changed',
-          target: { type: 'user', id: u.id, label: u.email },
-          details: { before: { roles: u.roles }, after: { roles: after }, added, removed, cause: 'role_mapping.applied' },
-        });
-        changed++;
-        if (applied.length < MAX_RETURNED) applied.push({ userId: u.id, email: u.email, before: u.roles, after });
-      }
-    }
-    return { mapping: next, applied: { changed, users: applied } };
+    return { mapping: next, applied: await applyRoleMapping(tx, ctx, tenantId, next) };
   });
+}
+
+/**
+ * Re-evaluates, on `tx`, every user of the tenant with kept attributes under `mapping`: each user
+ * whose roles change is updated (row locked) and gets one `user.roles_changed` event.
+ */
+export async function applyRoleMapping(tx: Tx, ctx: Ctx, tenantId: string, mapping: RoleMapping): Promise<{ changed: number; users: AppliedChange[] }> {
+  const now = new Date();
+  const applied: AppliedChange[] = [];
+  let changed = 0;
+  for await (const page of tenantUsers(tx, tenantId, { withAttributes: true, forUpdate: true })) {
+    for (const u of page) {
+      const after = evaluate(mapping, userRuleInput(u)).roles;
+      const { added, removed } = diffRoles(u.roles, after);
+      if (!added.length && !removed.length) continue;
+      await tx.update(users).set({ roles: after, updatedAt: now }).where(eq(users.id, u.id));
+      await record(tx, ctx, {
+        tenantId,
+        action: 'user.roles_changed',
+        target: { type: 'user', id: u.id, label: u.email },
+        details: { before: { roles: u.roles }, after: { roles: after }, added, removed, cause: 'role_mapping.applied' },
+      });
+      changed++;
+      if (applied.length < MAX_RETURNED) applied.push({ userId: u.id, email: u.email, before: u.roles, after });
+    }
+  }
+  return { changed, users: applied };
 }

@@ -47,7 +47,7 @@ describe('SCIM create in one statement', () => {
     expect(await rows(t.id)).toEqual({ scimUsers: 2, users: 2, created: 2, logged201: 2 });
   });
 
-  it('changed role mappings apply to the very next create', async () => {
+  it('changed role mappings apply at once to existing users and to the very next create', async () => {
     const t = await tenant();
     const dir = await makeDirectory(t.id);
     const first = await scimCall(dir, 'POST', '/Users', entraUser(`first@contoso.onmicrosoft.com`, `first@${t.domain}`));
@@ -62,7 +62,7 @@ describe('SCIM create in one statement', () => {
     expect(second.status).toBe(201);
     const db = await getDb();
     const byEmail = Object.fromEntries((await db.select().from(users).where(eq(users.tenantId, t.id))).map((u) => [u.email, u.roles]));
-    expect(byEmail[`first@${t.domain}`]).toEqual(['member']);
+    expect(byEmail[`first@${t.domain}`]).toEqual(['editor']);
     expect(byEmail[`second@${t.domain}`]).toEqual(['editor']);
   });
 

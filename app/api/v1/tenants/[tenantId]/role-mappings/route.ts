@@ -1,8 +1,11 @@
 import { handle } from '@/lib/api/endpoint';
 import { api } from '@/lib/api/endpoints';
-import { putRoleMapping, roleMappingOf } from '@/lib/dal/role-mappings';
+import { roleMappingOf } from '@/lib/dal/role-mappings';
+import { saveRoleMapping } from '@/lib/provisioning/apply';
 import { getTenant } from '@/lib/dal/tenants';
 
 export const GET = handle(api.getRoleMapping, async ({ params }) => roleMappingOf(await getTenant(params.tenantId)));
 
-export const PUT = handle(api.putRoleMapping, async ({ params, body, ctx }) => putRoleMapping(ctx, params.tenantId, body));
+// Through the API a mapping applies at once: existing users' roles follow the stored rules (the
+// console may also defer that to each user's next sign-in or SCIM update).
+export const PUT = handle(api.putRoleMapping, async ({ params, body, ctx }) => (await saveRoleMapping(ctx, params.tenantId, body as never, { applyNow: true })).mapping);
