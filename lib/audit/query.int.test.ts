@@ -101,7 +101,7 @@ describe('audit log listing', () => {
     expect(res.body.data.map((e) => e.action)).toEqual(expected);
   });
 
-  it('never shows another tenant’s events, and 404s an unknown or deleted tenant', async () => {
+  it('never shows another tenant’s events, 404s an unknown tenant, and keeps a deleted tenant’s log readable', async () => {
     const mine = await all(tenantId, 'actorId=usr_alice');
     expect(mine.every((e) => e.tenantId === tenantId)).toBe(true);
     const theirs = await all(other, '');
@@ -113,7 +113,12 @@ describe('audit log listing', () => {
     }
     const gone = (await call(tenantRoutes.POST, { method: 'POST', body: { name: 'Audit Gone' } })).body.id;
     expect((await call(tenantRoute.DELETE, { method: 'DELETE', params: { tenantId: gone } })).status).toBe(204);
-    expect((await list(gone)).status).toBe(404);
+    const kept = await list(gone);
+    expect(kept.status).toBe(200);
+    expect(kept.body.data.map((e: { action: string; tenantId: string }) => [e.action, e.tenantId])).toEqual([
+      ['tenant.deleted', gone],
+      ['tenant.created', gone],
+    ]);
   });
 
   it('needs the operator key', async () => {
