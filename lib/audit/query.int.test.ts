@@ -115,7 +115,7 @@ describe('audit log listing', () => {
     expect((await call(tenantRoute.DELETE, { method: 'DELETE', params: { tenantId: gone } })).status).toBe(204);
     const kept = await list(gone);
     expect(kept.status).toBe(200);
-    expect(kept.body.data.map((e: { action: string; tenantId: string }) => [e.action, e.tenantId])).toEqual([
+    expect(kept.body.data.map((e: { action: string; tenantId: string | null }) => [e.action, e.tenantId])).toEqual([
       ['tenant.deleted', gone],
       ['tenant.created', gone],
     ]);

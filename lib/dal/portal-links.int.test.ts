@@ -7,7 +7,7 @@ import * as linksRoute from '@/app/api/v1/tenants/[tenantId]/portal-links/route'
 import * as tenantsRoute from '@/app/api/v1/tenants/route';
 import { openSetupLink } from '@/lib/auth/setup-link';
 import { getDb } from '@/lib/db/client';
-import { auditEvents, sessions } from '@/lib/db/schema';
+import { auditEvents, sessions, tenants } from '@/lib/db/schema';
 import { liveSession } from '@/lib/dal/sessions';
 import { call, uniqueDomain } from '@/lib/testing/api';
 import { startTxtDnsServer } from '@/lib/testing/dns-server';
@@ -48,8 +48,12 @@ describe('setup links', () => {
     expect(sameBrowser.status).toBe(303);
     expect(sameBrowser.headers.get('location')).toBe(`/t/${t.slug}`);
     expect(await db.select().from(sessions).where(eq(sessions.subjectId, res.body.id))).toHaveLength(1);
-    // A forged or foreign cookie is no such browser.
+    // A forged cookie, or a genuine one of another link, is no such browser.
     expect((await openSetupLink(tokenOf(res.body.url), meta, `${cookie.split('=')[0]}=forged`)).status).toBe(410);
+    const second = (await call(linksRoute.POST, { method: 'POST', params: { tenantId: t.id }, body: {} })).body;
+    const secondCookie = (await openSetupLink(tokenOf(second.url), meta)).headers.getSetCookie()[0].split(';')[0];
+    expect((await openSetupLink(tokenOf(res.body.url), meta, secondCookie)).status).toBe(410);
+    await call(linkRoute.DELETE, { method: 'DELETE', params: { tenantId: t.id, linkId: second.id } });
 
     // Revoking ends the session at once, and the first browser cannot reopen the link.
     expect((await call(linkRoute.DELETE, { method: 'DELETE', params: { tenantId: t.id, linkId: res.body.id } })).status).toBe(204);
@@ -64,9 +68,24 @@ describe('setup links', () => {
       ['portal_link.used', 'failure', 'already_used'],
       ['portal_link.used', 'success', null],
       ['portal_link.used', 'failure', 'already_used'],
+      ['portal_link.created', 'success', null],
+      ['portal_link.used', 'success', null],
+      ['admin.signed_in', 'success', null],
+      ['portal_link.used', 'failure', 'already_used'],
+      ['portal_link.revoked', 'success', null],
       ['portal_link.revoked', 'success', null],
       ['portal_link.used', 'failure', 'revoked'],
     ]);
+  });
+
+  it('the first browser cannot reopen a link once the tenant’s session policy ended its session', async () => {
+    const t = await newTenant();
+    const link = (await call(linksRoute.POST, { method: 'POST', params: { tenantId: t.id }, body: {} })).body;
+    const cookie = (await openSetupLink(tokenOf(link.url), meta)).headers.getSetCookie()[0].split(';')[0];
+    const db = await getDb();
+    await db.update(tenants).set({ signInPolicy: { sessionMaxAgeSeconds: 300 } }).where(eq(tenants.id, t.id));
+    await db.update(sessions).set({ createdAt: new Date(Date.now() - 3600_000) }).where(eq(sessions.subjectId, link.id));
+    expect((await openSetupLink(tokenOf(link.url), meta, cookie)).status).toBe(410);
   });
 
   it('needs no body: an empty POST makes a link with the default scopes and lifetime', async () => {

@@ -1,14 +1,15 @@
 import 'server-only';
 import { createHash, randomBytes } from 'node:crypto';
-import { and, eq, gt, isNull } from 'drizzle-orm';
+import { and, eq, isNull } from 'drizzle-orm';
 import { record, recordMany } from '../audit/record';
 import type { Ctx } from '../audit/types';
 import { TENANT_SCOPES, type TenantScope } from '../auth/permissions';
 import { getDb } from '../db/client';
-import { portalLinks, sessions, type PortalLink } from '../db/schema';
+import { portalLinks, sessions, tenants, type PortalLink } from '../db/schema';
 import { env } from '../env';
 import { notFound } from '../errors';
 import { newId } from '../ids';
+import { sessionVerdict } from '../policies/session';
 import type { PortalLinkCreate } from '../validation/portal-links';
 import { getTenant } from './tenants';
 
@@ -87,8 +88,10 @@ export async function usePortalLink(
       const [own] = await tx
         .select()
         .from(sessions)
-        .where(and(eq(sessions.id, sameBrowser.sessionId), eq(sessions.subjectId, link.id), gt(sessions.expiresAt, now)));
-      if (own) {
+        .where(and(eq(sessions.id, sameBrowser.sessionId), eq(sessions.subjectId, link.id)));
+      const [t] = own ? await tx.select({ policy: tenants.signInPolicy }).from(tenants).where(eq(tenants.id, link.tenantId)) : [];
+      // The tenant's session lifetime and idle timeout apply here as on every request.
+      if (own && sessionVerdict(t?.policy, own, now).live) {
         await record(tx, ctx, { tenantId: link.tenantId, action: 'portal_link.used', target, details: { scopes: link.scopes, sameBrowser: true } });
         return { ok: true, link, sessionId: own.id, ttlSeconds: Math.max(1, Math.floor((own.expiresAt.getTime() - now.getTime()) / 1000)) } as const;
       }

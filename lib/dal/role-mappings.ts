@@ -5,29 +5,35 @@ import { changes, record } from '../audit/record';
 import type { Ctx } from '../audit/types';
 import { getDb, type Tx } from '../db/client';
 import { tenants, type Tenant } from '../db/schema';
-import { AppError, notFound } from '../errors';
+import { AppError, badRequest, notFound } from '../errors';
 import { evaluate, type Attributes } from '../provisioning/mapping';
-import { roleMappingInputSchema, type RoleMapping, type RoleMappingInput } from '../validation/role-mappings';
+import { roleMappingInputSchema, roleMappingSchemaFor, type RoleMapping, type RoleMappingInput } from '../validation/role-mappings';
+import { MAX_ROLES } from '../validation/tenants';
 
 export const roleMappingOf = (t: Tenant): RoleMapping => ({ rules: t.roleRules, defaultRole: t.defaultRole });
 
 /**
- * Replaces a tenant's rules (and default role when given) on `tx`, with the tenant row locked.
- * Problems answer 400 with each path. A role is any name (the contract's `role: string`): one the
- * tenant does not have yet joins its roles in the same transaction ({@link withRoles}); the console
- * offers the tenant's roles to pick from. Writes role_mapping.updated with before/after (plus
- * `extra`, and `rolesAdded`) when something changed.
+ * Who may name a role the tenant does not have yet: the operator API may (the contract's
+ * `role: string`; the role then joins the tenant's roles, see {@link withRoles}); the tenant
+ * console may not (its admins pick from the roles the operator set).
+ */
+export type NewRoles = 'add' | 'refuse';
+
+/**
+ * Replaces a tenant's rules (and default role when given) on `tx`, with the tenant row locked and
+ * the roles checked against it. Problems answer 400 with each path. Writes role_mapping.updated
+ * with before/after (plus `extra`, and `rolesAdded`) when something changed.
  */
 export async function writeRoleMapping(
   tx: Tx,
   ctx: Ctx,
   tenantId: string,
   input: unknown,
-  extra: Record<string, unknown> = {},
+  opts: { newRoles: NewRoles; extra?: Record<string, unknown> },
 ): Promise<RoleMapping> {
   const [before] = await tx.select().from(tenants).where(eq(tenants.id, tenantId)).for('update');
   if (!before) throw notFound('Tenant');
-  const parsed = roleMappingInputSchema.safeParse(input);
+  const parsed = (opts.newRoles === 'add' ? roleMappingInputSchema : roleMappingSchemaFor(before.roles)).safeParse(input);
   if (!parsed.success) {
     const errors = zodErrors(parsed.error);
     throw new AppError(400, 'invalid_input', `Invalid role mapping: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`, errors);
@@ -36,7 +42,7 @@ export async function writeRoleMapping(
     rules: parsed.data.rules as RoleMapping['rules'],
     defaultRole: parsed.data.defaultRole === undefined ? before.defaultRole : parsed.data.defaultRole,
   };
-  const { roles, added } = withRoles(before.roles, [...next.rules.map((r) => r.role), next.defaultRole]);
+  const { roles, added } = withRoles(before.roles, [...next.rules.map((r) => r.role), next.defaultRole], 'rules');
   const [row] = await tx
     .update(tenants)
     .set({ roleRules: next.rules, defaultRole: next.defaultRole, roles, updatedAt: new Date() })
@@ -48,22 +54,29 @@ export async function writeRoleMapping(
       tenantId,
       action: 'role_mapping.updated',
       target: { type: 'tenant', id: tenantId, label: before.name },
-      details: { ...diff, ...(added.length ? { rolesAdded: added } : {}), ...extra },
+      details: { ...diff, ...(added.length ? { rolesAdded: added } : {}), ...opts.extra },
     });
   }
   return roleMappingOf(row);
 }
 
-/** Saves a tenant's rules; users get the new roles at their next sign-in or SCIM event. */
-/** A tenant's roles with the named ones it lacks appended (in order of first mention), and those. */
-export function withRoles(current: readonly string[], named: readonly (string | null | undefined)[]): { roles: string[]; added: string[] } {
+/**
+ * A tenant's roles with the named ones it lacks appended (in order of first mention), and those.
+ * More than {@link MAX_ROLES} in all is a 400 on `field`.
+ */
+export function withRoles(current: readonly string[], named: readonly (string | null | undefined)[], field: string): { roles: string[]; added: string[] } {
   const added = [...new Set(named.filter((r): r is string => !!r && !current.includes(r)))];
-  return { roles: [...current, ...added], added };
+  const roles = [...current, ...added];
+  if (roles.length > MAX_ROLES) {
+    throw badRequest('too many roles', [{ path: field, message: `would give the tenant ${roles.length} roles; at most ${MAX_ROLES}` }]);
+  }
+  return { roles, added };
 }
 
-export async function putRoleMapping(ctx: Ctx, tenantId: string, input: RoleMappingInput | unknown): Promise<RoleMapping> {
+/** Saves a tenant's rules; users get the new roles at their next sign-in or SCIM event. */
+export async function putRoleMapping(ctx: Ctx, tenantId: string, input: RoleMappingInput | unknown, newRoles: NewRoles = 'refuse'): Promise<RoleMapping> {
   const db = await getDb();
-  return db.transaction((tx) => writeRoleMapping(tx, ctx, tenantId, input));
+  return db.transaction((tx) => writeRoleMapping(tx, ctx, tenantId, input, { newRoles }));
 }
 
 export function previewRoles(t: Tenant, attributes: Attributes) {

@@ -11,6 +11,7 @@ import { getDb } from '@/lib/db/client';
 import { auditEvents, tenants } from '@/lib/db/schema';
 import { eq } from 'drizzle-orm';
 import { createApiKey, revokeApiKey } from './api-keys';
+import { setProvisioning } from './tenants';
 import { SYSTEM } from '../audit/types';
 
 const create = (body: unknown, key?: string | null) =>
@@ -196,12 +197,24 @@ describe('tenants API', () => {
       params: { tenantId: t.id },
       body: { strategy: 'jit', defaultRole: 'wizard' },
     });
-    // Any role name is taken (the contract's defaultRole: string); the tenant gains it.
+    // Through the API any role name is taken (the contract's defaultRole: string); the tenant gains it.
     expect(unknownRole.status).toBe(200);
     expect(unknownRole.body.defaultRole).toBe('wizard');
     const events = (await eventsOf(t.id)).filter((e) => e.action === 'provisioning.updated');
     expect(events).toHaveLength(2);
     expect(events.at(-1)!.details).toMatchObject({ rolesAdded: ['wizard'] });
+    // The console (a customer's admin) picks from the tenant's roles: a new one is refused there.
+    const consoleErr = await setProvisioning(SYSTEM, t.id, { strategy: 'jit', defaultRole: 'superadmin' }).catch((e) => e);
+    expect(consoleErr).toMatchObject({ status: 400, errors: [{ path: 'defaultRole' }] });
+    expect((await call(tenantRoute.GET, { params: { tenantId: t.id } })).body.roles).not.toContain('superadmin');
+    // One role-name format everywhere: what GET answers can be PUT back, and the roles PATCHed back.
+    expect((await call(provisioningRoute.PUT, { method: 'PUT', params: { tenantId: t.id }, body: { strategy: 'jit', defaultRole: 'Billing Admin' } })).status).toBe(400);
+    expect((await call(provisioningRoute.PUT, { method: 'PUT', params: { tenantId: t.id }, body: { strategy: 'jit', defaultRole: 'Billing-Admin' } })).status).toBe(200);
+    const current = (await call(provisioningRoute.GET, { params: { tenantId: t.id } })).body;
+    expect((await call(provisioningRoute.PUT, { method: 'PUT', params: { tenantId: t.id }, body: current })).status).toBe(200);
+    const roles = (await call(tenantRoute.GET, { params: { tenantId: t.id } })).body.roles;
+    expect(roles).toContain('Billing-Admin');
+    expect((await call(tenantRoute.PATCH, { method: 'PATCH', params: { tenantId: t.id }, body: { roles } })).status).toBe(200);
   });
 
   it('lets the operator add roles; a role in use by the mappings cannot be removed', async () => {

@@ -13,7 +13,7 @@ import { slugify } from '../validation/common';
 import type { ProvisioningInput, TenantCreate, TenantPatch, TenantView } from '../validation/tenants';
 import { pageOf } from './page';
 import { applyRoleMapping } from '../provisioning/apply';
-import { withRoles } from './role-mappings';
+import { withRoles, type NewRoles } from './role-mappings';
 
 export type TenantWithDomains = Tenant & { domains: string[] };
 
@@ -133,9 +133,9 @@ export async function getTenant(id: string, db?: Executor): Promise<TenantWithDo
 }
 
 /**
- * The tenant whose audit log is asked for. A deleted tenant's log outlives it (its last event is
- * tenant.deleted), so its ID still finds it, as `{ id, name, deleted: true }`; an ID that never
- * had events is a 404.
+ * The tenant whose audit log is asked for. A deleted tenant's log outlives it (it holds the
+ * tenant.deleted event), so its ID still finds it, as `{ id, name, deleted: true }`; an ID that
+ * never had a tenant is a 404.
  */
 export async function auditLogTenant(id: string): Promise<{ id: string; name: string; slug?: string; deleted: boolean }> {
   const t = await findTenant({ id });
@@ -228,20 +228,29 @@ export const provisioningOf = (t: Tenant): Provisioning => ({
   allowedDomains: t.allowedDomains,
 });
 
-export async function setProvisioning(ctx: Ctx, id: string, input: ProvisioningInput): Promise<Provisioning> {
+/**
+ * Sets a tenant's provisioning. Through the operator API (`newRoles: 'add'`) the default role may
+ * be a role the tenant lacks (it joins its roles), and a new default role applies at once to the
+ * users it concerns, as a role mapping saved there does. The console (`'refuse'`) offers the
+ * tenant's roles, and users get a new default role at their next sign-in or SCIM update.
+ */
+export async function setProvisioning(ctx: Ctx, id: string, input: ProvisioningInput, newRoles: NewRoles = 'refuse'): Promise<Provisioning> {
   const db = await getDb();
   return db.transaction(async (tx) => {
     const before = await lockTenant(tx, id);
-    // Any role name, as for mapping rules: one the tenant lacks joins its roles.
-    const { roles, added } = withRoles(before.roles, [input.defaultRole]);
+    if (newRoles === 'refuse' && input.defaultRole && !before.roles.includes(input.defaultRole)) {
+      throw badRequest('unknown role', [{ path: 'defaultRole', message: `unknown role; this tenant's roles are ${before.roles.join(', ')}` }]);
+    }
+    const { roles, added } = withRoles(before.roles, [input.defaultRole], 'defaultRole');
     const next: Provisioning = {
       strategy: input.strategy,
       defaultRole: input.defaultRole === undefined ? before.defaultRole : input.defaultRole,
       allowedDomains: input.allowedDomains ?? before.allowedDomains,
     };
     const [row] = await tx.update(tenants).set({ ...next, roles, updatedAt: new Date() }).where(eq(tenants.id, id)).returning();
-    // The default role is part of the role mapping: users whose roles it gives change now.
-    if (next.defaultRole !== before.defaultRole) await applyRoleMapping(tx, ctx, id, { rules: row.roleRules, defaultRole: row.defaultRole });
+    if (newRoles === 'add' && next.defaultRole !== before.defaultRole) {
+      await applyRoleMapping(tx, ctx, id, { rules: row.roleRules, defaultRole: row.defaultRole });
+    }
     const diff = changes(provisioningOf(before), next);
     if (diff) {
       await record(tx, ctx, {

@@ -16,12 +16,14 @@ export type Executor = Db | Tx;
 export type DbHandle = {
   db: Db;
   kind: 'pglite' | 'postgres';
-  /**
-   * Runs fixed-text SQL with parameters on its own (the SSO library's storage adapter and health).
-   * On PostgreSQL each text is a named prepared statement, parsed and planned once per connection,
-   * so never build the text from values.
-   */
+  /** Runs raw SQL with parameters on its own (audit queries, health). */
   query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
+  /**
+   * As {@link query}, for a small fixed set of texts run very often (the SSO library's storage
+   * adapter): on PostgreSQL each text is a named prepared statement, parsed and planned once per
+   * connection and kept there, so never pass a text built from values or filters.
+   */
+  queryPrepared<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
   /**
    * Runs one hot, fixed-text write statement as a named prepared statement (parsed and planned
    * once per connection), for its effect only: rows are not returned. Errors are the driver's,
@@ -49,6 +51,10 @@ async function openPglite(dataDir: string): Promise<DbHandle> {
     db,
     kind: 'pglite',
     async query(text, params) {
+      const r = await client.query(text, params as unknown[]);
+      return r.rows as never[];
+    },
+    async queryPrepared(text, params) {
       const r = await client.query(text, params as unknown[]);
       return r.rows as never[];
     },
@@ -127,6 +133,10 @@ async function openPostgres(url: string): Promise<DbHandle> {
     db,
     kind: 'postgres',
     async query(text, params) {
+      const r = await pool.query(text, params as unknown[]);
+      return r.rows;
+    },
+    async queryPrepared(text, params) {
       const r = await pool.query({ name: statementName(text), text, values: params as unknown[] });
       return r.rows;
     },

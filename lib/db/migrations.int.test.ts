@@ -23,7 +23,10 @@ describe('data migrations', () => {
     const old = { ...row.idp, certificates: row.idp.certificates!.map((x) => ({ ...x, fingerprintSha256: x.fingerprintSha256.toLowerCase() })) };
     await db.update(connections).set({ idp: old }).where(eq(connections.id, c.id));
 
-    await db.execute(sql.raw(readFileSync(path.join(process.cwd(), 'drizzle/0011_cert_fingerprint_upper.sql'), 'utf8')));
+    // The migration's statement, narrowed to this row (other tests' rows are left alone).
+    const migration = readFileSync(path.join(process.cwd(), 'drizzle/0011_cert_fingerprint_upper.sql'), 'utf8');
+    expect(migration).toContain('WHERE jsonb_typeof');
+    await db.execute(sql.raw(migration.replace('WHERE jsonb_typeof', `WHERE "id" = '${c.id}' AND jsonb_typeof`)));
     const [after] = await db.select().from(connections).where(eq(connections.id, c.id));
     expect(after.idp).toEqual(row.idp);
   });

@@ -191,7 +191,7 @@ describe('role mapping impact and apply-now', () => {
     const err = await saveRoleMapping(admin, tenant.id, bad as never, { applyNow: true }).catch((e) => e);
     expect(err).toBeInstanceOf(AppError);
     expect(err.status).toBe(400);
-    expect((err as AppError).errors?.map((e) => e.path).sort()).toEqual(['rules.1.value']);
+    expect((err as AppError).errors?.map((e) => e.path).sort()).toEqual(['rules.1.role', 'rules.1.value']);
     expect(roleMappingOf(await getTenant(tenant.id))).toEqual(SAVED);
     expect(await rolesOf(tenant.id)).toEqual({ eng: ['editor'], sales: ['member'], plain: ['member'], scim: ['member'] });
     expect(await events(tenant.id, 'role_mapping.updated')).toHaveLength(mappingEventsBefore);

@@ -4,7 +4,7 @@ import { record } from '../audit/record';
 import type { Ctx } from '../audit/types';
 import { getDb, type Tx } from '../db/client';
 import { users } from '../db/schema';
-import { putRoleMapping, writeRoleMapping } from '../dal/role-mappings';
+import { putRoleMapping, writeRoleMapping, type NewRoles } from '../dal/role-mappings';
 import type { RoleMapping, RoleMappingInput } from '../validation/role-mappings';
 import { tenantUsers, userRuleInput } from './impact';
 import { diffRoles, evaluate } from './mapping';
@@ -30,11 +30,17 @@ export type SaveResult = { mapping: RoleMapping; applied: { changed: number; use
 /** Most applied changes returned to the caller (all are written). */
 const MAX_RETURNED = 200;
 
-export async function saveRoleMapping(ctx: Ctx, tenantId: string, input: RoleMappingInput, opts: { applyNow: boolean }): Promise<SaveResult> {
-  if (!opts.applyNow) return { mapping: await putRoleMapping(ctx, tenantId, input), applied: null };
+export async function saveRoleMapping(
+  ctx: Ctx,
+  tenantId: string,
+  input: RoleMappingInput,
+  opts: { applyNow: boolean; newRoles?: NewRoles },
+): Promise<SaveResult> {
+  const newRoles = opts.newRoles ?? 'refuse';
+  if (!opts.applyNow) return { mapping: await putRoleMapping(ctx, tenantId, input, newRoles), applied: null };
   const db = await getDb();
   return db.transaction(async (tx) => {
-    const next = await writeRoleMapping(tx, ctx, tenantId, input, { appliedNow: true });
+    const next = await writeRoleMapping(tx, ctx, tenantId, input, { newRoles, extra: { appliedNow: true } });
     return { mapping: next, applied: await applyRoleMapping(tx, ctx, tenantId, next) };
   });
 }

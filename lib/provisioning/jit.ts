@@ -28,9 +28,13 @@ export const USER_SESSION_TTL_SECONDS = 8 * 60 * 60;
 const domainOf = (email: string) => email.slice(email.lastIndexOf('@') + 1).toLowerCase();
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
-/** The attributes the mapping rules see: the IdP's own, plus `email` and `groups` as the portal read them. */
+/**
+ * The attributes the mapping rules see: the IdP's own, plus `email` (as the portal stores it,
+ * lower-case, so a rule gives the same roles at sign-in as when applied to stored users) and `groups`.
+ */
 export function mappingInput(p: IdpProfile): Record<string, string[]> {
-  return { ...p.attributes, email: p.email ? [p.email] : [], groups: p.groups };
+  const email = p.email?.trim().toLowerCase();
+  return { ...p.attributes, email: email ? [email] : [], groups: p.groups };
 }
 
 export function rolesFor(tenant: TenantWithDomains, p: IdpProfile): string[] {

@@ -173,7 +173,7 @@ export function rewriteFilteredAdds(ops: unknown, current: Record<string, unknow
     const m = path && (kind === 'add' || kind === 'replace') ? FILTERED_SUB.exec(path) : null;
     if (!m || !MULTI_VALUED_WITH_TYPE.has(m[1].toLowerCase())) {
       // Anything else on an attribute ends the merging into its new entries.
-      const touched = path ? path.replace(/[[.].*$/, '').toLowerCase() : null;
+      const touched = path ? path.replace(/^urn:ietf:params:scim:schemas:core:2\.0:User:/i, '').replace(/[[.].*$/, '').toLowerCase() : null;
       for (const k of [...adding.keys()]) if (touched === null || k.startsWith(`${touched}|`)) adding.delete(k);
       out.push(raw);
       continue;
@@ -222,7 +222,8 @@ export function splitPathlessReplaces(ops: unknown): unknown {
 /**
  * At most one value of a multi-valued attribute is primary (RFC 7643 §2.4): when a change makes a
  * value primary, the values that were primary before stop being so (RFC 7644 §3.5.2). Compares
- * `after` with `before` (values by type and value) and answers `after`, corrected.
+ * `after` with `before` (values by type and value) and answers `after`, corrected. A list that
+ * gained no new primary is left as it was (the portal email stays the first primary).
  */
 export function settlePrimary(before: Record<string, unknown>, after: JsonObject): JsonObject {
   const out: JsonObject = { ...after };
@@ -234,7 +235,8 @@ export function settlePrimary(before: Record<string, unknown>, after: JsonObject
     const old = Array.isArray(before[k]) ? (before[k] as unknown[]) : [];
     const wasPrimary = new Set(old.filter((e) => isObject(e) && e.primary === true).map((e) => identity(e as JsonObject)));
     const fresh = primaries.filter((e) => !wasPrimary.has(identity(e)));
-    const keep = fresh.at(-1) ?? primaries.at(-1)!;
+    if (!fresh.length) continue;
+    const keep = fresh.at(-1)!;
     out[k] = list.map((e) => (isObject(e) && e.primary === true && e !== keep ? { ...e, primary: false } : e));
   }
   return out;

@@ -229,11 +229,21 @@ describe('one IdP entity ID shared by two tenants', () => {
     expect(await stranger.text()).toContain('unknown_connection');
     expect(await failures(0)).toEqual(['unknown_connection']);
     expect(await failures(1)).toEqual(['unknown_connection']);
-    // A response that passes no connection's checks picks none either (here: signed by another key).
+    // A forged response (another key, the shared public entity ID) picks none and writes nowhere.
     const forger = new TestSamlIdp({ entityId: idp.entityId, ssoUrl: 'https://shared-idp.example.com/sso' });
     const forged = await post(forger.buildResponse({ acsUrl: sp().acsUrl, audience: sp().entityId, nameId: `ann@${tenants[0].domain}`, attributes: { email: `ann@${tenants[0].domain}` } }), '');
     expect(forged.status).toBe(400);
-    expect(await failures(0)).toEqual(['unknown_connection', 'unknown_connection']);
+    expect(await forged.text()).toContain('signature_invalid');
+    expect(await failures(0)).toEqual(['unknown_connection']);
+    // A genuine response every tenant's checks refuse: refused with that reason, in each.
+    const foreign = await post(idp.buildResponse({ acsUrl: sp().acsUrl, audience: 'https://another-sp.example.com', nameId: `ann@${tenants[0].domain}` }), '');
+    expect(foreign.status).toBe(400);
+    expect(await failures(0)).toEqual(['unknown_connection', 'audience_mismatch']);
+    expect(await failures(1)).toEqual(['unknown_connection', 'audience_mismatch']);
+    // A RelayState of ours whose flow is gone is an unknown request, not an unsolicited response.
+    const stale = await post(idp.buildResponse({ acsUrl: sp().acsUrl, audience: sp().entityId, nameId: `ann@${tenants[0].domain}` }), 'boxyhq_jackson_gone');
+    expect(stale.status).toBe(400);
+    expect(await stale.text()).toContain('unknown_request');
 
     // Once only tenant b accepts unsolicited responses, they go to b, whichever domain the person has.
     await updateConnection(SYSTEM, tenants[0].tenant.id, tenants[0].connection.id, { allowIdpInitiated: false });
@@ -249,6 +259,35 @@ describe('one IdP entity ID shared by two tenants', () => {
     expect((await unsolicited(`zoe@${tenants[1].domain}`)).status).toBe(403);
     expect((await failures(0)).at(-1)).toBe('unsolicited_not_allowed');
     expect((await failures(1)).at(-1)).toBe('unsolicited_not_allowed');
+  });
+});
+
+describe('one IdP entity ID, different certificates', () => {
+  it('each tenant checks with its own certificate: a response goes to the tenant whose certificate signed it and owns the domain', async () => {
+    const entityId = `https://multi-key-${Date.now()}.example.com/metadata`;
+    const idps = [0, 1].map(() => new TestSamlIdp({ entityId, ssoUrl: 'https://multi-key.example.com/sso' }));
+    const made: { tenantId: string; domain: string }[] = [];
+    for (const idp of idps) {
+      const domain = uniqueDomain('multikey');
+      const tenant = await createTenant(SYSTEM, { name: `Multi ${domain}`, domains: [domain] });
+      await createConnection(SYSTEM, tenant.id, { type: 'saml', metadataXml: idp.metadataXml(), allowIdpInitiated: true });
+      made.push({ tenantId: tenant.id, domain });
+    }
+    const failures = async (i: number) => (await eventsOf(made[i].tenantId)).filter((e) => e.action === 'sso.login_failed').map((e) => e.reason);
+    // Signed by tenant 1's IdP for a tenant-1 address: tenant 1.
+    const email = `max@${made[1].domain}`;
+    const ok = await post(idps[1].buildResponse({ acsUrl: sp().acsUrl, audience: sp().entityId, nameId: email, attributes: { email } }), '');
+    expect(ok.status).toBe(303);
+    expect((await handleCallback(new URL(ok.headers.get('location')!), null, meta)).status).toBe(303);
+    expect((await usersOf(made[1].tenantId)).map((u) => u.email)).toEqual([email]);
+    // Signed by tenant 0's IdP but claiming a tenant-1 address: tenant 1's certificate refuses it,
+    // tenant 0 does not own the domain; refused in tenant 0 only (where the signature verified).
+    const other = `eve@${made[1].domain}`;
+    const crossed = await post(idps[0].buildResponse({ acsUrl: sp().acsUrl, audience: sp().entityId, nameId: other, attributes: { email: other } }), '');
+    expect(crossed.status).toBe(400);
+    expect(await failures(0)).toEqual(['unknown_connection']);
+    expect(await failures(1)).toEqual([]);
+    expect(await usersOf(made[1].tenantId)).toHaveLength(1);
   });
 });
 

@@ -185,21 +185,28 @@ const expectationsFor = (connection: Connection, expectedInResponseTo: string | 
   expectedInResponseTo,
 });
 
-/** The email a checked assertion names: an email attribute, else a NameID that is an address. */
+/**
+ * The email a checked assertion gives sign-in, derived as the SSO library derives its profile's:
+ * the `email` attribute, else the emailaddress claim, else a NameID in the emailAddress format.
+ */
 function assertedEmail(a: CheckedAssertion): string | null {
-  for (const name of ['email', 'mail', 'emailaddress', 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress', 'urn:oid:0.9.2342.19200300.100.1.3']) {
-    const v = a.attributes[name]?.find((x) => x.includes('@'));
-    if (v) return v.trim().toLowerCase();
-  }
-  return a.nameId.includes('@') ? a.nameId.trim().toLowerCase() : null;
+  const v =
+    a.attributes.email?.[0] ??
+    a.attributes['http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress']?.[0] ??
+    (a.nameIdFormat === 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress' ? a.nameId : undefined);
+  return v?.includes('@') ? v.trim().toLowerCase() : null;
 }
+
+const SIGNATURE_FAILURES = new Set(['signature_missing', 'signature_invalid', 'weak_algorithm', 'comment_forbidden']);
 
 /**
  * The connection an unsolicited (IdP-initiated) response goes to, by its issuer. One connection
  * with that entity ID: that one (its own checks follow). Several (tenants of one IdP product, or
- * one test IdP): the one that is active and accepts IdP-initiated sign-in; if several do, the one
- * whose tenant owns the email domain of the assertion, read only after the assertion passed that
- * connection's checks. Otherwise the response is refused in each candidate tenant.
+ * one test IdP): the one that is active and accepts IdP-initiated sign-in; if several do, each
+ * checks the response, and the one whose tenant owns the email domain of the assertion gets it.
+ * Otherwise it is refused, in the audit logs of the tenants whose IdP certificate verified the
+ * signature (a forged response with a shared public entity ID writes nowhere), with the reason
+ * their checks gave (`unknown_connection` when they passed but no tenant owns the domain).
  */
 async function unsolicitedConnection(
   peeked: PeekedResponse,
@@ -211,18 +218,27 @@ async function unsolicitedConnection(
   if (open.length === 1) return { connection: open[0] };
   if (open.length === 0) return { refusedIn: found, reason: 'unsolicited_not_allowed' };
   const owners: Connection[] = [];
+  const passed: Connection[] = [];
+  const failed: { c: Connection; reason: LoginFailure }[] = [];
   for (const c of open) {
     let checked: CheckedAssertion;
     try {
       checked = checkSamlResponse(peeked, expectationsFor(c, null));
-    } catch {
+    } catch (e) {
+      if (!(e instanceof SamlRejection)) throw e;
+      failed.push({ c, reason: e.reason as LoginFailure });
       continue;
     }
+    passed.push(c);
     const domain = assertedEmail(checked)?.split('@')[1];
     const tenant = domain ? await signInTenant(c.tenantId) : null;
     if (domain && tenant?.trustedDomains.includes(domain)) owners.push(c);
   }
-  return owners.length === 1 ? { connection: owners[0] } : { refusedIn: open, reason: 'unknown_connection' };
+  if (owners.length === 1) return { connection: owners[0] };
+  if (passed.length) return { refusedIn: passed, reason: 'unknown_connection' };
+  const verified = failed.filter((f) => !SIGNATURE_FAILURES.has(f.reason));
+  if (verified.length) return { refusedIn: verified.map((f) => f.c), reason: verified[0].reason };
+  return { refusedIn: [], reason: failed[0]?.reason ?? 'unknown_connection' };
 }
 
 /**
@@ -257,16 +273,20 @@ export async function handleAcs(form: URLSearchParams, meta: Omit<Ctx, 'actor'>)
   const { issuer } = peeked;
   // A flow names its connection; only an unsolicited response is matched by its (unsigned) issuer.
   let connection = taken ? flowConnection : null;
-  if (!taken && issuer) {
+  if (!taken && issuer && !relayState.startsWith(RELAY_PREFIX)) {
     const pick = await unsolicitedConnection(peeked, issuer);
     if ('refusedIn' in pick) {
-      // Several tenants use this IdP entity ID and the signed assertion did not single one out:
-      // each of them sees the refusal in its audit log.
-      const extra = { issuer: issuer.slice(0, 300), tenantsSharingEntityId: pick.refusedIn.length };
-      for (const c of pick.refusedIn.slice(1)) await recordFailure(meta, c.tenantId, pick.reason, { ...extra, connectionId: c.id });
-      return fail(meta, pick.refusedIn[0].tenantId, pick.reason, pick.reason === 'unsolicited_not_allowed' ? 403 : 400, { ...extra, connectionId: pick.refusedIn[0].id });
+      // Several tenants use this IdP entity ID and the response could not be given to one of them.
+      const status = pick.reason === 'unsolicited_not_allowed' ? 403 : 400;
+      const extra = { issuer: issuer.slice(0, 300), sharedEntityId: true };
+      for (const c of pick.refusedIn) await recordFailure(meta, c.tenantId, pick.reason, { ...extra, connectionId: c.id });
+      return signInErrorPage(pick.reason, status);
     }
     connection = pick.connection;
+  } else if (!taken && issuer) {
+    // A RelayState of ours whose flow is gone (used, expired): in the tenant of the issuer when only one has it.
+    const found = await connectionsWithEntityId(issuer);
+    return refuse(found.length === 1 ? found[0].tenantId : null, 'unknown_request', 400, { issuer: issuer.slice(0, 300), ...(found.length === 1 ? { connectionId: found[0].id } : {}) });
   }
   if (!connection) {
     const reason = relayState.startsWith(RELAY_PREFIX) ? 'unknown_request' : 'unknown_connection';
@@ -280,8 +300,6 @@ export async function handleAcs(form: URLSearchParams, meta: Omit<Ctx, 'actor'>)
   let expectedInResponseTo: string | null = null;
   if (flow) {
     expectedInResponseTo = flow.requestId;
-  } else if (relayState.startsWith(RELAY_PREFIX)) {
-    return refuse(connection.tenantId, 'unknown_request', 400, at);
   } else if (!connection.allowIdpInitiated) {
     return refuse(connection.tenantId, 'unsolicited_not_allowed', 403, at);
   }

@@ -18,7 +18,7 @@ const g = globalThis as unknown as { __portalJackson?: Promise<{ jackson: Jackso
 
 async function init() {
   const handle = await dbHandle();
-  const driver = createJacksonDriver(handle.query);
+  const driver = createJacksonDriver(handle.queryPrepared);
   const s = sp();
   const opts: JacksonOption = {
     externalUrl: env().PUBLIC_URL,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { domainListSchema, nameSchema, slugSchema } from './common';
-import { ROLE_NAME, rolesSchema, strategySchema } from './tenants';
+import { roleNameSchema, rolesSchema, strategySchema } from './tenants';
 
 /** Domains typed into a form: separated by commas, spaces or new lines. */
 const domainsText = z
@@ -44,6 +44,6 @@ export const provisioningFormSchema = z.object({
   defaultRole: z
     .string()
     .transform((s) => s || null)
-    .pipe(z.string().regex(ROLE_NAME, 'must be a role name').nullable()),
+    .pipe(roleNameSchema.nullable()),
   allowedDomains: domainsText,
 });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { checkPattern, MAX_MATCH_INPUT_LENGTH } from '../provisioning/safe-regex';
+import { ROLE_NAME, roleNameSchema } from './tenants';
 
 /**
  * Input schemas for attribute-to-role mappings (`PUT …/role-mappings`, `POST …/role-mappings/preview`).
@@ -37,15 +38,12 @@ const attributeNameSchema = z
   .max(MAX_ATTRIBUTE_NAME_LENGTH, `must be at most ${MAX_ATTRIBUTE_NAME_LENGTH} characters`)
   .refine((s) => s.trim() === s, 'must not start or end with whitespace');
 
-function roleNameSchema(roles?: ReadonlySet<string>) {
-  const base = z
-    .string({ error: 'must be a string' })
-    .min(1, 'must not be empty')
-    .max(MAX_STRING_LENGTH, `must be at most ${MAX_STRING_LENGTH} characters`);
+function roleSchema(roles?: ReadonlySet<string>) {
+  const base = roleNameSchema;
   if (!roles) return base;
   const known = [...roles].sort().join(', ') || '(none)';
-  // Empty or over-long names already have an issue; one per field is enough.
-  const ok = (r: string) => r.length === 0 || r.length > MAX_STRING_LENGTH || roles.has(r);
+  // A malformed name already has an issue; one per field is enough.
+  const ok = (r: string) => !ROLE_NAME.test(r) || roles.has(r);
   return base.refine(ok, { error: (i) => `unknown role "${String(i.input)}"; this tenant's roles are: ${known}` });
 }
 
@@ -107,7 +105,7 @@ function buildRuleSchema(roles?: ReadonlySet<string>) {
             error: 'must be a string or an array of strings',
           })
           .optional(),
-        role: roleNameSchema(roles),
+        role: roleSchema(roles),
       },
       { error: typeError('must be an object') },
     )
@@ -118,7 +116,7 @@ function buildRoleMappingSchema(roles?: ReadonlySet<string>) {
   return z.strictObject(
     {
       rules: z.array(buildRuleSchema(roles), { error: 'must be an array' }).max(MAX_RULES, `must hold at most ${MAX_RULES} rules`),
-      defaultRole: roleNameSchema(roles).nullable().optional(),
+      defaultRole: roleSchema(roles).nullable().optional(),
     },
     { error: typeError('must be an object') },
   );

@@ -8,13 +8,20 @@ export const tenantCreateSchema = z.object({
 });
 export type TenantCreate = z.infer<typeof tenantCreateSchema>;
 
-export const ROLE_NAME = /^[a-z][a-z0-9_-]{0,39}$/;
+/** A role name, wherever one is given: letters, digits and `_ - . : /`, no spaces, up to 64; case counts. */
+export const ROLE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,63}$/;
+export const ROLE_NAME_MESSAGE = 'must be a role name such as "billing-admin": letters, digits and _ - . : / (no spaces, at most 64)';
+export const MAX_ROLES = 200;
 
-/** A tenant's role set (default admin, editor, member, viewer); mapping rules may name only these. */
+export const roleNameSchema = z.string({ error: 'must be a string' }).superRefine((s, ctx) => {
+  if (!ROLE_NAME.test(s)) ctx.addIssue({ code: 'custom', message: s ? ROLE_NAME_MESSAGE : 'must not be empty' });
+});
+
+/** A tenant's role set (default admin, editor, member, viewer). */
 export const rolesSchema = z
-  .array(z.string({ error: 'must be a string' }).regex(ROLE_NAME, 'must be a lower-case role name such as "billing-admin"'))
+  .array(roleNameSchema)
   .min(1, 'keep at least one role')
-  .max(50, 'at most 50 roles')
+  .max(MAX_ROLES, `at most ${MAX_ROLES} roles`)
   .refine((l) => new Set(l).size === l.length, 'must not repeat a role');
 
 export const tenantPatchSchema = z.object({
@@ -47,7 +54,7 @@ export const strategySchema = z.enum(['jit', 'scim', 'self_registration']);
 
 export const provisioningInputSchema = z.object({
   strategy: strategySchema,
-  defaultRole: z.string().regex(ROLE_NAME, 'must be a role name').nullable().optional(),
+  defaultRole: roleNameSchema.nullable().optional(),
   allowedDomains: z
     .array(domainSchema)
     .max(100)
