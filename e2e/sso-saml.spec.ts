@@ -48,7 +48,7 @@ test('operator connects a SAML IdP; an end user signs in just in time with mappe
   await page.getByRole('button', { name: 'Check metadata' }).click();
   const read = page.getByRole('definition').filter({ hasText: idpServer.metadataUrl });
   await expect(read).toBeVisible();
-  await expect(page.getByText(/SHA-256 [0-9a-f:]+ · expires/)).toBeVisible();
+  await expect(page.getByText(/SHA-256 [0-9A-F:]+ · expires/)).toBeVisible();
   await page.getByRole('button', { name: 'Save connection' }).click();
   // Console connections start as drafts; this spec activates without testing (e2e/connection-test.spec.ts tests first).
   await expect(page.locator('[data-status]').first()).toHaveText('Draft');
