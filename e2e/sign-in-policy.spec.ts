@@ -115,6 +115,8 @@ test('the console form: field errors name the bad line, a console allowlist that
   expect(updated[0]).toMatchObject({ actor: { type: 'admin' }, details: { before: { requireMfa: false }, after: { requireMfa: true, sessionIdleSeconds: 1800 } } });
 
   // The operator narrows the console allowlist: the admin's next request answers a 403 page.
+  // (First let the form's refresh after saving finish, so that it cannot cut the navigation below short.)
+  await page.waitForLoadState('networkidle');
   expect((await api(`/tenants/${tenant.id}/sign-in-policy`, { method: 'PUT', body: { ...stored, consoleIpAllowlist: ['198.51.100.0/24'] } })).status).toBe(200);
   const blocked = await page.goto(`/t/${tenant.slug}/provisioning`);
   expect(blocked?.status()).toBe(403);
