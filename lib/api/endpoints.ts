@@ -96,7 +96,7 @@ export const api = {
     params: tenantIdParams, body: signInPolicyInputSchema, response: signInPolicyViewSchema, status: 200,
   }),
   putProvisioning: endpoint({
-    method: 'PUT', path: '/tenants/{tenantId}/provisioning', tag: 'Provisioning', summary: "Set a tenant's provisioning strategy",
+    method: 'PUT', path: '/tenants/{tenantId}/provisioning', tag: 'Provisioning', summary: "Set a tenant's provisioning strategy (a new default role applies to existing users at once; one the tenant does not have yet is added to its roles)",
     params: tenantIdParams, body: provisioningInputSchema, response: provisioningSchema, status: 200,
   }),
   getRoleMapping: endpoint({
