@@ -14,8 +14,8 @@ import { ROLE_NAME, roleNameSchema } from './tenants';
 export const RULE_OPERATORS = ['equals', 'contains', 'in', 'matches', 'exists'] as const;
 export type RuleOperator = (typeof RULE_OPERATORS)[number];
 
+export const MAX_RULES = 200;
 /** Longest rule value or list item (role names follow ROLE_NAME in ./tenants). */
-/** Longest rule value, list item or role name. */
 export const MAX_STRING_LENGTH = 256;
 export const MAX_ATTRIBUTE_NAME_LENGTH = 512;
 /** Most values an `in` rule may list. */
