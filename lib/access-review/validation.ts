@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { limitSchema } from '../validation/common';
 import { userSchema } from '../validation/users';
 
 /**
@@ -45,7 +46,7 @@ export type ReviewFilterInput = z.output<typeof reviewFilterSchema>;
 export const accessReviewQuerySchema = z
   .object({
     ...reviewFilterShape,
-    limit: z.coerce.number({ error: 'must be a number' }).int('must be an integer').min(1).max(200).default(50),
+    limit: limitSchema,
     cursor: z.string().max(300).optional(),
   })
   .superRefine(consistent);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { limitSchema } from './common';
 
 /**
  * Audit log queries (`GET …/audit-logs`, its export and the console pages).
@@ -78,7 +79,7 @@ export type AuditFilter = z.output<typeof auditFilterSchema>;
 export const auditListQuerySchema = z
   .object({
     ...auditFilterShape,
-    limit: z.coerce.number({ error: 'must be a number' }).int('must be an integer').min(1).max(200).default(50),
+    limit: limitSchema,
     cursor: z.string().max(300).optional(),
   })
   .superRefine(untilAfterSince);

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { domainSchema, listQuerySchema, slugify, slugSchema } from './common';
-import { tenantCreateSchema } from './tenants';
+import { auditListQuerySchema } from './audit';
+import { tenantCreateSchema, tenantListQuerySchema } from './tenants';
+import { userListQuerySchema } from './users';
 
 describe('domainSchema', () => {
   it.each(['acme.com', 'eu.acme.co.uk', 'xn--bcher-kva.example', 'a-b.io'])('accepts %s', (d) => {
@@ -63,5 +65,10 @@ describe('listQuerySchema', () => {
       200,
     ]);
     expect(listQuerySchema.parse({}).limit).toBe(50);
+    // Every list takes limit the same way.
+    for (const schema of [tenantListQuerySchema, userListQuerySchema, auditListQuerySchema]) {
+      const r = schema.safeParse({ limit: '201' });
+      expect(r.success ? null : r.error.issues[0].message).toBe('must be from 1 to 200');
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { domainListSchema, domainSchema, nameSchema, slugSchema } from './common';
+import { domainListSchema, domainSchema, limitSchema, nameSchema, slugSchema } from './common';
 
 export const tenantCreateSchema = z.object({
   name: nameSchema,
@@ -45,7 +45,7 @@ export type TenantView = z.infer<typeof tenantSchema>;
 export const tenantIdParams = z.object({ tenantId: z.string().min(1).max(64) });
 
 export const tenantListQuerySchema = z.object({
-  limit: z.coerce.number({ error: 'must be a number' }).int('must be an integer').min(1).max(200).default(50),
+  limit: limitSchema,
   cursor: z.string().max(200).optional(),
   q: z.string().max(200).optional(),
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { limitSchema } from './common';
 
 export const userSchema = z.object({
   id: z.string(),
@@ -16,7 +17,7 @@ export const userSchema = z.object({
 });
 
 export const userListQuerySchema = z.object({
-  limit: z.coerce.number({ error: 'must be a number' }).int('must be an integer').min(1).max(200).default(50),
+  limit: limitSchema,
   cursor: z.string().max(200).optional(),
   email: z.string().max(320).optional(),
 });
