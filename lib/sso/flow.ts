@@ -54,15 +54,31 @@ function readFlowCookie(header: string | null): FlowCookie | null {
   }
 }
 
-/** A same-origin path to land on after sign-in; anything else (absolute, protocol-relative, odd) becomes /app. */
+/**
+ * A same-origin path to land on after sign-in; anything else becomes /app. The path is checked
+ * after normalising it as a browser would (dot segments, percent-encoded dots), and again after
+ * percent-decoding, so no form of it can name another host (`/..//evil`, `/%2e%2e//evil`,
+ * `/./\\evil`) or carry control characters or backslashes.
+ */
 export function safeReturnTo(v: string | null | undefined): string {
-  if (!v || !v.startsWith('/') || v.startsWith('//') || v.startsWith('/\\') || /[\r\n\t]/.test(v)) return '/app';
+  if (!v || !v.startsWith('/') || /[\u0000-\u001f\u007f\\]/.test(v)) return '/app';
+  let u: URL;
   try {
-    const u = new URL(v, 'http://portal.invalid');
-    return u.origin === 'http://portal.invalid' ? `${u.pathname}${u.search}${u.hash}` : '/app';
+    u = new URL(v, 'http://portal.invalid');
   } catch {
     return '/app';
   }
+  if (u.origin !== 'http://portal.invalid') return '/app';
+  let decoded = u.pathname;
+  for (let i = 0; i < 3 && /%[0-9a-f]{2}/i.test(decoded); i++) {
+    try {
+      decoded = decodeURIComponent(decoded);
+    } catch {
+      return '/app';
+    }
+  }
+  if (u.pathname.startsWith('//') || /\/\/|\\|[\u0000-\u001f\u007f]|(^|\/)\.\.?(\/|$)/.test(decoded)) return '/app';
+  return `${u.pathname}${u.search}${u.hash}`;
 }
 
 async function recordFailure(meta: Omit<Ctx, 'actor'>, tenantId: string | null, reason: LoginFailure, extra: Record<string, unknown> = {}) {
