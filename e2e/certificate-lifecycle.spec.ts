@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { expect, test } from '@playwright/test';
 import { createIdpKeyPair, TestSamlIdp } from './idp/saml-idp';
-import { api, uniq } from './support/api';
+import { api, uniq, openSetupLink } from './support/api';
 
 test('an IT admin sees expiring IdP certificates, rolls over to a new one, and adds a domain that waits for DNS verification', async ({ page }) => {
   const domain = `${uniq('certs')}.example.com`;
@@ -14,7 +14,7 @@ test('an IT admin sees expiring IdP certificates, rolls over to a new one, and a
   const conn = await api(`/tenants/${tenant.id}/connections`, { method: 'POST', body: { type: 'saml', metadataXml: idp.metadataXml() } });
   expect(conn.status).toBe(201);
   const link = await api(`/tenants/${tenant.id}/portal-links`, { method: 'POST', body: { scopes: ['sso', 'domains'] } });
-  await page.goto(link.body.url);
+  await openSetupLink(page, link.body.url);
   await expect(page).toHaveURL(new RegExp(`/t/${tenant.slug}$`));
 
   // Overview and connections list warn about the certificate within 30 days of expiry.
@@ -71,7 +71,7 @@ test('on the connection page an IT admin rolls the signing certificate over and 
     const conn = await api(`/tenants/${tenant.id}/connections`, { method: 'POST', body: { type: 'saml', metadataUrl } });
     expect(conn.status).toBe(201);
     const link = await api(`/tenants/${tenant.id}/portal-links`, { method: 'POST', body: { scopes: ['sso'] } });
-    await page.goto(link.body.url);
+    await openSetupLink(page, link.body.url);
     await page.goto(`/t/${tenant.slug}/connections/${conn.body.id}`);
 
     const certs = page.getByRole('table', { name: 'Signing certificates' });

@@ -1,7 +1,7 @@
 import { expect, test } from '@playwright/test';
 import { startTxtDnsServer } from '../lib/testing/dns-server';
 import { startSamlIdpServer, TestSamlIdp, type SamlIdpServer } from './idp/saml-idp';
-import { api as apiOf, uniq } from './support/api';
+import { api as apiOf, uniq, openSetupLink } from './support/api';
 import { freePort, startPortal, tempDataDir, type Portal } from './support/portal';
 
 /**
@@ -47,7 +47,7 @@ test('an IT admin adds a domain, a check before the TXT record exists is refused
 
   const admin = await browser.newContext({ baseURL: portal.url });
   const page = await admin.newPage();
-  await page.goto(link.body.url);
+  await openSetupLink(page, link.body.url);
   await expect(page).toHaveURL(new RegExp(`/t/${tenant.slug}$`));
   await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Domains' }).click();
   await expect(page.getByRole('heading', { name: 'Domains' })).toBeVisible();
@@ -118,7 +118,7 @@ test('the console refuses metadata URLs it must not fetch, says why, and audits 
   const link = await api(`/tenants/${tenant.id}/portal-links`, { method: 'POST', body: { scopes: ['sso'] } });
   const admin = await browser.newContext({ baseURL: portal.url });
   const page = await admin.newPage();
-  await page.goto(link.body.url);
+  await openSetupLink(page, link.body.url);
   await page.goto(`/t/${tenant.slug}/connections/new`);
   await page.getByLabel('Other SAML 2.0 provider').check();
   await page.getByLabel('…or metadata URL').fill('https://127.0.0.1/metadata?token=secret');

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { api, uniq } from './support/api';
+import { api, openSetupLink, uniq } from './support/api';
 
 test('a setup link opens its tenant console in one browser only, scoped, until revoked', async ({ browser }) => {
   const tenant = (await api('/tenants', { method: 'POST', body: { name: uniq('Setup Co'), domains: [`${uniq('setup')}.example.com`] } })).body;
@@ -7,9 +7,16 @@ test('a setup link opens its tenant console in one browser only, scoped, until r
   const link = await api(`/tenants/${tenant.id}/portal-links`, { method: 'POST', body: { scopes: ['sso'] } });
   expect(link.status).toBe(201);
 
+  // A mail scanner or link preview fetches the link first: a GET shows what it opens and uses nothing.
+  const scanned = await fetch(link.body.url);
+  expect(scanned.status).toBe(200);
+  expect(await scanned.text()).toContain(tenant.name);
+
   const admin = await browser.newContext();
   const page = await admin.newPage();
   await page.goto(link.body.url);
+  await expect(page.getByRole('heading', { name: `Set up single sign-on for ${tenant.name}` })).toBeVisible();
+  await page.getByRole('button', { name: 'Continue' }).click();
   await expect(page).toHaveURL(new RegExp(`/t/${tenant.slug}$`));
   await expect(page.getByRole('heading', { name: 'Overview' })).toBeVisible();
   await page.goto(`/t/${tenant.slug}/connections`);
@@ -38,7 +45,7 @@ test('a setup link opens its tenant console in one browser only, scoped, until r
   expect(res?.status()).toBe(410);
   await expect(p2.getByRole('alert')).toContainText('already opened in another browser');
   // The first browser may open it again (a bookmark, a second tab).
-  await page.goto(link.body.url);
+  await openSetupLink(page, link.body.url);
   await expect(page).toHaveURL(new RegExp(`/t/${tenant.slug}$`));
 
   // Revoking ends the first browser's session at once.

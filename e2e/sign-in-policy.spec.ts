@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { startSamlIdpServer, TestSamlIdp, type ParsedAuthnRequest, type SamlIdpServer } from './idp/saml-idp';
-import { api, uniq } from './support/api';
+import { api, uniq, openSetupLink } from './support/api';
 import { freePort } from './support/portal';
 
 const MULTI_FACTOR = 'urn:oasis:names:tc:SAML:2.0:ac:classes:MultiFactor';
@@ -78,7 +78,7 @@ test('the console form: field errors name the bad line, a console allowlist that
   const link = await api(`/tenants/${tenant.id}/portal-links`, { method: 'POST', body: { scopes: ['sso'] } });
   const ctx = await browser.newContext();
   const page = await ctx.newPage();
-  await page.goto(link.body.url);
+  await openSetupLink(page, link.body.url);
   await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Sign-in policy' }).click();
   await expect(page.getByRole('heading', { name: 'Sign-in policy' })).toBeVisible();
   const ownIp = (await page.getByTestId('own-ip').textContent())!.trim();

@@ -1,6 +1,7 @@
 import { SYSTEM } from './audit/types';
 import { dbHandle } from './db/client';
-import { ensureOperator } from './dal/operators';
+import { ensureOperator, operatorCount } from './dal/operators';
+import { forgetSetupToken, publishSetupToken, setupTokenFile } from './auth/setup-token';
 import { seedDemo } from './demo/seed';
 import { closeSso, sso } from './sso/jackson';
 import { env } from './env';
@@ -15,8 +16,17 @@ export async function bootstrap(): Promise<void> {
   const e = env();
   if (e.OPERATOR_API_KEY && e.OPERATOR_API_KEY.length < 16) log('warn', 'OPERATOR_API_KEY is shorter than 16 characters: fine for a test, guessable in production');
   if (process.env.AUTH_SECRET && e.AUTH_SECRET.length < 32) log('warn', 'AUTH_SECRET is shorter than 32 characters: fine for a test, guessable in production');
+  if (e.ALLOW_PRIVATE_URLS) {
+    log('warn', 'ALLOW_PRIVATE_URLS is on: metadata, discovery and webhook URLs may reach loopback and private addresses (this machine and its network). Turn it off in production.');
+  }
   await dbHandle();
   if (e.OPERATOR_EMAIL && e.OPERATOR_PASSWORD) await ensureOperator(SYSTEM, e.OPERATOR_EMAIL, e.OPERATOR_PASSWORD);
+  // First-run setup needs a token only the person who started the portal sees (printed, and under DATA_DIR).
+  if ((await operatorCount()) === 0) {
+    const url = publishSetupToken();
+    log('info', `No operator account yet. Create the first one at ${url} (the token is also in ${setupTokenFile()}).`);
+    console.log(`\n  First-run setup: open ${url}\n`);
+  } else forgetSetupToken();
   // Also makes the SSO library create its SP certificate once, before any server process starts.
   if (e.demoMode) await seedDemo();
   else await sso();

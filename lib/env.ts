@@ -27,8 +27,8 @@ const schema = z.object({
   DEMO_MODE: z.enum(['true', 'false', '1', '0']).optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   /**
-   * Let metadata/discovery/webhook URLs point at private, loopback or http:// addresses. Default:
-   * on for a development instance (PUBLIC_URL on a loopback host), off otherwise.
+   * Let metadata/discovery/webhook URLs point at private or loopback addresses (and http:// on
+   * loopback). Off unless set: start-up warns when it is on.
    */
   ALLOW_PRIVATE_URLS: z.enum(['true', 'false', '1', '0']).optional(),
   /** Proxies in front of the portal whose X-Forwarded-For is believed (CIDRs, comma-separated). */
@@ -52,6 +52,12 @@ export type Env = Omit<z.infer<typeof schema>, 'PUBLIC_URL' | 'AUTH_SECRET' | 'D
   AUTH_SECRET: string;
   DATA_DIR: string;
   demoMode: boolean;
+  /**
+   * Browser-facing URLs from outside (IdP SSO/logout locations, redirect URIs) may be plain http
+   * on a loopback host: on a development instance (PUBLIC_URL on loopback) or with
+   * ALLOW_PRIVATE_URLS. Such URLs are never fetched by the portal, so this opens no SSRF.
+   */
+  loopbackHttp: boolean;
 };
 
 export class EnvError extends Error {}
@@ -88,6 +94,8 @@ export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
   }
   const dataDir = path.resolve(e.DATA_DIR);
   const publicUrl = e.PUBLIC_URL ?? `http://localhost:${e.PORT}`;
+  // Off unless set explicitly: a production instance that forgot PUBLIC_URL must not reach internal addresses.
+  const allowPrivate = e.ALLOW_PRIVATE_URLS === 'true' || e.ALLOW_PRIVATE_URLS === '1';
   return {
     ...e,
     DATA_DIR: dataDir,
@@ -95,7 +103,8 @@ export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
     AUTH_SECRET: authSecret(dataDir, e.AUTH_SECRET),
     // Demo mode (a seeded demo tenant and the built-in demo IdP) is on by default on embedded storage.
     demoMode: e.DEMO_MODE === undefined ? !e.DATABASE_URL : e.DEMO_MODE === 'true' || e.DEMO_MODE === '1',
-    ALLOW_PRIVATE_URLS: e.ALLOW_PRIVATE_URLS === undefined ? isLoopbackUrl(publicUrl) : e.ALLOW_PRIVATE_URLS === 'true' || e.ALLOW_PRIVATE_URLS === '1',
+    ALLOW_PRIVATE_URLS: allowPrivate,
+    loopbackHttp: allowPrivate || isLoopbackUrl(publicUrl),
     JOBS: e.JOBS === 'on',
   };
 }

@@ -26,7 +26,7 @@ export async function signInAction(input: unknown): Promise<ActionResult> {
 export async function setupAction(input: unknown): Promise<ActionResult> {
   const result = await runAction(setupSchema, input, async (v) => {
     const ctx = requestMeta({ headers: await headers() });
-    await createFirstOperator(ctx, v.email, v.password);
+    await createFirstOperator(ctx, v.email, v.password, v.token);
     return v;
   });
   if (!result.ok) return result;

@@ -13,14 +13,20 @@ export function CredentialsForm({
   action,
   submitLabel,
   confirm,
+  setupToken,
 }: {
   action: (input: unknown) => Promise<ActionResult>;
   submitLabel: string;
   /** First-run setup: asks for the password twice and applies the password rules. */
   confirm?: boolean;
+  /** First-run setup: the token from the setup link, if it carried one. */
+  setupToken?: string;
 }) {
   const [error, setError] = useState<string | null>(null);
-  const form = useForm<FieldValues>({ resolver: zodResolver(confirm ? setupSchema : signInSchema) as never });
+  const form = useForm<FieldValues>({
+    resolver: zodResolver(confirm ? setupSchema : signInSchema) as never,
+    defaultValues: confirm ? { token: setupToken ?? '' } : {},
+  });
   const { errors, isSubmitting } = form.formState;
   const msg = (k: string) => errors[k]?.message as string | undefined;
 
@@ -37,6 +43,11 @@ export function CredentialsForm({
         }
       })}
     >
+      {confirm && (
+        <Field id="token" label="Setup token" error={msg('token')} hint="Printed when the portal started; also in the file setup-token in its data directory.">
+          <Input autoComplete="off" spellCheck={false} {...form.register('token')} />
+        </Field>
+      )}
       <Field id="email" label="Email" error={msg('email')}>
         <Input type="email" autoComplete="email" {...form.register('email')} />
       </Field>

@@ -16,3 +16,10 @@ export async function api(path: string, init: { method?: string; body?: unknown;
 
 let n = 0;
 export const uniq = (label: string) => `${label}-${Date.now().toString(36)}-${process.pid}-${n++}`;
+
+/** Opens a setup link as a person does: the link's page, then Continue (a GET alone never uses it). */
+export async function openSetupLink(page: import('@playwright/test').Page, url: string): Promise<void> {
+  await page.goto(url);
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.waitForURL(/\/t\/[^/]+$/);
+}

@@ -1,4 +1,5 @@
 import { AppError } from '../errors';
+import { parseJson } from '../http/json';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -34,11 +35,7 @@ export async function readJson(req: Request, limit = MAX_BODY_BYTES): Promise<un
     if (req.method === 'POST' || req.method === 'PATCH') return {};
     throw new AppError(400, 'invalid_json', 'Request body must be a JSON document');
   }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new AppError(400, 'invalid_json', `Malformed JSON: ${(e as Error).message}`);
-  }
+  return parseJson(text);
 }
 
 /** The path of the first string (or object key) holding U+0000, which PostgreSQL cannot store; null when none. */

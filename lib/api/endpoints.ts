@@ -1,3 +1,4 @@
+import { consoleAccessInputSchema, consoleAccessSchema } from '../validation/console-access';
 import { z } from 'zod';
 import {
   provisioningInputSchema,
@@ -110,6 +111,16 @@ export const api = {
   previewRoleMapping: endpoint({
     method: 'POST', path: '/tenants/{tenantId}/role-mappings/preview', tag: 'Role mappings', summary: 'Roles the stored rules give for these attributes',
     params: tenantIdParams, body: previewInputSchema, response: previewResultSchema, status: 200,
+  }),
+  getConsoleAccess: endpoint({
+    method: 'GET', path: '/tenants/{tenantId}/console-access', tag: 'Setup links',
+    summary: "Which app roles open the tenant's console after SSO, with which scopes (default {}: none)",
+    params: tenantIdParams, response: consoleAccessSchema, status: 200,
+  }),
+  putConsoleAccess: endpoint({
+    method: 'PUT', path: '/tenants/{tenantId}/console-access', tag: 'Setup links',
+    summary: "Replace which app roles open the tenant's console after SSO (records console_access.updated)",
+    params: tenantIdParams, body: consoleAccessInputSchema, response: consoleAccessSchema, status: 200,
   }),
   createPortalLink: endpoint({
     method: 'POST', path: '/tenants/{tenantId}/portal-links', tag: 'Setup links', summary: "Create a setup link for the customer's IT admin",

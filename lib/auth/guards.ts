@@ -8,7 +8,7 @@ import type { User } from '../db/schema';
 import { requestMeta } from '../http/request-meta';
 import { consoleAccessAllowed } from '../policies/cidr';
 import { auth } from './config';
-import { actorOf, canAccessTenant, isOperator, TENANT_SCOPES, type Principal, type TenantScope } from './permissions';
+import { actorOf, canAccessTenant, isOperator, scopesOfRoles, type Principal, type TenantScope } from './permissions';
 
 type SessionUser = { id: string; email: string; kind: string; tenantId: string | null; roles?: string[]; scopes?: TenantScope[] };
 
@@ -20,12 +20,15 @@ export async function currentPrincipal(): Promise<Principal | null> {
   if (u.kind === 'operator') return { kind: 'operator', id: u.id, email: u.email, sessionId: session.sessionId };
   if (!u.tenantId) return null;
   // A customer's IT admin: through a setup link (its sections only), or signed in through the
-  // tenant's SSO with a mapped `admin` role (every section of their own tenant).
+  // tenant's SSO with a role that the tenant's console-access setting opens sections to (none by
+  // default; read at every request, so a change or a lost role takes effect at once).
   if (u.kind === 'portal_link') {
     return { kind: 'tenant_admin', id: u.id, email: null, tenantId: u.tenantId, sessionId: session.sessionId, scopes: u.scopes ?? [] };
   }
-  if (u.kind === 'user' && u.roles?.includes('admin')) {
-    return { kind: 'tenant_admin', id: u.id, email: u.email, tenantId: u.tenantId, sessionId: session.sessionId, scopes: [...TENANT_SCOPES] };
+  if (u.kind === 'user' && u.roles?.length) {
+    const tenant = await findTenant({ id: u.tenantId });
+    const scopes = tenant ? scopesOfRoles(tenant.consoleAccess ?? {}, u.roles) : [];
+    if (scopes.length) return { kind: 'tenant_admin', id: u.id, email: u.email, tenantId: u.tenantId, sessionId: session.sessionId, scopes };
   }
   return null;
 }
@@ -56,7 +59,7 @@ export async function requireTenant(
 
 /** The audit context of a server action: who, from where. */
 export async function ctxOf(p: Principal): Promise<Ctx> {
-  return { ...requestMeta({ headers: await headers() }), actor: actorOf(p) };
+  return { ...requestMeta({ headers: await headers() }), actor: actorOf(p), ...(p.kind === 'tenant_admin' ? { consoleScopes: p.scopes } : {}) };
 }
 
 /** The signed-in end user (SSO session) with their tenant, or a redirect to the sign-in page. */

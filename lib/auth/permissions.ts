@@ -30,3 +30,25 @@ export function actorOf(p: Principal): Actor {
     ? { type: 'operator', id: p.id, label: p.email }
     : { type: 'admin', id: p.id, label: p.email };
 }
+
+/** Which console sections each app role opens after SSO (`GET/PUT …/console-access`); default: none. */
+export type ConsoleAccess = Record<string, TenantScope[]>;
+
+/** The console sections a user with these roles holds: the union of their roles' scopes, in TENANT_SCOPES order. */
+export function scopesOfRoles(access: ConsoleAccess, roles: readonly string[]): TenantScope[] {
+  const held = new Set<TenantScope>();
+  for (const r of roles) if (Object.hasOwn(access, r)) for (const s of access[r]) held.add(s);
+  return TENANT_SCOPES.filter((s) => held.has(s));
+}
+
+/**
+ * The scopes a role would open that `holder` does not hold (empty: the holder may grant it).
+ * `holder` undefined is an operator, the API or the system: they hold every scope.
+ */
+export function scopesBeyond(access: ConsoleAccess, role: string | null | undefined, holder: readonly string[] | undefined): TenantScope[] {
+  if (!role || holder === undefined) return [];
+  return scopesOfRoles(access, [role]).filter((s) => !holder.includes(s));
+}
+
+/** Whether `holder` holds every console scope (who may change console access from the console). */
+export const holdsEveryScope = (holder: readonly string[] | undefined): boolean => holder === undefined || TENANT_SCOPES.every((s) => holder.includes(s));

@@ -1,6 +1,6 @@
 import 'server-only';
 import type { Ctx } from '../audit/types';
-import { usePortalLink } from '../dal/portal-links';
+import { peekPortalLink, usePortalLink } from '../dal/portal-links';
 import { findTenant } from '../dal/tenants';
 import { sessionFromCookie, sessionSetCookie } from './session-cookie';
 
@@ -13,22 +13,60 @@ const MESSAGES = {
   already_used: 'This setup link was already opened in another browser. Ask for a new one.',
 } as const;
 
+const SCOPE_NAMES: Record<string, string> = {
+  sso: 'single sign-on, users and policies',
+  directory_sync: 'directory sync (SCIM)',
+  role_mappings: 'role mappings',
+  audit_log: 'the audit log',
+  domains: 'domains',
+};
+
+const validShape = (token: string) => /^[A-Za-z0-9_-]{20,100}$/.test(token);
+
+function page(status: number, title: string, body: string): Response {
+  return new Response(
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>` +
+      `<meta name="viewport" content="width=device-width,initial-scale=1"><meta name="referrer" content="no-referrer"></head>` +
+      `<body style="font-family:system-ui,sans-serif;padding:40px;max-width:560px">${body}</body></html>`,
+    { status, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' } },
+  );
+}
+
+const refused = (reason: keyof typeof MESSAGES) =>
+  page(reason === 'unknown' ? 404 : 410, 'Setup link', `<h1>Setup link not usable</h1><p role="alert">${esc(MESSAGES[reason])}</p><p>Reason code: <code>${reason}</code></p>`);
+
+async function sameBrowserOf(cookieHeader: string | null) {
+  const current = await sessionFromCookie(cookieHeader);
+  return current?.kind === 'portal_link' ? { linkId: current.sub, sessionId: current.sid } : null;
+}
+
 /**
- * GET /setup-link/<token>: opens the tenant console for a customer's IT admin, or says why not.
+ * GET /setup-link/<token>: says what the link opens and asks to continue, without using it. Mail
+ * scanners and link previews fetch links too; only the POST of the Continue button (a person)
+ * binds the link to this browser.
+ */
+export async function previewSetupLink(token: string, cookieHeader: string | null = null): Promise<Response> {
+  if (!validShape(token)) return refused('unknown');
+  const peek = await peekPortalLink(token, await sameBrowserOf(cookieHeader));
+  if (!peek.ok) return refused(peek.reason);
+  const scopes = peek.scopes.map((s) => SCOPE_NAMES[s] ?? s).join(', ');
+  return page(
+    200,
+    `Set up single sign-on for ${peek.tenantName}`,
+    `<h1>Set up single sign-on for ${esc(peek.tenantName)}</h1>` +
+      `<p>This link opens the set-up console of <strong>${esc(peek.tenantName)}</strong> for ${esc(scopes)}, until ${esc(peek.expiresAt.toUTCString())}.</p>` +
+      `<p>${peek.sameBrowser ? 'You opened it in this browser before; continue where you left off.' : 'It works in one browser only: the first one that continues.'}</p>` +
+      `<form method="post"><button type="submit" style="font:inherit;padding:8px 16px;border-radius:6px;border:1px solid #18181b;background:#18181b;color:#fff;cursor:pointer">Continue</button></form>`,
+  );
+}
+
+/**
+ * POST /setup-link/<token>: opens the tenant console for a customer's IT admin, or says why not.
  * The browser that opened the link first may open it again (its session cookie names the link).
  */
 export async function openSetupLink(token: string, meta: Omit<Ctx, 'actor'>, cookieHeader: string | null = null): Promise<Response> {
-  const current = await sessionFromCookie(cookieHeader);
-  const sameBrowser = current?.kind === 'portal_link' ? { linkId: current.sub, sessionId: current.sid } : null;
-  const use = /^[A-Za-z0-9_-]{20,100}$/.test(token) ? await usePortalLink(meta, token, sameBrowser) : ({ ok: false, reason: 'unknown', tenantId: null } as const);
-  if (!use.ok) {
-    const status = use.reason === 'unknown' ? 404 : 410;
-    return new Response(
-      `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Setup link</title></head><body style="font-family:system-ui;padding:40px">` +
-        `<h1>Setup link not usable</h1><p role="alert">${esc(MESSAGES[use.reason])}</p><p>Reason code: <code>${use.reason}</code></p></body></html>`,
-      { status, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' } },
-    );
-  }
+  const use = validShape(token) ? await usePortalLink(meta, token, await sameBrowserOf(cookieHeader)) : ({ ok: false, reason: 'unknown', tenantId: null } as const);
+  if (!use.ok) return refused(use.reason);
   const tenant = await findTenant({ id: use.link.tenantId });
   const headers = new Headers({ location: `/t/${tenant?.slug ?? ''}`, 'cache-control': 'no-store' });
   headers.append('set-cookie', await sessionSetCookie({ sub: use.link.id, sid: use.sessionId, kind: 'portal_link', name: 'IT admin (setup link)' }, use.ttlSeconds));

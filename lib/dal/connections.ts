@@ -6,13 +6,14 @@ import { getDb } from '../db/client';
 import { connections, type Connection, type IdpInfo } from '../db/schema';
 import { env } from '../env';
 import { AppError, isUniqueViolation, notFound } from '../errors';
-import { assertPublicHost, fetchUntrusted } from '../http/safe-fetch';
+import { parseJson } from '../http/json';
+import { assertPublicHost, checkBrowserUrl, checkUntrustedUrl, fetchUntrusted } from '../http/safe-fetch';
 import { newId } from '../ids';
 import { log } from '../log';
 import { sso } from '../sso/jackson';
 import { inTenantScope } from '../sso/jackson-store';
 import { removeLibraryConnections } from '../sso/library-records';
-import { MAX_METADATA_BYTES, parseIdpMetadata } from '../sso/metadata';
+import { buildIdpMetadataXml, MAX_METADATA_BYTES, parseIdpMetadata } from '../sso/metadata';
 import { PRODUCT, sp } from '../sso/sp';
 import type { ConnectionCreate, ConnectionPatch, ConnectionTestResult, ConnectionView } from '../validation/connections';
 import { auditableUrl, connectionRefusalReason, recordRefusal } from './refusals';
@@ -42,10 +43,16 @@ export function toConnectionView(c: Connection): ConnectionView {
   };
 }
 
-/** What the admin gave, read and checked, before anything is stored (the console shows it before saving). */
+/**
+ * What the admin gave, read and checked, before anything is stored (the console shows it before
+ * saving). `xml` is not the upload: it is metadata rebuilt from the checked values only, the one
+ * document the SSO library is ever given.
+ */
 export async function previewSamlMetadata(input: { metadataXml?: string; metadataUrl?: string }) {
-  const xml = input.metadataXml ?? (await fetchMetadata(input.metadataUrl!, 'metadataUrl'));
-  return { xml, parsed: parseIdpMetadata(xml, input.metadataXml ? 'metadataXml' : 'metadataUrl') };
+  const raw = input.metadataXml ?? (await fetchMetadata(input.metadataUrl!, 'metadataUrl'));
+  const parsed = parseIdpMetadata(raw, input.metadataXml ? 'metadataXml' : 'metadataUrl', new Date(), { allowLoopbackHttp: env().loopbackHttp });
+  const xml = buildIdpMetadataXml({ entityId: parsed.entityId, bindings: parsed.bindings, certificates: parsed.certificates });
+  return { xml, parsed };
 }
 
 /**
@@ -105,38 +112,65 @@ type OidcDiscovery = {
 
 const discoveryError = (message: string) => new AppError(400, 'invalid_discovery', message, [{ path: 'discoveryUrl', message }]);
 
+/** Discovery fields kept besides the endpoints: lists of short names, nothing else. */
+const DISCOVERY_LISTS = [
+  'response_types_supported',
+  'subject_types_supported',
+  'id_token_signing_alg_values_supported',
+  'scopes_supported',
+  'claims_supported',
+  'token_endpoint_auth_methods_supported',
+  'code_challenge_methods_supported',
+  'grant_types_supported',
+  'acr_values_supported',
+] as const;
+
 /**
- * Fetches and checks an OIDC discovery document. Every endpoint the SSO library will call must
- * obey the same rule as the discovery URL (https and public, unless ALLOW_PRIVATE_URLS; the
- * library itself accepts plain http only on `localhost`). The checked document is what the
- * connection stores, so the endpoints cannot change behind the portal's back later.
+ * Fetches and checks an OIDC discovery document. Every endpoint obeys the rule for URLs from
+ * outside: the authorization endpoint (the browser goes there) is https (http only on loopback
+ * in development); the token, userinfo and JWKS endpoints (the portal calls them) are also
+ * public addresses unless ALLOW_PRIVATE_URLS. What the connection stores is rebuilt from the
+ * checked values only (normalised URLs, lists of short names), so nothing unchecked from the
+ * document reaches the SSO library, and the endpoints cannot change behind the portal's back.
  */
 async function checkDiscovery(url: string): Promise<OidcDiscovery> {
-  const allowPrivate = env().ALLOW_PRIVATE_URLS;
+  const { ALLOW_PRIVATE_URLS: allowPrivate, loopbackHttp } = env();
   const text = await fetchUntrusted(url, { path: 'discoveryUrl', allowPrivate, maxBytes: 256 * 1024 });
-  let doc: Partial<OidcDiscovery>;
+  let doc: Record<string, unknown>;
   try {
-    doc = JSON.parse(text);
+    doc = parseJson(text) as Record<string, unknown>;
   } catch {
     throw discoveryError('discovery document is not JSON');
   }
-  if (typeof doc.issuer !== 'string') throw discoveryError('not an OpenID Connect discovery document (no issuer)');
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw discoveryError('discovery document is not a JSON object');
+  if (typeof doc.issuer !== 'string' || doc.issuer.length > 2048) throw discoveryError('not an OpenID Connect discovery document (no issuer)');
+  const checked: Record<string, unknown> = {};
+  try {
+    checkBrowserUrl(doc.issuer, { path: 'issuer', allowLoopbackHttp: loopbackHttp });
+  } catch (e) {
+    throw discoveryError(`issuer ${(e as Error).message}`);
+  }
+  checked.issuer = doc.issuer; // kept exactly as given: ID tokens' iss must equal it
   for (const key of ['authorization_endpoint', 'token_endpoint', 'jwks_uri', 'userinfo_endpoint'] as const) {
     const v = doc[key];
     if (v === undefined && key === 'userinfo_endpoint') continue;
     if (typeof v !== 'string') throw discoveryError(`discovery document has no ${key}`);
-    let u: URL;
     try {
-      u = new URL(v);
-    } catch {
-      throw discoveryError(`${key} is not a URL`);
+      const u =
+        key === 'authorization_endpoint'
+          ? checkBrowserUrl(v, { path: key, allowLoopbackHttp: loopbackHttp })
+          : checkUntrustedUrl(v, { path: key, allowPrivate });
+      if (key !== 'authorization_endpoint' && !allowPrivate) await assertPublicHost(u.hostname, key);
+      checked[key] = u.href;
+    } catch (e) {
+      throw discoveryError(`${key} ${(e as Error).message}`);
     }
-    if (u.protocol !== 'https:' && !(u.protocol === 'http:' && u.hostname === 'localhost' && allowPrivate)) {
-      throw discoveryError(`${key} must be an https:// URL (plain http only for localhost in development)`);
-    }
-    if (!allowPrivate) await assertPublicHost(u.hostname, 'discoveryUrl');
   }
-  return doc as OidcDiscovery;
+  for (const key of DISCOVERY_LISTS) {
+    const v = doc[key];
+    if (Array.isArray(v) && v.length <= 100 && v.every((x) => typeof x === 'string' && x.length <= 200)) checked[key] = v;
+  }
+  return checked as OidcDiscovery;
 }
 
 function libraryError(err: unknown, path: string): never {

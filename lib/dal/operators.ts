@@ -3,6 +3,7 @@ import { eq, sql } from 'drizzle-orm';
 import { record } from '../audit/record';
 import type { Ctx } from '../audit/types';
 import { dummyHash, hashPassword, verifyPassword } from '../auth/password';
+import { forgetSetupToken, setupTokenMatches } from '../auth/setup-token';
 import { getDb, type Executor } from '../db/client';
 import { operators, sessions, type Operator } from '../db/schema';
 import { AppError } from '../errors';
@@ -17,10 +18,15 @@ export async function operatorCount(): Promise<number> {
 const SETUP_LOCK = 72_190_002;
 
 /**
- * Creates the first operator; refuses once any operator exists (the one-time setup page and
- * OPERATOR_EMAIL/OPERATOR_PASSWORD). An advisory lock makes two simultaneous setups one.
+ * Creates the first operator through the one-time setup page: needs the setup token
+ * (lib/auth/setup-token.ts) and refuses once any operator exists. An advisory lock makes two
+ * simultaneous setups one.
  */
-export async function createFirstOperator(ctx: Ctx, email: string, password: string): Promise<Operator> {
+export async function createFirstOperator(ctx: Ctx, email: string, password: string, token: string): Promise<Operator> {
+  if (!setupTokenMatches(token)) {
+    const message = 'This is not the setup token: use the one printed when the portal started (also in the data directory, file setup-token)';
+    throw new AppError(403, 'bad_setup_token', message, [{ path: 'token', message }]);
+  }
   const passwordHash = await hashPassword(password);
   const db = await getDb();
   return db.transaction(async (tx) => {
@@ -28,6 +34,9 @@ export async function createFirstOperator(ctx: Ctx, email: string, password: str
     const [{ n }] = await tx.select({ n: sql<number>`count(*)::int` }).from(operators);
     if (n > 0) throw new AppError(409, 'setup_done', 'The portal already has an operator');
     return insertOperator(tx, ctx, email, passwordHash);
+  }).then((op) => {
+    forgetSetupToken();
+    return op;
   });
 }
 

@@ -61,6 +61,30 @@ export async function revokePortalLink(ctx: Ctx, tenantId: string, id: string): 
   });
 }
 
+/**
+ * What opening a setup link would do, without using it (a GET, which mail scanners and link
+ * previews also send): usable, with the tenant and scopes to show, or why not. Writes nothing.
+ */
+export async function peekPortalLink(
+  token: string,
+  sameBrowser: { linkId: string; sessionId: string } | null = null,
+): Promise<{ ok: true; tenantName: string; scopes: string[]; expiresAt: Date; sameBrowser: boolean } | { ok: false; reason: 'unknown' | 'expired' | 'revoked' | 'already_used' }> {
+  const db = await getDb();
+  const [row] = await db
+    .select({ link: portalLinks, tenantName: tenants.name })
+    .from(portalLinks)
+    .innerJoin(tenants, eq(tenants.id, portalLinks.tenantId))
+    .where(eq(portalLinks.tokenHash, sha256(token)));
+  if (!row) return { ok: false, reason: 'unknown' };
+  const { link } = row;
+  const now = new Date();
+  if (link.revokedAt) return { ok: false, reason: 'revoked' };
+  if (link.expiresAt <= now) return { ok: false, reason: 'expired' };
+  const own = !!link.usedAt && sameBrowser?.linkId === link.id;
+  if (link.usedAt && !own) return { ok: false, reason: 'already_used' };
+  return { ok: true, tenantName: row.tenantName, scopes: link.scopes, expiresAt: link.expiresAt, sameBrowser: own };
+}
+
 export type LinkUse =
   | { ok: true; link: PortalLink; sessionId: string; ttlSeconds: number }
   | { ok: false; reason: 'unknown' | 'expired' | 'revoked' | 'already_used'; tenantId: string | null };

@@ -9,6 +9,7 @@ import { AppError, badRequest, notFound } from '../errors';
 import { evaluate, type Attributes } from '../provisioning/mapping';
 import { roleMappingInputSchema, roleMappingSchemaFor, type RoleMapping, type RoleMappingInput } from '../validation/role-mappings';
 import { MAX_ROLES } from '../validation/tenants';
+import { refuseEscalation } from './console-access';
 
 export const roleMappingOf = (t: Tenant): RoleMapping => ({ rules: t.roleRules, defaultRole: t.defaultRole });
 
@@ -42,6 +43,15 @@ export async function writeRoleMapping(
     rules: parsed.data.rules as RoleMapping['rules'],
     defaultRole: parsed.data.defaultRole === undefined ? before.defaultRole : parsed.data.defaultRole,
   };
+  // Console access: a new or changed rule, or a new default role, may not give users a role that
+  // opens console sections the person saving does not hold (a setup link scoped to role mappings
+  // cannot make everyone an admin of the whole console).
+  const ruleKey = (r: RoleMapping['rules'][number]) => JSON.stringify([r.attribute, r.operator, r.value ?? null, r.role]);
+  const kept = new Set(before.roleRules.map(ruleKey));
+  next.rules.forEach((r, i) => {
+    if (!kept.has(ruleKey(r))) refuseEscalation(ctx, before.consoleAccess ?? {}, r.role, `rules.${i}.role`);
+  });
+  if (next.defaultRole !== before.defaultRole) refuseEscalation(ctx, before.consoleAccess ?? {}, next.defaultRole, 'defaultRole');
   const { roles, added } = withRoles(before.roles, [...next.rules.map((r) => r.role), next.defaultRole], 'rules');
   const [row] = await tx
     .update(tenants)

@@ -1,22 +1,25 @@
 import 'server-only';
 import { and, eq, gt } from 'drizzle-orm';
 import { getDb, type Executor } from '../db/client';
-import { sessions, users, type SessionRow } from '../db/schema';
+import { sessions, tenants, users, type SessionRow } from '../db/schema';
 
 export type LiveSession = SessionRow & { roles: string[] };
 
 /**
- * The live session for an id, or null when it was ended, revoked or has expired, or (end users)
- * when the user is gone or suspended. End users' roles are read fresh on every request.
+ * The live session for an id, or null when it was ended, revoked or has expired, when its tenant
+ * is gone, or (end users) when the user is gone or suspended. End users' roles are read fresh on
+ * every request.
  */
 export async function liveSession(id: string): Promise<LiveSession | null> {
   const db = await getDb();
   const [row] = await db
-    .select({ s: sessions, roles: users.roles, status: users.status })
+    .select({ s: sessions, roles: users.roles, status: users.status, tenantId: tenants.id })
     .from(sessions)
     .leftJoin(users, eq(users.id, sessions.subjectId))
+    .leftJoin(tenants, eq(tenants.id, sessions.tenantId))
     .where(and(eq(sessions.id, id), gt(sessions.expiresAt, new Date())));
   if (!row) return null;
+  if (row.s.tenantId && !row.tenantId) return null;
   if (row.s.kind === 'user' && row.status !== 'active') return null;
   return { ...row.s, roles: row.roles ?? [] };
 }

@@ -4,7 +4,7 @@ import { and, asc, desc, eq, ilike, inArray, lt, or, sql } from 'drizzle-orm';
 import { changes, record } from '../audit/record';
 import type { Ctx } from '../audit/types';
 import { getDb, type Executor } from '../db/client';
-import { auditEvents, connections, tenantDomains, tenants, type Tenant } from '../db/schema';
+import { auditEvents, connections, sessions, tenantDomains, tenants, type Tenant } from '../db/schema';
 import { AppError, badRequest, conflict, notFound } from '../errors';
 import { newId } from '../ids';
 import { removeLibraryConnections } from '../sso/library-records';
@@ -14,6 +14,7 @@ import type { ProvisioningInput, TenantCreate, TenantPatch, TenantView } from '.
 import { pageOf } from './page';
 import { applyRoleMapping } from '../provisioning/apply';
 import { withRoles, type NewRoles } from './role-mappings';
+import { refuseEscalation } from './console-access';
 
 export type TenantWithDomains = Tenant & { domains: string[] };
 
@@ -209,6 +210,8 @@ export async function deleteTenant(ctx: Ctx, id: string): Promise<void> {
     const before = await lockTenant(tx, id);
     const conns = await tx.select({ clientId: connections.clientId }).from(connections).where(eq(connections.tenantId, id));
     await tx.delete(tenants).where(eq(tenants.id, id));
+    // Every session in the tenant (end users, setup links) ends with it.
+    await tx.delete(sessions).where(eq(sessions.tenantId, id));
     await record(tx, ctx, {
       tenantId: id,
       action: 'tenant.deleted',
@@ -240,6 +243,9 @@ export async function setProvisioning(ctx: Ctx, id: string, input: ProvisioningI
     const before = await lockTenant(tx, id);
     if (newRoles === 'refuse' && input.defaultRole && !before.roles.includes(input.defaultRole)) {
       throw badRequest('unknown role', [{ path: 'defaultRole', message: `unknown role; this tenant's roles are ${before.roles.join(', ')}` }]);
+    }
+    if (input.defaultRole !== undefined && input.defaultRole !== before.defaultRole) {
+      refuseEscalation(ctx, before.consoleAccess ?? {}, input.defaultRole, 'defaultRole');
     }
     const { roles, added } = withRoles(before.roles, [input.defaultRole], 'defaultRole');
     const next: Provisioning = {

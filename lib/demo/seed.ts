@@ -1,5 +1,7 @@
 import 'server-only';
 import { SYSTEM } from '../audit/types';
+import { TENANT_SCOPES } from '../auth/permissions';
+import { putConsoleAccess } from '../dal/console-access';
 import { createConnection } from '../dal/connections';
 import { putRoleMapping } from '../dal/role-mappings';
 import { createTenant, findTenant, listTenants } from '../dal/tenants';
@@ -8,7 +10,8 @@ import { DEMO_DOMAIN, demoIdp } from './idp';
 
 /**
  * On empty storage in demo mode: a "Demo Company" tenant whose SAML connection is the built-in
- * demo IdP, with role mappings to try (Engineering → editor, IT → admin, else member).
+ * demo IdP, with role mappings to try (Engineering → editor, IT → admin, else member); the
+ * admin role opens the tenant console.
  */
 export async function seedDemo(): Promise<void> {
   if ((await listTenants({ limit: 1 })).data.length || (await findTenant({ slug: 'demo' }))) return;
@@ -21,5 +24,7 @@ export async function seedDemo(): Promise<void> {
     ],
     defaultRole: 'member',
   });
+  // In the demo, IT's admins also open the tenant console (a real tenant opens it to nobody until set).
+  await putConsoleAccess(SYSTEM, tenant.id, { roles: { admin: [...TENANT_SCOPES] } });
   log('info', 'demo tenant created', { slug: 'demo', domain: DEMO_DOMAIN });
 }

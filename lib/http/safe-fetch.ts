@@ -69,20 +69,45 @@ const publicLookup: LookupFunction = (hostname, options, callback) => {
   });
 };
 
-/**
- * The checks made before any request to a URL an admin gave: absolute, https (http too when
- * `allowPrivate`), no credentials, not a private address literal. Names resolve to addresses
- * that are checked again at connect time.
- */
-export function checkUntrustedUrl(raw: string, opts: { path: string; allowPrivate: boolean }): URL {
+/** localhost, *.localhost, 127.0.0.0/8 or ::1 (a bracketed IPv6 host is read without its brackets). */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
+}
+
+function parseOutsideUrl(raw: string, path: string, allowLoopbackHttp: boolean): URL {
   let url: URL;
+  // Control characters and whitespace are refused, not silently stripped as the URL parser would.
+  if (typeof raw !== 'string' || /[\u0000-\u0020\u007f]/.test(raw)) throw bad(path, 'must be an absolute URL without spaces or control characters');
   try {
     url = new URL(raw);
   } catch {
-    throw bad(opts.path, 'must be an absolute URL');
+    throw bad(path, 'must be an absolute URL');
   }
-  if (url.protocol !== 'https:' && !(opts.allowPrivate && url.protocol === 'http:')) throw bad(opts.path, 'must be an https:// URL');
-  if (url.username || url.password) throw bad(opts.path, 'must not contain credentials');
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && allowLoopbackHttp && isLoopbackHost(url.hostname))) {
+    throw bad(path, allowLoopbackHttp ? 'must be an https:// URL (plain http only on localhost)' : 'must be an https:// URL');
+  }
+  if (url.username || url.password) throw bad(path, 'must not contain credentials');
+  return url;
+}
+
+/**
+ * A URL from outside that the browser is sent to (an IdP's SSO or logout location, an OIDC
+ * authorization endpoint, an application's redirect URI): `https:`, or `http:` on a loopback
+ * host when `allowLoopbackHttp` (a development instance). Any other scheme (`javascript:`,
+ * `data:` …) is refused. Use only the returned, parsed value.
+ */
+export function checkBrowserUrl(raw: string, opts: { path: string; allowLoopbackHttp: boolean }): URL {
+  return parseOutsideUrl(raw, opts.path, opts.allowLoopbackHttp);
+}
+
+/**
+ * The checks made before any request to a URL an admin gave: absolute, https (http too on a
+ * loopback host when `allowPrivate`), no credentials, not a private address literal. Names
+ * resolve to addresses that are checked again at connect time.
+ */
+export function checkUntrustedUrl(raw: string, opts: { path: string; allowPrivate: boolean }): URL {
+  const url = parseOutsideUrl(raw, opts.path, opts.allowPrivate);
   const host = url.hostname.replace(/^\[|\]$/g, '');
   if (!opts.allowPrivate && ((isIP(host) && isPrivateAddress(host)) || host === 'localhost' || host.endsWith('.localhost'))) {
     throw bad(opts.path, 'points at a private, loopback or link-local address; not allowed');
@@ -137,7 +162,8 @@ export async function fetchUntrusted(
           ? bad(opts.path, 'points at a private, loopback or link-local address; not allowed')
           : /ENOTFOUND|EAI_AGAIN/.test(String((e as NodeJS.ErrnoException).code))
             ? bad(opts.path, `host ${host} could not be resolved`)
-            : bad(opts.path, `could not be fetched (${(e as Error).message})`),
+            : // One message for every network failure, whatever the port or the reason: no port scanner.
+              bad(opts.path, 'could not be fetched (no answer)'),
       );
     });
   });
@@ -182,8 +208,12 @@ export async function postUntrusted(
       (res) => {
         const chunks: Buffer[] = [];
         let size = 0;
+        // The answer's body is kept only from a public address: a receiver on an internal address
+        // (allowed in development) must not echo internal answers into delivery logs.
+        const remote = res.socket?.remoteAddress ?? '';
+        const keepBody = remote !== '' && !isPrivateAddress(remote);
         res.on('data', (c: Buffer) => {
-          if (size < maxBytes) chunks.push(c.subarray(0, maxBytes - size));
+          if (keepBody && size < maxBytes) chunks.push(c.subarray(0, maxBytes - size));
           size += c.length;
         });
         res.on('end', () => finish(() => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') })));
@@ -206,7 +236,7 @@ export async function postUntrusted(
             ? bad(opts.path, 'points at a private, loopback or link-local address; not allowed')
             : /ENOTFOUND|EAI_AGAIN/.test(String((e as NodeJS.ErrnoException).code))
               ? bad(opts.path, `host ${host} could not be resolved`)
-              : bad(opts.path, `could not be reached (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`),
+              : bad(opts.path, 'could not be reached (no answer)'),
         ),
       );
     });

@@ -1,3 +1,4 @@
+import { parseJson } from '../http/json';
 import { randomUUID } from 'node:crypto';
 import { sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import { performance } from 'node:perf_hooks';
@@ -316,9 +317,9 @@ export async function handleScim(req: Request, directoryId: string, segments: st
       const text = await readBody(req);
       if (!text.trim()) throw new SCIMMY.Types.Error(400, 'invalidSyntax', 'The request body is empty; a JSON document is required');
       try {
-        body = JSON.parse(text);
+        body = parseJson(text);
       } catch (e) {
-        throw new SCIMMY.Types.Error(400, 'invalidSyntax', `Malformed JSON: ${(e as Error).message}`);
+        throw new SCIMMY.Types.Error(400, 'invalidSyntax', (e as Error).message);
       }
       const nul = nulPath(body);
       if (nul !== null) throw new SCIMMY.Types.Error(400, 'invalidValue', `${nul} must not contain the NUL character (U+0000)`);

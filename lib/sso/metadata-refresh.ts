@@ -70,7 +70,7 @@ const lockRow = async (tx: Parameters<Parameters<Db['transaction']>[0]>[0], c: C
 export async function checkMetadata(ctx: Ctx, c: Connection, now = new Date()): Promise<{ changed: boolean; connection: Connection }> {
   const url = refreshable(c);
   const xml = await fetchUntrusted(url, { path: 'metadataUrl', allowPrivate: env().ALLOW_PRIVATE_URLS, maxBytes: MAX_METADATA_BYTES });
-  const parsed = parseIdpMetadata(xml, 'metadataUrl', now);
+  const parsed = parseIdpMetadata(xml, 'metadataUrl', now, { allowLoopbackHttp: env().loopbackHttp });
   const next: IdpInfo = { entityId: parsed.entityId, ssoUrl: parsed.ssoUrl, certificates: parsed.certificates };
   const db = await getDb();
   return db.transaction(async (tx) => {
@@ -94,7 +94,9 @@ export async function checkMetadata(ctx: Ctx, c: Connection, now = new Date()): 
       const [updated] = await tx.update(connections).set({ metadataCheckedAt: now }).where(eq(connections.id, row.id)).returning();
       return { changed: false, connection: updated };
     }
-    const pending: PendingMetadata = { xml, idp: next, fetchedAt: now.toISOString() };
+    // Only the checked values are kept: the pending document is rebuilt from them.
+    const rebuilt = buildIdpMetadataXml({ entityId: parsed.entityId, bindings: parsed.bindings, certificates: parsed.certificates });
+    const pending: PendingMetadata = { xml: rebuilt, idp: next, fetchedAt: now.toISOString() };
     const [updated] = await tx.update(connections).set({ metadataCheckedAt: now, pendingMetadata: pending }).where(eq(connections.id, row.id)).returning();
     await record(tx, ctx, {
       tenantId: row.tenantId,
@@ -128,7 +130,7 @@ export async function approveMetadata(ctx: Ctx, tenantId: string, connectionId: 
   const c = await getConnection(tenantId, connectionId);
   refreshable(c);
   if (!c.pendingMetadata) throw nothingPending();
-  const parsed = parseIdpMetadata(c.pendingMetadata.xml, 'pendingMetadata');
+  const parsed = parseIdpMetadata(c.pendingMetadata.xml, 'pendingMetadata', new Date(), { allowLoopbackHttp: env().loopbackHttp });
   const next: IdpInfo = { entityId: parsed.entityId, ssoUrl: parsed.ssoUrl, certificates: parsed.certificates };
   const diff = diffIdp(c.idp, next);
   const entityChanged = parsed.entityId !== c.idp.entityId;

@@ -106,6 +106,41 @@ describe('parseIdpMetadata: accepted metadata', () => {
     expect(parseIdpMetadata(idpMetadata({ sso })).ssoUrl).toBe(expected);
   });
 
+  // Finding: a second HTTP-POST location `javascript://localhost/%0A…` was accepted (only the first
+  // was checked) and the SSO library, which keeps the last one, served it as a form action.
+  it.each([
+    ['a second POST location with javascript:', [{ binding: BINDING_HTTP_POST, location: POST_URL }, { binding: BINDING_HTTP_POST, location: 'javascript://localhost/%0Aalert(document.domain)' }]],
+    ['a Redirect location with javascript:', [{ binding: BINDING_HTTP_REDIRECT, location: 'javascript:alert(1)' }, { binding: BINDING_HTTP_POST, location: POST_URL }]],
+    ['a data: location', [{ binding: BINDING_HTTP_POST, location: 'data:text/html,&lt;script&gt;alert(1)&lt;/script&gt;' }]],
+    ['a JAVASCRIPT: location in capitals', [{ binding: BINDING_HTTP_POST, location: 'JAVASCRIPT://localhost/%0Aalert(1)' }]],
+    ['a location with a tab in its scheme', [{ binding: BINDING_HTTP_POST, location: 'java&#9;script://localhost/%0Aalert(1)' }]],
+    ['plain http on a public host', [{ binding: BINDING_HTTP_POST, location: 'http://idp.example.com/sso' }]],
+    ['plain http on localhost outside development', [{ binding: BINDING_HTTP_POST, location: 'http://localhost/sso' }]],
+    ['credentials in the URL', [{ binding: BINDING_HTTP_POST, location: 'https://user:pw@idp.example.com/sso' }]],
+  ])('refuses metadata with %s, naming the location', (_n, sso) => {
+    const e = refusal(idpMetadata({ sso }));
+    expect(e.status).toBe(400);
+    expect(e.message).toMatch(/SingleSignOnService location .* (must be an https:\/\/ URL|must not contain credentials|without spaces or control characters)/);
+  });
+
+  it('refuses a SingleLogoutService location that is not https', () => {
+    const xml = idpMetadata().replace(
+      '<md:NameIDFormat>',
+      `<md:SingleLogoutService Binding="${BINDING_HTTP_REDIRECT}" Location="javascript://localhost/%0Aalert(1)"/><md:NameIDFormat>`,
+    );
+    expect(refusal(xml).message).toMatch(/SingleLogoutService location/);
+  });
+
+  it('accepts http on a loopback host only for a development instance, and keeps the normalised value', () => {
+    const sso = [{ binding: BINDING_HTTP_POST, location: 'http://127.0.0.1:4000/sso' }];
+    expect(() => parseIdpMetadata(idpMetadata({ sso }))).toThrow(/https/);
+    const parsed = parseIdpMetadata(idpMetadata({ sso }), 'metadataXml', new Date(), { allowLoopbackHttp: true });
+    expect(parsed.bindings.ssoPostUrl).toBe('http://127.0.0.1:4000/sso');
+    expect(parseIdpMetadata(idpMetadata({ sso: [{ binding: BINDING_HTTP_POST, location: 'HTTPS://IDP.Example.com/a/../sso' }] })).ssoUrl).toBe(
+      'https://idp.example.com/sso',
+    );
+  });
+
   it('finds the IdP inside an EntitiesDescriptor, skipping an SP entity before it', () => {
     const inner = idpMetadata().replace(/^<\?xml[^>]*\?>/, '');
     const sp = idpMetadata({ entityId: 'https://sp.example.com/metadata', descriptor: 'SPSSODescriptor' }).replace(/^<\?xml[^>]*\?>/, '');

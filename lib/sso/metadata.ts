@@ -2,6 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { DOMParser, type Element as XmlElement } from '@xmldom/xmldom';
 import type { IdpCertificate } from '../db/schema/connections';
 import { AppError } from '../errors';
+import { checkBrowserUrl } from '../http/safe-fetch';
 
 const MD = 'urn:oasis:names:tc:SAML:2.0:metadata';
 const DS = 'http://www.w3.org/2000/09/xmldsig#';
@@ -33,10 +34,16 @@ export function fingerprint(x: X509Certificate): string {
 
 /**
  * Reads what the portal needs from IdP SAML metadata, refusing what cannot work: not XML, a
- * DOCTYPE (entity tricks), no IDPSSODescriptor, no SSO URL, no signing certificate, or only
+ * DOCTYPE (entity tricks), no IDPSSODescriptor, no SSO URL, an SSO or logout location that is
+ * not https (http only on loopback with `allowLoopbackHttp`), no signing certificate, or only
  * expired certificates. `path` names the request field in errors.
  */
-export function parseIdpMetadata(xml: string, path = 'metadataXml', now = new Date()): ParsedIdpMetadata {
+export function parseIdpMetadata(
+  xml: string,
+  path = 'metadataXml',
+  now = new Date(),
+  opts: { allowLoopbackHttp: boolean } = { allowLoopbackHttp: false },
+): ParsedIdpMetadata {
   if (Buffer.byteLength(xml) > MAX_METADATA_BYTES) throw bad(path, 'metadata is larger than 1 MiB');
   if (/<!DOCTYPE|<!ENTITY/i.test(xml)) throw bad(path, 'metadata must not contain a DOCTYPE or entity declarations');
   let doc;
@@ -63,21 +70,35 @@ export function parseIdpMetadata(xml: string, path = 'metadataXml', now = new Da
   const entityId = entity.getAttribute('entityID')?.trim();
   if (!entityId) throw bad(path, 'metadata has no entityID');
 
-  const sso = Array.from(idp.getElementsByTagNameNS(MD, 'SingleSignOnService'));
-  const pick = sso.find((s) => s.getAttribute('Binding') === REDIRECT) ?? sso.find((s) => s.getAttribute('Binding') === POST);
-  const ssoUrl = pick?.getAttribute('Location')?.trim();
-  if (!ssoUrl || !/^https?:\/\//i.test(ssoUrl)) throw bad(path, 'metadata has no SingleSignOnService with an HTTP-Redirect or HTTP-POST location');
-  const slo = Array.from(idp.getElementsByTagNameNS(MD, 'SingleLogoutService'));
-  const at = (list: XmlElement[], binding: string) => {
-    const v = list.find((s) => s.getAttribute('Binding') === binding)?.getAttribute('Location')?.trim();
-    return v && /^https?:\/\//i.test(v) ? v : undefined;
-  };
+  // Every HTTP-Redirect and HTTP-POST location is checked (not only the one the portal uses):
+  // the browser is sent to them, so each must be https (http only on loopback in development).
+  // Only the checked, normalised values are kept; the SSO library is given metadata rebuilt from
+  // them (buildIdpMetadataXml), never this document.
+  const located = (el: string) =>
+    Array.from(idp.getElementsByTagNameNS(MD, el))
+      .filter((s) => s.getAttribute('Binding') === REDIRECT || s.getAttribute('Binding') === POST)
+      .map((s) => {
+        const raw = s.getAttribute('Location') ?? '';
+        let href: string;
+        try {
+          href = checkBrowserUrl(raw.trim(), { path, allowLoopbackHttp: opts.allowLoopbackHttp }).href;
+        } catch (e) {
+          const shown = raw.length > 80 ? `${raw.slice(0, 80)}…` : raw;
+          throw bad(path, `${el} location ${JSON.stringify(shown)} ${(e as Error).message}`);
+        }
+        return { binding: s.getAttribute('Binding')!, href };
+      });
+  const sso = located('SingleSignOnService');
+  const slo = located('SingleLogoutService');
+  const at = (list: { binding: string; href: string }[], binding: string) => list.find((s) => s.binding === binding)?.href;
   const bindings: IdpBindings = {
     ssoRedirectUrl: at(sso, REDIRECT),
     ssoPostUrl: at(sso, POST),
     sloRedirectUrl: at(slo, REDIRECT),
     sloPostUrl: at(slo, POST),
   };
+  const ssoUrl = bindings.ssoRedirectUrl ?? bindings.ssoPostUrl;
+  if (!ssoUrl) throw bad(path, 'metadata has no SingleSignOnService with an HTTP-Redirect or HTTP-POST location');
 
   const certificates: ParsedIdpMetadata['certificates'] = [];
   const seen = new Set<string>();

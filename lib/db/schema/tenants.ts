@@ -14,6 +14,8 @@ export const tenants = pgTable(
     roles: text('roles').array().notNull().default(sql`'{admin,editor,member,viewer}'::text[]`),
     /** Attribute-to-role mapping rules, in order (lib/provisioning/mapping.ts). */
     roleRules: jsonb('role_rules').$type<Rule[]>().notNull().default(sql`'[]'::jsonb`),
+    /** Which app roles open which sections of the tenant console after SSO (lib/auth/permissions.ts); {}: none. */
+    consoleAccess: jsonb('console_access').$type<Record<string, ('sso' | 'directory_sync' | 'role_mappings' | 'audit_log' | 'domains')[]>>().notNull().default(sql`'{}'::jsonb`),
     /** Sign-in policy (lib/policies): MFA, IP allowlists, session lifetime and idle timeout. */
     signInPolicy: jsonb('sign_in_policy').$type<SignInPolicy>().notNull().default(sql`'{}'::jsonb`),
     /** Suspend users not seen through SSO for this many days; null: off. */

@@ -21,6 +21,7 @@ export default async function TenantLayout({ children, params }: { children: Rea
         { href: `${base}/sign-in-policy`, label: 'Sign-in policy', scope: 'sso' },
         { href: `${base}/domains`, label: 'Domains', scope: 'domains' },
         { href: `${base}/role-mappings`, label: 'Role mappings', scope: 'role_mappings' },
+        { href: `${base}/console-access`, label: 'Console access' },
         { href: `${base}/audit-log`, label: 'Audit log', scope: 'audit_log' },
         { href: `${base}/webhooks`, label: 'Webhooks', scope: 'audit_log' },
       ] as { href: string; label: string; scope?: TenantScope }[]).filter((n) => !n.scope || canAccessTenant(principal, tenant.id, n.scope))}

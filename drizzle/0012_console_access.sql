@@ -1,0 +1,1 @@
+ALTER TABLE "tenants" ADD COLUMN "console_access" jsonb DEFAULT '{}'::jsonb NOT NULL;

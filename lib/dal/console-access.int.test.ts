@@ -1,0 +1,108 @@
+import { eq } from 'drizzle-orm';
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as tenantRoutes from '@/app/api/v1/tenants/route';
+import * as accessRoute from '@/app/api/v1/tenants/[tenantId]/console-access/route';
+import type { Ctx } from '@/lib/audit/types';
+import { getDb } from '@/lib/db/client';
+import { auditEvents } from '@/lib/db/schema';
+import { call, uniqueDomain } from '@/lib/testing/api';
+import { putConsoleAccess } from './console-access';
+import { putRoleMapping } from './role-mappings';
+import { setProvisioning } from './tenants';
+
+const operator: Ctx = { actor: { type: 'operator', id: 'op_test', label: 'op' } };
+/** A setup link scoped to role mappings, as ctxOf() builds it in the console. */
+const mappingsOnly: Ctx = { actor: { type: 'admin', id: 'plk_test', label: 'setup link' }, consoleScopes: ['role_mappings'] };
+const everySection: Ctx = { actor: { type: 'admin', id: 'plk_all', label: 'setup link' }, consoleScopes: ['sso', 'directory_sync', 'role_mappings', 'audit_log', 'domains'] };
+
+async function newTenant(): Promise<{ id: string }> {
+  const res = await call(tenantRoutes.POST, { method: 'POST', path: '/api/v1/tenants', body: { name: `Console ${uniqueDomain('c')}` } });
+  expect(res.status).toBe(201);
+  return res.body;
+}
+const get = (tenantId: string) => call(accessRoute.GET, { params: { tenantId } });
+const put = (tenantId: string, body: unknown) => call(accessRoute.PUT, { method: 'PUT', params: { tenantId }, body });
+
+describe('console access', () => {
+  beforeAll(async () => {
+    await getDb();
+  });
+
+  it('is empty by default; PUT stores it (normalised), records console_access.updated, and GET returns it', async () => {
+    const t = await newTenant();
+    expect(await get(t.id)).toMatchObject({ status: 200, body: { roles: {} } });
+    const res = await put(t.id, { roles: { viewer: [], admin: ['sso', 'audit_log'], 'it-ops': ['domains'] } });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ roles: { admin: ['audit_log', 'sso'], 'it-ops': ['domains'] } });
+    expect((await get(t.id)).body).toEqual(res.body);
+    const db = await getDb();
+    const events = (await db.select().from(auditEvents).where(eq(auditEvents.tenantId, t.id))).filter((e) => e.action === 'console_access.updated');
+    expect(events).toHaveLength(1);
+    expect(events[0].details).toEqual({ before: { roles: {} }, after: { roles: { admin: ['audit_log', 'sso'], 'it-ops': ['domains'] } } });
+    // The same setting again changes nothing and records nothing.
+    await put(t.id, { roles: { 'it-ops': ['domains'], admin: ['sso', 'audit_log'] } });
+    expect((await db.select().from(auditEvents).where(eq(auditEvents.tenantId, t.id))).filter((e) => e.action === 'console_access.updated')).toHaveLength(1);
+  });
+
+  it.each([
+    ['an unknown scope', { roles: { admin: ['everything'] } }, 'roles.admin.0'],
+    ['a repeated scope', { roles: { admin: ['sso', 'sso'] } }, 'roles.admin'],
+    ['a role name with a space', { roles: { 'it admin': ['sso'] } }, 'roles.it admin'],
+    ['not an object', { roles: ['admin'] }, 'roles'],
+    ['an extra field', { roles: {}, admins: [] }, '(root)'],
+  ])('refuses %s with a 400 naming the field, storing nothing', async (_n, body, path) => {
+    const t = await newTenant();
+    const res = await put(t.id, body);
+    expect(res.status).toBe(400);
+    expect(res.body.errors.map((e: { path: string }) => e.path)).toContain(path);
+    expect((await get(t.id)).body).toEqual({ roles: {} });
+  });
+
+  it('answers 404 for an unknown tenant and 401 without a key', async () => {
+    expect((await get('tnt_nope')).status).toBe(404);
+    expect((await put('tnt_nope', { roles: {} })).status).toBe(404);
+    expect((await call(accessRoute.GET, { params: { tenantId: 'tnt_nope' }, key: null })).status).toBe(401);
+  });
+
+  it('only a holder of every section changes it from the console', async () => {
+    const t = await newTenant();
+    await expect(putConsoleAccess(mappingsOnly, t.id, { roles: { admin: ['role_mappings'] } })).rejects.toMatchObject({ status: 403 });
+    expect((await get(t.id)).body).toEqual({ roles: {} });
+    await expect(putConsoleAccess(everySection, t.id, { roles: { admin: ['sso'] } })).resolves.toEqual({ roles: { admin: ['sso'] } });
+  });
+
+  it('a scoped admin may not give users, by a new rule, a role that opens sections they lack', async () => {
+    const t = await newTenant();
+    const everyone = { attribute: 'email', operator: 'matches' as const, value: '.*', role: 'admin' };
+    // While admin opens nothing, mapping everyone to it grants no console section.
+    await expect(putRoleMapping(mappingsOnly, t.id, { rules: [everyone] })).resolves.toMatchObject({ rules: [everyone] });
+    await putRoleMapping(operator, t.id, { rules: [] });
+    await putConsoleAccess(operator, t.id, { roles: { admin: ['sso', 'role_mappings'], editor: ['role_mappings'] } });
+    await expect(putRoleMapping(mappingsOnly, t.id, { rules: [everyone] })).rejects.toMatchObject({
+      status: 403,
+      errors: [{ path: 'rules.0.role', message: expect.stringContaining('(sso)') }],
+    });
+    // A role within what they hold is fine; so is a rule the operator made and they leave untouched.
+    const editors = { attribute: 'groups', operator: 'contains' as const, value: 'Eng', role: 'editor' };
+    await expect(putRoleMapping(mappingsOnly, t.id, { rules: [editors] })).resolves.toBeTruthy();
+    const itAdmins = { attribute: 'groups', operator: 'contains' as const, value: 'IT', role: 'admin' };
+    await putRoleMapping(operator, t.id, { rules: [itAdmins, editors] });
+    await expect(putRoleMapping(mappingsOnly, t.id, { rules: [editors, itAdmins] })).resolves.toBeTruthy();
+    // Changing that rule's condition is a new grant: refused.
+    await expect(putRoleMapping(mappingsOnly, t.id, { rules: [{ ...itAdmins, value: 'Everyone' }, editors] })).rejects.toMatchObject({
+      status: 403,
+      errors: [{ path: 'rules.0.role' }],
+    });
+    // Nor through the default role (role mappings or provisioning).
+    await expect(putRoleMapping(mappingsOnly, t.id, { rules: [editors, itAdmins], defaultRole: 'admin' })).rejects.toMatchObject({
+      status: 403,
+      errors: [{ path: 'defaultRole' }],
+    });
+    await expect(setProvisioning({ ...mappingsOnly, consoleScopes: ['sso'] }, t.id, { strategy: 'jit', defaultRole: 'admin' })).rejects.toMatchObject({
+      status: 403,
+      errors: [{ path: 'defaultRole', message: expect.stringContaining('(role_mappings)') }],
+    });
+    // The operator may.
+    await expect(setProvisioning(operator, t.id, { strategy: 'jit', defaultRole: 'admin' })).resolves.toMatchObject({ defaultRole: 'admin' });
+  });
+});

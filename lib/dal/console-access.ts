@@ -1,0 +1,65 @@
+import 'server-only';
+import { eq } from 'drizzle-orm';
+import { changes, record } from '../audit/record';
+import type { Ctx } from '../audit/types';
+import { holdsEveryScope, scopesBeyond, type ConsoleAccess } from '../auth/permissions';
+import { getDb } from '../db/client';
+import { tenants, type Tenant } from '../db/schema';
+import { AppError, notFound } from '../errors';
+import type { ConsoleAccessInput } from '../validation/console-access';
+
+/**
+ * Console access for SSO users: which app roles open which sections of their tenant's console.
+ * Nothing opens it by default. An operator (console or API) or a tenant admin holding every
+ * section may change it; and nobody may grant, through this setting, a rule or a default role,
+ * a section they do not hold themselves (see {@link refuseEscalation}).
+ */
+export const consoleAccessOf = (t: Pick<Tenant, 'consoleAccess'>): { roles: ConsoleAccess } => ({ roles: normalised(t.consoleAccess ?? {}) });
+
+export async function getConsoleAccess(tenantId: string): Promise<{ roles: ConsoleAccess }> {
+  const db = await getDb();
+  const [t] = await db.select({ consoleAccess: tenants.consoleAccess }).from(tenants).where(eq(tenants.id, tenantId));
+  if (!t) throw notFound('Tenant');
+  return consoleAccessOf(t);
+}
+
+/** Roles and scopes in a stable order, roles without scopes dropped ({} means nobody). */
+const normalised = (roles: ConsoleAccess): ConsoleAccess =>
+  Object.fromEntries(
+    Object.entries(roles)
+      .filter(([, scopes]) => scopes.length)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([role, scopes]) => [role, [...scopes].sort()]),
+  );
+
+const forbidden = (path: string, message: string) => new AppError(403, 'forbidden', message, [{ path, message }]);
+
+export async function putConsoleAccess(ctx: Ctx, tenantId: string, input: ConsoleAccessInput): Promise<{ roles: ConsoleAccess }> {
+  if (!holdsEveryScope(ctx.consoleScopes)) {
+    throw forbidden('roles', 'only an admin who holds every section of this console may change who opens it');
+  }
+  const next = normalised(input.roles);
+  const db = await getDb();
+  return db.transaction(async (tx) => {
+    const [before] = await tx.select().from(tenants).where(eq(tenants.id, tenantId)).for('update');
+    if (!before) throw notFound('Tenant');
+    await tx.update(tenants).set({ consoleAccess: next, updatedAt: new Date() }).where(eq(tenants.id, tenantId));
+    const diff = changes({ roles: normalised(before.consoleAccess ?? {}) }, { roles: next });
+    if (diff) {
+      await record(tx, ctx, { tenantId, action: 'console_access.updated', target: { type: 'tenant', id: tenantId, label: before.name }, details: diff });
+    }
+    return { roles: next };
+  });
+}
+
+/**
+ * Refuses (403 naming the field) when `ctx`'s holder would grant a console section they lack by
+ * giving `role` to users: a new or changed rule, or a new default role. Operators, the API and
+ * the system hold every section.
+ */
+export function refuseEscalation(ctx: Ctx, access: ConsoleAccess, role: string | null | undefined, path: string): void {
+  const beyond = scopesBeyond(access, role, ctx.consoleScopes);
+  if (beyond.length) {
+    throw forbidden(path, `role "${role}" opens console sections you do not hold (${beyond.join(', ')}); only an admin holding them may give it to users`);
+  }
+}
