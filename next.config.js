@@ -1,7 +1,8 @@
 /** @type {import('next').NextConfig} */
 const nextConfig = {
-  // Server-only packages with native, wasm or dynamically imported files: load them from node_modules.
-  serverExternalPackages: ['@electric-sql/pglite', '@boxyhq/saml-jackson', 'pg', 'typeorm'],
+  // Server-only packages with native, wasm or dynamically imported files, and oidc-provider (it names
+  // its models after its classes, which bundling would rename): load them from node_modules.
+  serverExternalPackages: ['@electric-sql/pglite', '@boxyhq/saml-jackson', 'pg', 'typeorm', 'oidc-provider'],
   poweredByHeader: false,
   // Types are checked once per test run by `npm run typecheck` (scripts/test.sh), not again here.
   typescript: { ignoreBuildErrors: true },

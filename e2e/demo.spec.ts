@@ -1,11 +1,30 @@
+import { spawn } from 'node:child_process';
 import { expect, test } from '@playwright/test';
-import { startPortal, tempDataDir, type Portal } from './support/portal';
+import { freePort, startPortal, tempDataDir, type Portal } from './support/portal';
 
-let portal: Portal;
+let portal: Portal & { apiKey: string; dataDir: string; exampleUrl: string };
 test.beforeAll(async () => {
   // What a newcomer gets from `npm start`: embedded storage, demo mode on by default.
-  portal = await startPortal({ DATA_DIR: tempDataDir(), DEMO_MODE: '' });
+  const dataDir = tempDataDir();
+  const apiKey = 'demo-spec-operator-key-0123456789';
+  const exampleUrl = `http://localhost:${await freePort()}`;
+  portal = { ...(await startPortal({ DATA_DIR: dataDir, DEMO_MODE: '', OPERATOR_API_KEY: apiKey, EXAMPLE_APP_URL: exampleUrl })), apiKey, dataDir, exampleUrl };
 });
+
+/** `npm run example` beside the demo portal: it reads the registered application from DATA_DIR. */
+function startExampleApp(p: typeof portal) {
+  const proc = spawn(process.execPath, ['examples/product/server.mjs'], { env: { ...process.env, DATA_DIR: p.dataDir }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const ready = new Promise<void>((resolve, reject) => {
+    proc.stdout!.on('data', (d) => {
+      out += d;
+      if (out.includes('Example product on')) resolve();
+    });
+    proc.stderr!.on('data', (d) => (out += d));
+    proc.on('exit', (code) => reject(new Error(`example app exited (${code}): ${out}`)));
+  });
+  return { url: p.exampleUrl, ready, stop: () => proc.kill() };
+}
 test.afterAll(async () => portal?.stop());
 
 test('demo mode: sign in to the demo tenant through the built-in demo IdP', async ({ page }) => {
@@ -26,4 +45,37 @@ test('demo mode: sign in to the demo tenant through the built-in demo IdP', asyn
   await page.getByLabel(/Groups/).fill('Research');
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page.getByRole('list', { name: 'Roles' })).toHaveText('member');
+});
+
+test('the example product signs in through the portal, shows organisation and roles, and ends when the user is suspended', async ({ page }) => {
+  // The demo registered the example product and left its credentials under DATA_DIR.
+  const app = startExampleApp(portal);
+  try {
+    await app.ready;
+    await page.goto(app.url);
+    await page.getByLabel('Work email (optional)').fill('grace@demo.example.com');
+    await page.getByRole('button', { name: 'Sign in with SSO' }).click();
+    // The portal's OpenID Provider runs the tenant's SSO: the demo IdP.
+    await expect(page.getByText('Demo identity provider — for trying the portal only')).toBeVisible();
+    await page.getByLabel('User', { exact: true }).selectOption('grace@demo.example.com');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page).toHaveURL(`${app.url}/`);
+    await expect(page.getByTestId('who')).toContainText('grace@demo.example.com');
+    await expect(page.getByTestId('org')).toHaveText('Demo Company (demo)');
+    await expect(page.getByTestId('roles')).toHaveText('admin, editor');
+
+    // An admin suspends Grace through the API: the portal's back-channel logout ends the app's session.
+    const key = { authorization: `Bearer ${portal.apiKey}` };
+    const tenants = await (await fetch(`${portal.url}/api/v1/tenants?limit=200`, { headers: key })).json();
+    const demo = tenants.data.find((t: { slug: string }) => t.slug === 'demo');
+    const users = await (await fetch(`${portal.url}/api/v1/tenants/${demo.id}/users?email=grace@demo.example.com`, { headers: key })).json();
+    const suspended = await fetch(`${portal.url}/api/v1/tenants/${demo.id}/users/${users.data[0].id}/suspend`, { method: 'POST', headers: key });
+    expect(suspended.status).toBe(200);
+    await expect(async () => {
+      await page.reload();
+      await expect(page.getByText('You are not signed in.')).toBeVisible({ timeout: 1000 });
+    }).toPass({ timeout: 20_000 });
+  } finally {
+    app.stop();
+  }
 });

@@ -36,6 +36,11 @@ const schema = z.object({
     .string()
     .refine((s) => s.split(',').map((x) => x.trim()).filter(Boolean).every((c) => /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(c) && isIP(c.split('/')[0]) !== 0), 'must be a comma-separated list of IP addresses or CIDRs')
     .optional(),
+  /** Demo mode: where the example product (`npm run example`) is registered to run. */
+  EXAMPLE_APP_URL: z
+    .url({ protocol: /^https?$/ })
+    .transform((u) => u.replace(/\/+$/, ''))
+    .default('http://localhost:3001'),
   /** `off` stops this instance from running scheduled jobs (webhook delivery, retention, …). */
   JOBS: z.enum(['on', 'off']).default('on'),
   /** DNS servers for domain verification (comma-separated host or host:port); default: the system's. */

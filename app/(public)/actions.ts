@@ -11,7 +11,10 @@ async function signInOperator(email: string, password: string, redirectTo: strin
   try {
     await signIn('operator', { email, password, redirectTo });
   } catch (err) {
-    if (err instanceof AuthError) return { ok: false, error: 'Wrong email or password.' };
+    if (err instanceof AuthError) {
+      const throttled = (err as AuthError & { code?: string }).code === 'throttled';
+      return { ok: false, error: throttled ? 'Too many failed attempts: wait a few minutes, then try again.' : 'Wrong email or password.' };
+    }
     throw err; // the redirect on success
   }
   return { ok: true };

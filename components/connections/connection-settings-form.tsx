@@ -6,13 +6,22 @@ import { Button } from '@/components/ui/button';
 import { Field } from '@/components/ui/field';
 import { Input } from '@/components/ui/input';
 
-type Values = { name: string | null; allowIdpInitiated: boolean; requireMfa: boolean | null };
+type Values = { name: string | null; allowIdpInitiated: boolean; requireMfa: boolean | null; trustUnverifiedEmail: boolean };
 
-/** A connection's name, IdP-initiated switch and MFA requirement. */
-export function ConnectionSettingsForm({ initial, save }: { initial: Values; save: (input: unknown) => Promise<ActionResult<unknown>> }) {
+/** A connection's name, IdP-initiated switch, MFA requirement and (OIDC) acceptance of unverified emails. */
+export function ConnectionSettingsForm({
+  type,
+  initial,
+  save,
+}: {
+  type: 'saml' | 'oidc';
+  initial: Values;
+  save: (input: unknown) => Promise<ActionResult<unknown>>;
+}) {
   const router = useRouter();
   const [name, setName] = useState(initial.name ?? '');
   const [idp, setIdp] = useState(initial.allowIdpInitiated);
+  const [trustUnverified, setTrustUnverified] = useState(initial.trustUnverifiedEmail);
   const [mfa, setMfa] = useState(initial.requireMfa === null ? 'policy' : initial.requireMfa ? 'required' : 'off');
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [message, setMessage] = useState<string | null>(null);
@@ -28,6 +37,7 @@ export function ConnectionSettingsForm({ initial, save }: { initial: Values; sav
             name: name.trim() ? name : null,
             allowIdpInitiated: idp,
             requireMfa: mfa === 'policy' ? null : mfa === 'required',
+            ...(type === 'oidc' ? { trustUnverifiedEmail: trustUnverified } : {}),
           });
           if (r.ok) {
             setErrors({});
@@ -54,6 +64,18 @@ export function ConnectionSettingsForm({ initial, save }: { initial: Values; sav
           <option value="off">Not required for this connection</option>
         </select>
       </Field>
+      {type === 'oidc' && (
+        <div className="grid gap-1">
+          <label className="flex items-center gap-2 text-sm">
+            <input type="checkbox" aria-describedby="connection-trust-unverified-hint" checked={trustUnverified} onChange={(e) => setTrustUnverified(e.target.checked)} />
+            Trust email addresses the provider does not mark as verified
+          </label>
+          <p id="connection-trust-unverified-hint" className="text-sm text-muted-foreground">
+            Turn this on only for a provider that controls every address it issues but never sends <code>email_verified</code> (Microsoft Entra ID);
+            otherwise such a sign-in is refused. Even when on, an unverified address never joins an existing user to a new account at the provider.
+          </p>
+        </div>
+      )}
       <div className="flex items-center justify-end gap-3">
         {message && (
           <p role="status" className="text-sm text-muted-foreground">

@@ -1,4 +1,4 @@
-const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+import { escapeHtml as esc, htmlResponse } from '@/lib/http/html';
 
 /** The 403 page of the tenant console's IP allowlist. Plain HTML: it is served by a route handler, outside the console layout. */
 export function consoleBlockedPage(ip: string | null): Response {
@@ -12,5 +12,5 @@ p{color:#52525b;font-size:14px;line-height:1.5}code{background:#f4f4f5;padding:1
 <p>Your address: <code data-ip>${esc(ip ?? 'unknown')}</code></p>
 <p>Connect from an approved network, or ask your vendor's operator to add this address to the console allowlist.</p>
 <p>Reason code: <code data-reason>console_ip_not_allowed</code></p></main></body></html>`;
-  return new Response(html, { status: 403, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' } });
+  return htmlResponse(html, { status: 403 });
 }

@@ -96,7 +96,7 @@ describe('placing errors on rules', () => {
     const d: Draft = {
       rules: [
         { key: 'a', attribute: 'groups', operator: 'contains', value: 'Eng', role: 'member' },
-        { key: 'b', attribute: '', operator: 'matches', value: '(a+)+', role: '' },
+        { key: 'b', attribute: '', operator: 'matches', value: '(a+', role: '' },
         { key: 'c', attribute: 'groups', operator: 'in', value: ' , ', role: 'admin' },
       ],
       defaultRole: 'wizard',
@@ -108,7 +108,7 @@ describe('placing errors on rules', () => {
     const placed = placeErrors(fe, ['a', 'b', 'c']);
     expect(placed.rules.a).toBeUndefined();
     expect(placed.rules.b).toMatchObject({ attribute: 'Enter the attribute name', role: 'Choose a role' });
-    expect(placed.rules.b.value).toMatch(/nested quantifier/i);
+    expect(placed.rules.b.value).toMatch(/invalid regular expression: missing closing \)/i);
     expect(placed.rules.c).toEqual({ value: 'List at least one value, separated by commas' });
   });
 });
@@ -120,7 +120,7 @@ describe('preview of a draft', () => {
       { key: 'a', attribute: 'groups', operator: 'contains', value: 'Engineering', role: 'editor' },
       { key: 'b', attribute: 'department', operator: 'equals', value: '', role: 'viewer' }, // incomplete
       { key: 'c', attribute: 'groups', operator: 'in', value: 'Admins, "CN=Ops,OU=G"', role: 'admin' },
-      { key: 'd', attribute: 'email', operator: 'matches', value: '(a+)+', role: 'admin' }, // unsafe
+      { key: 'd', attribute: 'email', operator: 'matches', value: '(a+', role: 'admin' }, // invalid
     ],
     defaultRole: 'member',
   };
@@ -132,7 +132,18 @@ describe('preview of a draft', () => {
       skipped: [1, 3],
       defaultApplied: false,
       defaultRole: 'member',
+      overBudget: null,
     });
+  });
+
+  it('says so, without roles, when the sample is over the evaluation budget', () => {
+    const heavy: Draft = {
+      rules: [{ key: 'h', attribute: 'groups', operator: 'matches', value: '(?:a|b)*a(?:a|b){100}', role: 'admin' }],
+      defaultRole: 'member',
+    };
+    const p = previewDraft(heavy, roles, { groups: Array.from({ length: 500 }, () => 'a'.repeat(1024)) });
+    expect(p).toMatchObject({ roles: [], fired: [], defaultApplied: false });
+    expect(p.overBudget).toMatch(/rule 1, on groups.*would be refused/);
   });
 
   it('falls back to the default role, or to none', () => {

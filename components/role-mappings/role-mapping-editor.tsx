@@ -395,7 +395,8 @@ export function RoleMappingEditor({
                 Read {Object.keys(parsed.attributes).length} attribute name(s) from {parsed.format === 'json' ? 'JSON' : 'SAML'}.{' '}
                 {[...parsed.notes, ...sampleInput.notes].join(' ')}
               </p>
-              <div className="flex flex-wrap items-center gap-2">
+              {preview.overBudget && <p role="alert">{preview.overBudget}</p>}
+              <div className="flex flex-wrap items-center gap-2" hidden={!!preview.overBudget}>
                 <span className="font-medium">Roles:</span>
                 {preview.roles.length ? (
                   <ul aria-label="Preview roles" className="flex flex-wrap gap-1">
@@ -409,7 +410,7 @@ export function RoleMappingEditor({
                   <span>no roles</span>
                 )}
               </div>
-              {preview.fired.length ? (
+              {preview.overBudget ? null : preview.fired.length ? (
                 <div className="grid gap-1">
                   <span className="font-medium">Rules that fired:</span>
                   <ul aria-label="Rules that fired" className="grid gap-1">

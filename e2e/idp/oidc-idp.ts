@@ -15,7 +15,7 @@
  * This module must stay free of test-framework imports: Playwright specs and vitest tests both
  * import it.
  */
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 // @ts-expect-error -- oidc-provider ships no type declarations (no @types package installed); the
@@ -47,8 +47,15 @@ export interface OidcTestUser {
   amr?: string[];
   /** The authentication context class to report in the ID token's `acr` claim (e.g. 'https://refeds.org/profile/mfa'). */
   acr?: string;
-  /** Default true. */
-  email_verified?: boolean;
+  /** Default true; null sends no `email_verified` claim at all (as Microsoft Entra ID does). */
+  email_verified?: boolean | null;
+  /**
+   * An attack on the relying party, played on this user's token response (tests of the portal's
+   * checks): `foreign_key` re-signs the ID token with a key the provider never published, under
+   * the provider's own `kid`; `future_iat` re-signs it with the provider's key and an `iat` one
+   * hour ahead; `hang` never answers the token request (the connection stays open).
+   */
+  tokenAttack?: 'foreign_key' | 'future_iat' | 'hang';
 }
 
 export interface StartOidcIdpOptions {
@@ -104,11 +111,18 @@ export async function startOidcIdp(options: StartOidcIdpOptions): Promise<OidcId
   if (await listen(v6, port, '::1').then(() => true, () => false)) servers.push(v6);
 
   const issuer = `http://localhost:${port}`;
-  const provider = createProvider(issuer, options);
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const provider = createProvider(issuer, options, privateKey);
   const providerCallback = provider.callback();
+  const foreignKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
 
   function dispatch(req: http.IncomingMessage, res: http.ServerResponse): void {
     const path = (req.url ?? '/').split('?')[0];
+    if (req.method === 'POST' && path === '/token') {
+      attackTokenResponse(res, options.users, { own: privateKey, foreign: foreignKey });
+      providerCallback(req, res);
+      return;
+    }
     if (!path.startsWith('/interaction/')) {
       providerCallback(req, res);
       return;
@@ -143,10 +157,11 @@ export async function startOidcIdp(options: StartOidcIdpOptions): Promise<OidcId
 /**
  * Completes a sign-in at the provider like a browser would, with plain HTTP: follows redirects
  * (keeping the provider's cookies), and on the login page submits the form with the button
- * "Sign in as <email>" (or "Cancel" when `email` is null). Returns the URL the provider finally
- * redirects to outside itself (the relying party's redirect URI with `code`/`state`, or `error`).
+ * "Sign in as <email>" (or "Cancel" when `email` is null; `{ sub }` picks the user by subject, for
+ * two accounts with one email). Returns the URL the provider finally redirects to outside itself
+ * (the relying party's redirect URI with `code`/`state`, or `error`).
  */
-export async function signInWithHttpClient(authorizationUrl: string | URL, email: string | null): Promise<URL> {
+export async function signInWithHttpClient(authorizationUrl: string | URL, email: string | null | { sub: string }): Promise<URL> {
   const jar = new Map<string, string>();
   let url = new URL(authorizationUrl);
   const origin = url.origin;
@@ -180,8 +195,11 @@ export async function signInWithHttpClient(authorizationUrl: string | URL, email
       throw new Error(`the OpenID provider answered ${res.status} at ${url.pathname}: ${html.replace(/<[^>]+>/g, ' ').trim().slice(0, 300)}`);
     }
     // The login page (see renderLogin): submit the form that holds the wanted button.
-    const label = email === null ? 'Cancel' : `Sign in as ${escapeHtml(email)}`;
-    const button = new RegExp(`<button type="submit" name="([^"]+)" value="([^"]*)">${escapeRegExp(label)}</button>`).exec(html);
+    const label = email === null ? 'Cancel' : typeof email === 'string' ? `Sign in as ${escapeHtml(email)}` : `sub ${email.sub}`;
+    const button =
+      typeof email === 'object' && email !== null
+        ? new RegExp(`<button type="submit" name="(sub)" value="(${escapeRegExp(escapeHtml(email.sub))})">`).exec(html)
+        : new RegExp(`<button type="submit" name="([^"]+)" value="([^"]*)">${escapeRegExp(label)}</button>`).exec(html);
     const forms = button ? [...html.slice(0, button.index).matchAll(/<form method="post" action="([^"]+)"/g)] : [];
     const action = forms.at(-1)?.[1];
     if (!button || !action) throw new Error(`no "${label}" button on the OpenID provider's page at ${url.pathname}`);
@@ -226,8 +244,7 @@ const interactionPolicy = policyImpl as {
   };
 };
 
-function createProvider(issuer: string, options: StartOidcIdpOptions): Provider {
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+function createProvider(issuer: string, options: StartOidcIdpOptions, privateKey: KeyObject): Provider {
   const jwk = { ...privateKey.export({ format: 'jwk' }), kid: randomBytes(8).toString('hex'), alg: 'RS256', use: 'sig' };
 
   // Always show the login page for a new authorization request; the request resumed after the
@@ -315,12 +332,52 @@ function memoryAdapter() {
   };
 }
 
+/**
+ * Plays the user's `tokenAttack` on a token response: the body oidc-provider writes is held back,
+ * and its ID token re-signed (or the answer withheld) before it leaves. Responses of users without
+ * an attack pass unchanged.
+ */
+function attackTokenResponse(res: http.ServerResponse, users: OidcTestUser[], keys: { own: KeyObject; foreign: KeyObject }): void {
+  const end = res.end.bind(res) as (chunk?: unknown) => http.ServerResponse;
+  const chunks: Buffer[] = [];
+  const write = res.write.bind(res);
+  res.write = ((chunk: unknown) => {
+    if (chunk) chunks.push(Buffer.from(chunk as Buffer));
+    return true;
+  }) as typeof res.write;
+  res.end = ((chunk?: unknown) => {
+    if (chunk && typeof chunk !== 'function') chunks.push(Buffer.from(chunk as Buffer));
+    let body = Buffer.concat(chunks);
+    let json: { id_token?: unknown } | null = null;
+    try {
+      json = JSON.parse(body.toString('utf8')) as { id_token?: unknown };
+    } catch {
+      json = null;
+    }
+    const token = typeof json?.id_token === 'string' ? json.id_token : null;
+    const [h, p] = token?.split('.') ?? [];
+    const payload = p ? (JSON.parse(Buffer.from(p, 'base64url').toString('utf8')) as Record<string, unknown>) : null;
+    const attack = payload ? users.find((u) => u.sub === payload.sub)?.tokenAttack : undefined;
+    if (attack === 'hang') return res; // never answered
+    if (json && payload && (attack === 'foreign_key' || attack === 'future_iat')) {
+      if (attack === 'future_iat') payload.iat = Math.floor(Date.now() / 1000) + 3600;
+      const input = `${h}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
+      const signature = sign('sha256', Buffer.from(input), attack === 'foreign_key' ? keys.foreign : keys.own).toString('base64url');
+      json.id_token = `${input}.${signature}`;
+      body = Buffer.from(JSON.stringify(json));
+      if (!res.headersSent) res.setHeader('content-length', String(body.length));
+    }
+    if (body.length) write(body);
+    return end();
+  }) as typeof res.end;
+}
+
 function claimsOf(u: OidcTestUser): Record<string, unknown> {
   const name = [u.given_name, u.family_name].filter(Boolean).join(' ');
   return {
     sub: u.sub,
     email: u.email,
-    email_verified: u.email_verified ?? true,
+    ...(u.email_verified === null ? {} : { email_verified: u.email_verified ?? true }),
     ...(u.given_name !== undefined ? { given_name: u.given_name } : {}),
     ...(u.family_name !== undefined ? { family_name: u.family_name } : {}),
     ...(name ? { name } : {}),

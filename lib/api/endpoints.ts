@@ -1,3 +1,10 @@
+import {
+  applicationCreatedSchema,
+  applicationCreateSchema,
+  applicationParams,
+  applicationPatchSchema,
+  applicationSchema,
+} from '../validation/applications';
 import { consoleAccessInputSchema, consoleAccessSchema } from '../validation/console-access';
 import { z } from 'zod';
 import {
@@ -348,6 +355,33 @@ export const api = {
     method: 'POST', path: '/tenants/{tenantId}/webhooks/{webhookId}/deliveries/{deliveryId}/resend', tag: 'Webhooks',
     summary: "Send a delivery's event again now (same event id; 410 when retention removed it); answers the new delivery",
     params: tenantDeliveryParams, response: deliverySchema, status: 200,
+  }),
+  createApplication: endpoint({
+    method: 'POST', path: '/applications', tag: 'Applications',
+    summary: "Register an application (a client of the portal's OpenID Provider); a confidential one's clientSecret is in this answer only",
+    body: applicationCreateSchema, response: applicationCreatedSchema, status: 201,
+  }),
+  listApplications: endpoint({
+    method: 'GET', path: '/applications', tag: 'Applications', summary: 'List applications (no secrets)',
+    query: listQuerySchema, response: list(applicationSchema), status: 200,
+  }),
+  getApplication: endpoint({
+    method: 'GET', path: '/applications/{applicationId}', tag: 'Applications', summary: 'Get an application',
+    params: applicationParams, response: applicationSchema, status: 200,
+  }),
+  updateApplication: endpoint({
+    method: 'PATCH', path: '/applications/{applicationId}', tag: 'Applications',
+    summary: 'Change any field of an application (its type excepted); records application.updated',
+    params: applicationParams, body: applicationPatchSchema, response: applicationSchema, status: 200,
+  }),
+  deleteApplication: endpoint({
+    method: 'DELETE', path: '/applications/{applicationId}', tag: 'Applications', summary: 'Delete an application; its tokens stop working at once',
+    params: applicationParams, status: 204,
+  }),
+  rotateApplicationSecret: endpoint({
+    method: 'POST', path: '/applications/{applicationId}/rotate-secret', tag: 'Applications',
+    summary: 'Make a new client secret (shown once); the old one stops working at once',
+    params: applicationParams, response: z.object({ clientSecret: z.string() }), status: 200,
   }),
   createWebhook: endpoint({
     method: 'POST', path: '/webhooks', tag: 'Webhooks',

@@ -1,7 +1,8 @@
 import NextAuth, { CredentialsSignin } from 'next-auth';
 import Credentials from 'next-auth/providers/credentials';
 import { z } from 'zod';
-import { checkOperatorCredentials, SESSION_TTL_SECONDS, startOperatorSession } from '../dal/operators';
+import { checkOperatorCredentials, recordOperatorLoginFailure, SESSION_TTL_SECONDS, startOperatorSession } from '../dal/operators';
+import { clearSignInFailures, recordSignInFailure, signInBlockedFor } from './throttle';
 import { endSession, liveSession } from '../dal/sessions';
 import { env } from '../env';
 import { requestMeta } from '../http/request-meta';
@@ -12,6 +13,10 @@ const credentialsSchema = z.object({ email: z.email().max(320), password: z.stri
 
 class BadCredentials extends CredentialsSignin {
   code = 'bad_credentials';
+}
+
+class Throttled extends CredentialsSignin {
+  code = 'throttled';
 }
 
 /**
@@ -39,9 +44,21 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
       async authorize(raw, request) {
         const parsed = credentialsSchema.safeParse(raw);
         if (!parsed.success) throw new BadCredentials();
-        const op = await checkOperatorCredentials(parsed.data.email, parsed.data.password);
-        if (!op) throw new BadCredentials();
-        const { sessionId } = await startOperatorSession(requestMeta(request), op);
+        const meta = requestMeta(request);
+        const { email, password } = parsed.data;
+        // Throttled per account and per address; every failure is audited (operator.login_failed).
+        if ((await signInBlockedFor(email, meta.ip)) > 0) {
+          await recordOperatorLoginFailure(meta, email, 'throttled');
+          throw new Throttled();
+        }
+        const op = await checkOperatorCredentials(email, password);
+        if (!op) {
+          await recordSignInFailure(email, meta.ip);
+          await recordOperatorLoginFailure(meta, email, 'bad_credentials');
+          throw new BadCredentials();
+        }
+        await clearSignInFailures(email);
+        const { sessionId } = await startOperatorSession(meta, op);
         return { id: op.id, email: op.email, name: op.email, sessionId, kind: 'operator' };
       },
     }),

@@ -39,22 +39,39 @@ export async function requireOperator(): Promise<Extract<Principal, { kind: 'ope
   return p;
 }
 
+export type TenantAccess =
+  | { ok: true; principal: Principal; tenant: TenantWithDomains }
+  | { ok: false; why: 'signed_out' | 'not_found' | 'ip_blocked'; tenant?: TenantWithDomains };
+
+/**
+ * The one check of every tenant console page, action and route handler: a principal who may open
+ * the tenant named by `slug` (optionally: this section), from an address its console IP allowlist
+ * admits. A tenant's console allowlist binds its own admins (setup-link and SSO sessions), not
+ * operators.
+ */
+export async function tenantAccess(slug: string, scope: TenantScope | undefined, ip: string | null | undefined): Promise<TenantAccess> {
+  const principal = await currentPrincipal();
+  if (!principal) return { ok: false, why: 'signed_out' };
+  const tenant = await findTenant({ slug });
+  if (!tenant || !canAccessTenant(principal, tenant.id, scope)) return { ok: false, why: 'not_found' };
+  if (principal.kind === 'tenant_admin' && tenant.signInPolicy?.consoleIpAllowlist?.length) {
+    if (!consoleAccessAllowed(principal.kind, tenant.signInPolicy, ip ?? null)) return { ok: false, why: 'ip_blocked', tenant };
+  }
+  return { ok: true, principal, tenant };
+}
+
 /** The tenant named by `slug` if this principal may open it; 404 otherwise (no hint that it exists). */
 export async function requireTenant(
   slug: string,
   scope?: TenantScope,
 ): Promise<{ principal: Principal; tenant: TenantWithDomains }> {
-  const principal = await currentPrincipal();
-  if (!principal) redirect('/login');
-  const tenant = await findTenant({ slug });
-  if (!tenant || !canAccessTenant(principal, tenant.id, scope)) notFound();
-  // Sign-in policy: a tenant's console IP allowlist binds its own admins (setup-link and SSO
-  // sessions), not operators. Refused: a 403 page that says why.
-  if (principal.kind === 'tenant_admin' && tenant.signInPolicy?.consoleIpAllowlist?.length) {
-    const { ip } = requestMeta({ headers: await headers() });
-    if (!consoleAccessAllowed(principal.kind, tenant.signInPolicy, ip)) redirect(`/t/${tenant.slug}/sign-in-policy/blocked`);
-  }
-  return { principal, tenant };
+  const { ip } = requestMeta({ headers: await headers() });
+  const access = await tenantAccess(slug, scope, ip);
+  if (access.ok) return access;
+  if (access.why === 'signed_out') redirect('/login');
+  // Refused by the console IP allowlist: a 403 page that says why.
+  if (access.why === 'ip_blocked') redirect(`/t/${access.tenant!.slug}/sign-in-policy/blocked`);
+  notFound();
 }
 
 /** The audit context of a server action: who, from where. */

@@ -1,5 +1,6 @@
 import 'server-only';
 import type { Ctx } from '../audit/types';
+import { htmlResponse } from '../http/html';
 import { peekPortalLink, usePortalLink } from '../dal/portal-links';
 import { findTenant } from '../dal/tenants';
 import { sessionFromCookie, sessionSetCookie } from './session-cookie';
@@ -24,11 +25,11 @@ const SCOPE_NAMES: Record<string, string> = {
 const validShape = (token: string) => /^[A-Za-z0-9_-]{20,100}$/.test(token);
 
 function page(status: number, title: string, body: string): Response {
-  return new Response(
+  return htmlResponse(
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>` +
       `<meta name="viewport" content="width=device-width,initial-scale=1"><meta name="referrer" content="no-referrer"></head>` +
       `<body style="font-family:system-ui,sans-serif;padding:40px;max-width:560px">${body}</body></html>`,
-    { status, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' } },
+    { status, headers: { 'referrer-policy': 'no-referrer' } },
   );
 }
 

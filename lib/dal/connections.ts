@@ -38,6 +38,7 @@ export function toConnectionView(c: Connection): ConnectionView {
     createdAt: c.createdAt.toISOString(),
     status: c.status,
     requireMfa: c.requireMfa,
+    trustUnverifiedEmail: c.trustUnverifiedEmail,
     testedAt: c.testedAt?.toISOString() ?? null,
     lastTest: (c.lastTest as ConnectionTestResult | null) ?? null,
   };
@@ -240,6 +241,7 @@ export async function createConnection(ctx: Ctx, tenantId: string, input: Connec
           name: input.name ?? null,
           clientId,
           allowIdpInitiated: input.allowIdpInitiated ?? false,
+          trustUnverifiedEmail: input.type === 'oidc' ? (input.trustUnverifiedEmail ?? false) : false,
           // The API's default stays `active` (a connection created there serves sign-in at once);
           // the console creates drafts, which serve only test sign-ins until activated.
           status: input.status ?? 'active',
@@ -341,10 +343,17 @@ export async function deleteConnection(ctx: Ctx, tenantId: string, id: string): 
 // Status lifecycle (draft → tested → active) and settings
 // ---------------------------------------------------------------------------------------------
 
-const settingsOf = (c: Connection) => ({ name: c.name, allowIdpInitiated: c.allowIdpInitiated, requireMfa: c.requireMfa, status: c.status });
+const settingsOf = (c: Connection) => ({
+  name: c.name,
+  allowIdpInitiated: c.allowIdpInitiated,
+  requireMfa: c.requireMfa,
+  trustUnverifiedEmail: c.trustUnverifiedEmail,
+  status: c.status,
+});
 
 /**
- * Changes a connection's name, IdP-initiated switch, MFA requirement or status, with one audit
+ * Changes a connection's name, IdP-initiated switch, MFA requirement, acceptance of unverified
+ * emails (OIDC only) or status, with one audit
  * event (`connection.activated` when it becomes active, else `connection.updated`). A draft that
  * never passed a test is activated only with `force` (the console asks to confirm).
  */
@@ -361,6 +370,13 @@ export async function updateConnection(ctx: Ctx, tenantId: string, id: string, p
     if (patch.name !== undefined) next.name = patch.name;
     if (patch.allowIdpInitiated !== undefined) next.allowIdpInitiated = patch.allowIdpInitiated;
     if (patch.requireMfa !== undefined) next.requireMfa = patch.requireMfa;
+    if (patch.trustUnverifiedEmail !== undefined && patch.trustUnverifiedEmail !== before.trustUnverifiedEmail) {
+      if (before.type !== 'oidc') {
+        const message = 'applies to OIDC connections only (a SAML IdP’s signed assertion vouches for the email)';
+        throw new AppError(400, 'invalid_input', message, [{ path: 'trustUnverifiedEmail', message }]);
+      }
+      next.trustUnverifiedEmail = patch.trustUnverifiedEmail;
+    }
     if (patch.status !== undefined && patch.status !== before.status) {
       if (patch.status === 'active' && before.status === 'draft' && !patch.force) {
         const message = 'this connection has not passed a test sign-in: test it first, or activate it without testing (force: true)';

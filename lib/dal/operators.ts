@@ -96,3 +96,22 @@ export async function getOperator(id: string): Promise<Operator | null> {
   const [op] = await db.select().from(operators).where(eq(operators.id, id));
   return op ?? null;
 }
+
+/**
+ * A refused operator sign-in in the operator's audit log: the email typed (the account, when it
+ * exists), the address, and why (`bad_credentials`, `throttled`). Never the password.
+ */
+export async function recordOperatorLoginFailure(meta: Omit<Ctx, 'actor'>, email: string, reason: 'bad_credentials' | 'throttled'): Promise<void> {
+  const db = await getDb();
+  const label = email.trim().toLowerCase().slice(0, 320);
+  const [op] = await db.select({ id: operators.id }).from(operators).where(sql`lower(${operators.email}) = ${label}`);
+  await db.transaction((tx) =>
+    record(tx, { ...meta, actor: { type: 'operator', id: op?.id ?? null, label } }, {
+      tenantId: null,
+      action: 'operator.login_failed',
+      outcome: 'failure',
+      reason,
+      target: { type: 'operator', id: op?.id ?? 'unknown', label },
+    }),
+  );
+}

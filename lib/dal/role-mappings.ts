@@ -6,7 +6,8 @@ import type { Ctx } from '../audit/types';
 import { getDb, type Tx } from '../db/client';
 import { tenants, type Tenant } from '../db/schema';
 import { AppError, badRequest, notFound } from '../errors';
-import { evaluate, type Attributes } from '../provisioning/mapping';
+import { evaluateInTurn } from '../provisioning/breathe';
+import { MappingBudgetExceeded, type Attributes } from '../provisioning/mapping';
 import { roleMappingInputSchema, roleMappingSchemaFor, type RoleMapping, type RoleMappingInput } from '../validation/role-mappings';
 import { MAX_ROLES } from '../validation/tenants';
 import { refuseEscalation } from './console-access';
@@ -89,6 +90,17 @@ export async function putRoleMapping(ctx: Ctx, tenantId: string, input: RoleMapp
   return db.transaction((tx) => writeRoleMapping(tx, ctx, tenantId, input, { newRoles }));
 }
 
-export function previewRoles(t: Tenant, attributes: Attributes) {
-  return evaluate(roleMappingOf(t), attributes);
+/**
+ * The roles these attributes would get. Over the evaluation budget (lib/provisioning/mapping.ts)
+ * a 400 that says so: a sign-in with these attributes would be refused the same way. A heavy
+ * evaluation (up to ~0.1 s) runs on a turn of the event loop of its own.
+ */
+export async function previewRoles(t: Tenant, attributes: Attributes) {
+  try {
+    return await evaluateInTurn(roleMappingOf(t), attributes);
+  } catch (e) {
+    if (!(e instanceof MappingBudgetExceeded)) throw e;
+    const message = `too many or too long values for this tenant's role-mapping rules (cost ${e.cost}, budget ${e.budget}${e.heaviest ? `; costliest: rule ${e.heaviest.index + 1}, ${e.heaviest.operator} on ${e.heaviest.attribute}` : ''}); a sign-in with them would be refused (attributes_over_budget)`;
+    throw new AppError(400, 'over_budget', `Cannot evaluate: ${message}`, [{ path: 'attributes', message }]);
+  }
 }

@@ -15,6 +15,12 @@ export type SignInTenant = TenantWithDomains & { trustedDomains: string[] };
 
 const domainsOf = sql<string[]>`array(select ${tenantDomains.domain} from ${tenantDomains} where ${tenantDomains.tenantId} = ${tenants.id} order by ${tenantDomains.domain})`;
 const trustedDomainsOf = sql<string[]>`array(select ${tenantDomains.domain} from ${tenantDomains} where ${tenantDomains.tenantId} = ${tenants.id} and ${trustedDomainSql()} order by ${tenantDomains.domain})`;
+/**
+ * The tenant's `allowedDomains` without those another tenant owns (operator-added or verified):
+ * an allowed domain never lets a tenant sign in people of another tenant's domain, even if it was
+ * listed before that tenant claimed it (the write paths refuse such domains too).
+ */
+const allowedDomainsOf = sql<string[]>`array(select d from unnest(${tenants.allowedDomains}) as d where not exists (select 1 from ${tenantDomains} where ${tenantDomains.domain} = d and ${tenantDomains.tenantId} <> ${tenants.id} and ${trustedDomainSql()}))`;
 
 /**
  * Where `GET /sso` sends a browser: the tenant of a trusted email domain (or of a slug), and its
@@ -33,13 +39,13 @@ export async function signInTarget(by: { domain: string } | { slug: string }): P
     .orderBy(asc(connections.id))
     .limit(1);
   const [row] = await db
-    .select({ tenant: tenants, domains: domainsOf, trustedDomains: trustedDomainsOf, connection: connections })
+    .select({ tenant: tenants, domains: domainsOf, trustedDomains: trustedDomainsOf, allowedDomains: allowedDomainsOf, connection: connections })
     .from(tenants)
     .leftJoin(connections, eq(connections.id, sql`(${firstActive})`))
     .where(tenantWhere)
     .limit(1);
   if (!row) return null;
-  return { tenant: { ...row.tenant, domains: row.domains, trustedDomains: row.trustedDomains }, connection: row.connection };
+  return { tenant: { ...row.tenant, domains: row.domains, trustedDomains: row.trustedDomains, allowedDomains: row.allowedDomains }, connection: row.connection };
 }
 
 export type SsoFlow = typeof ssoFlows.$inferSelect;
@@ -74,18 +80,22 @@ export async function takeFlow(key: string): Promise<{ flow: SsoFlow; connection
       tenant: tenants,
       domains: domainsOf,
       trustedDomains: trustedDomainsOf,
+      allowedDomains: allowedDomainsOf,
     })
     .from(taken)
     .leftJoin(connections, eq(connections.id, taken.connectionId))
     .leftJoin(tenants, eq(tenants.id, connections.tenantId));
   if (!row) return null;
-  const tenant = row.tenant ? { ...row.tenant, domains: row.domains ?? [], trustedDomains: row.trustedDomains ?? [] } : null;
+  const tenant = row.tenant ? { ...row.tenant, domains: row.domains ?? [], trustedDomains: row.trustedDomains ?? [], allowedDomains: row.allowedDomains ?? [] } : null;
   return { flow: row.flow, connection: row.connection, tenant };
 }
 
 /** A tenant by ID, as sign-in needs it. */
 export async function signInTenant(id: string): Promise<SignInTenant | null> {
   const db = await getDb();
-  const [row] = await db.select({ tenant: tenants, domains: domainsOf, trustedDomains: trustedDomainsOf }).from(tenants).where(eq(tenants.id, id));
-  return row ? { ...row.tenant, domains: row.domains, trustedDomains: row.trustedDomains } : null;
+  const [row] = await db
+    .select({ tenant: tenants, domains: domainsOf, trustedDomains: trustedDomainsOf, allowedDomains: allowedDomainsOf })
+    .from(tenants)
+    .where(eq(tenants.id, id));
+  return row ? { ...row.tenant, domains: row.domains, trustedDomains: row.trustedDomains, allowedDomains: row.allowedDomains } : null;
 }

@@ -8,7 +8,7 @@ import { auditEvents, connections, sessions, tenantDomains, tenants, type Tenant
 import { AppError, badRequest, conflict, notFound } from '../errors';
 import { newId } from '../ids';
 import { removeLibraryConnections } from '../sso/library-records';
-import { domainAddedBy, newVerificationToken, releaseUnverifiedClaims } from './domains';
+import { domainAddedBy, newVerificationToken, releaseUnverifiedClaims, trustedDomainSql } from './domains';
 import { slugify } from '../validation/common';
 import type { ProvisioningInput, TenantCreate, TenantPatch, TenantView } from '../validation/tenants';
 import { pageOf } from './page';
@@ -232,6 +232,20 @@ export const provisioningOf = (t: Tenant): Provisioning => ({
 });
 
 /**
+ * Refuses (409 naming `allowedDomains.<i>`) a domain another tenant owns: operator-added or
+ * verified there. Allowing it would let this tenant's IdP sign in that tenant's people.
+ */
+async function refuseForeignDomains(tx: Executor, tenantId: string, domains: string[]): Promise<void> {
+  const taken = await tx
+    .select({ domain: tenantDomains.domain })
+    .from(tenantDomains)
+    .where(and(inArray(tenantDomains.domain, domains), sql`${tenantDomains.tenantId} <> ${tenantId}`, trustedDomainSql()));
+  if (!taken.length) return;
+  const i = domains.indexOf(taken[0].domain);
+  throw conflict(`allowedDomains.${i}`, `domain ${taken[0].domain} belongs to another tenant; it cannot be allowed here`);
+}
+
+/**
  * Sets a tenant's provisioning. Through the operator API (`newRoles: 'add'`) the default role may
  * be a role the tenant lacks (it joins its roles), and a new default role applies at once to the
  * users it concerns, as a role mapping saved there does. The console (`'refuse'`) offers the
@@ -247,6 +261,7 @@ export async function setProvisioning(ctx: Ctx, id: string, input: ProvisioningI
     if (input.defaultRole !== undefined && input.defaultRole !== before.defaultRole) {
       refuseEscalation(ctx, before.consoleAccess ?? {}, input.defaultRole, 'defaultRole');
     }
+    if (input.allowedDomains?.length) await refuseForeignDomains(tx, id, input.allowedDomains);
     const { roles, added } = withRoles(before.roles, [input.defaultRole], 'defaultRole');
     const next: Provisioning = {
       strategy: input.strategy,

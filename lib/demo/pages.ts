@@ -1,13 +1,14 @@
 import 'server-only';
 import { readBody } from '../api/body';
+import { AUTO_SUBMIT_SCRIPT, htmlResponse } from '../http/html';
 import { env } from '../env';
 import { sp } from '../sso/sp';
 import { DEMO_USERS, demoIdp } from './idp';
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-function html(title: string, body: string, status = 200): Response {
-  return new Response(
+function html(title: string, body: string, status = 200, autoSubmit = false, formAction: string[] = []): Response {
+  return htmlResponse(
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>
 <meta name="viewport" content="width=device-width,initial-scale=1">
 <style>body{font-family:system-ui,sans-serif;background:#fffbeb;margin:0;display:flex;min-height:100vh;align-items:center;justify-content:center}
@@ -16,7 +17,7 @@ h1{font-size:20px;margin:0 0 4px}.tag{color:#b45309;font-size:12px;font-weight:6
 label{display:block;font-size:14px;margin:12px 0 4px}input,select{width:100%;padding:6px 8px;border:1px solid #d4d4d8;border-radius:6px;font:inherit}
 button{margin-top:16px;padding:8px 16px;border:0;border-radius:6px;background:#18181b;color:#fff;font:inherit;cursor:pointer}</style></head>
 <body><main>${body}</main></body></html>`,
-    { status, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' } },
+    { status, autoSubmit, formAction },
   );
 }
 
@@ -72,6 +73,9 @@ export async function demoSignIn(req: Request): Promise<Response> {
     'Signing in…',
     `<p class="tag">Demo identity provider</p><h1>Signing in…</h1><form method="post" action="${esc(s.acsUrl)}">
 <input type="hidden" name="SAMLResponse" value="${esc(samlResponse)}"><input type="hidden" name="RelayState" value="${esc(form.get('RelayState') ?? '')}">
-<noscript><button type="submit">Continue</button></noscript></form><script>document.forms[0].submit()</script>`,
+<noscript><button type="submit">Continue</button></noscript></form><script>${AUTO_SUBMIT_SCRIPT}</script>`,
+    200,
+    true,
+    [new URL(s.acsUrl).origin],
   );
 }

@@ -1,10 +1,14 @@
 import 'server-only';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { SYSTEM } from '../audit/types';
 import { TENANT_SCOPES } from '../auth/permissions';
 import { putConsoleAccess } from '../dal/console-access';
 import { createConnection } from '../dal/connections';
 import { putRoleMapping } from '../dal/role-mappings';
 import { createTenant, findTenant, listTenants } from '../dal/tenants';
+import { createApplication } from '../applications/registry';
+import { env } from '../env';
 import { log } from '../log';
 import { DEMO_DOMAIN, demoIdp } from './idp';
 
@@ -26,5 +30,23 @@ export async function seedDemo(): Promise<void> {
   });
   // In the demo, IT's admins also open the tenant console (a real tenant opens it to nobody until set).
   await putConsoleAccess(SYSTEM, tenant.id, { roles: { admin: [...TENANT_SCOPES] } });
+  await registerExampleApp();
   log('info', 'demo tenant created', { slug: 'demo', domain: DEMO_DOMAIN });
+}
+
+/**
+ * Registers the example product as an application and leaves its client ID and secret in
+ * `DATA_DIR/example-app.json` (owner-only), where `npm run example` reads them.
+ */
+async function registerExampleApp(): Promise<void> {
+  const EXAMPLE_APP_URL = env().EXAMPLE_APP_URL;
+  const app = await createApplication(SYSTEM, {
+    name: 'Example product',
+    redirectUris: [`${EXAMPLE_APP_URL}/callback`],
+    postLogoutRedirectUris: [`${EXAMPLE_APP_URL}/`],
+    backchannelLogoutUri: `${EXAMPLE_APP_URL}/backchannel-logout`,
+  });
+  const file = path.join(env().DATA_DIR, 'example-app.json');
+  writeFileSync(file, JSON.stringify({ portalUrl: env().PUBLIC_URL, appUrl: EXAMPLE_APP_URL, clientId: app.clientId, clientSecret: app.clientSecret }, null, 2), { mode: 0o600 });
+  log('info', 'example application registered', { clientId: app.clientId, file });
 }

@@ -1,8 +1,9 @@
+import dns from 'node:dns';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AppError } from '../errors';
-import { fetchUntrusted, isPrivateAddress } from './safe-fetch';
+import { fetchUntrusted, isPrivateAddress, untrustedFetch, UntrustedFetchError } from './safe-fetch';
 
 describe('isPrivateAddress', () => {
   it.each([
@@ -130,6 +131,16 @@ beforeAll(async () => {
         res.writeHead(200, { 'content-type': 'text/plain' });
         res.end('redirect target');
         return;
+      case '/echo': {
+        // Answers what it was sent (method, content-type, body) as JSON.
+        const chunks: Buffer[] = [];
+        req.on('data', (c: Buffer) => chunks.push(c));
+        req.on('end', () => {
+          res.writeHead(200, { 'content-type': 'application/json', 'x-seen': 'yes' });
+          res.end(JSON.stringify({ method: req.method, contentType: req.headers['content-type'] ?? null, body: Buffer.concat(chunks).toString('utf8'), auth: req.headers.authorization ?? null }));
+        });
+        return;
+      }
       case '/missing':
         res.writeHead(404);
         res.end('nope');
@@ -284,5 +295,107 @@ describe('fetchUntrusted with allowPrivate=true (development)', () => {
     await new Promise<void>((resolve) => closed.close(() => resolve()));
     const err = await refusal(fetchUntrusted(`http://127.0.0.1:${freePort}/doc`, lax));
     expect(err.message).toMatch(/could not be fetched/);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// untrustedFetch: openid-client's customFetch for an OpenID provider's endpoints
+// ---------------------------------------------------------------------------------------------
+
+/** The UntrustedFetchError a call failed with; fails the test if it resolved or threw anything else. */
+async function fetchFailure(p: Promise<unknown>): Promise<UntrustedFetchError> {
+  let caught: unknown;
+  try {
+    await p;
+  } catch (e) {
+    caught = e;
+  }
+  expect(caught, 'expected an UntrustedFetchError').toBeInstanceOf(UntrustedFetchError);
+  return caught as UntrustedFetchError;
+}
+
+const rp = (o: Partial<Parameters<typeof untrustedFetch>[0]> = {}) => untrustedFetch({ path: 'oidc', allowPrivate: true, maxBytes: 1024 * 1024, timeoutMs: 2000, ...o });
+
+describe('untrustedFetch: refused targets', () => {
+  it.each<[string, () => string]>([
+    ['http:// when private targets are not allowed', () => `${origin}/doc`],
+    ['a loopback literal', () => `https://127.0.0.1:${port}/doc`],
+    ['localhost', () => `https://localhost:${port}/doc`],
+    ['the metadata address', () => 'https://169.254.169.254/latest/meta-data/'],
+    ['credentials', () => 'https://user:pw@op.example.com/token'],
+  ])('%s', async (_, url) => {
+    const err = await fetchFailure(rp({ allowPrivate: false })(url()));
+    expect(err.kind).toBe('refused');
+    expect(connections).toBe(0);
+  });
+
+  it('refuses a public-looking name that resolves to a private address, on the address it would connect to (DNS rebinding)', async () => {
+    const realLookup = dns.lookup;
+    const lookup = vi.spyOn(dns, 'lookup').mockImplementation(((name: string, options: unknown, callback: (...a: unknown[]) => void) =>
+      name === 'op.rebind.example'
+        ? (options as { all?: boolean }).all
+          ? callback(null, [{ address: '127.0.0.1', family: 4 }])
+          : callback(null, '127.0.0.1', 4)
+        : (realLookup as (...a: unknown[]) => void)(name, options, callback)) as never);
+    try {
+      const err = await fetchFailure(rp({ allowPrivate: false })(`https://op.rebind.example:${port}/token`, { method: 'POST', body: 'x=1' }));
+      expect(err.kind).toBe('refused');
+      expect(err.message).toMatch(/private/);
+      expect(lookup.mock.calls.some((c) => c[0] === 'op.rebind.example')).toBe(true);
+      expect(connections).toBe(0);
+    } finally {
+      lookup.mockRestore();
+    }
+  });
+});
+
+describe('untrustedFetch with allowPrivate=true (development)', () => {
+  it('POSTs a form as openid-client sends it and answers a Response with status, headers and body', async () => {
+    const res = await rp()(`${origin}/echo`, { method: 'POST', headers: { authorization: 'Basic eDp5', accept: 'application/json' }, body: new URLSearchParams({ grant_type: 'authorization_code', code: 'c' }), redirect: 'manual' });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-seen')).toBe('yes');
+    expect(await res.json()).toEqual({ method: 'POST', contentType: 'application/x-www-form-urlencoded;charset=UTF-8', body: 'grant_type=authorization_code&code=c', auth: 'Basic eDp5' });
+  });
+
+  it('does not follow a redirect: the 3xx is the answer', async () => {
+    const res = await rp()(`${origin}/redirect`);
+    expect(res.status).toBe(302);
+    expect(res.headers.get('location')).toBe('/target');
+    expect(hits).toEqual(['/redirect']);
+  });
+
+  it('refuses an answer over maxBytes, and an endless one', async () => {
+    expect((await rp({ maxBytes: 100 })(`${origin}/size?n=100`)).status).toBe(200);
+    expect((await fetchFailure(rp({ maxBytes: 100 })(`${origin}/size?n=101`))).kind).toBe('too_large');
+    expect((await fetchFailure(rp({ maxBytes: 64 * 1024 })(`${origin}/endless`))).kind).toBe('too_large');
+  });
+
+  it('gives up at its timeout on a server that never answers, and on a body that stops half-way', async () => {
+    const t0 = Date.now();
+    expect((await fetchFailure(rp({ timeoutMs: 300 })(`${origin}/hang`))).kind).toBe('timeout');
+    expect((await fetchFailure(rp({ timeoutMs: 300 })(`${origin}/hang-body`))).kind).toBe('timeout');
+    expect(Date.now() - t0).toBeLessThan(2000);
+  });
+
+  it('ends at the caller’s deadline (one signal over a whole exchange) and at the request’s own signal', async () => {
+    const t0 = Date.now();
+    const deadline = AbortSignal.timeout(200);
+    expect((await fetchFailure(rp({ timeoutMs: 10_000, signal: deadline })(`${origin}/hang`))).kind).toBe('timeout');
+    // Once the deadline has passed, no further request is even made.
+    hits.length = 0;
+    expect((await fetchFailure(rp({ timeoutMs: 10_000, signal: deadline })(`${origin}/doc`))).kind).toBe('timeout');
+    expect(hits).toEqual([]);
+    expect((await fetchFailure(rp({ timeoutMs: 10_000 })(`${origin}/hang`, { signal: AbortSignal.timeout(200) }))).kind).toBe('timeout');
+    expect(Date.now() - t0).toBeLessThan(2000);
+  });
+
+  it('answers a port where nothing listens with one message (no port scanner)', async () => {
+    const closed = http.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const freePort = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const err = await fetchFailure(rp()(`http://127.0.0.1:${freePort}/token`));
+    expect(err.kind).toBe('network');
+    expect(err.message).toMatch(/could not be reached \(no answer\)/);
   });
 });

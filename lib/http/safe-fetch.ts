@@ -1,4 +1,4 @@
-import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import dns, { type LookupAddress } from 'node:dns';
 import { lookup } from 'node:dns/promises';
 import http from 'node:http';
 import https from 'node:https';
@@ -58,7 +58,7 @@ class PrivateTarget extends Error {}
  * address connected to (no second lookup a hostile DNS server could answer differently).
  */
 const publicLookup: LookupFunction = (hostname, options, callback) => {
-  dnsLookup(hostname, { ...options, all: true }, (err, addresses) => {
+  dns.lookup(hostname, { ...options, all: true }, (err, addresses) => {
     if (err) return callback(err, '', 0);
     const list = addresses as LookupAddress[];
     if (!list.length || list.some((a) => isPrivateAddress(a.address))) {
@@ -242,4 +242,112 @@ export async function postUntrusted(
     });
     req.end(body);
   });
+}
+
+/** Why {@link untrustedFetch} gave up: the target is refused, time ran out, the answer is too large, or no answer. */
+export class UntrustedFetchError extends Error {
+  constructor(
+    readonly kind: 'refused' | 'timeout' | 'too_large' | 'network',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'UntrustedFetchError';
+  }
+}
+
+/** What openid-client (its `customFetch`) and most callers pass as a request. */
+export type UntrustedFetchInit = {
+  method?: string;
+  headers?: Record<string, string> | Headers | [string, string][];
+  body?: string | URLSearchParams | Uint8Array | ArrayBuffer | ReadableStream | null;
+  signal?: AbortSignal | null;
+  redirect?: string;
+};
+
+/**
+ * A `fetch` for requests to URLs from outside (an OIDC provider's token, userinfo and JWKS
+ * endpoints), suitable as openid-client's `customFetch`: each request is checked as
+ * {@link checkUntrustedUrl} says (https; http and private targets only when `allowPrivate`), and
+ * the address checked is the address connected to (no DNS rebinding between a check and the
+ * connect). Redirects are never followed (a 3xx is just the answer); the answer is read up to
+ * `maxBytes`; every request ends by `timeoutMs`, by the caller's `signal` (a deadline over a
+ * whole exchange) or by the request's own signal, whichever comes first. Failures reject with an
+ * {@link UntrustedFetchError}; one message for every network failure (no port scanner).
+ */
+export function untrustedFetch(opts: { path: string; allowPrivate: boolean; maxBytes: number; timeoutMs: number; signal?: AbortSignal }) {
+  return async (input: string | URL, init: UntrustedFetchInit = {}): Promise<Response> => {
+    let url: URL;
+    try {
+      url = checkUntrustedUrl(typeof input === 'string' ? input : input.href, opts);
+    } catch (e) {
+      throw new UntrustedFetchError('refused', `${opts.path}: ${(e as Error).message}`);
+    }
+    const signals = [AbortSignal.timeout(opts.timeoutMs), opts.signal, init.signal].filter((x): x is AbortSignal => !!x);
+    const signal = AbortSignal.any(signals);
+    const timedOut = () => new UntrustedFetchError('timeout', `${opts.path}: ${url.origin} did not answer in time`);
+    if (signal.aborted) throw timedOut();
+    const headers: Record<string, string> = {};
+    new Headers(init.headers as HeadersInit | undefined).forEach((v, k) => (headers[k] = v));
+    let body: Buffer | undefined;
+    if (init.body instanceof URLSearchParams) {
+      body = Buffer.from(init.body.toString());
+      headers['content-type'] ??= 'application/x-www-form-urlencoded;charset=UTF-8';
+    } else if (typeof init.body === 'string') body = Buffer.from(init.body);
+    else if (init.body != null) body = Buffer.from(await new Response(init.body as BodyInit).arrayBuffer());
+    if (body) headers['content-length'] = String(body.length);
+    const client = url.protocol === 'https:' ? https : http;
+    return new Promise<Response>((resolve, reject) => {
+      let settled = false;
+      const finish = (fn: () => void) => {
+        if (settled) return;
+        settled = true;
+        signal.removeEventListener('abort', onAbort);
+        fn();
+      };
+      const req = client.request(url, { method: init.method ?? 'GET', headers, agent: false, lookup: opts.allowPrivate ? undefined : publicLookup }, (res) => {
+        const status = res.statusCode ?? 0;
+        if (Number(res.headers['content-length']) > opts.maxBytes) {
+          req.destroy();
+          return finish(() => reject(new UntrustedFetchError('too_large', `${opts.path}: the answer is larger than ${opts.maxBytes} bytes`)));
+        }
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (c: Buffer) => {
+          size += c.length;
+          if (size > opts.maxBytes) {
+            req.destroy();
+            finish(() => reject(new UntrustedFetchError('too_large', `${opts.path}: the answer is larger than ${opts.maxBytes} bytes`)));
+          } else chunks.push(c);
+        });
+        res.on('end', () =>
+          finish(() => {
+            if (status < 200 || status > 599) return reject(new UntrustedFetchError('network', `${opts.path}: ${url.origin} could not be reached (no answer)`));
+            const h = new Headers();
+            for (const [k, v] of Object.entries(res.headers)) for (const x of ([] as string[]).concat(v ?? [])) h.append(k, x);
+            const noBody = [204, 205, 304].includes(status);
+            resolve(new Response(noBody ? null : Buffer.concat(chunks), { status, statusText: res.statusMessage, headers: h }));
+          }),
+        );
+        res.on('error', () => finish(() => reject(signal.aborted ? timedOut() : new UntrustedFetchError('network', `${opts.path}: ${url.origin} could not be reached (no answer)`))));
+        res.on('close', () => finish(() => reject(signal.aborted ? timedOut() : new UntrustedFetchError('network', `${opts.path}: ${url.origin} could not be reached (no answer)`))));
+      });
+      const onAbort = () => {
+        req.destroy();
+        finish(() => reject(timedOut()));
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      req.on('error', (e) =>
+        finish(() =>
+          reject(
+            signal.aborted
+              ? timedOut()
+              : e instanceof PrivateTarget || (e as { cause?: unknown }).cause instanceof PrivateTarget
+                ? new UntrustedFetchError('refused', `${opts.path}: ${url.hostname} is a private, loopback or link-local address; not allowed`)
+                : new UntrustedFetchError('network', `${opts.path}: ${url.origin} could not be reached (no answer)`),
+          ),
+        ),
+      );
+      req.end(body);
+    });
+  };
 }

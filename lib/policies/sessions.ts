@@ -1,5 +1,5 @@
 import 'server-only';
-import { and, eq, isNull, lt, or } from 'drizzle-orm';
+import { and, eq, isNull, lt, or, sql } from 'drizzle-orm';
 import { record } from '../audit/record';
 import { SYSTEM } from '../audit/types';
 import { getDb } from '../db/client';
@@ -51,4 +51,28 @@ export async function enforceSessionPolicy(row: SessionRow, now = new Date()): P
       );
   }
   return verdict.expiresAt;
+}
+
+/**
+ * Ends the sessions whose tenant's policy (lifetime or idle timeout) is over although no request
+ * came to notice it, each as {@link enforceSessionPolicy} does (deleted, with `session.ended`).
+ * Run by a job, so that the applications a session signed in to learn of it (back-channel logout).
+ */
+export async function sweepPolicyEndedSessions(limit = 200): Promise<number> {
+  const db = await getDb();
+  const candidates = await db
+    .select({ s: sessions })
+    .from(sessions)
+    .innerJoin(tenants, eq(tenants.id, sessions.tenantId))
+    .where(
+      sql`${sessions.kind} <> 'operator' and (
+        ((${tenants.signInPolicy}->>'sessionMaxAgeSeconds') is not null
+          and ${sessions.createdAt} + make_interval(secs => (${tenants.signInPolicy}->>'sessionMaxAgeSeconds')::int) <= now())
+        or ((${tenants.signInPolicy}->>'sessionIdleSeconds') is not null
+          and coalesce(${sessions.lastSeenAt}, ${sessions.createdAt}) + make_interval(secs => (${tenants.signInPolicy}->>'sessionIdleSeconds')::int) <= now()))`,
+    )
+    .limit(limit);
+  let ended = 0;
+  for (const { s } of candidates) if (!(await enforceSessionPolicy(s))) ended++;
+  return ended;
 }

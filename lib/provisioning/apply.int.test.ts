@@ -187,7 +187,7 @@ describe('role mapping impact and apply-now', () => {
   it('refuses an invalid mapping with the field paths and changes nothing', async () => {
     const { tenant } = await tenantWithUsers();
     const mappingEventsBefore = (await events(tenant.id, 'role_mapping.updated')).length;
-    const bad = { rules: [DRAFT.rules[0], { attribute: 'department', operator: 'matches', value: '(a+)+', role: 'wizard' }], defaultRole: 'member' };
+    const bad = { rules: [DRAFT.rules[0], { attribute: 'department', operator: 'matches', value: '(a+', role: 'wizard' }], defaultRole: 'member' };
     const err = await saveRoleMapping(admin, tenant.id, bad as never, { applyNow: true }).catch((e) => e);
     expect(err).toBeInstanceOf(AppError);
     expect(err.status).toBe(400);
@@ -224,5 +224,24 @@ describe('role mapping impact and apply-now', () => {
     const err = await saveRoleMapping(admin, 'tnt_missing', DRAFT, { applyNow: true }).catch((e) => e);
     expect(err).toBeInstanceOf(AppError);
     expect(err.status).toBe(404);
+  });
+
+  it('a draft over the evaluation budget for a user: the impact and apply-now are refused with 400, nothing changes', async () => {
+    const { tenant, domain } = await tenantWithUsers();
+    const db = await getDb();
+    // A user whose kept groups are many long values (as a sign-in under lighter rules could keep).
+    await db.insert(users).values({ id: newId('usr'), tenantId: tenant.id, email: `many@${domain}`, source: 'jit', roles: ['member'], groups: Array.from({ length: 400 }, (_, i) => `g${i}-${'a'.repeat(1000)}`), attributes: {} });
+    const heavy: RoleMapping = { rules: [{ attribute: 'groups', operator: 'matches', value: '(?:.?){1,660}x', role: 'admin' }], defaultRole: 'member' };
+    const impact = await impactFor(tenant.id, SAVED, heavy).catch((e) => e);
+    expect(impact).toBeInstanceOf(AppError);
+    expect(impact).toMatchObject({ status: 400, code: 'over_budget', errors: [{ path: 'rules.0' }] });
+    expect(impact.message).toMatch(new RegExp(`kept for many@${domain.replace(/\./g, '\\.')}.*rule 1 \\(matches on groups\\)`));
+    const before = await rolesOf(tenant.id);
+    const err = await saveRoleMapping(admin, tenant.id, heavy, { applyNow: true }).catch((e) => e);
+    expect(err).toMatchObject({ status: 400, code: 'over_budget' });
+    expect(roleMappingOf(await getTenant(tenant.id))).toEqual(SAVED);
+    expect(await rolesOf(tenant.id)).toEqual(before);
+    // The saved mapping being over budget for a user does not stop an impact: that change is just not pending.
+    expect((await impactFor(tenant.id, heavy, SAVED)).evaluated).toBe(4);
   });
 });

@@ -3,11 +3,13 @@ import { eq } from 'drizzle-orm';
 import { record } from '../audit/record';
 import type { Ctx } from '../audit/types';
 import { getDb, type Tx } from '../db/client';
+import { AppError } from '../errors';
 import { users } from '../db/schema';
 import { putRoleMapping, writeRoleMapping, type NewRoles } from '../dal/role-mappings';
 import type { RoleMapping, RoleMappingInput } from '../validation/role-mappings';
+import { breather } from './breathe';
 import { tenantUsers, userRuleInput } from './impact';
-import { diffRoles, evaluate } from './mapping';
+import { diffRoles, evaluate, MappingBudgetExceeded } from './mapping';
 
 /**
  * Saving a role mapping, optionally applying it to existing users at once.
@@ -22,6 +24,13 @@ import { diffRoles, evaluate } from './mapping';
  * roles change is updated and gets one `user.roles_changed` event (before/after, added/removed,
  * `cause: "role_mapping.applied"`). If anything fails, nothing is saved and no role changes.
  * Users without kept attributes are left as they are (their roles change at their next sign-in).
+ *
+ * Over budget: when the new mapping, evaluated over one user's kept attributes, is over the
+ * evaluation budget (lib/provisioning/mapping.ts), the whole save is refused with a 400 naming
+ * the user and the costliest rule, and nothing is written — not the mapping, not any role. (The
+ * alternative, skipping that user, would leave roles that the saved rules no longer give, and that
+ * user could not sign in under them anyway: their sign-in would be refused the same way.) Between
+ * users the event loop is given back every 20 ms, so a large tenant does not stall other requests.
  */
 
 export type AppliedChange = { userId: string; email: string; before: string[]; after: string[] };
@@ -53,9 +62,19 @@ export async function applyRoleMapping(tx: Tx, ctx: Ctx, tenantId: string, mappi
   const now = new Date();
   const applied: AppliedChange[] = [];
   let changed = 0;
+  const pause = breather();
   for await (const page of tenantUsers(tx, tenantId, { withAttributes: true, forUpdate: true })) {
     for (const u of page) {
-      const after = evaluate(mapping, userRuleInput(u)).roles;
+      await pause();
+      let after: string[];
+      try {
+        after = evaluate(mapping, userRuleInput(u)).roles;
+      } catch (e) {
+        if (!(e instanceof MappingBudgetExceeded)) throw e;
+        const where = e.heaviest ? `rule ${e.heaviest.index + 1} (${e.heaviest.operator} on ${e.heaviest.attribute})` : 'the rules';
+        const message = `these rules cannot be applied: over the attributes kept for ${u.email} they would cost ${e.cost}, over the evaluation budget of ${e.budget} (costliest: ${where}); that user's sign-ins would be refused too. Nothing was saved; simplify the rules`;
+        throw new AppError(400, 'over_budget', `Role mapping refused: ${message}`, [{ path: e.heaviest ? `rules.${e.heaviest.index}` : 'rules', message }]);
+      }
       const { added, removed } = diffRoles(u.roles, after);
       if (!added.length && !removed.length) continue;
       await tx.update(users).set({ roles: after, updatedAt: now }).where(eq(users.id, u.id));

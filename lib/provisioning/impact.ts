@@ -1,8 +1,10 @@
 import 'server-only';
 import { and, asc, desc, eq, gt, isNotNull, sql } from 'drizzle-orm';
 import { getDb, type Executor } from '../db/client';
+import { AppError } from '../errors';
 import { users, type User } from '../db/schema';
-import { diffRoles, evaluate, type RoleMapping } from './mapping';
+import { breather } from './breathe';
+import { diffRoles, evaluate, MappingBudgetExceeded, type RoleMapping } from './mapping';
 
 /**
  * What a role-mapping change would do to a tenant's existing users.
@@ -25,6 +27,10 @@ import { diffRoles, evaluate, type RoleMapping } from './mapping';
  *   already holds `email` and `groups`) are evaluated the same way.
  * - Suspended users are evaluated like the others (their roles apply again on reactivation) and
  *   marked as suspended.
+ * - Over the evaluation budget (lib/provisioning/mapping.ts): a draft that is over it for some
+ *   user is refused as a whole ({@link impactFor} answers 400 naming the user and the rule), as
+ *   saving it with "Apply now" would be; a saved mapping over it for a user only makes that
+ *   user's change not `pending`.
  * - Counts are complete; the lists are capped ({@link DEFAULT_LIST_LIMIT}) so that a tenant with
  *   many thousands of users gets a bounded answer. Users are read in pages of {@link PAGE_SIZE}.
  */
@@ -75,6 +81,16 @@ const sameRoles = (a: readonly string[], b: readonly string[]) => {
   return x.length === y.length && x.every((r, i) => r === y[i]);
 };
 
+/** The roles the saved mapping gives, or null when that is over the evaluation budget. */
+function savedRoles(saved: RoleMapping, input: Record<string, string[]>): string[] | null {
+  try {
+    return evaluate(saved, input).roles;
+  } catch (e) {
+    if (e instanceof MappingBudgetExceeded) return null;
+    throw e;
+  }
+}
+
 /** The roles `draft` would give this user, and whether that differs from what they have. Null when unknown. */
 export function userChange(saved: RoleMapping, draft: RoleMapping, u: ImpactUser): RoleChange | 'unchanged' | null {
   if (!u.attributes) return null;
@@ -83,7 +99,8 @@ export function userChange(saved: RoleMapping, draft: RoleMapping, u: ImpactUser
   if (sameRoles(u.roles, after)) return 'unchanged';
   const before = [...new Set(u.roles)].sort();
   const { added, removed } = diffRoles(before, after);
-  const pending = sameRoles(evaluate(saved, input).roles, after);
+  const now = savedRoles(saved, input);
+  const pending = now !== null && sameRoles(now, after);
   return { userId: u.id, email: u.email, status: u.status, before, after, added, removed, pending };
 }
 
@@ -157,7 +174,20 @@ export async function* tenantUsers(
 export async function impactFor(tenantId: string, saved: RoleMapping, draft: RoleMapping, opts: { listLimit?: number } = {}): Promise<Impact> {
   const db = await getDb();
   const c = impactCollector(saved, draft, opts);
-  for await (const page of tenantUsers(db, tenantId)) page.forEach(c.add);
+  const pause = breather(); // other requests run between users
+  for await (const page of tenantUsers(db, tenantId)) {
+    for (const u of page) {
+      await pause();
+      try {
+        c.add(u);
+      } catch (e) {
+        if (!(e instanceof MappingBudgetExceeded)) throw e;
+        const where = e.heaviest ? `rule ${e.heaviest.index + 1} (${e.heaviest.operator} on ${e.heaviest.attribute})` : 'the rules';
+        const message = `over the attributes kept for ${u.email} these rules would cost ${e.cost}, over the evaluation budget of ${e.budget} (costliest: ${where}); they could not be applied and that user's sign-ins would be refused. Simplify the rules`;
+        throw new AppError(400, 'over_budget', message, [{ path: e.heaviest ? `rules.${e.heaviest.index}` : 'rules', message }]);
+      }
+    }
+  }
   return c.result();
 }
 

@@ -10,7 +10,8 @@ import type { SignInTenant } from '../dal/sign-in';
 import type { TenantWithDomains } from '../dal/tenants';
 import { newId } from '../ids';
 import { LoginRejected } from '../sso/failures';
-import { diffRoles, evaluate } from './mapping';
+import { nextTurn } from './breathe';
+import { diffRoles, evaluate, evaluationCost, MAPPING_BUDGET, MappingBudgetExceeded, type Attributes, type RoleMapping } from './mapping';
 
 /** What an IdP said about the person signing in, normalised from a SAML assertion or OIDC claims. */
 export type IdpProfile = {
@@ -21,6 +22,17 @@ export type IdpProfile = {
   groups: string[];
   /** Every attribute/claim as sent (by name, and by friendly name where SAML gives one). */
   attributes: Record<string, string[]>;
+  /**
+   * Set when what the IdP sent is over the sign-in's limits (lib/sso/flow.ts `toIdpProfile`:
+   * too many attributes or values, a value too long); attributes and groups are then empty and
+   * {@link signInUser} refuses with this reason before anything else.
+   */
+  refusal?: 'too_many_attributes';
+  /**
+   * OIDC: whether the provider vouches for `email` (`email_verified` true, from the same source as
+   * the email; lib/sso/oidc-claims.ts). Absent for SAML, whose signed assertion states the email.
+   */
+  emailVerified?: boolean;
 };
 
 export const USER_SESSION_TTL_SECONDS = 8 * 60 * 60;
@@ -38,12 +50,49 @@ export function mappingInput(p: IdpProfile): Record<string, string[]> {
 }
 
 export function rolesFor(tenant: TenantWithDomains, p: IdpProfile): string[] {
-  return evaluate({ rules: tenant.roleRules, defaultRole: tenant.defaultRole }, mappingInput(p)).roles;
+  return signInRoles({ rules: tenant.roleRules, defaultRole: tenant.defaultRole }, mappingInput(p));
+}
+
+/**
+ * The roles of a sign-in; over the evaluation budget (lib/provisioning/mapping.ts) the sign-in is
+ * refused with `attributes_over_budget`: it ends on the error page and in `sso.login_failed`,
+ * and nothing is written.
+ */
+function signInRoles(mapping: RoleMapping, attributes: Attributes): string[] {
+  try {
+    return evaluate(mapping, attributes).roles;
+  } catch (e) {
+    if (e instanceof MappingBudgetExceeded) throw new LoginRejected('attributes_over_budget', 400);
+    throw e;
+  }
 }
 
 type Outcome = { user: User; created: boolean; sessionId: string; expiresAt: Date };
 
 const dialect = new PgDialect();
+
+/**
+ * Which user an OIDC sign-in may be, by its email (the rule; {@link signInUser} applies it):
+ * 1. An email the provider does not mark as verified (`profile.emailVerified` not true) is refused
+ *    (`email_not_verified`), unless the connection trusts unverified emails (`trustUnverifiedEmail`,
+ *    an admin's choice for providers that never send the claim, such as Microsoft Entra ID).
+ * 2. The identity (connection, sub) already linked to a user: that user.
+ * 3. Not linked yet, and a user with this email exists in the tenant:
+ *    a. that user has an identity on this connection with another sub (another account at the
+ *       same provider): refused (`identity_conflict`), whatever `email_verified` says;
+ *    b. the email is not verified: refused (`email_not_verified`) even on a trusting connection —
+ *       an unverified email never links a new sub to an existing user;
+ *    c. otherwise the new sub is linked to that user.
+ * 4. Not linked and no such user: a new user where the strategy creates users (a trusting
+ *    connection may create one with an unverified email: nobody else's account is involved).
+ * SAML (no `emailVerified`) keeps linking by email as before: its NameID may be transient.
+ */
+function linkByEmail(s: SignIn, candidate: User, otherSubjectHere: boolean): User {
+  if (s.connection.type !== 'oidc') return candidate;
+  if (otherSubjectHere) throw new LoginRejected('identity_conflict', 403);
+  if (s.profile.emailVerified !== true) throw new LoginRejected('email_not_verified', 403);
+  return candidate;
+}
 
 /**
  * A successful SSO sign-in, in one transaction: find or create the user under the tenant's
@@ -66,14 +115,19 @@ export async function signInUser(
   profile: IdpProfile,
 ): Promise<Outcome> {
   if (connection.tenantId !== tenant.id) throw new Error('connection of another tenant');
+  if (profile.refusal) throw new LoginRejected(profile.refusal, 400);
   const email = profile.email?.trim().toLowerCase() ?? '';
   if (!EMAIL.test(email)) throw new LoginRejected('email_missing', 400);
+  // OIDC: an email the provider does not vouch for (rule 1 of linkByEmail).
+  if (connection.type === 'oidc' && profile.emailVerified !== true && !connection.trustUnverifiedEmail) throw new LoginRejected('email_not_verified', 403);
   const domain = domainOf(email);
   // The tenant's own domains count only when trusted (an admin-added domain once DNS-verified).
   const ownDomain = tenant.trustedDomains.includes(domain);
   const allowedDomain = tenant.allowedDomains.includes(domain);
   if (!ownDomain && !allowedDomain) throw new LoginRejected('domain_not_allowed');
 
+  // Roles take up to ~0.1 s (the mapping budget): a heavy evaluation gets a turn of the event loop of its own.
+  if (evaluationCost({ rules: tenant.roleRules, defaultRole: tenant.defaultRole }, mappingInput(profile)).cost > MAPPING_BUDGET / 20) await nextTurn();
   const now = new Date();
   const s: SignIn = {
     meta,
@@ -99,7 +153,7 @@ export async function signInUser(
 
   // Without locks: the user as read, and one statement that holds only if it is unchanged.
   const found = await candidates(db, s);
-  const existing = found.byIdentity ?? found.byEmail;
+  const existing = found.byIdentity ?? (found.byEmail && { ...found.byEmail, user: linkByEmail(s, found.byEmail.user, found.byEmail.otherSubjectHere) });
   if (!existing && !s.mayCreate) throw new LoginRejected(tenant.strategy === 'scim' ? 'user_not_provisioned' : 'domain_not_allowed');
   const plan = existing ? planExisting(s, existing.user) : planNew(s);
   const userRow = existing
@@ -130,7 +184,7 @@ export async function signInUser(
     }
     const byMail = await byEmail(tx, tenant.id, email);
     if (!byMail) throw new LoginRejected(tenant.strategy === 'scim' ? 'user_not_provisioned' : 'domain_not_allowed');
-    const p = planExisting(s, byMail);
+    const p = planExisting(s, linkByEmail(s, byMail, await otherSubjectOn(tx, byMail.id, s)));
     await tx.execute(writes(s, p, updateUser(tx, p)));
     return outcome(s, p);
   });
@@ -189,10 +243,10 @@ function planExisting(s: SignIn, existing: User): Plan {
       ? {
           lastLoginAt: s.now,
           updatedAt: s.now,
-          roles: evaluate(
+          roles: signInRoles(
             { rules: s.tenant.roleRules, defaultRole: s.tenant.defaultRole },
             { ...(existing.attributes ?? {}), email: [existing.email], groups: existing.groups },
-          ).roles,
+          ),
         }
       : s.fields;
   const user: User = { ...existing, ...update };
@@ -260,15 +314,33 @@ function userRowGone(err: unknown): boolean {
   return e?.code === '23502' && e.column === 'subject_id';
 }
 
-/** The user linked to this IdP subject, and the one with this email in the tenant, as read now, with their row versions. */
-async function candidates(db: Executor, s: SignIn): Promise<{ byIdentity: Versioned | null; byEmail: Versioned | null }> {
+/** SQL: does this user have an identity on the sign-in's connection with another subject? */
+const otherSubjectSql = (userId: SQL | string, s: SignIn) =>
+  sql<boolean>`exists (select 1 from ${userIdentities} where ${userIdentities.userId} = ${userId} and ${userIdentities.connectionId} = ${s.connection.id} and ${userIdentities.subject} <> ${s.profile.subject})`;
+
+/**
+ * The user linked to this IdP subject, and the one with this email in the tenant (with whether it
+ * has another subject on this connection), as read now, with their row versions.
+ */
+async function candidates(db: Executor, s: SignIn): Promise<{ byIdentity: Versioned | null; byEmail: (Versioned & { otherSubjectHere: boolean }) | null }> {
   const linked = sql`(select ${userIdentities.userId} from ${userIdentities} where ${userIdentities.connectionId} = ${s.connection.id} and ${userIdentities.subject} = ${s.profile.subject})`;
   const rows = await db
-    .select({ user: users, version: sql<string>`${users}.xmin::text`, linked: sql<boolean>`${users.id} = ${linked}` })
+    .select({
+      user: users,
+      version: sql<string>`${users}.xmin::text`,
+      linked: sql<boolean>`${users.id} = ${linked}`,
+      otherSubjectHere: otherSubjectSql(sql`${users.id}`, s),
+    })
     .from(users)
     .where(or(eq(users.id, linked), and(eq(users.tenantId, s.tenant.id), sql`lower(${users.email}) = ${s.email}`)));
   const pick = (r: (typeof rows)[number] | undefined) => (r ? { user: r.user, version: r.version } : null);
-  return { byIdentity: pick(rows.find((r) => r.linked)), byEmail: pick(rows.find((r) => r.user.email.toLowerCase() === s.email)) };
+  const mail = rows.find((r) => r.user.email.toLowerCase() === s.email);
+  return { byIdentity: pick(rows.find((r) => r.linked)), byEmail: mail ? { ...pick(mail)!, otherSubjectHere: mail.otherSubjectHere } : null };
+}
+
+async function otherSubjectOn(tx: Tx, userId: string, s: SignIn): Promise<boolean> {
+  const [row] = await tx.select({ v: otherSubjectSql(userId, s) }).from(sql`(select 1) as one`);
+  return row?.v === true;
 }
 
 type Versioned = { user: User; version: string };

@@ -7,7 +7,6 @@ import {
   ruleSchema,
   type Rule,
 } from '../validation/role-mappings';
-import { compilePattern } from './safe-regex';
 import { attributeValues, diffRoles, evaluate, isCaseInsensitiveAttribute, ruleMatches, type Attributes } from './mapping';
 
 const rule = (r: Partial<Rule> & Pick<Rule, 'operator'>): Rule => ({ attribute: 'groups', role: 'member', ...r });
@@ -55,10 +54,12 @@ describe('ruleMatches: operators', () => {
     ['matches, explicit anchors are harmless', rule({ operator: 'matches', value: '^eng$' }), { groups: 'eng' }, true],
     ['matches, empty value ignored', rule({ operator: 'matches', value: '.*' }), { groups: [''] }, false],
     ['matches, missing', rule({ operator: 'matches', value: '.*' }), {}, false],
-    ['matches, unsafe pattern never matches', rule({ operator: 'matches', value: '(a+)+' }), { groups: 'aaa' }, false],
+    ['matches, a nested quantifier is just a pattern under RE2', rule({ operator: 'matches', value: '(a+)+' }), { groups: 'aaa' }, true],
     ['matches, invalid pattern never matches', rule({ operator: 'matches', value: '(a' }), { groups: '(a' }, false],
-    ['matches, over-long value never matches', rule({ operator: 'matches', value: '.*' }), { groups: 'a'.repeat(1025) }, false],
-    ['matches, value at the cap', rule({ operator: 'matches', value: '.*' }), { groups: 'a'.repeat(1024) }, true],
+    ['matches, a pattern valid only once wrapped never matches', rule({ operator: 'matches', value: 'a)|(b' }), { groups: 'a' }, false],
+    ['matches, backreference (not RE2) never matches', rule({ operator: 'matches', value: '(a)\\1' }), { groups: 'aa' }, false],
+    ['matches, a long value is matched whole (the budget counts it)', rule({ operator: 'matches', value: 'a+' }), { groups: 'a'.repeat(4096) }, true],
+    ['matches, no false match from a cut value', rule({ operator: 'matches', value: 'a+' }), { groups: 'a'.repeat(2000) + '!' }, false],
     // attribute names are exact
     ['name is case-sensitive', rule({ operator: 'contains', value: 'Admins' }), { Groups: ['Admins'] }, false],
     ['full SAML name', rule({ attribute: 'http://schemas.microsoft.com/ws/2008/06/identity/claims/groups', operator: 'contains', value: 'g1' }), { 'http://schemas.microsoft.com/ws/2008/06/identity/claims/groups': ['g1'] }, true],
@@ -153,14 +154,13 @@ describe('evaluate', () => {
     expect(evaluate({ rules, defaultRole: null }, body.attributes).roles).toEqual(['admin']);
   });
 
-  it('refuses an unsafe pattern without hanging', () => {
-    const unsafe: Rule = { attribute: 'groups', operator: 'matches', value: '(a+)+$', role: 'admin' };
-    // Were the pattern ever accepted, fail here rather than hang below.
-    expect(compilePattern('(a+)+$')).toBeNull();
+  it('runs what the old checker refused as catastrophic, fast', () => {
+    const rules: Rule[] = ['(a+)+$', '(a|a)*b', '(.*a){20}', '.*.*.*x'].map((value) => ({ attribute: 'groups', operator: 'matches', value, role: 'admin' }));
     const start = performance.now();
-    const result = evaluate({ rules: [unsafe], defaultRole: null }, { groups: 'a'.repeat(50) + '!' });
+    const result = evaluate({ rules, defaultRole: null }, { groups: 'a'.repeat(200) + '!' });
     expect(result).toEqual({ roles: [], matched: [] });
-    expect(performance.now() - start).toBeLessThan(100);
+    expect(evaluate({ rules, defaultRole: null }, { groups: 'a'.repeat(30) }).roles).toEqual(['admin']);
+    expect(performance.now() - start).toBeLessThan(500);
   });
 });
 
@@ -202,6 +202,9 @@ describe('validation: accepted input', () => {
       defaultRole: 'member',
     }],
     ['no rules, null default', { rules: [], defaultRole: null }],
+    ['patterns the old backtracking checker refused', {
+      rules: ['(a+)+$', '(a|a)*', '(.*a){20}', '.*.*.*x', '(?:[a-z]|a|aa|aaa){1,200}z'].map((value) => ({ attribute: 'groups', operator: 'matches', value, role: 'admin' })),
+    }],
     ['default omitted', { rules: [good] }],
     ['full SAML attribute name', { rules: [{ ...good, attribute: 'http://schemas.microsoft.com/ws/2008/06/identity/claims/groups' }] }],
     ['limits exactly', {
@@ -244,10 +247,11 @@ describe('validation: error paths', () => {
     ['in with too many items', withRule({ ...good, operator: 'in', value: Array.from({ length: 201 }, (_, i) => `g${i}`) }), ['rules.2.value'], /at most 200/],
     ['in without value', withRule({ ...good, operator: 'in', value: undefined }), ['rules.2.value'], /required/],
     ['exists with a value', withRule({ ...good, operator: 'exists', value: 'x' }), ['rules.2.value'], /omitted/],
-    ['matches, catastrophic (a+)+$', withRule({ ...good, operator: 'matches', value: '(a+)+$' }), ['rules.2.value'], /unsafe or invalid pattern/],
-    ['matches, invalid pattern', withRule({ ...good, operator: 'matches', value: '(eng' }), ['rules.2.value'], /unterminated group/],
-    ['matches, backreference', withRule({ ...good, operator: 'matches', value: '(a)\\1' }), ['rules.2.value'], /backreference/],
-    ['matches, lookahead', withRule({ ...good, operator: 'matches', value: '(?=a)a' }), ['rules.2.value'], /lookaround/],
+    ['matches, invalid pattern', withRule({ ...good, operator: 'matches', value: '(eng' }), ['rules.2.value'], /invalid regular expression: missing closing \)/],
+    ['matches, valid only once wrapped', withRule({ ...good, operator: 'matches', value: 'a)|(b' }), ['rules.2.value'], /invalid regular expression/],
+    ['matches, backreference', withRule({ ...good, operator: 'matches', value: '(a)\\1' }), ['rules.2.value'], /invalid regular expression: invalid escape/],
+    ['matches, lookahead', withRule({ ...good, operator: 'matches', value: '(?=a)a' }), ['rules.2.value'], /invalid regular expression/],
+    ['matches, too complex', withRule({ ...good, operator: 'matches', value: '.{1,1000}.{1,1000}' }), ['rules.2.value'], /too complex.*2000 instructions/],
     ['matches, over 200 characters', withRule({ ...good, operator: 'matches', value: 'a'.repeat(201) }), ['rules.2.value'], /200/],
     ['matches, empty', withRule({ ...good, operator: 'matches', value: '' }), ['rules.2.value'], /empty/],
     ['unknown key in a rule', withRule({ ...good, values: ['x'] }), ['rules.2'], /values/],
@@ -270,7 +274,7 @@ describe('validation: error paths', () => {
     const body = {
       rules: [
         { ...good, role: 'ghost' },
-        { ...good, operator: 'matches', value: '(a|a)*' },
+        { ...good, operator: 'matches', value: '(a|a' },
         good,
         { ...good, operator: 'in', value: ['ok', ''], role: 'root' },
       ],
@@ -294,6 +298,28 @@ describe('validation: error paths', () => {
   it('a tenant without roles accepts no role at all', () => {
     expect(paths(issues(roleMappingSchemaFor([]), { rules: [good], defaultRole: 'member' }))).toEqual(['defaultRole', 'rules.0.role']);
     expect(issues(roleMappingSchemaFor([]), { rules: [], defaultRole: null })).toEqual([]);
+  });
+});
+
+describe('validation: the patterns of a mapping in all', () => {
+  const matches = (value: string) => ({ attribute: 'groups', operator: 'matches', value, role: 'admin' });
+
+  it('at most 20,000 compiled instructions: the first rule past it gets the issue', () => {
+    // Each compiles to about 1,605 instructions: 12 fit, the 13th brings them over 20,000.
+    const rules = Array.from({ length: 13 }, (_, i) => matches(`(?:[a-z]|a|aa|aaa){1,200}z${i}`));
+    expect(issues(roleMappingInputSchema, { rules: rules.slice(0, 12) })).toEqual([]);
+    const found = issues(roleMappingInputSchema, { rules });
+    expect(paths(found)).toEqual(['rules.12.value']);
+    expect(found[0].message).toMatch(/too complex in all: together they may compile to at most 20000 instructions \(this one brings them to 2\d{4}\)/);
+  });
+
+  it('200 large patterns are refused from their estimated size, without compiling them all', () => {
+    const rules = Array.from({ length: 200 }, (_, i) => matches(`[\\s\\S]{1,${995 - i}}y`));
+    const start = performance.now();
+    const found = issues(roleMappingInputSchema, { rules });
+    expect(performance.now() - start).toBeLessThan(200); // compiling them would take seconds
+    expect(paths(found)).toEqual(['rules.20.value']);
+    expect(found[0].message).toMatch(/too complex in all.*about \d+/);
   });
 });
 

@@ -24,9 +24,20 @@
  *   - `in`       — any value is one of the listed values.
  *   - `exists`   — the attribute is present with at least one non-empty value.
  *   - `matches`  — any value fully matches the regular expression `value`, anchored by us as
- *                  `^(?:value)$`. Patterns must pass the safety check of ./safe-regex.ts (checked
- *                  when saved and again here: an unsafe pattern never matches), and values longer
- *                  than 1024 characters never match, so evaluation time stays bounded.
+ *                  `^(?:value)$` and run by RE2 (./pattern.ts: linear time, no backtracking; a
+ *                  pattern that does not compile or is too large never matches).
+ *
+ * - Budget: what one evaluation may cost is computed before any rule runs ({@link evaluationCost}):
+ *   each `matches` rule costs (program size + 16) × (length + 8) per value of its attribute, the
+ *   other operators (1 + length / 16) per value (plus the length of an `in` list). Over
+ *   {@link MAPPING_BUDGET} the evaluation throws {@link MappingBudgetExceeded} and gives no
+ *   result at all (never a partial one); callers turn that into a clear refusal. Calibrated on
+ *   re2js 2.10 with its DFA off, on a 2-core machine: the slowest pattern families found (every
+ *   instruction live at every character: `(?:.?){1,660}x` on short values, `(?:a|b)*a(?:a|b){400}`
+ *   on `aaa…`) run at 10–12 ns per unit on an idle machine and up to ~35 ns under load, so the
+ *   worst admissible evaluation takes ~40–50 ms (~150 ms loaded). Everyday patterns run 10–100×
+ *   faster than that bound: 3 `matches` rules over 150 AD group DNs cost ~0.8 M units (0.5 ms).
+ *   Sign-in bounds the attributes themselves (lib/sso/flow.ts `toIdpProfile`).
  *
  * - Case: names are always compared exactly. `matches` is always case-sensitive, as the contract
  *   says (write `[Ee]xample` or a lower-case pattern over a lower-case attribute). Other values are
@@ -42,7 +53,7 @@
  *   roles at all.
  */
 import type { Rule, RoleMapping } from '../validation/role-mappings';
-import { compilePattern, fullMatch } from './safe-regex';
+import { compilePattern, fullMatch } from './pattern';
 
 export type { Rule, RoleMapping };
 
@@ -82,9 +93,12 @@ const lower = (s: string) => s.toLowerCase();
 
 /** Whether one rule holds for these attributes. Rules with an unusable value never match. */
 export function ruleMatches(rule: Rule, attributes: Attributes): boolean {
+  return matchValues(rule, attributeValues(attributes, rule.attribute));
+}
+
+function matchValues(rule: Rule, values: readonly string[]): boolean {
   const caseInsensitive = isCaseInsensitiveAttribute(rule.attribute);
   const fold = caseInsensitive ? lower : identity;
-  const values = attributeValues(attributes, rule.attribute);
   const { value } = rule;
 
   switch (rule.operator) {
@@ -115,9 +129,87 @@ export function ruleMatches(rule: Rule, attributes: Attributes): boolean {
   }
 }
 
-/** The roles a user with these attributes gets under `mapping`, and the rules that gave them. */
-export function evaluate(mapping: RoleMapping, attributes: Attributes): Evaluation {
-  const matched = mapping.rules.filter((rule) => ruleMatches(rule, attributes));
+/** Most cost units one evaluation may take (see "Budget" above): ~50 ms at worst, ~150 ms on a loaded machine. */
+export const MAPPING_BUDGET = 4_000_000;
+/** Per-instruction and per-value overheads of a `matches` value, in units of program × character. */
+const MATCH_PROGRAM_OVERHEAD = 16;
+const MATCH_VALUE_OVERHEAD = 8;
+
+/** Thrown by {@link evaluate} when the evaluation would cost more than its budget; nothing was evaluated. */
+export class MappingBudgetExceeded extends Error {
+  constructor(
+    readonly cost: number,
+    readonly budget: number,
+    /** The rule that costs most: its index, attribute and operator. */
+    readonly heaviest: { index: number; attribute: string; operator: string; values: number; characters: number } | null,
+  ) {
+    const h = heaviest ? `; the costliest is rule ${heaviest.index + 1} (${heaviest.attribute} ${heaviest.operator}, over ${heaviest.values} values / ${heaviest.characters} characters)` : '';
+    super(`evaluating the role-mapping rules over these attributes would cost ${cost} units, over the budget of ${budget}${h}`);
+    this.name = 'MappingBudgetExceeded';
+  }
+}
+
+type Column = { values: string[]; characters: number };
+
+/** Each attribute a rule reads, once: its usable values and their total length. */
+function columnsOf(rules: readonly Rule[], attributes: Attributes): Map<string, Column> {
+  const out = new Map<string, Column>();
+  for (const r of rules) {
+    if (out.has(r.attribute)) continue;
+    const values = attributeValues(attributes, r.attribute);
+    let characters = 0;
+    for (const v of values) characters += v.length;
+    out.set(r.attribute, { values, characters });
+  }
+  return out;
+}
+
+function ruleCost(rule: Rule, c: Column): number {
+  if (c.values.length === 0) return 0;
+  if (rule.operator === 'matches') {
+    const p = typeof rule.value === 'string' && rule.value !== '' ? compilePattern(rule.value) : null;
+    if (!p) return 0; // never runs
+    return (p.size + MATCH_PROGRAM_OVERHEAD) * (c.characters + MATCH_VALUE_OVERHEAD * c.values.length);
+  }
+  const list = Array.isArray(rule.value) ? rule.value.length : 0;
+  return c.values.length + Math.ceil(c.characters / 16) + list;
+}
+
+/**
+ * What evaluating `mapping` over `attributes` costs, in units of ~10–35 ns at worst, computed
+ * without running any rule (patterns are compiled, which is bounded and cached), and the costliest rule.
+ */
+export function evaluationCost(mapping: RoleMapping, attributes: Attributes): { cost: number; heaviest: MappingBudgetExceeded['heaviest'] } {
+  return costOver(mapping.rules, columnsOf(mapping.rules, attributes));
+}
+
+function costOver(rules: readonly Rule[], columns: Map<string, Column>): { cost: number; heaviest: MappingBudgetExceeded['heaviest'] } {
+  let cost = 0;
+  let heaviest: MappingBudgetExceeded['heaviest'] = null;
+  let max = -1;
+  rules.forEach((rule, index) => {
+    const c = columns.get(rule.attribute)!;
+    const k = ruleCost(rule, c);
+    cost += k;
+    if (k > max) {
+      max = k;
+      heaviest = { index, attribute: rule.attribute, operator: rule.operator, values: c.values.length, characters: c.characters };
+    }
+  });
+  return { cost, heaviest };
+}
+
+/**
+ * The roles a user with these attributes gets under `mapping`, and the rules that gave them.
+ * Throws {@link MappingBudgetExceeded} (before running any rule) when that would cost more than
+ * `opts.budget` (default {@link MAPPING_BUDGET}).
+ */
+export function evaluate(mapping: RoleMapping, attributes: Attributes, opts: { budget?: number } = {}): Evaluation {
+  const budget = opts.budget ?? MAPPING_BUDGET;
+  const columns = columnsOf(mapping.rules, attributes);
+  const { cost, heaviest } = costOver(mapping.rules, columns);
+  if (cost > budget) throw new MappingBudgetExceeded(cost, budget, heaviest);
+  const matched = mapping.rules.filter((rule) => matchValues(rule, columns.get(rule.attribute)!.values));
   if (matched.length === 0) {
     return { roles: mapping.defaultRole ? [mapping.defaultRole] : [], matched };
   }

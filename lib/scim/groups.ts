@@ -1,6 +1,7 @@
 import { and, eq, inArray, ne, sql } from 'drizzle-orm';
 import { scimGroupMembers, scimGroups, scimUsers, type ScimGroupRow } from '../db/schema';
 import { newId } from '../ids';
+import { patchProblem } from './budgets';
 import { coerce, notFound, plain, scimError, type ScimContext } from './context';
 import { isObject, normalisePatch, normaliseResource, type Json, type JsonObject } from './normalise';
 import { portalUsersOf, refreshPortalUsers } from './portal';
@@ -308,6 +309,8 @@ export function compileGroupPatch(ops: unknown[], groupId: string): Action[] | n
 }
 
 export async function patchGroup(c: ScimContext, id: string, body: unknown, want: Want) {
+  const over = patchProblem(body);
+  if (over) throw scimError(400, 'invalidValue', over);
   const n = normalisePatch(body);
   if (!n) throw scimError(400, 'invalidSyntax', 'The request body must be a JSON object (a SCIM PatchOp)');
   const patch = coerce(() => new SCIMMY.Messages.PatchOp(n.message as never));

@@ -2,7 +2,8 @@ import { and, asc, desc, eq, getTableColumns, inArray, ne, sql } from 'drizzle-o
 import { endSessionsOf } from '../dal/sessions';
 import { scimGroupMembers, scimGroups, scimUsers, users, type ScimUserRow, type User } from '../db/schema';
 import { newId } from '../ids';
-import { diffRoles, evaluate } from '../provisioning/mapping';
+import { breather } from '../provisioning/breathe';
+import { diffRoles, evaluate, MappingBudgetExceeded, type Attributes } from '../provisioning/mapping';
 import { scimError, type ScimContext } from './context';
 import { mappingAttributes, namesOf, portalEmail } from './normalise';
 
@@ -17,6 +18,24 @@ import { mappingAttributes, namesOf, portalEmail } from './normalise';
  * order; audit events are written at the end of the transaction. One order everywhere, no
  * deadlock.
  */
+
+/**
+ * The roles the tenant's rules give these attributes. Over the evaluation budget
+ * (lib/provisioning/mapping.ts) the request is refused with 400 invalidValue: nothing is written
+ * (the transaction rolls back) and the IdP learns which user's attributes were too many.
+ */
+function rolesOf(c: ScimContext, attributes: Attributes, who: string): string[] {
+  try {
+    return evaluate({ rules: c.tenant.roleRules, defaultRole: c.tenant.defaultRole }, attributes).roles;
+  } catch (e) {
+    if (!(e instanceof MappingBudgetExceeded)) throw e;
+    throw scimError(
+      400,
+      'invalidValue',
+      `The attributes and groups of ${who} are more than this tenant's role-mapping rules can evaluate (${e.cost} units, budget ${e.budget}); send fewer or shorter values. Nothing was changed`,
+    );
+  }
+}
 
 const byEmail = async (c: ScimContext, email: string) => {
   const [u] = await c.tx
@@ -93,7 +112,7 @@ export function newPortalUserFor(c: ScimContext, resource: Record<string, unknow
   if (!email) return null;
   const groups: string[] = [];
   const attributes = mappingAttributes(resource, groups);
-  const roles = evaluate({ rules: c.tenant.roleRules, defaultRole: c.tenant.defaultRole }, attributes).roles;
+  const roles = rolesOf(c, attributes, email);
   const now = new Date();
   return {
     id: newId('usr'),
@@ -154,7 +173,9 @@ export async function refreshPortalUsers(c: ScimContext, ids: string[], opts: Re
     .where(and(eq(scimUsers.tenantId, c.tenant.id), inArray(scimUsers.portalUserId, sorted)))
     .orderBy(desc(scimUsers.updatedAt));
   const updates: Update[] = [];
+  const pause = breather(); // other requests run between users of a group of thousands
   for (const before of locked) {
+    await pause();
     const mine = linked.filter((s) => s.portalUserId === before.id);
     if (!mine.length) continue; // no longer a SCIM user here (unlinked); leave it as it is
     const u = await refreshOne(c, before, mine, mine.flatMap((s) => s.groupNames), opts[before.id] ?? {});
@@ -193,7 +214,7 @@ async function refreshOne(c: ScimContext, before: User, linked: ScimUserRow[], g
   const main = linked.find((s) => s.active) ?? linked[0];
   const groups = [...new Set(groupNames)].sort();
   const attributes = mappingAttributes(main.resource, groups);
-  const roles = evaluate({ rules: c.tenant.roleRules, defaultRole: c.tenant.defaultRole }, attributes).roles;
+  const roles = rolesOf(c, attributes, before.email);
   const names = namesOf(main.resource);
   const anyActive = linked.some((s) => s.active);
   let status = before.status;
@@ -295,7 +316,7 @@ export async function afterScimUserDeleted(c: ScimContext, su: ScimUserRow): Pro
   }
   const groups: string[] = [];
   const attributes = mappingAttributes(su.resource, groups);
-  const roles = evaluate({ rules: c.tenant.roleRules, defaultRole: c.tenant.defaultRole }, attributes).roles;
+  const roles = rolesOf(c, attributes, before.email);
   const suspend = before.status === 'active';
   await c.tx
     .update(users)

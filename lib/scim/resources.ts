@@ -1,5 +1,6 @@
 import { and, asc, count, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { scimGroupMembers, scimGroups, scimUsers, type ScimGroupRow, type ScimUserRow } from '../db/schema';
+import { attributeListProblem, FALLBACK_LIMIT, filterProblem } from './budgets';
 import { coerce, plain, scimError, type ScimContext } from './context';
 import { filterToSql } from './filter-sql';
 import type { ListParams } from './normalise';
@@ -11,6 +12,8 @@ export type Attrs = Filter | undefined;
 /** `attributes` / `excludedAttributes` as SCIMMY's attribute filter (as its Resource would build it). */
 export function attributeFilter(p: { attributes?: string; excludedAttributes?: string }): Attrs {
   const build = (list: string, op: 'pr' | 'np') => {
+    const over = attributeListProblem(list, op === 'pr' ? 'attributes' : 'excludedAttributes');
+    if (over) throw scimError(400, 'invalidFilter', over);
     const names = list.split(',').map((s) => s.trim()).filter(Boolean);
     if (!names.length) return undefined;
     try {
@@ -44,6 +47,8 @@ export function unqualifyCore(expr: string): string {
 }
 
 export function parseFilter(expr: string): Filter {
+  const over = filterProblem(expr);
+  if (over) throw scimError(400, 'invalidFilter', over);
   try {
     return new SCIMMY.Types.Filter(unqualifyCore(expr));
   } catch (e) {
@@ -148,9 +153,6 @@ export async function membersOfGroups(c: ScimContext, groupIds: string[]): Promi
   return map;
 }
 
-/** Cap for the in-memory fallback of filters that have no SQL translation. */
-const FALLBACK_LIMIT = 100_000;
-
 /**
  * A list request (`GET /Users`, `GET /Groups`, `POST /.search`): filter translated to SQL and
  * scoped to the directory, paged by startIndex/count, as a ListResponse.
@@ -175,7 +177,16 @@ export async function listResources(c: ScimContext, kind: 'User' | 'Group', p: L
   let total: number;
   let resources: Record<string, unknown>[];
   if (translated === null) {
-    // No SQL for this filter: match in memory over the directory's resources (full representations).
+    // No SQL for this filter: match in memory over the directory's resources (full representations),
+    // only while the directory is small enough for that (budgets.ts); beyond, 400 tooMany.
+    const [{ n }] = await c.tx.select({ n: count() }).from(table).where(scope);
+    if (Number(n) > FALLBACK_LIMIT) {
+      throw scimError(
+        400,
+        'tooMany',
+        `This filter can only be answered by reading every ${kind === 'User' ? 'user' : 'group'}, and this directory holds more than ${FALLBACK_LIMIT}; filter on ${kind === 'User' ? 'id, userName, externalId or emails' : 'id, displayName, externalId or members'} instead`,
+      );
+    }
     const all = await c.tx.select().from(table).where(scope).orderBy(asc(table.id)).limit(FALLBACK_LIMIT);
     const full = await render(all as (ScimUserRow | ScimGroupRow)[], undefined);
     const matched = filter!.match(full) as Record<string, unknown>[];

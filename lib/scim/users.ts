@@ -2,6 +2,7 @@ import { and, eq, ne, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import { scimUsers, users, type ScimUserRow } from '../db/schema';
 import { newId } from '../ids';
 import { coerce, notFound, plain, scimError, type ScimContext } from './context';
+import { patchProblem } from './budgets';
 import { emailValues, normalisePatch, normaliseResource, rewriteFilteredAdds, settlePrimary, splitPathlessReplaces, type JsonObject } from './normalise';
 import { afterScimUserDeleted, announcePortalUserCreated, linkPortalUser, newPortalUserFor, refreshPortalUsers } from './portal';
 import { groupsOfUsers, userOut, type Attrs } from './resources';
@@ -185,6 +186,8 @@ export async function replaceUser(c: ScimContext, id: string, body: unknown) {
 }
 
 export async function patchUser(c: ScimContext, id: string, body: unknown) {
+  const over = patchProblem(body);
+  if (over) throw scimError(400, 'invalidValue', over);
   const n = normalisePatch(body);
   if (!n) throw scimError(400, 'invalidSyntax', 'The request body must be a JSON object (a SCIM PatchOp)');
   // Validate the message before touching anything (unknown op, missing Operations, …).

@@ -1,3 +1,5 @@
+import { env } from '../env';
+import { checkBrowserUrl } from '../http/safe-fetch';
 import 'server-only';
 import { X509Certificate } from 'node:crypto';
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
@@ -101,12 +103,23 @@ export async function libraryRecord(clientId: string): Promise<LibraryRecord | n
   return rec ?? null;
 }
 
-export const bindingsOf = (rec: LibraryRecord): IdpBindings => ({
-  ssoRedirectUrl: rec.idpMetadata.sso?.redirectUrl,
-  ssoPostUrl: rec.idpMetadata.sso?.postUrl,
-  sloRedirectUrl: rec.idpMetadata.slo?.redirectUrl,
-  sloPostUrl: rec.idpMetadata.slo?.postUrl,
-});
+/** The library record's service locations, each only if it passes the rule for browser-facing URLs. */
+export const bindingsOf = (rec: LibraryRecord): IdpBindings => {
+  const checked = (u: string | undefined) => {
+    if (!u) return undefined;
+    try {
+      return checkBrowserUrl(u, { path: 'location', allowLoopbackHttp: env().loopbackHttp }).href;
+    } catch {
+      return undefined;
+    }
+  };
+  return {
+    ssoRedirectUrl: checked(rec.idpMetadata.sso?.redirectUrl),
+    ssoPostUrl: checked(rec.idpMetadata.sso?.postUrl),
+    sloRedirectUrl: checked(rec.idpMetadata.slo?.redirectUrl),
+    sloPostUrl: checked(rec.idpMetadata.slo?.postUrl),
+  };
+};
 
 /**
  * Sets the SSO library's record of a connection (same entity ID) to trust exactly `certificates`,

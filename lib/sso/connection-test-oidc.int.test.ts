@@ -8,7 +8,7 @@ import { signInWithHttpClient, startOidcIdp, type OidcIdp, type OidcTestUser } f
 import { SYSTEM } from '@/lib/audit/types';
 import { getDb } from '@/lib/db/client';
 import { auditEvents, connections, sessions, users } from '@/lib/db/schema';
-import { createConnection } from '@/lib/dal/connections';
+import { createConnection, updateConnection } from '@/lib/dal/connections';
 import { putRoleMapping } from '@/lib/dal/role-mappings';
 import { createTenant, findTenant } from '@/lib/dal/tenants';
 import { uniqueDomain } from '@/lib/testing/api';
@@ -65,6 +65,34 @@ describe('OIDC connection test', () => {
     const db = await getDb();
     expect(await db.select().from(users).where(eq(users.tenantId, t.tenant.id))).toHaveLength(0);
     expect(await db.select().from(sessions).where(eq(sessions.tenantId, t.tenant.id))).toHaveLength(0);
+  });
+
+  it('an email the provider does not mark as verified (no email_verified, as Entra ID) fails the test with the fix; trusting such emails passes it', async () => {
+    const t = await setup();
+    const email = `entra@${t.domain}`;
+    idpUsers.push({ sub: `sub-entra-${t.domain}`, email, email_verified: null });
+    const run = async () => {
+      const start = await startConnectionTest(t.tenant, t.connectionId, ADMIN);
+      const cookie = start.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+      const back = await signInWithHttpClient(start.headers.get('location')!, email);
+      const redirect = await handleOidcRedirect(back, meta, cookie);
+      expect(redirect.status).toBe(303);
+      return handleCallback(new URL(redirect.headers.get('location')!), cookie, meta);
+    };
+    const failed = await run();
+    expect(failed.status).toBe(400);
+    expect(await failed.text()).toContain('email_not_verified');
+    let row = await rowOf(t.connectionId);
+    expect(row.status).toBe('draft');
+    expect(row.lastTest).toMatchObject({ outcome: 'failure', reason: 'email_not_verified', email });
+    expect(String(row.lastTest!.hint)).toMatch(/Trust email addresses/);
+    expect((row.lastTest!.checks as { name: string; ok: boolean }[]).find((c) => c.name === 'Email verified')).toMatchObject({ ok: false });
+
+    await updateConnection(SYSTEM, t.tenant.id, t.connectionId, { trustUnverifiedEmail: true });
+    expect((await run()).status).toBe(200);
+    row = await rowOf(t.connectionId);
+    expect(row.status).toBe('tested');
+    expect((row.lastTest!.checks as { name: string; ok: boolean }[]).find((c) => c.name === 'Email verified')).toMatchObject({ ok: true });
   });
 
   it('a cancelled test stores idp_error with the OIDC hint; no failed sign-in is logged', async () => {

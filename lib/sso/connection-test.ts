@@ -1,3 +1,4 @@
+import { htmlResponse } from '../http/html';
 import 'server-only';
 import { createHash, randomBytes } from 'node:crypto';
 import { DOMParser, type Element as XmlElement } from '@xmldom/xmldom';
@@ -10,7 +11,7 @@ import { findTenant, type TenantWithDomains } from '../dal/tenants';
 import { env } from '../env';
 import { log } from '../log';
 import { mappingInput, type IdpProfile } from '../provisioning/jit';
-import { evaluate } from '../provisioning/mapping';
+import { MappingBudgetExceeded, evaluate } from '../provisioning/mapping';
 import type { ConnectionTestResult } from '../validation/connections';
 import { LOGIN_FAILURES, type LoginFailure } from './failures';
 import { detectProvider, spValuesFrom } from './guides';
@@ -207,8 +208,29 @@ export async function completeTest(
   if (!tenant) return failTest(meta, connection, detail, 'unknown_tenant');
   const provider = detectProvider(connection.type, connection.idp);
   const saml = detail?.saml;
-  const { roles } = evaluate({ rules: tenant.roleRules, defaultRole: tenant.defaultRole }, mappingInput(profile));
+  // What sign-in would refuse before the rules run (too many attributes), and rules over budget.
+  if (profile.refusal) return failTest(meta, connection, detail, profile.refusal);
+  let roles: string[];
+  try {
+    roles = evaluate({ rules: tenant.roleRules, defaultRole: tenant.defaultRole }, mappingInput(profile)).roles;
+  } catch (e) {
+    if (e instanceof MappingBudgetExceeded) return failTest(meta, connection, detail, 'attributes_over_budget');
+    throw e;
+  }
   const checks = provisioningChecks(tenant, profile.email, await existingUser(tenant.id, profile.email));
+  // OIDC: would sign-in accept this email as the provider vouches for it (lib/provisioning/jit.ts)?
+  const unverified = connection.type === 'oidc' && !!checks[0]?.ok && profile.emailVerified !== true;
+  if (connection.type === 'oidc' && checks[0]?.ok) {
+    checks.splice(1, 0, {
+      name: 'Email verified',
+      ok: !unverified || connection.trustUnverifiedEmail,
+      detail: !unverified
+        ? 'the provider marks the address as verified'
+        : connection.trustUnverifiedEmail
+          ? 'not marked as verified by the provider; accepted because this connection trusts unverified addresses (such an address never joins an existing user to a new account)'
+          : 'not marked as verified by the provider (email_verified): sign-in would be refused',
+    });
+  }
   const base: ConnectionTestResult = {
     outcome: 'success',
     at: new Date().toISOString(),
@@ -229,9 +251,11 @@ export async function completeTest(
     checks,
   };
   // Without an email address nobody could sign in through this connection: that is its failure.
-  const result: ConnectionTestResult = checks[0]?.ok
-    ? base
-    : { ...base, outcome: 'failure', reason: 'email_missing', message: LOGIN_FAILURES.email_missing, hint: hintFor('email_missing', provider, spValuesFrom(sp())) };
+  const result: ConnectionTestResult = !checks[0]?.ok
+    ? { ...base, outcome: 'failure', reason: 'email_missing', message: LOGIN_FAILURES.email_missing, hint: hintFor('email_missing', provider, spValuesFrom(sp())) }
+    : unverified && !connection.trustUnverifiedEmail
+      ? { ...base, outcome: 'failure', reason: 'email_not_verified', message: LOGIN_FAILURES.email_not_verified, hint: hintFor('email_not_verified', provider, spValuesFrom(sp())) }
+      : base;
   return store(meta, connection, tenant, detail, result);
 }
 
@@ -353,5 +377,5 @@ h1{font-size:20px;margin:0 0 8px;color:${ok ? '#166534' : '#991b1b'}}h2{font-siz
 table{border-collapse:collapse;width:100%}th{text-align:left;vertical-align:top;padding:4px 12px 4px 0;width:35%;font-weight:500}td{padding:4px 0;word-break:break-all}
 code{background:#f4f4f5;padding:1px 4px;border-radius:4px;font-size:12px}.hint{background:#fffbeb;border:1px solid #fde68a;border-radius:6px;padding:4px 12px}a{color:#18181b}</style></head>
 <body><main>${parts.join('\n')}</main></body></html>`;
-  return new Response(html, { status: ok ? 200 : 400, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' } });
+  return htmlResponse(html, { status: ok ? 200 : 400 });
 }

@@ -1,3 +1,4 @@
+import { htmlResponse } from '../http/html';
 import { LOGIN_FAILURES, type LoginFailure } from './failures';
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -11,5 +12,5 @@ main{background:#fff;border:1px solid #e4e4e7;border-radius:8px;padding:24px 28p
 p{color:#52525b;font-size:14px;line-height:1.5}code{background:#f4f4f5;padding:1px 4px;border-radius:4px}a{color:#18181b}</style></head>
 <body><main><h1>Sign-in failed</h1><p role="alert">${esc(LOGIN_FAILURES[reason])}</p>
 <p>Reason code: <code data-reason>${esc(reason)}</code></p><p><a href="/signin">Try again</a></p></main></body></html>`;
-  return new Response(html, { status, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' } });
+  return htmlResponse(html, { status });
 }

@@ -26,16 +26,25 @@ export const LOGIN_FAILURES = {
   unsolicited_not_allowed: 'Sign-in started at the identity provider is not enabled for this connection.',
   state_mismatch: 'This sign-in was started in another browser or has expired; please start again.',
   idp_error: 'The identity provider refused the sign-in.',
+  // The portal as OIDC relying party (lib/sso/oidc-rp.ts, lib/provisioning/jit.ts)
+  id_token_invalid: 'The identity provider’s ID token failed verification (signature, issuer, audience, nonce or issue time).',
+  idp_timeout: 'The identity provider did not answer in time; please try again.',
+  email_not_verified: 'The identity provider did not confirm that your email address is verified, so it cannot sign you in here.',
+  identity_conflict: 'This email address belongs to a user who signs in with another account at this identity provider.',
   email_missing: 'The identity provider sent no email address.',
   domain_not_allowed: 'Your email domain is not allowed for this organisation.',
   user_not_provisioned: 'Your account has not been provisioned by your organisation’s directory.',
   user_suspended: 'Your account is suspended.',
+  // Budgets of work whose size the identity provider controls (lib/sso/flow.ts toIdpProfile, lib/provisioning/mapping.ts)
+  too_many_attributes: 'The identity provider sent too many attributes or values, or a value that is too long (at most 256 attributes, 1,000 values in one, 5,000 in all, 4,096 characters a value).',
+  attributes_over_budget: 'The identity provider sent more attribute values than this organisation’s role-mapping rules can check in time; ask your administrator to send fewer groups or to simplify the rules.',
   unknown_tenant: 'No organisation uses this email domain or name.',
   no_connection: 'This organisation has no single sign-on connection yet.',
   // Sign-in policy (lib/policies)
   ip_not_allowed: 'Your organisation allows sign-in only from its own networks, and this connection comes from elsewhere.',
   mfa_required: 'Your organisation requires multi-factor authentication, and the identity provider did not confirm that it was used.',
   connection_not_active: 'This single sign-on connection has not been activated yet.',
+  connection_misconfigured: 'This connection’s identity provider location is not a safe https address; an admin must update the connection.',
 } as const;
 
 export type LoginFailure = keyof typeof LOGIN_FAILURES;

@@ -14,8 +14,11 @@ import { env } from '../env';
 import { log } from '../log';
 import { signInUser, USER_SESSION_TTL_SECONDS, type IdpProfile } from '../provisioning/jit';
 import { signInErrorPage } from './error-page';
+import { autoPostPage } from '../http/html';
+import { checkBrowserUrl } from '../http/safe-fetch';
 import { LoginRejected, type LoginFailure } from './failures';
 import { derivedSecret, sso } from './jackson';
+import { oidcAuthorization, oidcExchange, type OidcSignIn } from './oidc-rp';
 import { consumeAuthorizationCode } from './jackson-store';
 import { checkSamlResponse, peekResponse, SamlRejection, type CheckedAssertion, type PeekedResponse } from './saml-checks';
 import { completeTest, failTest, sessionNotOnOrAfterOf, type TestFlowDetail } from './connection-test';
@@ -32,8 +35,9 @@ const b64url = (b: Buffer) => b.toString('base64url');
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 const mac = (data: string) => createHmac('sha256', env().AUTH_SECRET).update(`sso-flow:${data}`).digest('base64url');
 
+/** Path=/api: the flow cookie goes to the callback (/api/sso/…) and to the OIDC redirect (/api/oauth/oidc). */
 function cookieAttrs(maxAge: number): string {
-  return `Path=/api/sso; HttpOnly; SameSite=Lax; Max-Age=${maxAge}${sp().secureCookies ? '; Secure' : ''}`;
+  return `Path=/api; HttpOnly; SameSite=Lax; Max-Age=${maxAge}${sp().secureCookies ? '; Secure' : ''}`;
 }
 
 function readFlowCookie(header: string | null): FlowCookie | null {
@@ -99,16 +103,42 @@ async function recordFailure(meta: Omit<Ctx, 'actor'>, tenantId: string | null, 
   }
 }
 
-/** Ends a refused sign-in: the `sso.login_failed` audit event in the tenant and the error page. */
-export async function fail(meta: Omit<Ctx, 'actor'>, tenantId: string | null, reason: LoginFailure, status: number, extra: Record<string, unknown> = {}) {
+/**
+ * A sign-in started for one of the operator's applications comes back to the OpenID Provider's
+ * interaction (lib/applications/interaction.ts), refusals included, so that the application
+ * learns of them (`error=access_denied`) instead of its user being left on the portal's page.
+ */
+const APP_RETURN = /^\/oidc\/interaction\/[A-Za-z0-9_-]{1,100}\/continue$/;
+export const isAppReturn = (returnTo: string | null | undefined): returnTo is string => !!returnTo && APP_RETURN.test(returnTo);
+
+/** The answer to a refused sign-in: the error page, or back to the application's interaction with the reason. */
+export function refusalAnswer(reason: LoginFailure, status: number, returnTo?: string | null): Response {
+  if (!isAppReturn(returnTo)) return signInErrorPage(reason, status);
+  return new Response(null, { status: 303, headers: { location: `${returnTo}?error=${encodeURIComponent(reason)}`, 'cache-control': 'no-store' } });
+}
+
+/**
+ * Ends a refused sign-in: the `sso.login_failed` audit event in the tenant and the error page
+ * (or, for a sign-in of an application, the way back to it).
+ */
+export async function fail(
+  meta: Omit<Ctx, 'actor'>,
+  tenantId: string | null,
+  reason: LoginFailure,
+  status: number,
+  extra: Record<string, unknown> = {},
+  returnTo?: string | null,
+) {
   await recordFailure(meta, tenantId, reason, extra);
-  return signInErrorPage(reason, status);
+  return refusalAnswer(reason, status, returnTo);
 }
 
 /**
  * SP-initiated sign-in: asks the SSO library for the IdP redirect of this connection, remembers
  * the AuthnRequest ID under its RelayState (for the ACS) and binds the flow to this browser with
- * a signed cookie holding `state` and the PKCE verifier (for the callback).
+ * a signed cookie holding `state` and the PKCE verifier (for the callback). An OIDC connection's
+ * authorization request is the portal's own (./oidc-rp.ts): its state is the cookie's, and its
+ * nonce and PKCE verifier stay in the flow's row.
  */
 export async function startSignIn(
   tenant: TenantWithDomains,
@@ -116,16 +146,26 @@ export async function startSignIn(
   returnTo: string | null,
   /** A connection test (lib/sso/connection-test.ts): signs nobody in; the result goes to the connection. */
   test?: TestFlowDetail,
+  /** `forceAuthn`: the IdP must sign the person in afresh (an application asked for prompt=login or max_age). */
+  opts: { forceAuthn?: boolean } = {},
 ): Promise<Response> {
   if (connection.tenantId !== tenant.id) throw new Error('connection of another tenant');
-  const purpose = test ? { purpose: 'test' as const, detail: { actor: test.actor } } : {};
+  const safeReturn = safeReturnTo(returnTo);
+  // A sign-in for an application keeps its way back in the flow row too, for refusals at the ACS.
+  const purpose = test
+    ? { purpose: 'test' as const, detail: { actor: test.actor } }
+    : isAppReturn(safeReturn)
+      ? { detail: { returnTo: safeReturn } }
+      : {};
   sweepNow();
   const { jackson } = await sso();
   const s = sp();
   const state = b64url(randomBytes(16));
   const verifier = b64url(randomBytes(32));
   const challenge = b64url(createHash('sha256').update(verifier).digest());
-  const res = await jackson.oauthController.authorize({
+  // OIDC: the portal's own relying party (./oidc-rp.ts), with this flow's state; the SSO library only for SAML.
+  const oidc = connection.type === 'oidc' ? await oidcAuthorization(connection, state, { forceAuthn: opts.forceAuthn }) : null;
+  const res = oidc ? { redirect_url: oidc.url.href } : await jackson.oauthController.authorize({
     tenant: tenant.id,
     product: PRODUCT,
     client_id: 'dummy',
@@ -135,21 +175,24 @@ export async function startSignIn(
     response_type: 'code',
     code_challenge: challenge,
     code_challenge_method: 'S256',
+    ...(opts.forceAuthn ? { forceAuthn: 'true' } : {}),
   } as never);
   // Sign-in policy: ask the IdP for MFA when this connection requires it (lib/policies/sso.ts).
   const r = mfaRequiredFor(tenant.signInPolicy ?? {}, connection) ? await requestMfa(res as never, connection) : (res as { redirect_url?: string; authorize_form?: string; error?: string });
   if (r.error || (!r.redirect_url && !r.authorize_form)) throw new Error(`the SSO library refused to start: ${r.error ?? 'no redirect'}`);
+  const idpTarget = checkedIdpTarget(r);
+  let postFields: Record<string, string> | null = null;
 
-  if (connection.type === 'oidc') {
-    // The state the SSO library gave the OIDC provider names this flow when the provider answers.
-    const oidcState = new URL(r.redirect_url!).searchParams.get('state');
-    if (!oidcState) throw new Error('the SSO library gave no OIDC state');
+  if (oidc) {
+    // The provider's answer names this flow by its state (also the flow cookie's); the nonce and
+    // the PKCE verifier stay here, server-side, for the one exchange (takeFlow: single use).
     const db = await getDb();
     await db.insert(ssoFlows).values({
-      key: `oidc:${oidcState}`,
+      key: `oidc:${state}`,
       connectionId: connection.id,
       tenantId: tenant.id,
       ...purpose,
+      detail: { ...purpose.detail, oidcRequest: { nonce: oidc.nonce, verifier: oidc.verifier } },
       expiresAt: new Date(Date.now() + FLOW_TTL_SECONDS * 1000),
     });
   } else {
@@ -161,11 +204,15 @@ export async function startSignIn(
       relayState = u.searchParams.get('RelayState');
       samlRequest = u.searchParams.get('SAMLRequest');
     } else {
-      relayState = /name="RelayState" value="([^"]*)"/.exec(r.authorize_form!)?.[1] ?? null;
-      samlRequest = /name="SAMLRequest" value="([^"]*)"/.exec(r.authorize_form!)?.[1] ?? null;
+      // The library's own page is not served (inline handlers; its action only URI-encoded): the
+      // values are taken from it and posted by the portal's page, to the checked location only.
+      const field = (name: string) => decodeHtml(new RegExp(`name="${name}" value="([^"]*)"`).exec(r.authorize_form!)?.[1] ?? '') || null;
+      relayState = field('RelayState');
+      samlRequest = field('SAMLRequest');
       deflated = false;
     }
     if (!relayState || !samlRequest) throw new Error('the SSO library gave no SAML request');
+    if (!deflated) postFields = { SAMLRequest: samlRequest, RelayState: relayState };
     const raw = Buffer.from(decodeURIComponent(samlRequest), 'base64');
     const xml = (deflated ? inflateRawSync(raw) : raw).toString('utf8');
     const requestId = /\sID="([^"]+)"/.exec(xml)?.[1];
@@ -181,16 +228,39 @@ export async function startSignIn(
     });
   }
 
-  const cookie: FlowCookie = { state, verifier, connectionId: connection.id, returnTo: safeReturnTo(returnTo), exp: Math.floor(Date.now() / 1000) + FLOW_TTL_SECONDS };
+  const cookie: FlowCookie = { state, verifier, connectionId: connection.id, returnTo: safeReturn, exp: Math.floor(Date.now() / 1000) + FLOW_TTL_SECONDS };
   const data = b64url(Buffer.from(JSON.stringify(cookie)));
   const headers = new Headers({ 'cache-control': 'no-store' });
   headers.append('set-cookie', `${FLOW_COOKIE}=${data}.${mac(data)}; ${cookieAttrs(FLOW_TTL_SECONDS)}`);
   if (r.redirect_url) {
-    headers.set('location', r.redirect_url);
+    headers.set('location', idpTarget.href);
     return new Response(null, { status: 302, headers });
   }
-  headers.set('content-type', 'text/html; charset=utf-8');
-  return new Response(r.authorize_form, { status: 200, headers });
+  if (!postFields) throw new Error('the SSO library gave no SAML request');
+  const page = autoPostPage(idpTarget, postFields);
+  for (const c of headers.getSetCookie()) page.headers.append('set-cookie', c);
+  return page;
+}
+
+const decodeHtml = (s: string) =>
+  s.replace(/&(amp|lt|gt|quot|#0?39);/g, (_, e: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#039': "'", '#39': "'" })[e] ?? '');
+
+/**
+ * Where the SSO library would send the browser (its redirect URL, or its POST form's action),
+ * checked again as every URL from outside is: https, http only on loopback in development. A
+ * library record written before locations were checked cannot send a browser to `javascript:`.
+ */
+function checkedIdpTarget(r: { redirect_url?: string; authorize_form?: string }): URL {
+  const raw = r.redirect_url ?? decodeHtml(/<form method="post" action="([^"]*)"/.exec(r.authorize_form ?? '')?.[1] ?? '');
+  let decoded = raw;
+  if (!r.redirect_url) {
+    try {
+      decoded = decodeURI(raw);
+    } catch {
+      throw new Error('the SSO library gave an unreadable IdP location');
+    }
+  }
+  return checkBrowserUrl(decoded, { path: 'ssoUrl', allowLoopbackHttp: env().loopbackHttp });
 }
 
 const expectationsFor = (connection: Connection, expectedInResponseTo: string | null) => ({
@@ -274,10 +344,11 @@ export async function handleAcs(form: URLSearchParams, meta: Omit<Ctx, 'actor'>)
   const tenantOfFlow = flowConnection?.tenantId ?? null;
   // A connection test: its outcome goes to the connection (lastTest), and nobody is signed in.
   const test = flow?.purpose === 'test' && flowConnection ? { connection: flowConnection, detail: flow.detail as TestFlowDetail | null } : null;
+  const appReturn = (flow?.detail as { returnTo?: string } | null)?.returnTo;
   const refuse = (tenantId: string | null, reason: LoginFailure, status: number, extra: Record<string, unknown> = {}) =>
     test
       ? failTest(meta, test.connection, test.detail, reason, { samlResponse, error: typeof extra.error === 'string' ? extra.error : null })
-      : fail(meta, tenantId, reason, status, extra);
+      : fail(meta, tenantId, reason, status, extra, appReturn);
   if (!samlResponse) return refuse(tenantOfFlow, 'malformed_response', 400);
   let peeked: PeekedResponse;
   try {
@@ -384,15 +455,34 @@ export async function handleAcs(form: URLSearchParams, meta: Omit<Ctx, 'actor'>)
 }
 
 /**
- * Where an OIDC provider sends the browser back: the SSO library exchanges the provider's code
- * and answers with a code of its own for the callback. The flow row names the tenant, so a
- * refusal lands in that tenant's audit log.
+ * Where an OIDC provider sends the browser back. The flow its `state` names (single use) holds
+ * the nonce and PKCE verifier; the portal exchanges the code itself (./oidc-rp.ts: ID token
+ * signature, claims and `iat` checked, one deadline, safe fetch) and stores the checked profile
+ * under a code of its own, with which the browser goes on to the callback (the one place that
+ * signs in, after checking the flow cookie again).
+ *
+ * The flow cookie (Path=/api) comes along from a browser: when it names another flow, the answer
+ * is refused before any exchange (a provider answer planted in this browser); when no flow has
+ * this state, the refusal is recorded in the tenant of the browser's own flow — `replayed` when
+ * that flow had this very state. A request without the cookie is bound at the callback.
  */
-export async function handleOidcRedirect(url: URL, meta: Omit<Ctx, 'actor'>): Promise<Response> {
+export async function handleOidcRedirect(
+  url: URL,
+  meta: Omit<Ctx, 'actor'>,
+  cookieHeader: string | null = null,
+  /** Tests: a shorter deadline than the exchange's 10 s. */
+  opts: { timeoutMs?: number } = {},
+): Promise<Response> {
   const state = url.searchParams.get('state') ?? '';
+  const browserFlow = readFlowCookie(cookieHeader);
   const db = await getDb();
   const taken = state ? await takeFlow(`oidc:${state}`) : null;
-  if (!taken) return fail(meta, null, 'unknown_request', 400);
+  if (!taken) {
+    // No flow under this state (used, expired, or never issued): in the tenant of this browser's flow, if any.
+    const mine = browserFlow ? await findConnectionById(browserFlow.connectionId) : null;
+    const reason: LoginFailure = !mine ? 'unknown_request' : browserFlow!.state === state ? 'replayed' : 'state_mismatch';
+    return fail(meta, mine?.tenantId ?? null, reason, 400, mine ? { connectionId: mine.id } : {});
+  }
   const { flow } = taken;
   const at = { connectionId: flow.connectionId };
   // A connection test records a refusal on the connection (lastTest) instead of as a failed sign-in.
@@ -400,32 +490,41 @@ export async function handleOidcRedirect(url: URL, meta: Omit<Ctx, 'actor'>): Pr
   const refuse = (reason: LoginFailure, status: number, extra: Record<string, unknown> = {}) =>
     testConnection
       ? failTest(meta, testConnection, flow.detail as TestFlowDetail | null, reason, { error: typeof extra.error === 'string' ? extra.error : null })
-      : fail(meta, flow.tenantId, reason, status, extra);
+      : fail(meta, flow.tenantId, reason, status, extra, (flow.detail as { returnTo?: string } | null)?.returnTo);
+  if (browserFlow && browserFlow.state !== state) return refuse('state_mismatch', 400, at);
   // Sign-in policy: the tenant's IP allowlist, again when the OpenID provider sends the browser back.
   if (!signInIpAllowed(taken.tenant?.signInPolicy ?? (await tenantPolicy(flow.tenantId)), meta.ip)) return refuse('ip_not_allowed', 403, { ...at, ip: meta.ip ?? null });
   if (url.searchParams.get('error')) {
     return refuse('idp_error', 400, { ...at, error: url.searchParams.get('error')!.slice(0, 100) });
   }
-  const { jackson } = await sso();
-  let out: { redirect_url?: string; error?: string };
+  const { oidcRequest, ...detail } = (flow.detail ?? {}) as { oidcRequest?: { nonce: string; verifier: string } } & Record<string, unknown>;
+  if (!taken.connection || taken.connection.type !== 'oidc' || !oidcRequest) return refuse('unknown_request', 400, at);
+  let signIn: OidcSignIn;
   try {
-    out = (await jackson.oauthController.oidcAuthzResponse(Object.fromEntries(url.searchParams) as never)) as typeof out;
-  } catch (err) {
-    log('warn', 'OIDC redirect refused', { err, connectionId: flow.connectionId });
-    return refuse('idp_error', 400, at);
+    signIn = await oidcExchange(taken.connection, { state, ...oidcRequest }, url, opts);
+  } catch (e) {
+    if (!(e instanceof LoginRejected)) throw e;
+    log('warn', 'OIDC sign-in refused', { reason: e.reason, error: e.message, connectionId: flow.connectionId });
+    return refuse(e.reason, e.status, { ...at, error: e.message.slice(0, 200) });
   }
-  const code = out.redirect_url ? new URL(out.redirect_url).searchParams.get('code') : null;
-  if (out.error || !out.redirect_url || !code) return refuse('idp_error', 400, { ...at, error: out.error ?? 'no code' });
+  const profile: IdpProfile = { ...toIdpProfile(signIn.profile), emailVerified: signIn.emailVerified };
+  const code = b64url(randomBytes(32));
   await db.insert(ssoFlows).values({
     key: `code:${sha256(code)}`,
     connectionId: flow.connectionId,
     tenantId: flow.tenantId,
     purpose: flow.purpose,
-    detail: flow.detail,
+    detail: { ...detail, oidc: { profile, authn: signIn.authn } satisfies CheckedOidc },
     expiresAt: new Date(Date.now() + FLOW_TTL_SECONDS * 1000),
   });
-  return new Response(null, { status: 303, headers: { location: out.redirect_url, 'cache-control': 'no-store' } });
+  const next = new URL(sp().callbackUrl);
+  next.searchParams.set('code', code);
+  next.searchParams.set('state', state);
+  return new Response(null, { status: 303, headers: { location: next.href, 'cache-control': 'no-store' } });
 }
+
+/** What the OIDC redirect checked, for the callback (in the `code:` flow row). */
+type CheckedOidc = { profile: IdpProfile; authn: OidcSignIn['authn'] };
 
 const first = (v: unknown): string | null => {
   const x = Array.isArray(v) ? v[0] : v;
@@ -437,15 +536,43 @@ const GROUP_CLAIMS = ['groups', 'group', 'memberOf', 'http://schemas.microsoft.c
 /** Protocol claims of an ID token: not attributes of the person, and different at every sign-in. */
 const TOKEN_CLAIMS = new Set(['iss', 'aud', 'exp', 'iat', 'nbf', 'nonce', 'at_hash', 'c_hash', 'auth_time', 'sid', 'azp', 'jti']);
 
-/** The SSO library's profile (SAML attributes or OIDC claims) as the portal's IdpProfile. */
+/**
+ * The SSO library's profile (SAML attributes or OIDC claims) as the portal's IdpProfile. What an
+ * IdP sends is bounded, never cut (a cut value could match a rule the whole one does not): over
+ * 256 attributes, 1,000 values in one attribute (or in `groups`), 5,000 values in all, or a value
+ * over 4,096 characters, the profile carries `refusal: 'too_many_attributes'` and no attributes,
+ * and the sign-in refuses it (lib/provisioning/jit.ts). Throwing here would be reported as a
+ * failed code exchange.
+ */
 export function toIdpProfile(p: { id?: string; email?: string; firstName?: string; lastName?: string; groups?: string[]; raw?: Record<string, unknown> }): IdpProfile {
+  const MAX_ATTRIBUTES = 256;
+  const MAX_VALUES_PER_ATTRIBUTE = 1000;
+  const MAX_VALUES = 5000;
+  const MAX_VALUE_LENGTH = 4096;
   const attributes: Record<string, string[]> = {};
+  let names = 0;
+  let total = 0;
+  let over = false;
+  const usable = (v: unknown): string[] | null => {
+    const list = Array.isArray(v) ? v : [v];
+    if (list.length > MAX_VALUES_PER_ATTRIBUTE) return null;
+    const values = list.filter((x) => typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean').map(String);
+    return values.some((s) => s.length > MAX_VALUE_LENGTH) ? null : values;
+  };
   for (const [k, v] of Object.entries(p.raw ?? {})) {
     if (TOKEN_CLAIMS.has(k)) continue;
-    const values = (Array.isArray(v) ? v : [v]).filter((x) => typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean').map(String);
-    if (values.length) attributes[k] = values.slice(0, 500).map((s) => s.slice(0, 1024));
+    const values = usable(v);
+    if (!values || ++names > MAX_ATTRIBUTES || (total += values.length) > MAX_VALUES) {
+      over = true;
+      break;
+    }
+    if (values.length) attributes[k] = values;
   }
-  const groups = p.groups?.length ? p.groups : (GROUP_CLAIMS.map((c) => attributes[c]).find((g) => g?.length) ?? []);
+  const sent = p.groups?.length ? usable(p.groups) : [];
+  if (over || !sent) {
+    return { subject: p.id ?? '', email: first(p.email), firstName: first(p.firstName), lastName: first(p.lastName), groups: [], attributes: {}, refusal: 'too_many_attributes' };
+  }
+  const groups = sent.length ? sent : (GROUP_CLAIMS.map((c) => attributes[c]).find((g) => g?.length) ?? []);
   return {
     subject: p.id ?? '',
     email: first(p.email),
@@ -466,7 +593,7 @@ export async function handleCallback(url: URL, cookieHeader: string | null, meta
   const flow = readFlowCookie(cookieHeader);
   if (url.searchParams.get('error') || !code) {
     const connection = flow ? await findConnectionById(flow.connectionId) : null;
-    return fail(meta, connection?.tenantId ?? null, 'idp_error', 400, { error: url.searchParams.get('error')?.slice(0, 100) ?? 'no code' });
+    return fail(meta, connection?.tenantId ?? null, 'idp_error', 400, { error: url.searchParams.get('error')?.slice(0, 100) ?? 'no code' }, flow?.returnTo);
   }
   const taken = await takeFlow(`code:${sha256(code)}`);
   const byCode = taken?.flow;
@@ -474,7 +601,7 @@ export async function handleCallback(url: URL, cookieHeader: string | null, meta
   const testConnection = byCode?.purpose === 'test' ? taken!.connection : null;
   const testDetail = (byCode?.detail as TestFlowDetail | null) ?? null;
   const refuse = (tenantId: string | null, reason: LoginFailure, status: number, extra: Record<string, unknown> = {}) =>
-    testConnection ? failTest(meta, testConnection, testDetail, reason) : fail(meta, tenantId, reason, status, extra);
+    testConnection ? failTest(meta, testConnection, testDetail, reason) : fail(meta, tenantId, reason, status, extra, flow?.returnTo);
   const idpInitiated = !state;
   if (!idpInitiated && (!flow || flow.state !== state)) {
     return refuse(byCode?.tenantId ?? null, 'state_mismatch', 400, byCode ? { connectionId: byCode.connectionId } : {});
@@ -484,31 +611,41 @@ export async function handleCallback(url: URL, cookieHeader: string | null, meta
     return refuse(connection?.tenantId ?? null, 'unknown_request', 400);
   }
   const at = { connectionId: connection.id };
-  if (!testConnection && connection.status !== 'active') return fail(meta, connection.tenantId, 'connection_not_active', 403, at);
+  if (!testConnection && connection.status !== 'active') return refuse(connection.tenantId, 'connection_not_active', 403, at);
   if (idpInitiated && (!connection.allowIdpInitiated || !byCode)) return refuse(connection.tenantId, 'unsolicited_not_allowed', 403, at);
 
-  const { jackson, driver } = await sso();
   let profile: IdpProfile;
-  try {
-    const token = (await jackson.oauthController.token({
-      code,
-      grant_type: 'authorization_code',
-      redirect_uri: sp().callbackUrl,
-      client_id: 'dummy',
-      ...(idpInitiated ? { client_secret: derivedSecret('sso-client-secret-verifier') } : { code_verifier: flow!.verifier }),
-    } as never)) as { access_token: string };
-    if (!(await consumeAuthorizationCode(driver, code))) return refuse(connection.tenantId, 'replayed', 400, at);
-    const info = (await jackson.oauthController.userInfo(token.access_token)) as Parameters<typeof toIdpProfile>[0] & { requested?: { tenant?: string } };
-    if (info.requested?.tenant !== connection.tenantId) return refuse(connection.tenantId, 'unknown_request', 400, at);
+  if (connection.type === 'oidc') {
+    // OIDC: what the portal's own exchange checked at the OIDC redirect (./oidc-rp.ts), stored
+    // under this code and taken once; the SSO library takes no part.
+    const checked = (byCode?.detail as { oidc?: CheckedOidc } | null)?.oidc;
+    if (idpInitiated) return refuse(connection.tenantId, 'unsolicited_not_allowed', 403, at);
+    if (!byCode) return refuse(connection.tenantId, 'replayed', 400, at);
+    if (!checked) return refuse(connection.tenantId, 'unknown_request', 400, at);
     // Sign-in policy: MFA of an OIDC sign-in, from the ID token's amr/acr (SAML was checked at the ACS).
-    if (connection.type === 'oidc' && mfaRequiredFor(await tenantPolicy(connection.tenantId), connection)) {
-      const mfa = checkOidcMfa((info as { raw?: Record<string, unknown> }).raw);
+    if (mfaRequiredFor(await tenantPolicy(connection.tenantId), connection)) {
+      const mfa = checkOidcMfa(checked.authn);
       if (!mfa.mfa) return refuse(connection.tenantId, 'mfa_required', 403, { ...at, authnContext: mfa.evidence?.slice(0, 300) ?? null });
     }
-    profile = toIdpProfile(info);
-  } catch (err) {
-    log('warn', 'code exchange failed', { err, connectionId: connection.id });
-    return refuse(connection.tenantId, 'state_mismatch', 400, at);
+    profile = checked.profile;
+  } else {
+    const { jackson, driver } = await sso();
+    try {
+      const token = (await jackson.oauthController.token({
+        code,
+        grant_type: 'authorization_code',
+        redirect_uri: sp().callbackUrl,
+        client_id: 'dummy',
+        ...(idpInitiated ? { client_secret: derivedSecret('sso-client-secret-verifier') } : { code_verifier: flow!.verifier }),
+      } as never)) as { access_token: string };
+      if (!(await consumeAuthorizationCode(driver, code))) return refuse(connection.tenantId, 'replayed', 400, at);
+      const info = (await jackson.oauthController.userInfo(token.access_token)) as Parameters<typeof toIdpProfile>[0] & { requested?: { tenant?: string } };
+      if (info.requested?.tenant !== connection.tenantId) return refuse(connection.tenantId, 'unknown_request', 400, at);
+      profile = toIdpProfile(info);
+    } catch (err) {
+      log('warn', 'code exchange failed', { err, connectionId: connection.id });
+      return refuse(connection.tenantId, 'state_mismatch', 400, at);
+    }
   }
   if (testConnection) {
     const res = await completeTest(meta, connection, testDetail, profile);
@@ -522,7 +659,7 @@ export async function handleCallback(url: URL, cookieHeader: string | null, meta
   try {
     outcome = await signInUser(meta, tenant, connection, profile);
   } catch (e) {
-    if (e instanceof LoginRejected) return fail(meta, tenant.id, e.reason, e.status, { ...at, email: profile.email?.slice(0, 320) ?? null });
+    if (e instanceof LoginRejected) return refuse(tenant.id, e.reason, e.status, { ...at, email: profile.email?.slice(0, 320) ?? null });
     throw e;
   }
   const u = outcome.user;

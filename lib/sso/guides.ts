@@ -281,6 +281,7 @@ export const GUIDES: Record<ProviderId, Guide> = {
       'Copy the client ID and create a client secret; note the provider’s discovery URL (ends in /.well-known/openid-configuration).',
       'Make sure the ID token or userinfo carries email, given_name, family_name and, for role mappings, a “groups” claim (Okta: a Groups claim filter; Entra: Token configuration → Add groups claim).',
       'Assign the people who may sign in to the application.',
+      'The portal accepts only email addresses the provider marks as verified (email_verified: true). Microsoft Entra ID never sends that claim: for an Entra ID connection, turn on “Trust email addresses the provider does not mark as verified” in the connection’s settings (only for a provider that controls every address it issues); even then an unverified address never joins an existing user to a new account.',
     ],
     attributes: [
       { name: 'email', value: 'email claim' },

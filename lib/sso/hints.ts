@@ -133,13 +133,38 @@ const HINTS: { [K in LoginFailure]?: Hint } = {
   unsolicited_not_allowed: { default: 'The IdP started the sign-in itself, which this connection does not allow. Start the test from the portal, or allow IdP-initiated sign-in on the connection.' },
   state_mismatch: { default: 'The test was finished in another browser than the one that started it, or it expired. Start it again in one browser.' },
   idp_error: NOT_ASSIGNED,
+  // The portal as OIDC relying party (lib/sso/oidc-rp.ts, lib/provisioning/jit.ts)
+  id_token_invalid: {
+    default:
+      'The ID token failed a check: its signature does not match a key of the provider’s JWKS (jwks_uri), or its issuer, audience (the client ID), nonce or issue time is wrong. Check that the discovery URL is this very provider’s, that it signs with RS256/ES256 (not a client-secret HS256), and the clocks (NTP).',
+  },
+  idp_timeout: { default: 'The provider’s token, key (JWKS) or userinfo endpoint did not answer within 10 seconds. Check that it is up and reachable from the portal’s network, then test again.' },
+  email_not_verified: {
+    default:
+      'The provider does not mark the email address as verified (email_verified). Have it send email_verified: true, or, for a provider that controls every address it issues but never sends the claim (Microsoft Entra ID), turn on “Trust email addresses the provider does not mark as verified” in the connection’s settings.',
+  },
+  identity_conflict: {
+    default:
+      'A user with this email already signs in with another account (another sub) of this provider. Use that account, or delete the portal user if the provider account was replaced, then sign in again.',
+  },
   email_missing: EMAIL_MISSING,
   domain_not_allowed: { default: 'The person’s email domain is neither one of the organisation’s domains nor an allowed domain. Add the domain (Domains / Provisioning), or test with an account of that domain.' },
   user_not_provisioned: { default: 'The organisation provisions through SCIM and this person was not pushed by the directory. Assign them to the provisioning app in the IdP and push, then test again.' },
   user_suspended: { default: 'This person is suspended in the portal. Reactivate them on the Users page, or test with another account.' },
+  too_many_attributes: {
+    default: 'The IdP sends more than the portal reads (at most 256 attributes, 1,000 values in one, 5,000 in all, 4,096 characters a value). Send only the attributes the role mappings use, and filter the groups claim to the groups that matter.',
+    entra: 'In Entra ID: Attributes & Claims → Groups claim → “Groups assigned to the application” (or filter by name), and remove claims the portal does not use.',
+    okta: 'In the Okta app: SAML Settings → Group Attribute Statements → filter (e.g. “Starts with” a prefix) instead of “Matches regex .*”.',
+  },
+  attributes_over_budget: {
+    default: 'The role-mapping rules would take too long over what the IdP sends (many long group values and many “matches” rules). Filter the groups claim to the groups that matter, or replace “matches” rules by “contains”/“in” where a list of names will do.',
+  },
   unknown_tenant: { default: 'No organisation matches; check the tenant’s domains.' },
   no_connection: { default: 'The organisation has no connection; add one first.' },
   connection_not_active: { default: 'The connection is not active yet: test it, then activate it on the connection’s page.' },
+  connection_misconfigured: {
+    default: 'The identity provider’s sign-in location stored for this connection is not an https address. Upload the IdP’s current metadata again (a new connection), then test again.',
+  },
   ip_not_allowed: { default: 'The organisation’s sign-in policy allows only listed networks, and this browser’s address is not one of them. Test from an allowed network, or add it to the policy.' },
   mfa_required: {
     default:

@@ -32,6 +32,9 @@ async function init() {
     noAnalytics: true,
     db: { driver, encryptionKey: derivedSecret('sso-library-encryption-key'), ttl: 600 },
     openid: { redirectExactMatch: true },
+    // The library's failure traces (kept 7 days) would hold SAML responses, profiles and OIDC token
+    // sets; redacted, they keep only the error and its context. Failed sign-ins are in the audit log.
+    ssoTraces: { redact: true },
     logger: {
       info: () => {},
       warn: (msg: string) => log('warn', 'sso library', { msg }),

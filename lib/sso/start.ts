@@ -1,8 +1,8 @@
 import 'server-only';
 import { signInTarget } from '../dal/sign-in';
+import { AppError } from '../errors';
 import { log } from '../log';
-import { signInErrorPage } from './error-page';
-import { fail, startSignIn } from './flow';
+import { fail, isAppReturn, refusalAnswer, startSignIn } from './flow';
 import { requestMeta } from '../http/request-meta';
 import { signInIpAllowed } from '../policies/sso';
 
@@ -15,21 +15,28 @@ export async function startSsoFromRequest(req: Request): Promise<Response> {
   const email = q.get('email')?.trim().toLowerCase();
   const slug = q.get('tenant')?.trim().toLowerCase();
   const domain = email?.includes('@') ? email.slice(email.lastIndexOf('@') + 1) : null;
+  // A sign-in for one of the operator's applications returns there, refusals included.
+  const returnTo = q.get('returnTo');
+  const appReturn = isAppReturn(returnTo) ? returnTo : null;
   // A NUL character names no tenant (and PostgreSQL text cannot hold one).
-  if ([domain, slug].some((v) => v?.includes('\u0000'))) return signInErrorPage('unknown_tenant', 404);
+  if ([domain, slug].some((v) => v?.includes('\u0000'))) return refusalAnswer('unknown_tenant', 404, appReturn);
   const target = domain ? await signInTarget({ domain }) : slug ? await signInTarget({ slug }) : null;
-  if (!target) return signInErrorPage('unknown_tenant', 404);
+  if (!target) return refusalAnswer('unknown_tenant', 404, appReturn);
   const { tenant, connection } = target;
   // Sign-in policy: the tenant's IP allowlist, before the browser is sent to the IdP.
   const meta = requestMeta(req);
   if (!signInIpAllowed(tenant.signInPolicy ?? {}, meta.ip)) {
-    return fail({ ip: meta.ip, userAgent: meta.userAgent }, tenant.id, 'ip_not_allowed', 403, { ip: meta.ip ?? null });
+    return fail({ ip: meta.ip, userAgent: meta.userAgent }, tenant.id, 'ip_not_allowed', 403, { ip: meta.ip ?? null }, appReturn);
   }
   // Only an active connection serves sign-in; drafts and tested ones serve only test sign-ins.
-  if (!connection) return signInErrorPage('no_connection', 404);
+  if (!connection) return refusalAnswer('no_connection', 404, appReturn);
   try {
-    return await startSignIn(tenant, connection, q.get('returnTo'));
+    return await startSignIn(tenant, connection, returnTo, undefined, { forceAuthn: q.get('forceAuthn') === '1' });
   } catch (err) {
+    // A connection whose stored IdP location fails the URL rules (written before they existed).
+    if (err instanceof AppError && err.code === 'invalid_url') {
+      return fail({ ip: meta.ip, userAgent: meta.userAgent }, tenant.id, 'connection_misconfigured', 502, { connectionId: connection.id }, appReturn);
+    }
     log('error', 'could not start sign-in', { err, tenantId: tenant.id });
     return new Response('Sign-in could not be started; try again shortly.', { status: 503 });
   }

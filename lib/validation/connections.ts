@@ -18,6 +18,8 @@ export const oidcConnectionSchema = z.object({
   clientId: z.string().trim().min(1, 'must not be empty').max(512),
   clientSecret: z.string().min(1, 'must not be empty').max(2048),
   allowIdpInitiated: z.boolean().optional(),
+  /** Accept emails the provider does not mark as verified (Entra ID sends no `email_verified`); default false. */
+  trustUnverifiedEmail: z.boolean({ error: 'must be true or false' }).optional(),
   status: z.enum(['active', 'draft'], { error: 'must be "active" or "draft"' }).optional(),
 });
 
@@ -80,6 +82,8 @@ export const connectionSchema = z.object({
   createdAt: z.string(),
   status: z.enum(['draft', 'tested', 'active']),
   requireMfa: z.boolean().nullable(),
+  /** OIDC: emails the provider does not mark as verified are accepted (never to link a new subject to an existing user). */
+  trustUnverifiedEmail: z.boolean(),
   testedAt: z.string().nullable(),
   lastTest: connectionTestResultSchema.nullable(),
 });
@@ -94,6 +98,7 @@ export const connectionPatchSchema = z.strictObject(
     name: z.string().trim().min(1, 'must not be empty').max(120, 'must be at most 120 characters').nullable().optional(),
     allowIdpInitiated: z.boolean({ error: 'must be true or false' }).optional(),
     requireMfa: z.boolean({ error: 'must be true, false or null' }).nullable().optional(),
+    trustUnverifiedEmail: z.boolean({ error: 'must be true or false' }).optional(),
     status: z
       .enum(['active', 'draft'], { error: 'must be "active" or "draft" (a connection becomes "tested" only through a successful test)' })
       .optional(),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { checkPattern, MAX_MATCH_INPUT_LENGTH } from '../provisioning/safe-regex';
+import { checkPattern, estimateProgramSize, MAX_PATTERN_LENGTH } from '../provisioning/pattern';
 import { ROLE_NAME, roleNameSchema } from './tenants';
 
 /**
@@ -23,6 +23,13 @@ export const MAX_IN_VALUES = 200;
 /** Preview input limits (a sample assertion). */
 export const MAX_PREVIEW_ATTRIBUTES = 100;
 export const MAX_PREVIEW_VALUES = 500;
+export const MAX_PREVIEW_VALUE_LENGTH = 1024;
+/**
+ * Most instructions the `matches` patterns of one mapping may compile to in all (each at most
+ * 2,000, lib/provisioning/pattern.ts): bounds what saving, and a sign-in with nothing cached,
+ * spend compiling (about 0.1 s at worst). Everyday patterns compile to 10–50 instructions.
+ */
+export const MAX_MAPPING_PROGRAM = 20_000;
 
 const OPERATOR_LIST = RULE_OPERATORS.join(', ');
 
@@ -76,7 +83,7 @@ function checkValue(rule: RawRule, ctx: z.RefinementCtx) {
       if (p) return issue(p);
       if (operator === 'matches') {
         const check = checkPattern(value);
-        if (!check.ok) issue(`unsafe or invalid pattern: ${check.reason}`);
+        if (!check.ok) issue(check.reason);
       }
       return;
     }
@@ -112,10 +119,60 @@ function buildRuleSchema(roles?: ReadonlySet<string>) {
     .superRefine(checkValue);
 }
 
+const tooComplexInAll = (total: number, estimated: boolean) =>
+  `the patterns of this mapping are too complex in all: together they may compile to at most ${MAX_MAPPING_PROGRAM} instructions (this one brings them to ${estimated ? 'about ' : ''}${total}); simplify or remove some`;
+
+/**
+ * Before any pattern is compiled: the sizes of all of them estimated without compiling
+ * (lib/provisioning/pattern.ts), so that a body of 200 large patterns is refused in
+ * microseconds rather than after compiling them all (about 2 s). The estimate is an upper
+ * bound, so twice the cap leaves room; {@link checkTotalProgram} then checks the compiled sizes.
+ */
+function estimateTotalProgram(input: unknown, ctx: z.RefinementCtx): unknown {
+  if (!Array.isArray(input)) return input;
+  let total = 0;
+  input.forEach((r: unknown, i) => {
+    const rule = r as Partial<RawRule> | null;
+    if (!rule || typeof rule !== 'object' || rule.operator !== 'matches' || typeof rule.value !== 'string' || rule.value.length > MAX_PATTERN_LENGTH) return;
+    const before = total;
+    total += estimateProgramSize(rule.value);
+    if (before <= 2 * MAX_MAPPING_PROGRAM && total > 2 * MAX_MAPPING_PROGRAM) {
+      ctx.addIssue({ code: 'custom', path: [i, 'value'], input: rule.value, message: tooComplexInAll(total, true) });
+    }
+  });
+  return input;
+}
+
+/** The mapping's patterns in all: the first rule past {@link MAX_MAPPING_PROGRAM} gets the issue. */
+function checkTotalProgram(rules: readonly RawRule[], ctx: z.RefinementCtx) {
+  let total = 0;
+  rules.forEach((r, i) => {
+    if (r.operator !== 'matches' || typeof r.value !== 'string') return;
+    const check = checkPattern(r.value);
+    if (!check.ok) return;
+    const before = total;
+    total += check.size;
+    if (before <= MAX_MAPPING_PROGRAM && total > MAX_MAPPING_PROGRAM) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [i, 'value'],
+        input: r.value,
+        message: tooComplexInAll(total, false),
+      });
+    }
+  });
+}
+
 function buildRoleMappingSchema(roles?: ReadonlySet<string>) {
   return z.strictObject(
     {
-      rules: z.array(buildRuleSchema(roles), { error: 'must be an array' }).max(MAX_RULES, `must hold at most ${MAX_RULES} rules`),
+      rules: z.preprocess(
+        estimateTotalProgram,
+        z
+          .array(buildRuleSchema(roles), { error: 'must be an array' })
+          .max(MAX_RULES, `must hold at most ${MAX_RULES} rules`)
+          .superRefine(checkTotalProgram),
+      ),
       defaultRole: roleSchema(roles).nullable().optional(),
     },
     { error: typeError('must be an object') },
@@ -139,7 +196,7 @@ export function roleMappingSchemaFor(tenantRoles: readonly string[]) {
 
 const attributeValueSchema = z
   .string({ error: 'must be a string' })
-  .max(MAX_MATCH_INPUT_LENGTH, `must be at most ${MAX_MATCH_INPUT_LENGTH} characters`);
+  .max(MAX_PREVIEW_VALUE_LENGTH, `must be at most ${MAX_PREVIEW_VALUE_LENGTH} characters`);
 
 /** The `POST …/role-mappings/preview` body: a sample of a user's IdP attributes. */
 export const previewInputSchema = z.strictObject(

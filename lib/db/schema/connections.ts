@@ -31,6 +31,12 @@ export const connections = pgTable(
     testedAt: timestamp('tested_at', { withTimezone: true, mode: 'date' }),
     /** Per-connection MFA requirement; null: the tenant's policy. */
     requireMfa: boolean('require_mfa'),
+    /**
+     * OIDC: accept an email the provider does not mark as verified (`email_verified` not true), for
+     * providers that never send the claim (Microsoft Entra ID). Such an email still never links a
+     * new subject to an existing user (lib/provisioning/jit.ts).
+     */
+    trustUnverifiedEmail: boolean('trust_unverified_email').notNull().default(false),
     /** Metadata fetched by the scheduled refresh that differs from the active one, awaiting approval. */
     pendingMetadata: jsonb('pending_metadata').$type<PendingMetadata>(),
     metadataCheckedAt: timestamp('metadata_checked_at', { withTimezone: true, mode: 'date' }),

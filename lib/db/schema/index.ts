@@ -8,3 +8,4 @@ export * from './directories';
 export * from './portal-links';
 export * from './jobs';
 export * from './webhooks';
+export * from './applications';

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { index, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { index, integer, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 export const operators = pgTable(
   'operators',
@@ -12,6 +12,17 @@ export const operators = pgTable(
   },
   (t) => [uniqueIndex('operators_email_key').on(sql`lower(${t.email})`)],
 );
+
+/**
+ * Failed operator sign-ins per account (`email:<address>`) and per client address (`ip:<address>`)
+ * in the current window, and until when further attempts are refused (lib/auth/throttle.ts).
+ */
+export const signInThrottle = pgTable('sign_in_throttle', {
+  key: text('key').primaryKey(),
+  failures: integer('failures').notNull(),
+  windowStart: timestamp('window_start', { withTimezone: true, mode: 'date' }).notNull(),
+  blockedUntil: timestamp('blocked_until', { withTimezone: true, mode: 'date' }),
+});
 
 /** Operator API keys; only a SHA-256 hash of the key is kept. */
 export const apiKeys = pgTable(

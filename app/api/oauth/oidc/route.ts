@@ -1,5 +1,5 @@
 import { requestMeta } from '@/lib/http/request-meta';
 import { handleOidcRedirect } from '@/lib/sso/flow';
 
-/** Where OIDC identity providers send the browser back; the SSO library turns it into a code. */
-export const GET = (req: Request) => handleOidcRedirect(new URL(req.url), requestMeta(req));
+/** Where OIDC identity providers send the browser back; the portal exchanges the code (lib/sso/oidc-rp.ts). */
+export const GET = (req: Request) => handleOidcRedirect(new URL(req.url), requestMeta(req), req.headers.get('cookie'));

@@ -111,7 +111,8 @@ export default async function ConnectionPage({
           </CardHeader>
           <CardContent>
             <ConnectionSettingsForm
-              initial={{ name: c.name, allowIdpInitiated: c.allowIdpInitiated, requireMfa: c.requireMfa }}
+              type={c.type}
+              initial={{ name: c.name, allowIdpInitiated: c.allowIdpInitiated, requireMfa: c.requireMfa, trustUnverifiedEmail: c.trustUnverifiedEmail }}
               save={updateConnectionSettingsAction.bind(null, slug, c.id)}
             />
           </CardContent>

@@ -1,6 +1,6 @@
-import { currentPrincipal } from '@/lib/auth/guards';
-import { actorOf, canAccessTenant } from '@/lib/auth/permissions';
-import { findTenant } from '@/lib/dal/tenants';
+import { tenantAccess } from '@/lib/auth/guards';
+import { actorOf } from '@/lib/auth/permissions';
+import { requestMeta } from '@/lib/http/request-meta';
 import { env } from '@/lib/env';
 import { startConnectionTest, startConnectionTestByLink } from '@/lib/sso/connection-test-start';
 
@@ -18,9 +18,10 @@ export async function POST(req: Request, { params }: Params) {
   const { slug, connectionId } = await params;
   const origin = req.headers.get('origin');
   if (origin && origin !== new URL(env().PUBLIC_URL).origin) return new Response('Cross-site request refused', { status: 403 });
-  const principal = await currentPrincipal();
-  if (!principal) return Response.redirect(new URL('/login', env().PUBLIC_URL), 303);
-  const tenant = await findTenant({ slug });
-  if (!tenant || !canAccessTenant(principal, tenant.id, 'sso')) return new Response('Not found', { status: 404 });
-  return startConnectionTest(tenant, connectionId, actorOf(principal));
+  // The same guard as every console page, console IP allowlist included.
+  const access = await tenantAccess(slug, 'sso', requestMeta(req).ip);
+  if (!access.ok && access.why === 'signed_out') return Response.redirect(new URL('/login', env().PUBLIC_URL), 303);
+  if (!access.ok && access.why === 'ip_blocked') return Response.redirect(new URL(`/t/${slug}/sign-in-policy/blocked`, env().PUBLIC_URL), 303);
+  if (!access.ok) return new Response('Not found', { status: 404 });
+  return startConnectionTest(access.tenant, connectionId, actorOf(access.principal));
 }

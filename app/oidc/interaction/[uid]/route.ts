@@ -1,0 +1,6 @@
+import { handleInteraction } from '@/lib/applications/interaction';
+
+/** The provider's login step: the organisation, then its SSO (lib/applications/interaction.ts). */
+export async function GET(request: Request, { params }: { params: Promise<{ uid: string }> }) {
+  return handleInteraction(request, (await params).uid, 'start');
+}

@@ -1,0 +1,1 @@
+ALTER TABLE "connections" ADD COLUMN "trust_unverified_email" boolean DEFAULT false NOT NULL;

@@ -1,0 +1,141 @@
+import 'server-only';
+import { signInTarget } from '../dal/sign-in';
+import { findTenant } from '../dal/tenants';
+import { env } from '../env';
+import { escapeHtml, htmlResponse } from '../http/html';
+import { nodePair } from './http-bridge';
+import { portalSessionOf, type PortalSession } from './portal-session';
+import { oidcProvider, PREFIX } from './provider';
+import { applicationByClientId } from './registry';
+
+/**
+ * The provider's login interaction is the tenant's own SSO. The organisation comes from
+ * `organization` (slug or ID), else `login_hint`'s domain (as `/sso?email=`), else this browser's
+ * portal session, else the person types their email. A live portal session of that tenant signs
+ * in at once (single sign-on across the operator's products) unless `prompt=login` or `max_age`
+ * asks for a fresh sign-in; otherwise the browser goes through `/sso` (every check, strategy,
+ * policy, MFA requirement and JIT rule) and comes back to `…/continue`. Refusals return to the
+ * application as `error=access_denied`.
+ */
+const SLUG_OR_ID = /^[A-Za-z0-9_.-]{1,128}$/;
+
+export const interactionPath = (uid: string) => `${PREFIX}/interaction/${uid}`;
+export const continuePath = (uid: string) => `${interactionPath(uid)}/continue`;
+
+function page(status: number, title: string, body: string): Response {
+  return htmlResponse(
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>` +
+      `<meta name="viewport" content="width=device-width,initial-scale=1"></head>` +
+      `<body style="font-family:system-ui,sans-serif;background:#f4f4f5;margin:0;display:flex;min-height:100vh;align-items:center;justify-content:center">` +
+      `<main style="background:#fff;border:1px solid #e4e4e7;border-radius:8px;padding:24px 28px;max-width:440px;width:100%">${body}</main></body></html>`,
+    { status },
+  );
+}
+
+function emailPage(uid: string, appName: string, opts: { email?: string; error?: string } = {}): Response {
+  return page(
+    opts.error ? 400 : 200,
+    `Sign in to ${appName}`,
+    `<h1 style="font-size:20px;margin:0 0 8px">Sign in to ${escapeHtml(appName)}</h1>` +
+      `<p style="color:#52525b;font-size:14px">Enter your work email and we will send you to your organisation’s sign-in page.</p>` +
+      (opts.error ? `<p role="alert" style="color:#b91c1c;font-size:14px">${escapeHtml(opts.error)}</p>` : '') +
+      `<form method="get" action="${escapeHtml(interactionPath(uid))}">` +
+      `<label for="email" style="display:block;font-size:14px;margin:12px 0 4px">Work email</label>` +
+      `<input id="email" name="email" type="email" required autocomplete="email" value="${escapeHtml(opts.email ?? '')}" style="width:100%;padding:6px 8px;border:1px solid #d4d4d8;border-radius:6px;font:inherit;box-sizing:border-box">` +
+      `<button type="submit" style="margin-top:16px;padding:8px 16px;border:0;border-radius:6px;background:#18181b;color:#fff;font:inherit;cursor:pointer">Continue</button></form>`,
+  );
+}
+
+const expired = () =>
+  page(
+    400,
+    'Sign-in expired',
+    `<h1 style="font-size:20px;margin:0 0 8px">This sign-in has expired</h1><p role="alert" style="color:#52525b;font-size:14px">Go back to the application and sign in again.</p>`,
+  );
+
+async function tenantByEmail(email: string) {
+  const domain = email.includes('@') ? email.slice(email.lastIndexOf('@') + 1).trim().toLowerCase() : '';
+  if (!domain || domain.includes('\u0000')) return null;
+  return (await signInTarget({ domain }))?.tenant ?? null;
+}
+
+async function tenantByOrganization(org: string) {
+  if (!SLUG_OR_ID.test(org)) return null;
+  return (await findTenant({ slug: org.toLowerCase() })) ?? (await findTenant({ id: org }));
+}
+
+/**
+ * GET /oidc/interaction/<uid> (`step: 'start'`, also the email form's target) and
+ * GET /oidc/interaction/<uid>/continue (`step: 'continue'`, back from /sso, maybe with `error`).
+ */
+export async function handleInteraction(request: Request, uid: string, step: 'start' | 'continue'): Promise<Response> {
+  const provider = await oidcProvider();
+  const publicUrl = new URL(env().PUBLIC_URL);
+  const { req, res } = await nodePair(request, publicUrl);
+  let details;
+  try {
+    details = await provider.interactionDetails(req, res);
+  } catch {
+    return expired();
+  }
+  if (details.uid !== uid) return expired();
+  const url = new URL(request.url);
+  const params = details.params as Record<string, string | undefined>;
+  const app = params.client_id ? await applicationByClientId(params.client_id) : null;
+  if (!app) return expired();
+
+  const finish = async (result: Record<string, unknown>) => {
+    const to = await provider.interactionResult(req, res, result, { mergeWithLastSubmission: false });
+    const headers = new Headers({ location: to, 'cache-control': 'no-store' });
+    const cookies = res.getHeader('set-cookie');
+    for (const c of Array.isArray(cookies) ? cookies : cookies ? [String(cookies)] : []) headers.append('set-cookie', c);
+    return new Response(null, { status: 303, headers });
+  };
+  const deny = (description: string) => finish({ error: 'access_denied', error_description: description });
+
+  // Back from the tenant's SSO with a refusal: the application learns it.
+  const ssoError = step === 'continue' ? url.searchParams.get('error') : null;
+  if (ssoError) return deny(`the organisation refused the sign-in (${ssoError.slice(0, 60)})`);
+
+  const portal = await portalSessionOf(request.headers.get('cookie'));
+  const typed = step === 'start' ? url.searchParams.get('email')?.trim().slice(0, 320) : undefined;
+
+  // Which organisation.
+  let tenant: Awaited<ReturnType<typeof tenantByOrganization>> | PortalSession['tenant'] | null = null;
+  if (params.organization) {
+    tenant = await tenantByOrganization(params.organization);
+    if (!tenant) return deny('no organisation has this slug or ID');
+  } else if (typed !== undefined) {
+    tenant = await tenantByEmail(typed);
+    if (!tenant) return emailPage(uid, app.name, { email: typed, error: 'No organisation uses this email domain. Check the address, or ask your IT department.' });
+  } else if (params.login_hint) {
+    tenant = await tenantByEmail(params.login_hint);
+    if (!tenant) return emailPage(uid, app.name, { email: params.login_hint, error: 'No organisation uses this email domain. Check the address, or ask your IT department.' });
+  } else if (portal) {
+    tenant = portal.tenant;
+  }
+  if (!tenant) return emailPage(uid, app.name);
+  if (app.tenantIds && !app.tenantIds.includes(tenant.id)) return deny('this application is not available to your organisation');
+
+  // A usable portal session of that tenant signs in at once, unless a fresh sign-in is asked for.
+  const now = Math.floor(Date.now() / 1000);
+  const maxAge = params.max_age !== undefined && /^\d{1,9}$/.test(params.max_age) ? Number(params.max_age) : undefined;
+  const usable = portal && portal.tenant.id === tenant.id ? portal : null;
+  const forced =
+    step === 'start' &&
+    details.prompt.name === 'login' &&
+    (details.prompt.reasons.includes('login_prompt') || (maxAge !== undefined && (!usable || now - usable.authTime > maxAge)));
+  if (usable && !forced) {
+    return finish({
+      login: { accountId: usable.userId, ts: usable.authTime, amr: ['ext'], remember: true },
+      portal: { sessionId: usable.sessionId, tenantId: usable.tenant.id, expiresAt: usable.expiresAt },
+    });
+  }
+  if (step === 'continue') return deny('the sign-in did not produce a session of this organisation');
+
+  const sso = new URL('/sso', publicUrl);
+  sso.searchParams.set('tenant', tenant.slug);
+  sso.searchParams.set('returnTo', continuePath(uid));
+  if (forced) sso.searchParams.set('forceAuthn', '1');
+  return new Response(null, { status: 303, headers: { location: sso.pathname + sso.search, 'cache-control': 'no-store' } });
+}

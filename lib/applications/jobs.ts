@@ -1,0 +1,33 @@
+import 'server-only';
+import { dbHandle } from '../db/client';
+import type { Job } from '../jobs/scheduler';
+import { rotateSigningKeys } from './keys';
+import { MAX_SIGNED_LIFETIME_SECONDS } from './provider';
+
+export { backchannelJob } from './backchannel';
+
+/**
+ * The OpenID Provider's housekeeping: expired codes, tokens, sessions and interactions deleted in
+ * batches (the provider checks expiry itself, with 15 s of tolerance), old delivery rows dropped,
+ * and the signing keys rotated on schedule (a new key is published a day before it signs).
+ */
+const SWEEP = `delete from oidc_payloads where (model, id) in (
+  select model, id from oidc_payloads where expires_at < now() - interval '15 seconds' limit 5000)`;
+const OLD_DELIVERIES = `delete from backchannel_deliveries where status <> 'pending' and created_at < now() - interval '30 days'`;
+
+export const oidcMaintenanceJob: Job = {
+  name: 'oidc-maintenance',
+  everyMs: 60_000,
+  async run() {
+    const db = await dbHandle();
+    let swept = 0;
+    for (let i = 0; i < 20; i++) {
+      const rows = await db.query<{ n: number }>(`with d as (${SWEEP} returning 1) select count(*)::int as n from d`);
+      swept += rows[0]?.n ?? 0;
+      if ((rows[0]?.n ?? 0) < 5000) break;
+    }
+    await db.query(OLD_DELIVERIES);
+    const rotated = await rotateSigningKeys({ maxTokenLifetimeSeconds: MAX_SIGNED_LIFETIME_SECONDS });
+    return { swept, rotated };
+  },
+};

@@ -1,0 +1,114 @@
+import 'server-only';
+import { createCipheriv, createDecipheriv, createHash, generateKeyPairSync, hkdfSync, randomBytes } from 'node:crypto';
+import { and, eq, lt, sql } from 'drizzle-orm';
+import { getDb } from '../db/client';
+import { oidcSigningKeys, type OidcSigningKey } from '../db/schema';
+import { env } from '../env';
+
+/**
+ * The OpenID Provider's signing keys, in the database so that every instance signs and publishes
+ * the same ones. Private keys are sealed (AES-256-GCM, key derived from AUTH_SECRET, the kid as
+ * associated data). Life cycle: `next` is published (verify only) before it signs; rotation makes
+ * it `current`, and the old current `retired`: still published until `notAfter`, when every token
+ * it signed has expired; then it is deleted.
+ */
+const ALG = 'RS256';
+const ROTATE_AFTER_MS = 90 * 24 * 3600 * 1000;
+/** A `next` key is published at least this long before it signs (relying parties cache JWKS). */
+const PUBLISH_AHEAD_MS = 24 * 3600 * 1000;
+const KEY_LOCK = 72_190_016;
+
+const kek = () => Buffer.from(hkdfSync('sha256', env().AUTH_SECRET, 'portal', 'oidc signing keys v1', 32));
+
+function seal(plaintext: string, aad: string): string {
+  const iv = randomBytes(12);
+  const c = createCipheriv('aes-256-gcm', kek(), iv);
+  c.setAAD(Buffer.from(aad));
+  const ct = Buffer.concat([c.update(plaintext, 'utf8'), c.final()]);
+  return Buffer.concat([iv, c.getAuthTag(), ct]).toString('base64');
+}
+
+function unseal(sealed: string, aad: string): string {
+  const b = Buffer.from(sealed, 'base64');
+  const d = createDecipheriv('aes-256-gcm', kek(), b.subarray(0, 12));
+  d.setAAD(Buffer.from(aad));
+  d.setAuthTag(b.subarray(12, 28));
+  return Buffer.concat([d.update(b.subarray(28)), d.final()]).toString('utf8');
+}
+
+function newKey(state: 'next' | 'current') {
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const jwk = privateKey.export({ format: 'jwk' }) as Record<string, string>;
+  // RFC 7638 thumbprint as the kid.
+  const kid = createHash('sha256').update(JSON.stringify({ e: jwk.e, kty: 'RSA', n: jwk.n })).digest('base64url');
+  return {
+    kid,
+    alg: ALG,
+    state,
+    privateJwkSealed: seal(JSON.stringify(jwk), kid),
+    publicJwk: { kty: 'RSA', e: jwk.e, n: jwk.n, kid, alg: ALG, use: 'sig' },
+    activatedAt: state === 'current' ? new Date() : null,
+  };
+}
+
+/** The key rows, creating the first current and next keys once (under a lock: one instance does it). */
+export async function signingKeys(): Promise<OidcSigningKey[]> {
+  const db = await getDb();
+  let rows = await db.select().from(oidcSigningKeys);
+  if (rows.some((r) => r.state === 'current')) return rows;
+  await db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(${KEY_LOCK})`);
+    const [current] = await tx.select().from(oidcSigningKeys).where(eq(oidcSigningKeys.state, 'current'));
+    if (!current) await tx.insert(oidcSigningKeys).values([newKey('current'), newKey('next')]);
+  });
+  rows = await db.select().from(oidcSigningKeys);
+  return rows;
+}
+
+/** A short fingerprint of the key set: a provider is rebuilt when it changes. */
+export const keySetVersion = (rows: OidcSigningKey[]) =>
+  rows
+    .map((r) => `${r.kid}:${r.state}`)
+    .sort()
+    .join(',');
+
+/** The provider's `jwks`: the current key first (it signs); the others verify only, but are published. */
+export function jwksOf(rows: OidcSigningKey[]): { keys: Record<string, unknown>[] } {
+  const order = { current: 0, next: 1, retired: 2 } as const;
+  return {
+    keys: [...rows]
+      .sort((a, b) => order[a.state] - order[b.state])
+      .map((r) => ({
+        ...(JSON.parse(unseal(r.privateJwkSealed, r.kid)) as Record<string, unknown>),
+        kid: r.kid,
+        alg: r.alg,
+        use: 'sig',
+        ...(r.state === 'current' ? {} : { key_ops: ['verify'] }),
+      })),
+  };
+}
+
+/**
+ * One rotation: next → current, current → retired (published until `maxTokenLifetimeSeconds`
+ * from now), a new next; retired keys past their time are deleted. `force` skips the schedule.
+ */
+export async function rotateSigningKeys(opts: { force?: boolean; maxTokenLifetimeSeconds?: number; now?: Date } = {}): Promise<boolean> {
+  const now = opts.now ?? new Date();
+  const db = await getDb();
+  await signingKeys();
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(${KEY_LOCK})`);
+    await tx.delete(oidcSigningKeys).where(and(eq(oidcSigningKeys.state, 'retired'), lt(oidcSigningKeys.notAfter, now)));
+    const rows = await tx.select().from(oidcSigningKeys);
+    const current = rows.find((r) => r.state === 'current');
+    const next = rows.find((r) => r.state === 'next');
+    if (!current || !next) return false;
+    const due = now.getTime() - (current.activatedAt ?? current.createdAt).getTime() > ROTATE_AFTER_MS && now.getTime() - next.createdAt.getTime() > PUBLISH_AHEAD_MS;
+    if (!opts.force && !due) return false;
+    const keepFor = (opts.maxTokenLifetimeSeconds ?? 3600) * 1000 + 5 * 60 * 1000;
+    await tx.update(oidcSigningKeys).set({ state: 'retired', notAfter: new Date(now.getTime() + keepFor) }).where(eq(oidcSigningKeys.kid, current.kid));
+    await tx.update(oidcSigningKeys).set({ state: 'current', activatedAt: now }).where(eq(oidcSigningKeys.kid, next.kid));
+    await tx.insert(oidcSigningKeys).values(newKey('next'));
+    return true;
+  });
+}

@@ -1,0 +1,418 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { and, eq } from 'drizzle-orm';
+import * as jose from 'jose';
+import * as oc from 'openid-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as appsRoute from '@/app/api/v1/applications/route';
+import * as appRoute from '@/app/api/v1/applications/[applicationId]/route';
+import * as rotateRoute from '@/app/api/v1/applications/[applicationId]/rotate-secret/route';
+import * as userRoute from '@/app/api/v1/tenants/[tenantId]/users/[userId]/route';
+import * as suspendRoute from '@/app/api/v1/tenants/[tenantId]/users/[userId]/suspend/route';
+import * as reactivateRoute from '@/app/api/v1/tenants/[tenantId]/users/[userId]/reactivate/route';
+import * as mappingRoute from '@/app/api/v1/tenants/[tenantId]/role-mappings/route';
+import { SYSTEM } from '@/lib/audit/types';
+import { getDb } from '@/lib/db/client';
+import { auditEvents, backchannelDeliveries, oidcPayloads, users } from '@/lib/db/schema';
+import { endSession } from '@/lib/dal/sessions';
+import { setProvisioning } from '@/lib/dal/tenants';
+import { env } from '@/lib/env';
+import { call } from '@/lib/testing/api';
+import { portalFetch, TestBrowser } from '@/lib/testing/oidc';
+import { samlTenant } from '@/lib/testing/sso';
+import { backchannelJob } from './backchannel';
+import { rotateSigningKeys } from './keys';
+import { resetOidcProvider } from './provider';
+
+/**
+ * The contract's "Applications" section, driven by openid-client (a certified relying party
+ * library) against the portal's route handlers, with a test SAML IdP behind the tenant's SSO.
+ */
+
+// A relying party's back-channel logout receiver.
+const logoutTokens: string[] = [];
+let receiver: http.Server;
+let receiverUrl: string;
+
+beforeAll(async () => {
+  await getDb();
+  receiver = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      logoutTokens.push(new URLSearchParams(body).get('logout_token') ?? '');
+      res.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/backchannel`;
+});
+afterAll(() => {
+  receiver.closeAllConnections();
+  receiver.close();
+});
+
+const issuer = () => new URL(env().PUBLIC_URL);
+const APP_ORIGIN = 'https://app.example.test';
+
+type AppBody = { name?: string; redirectUris?: string[]; type?: 'confidential' | 'public'; tenantIds?: string[] | null; postLogoutRedirectUris?: string[]; backchannelLogoutUri?: string | null };
+async function newApp(body: AppBody = {}) {
+  const res = await call(appsRoute.POST, {
+    method: 'POST',
+    body: { name: 'Product', redirectUris: [`${APP_ORIGIN}/callback`], postLogoutRedirectUris: [`${APP_ORIGIN}/bye`], ...body },
+  });
+  expect(res.status).toBe(201);
+  return res.body as { id: string; clientId: string; clientSecret?: string; type: string };
+}
+
+async function configFor(app: { clientId: string; clientSecret?: string }, auth: 'basic' | 'post' | 'none' = 'basic') {
+  const clientAuth = auth === 'none' ? oc.None() : auth === 'post' ? oc.ClientSecretPost(app.clientSecret!) : oc.ClientSecretBasic(app.clientSecret!);
+  const config = await oc.discovery(issuer(), app.clientId, undefined, clientAuth, {
+    [oc.customFetch]: portalFetch as never,
+    execute: [oc.allowInsecureRequests],
+  });
+  oc.enableNonRepudiationChecks(config); // verify the ID token's signature against the JWKS
+  return config;
+}
+
+/** A tenant with a SAML connection, a user at its IdP, and a browser for that user. */
+async function world(attributes: Record<string, string | string[]> = { groups: ['Engineering'] }) {
+  const t = await samlTenant();
+  await call(mappingRoute.PUT, {
+    method: 'PUT',
+    params: { tenantId: t.tenant.id },
+    body: { rules: [{ attribute: 'groups', operator: 'contains', value: 'Engineering', role: 'editor' }], defaultRole: 'member' },
+  });
+  const email = `ada@${t.domain}`;
+  const browser = new TestBrowser([t.idp], { email, attributes });
+  return { ...t, email, browser };
+}
+
+async function authorize(
+  config: oc.Configuration,
+  browser: TestBrowser,
+  params: Record<string, string> = {},
+  opts: { pkce?: boolean } = {},
+) {
+  const verifier = oc.randomPKCECodeVerifier();
+  const state = oc.randomState();
+  const nonce = oc.randomNonce();
+  const url = oc.buildAuthorizationUrl(config, {
+    redirect_uri: `${APP_ORIGIN}/callback`,
+    scope: 'openid profile email organization roles groups offline_access',
+    state,
+    nonce,
+    ...(opts.pkce === false ? {} : { code_challenge: await oc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' }),
+    ...params,
+  });
+  const end = await browser.go(url);
+  return { end, verifier, state, nonce };
+}
+
+async function signIn(config: oc.Configuration, browser: TestBrowser, params: Record<string, string> = {}) {
+  const a = await authorize(config, browser, params);
+  expect(a.end.status, `ended at ${a.end.url.href}: ${a.end.html?.slice(0, 300)}`).toBeNull();
+  expect(a.end.url.origin).toBe(APP_ORIGIN);
+  const tokens = await oc.authorizationCodeGrant(config, a.end.url, { pkceCodeVerifier: a.verifier, expectedState: a.state, expectedNonce: a.nonce });
+  return { ...a, tokens, claims: tokens.claims()! };
+}
+
+const runJob = () => backchannelJob.run(undefined as never);
+
+describe('the portal as OpenID Provider for the operator’s applications', () => {
+  it('discovery: the issuer is PUBLIC_URL and every endpoint is found through it', async () => {
+    const res = await portalFetch(`${env().PUBLIC_URL}/.well-known/openid-configuration`);
+    expect(res.status).toBe(200);
+    const d = await res.json();
+    expect(d.issuer).toBe(env().PUBLIC_URL);
+    for (const k of ['authorization_endpoint', 'token_endpoint', 'userinfo_endpoint', 'jwks_uri', 'revocation_endpoint', 'introspection_endpoint', 'end_session_endpoint']) {
+      expect(d[k]).toMatch(new RegExp(`^${env().PUBLIC_URL}/oidc/`));
+    }
+    expect(d.code_challenge_methods_supported).toEqual(['S256']);
+    expect(d.scopes_supported).toEqual(expect.arrayContaining(['openid', 'profile', 'email', 'organization', 'roles', 'groups', 'offline_access']));
+    expect(d.backchannel_logout_supported).toBe(true);
+    expect(d.response_types_supported).toEqual(['code']);
+  });
+
+  it('code flow with PKCE: the ID token (verified against the JWKS) carries the user, organisation and roles; userinfo the same', async () => {
+    const w = await world();
+    const app = await newApp();
+    const config = await configFor(app);
+    const r = await signIn(config, w.browser, { login_hint: w.email });
+    const [user] = await (await getDb()).select().from(users).where(eq(users.tenantId, w.tenant.id));
+    expect(r.claims).toMatchObject({
+      iss: env().PUBLIC_URL,
+      sub: user.id,
+      aud: app.clientId,
+      email: w.email,
+      email_verified: true,
+      name: 'Ada Lovelace',
+      given_name: 'Ada',
+      family_name: 'Lovelace',
+      org_id: w.tenant.id,
+      org_slug: w.tenant.slug,
+      org_name: w.tenant.name,
+      roles: ['editor'],
+      groups: ['Engineering'],
+      nonce: r.nonce,
+    });
+    for (const k of ['exp', 'iat', 'auth_time', 'sid']) expect(r.claims[k]).toBeDefined();
+    expect(r.tokens.refresh_token).toBeTruthy();
+    const jwks = jose.createLocalJWKSet(await (await portalFetch(`${env().PUBLIC_URL}/oidc/jwks`)).json());
+    const { protectedHeader } = await jose.jwtVerify(r.tokens.id_token!, jwks, { issuer: env().PUBLIC_URL, audience: app.clientId });
+    expect(protectedHeader.alg).toBe('RS256');
+    const info = await oc.fetchUserInfo(config, r.tokens.access_token, user.id);
+    expect(info).toMatchObject({ sub: user.id, email: w.email, org_id: w.tenant.id, org_slug: w.tenant.slug, roles: ['editor'], groups: ['Engineering'] });
+    // The tenant's log names the application.
+    const events = await (await getDb()).select().from(auditEvents).where(and(eq(auditEvents.tenantId, w.tenant.id), eq(auditEvents.action, 'application.signed_in')));
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ targetId: app.id, actorId: user.id });
+  });
+
+  it('refresh tokens rotate, return the roles as they are now, and a reused one is refused', async () => {
+    const w = await world();
+    const config = await configFor(await newApp(), 'post');
+    const r = await signIn(config, w.browser, { login_hint: w.email });
+    await call(mappingRoute.PUT, { method: 'PUT', params: { tenantId: w.tenant.id }, body: { rules: [{ attribute: 'groups', operator: 'contains', value: 'Engineering', role: 'admin' }] } });
+    const refreshed = await oc.refreshTokenGrant(config, r.tokens.refresh_token!);
+    expect(refreshed.refresh_token).not.toBe(r.tokens.refresh_token);
+    expect(refreshed.claims()).toMatchObject({ roles: ['admin'], sid: r.claims.sid, auth_time: r.claims.auth_time });
+    await expect(oc.refreshTokenGrant(config, r.tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    // Reuse revoked the whole grant: the newest refresh token is dead too.
+    await expect(oc.refreshTokenGrant(config, refreshed.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+  });
+
+  it('one portal session serves every application: a second application signs in without the IdP; prompt=login goes back to it', async () => {
+    const w = await world();
+    const first = await configFor(await newApp());
+    const second = await configFor(await newApp({ name: 'Second product' }));
+    const a = await signIn(first, w.browser, { login_hint: w.email });
+    expect(w.browser.idpVisits).toBe(1);
+    const b = await signIn(second, w.browser, {});
+    expect(w.browser.idpVisits).toBe(1);
+    expect(b.claims.sub).toBe(a.claims.sub);
+    expect(b.claims.auth_time).toBe(a.claims.auth_time);
+    await new Promise((r) => setTimeout(r, 1100));
+    const c = await signIn(second, w.browser, { prompt: 'login' });
+    expect(w.browser.idpVisits).toBe(2);
+    expect(c.claims.auth_time).toBeGreaterThan(a.claims.auth_time as number);
+    const d = await signIn(first, w.browser, { max_age: '0' });
+    expect(w.browser.idpVisits).toBe(3);
+    expect(d.claims.sub).toBe(a.claims.sub);
+  });
+
+  it('the organisation by `organization` (slug or ID); without a hint the portal asks for the email', async () => {
+    const w = await world();
+    const config = await configFor(await newApp());
+    const bySlug = await signIn(config, w.browser, { organization: w.tenant.slug });
+    expect(bySlug.claims.org_id).toBe(w.tenant.id);
+    const fresh = new TestBrowser([w.idp], { email: w.email });
+    const asked = await authorize(config, fresh, {});
+    expect(asked.end.status).toBe(200);
+    expect(asked.end.html).toContain('Work email');
+    const typed = new URL(asked.end.url);
+    typed.searchParams.set('email', w.email);
+    const end = await fresh.go(typed);
+    expect(end.url.origin).toBe(APP_ORIGIN);
+    expect(end.url.searchParams.get('code')).toBeTruthy();
+    const unknown = await authorize(config, new TestBrowser([w.idp], { email: w.email }), { organization: 'no-such-tenant-xyz' });
+    expect(unknown.end.url.origin).toBe(APP_ORIGIN);
+    expect(unknown.end.url.searchParams.get('error')).toBe('access_denied');
+  });
+
+  it('errors: an unknown client or redirect URI never redirects; others return to the application with `error`', async () => {
+    const w = await world();
+    const app = await newApp({ type: 'public' });
+    const config = await configFor(app, 'none');
+    const base = new URL(config.serverMetadata().authorization_endpoint!);
+    const q = (p: Record<string, string>) => {
+      const u = new URL(base);
+      for (const [k, v] of Object.entries({ response_type: 'code', scope: 'openid', state: 's1', ...p })) u.searchParams.set(k, v);
+      return u;
+    };
+    for (const u of [q({ client_id: 'client_nope', redirect_uri: `${APP_ORIGIN}/callback` }), q({ client_id: app.clientId, redirect_uri: 'https://evil.example/callback' })]) {
+      const res = await portalFetch(u);
+      expect(res.status).toBe(400);
+      expect(res.headers.get('location')).toBeNull();
+      expect(res.headers.get('content-type')).toMatch(/text\/html/);
+    }
+    // A public application must use PKCE, and S256: `plain` is refused.
+    const noPkce = await authorize(config, w.browser, {}, { pkce: false });
+    expect(noPkce.end.url.searchParams.get('error')).toBe('invalid_request');
+    const plain = await authorize(config, w.browser, { code_challenge: 'x'.repeat(43), code_challenge_method: 'plain' }, { pkce: false });
+    expect(plain.end.url.origin).toBe(APP_ORIGIN);
+    expect(plain.end.url.searchParams.get('error')).toBe('invalid_request');
+    // A public application with S256 signs in without a secret.
+    const ok = await signIn(config, w.browser, { login_hint: w.email });
+    expect(ok.claims.org_id).toBe(w.tenant.id);
+  });
+
+  it('an application limited to other tenants, or a user the tenant refuses: access_denied at the application', async () => {
+    const w = await world();
+    const other = await samlTenant();
+    const limited = await configFor(await newApp({ tenantIds: [other.tenant.id] }));
+    const denied = await authorize(limited, w.browser, { login_hint: w.email });
+    expect(denied.end.url.origin).toBe(APP_ORIGIN);
+    expect(denied.end.url.searchParams.get('error')).toBe('access_denied');
+    expect(w.browser.idpVisits).toBe(0);
+    // Under the scim strategy an unknown user is refused by the tenant's SSO.
+    await setProvisioning(SYSTEM, w.tenant.id, { strategy: 'scim' });
+    const config = await configFor(await newApp());
+    const refused = await authorize(config, w.browser, { login_hint: w.email });
+    expect(refused.end.url.origin).toBe(APP_ORIGIN);
+    expect(refused.end.url.searchParams.get('error')).toBe('access_denied');
+  });
+
+  it('a code works once: its second use is invalid_grant and revokes what the first use issued', async () => {
+    const w = await world();
+    const config = await configFor(await newApp());
+    const a = await authorize(config, w.browser, { login_hint: w.email });
+    const tokens = await oc.authorizationCodeGrant(config, a.end.url, { pkceCodeVerifier: a.verifier, expectedState: a.state, expectedNonce: a.nonce });
+    await expect(oc.authorizationCodeGrant(config, a.end.url, { pkceCodeVerifier: a.verifier, expectedState: a.state, expectedNonce: a.nonce })).rejects.toMatchObject({ error: 'invalid_grant' });
+    expect((await oc.tokenIntrospection(config, tokens.access_token)).active).toBe(false);
+    await expect(oc.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+  });
+
+  it('suspension, deletion and sign-out: refreshes fail at once; every application of the session gets a signed logout token', async () => {
+    const w = await world();
+    const withChannel = await newApp({ backchannelLogoutUri: receiverUrl });
+    const config = await configFor(withChannel);
+    const second = await configFor(await newApp({ name: 'Other product', backchannelLogoutUri: receiverUrl }));
+    const r = await signIn(config, w.browser, { login_hint: w.email });
+    const r2 = await signIn(second, w.browser, {});
+    const userId = r.claims.sub;
+    const before = logoutTokens.length;
+    expect((await call(suspendRoute.POST, { method: 'POST', params: { tenantId: w.tenant.id, userId } })).status).toBe(200);
+    await expect(oc.refreshTokenGrant(config, r.tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    await runJob();
+    const tokens = logoutTokens.slice(before);
+    expect(tokens).toHaveLength(2);
+    const jwks = jose.createLocalJWKSet(await (await portalFetch(`${env().PUBLIC_URL}/oidc/jwks`)).json());
+    const sids = new Set<unknown>();
+    for (const t of tokens) {
+      const { payload, protectedHeader } = await jose.jwtVerify(t, jwks, { issuer: env().PUBLIC_URL });
+      expect(protectedHeader.typ).toBe('logout+jwt');
+      expect(payload).toMatchObject({ sub: userId, events: { 'http://schemas.openid.net/event/backchannel-logout': {} } });
+      expect(payload.nonce).toBeUndefined();
+      sids.add(payload.sid);
+    }
+    expect(sids).toEqual(new Set([r.claims.sid, r2.claims.sid]));
+    const delivered = await (await getDb()).select().from(backchannelDeliveries).where(eq(backchannelDeliveries.applicationId, withChannel.id));
+    expect(delivered).toMatchObject([{ status: 'delivered', accountId: userId }]);
+    // Reactivated, the old refresh token stays dead (its session ended); a new sign-in works.
+    await call(reactivateRoute.POST, { method: 'POST', params: { tenantId: w.tenant.id, userId } });
+    await expect(oc.refreshTokenGrant(config, r.tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    const again = await signIn(config, w.browser, { login_hint: w.email, prompt: 'login' });
+    // Sign-out of the portal session ends it too.
+    const sid = [...w.browser.jar.values()].find((c) => c.name === 'authjs.session-token');
+    expect(sid).toBeTruthy();
+    const db = await getDb();
+    const [link] = await db.execute<{ portal_session_id: string }>(
+      // The portal session the provider session came from.
+      (await import('drizzle-orm')).sql`select portal_session_id from oidc_session_links order by created_at desc limit 1`,
+    ).then((r) => (r as unknown as { rows: { portal_session_id: string }[] }).rows);
+    await endSession(link.portal_session_id);
+    await expect(oc.refreshTokenGrant(config, again.tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    // Deleted: the same.
+    const fresh = await signIn(config, new TestBrowser([w.idp], { email: w.email }), { login_hint: w.email });
+    expect((await call(userRoute.DELETE, { method: 'DELETE', params: { tenantId: w.tenant.id, userId } })).status).toBe(204);
+    await expect(oc.refreshTokenGrant(config, fresh.tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+  });
+
+  it('revocation and introspection work on an application’s own tokens only', async () => {
+    const w = await world();
+    const config = await configFor(await newApp());
+    const other = await configFor(await newApp({ name: 'Other' }));
+    const r = await signIn(config, w.browser, { login_hint: w.email });
+    expect((await oc.tokenIntrospection(config, r.tokens.access_token)).active).toBe(true);
+    expect((await oc.tokenIntrospection(other, r.tokens.access_token)).active).toBe(false);
+    await oc.tokenRevocation(config, r.tokens.refresh_token!);
+    await expect(oc.refreshTokenGrant(config, r.tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+  });
+
+  it('RP-initiated logout redirects only to a registered URI and ends the portal session', async () => {
+    const w = await world();
+    const config = await configFor(await newApp());
+    const r = await signIn(config, w.browser, { login_hint: w.email });
+    const bad = oc.buildEndSessionUrl(config, { id_token_hint: r.tokens.id_token!, post_logout_redirect_uri: 'https://evil.example/bye' });
+    expect((await portalFetch(bad)).status).toBe(400);
+    const url = oc.buildEndSessionUrl(config, { id_token_hint: r.tokens.id_token!, post_logout_redirect_uri: `${APP_ORIGIN}/bye`, state: 'z' });
+    const end = await w.browser.go(url);
+    expect(end.url.href).toBe(`${APP_ORIGIN}/bye?state=z`);
+    await expect(oc.refreshTokenGrant(config, r.tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    // The browser's portal session ended: the next sign-in goes through the IdP again.
+    const visits = w.browser.idpVisits;
+    await signIn(config, w.browser, { login_hint: w.email });
+    expect(w.browser.idpVisits).toBe(visits + 1);
+  });
+
+  it('signing keys rotate: the new key signs, the old stays published and its tokens still verify', async () => {
+    const w = await world();
+    const config = await configFor(await newApp());
+    const before = await signIn(config, w.browser, { login_hint: w.email });
+    const oldKid = jose.decodeProtectedHeader(before.tokens.id_token!).kid;
+    expect(await rotateSigningKeys({ force: true })).toBe(true);
+    resetOidcProvider();
+    const jwks = await (await portalFetch(`${env().PUBLIC_URL}/oidc/jwks`)).json();
+    expect(jwks.keys.map((k: { kid: string }) => k.kid)).toContain(oldKid);
+    expect(jwks.keys.every((k: { d?: string }) => !k.d)).toBe(true);
+    const after = await signIn(await configFor(await newApp()), w.browser, {});
+    expect(jose.decodeProtectedHeader(after.tokens.id_token!).kid).not.toBe(oldKid);
+    await jose.jwtVerify(before.tokens.id_token!, jose.createLocalJWKSet(jwks), { issuer: env().PUBLIC_URL });
+  });
+
+  it('keeps no bearer token in clear in its storage', async () => {
+    const w = await world();
+    const config = await configFor(await newApp());
+    const r = await signIn(config, w.browser, { login_hint: w.email });
+    const rows = JSON.stringify(await (await getDb()).select().from(oidcPayloads));
+    expect(rows).not.toContain(r.tokens.access_token);
+    expect(rows).not.toContain(r.tokens.refresh_token!);
+  });
+});
+
+describe('applications API', () => {
+  it('creates (secret shown once), lists without secrets, updates, rotates the secret and deletes, each audited', async () => {
+    const created = await newApp({ name: 'Billing' });
+    expect(created.clientSecret).toMatch(/^cs_/);
+    const list = await call(appsRoute.GET, { path: '/api/v1/applications?limit=200' });
+    expect(list.status).toBe(200);
+    const listed = list.body.data.find((a: { id: string }) => a.id === created.id);
+    expect(listed).toMatchObject({ name: 'Billing', type: 'confidential', tenantIds: null, backchannelLogoutUri: null });
+    expect(JSON.stringify(list.body)).not.toContain(created.clientSecret);
+    const patched = await call(appRoute.PATCH, { method: 'PATCH', params: { applicationId: created.id }, body: { redirectUris: ['http://127.0.0.1:4000/cb', `${APP_ORIGIN}/callback`] } });
+    expect(patched.status).toBe(200);
+    expect(patched.body.redirectUris).toEqual(['http://127.0.0.1:4000/cb', `${APP_ORIGIN}/callback`]);
+    const rotated = await call(rotateRoute.POST, { method: 'POST', params: { applicationId: created.id } });
+    expect(rotated.status).toBe(200);
+    const oldConfig = await configFor(created);
+    const w = await world();
+    const a = await authorize(oldConfig, w.browser, { login_hint: w.email });
+    const refused = await oc.authorizationCodeGrant(oldConfig, a.end.url, { pkceCodeVerifier: a.verifier, expectedState: a.state, expectedNonce: a.nonce }).catch((e) => e);
+    expect(refused.error ?? refused.cause?.[0]?.parameters?.error).toBe('invalid_client');
+    const newConfig = await configFor({ clientId: created.clientId, clientSecret: rotated.body.clientSecret });
+    const r = await signIn(newConfig, w.browser, {});
+    expect((await call(appRoute.DELETE, { method: 'DELETE', params: { applicationId: created.id } })).status).toBe(204);
+    expect((await call(appRoute.GET, { params: { applicationId: created.id } })).status).toBe(404);
+    await expect(oc.refreshTokenGrant(newConfig, r.tokens.refresh_token!)).rejects.toBeTruthy();
+    const actions = (await (await getDb()).select().from(auditEvents).where(eq(auditEvents.targetId, created.id))).map((e) => e.action);
+    expect(actions).toEqual(expect.arrayContaining(['application.created', 'application.updated', 'application.secret_rotated', 'application.deleted']));
+  });
+
+  it.each([
+    ['plain http on a public host', { redirectUris: ['http://app.example.test/cb'] }, 'redirectUris.0'],
+    ['a javascript: URI', { redirectUris: ['javascript:alert(1)'] }, 'redirectUris.0'],
+    ['a fragment', { redirectUris: ['https://app.example.test/cb#x'] }, 'redirectUris.0'],
+    ['no redirect URI', { redirectUris: [] }, 'redirectUris'],
+    ['a bad post-logout URI', { postLogoutRedirectUris: ['ftp://x.example/bye'] }, 'postLogoutRedirectUris.0'],
+    ['a bad back-channel URI', { backchannelLogoutUri: 'http://10.0.0.1/logout' }, 'backchannelLogoutUri'],
+    ['an unknown tenant', { tenantIds: ['tnt_nope'] }, 'tenantIds.0'],
+    ['an unknown type', { type: 'spa' }, 'type'],
+  ])('refuses %s with a 400 naming the field, storing nothing', async (_n, body, path) => {
+    const before = (await call(appsRoute.GET, { path: '/api/v1/applications?limit=200' })).body.data.length;
+    const res = await call(appsRoute.POST, { method: 'POST', body: { name: 'Bad', redirectUris: [`${APP_ORIGIN}/callback`], ...body } });
+    expect(res.status).toBe(400);
+    expect(res.body.errors.map((e: { path: string }) => e.path)).toContain(path);
+    expect((await call(appsRoute.GET, { path: '/api/v1/applications?limit=200' })).body.data.length).toBe(before);
+  });
+});

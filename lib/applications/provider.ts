@@ -1,0 +1,437 @@
+import 'server-only';
+import { createHash, hkdfSync, timingSafeEqual } from 'node:crypto';
+// @ts-expect-error -- oidc-provider ships no type declarations; the parts used are typed below.
+import ProviderImpl, { errors as errorsImpl, interactionPolicy as policyImpl } from 'oidc-provider';
+import { record } from '../audit/record';
+import { sessionCookieName, sessionFromCookie } from '../auth/session-cookie';
+import { dbHandle, getDb } from '../db/client';
+import type { Application } from '../db/schema';
+import { endSession } from '../dal/sessions';
+import { env } from '../env';
+import { AUTO_SUBMIT_SCRIPT, escapeHtml } from '../http/html';
+import { isLoopbackHost } from '../http/safe-fetch';
+import { log } from '../log';
+import { jwksOf, keySetVersion, signingKeys } from './keys';
+import { applicationByClientId } from './registry';
+import { adapterClass, type PortalLink } from './store';
+import { portalSessionOf } from './portal-session';
+import { enqueueRetry } from './backchannel';
+
+/**
+ * The portal's OpenID Provider (`oidc-provider`): the operator's applications sign their users in
+ * with the standard authorization code flow and receive the user, their organisation and roles.
+ * Issuer = PUBLIC_URL; discovery at /.well-known/openid-configuration, every other endpoint under
+ * /oidc. Sign-in itself is the tenant's SSO (lib/applications/interaction.ts); the provider session
+ * lives exactly as long as the portal session it was created from.
+ */
+export const PREFIX = '/oidc';
+export const SCOPES = ['openid', 'offline_access', 'profile', 'email', 'organization', 'roles', 'groups'] as const;
+const TTL = { AccessToken: 600, AuthorizationCode: 60, IdToken: 600, Interaction: 900, Grant: 30 * 24 * 3600, RefreshToken: 30 * 24 * 3600 };
+/** The longest a token signed by a key may live: a retired key stays published that long. */
+export const MAX_SIGNED_LIFETIME_SECONDS = TTL.IdToken;
+
+// ---------------------------------------------------------------------------------------------
+// The parts of oidc-provider's API used here.
+type Ctx = {
+  oidc: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  status: number;
+  get(name: string): string;
+  set(name: string, value: string): void;
+  remove(name: string): void;
+  append(name: string, value: string): void;
+  response: { get(name: string): string | undefined };
+  query: Record<string, unknown>;
+  type: string;
+  body: unknown;
+};
+type Middleware = (ctx: Ctx, next: () => Promise<void>) => Promise<void>;
+export type OidcProvider = {
+  callback(): (req: unknown, res: unknown) => unknown;
+  use(mw: Middleware): void;
+  on(event: string, fn: (...args: any[]) => void): void; // eslint-disable-line @typescript-eslint/no-explicit-any
+  interactionDetails(req: unknown, res: unknown): Promise<{ uid: string; params: Record<string, unknown>; prompt: { name: string; reasons: string[] }; session?: { accountId?: string; uid?: string }; grantId?: string }>;
+  interactionResult(req: unknown, res: unknown, result: Record<string, unknown>, opts?: { mergeWithLastSubmission?: boolean }): Promise<string>;
+  Client: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  Session: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  Grant: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  AccessToken: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  RefreshToken: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  AuthorizationCode: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+};
+const Provider = ProviderImpl as { new (issuer: string, config: Record<string, unknown>): OidcProvider; ctx?: Ctx };
+const errors = errorsImpl as { InvalidGrant: new (d: string) => Error; InvalidRequest: new (d: string) => Error };
+const interactionPolicy = policyImpl as {
+  base(): { get(name: string): { checks: { add(c: unknown): void } } };
+  Check: { new (reason: string, description: string, check: (ctx: Ctx) => Promise<unknown> | unknown): unknown; REQUEST_PROMPT: unknown; NO_NEED_TO_PROMPT: unknown };
+};
+
+// ---------------------------------------------------------------------------------------------
+
+const sha256hex = (s: string) => createHash('sha256').update(s).digest('hex');
+
+/** An application row as oidc-provider client metadata. */
+export function clientMetadata(app: Application): Record<string, unknown> {
+  return {
+    client_id: app.clientId,
+    client_name: app.name,
+    application_type: 'web', // exact redirect URI matching
+    redirect_uris: app.redirectUris,
+    post_logout_redirect_uris: app.postLogoutRedirectUris,
+    response_types: ['code'],
+    grant_types: ['authorization_code', 'refresh_token'],
+    id_token_signed_response_alg: 'RS256',
+    ...(app.type === 'public'
+      ? { token_endpoint_auth_method: 'none' }
+      : // client_secret_basic also accepts client_secret_post; the value is a hash (compareClientSecret).
+        { token_endpoint_auth_method: 'client_secret_basic', client_secret: app.secretHash ?? '' }),
+    ...(app.backchannelLogoutUri ? { backchannel_logout_uri: app.backchannelLogoutUri, backchannel_logout_session_required: true } : {}),
+  };
+}
+
+/** The account the provider issues tokens for, read fresh (roles as they are now), or null when refused. */
+type AccountRow = {
+  id: string;
+  email: string;
+  first_name: string | null;
+  last_name: string | null;
+  roles: string[];
+  groups: string[];
+  status: string;
+  tenant_id: string;
+  tenant_slug: string;
+  tenant_name: string;
+  app_tenants: string[] | null;
+  app_exists: boolean;
+  portal_live: boolean | null;
+};
+
+/**
+ * One statement: the user and their tenant, whether the application still admits that tenant,
+ * and whether the portal session the provider session came from is still live under its tenant's
+ * policy (using an application counts as activity for the idle timeout). A suspended or deleted
+ * user, a tenant the application no longer admits, or an ended portal session: no account (the
+ * provider then answers invalid_grant to a refresh and 401 to userinfo).
+ */
+const ACCOUNT_SQL = `with link as (
+    select s.id, s.expires_at, s.created_at, s.last_seen_at, t.sign_in_policy as policy
+    from oidc_session_links l join sessions s on s.id = l.portal_session_id left join tenants t on t.id = s.tenant_id
+    where $3::text is not null and l.session_uid = $3),
+  live as (
+    select id from link where expires_at > now()
+      and (policy->>'sessionMaxAgeSeconds' is null or created_at + make_interval(secs => (policy->>'sessionMaxAgeSeconds')::int) > now())
+      and (policy->>'sessionIdleSeconds' is null or coalesce(last_seen_at, created_at) + make_interval(secs => (policy->>'sessionIdleSeconds')::int + 60) > now())),
+  touched as (
+    update sessions set last_seen_at = now() where id = (select id from live)
+      and (last_seen_at is null or last_seen_at < now() - interval '60 seconds') returning id)
+  select u.id, u.email, u.first_name, u.last_name, u.roles, u.groups, u.status,
+    t.id as tenant_id, t.slug as tenant_slug, t.name as tenant_name,
+    a.tenant_ids as app_tenants, a.id is not null as app_exists,
+    case when $3::text is null then null else exists (select 1 from live) end as portal_live,
+    (select count(*) from touched)::int as touched
+  from users u join tenants t on t.id = u.tenant_id left join applications a on a.client_id = $2
+  where u.id = $1`;
+
+async function findAccount(ctx: Ctx | undefined, sub: string, token?: { clientId?: string; sessionUid?: string }) {
+  const clientId = token?.clientId ?? ctx?.oidc?.client?.clientId ?? null;
+  const sessionUid = token?.sessionUid ?? null;
+  const db = await dbHandle();
+  const [row] = await db.queryPrepared<AccountRow>(ACCOUNT_SQL, [sub, clientId, sessionUid]);
+  if (!row || row.status !== 'active') return undefined;
+  if (clientId && !row.app_exists) return undefined;
+  if (row.app_tenants && !row.app_tenants.includes(row.tenant_id)) return undefined;
+  if (row.portal_live === false) return undefined;
+  const name = [row.first_name, row.last_name].filter(Boolean).join(' ') || row.email;
+  return {
+    accountId: sub,
+    tenantId: row.tenant_id,
+    async claims() {
+      return {
+        sub,
+        email: row.email,
+        email_verified: true, // asserted by the tenant's IdP, on one of the tenant's domains
+        name,
+        given_name: row.first_name ?? undefined,
+        family_name: row.last_name ?? undefined,
+        org_id: row.tenant_id,
+        org_slug: row.tenant_slug,
+        org_name: row.tenant_name,
+        roles: row.roles,
+        groups: row.groups,
+      };
+    },
+  };
+}
+
+/**
+ * OIDC Core §11 lets an OP grant offline_access without prompt=consent where other conditions
+ * permit it: here, the operator registered the application. The library always drops it without
+ * prompt=consent, so it is put back when the request asked for it.
+ */
+function restoreOfflineAccess(ctx: Ctx) {
+  const { oidc } = ctx;
+  if (oidc.route !== 'authorization') return;
+  const raw = typeof ctx.query.scope === 'string' ? ctx.query.scope.split(' ') : [];
+  if (!raw.includes('offline_access') || !oidc.client.grantTypeAllowed('refresh_token')) return;
+  const scopes = new Set(String(oidc.params.scope ?? '').split(' ').filter(Boolean));
+  scopes.add('offline_access');
+  oidc.params.scope = [...scopes].join(' ');
+}
+
+const AUTO_SUBMIT_HASH = `'sha256-${createHash('sha256').update(AUTO_SUBMIT_SCRIPT).digest('base64')}'`;
+
+/** A strict CSP on the provider's HTML; forms may post to the client's registered origins. */
+const csp: Middleware = async (ctx, next) => {
+  // Set before the route runs: the provider adds the hash of its own form_post script to it.
+  ctx.set('content-security-policy', `default-src 'none'; script-src ${AUTO_SUBMIT_HASH}; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`);
+  await next();
+  if (!String(ctx.response.get('content-type') ?? '').startsWith('text/html')) {
+    ctx.remove('content-security-policy');
+    return;
+  }
+  const c = ctx.oidc?.client;
+  const origins = c ? [...new Set<string>([...(c.redirectUris ?? []), ...(c.postLogoutRedirectUris ?? [])].map((u: string) => new URL(u).origin))] : [];
+  if (origins.length) ctx.set('content-security-policy', String(ctx.response.get('content-security-policy')).replace("form-action 'self'", `form-action 'self' ${origins.join(' ')}`));
+};
+
+/** `application.signed_in` in the tenant's log, once per sign-in that ends at an application with a code. */
+const auditSignIn: Middleware = async (ctx, next) => {
+  await next();
+  const { oidc } = ctx;
+  if (!oidc || !['authorization', 'resume'].includes(oidc.route) || ctx.status !== 303 && ctx.status !== 302 && ctx.status !== 200) return;
+  const code = oidc.entities?.AuthorizationCode;
+  const account = oidc.entities?.Account ?? oidc.account;
+  if (!code || !account?.tenantId) return;
+  const app = await applicationByClientId(oidc.client.clientId);
+  const db = await getDb();
+  await db.transaction((tx) =>
+    record(tx, { actor: { type: 'user', id: account.accountId, label: null }, ip: ctx.get('x-forwarded-for') || null, userAgent: ctx.get('user-agent') || null }, {
+      tenantId: account.tenantId,
+      action: 'application.signed_in',
+      target: { type: 'application', id: app?.id ?? oidc.client.clientId, label: app?.name ?? oidc.client.clientId },
+      details: { clientId: oidc.client.clientId, scope: code.scope, viaSession: !oidc.result?.login?.fresh },
+    }),
+  );
+};
+
+/** RP-initiated logout also ends the portal session of this browser (and so its other applications). */
+const endPortalSession: Middleware = async (ctx, next) => {
+  await next();
+  if (ctx.oidc?.route !== 'end_session_confirm' || ctx.status !== 303) return;
+  const s = await sessionFromCookie(ctx.get('cookie') || null);
+  if (s?.kind === 'user') {
+    await endSession(s.sid);
+    ctx.append('set-cookie', `${sessionCookieName()}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0${env().PUBLIC_URL.startsWith('https:') ? '; Secure' : ''}`);
+  }
+};
+
+function build(keys: Awaited<ReturnType<typeof signingKeys>>): OidcProvider {
+  const { Check } = interactionPolicy;
+  const policy = interactionPolicy.base();
+  // Whether to sign in again is decided by the portal's own session: it may have ended, belong to
+  // another user, or the request may name another organisation.
+  policy.get('login').checks.add(
+    new Check('portal_session', 'the portal session ended, changed or is of another organisation', async (ctx: Ctx) => {
+      const { oidc } = ctx;
+      if (!oidc.session.accountId || oidc.result?.login) return Check.NO_NEED_TO_PROMPT;
+      if (!oidc.account) return Check.REQUEST_PROMPT;
+      const portal = await portalSessionOf(ctx.get('cookie') || null);
+      if (!portal || portal.userId !== oidc.session.accountId) return Check.REQUEST_PROMPT;
+      const org = oidc.params.organization as string | undefined;
+      if (org && org !== portal.tenant.id && org !== portal.tenant.slug) return Check.REQUEST_PROMPT;
+      const hint = typeof oidc.params.login_hint === 'string' ? oidc.params.login_hint.split('@')[1]?.toLowerCase() : undefined;
+      if (!org && hint && !portal.tenant.trustedDomains.includes(hint)) return Check.REQUEST_PROMPT;
+      return Check.NO_NEED_TO_PROMPT;
+    }),
+  );
+
+  const secret = env().AUTH_SECRET;
+  const secure = env().PUBLIC_URL.startsWith('https:');
+  const Adapter = adapterClass({
+    clients: applicationByClientId,
+    metadata: clientMetadata,
+    currentLink: () => (Provider.ctx?.oidc?.result?.portal as PortalLink | undefined) ?? undefined,
+    invalidGrant: (m) => new errors.InvalidGrant(m),
+  });
+
+  const provider = new Provider(env().PUBLIC_URL, {
+    adapter: Adapter,
+    jwks: jwksOf(keys),
+    cookies: {
+      keys: [Buffer.from(hkdfSync('sha256', secret, 'portal', 'oidc cookies v1', 32)).toString('base64url')],
+      names: { session: 'oidc_session', interaction: 'oidc_interaction', resume: 'oidc_resume' },
+      long: { httpOnly: true, sameSite: 'lax', secure },
+      short: { httpOnly: true, sameSite: 'lax', secure },
+    },
+    routes: {
+      authorization: `${PREFIX}/auth`,
+      token: `${PREFIX}/token`,
+      userinfo: `${PREFIX}/me`,
+      jwks: `${PREFIX}/jwks`,
+      revocation: `${PREFIX}/token/revocation`,
+      introspection: `${PREFIX}/token/introspection`,
+      end_session: `${PREFIX}/session/end`,
+      pushed_authorization_request: `${PREFIX}/request`,
+      registration: `${PREFIX}/reg`,
+      code_verification: `${PREFIX}/device`,
+      device_authorization: `${PREFIX}/device/auth`,
+      backchannel_authentication: `${PREFIX}/backchannel`,
+      challenge: `${PREFIX}/challenge`,
+    },
+    interactions: { policy, url: (_ctx: Ctx, i: { uid: string }) => `${PREFIX}/interaction/${i.uid}` },
+    responseTypes: ['code'],
+    scopes: [...SCOPES],
+    claims: {
+      openid: ['sub', 'auth_time'],
+      profile: ['name', 'given_name', 'family_name'],
+      email: ['email', 'email_verified'],
+      organization: ['org_id', 'org_slug', 'org_name'],
+      roles: ['roles'],
+      groups: ['groups'],
+      sid: null,
+      acr: null,
+      amr: null,
+    },
+    // The contract lists the scope claims in the ID token too.
+    conformIdTokenClaims: false,
+    extraParams: {
+      // Runs for every authorization request, after the library dropped offline_access.
+      async organization(ctx: Ctx, value: unknown) {
+        restoreOfflineAccess(ctx);
+        if (value !== undefined && (typeof value !== 'string' || !/^[A-Za-z0-9_.-]{1,128}$/.test(value))) {
+          throw new errors.InvalidRequest('organization must be a tenant slug or ID');
+        }
+      },
+    },
+    // S256 only (the library refuses plain); required for public applications, honoured for all.
+    pkce: { required: (_ctx: Ctx, client: { clientAuthMethod: string }) => client.clientAuthMethod === 'none' },
+    features: {
+      devInteractions: { enabled: false },
+      introspection: { enabled: true, allowedPolicy: async (_c: Ctx, client: { clientId: string }, token: { clientId: string }) => token.clientId === client.clientId },
+      revocation: { enabled: true, allowedPolicy: async (_c: Ctx, client: { clientId: string }, token: { clientId: string }) => token.clientId === client.clientId },
+      backchannelLogout: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        async logoutSource(ctx: Ctx, form: string) {
+          // Signs out at once when the application proved whose session it is (id_token_hint);
+          // otherwise asks. `logout=yes` ends the whole session, not only this application's part.
+          const hint = ctx.oidc.entities.IdTokenHint;
+          const auto = hint && hint.payload?.sub === ctx.oidc.session.accountId;
+          const yes = form.replace('</form>', '<input type="hidden" name="logout" value="yes"/></form>');
+          ctx.type = 'html';
+          ctx.body =
+            `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sign out</title></head>` +
+            `<body style="font-family:system-ui,sans-serif;padding:40px">${yes}` +
+            (auto
+              ? `<script>${AUTO_SUBMIT_SCRIPT}</script><noscript><button type="submit" form="op.logoutForm">Sign out</button></noscript>`
+              : `<h1>Sign out?</h1><p>You will be signed out of every application of this browser session.</p><button type="submit" form="op.logoutForm">Sign out</button>`) +
+            `</body></html>`;
+        },
+        async postLogoutSuccessSource(ctx: Ctx) {
+          ctx.type = 'html';
+          ctx.body = '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Signed out</title></head><body style="font-family:system-ui,sans-serif;padding:40px"><h1>Signed out</h1><p>You are signed out.</p></body></html>';
+        },
+      },
+      pushedAuthorizationRequests: { enabled: false },
+    },
+    // Every code and token is bound to the provider session, which lives as long as the portal
+    // session it came from: when that ends (lib/applications/backchannel.ts), they all die.
+    expiresWithSession: async () => true,
+    issueRefreshToken: async (_ctx: Ctx, client: { grantTypeAllowed(t: string): boolean }, code: { scopes: Set<string> }) =>
+      client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
+    rotateRefreshToken: true,
+    revokeGrantPolicy: () => true,
+    async loadExistingGrant(ctx: Ctx) {
+      // The operator's own applications: no consent screen. The session's grant for this client,
+      // extended with what the request asks for; and `sid` in every ID token.
+      const { client, session, params, provider: p } = ctx.oidc;
+      ctx.oidc.claims.id_token = { ...ctx.oidc.claims.id_token, sid: null, auth_time: null };
+      const accountId = ctx.oidc.account.accountId;
+      const grantId = ctx.oidc.result?.consent?.grantId || session.grantIdFor(client.clientId);
+      let grant = grantId ? await p.Grant.find(grantId) : undefined;
+      if (grant && (grant.accountId !== accountId || grant.clientId !== client.clientId)) grant = undefined;
+      const requested = String(params.scope ?? '').split(' ').filter(Boolean);
+      const held = new Set(String(grant?.getOIDCScope() ?? '').split(' '));
+      if (!grant || requested.some((s) => !held.has(s))) {
+        grant ??= new p.Grant({ accountId, clientId: client.clientId });
+        grant.addOIDCScope(requested.join(' '));
+        await grant.save();
+      }
+      return grant;
+    },
+    findAccount,
+    clientBasedCORS(_ctx: Ctx, origin: string, client: { redirectUris: string[] }) {
+      return origin !== 'null' && client.redirectUris.some((u) => new URL(u).origin === origin);
+    },
+    async renderError(ctx: Ctx, out: { error: string; error_description?: string }) {
+      // The status is already set (400 for an unknown client or an unregistered redirect URI): kept.
+      ctx.type = 'html';
+      ctx.body =
+        `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sign-in error</title></head>` +
+        `<body style="font-family:system-ui,sans-serif;padding:40px"><h1>Sign-in error</h1><p role="alert">${escapeHtml(out.error_description ?? out.error)}</p>` +
+        `<p>Error code: <code data-reason>${escapeHtml(out.error)}</code></p></body></html>`;
+    },
+    ttl: {
+      ...TTL,
+      // Synchronous (the library does not await it): as long as the portal session it comes from.
+      Session(ctx: Ctx | undefined, session: { exp?: number }) {
+        const now = Math.floor(Date.now() / 1000);
+        const portalExp = ctx?.oidc?.result?.portal?.expiresAt as number | undefined;
+        if (portalExp) return Math.max(1, portalExp - now);
+        if (session.exp) return Math.max(1, session.exp - now);
+        return 3600;
+      },
+    },
+    fetch(url: string, options: Record<string, unknown>) {
+      // The library refuses private and loopback addresses; a development instance may deliver
+      // back-channel logouts to an application on this machine.
+      const e = env();
+      if ((e.ALLOW_PRIVATE_URLS || e.loopbackHttp) && isLoopbackHost(new URL(url).hostname)) delete options.dispatcher;
+      options.signal = AbortSignal.timeout(10_000);
+      return globalThis.fetch(url, options as RequestInit);
+    },
+  });
+
+  // Client secrets are kept as SHA-256 hashes; comparing them is the library's extension point.
+  provider.Client.prototype.compareClientSecret = async function compareClientSecret(this: { clientSecret?: string }, actual: string) {
+    const got = Buffer.from(sha256hex(actual), 'hex');
+    const want = String(this.clientSecret ?? '');
+    return want.length === 64 && timingSafeEqual(Buffer.from(want, 'hex'), got);
+  };
+  provider.use(csp);
+  provider.use(auditSignIn);
+  provider.use(endPortalSession);
+  provider.on('server_error', (_ctx: Ctx, err: Error) => log('error', 'openid provider error', { err }));
+  // A back-channel logout the library sent itself (RP-initiated logout) that failed is retried.
+  provider.on('backchannel.error', (_ctx: Ctx, err: Error, client: { clientId: string }, accountId: string, sid: string) => {
+    void enqueueRetry(client.clientId, accountId, sid, err.message).catch((e) => log('error', 'could not queue a back-channel logout', { err: e }));
+  });
+  return provider;
+}
+
+const g = globalThis as unknown as { __portalOidc?: { provider: OidcProvider; version: string; checkedAt: number } };
+const KEY_CHECK_MS = 30_000;
+
+/**
+ * The provider of this process, rebuilt when the signing keys change (checked at most every 30 s;
+ * the key set is fixed when a provider is built). Kept on globalThis so every route shares it.
+ */
+export async function oidcProvider(): Promise<OidcProvider> {
+  const now = Date.now();
+  const cur = g.__portalOidc;
+  if (cur && now - cur.checkedAt < KEY_CHECK_MS) return cur.provider;
+  const keys = await signingKeys();
+  const version = keySetVersion(keys);
+  if (cur && cur.version === version) {
+    cur.checkedAt = now;
+    return cur.provider;
+  }
+  const provider = build(keys);
+  g.__portalOidc = { provider, version, checkedAt: now };
+  return provider;
+}
+
+/** Forgets the built provider (tests, after a key rotation). */
+export function resetOidcProvider(): void {
+  g.__portalOidc = undefined;
+}
+

@@ -1,0 +1,171 @@
+import 'server-only';
+import { createHash, randomBytes } from 'node:crypto';
+import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
+import { changes, record } from '../audit/record';
+import type { Ctx } from '../audit/types';
+import { getDb, type Executor } from '../db/client';
+import { applications, oidcPayloads, tenants, type Application } from '../db/schema';
+import { badRequest, notFound } from '../errors';
+import { newId } from '../ids';
+import { pageOf } from '../dal/page';
+import type { ApplicationCreate, ApplicationPatch, ApplicationView } from '../validation/applications';
+
+/**
+ * The operator's applications (the OpenID Provider's clients). Operator-only: every change
+ * writes its `application.*` event in the operator's audit log in the same transaction. A
+ * confidential application's secret is shown once and kept only as a SHA-256 hash.
+ */
+export const secretHash = (secret: string) => createHash('sha256').update(secret).digest('hex');
+const newClientSecret = () => `cs_${randomBytes(32).toString('base64url')}`;
+const newClientId = () => `client_${randomBytes(16).toString('base64url').replace(/[-_]/g, '').slice(0, 20).toLowerCase()}${randomBytes(2).toString('hex')}`;
+
+export function toApplicationView(a: Application): ApplicationView {
+  return {
+    id: a.id,
+    name: a.name,
+    clientId: a.clientId,
+    type: a.type,
+    redirectUris: a.redirectUris,
+    postLogoutRedirectUris: a.postLogoutRedirectUris,
+    backchannelLogoutUri: a.backchannelLogoutUri,
+    tenantIds: a.tenantIds,
+    createdAt: a.createdAt.toISOString(),
+  };
+}
+
+const settingsOf = (a: Application) => ({
+  name: a.name,
+  type: a.type,
+  redirectUris: a.redirectUris,
+  postLogoutRedirectUris: a.postLogoutRedirectUris,
+  backchannelLogoutUri: a.backchannelLogoutUri,
+  tenantIds: a.tenantIds,
+});
+
+/** Every named tenant must exist: a 400 naming the first unknown one. */
+async function checkTenants(tx: Executor, ids: string[] | null | undefined): Promise<void> {
+  if (!ids?.length) return;
+  const found = new Set((await tx.select({ id: tenants.id }).from(tenants).where(inArray(tenants.id, ids))).map((r) => r.id));
+  const i = ids.findIndex((id) => !found.has(id));
+  if (i >= 0) throw badRequest(`unknown tenant ${ids[i]}`, [{ path: `tenantIds.${i}`, message: `no tenant has the ID ${ids[i]}` }]);
+}
+
+export async function createApplication(ctx: Ctx, input: ApplicationCreate): Promise<ApplicationView & { clientSecret?: string }> {
+  const type = input.type ?? 'confidential';
+  const clientSecret = type === 'confidential' ? newClientSecret() : undefined;
+  const db = await getDb();
+  return db.transaction(async (tx) => {
+    await checkTenants(tx, input.tenantIds);
+    const [row] = await tx
+      .insert(applications)
+      .values({
+        id: newId('app'),
+        name: input.name,
+        clientId: newClientId(),
+        type,
+        secretHash: clientSecret ? secretHash(clientSecret) : null,
+        redirectUris: input.redirectUris,
+        postLogoutRedirectUris: input.postLogoutRedirectUris ?? [],
+        backchannelLogoutUri: input.backchannelLogoutUri ?? null,
+        tenantIds: input.tenantIds ?? null,
+      })
+      .returning();
+    await record(tx, ctx, {
+      tenantId: null,
+      action: 'application.created',
+      target: { type: 'application', id: row.id, label: row.name },
+      details: { after: { ...settingsOf(row), clientId: row.clientId } },
+    });
+    return { ...toApplicationView(row), ...(clientSecret ? { clientSecret } : {}) };
+  });
+}
+
+export async function listApplications(page: { limit: number; cursor?: string } = { limit: 200 }) {
+  const db = await getDb();
+  const rows = await db
+    .select()
+    .from(applications)
+    .where(page.cursor ? gt(applications.id, page.cursor) : undefined)
+    .orderBy(asc(applications.id))
+    .limit(page.limit + 1);
+  const { page: data, nextCursor } = pageOf(rows, page.limit);
+  return { data: data.map(toApplicationView), nextCursor };
+}
+
+export async function getApplication(id: string): Promise<Application> {
+  const db = await getDb();
+  const [a] = await db.select().from(applications).where(eq(applications.id, id));
+  if (!a) throw notFound('Application');
+  return a;
+}
+
+/** The application of an OAuth client_id (the provider's client lookup), or null. */
+export async function applicationByClientId(clientId: string): Promise<Application | null> {
+  if (clientId.length > 100 || clientId.includes('\u0000')) return null;
+  const db = await getDb();
+  const [a] = await db.select().from(applications).where(eq(applications.clientId, clientId));
+  return a ?? null;
+}
+
+export async function updateApplication(ctx: Ctx, id: string, patch: ApplicationPatch): Promise<ApplicationView> {
+  const db = await getDb();
+  return db.transaction(async (tx) => {
+    const [before] = await tx.select().from(applications).where(eq(applications.id, id)).for('update');
+    if (!before) throw notFound('Application');
+    await checkTenants(tx, patch.tenantIds);
+    const next: Partial<ReturnType<typeof settingsOf>> = {};
+    for (const k of ['name', 'redirectUris', 'postLogoutRedirectUris', 'backchannelLogoutUri', 'tenantIds'] as const) {
+      if (patch[k] !== undefined) (next as Record<string, unknown>)[k] = patch[k];
+    }
+    if (patch.type !== undefined && patch.type !== before.type) {
+      const message = 'the type of an application cannot change: create a new application';
+      throw badRequest(message, [{ path: 'type', message }]);
+    }
+    const diff = changes(settingsOf(before), next);
+    if (!diff) return toApplicationView(before);
+    const [after] = await tx
+      .update(applications)
+      .set({ ...next, updatedAt: new Date() })
+      .where(eq(applications.id, id))
+      .returning();
+    await record(tx, ctx, { tenantId: null, action: 'application.updated', target: { type: 'application', id, label: after.name }, details: diff });
+    return toApplicationView(after);
+  });
+}
+
+/** Deletes the application and, in the same transaction, every code, token and grant it holds. */
+export async function deleteApplication(ctx: Ctx, id: string): Promise<void> {
+  const db = await getDb();
+  await db.transaction(async (tx) => {
+    const [row] = await tx.delete(applications).where(eq(applications.id, id)).returning();
+    if (!row) throw notFound('Application');
+    await tx.delete(oidcPayloads).where(eq(oidcPayloads.clientId, row.clientId));
+    await record(tx, ctx, {
+      tenantId: null,
+      action: 'application.deleted',
+      target: { type: 'application', id, label: row.name },
+      details: { before: { ...settingsOf(row), clientId: row.clientId } },
+    });
+  });
+}
+
+/** A new secret, shown once; the old one stops working at once. Public applications have none. */
+export async function rotateApplicationSecret(ctx: Ctx, id: string): Promise<{ clientSecret: string }> {
+  const clientSecret = newClientSecret();
+  const db = await getDb();
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .update(applications)
+      .set({ secretHash: secretHash(clientSecret), updatedAt: new Date() })
+      .where(and(eq(applications.id, id), sql`${applications.type} = 'confidential'`))
+      .returning();
+    if (!row) {
+      const [exists] = await tx.select({ id: applications.id }).from(applications).where(eq(applications.id, id));
+      if (!exists) throw notFound('Application');
+      const message = 'a public application has no secret (it uses PKCE)';
+      throw badRequest(message, [{ path: 'applicationId', message }]);
+    }
+    await record(tx, ctx, { tenantId: null, action: 'application.secret_rotated', target: { type: 'application', id, label: row.name } });
+    return { clientSecret };
+  });
+}

@@ -1,0 +1,131 @@
+import 'server-only';
+import { createHash } from 'node:crypto';
+import { dbHandle } from '../db/client';
+import type { Application } from '../db/schema';
+
+/**
+ * Storage of the OpenID Provider (oidc-provider's adapter interface) in the portal's database,
+ * so that any instance serves any step. One table holds every model (`oidc_payloads`); bearer
+ * artifacts (codes and tokens) are keyed by the SHA-256 of their value, never stored in clear.
+ * `consume` is one conditional UPDATE: of several simultaneous redemptions of a code or refresh
+ * token, exactly one wins. Clients are the `applications` rows, read on every lookup.
+ */
+const HASHED = new Set(['AccessToken', 'AuthorizationCode', 'RefreshToken', 'ClientCredentials', 'DeviceCode', 'BackchannelAuthenticationRequest', 'PushedAuthorizationRequest']);
+const GRANTABLE = new Set(['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest']);
+/** The provider checks expiry itself with 15 s of clock tolerance; rows stay readable that long. */
+const GRACE = '15 seconds';
+/** A used refresh token is kept this long, to recognise its reuse (which revokes the grant). */
+const REUSE_WINDOW = '2 days';
+
+const SQL = {
+  upsert: `insert into oidc_payloads (model, id, payload, grant_id, uid, user_code, account_id, client_id, expires_at)
+           values ($1, $2, $3::jsonb, $4, $5, $6, $7, $8, case when $9::int is null then null else now() + make_interval(secs => $9::int) end)
+           on conflict (model, id) do update set payload = excluded.payload, grant_id = excluded.grant_id, uid = excluded.uid,
+             user_code = excluded.user_code, account_id = excluded.account_id, client_id = excluded.client_id, expires_at = excluded.expires_at`,
+  link: `insert into oidc_session_links (session_uid, portal_session_id, account_id, tenant_id) values ($1, $2, $3, $4)
+         on conflict (session_uid) do update set portal_session_id = excluded.portal_session_id, account_id = excluded.account_id, tenant_id = excluded.tenant_id`,
+  find: `select payload, extract(epoch from consumed_at)::int as consumed from oidc_payloads
+         where model = $1 and id = $2 and (expires_at is null or expires_at > now() - interval '${GRACE}')`,
+  findByUid: `select id, payload from oidc_payloads where model = 'Session' and uid = $1
+              and (expires_at is null or expires_at > now() - interval '${GRACE}') order by expires_at desc nulls first limit 1`,
+  findByUserCode: `select payload from oidc_payloads where model = $1 and user_code = $2
+                   and (expires_at is null or expires_at > now() - interval '${GRACE}') limit 1`,
+  consume: `update oidc_payloads set consumed_at = now(),
+              expires_at = case when model = 'RefreshToken' then least(expires_at, now() + interval '${REUSE_WINDOW}') else expires_at end
+            where model = $1 and id = $2 and consumed_at is null returning 1 as ok`,
+  destroy: `delete from oidc_payloads where model = $1 and id = $2`,
+  revokeByGrantId: `delete from oidc_payloads where model = $1 and grant_id = $2`,
+};
+
+export const hashId = (id: string) => createHash('sha256').update(id).digest('base64url');
+
+type Payload = Record<string, unknown>;
+
+export type ClientSource = (clientId: string) => Promise<Application | null>;
+export type ClientMetadata = (app: Application) => Payload;
+
+/** The portal session a provider session comes from, given by the interaction result (see provider.ts). */
+export type PortalLink = { sessionId: string; tenantId: string | null };
+
+/**
+ * The adapter class for oidc-provider. `currentLink` reads the portal session of the login being
+ * finished in this request (oidc-provider's request context), to link the provider session to it.
+ */
+export function adapterClass(deps: {
+  clients: ClientSource;
+  metadata: ClientMetadata;
+  currentLink: () => PortalLink | undefined;
+  invalidGrant: (message: string) => Error;
+}) {
+  return class PortalAdapter {
+    readonly hashed: boolean;
+    constructor(readonly model: string) {
+      this.hashed = HASHED.has(model);
+    }
+
+    private key(id: string) {
+      return this.hashed ? hashId(id) : id;
+    }
+
+    async upsert(id: string, payload: Payload, expiresIn?: number) {
+      const db = await dbHandle();
+      const { jti: _jti, ...rest } = payload;
+      const stored = this.hashed ? rest : payload;
+      const grantId = GRANTABLE.has(this.model) ? ((payload.grantId as string | undefined) ?? null) : this.model === 'Grant' ? id : null;
+      await db.queryPrepared(SQL.upsert, [
+        this.model,
+        this.key(id),
+        JSON.stringify(stored),
+        grantId,
+        this.model === 'Session' ? ((payload.uid as string | undefined) ?? null) : null,
+        (payload.userCode as string | undefined) ?? null,
+        (payload.accountId as string | undefined) ?? null,
+        (payload.clientId as string | undefined) ?? null,
+        typeof expiresIn === 'number' ? Math.ceil(expiresIn) : null,
+      ]);
+      if (this.model === 'Session' && payload.accountId && payload.uid) {
+        const link = deps.currentLink();
+        if (link) await db.queryPrepared(SQL.link, [payload.uid, link.sessionId, payload.accountId, link.tenantId]);
+      }
+    }
+
+    async find(id: string): Promise<Payload | undefined> {
+      if (this.model === 'Client') {
+        const app = await deps.clients(id);
+        return app ? deps.metadata(app) : undefined;
+      }
+      const db = await dbHandle();
+      const [row] = await db.queryPrepared<{ payload: Payload; consumed: number | null }>(SQL.find, [this.model, this.key(id)]);
+      if (!row) return undefined;
+      return { ...row.payload, ...(this.hashed ? { jti: id } : {}), ...(row.consumed ? { consumed: row.consumed } : {}) };
+    }
+
+    async findByUid(uid: string): Promise<Payload | undefined> {
+      const db = await dbHandle();
+      const [row] = await db.queryPrepared<{ id: string; payload: Payload }>(SQL.findByUid, [uid]);
+      return row ? { ...row.payload, jti: row.id } : undefined;
+    }
+
+    async findByUserCode(userCode: string): Promise<Payload | undefined> {
+      const db = await dbHandle();
+      const [row] = await db.queryPrepared<{ payload: Payload }>(SQL.findByUserCode, [this.model, userCode]);
+      return row?.payload;
+    }
+
+    async consume(id: string) {
+      const db = await dbHandle();
+      const rows = await db.queryPrepared(SQL.consume, [this.model, this.key(id)]);
+      if (!rows.length) throw deps.invalidGrant(`${this.model} already used`);
+    }
+
+    async destroy(id: string) {
+      const db = await dbHandle();
+      await db.queryPrepared(SQL.destroy, [this.model, this.key(id)]);
+    }
+
+    async revokeByGrantId(grantId: string) {
+      const db = await dbHandle();
+      await db.queryPrepared(SQL.revokeByGrantId, [this.model, grantId]);
+    }
+  };
+}

@@ -1,0 +1,120 @@
+import { count, eq, sql } from 'drizzle-orm';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { SYSTEM } from '@/lib/audit/types';
+import { getDb } from '@/lib/db/client';
+import { scimGroupMembers, scimGroups, scimUsers, users } from '@/lib/db/schema';
+import { putRoleMapping } from '@/lib/dal/role-mappings';
+import { makeDirectory, oktaUser, patch, scimCall, scimTenant } from '@/lib/testing/scim';
+import { FALLBACK_LIMIT } from './budgets';
+
+/** SCIM work whose size the client controls is refused (SCIM Error schema), and nothing is written. */
+
+async function snapshot(tenantId: string) {
+  const db = await getDb();
+  const n = async (q: Promise<{ n: number }[]>) => Number((await q)[0].n);
+  return {
+    scimUsers: await n(db.select({ n: count() }).from(scimUsers).where(eq(scimUsers.tenantId, tenantId))),
+    scimGroups: await n(db.select({ n: count() }).from(scimGroups).where(eq(scimGroups.tenantId, tenantId))),
+    members: await n(db.select({ n: count() }).from(scimGroupMembers).innerJoin(scimGroups, eq(scimGroups.id, scimGroupMembers.groupId)).where(eq(scimGroups.tenantId, tenantId))),
+    users: JSON.stringify(await db.select({ id: users.id, roles: users.roles, groups: users.groups, updatedAt: users.updatedAt }).from(users).where(eq(users.tenantId, tenantId)).orderBy(users.id)),
+    versions: JSON.stringify(await db.select({ v: scimUsers.version }).from(scimUsers).where(eq(scimUsers.tenantId, tenantId)).orderBy(scimUsers.id)),
+  };
+}
+
+const scimError = (body: any, status: number, scimType: string, detail: RegExp) => {
+  expect(body).toMatchObject({ schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: String(status), scimType });
+  expect(body.detail).toMatch(detail);
+};
+
+async function directoryWithUser() {
+  const t = await scimTenant('Budget');
+  const dir = await makeDirectory(t.id);
+  const u = await scimCall(dir, 'POST', '/Users', oktaUser(`ada@${t.domain}`));
+  expect(u.status).toBe(201);
+  const g = await scimCall(dir, 'POST', '/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Eng', members: [{ value: u.body.id }] });
+  expect(g.status).toBe(201);
+  return { t, dir, userId: u.body.id as string, groupId: g.body.id as string };
+}
+
+describe('SCIM budgets', () => {
+  beforeAll(async () => {
+    await getDb();
+  });
+
+  it('filters over 2,000 characters or 50 comparisons → 400 invalidFilter (GET and POST .search)', async () => {
+    const { dir } = await directoryWithUser();
+    const long = `userName eq "${'a'.repeat(2000)}"`;
+    const many = Array.from({ length: 51 }, (_, i) => `userName eq "u${i}"`).join(' or ');
+    for (const filter of [long, many]) {
+      const get = await scimCall(dir, 'GET', `/Users?filter=${encodeURIComponent(filter)}`);
+      expect(get.status).toBe(400);
+      scimError(get.body, 400, 'invalidFilter', /at most (2000|50)/);
+      const search = await scimCall(dir, 'POST', '/Groups/.search', { schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'], filter });
+      expect(search.status).toBe(400);
+      scimError(search.body, 400, 'invalidFilter', /at most (2000|50)/);
+    }
+    const fifty = Array.from({ length: 50 }, (_, i) => `userName eq "u${i}"`).join(' or ');
+    expect((await scimCall(dir, 'GET', `/Users?filter=${encodeURIComponent(fifty)}`)).status).toBe(200);
+    const attrs = Array.from({ length: 101 }, (_, i) => `a${i}`).join(',');
+    scimError((await scimCall(dir, 'GET', `/Users?attributes=${attrs}`)).body, 400, 'invalidFilter', /101 attributes/);
+  });
+
+  it(`a filter without SQL translation over more than ${FALLBACK_LIMIT} users → 400 tooMany; at ${FALLBACK_LIMIT} it is answered`, async () => {
+    const { t, dir } = await directoryWithUser();
+    const db = await getDb();
+    // 4,999 more users (5,000 in all), straight into the table: the fallback reads whatever is there.
+    const add = (from: number, to: number) =>
+      db.execute(sql`insert into scim_users (id, directory_id, tenant_id, user_name, resource)
+        select 'scu_bulk_' || ${dir.id} || '_' || g, ${dir.id}, ${t.id}, 'bulk' || g || '@' || ${t.domain},
+          jsonb_build_object('userName', 'bulk' || g || '@' || ${t.domain})
+        from generate_series(${from}::int, ${to}::int) g`);
+    await add(1, FALLBACK_LIMIT - 1);
+    const filter = encodeURIComponent('phoneNumbers np and userName sw "ada"');
+    const ok = await scimCall(dir, 'GET', `/Users?filter=${filter}&count=1`);
+    expect(ok.status).toBe(200);
+    expect(ok.body.totalResults).toBe(1);
+    await add(FALLBACK_LIMIT, FALLBACK_LIMIT);
+    const over = await scimCall(dir, 'GET', `/Users?filter=${filter}`);
+    expect(over.status).toBe(400);
+    scimError(over.body, 400, 'tooMany', /more than 5000; filter on id, userName, externalId or emails/);
+    // Filters with a translation are index lookups, whatever the size.
+    const indexed = await scimCall(dir, 'GET', `/Users?filter=${encodeURIComponent(`userName eq "ada@${t.domain}"`)}`);
+    expect(indexed.status).toBe(200);
+    expect(indexed.body.totalResults).toBe(1);
+  }, 20_000);
+
+  it('PATCH with more than 1,000 operations or 10,000 member values → 400 invalidValue, nothing written', async () => {
+    const { t, dir, userId, groupId } = await directoryWithUser();
+    const before = await snapshot(t.id);
+    const titles = Array.from({ length: 1001 }, (_, i) => ({ op: 'replace', path: 'title', value: `t${i}` }));
+    const u = await scimCall(dir, 'PATCH', `/Users/${userId}`, patch(...titles));
+    expect(u.status).toBe(400);
+    scimError(u.body, 400, 'invalidValue', /1001 operations; at most 1000/);
+    const g = await scimCall(dir, 'PATCH', `/Groups/${groupId}`, patch(...titles.map(() => ({ op: 'add', path: 'members', value: [{ value: userId }] }))));
+    scimError(g.body, 400, 'invalidValue', /1001 operations/);
+    const many = Array.from({ length: 10_001 }, () => ({ value: userId }));
+    const m = await scimCall(dir, 'PATCH', `/Groups/${groupId}`, patch({ op: 'add', path: 'members', value: many }));
+    expect(m.status).toBe(400);
+    scimError(m.body, 400, 'invalidValue', /10001 member values; at most 10000/);
+    expect(await snapshot(t.id)).toEqual(before);
+    // At the limits a PATCH goes through.
+    const fine = await scimCall(dir, 'PATCH', `/Users/${userId}`, patch(...titles.slice(0, 1000)));
+    expect(fine.status).toBe(200);
+    expect(fine.body.title).toBe('t999');
+  });
+
+  it('a user over the role-mapping budget → 400 invalidValue, no SCIM user and no portal user', async () => {
+    const t = await scimTenant('Budget');
+    const dir = await makeDirectory(t.id);
+    // The slowest pattern family: (1,983 + 16) × (3,000 + 8) units is over the budget of 4 M.
+    await putRoleMapping(SYSTEM, t.id, { rules: [{ attribute: 'displayName', operator: 'matches', value: '(?:.?){1,660}x', role: 'admin' }], defaultRole: 'member' }, 'add');
+    const before = await snapshot(t.id);
+    const r = await scimCall(dir, 'POST', '/Users', oktaUser(`big@${t.domain}`, { displayName: 'a'.repeat(3000) }));
+    expect(r.status).toBe(400);
+    scimError(r.body, 400, 'invalidValue', /more than this tenant's role-mapping rules can evaluate.*Nothing was changed/);
+    expect(await snapshot(t.id)).toEqual(before);
+    // The same user with an everyday display name is created.
+    const ok = await scimCall(dir, 'POST', '/Users', oktaUser(`big@${t.domain}`, { displayName: 'Ada' }));
+    expect(ok.status).toBe(201);
+  });
+});

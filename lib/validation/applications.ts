@@ -1,0 +1,73 @@
+import { z } from 'zod';
+import { isLoopbackHost } from '../http/safe-fetch';
+import { nameSchema } from './common';
+
+/**
+ * Input of `/api/v1/applications` (CONTRACT.md "Applications"). Redirect, post-logout and
+ * back-channel logout URIs are absolute `https://` URLs, or `http://` on a loopback host (a product
+ * running on a developer's machine); no fragment, no credentials; matched exactly, so they are
+ * stored as given.
+ */
+const MAX_URIS = 20;
+
+export function uriProblem(raw: string): string | null {
+  if (/[\u0000-\u0020\u007f]/.test(raw)) return 'must be an absolute URL without spaces or control characters';
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    return 'must be an absolute URL';
+  }
+  if (u.protocol !== 'https:' && !(u.protocol === 'http:' && isLoopbackHost(u.hostname))) return 'must be an https:// URL (http:// only on a loopback host)';
+  if (u.username || u.password) return 'must not contain credentials';
+  if (u.hash || raw.includes('#')) return 'must not contain a fragment';
+  if (raw.length > 2000) return 'must be at most 2000 characters';
+  return null;
+}
+
+const uriSchema = z.string({ error: 'must be a string' }).superRefine((s, ctx) => {
+  const p = uriProblem(s);
+  if (p) ctx.addIssue({ code: 'custom', message: p });
+});
+
+const uriListSchema = (min: number) =>
+  z
+    .array(uriSchema, { error: 'must be an array of URLs' })
+    .min(min, 'give at least one redirect URI')
+    .max(MAX_URIS, `at most ${MAX_URIS} URIs`)
+    .refine((l) => new Set(l).size === l.length, 'must not repeat a URI');
+
+const tenantIdsSchema = z
+  .array(z.string().min(1).max(64), { error: 'must be an array of tenant IDs or null' })
+  .max(1000)
+  .refine((l) => new Set(l).size === l.length, 'must not repeat a tenant')
+  .nullable();
+
+export const applicationCreateSchema = z.strictObject({
+  name: nameSchema,
+  redirectUris: uriListSchema(1),
+  postLogoutRedirectUris: uriListSchema(0).optional(),
+  backchannelLogoutUri: uriSchema.nullable().optional(),
+  type: z.enum(['confidential', 'public'], { error: 'must be "confidential" or "public"' }).optional(),
+  tenantIds: tenantIdsSchema.optional(),
+});
+export type ApplicationCreate = z.infer<typeof applicationCreateSchema>;
+
+export const applicationPatchSchema = applicationCreateSchema.partial();
+export type ApplicationPatch = z.infer<typeof applicationPatchSchema>;
+
+export const applicationSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  clientId: z.string(),
+  type: z.enum(['confidential', 'public']),
+  redirectUris: z.array(z.string()),
+  postLogoutRedirectUris: z.array(z.string()),
+  backchannelLogoutUri: z.string().nullable(),
+  tenantIds: z.array(z.string()).nullable(),
+  createdAt: z.string().meta({ format: 'date-time' }),
+});
+export type ApplicationView = z.infer<typeof applicationSchema>;
+
+export const applicationCreatedSchema = applicationSchema.extend({ clientSecret: z.string().optional() });
+export const applicationParams = z.object({ applicationId: z.string().min(1).max(64) });
