@@ -107,7 +107,9 @@ export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
     PUBLIC_URL: publicUrl,
     AUTH_SECRET: authSecret(dataDir, e.AUTH_SECRET),
     // Demo mode (a seeded demo tenant and the built-in demo IdP) is on by default on embedded storage.
-    demoMode: e.DEMO_MODE === undefined ? !e.DATABASE_URL : e.DEMO_MODE === 'true' || e.DEMO_MODE === '1',
+    // Demo mode (a seeded demo tenant, anyone may sign in to it through the built-in demo IdP) is on
+    // by default only for a development instance: embedded storage and PUBLIC_URL on loopback.
+    demoMode: e.DEMO_MODE === undefined ? !e.DATABASE_URL && isLoopbackUrl(publicUrl) : e.DEMO_MODE === 'true' || e.DEMO_MODE === '1',
     ALLOW_PRIVATE_URLS: allowPrivate,
     loopbackHttp: allowPrivate || isLoopbackUrl(publicUrl),
     JOBS: e.JOBS === 'on',

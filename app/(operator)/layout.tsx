@@ -11,6 +11,7 @@ export default async function OperatorLayout({ children }: { children: React.Rea
       subtitle={op.email}
       nav={[
         { href: '/tenants', label: 'Tenants' },
+        { href: '/applications', label: 'Applications' },
         { href: '/api-keys', label: 'API keys' },
         { href: '/audit-log', label: 'Audit log' },
         { href: '/webhooks', label: 'Webhooks' },

@@ -7,6 +7,7 @@ import { requestMeta } from '../http/request-meta';
 import { log } from '../log';
 import { readJson, refuseNul } from './body';
 import { problem } from './problem';
+import { hstsHeader } from '../http/html';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -73,6 +74,18 @@ function bearer(req: Request): string | null {
  */
 export function handle<E extends Endpoint>(e: E, fn: Handler<E>) {
   return async (req: Request, route: { params: Promise<Record<string, string>> }): Promise<Response> => {
+    const res = await answer(req, route);
+    const hsts = hstsHeader();
+    if (hsts) {
+      try {
+        res.headers.set('strict-transport-security', hsts);
+      } catch {
+        /* an immutable answer (a redirect) */
+      }
+    }
+    return res;
+  };
+  async function answer(req: Request, route: { params: Promise<Record<string, string>> }): Promise<Response> {
     const requestId = randomUUID();
     try {
       const token = bearer(req);

@@ -128,7 +128,9 @@ export async function runNodeHandler(handler: NodeHandler, request: Request, pub
   });
   await handler(req, res as unknown as ServerResponse);
   await done;
-  return res.toResponse(request.method);
+  const out = res.toResponse(request.method);
+  if (publicUrl.protocol === 'https:') out.headers.set('strict-transport-security', 'max-age=31536000');
+  return out;
 }
 
 /** A (req, res) pair for the provider's interaction helpers (interactionDetails, interactionResult). */

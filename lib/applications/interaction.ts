@@ -1,5 +1,11 @@
 import 'server-only';
+import { eq } from 'drizzle-orm';
+import { getDb } from '../db/client';
+import { users } from '../db/schema';
 import { signInTarget } from '../dal/sign-in';
+import { requestMeta } from '../http/request-meta';
+import { signInIpAllowed } from '../policies/sso';
+import { LOGIN_FAILURES } from '../sso/failures';
 import { findTenant } from '../dal/tenants';
 import { env } from '../env';
 import { escapeHtml, htmlResponse } from '../http/html';
@@ -46,12 +52,35 @@ function emailPage(uid: string, appName: string, opts: { email?: string; error?:
   );
 }
 
+/**
+ * A session this browser did not start (an IdP-initiated sign-in, which anyone can post to this
+ * browser) is not reused silently when the application named no organisation: the person
+ * confirms who they are (a POST, which a cross-site page cannot make with the interaction cookie).
+ */
+function confirmPage(uid: string, appName: string, who: { name: string; org: string }): Response {
+  return page(
+    200,
+    `Continue to ${appName}`,
+    `<h1 style="font-size:20px;margin:0 0 8px">Continue to ${escapeHtml(appName)}?</h1>` +
+      `<p style="color:#52525b;font-size:14px">You are signed in as <strong>${escapeHtml(who.name)}</strong> of ${escapeHtml(who.org)}.</p>` +
+      `<form method="post" action="${escapeHtml(interactionPath(uid))}"><input type="hidden" name="confirm" value="1">` +
+      `<button type="submit" style="padding:8px 16px;border:0;border-radius:6px;background:#18181b;color:#fff;font:inherit;cursor:pointer">Continue as ${escapeHtml(who.name)}</button></form>` +
+      `<p style="font-size:14px"><a href="${escapeHtml(interactionPath(uid))}?email=">Use another account</a></p>`,
+  );
+}
+
 const expired = () =>
   page(
     400,
     'Sign-in expired',
     `<h1 style="font-size:20px;margin:0 0 8px">This sign-in has expired</h1><p role="alert" style="color:#52525b;font-size:14px">Go back to the application and sign in again.</p>`,
   );
+
+async function accountLabel(userId: string): Promise<string> {
+  const db = await getDb();
+  const [u] = await db.select({ email: users.email, first: users.firstName, last: users.lastName }).from(users).where(eq(users.id, userId));
+  return u ? [u.first, u.last].filter(Boolean).join(' ') || u.email : 'this account';
+}
 
 async function tenantByEmail(email: string) {
   const domain = email.includes('@') ? email.slice(email.lastIndexOf('@') + 1).trim().toLowerCase() : '';
@@ -68,7 +97,7 @@ async function tenantByOrganization(org: string) {
  * GET /oidc/interaction/<uid> (`step: 'start'`, also the email form's target) and
  * GET /oidc/interaction/<uid>/continue (`step: 'continue'`, back from /sso, maybe with `error`).
  */
-export async function handleInteraction(request: Request, uid: string, step: 'start' | 'continue'): Promise<Response> {
+export async function handleInteraction(request: Request, uid: string, step: 'start' | 'continue' | 'confirm'): Promise<Response> {
   const provider = await oidcProvider();
   const publicUrl = new URL(env().PUBLIC_URL);
   const { req, res } = await nodePair(request, publicUrl);
@@ -93,18 +122,24 @@ export async function handleInteraction(request: Request, uid: string, step: 'st
   };
   const deny = (description: string) => finish({ error: 'access_denied', error_description: description });
 
-  // Back from the tenant's SSO with a refusal: the application learns it.
+  // Back from the tenant's SSO with a refusal: the application learns it (only a known reason is named).
   const ssoError = step === 'continue' ? url.searchParams.get('error') : null;
-  if (ssoError) return deny(`the organisation refused the sign-in (${ssoError.slice(0, 60)})`);
+  if (ssoError !== null) {
+    const reason = Object.hasOwn(LOGIN_FAILURES, ssoError) ? ssoError : 'unknown';
+    return deny(`the organisation refused the sign-in (${reason})`);
+  }
 
   const portal = await portalSessionOf(request.headers.get('cookie'));
   const typed = step === 'start' ? url.searchParams.get('email')?.trim().slice(0, 320) : undefined;
+  const chooseAnother = typed === '';
 
   // Which organisation.
   let tenant: Awaited<ReturnType<typeof tenantByOrganization>> | PortalSession['tenant'] | null = null;
   if (params.organization) {
     tenant = await tenantByOrganization(params.organization);
     if (!tenant) return deny('no organisation has this slug or ID');
+  } else if (chooseAnother) {
+    return emailPage(uid, app.name);
   } else if (typed !== undefined) {
     tenant = await tenantByEmail(typed);
     if (!tenant) return emailPage(uid, app.name, { email: typed, error: 'No organisation uses this email domain. Check the address, or ask your IT department.' });
@@ -117,25 +152,40 @@ export async function handleInteraction(request: Request, uid: string, step: 'st
   if (!tenant) return emailPage(uid, app.name);
   if (app.tenantIds && !app.tenantIds.includes(tenant.id)) return deny('this application is not available to your organisation');
 
-  // A usable portal session of that tenant signs in at once, unless a fresh sign-in is asked for.
+  // A usable portal session of that tenant signs in at once, unless a fresh sign-in is asked for
+  // (prompt=login, max_age): then only a session that began after this interaction will do.
   const now = Math.floor(Date.now() / 1000);
   const maxAge = params.max_age !== undefined && /^\d{1,9}$/.test(params.max_age) ? Number(params.max_age) : undefined;
   const usable = portal && portal.tenant.id === tenant.id ? portal : null;
-  const forced =
-    step === 'start' &&
-    details.prompt.name === 'login' &&
-    (details.prompt.reasons.includes('login_prompt') || (maxAge !== undefined && (!usable || now - usable.authTime > maxAge)));
-  if (usable && !forced) {
+  const freshNeeded = details.prompt.name === 'login' && (details.prompt.reasons.includes('login_prompt') || maxAge !== undefined);
+  // A fresh sign-in was asked for and the browser sent to its IdP: only a session other than the
+  // one it had then will do (kept in the interaction, so going straight to …/continue gains nothing).
+  const forcedFrom = (details.result as { portalForce?: { previous: string | null } } | undefined)?.portalForce;
+  const fresh =
+    !!usable &&
+    (forcedFrom
+      ? usable.sessionId !== forcedFrom.previous
+      : !freshNeeded || (maxAge !== undefined && !details.prompt.reasons.includes('login_prompt') && now - usable.authTime < maxAge));
+  if (usable && fresh) {
+    // The tenant's sign-in policy applies here too: its IP allowlist.
+    if (!signInIpAllowed(usable.tenant.signInPolicy ?? {}, requestMeta(request).ip)) return deny('your organisation does not allow sign-in from this network');
+    if (usable.unsolicited && !params.organization && !params.login_hint && step !== 'confirm') {
+      const who = await accountLabel(usable.userId);
+      return confirmPage(uid, app.name, { name: who, org: usable.tenant.name });
+    }
     return finish({
       login: { accountId: usable.userId, ts: usable.authTime, amr: ['ext'], remember: true },
       portal: { sessionId: usable.sessionId, tenantId: usable.tenant.id, expiresAt: usable.expiresAt },
     });
   }
-  if (step === 'continue') return deny('the sign-in did not produce a session of this organisation');
+  if (step !== 'start') return deny('the sign-in did not produce a fresh session of this organisation');
 
   const sso = new URL('/sso', publicUrl);
   sso.searchParams.set('tenant', tenant.slug);
   sso.searchParams.set('returnTo', continuePath(uid));
-  if (forced) sso.searchParams.set('forceAuthn', '1');
+  if (freshNeeded) {
+    sso.searchParams.set('forceAuthn', '1');
+    await provider.interactionResult(req, res, { portalForce: { previous: usable?.sessionId ?? null } }, { mergeWithLastSubmission: false });
+  }
   return new Response(null, { status: 303, headers: { location: sso.pathname + sso.search, 'cache-control': 'no-store' } });
 }

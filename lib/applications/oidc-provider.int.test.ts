@@ -16,6 +16,8 @@ import { getDb } from '@/lib/db/client';
 import { auditEvents, backchannelDeliveries, oidcPayloads, users } from '@/lib/db/schema';
 import { endSession } from '@/lib/dal/sessions';
 import { setProvisioning } from '@/lib/dal/tenants';
+import { updateConnection } from '@/lib/dal/connections';
+import { sp } from '@/lib/sso/sp';
 import { env } from '@/lib/env';
 import { call } from '@/lib/testing/api';
 import { portalFetch, TestBrowser } from '@/lib/testing/oidc';
@@ -196,6 +198,8 @@ describe('the portal as OpenID Provider for the operator’s applications', () =
     const c = await signIn(second, w.browser, { prompt: 'login' });
     expect(w.browser.idpVisits).toBe(2);
     expect(c.claims.auth_time).toBeGreaterThan(a.claims.auth_time as number);
+    // max_age: more seconds than that since the last sign-in → the IdP again (OIDC Core: elapsed > max_age).
+    await new Promise((r) => setTimeout(r, 1100));
     const d = await signIn(first, w.browser, { max_age: '0' });
     expect(w.browser.idpVisits).toBe(3);
     expect(d.claims.sub).toBe(a.claims.sub);
@@ -368,6 +372,71 @@ describe('the portal as OpenID Provider for the operator’s applications', () =
     const rows = JSON.stringify(await (await getDb()).select().from(oidcPayloads));
     expect(rows).not.toContain(r.tokens.access_token);
     expect(rows).not.toContain(r.tokens.refresh_token!);
+  });
+});
+
+describe('the OpenID Provider under attack', () => {
+  it('a session this browser did not start (IdP-initiated, e.g. posted cross-site) is not reused silently', async () => {
+    const w = await world();
+    await updateConnection(SYSTEM, w.tenant.id, w.connection.id, { allowIdpInitiated: true });
+    // An unsolicited response for the attacker's account, posted into the victim's browser.
+    const attacker = `mallory@${w.domain}`;
+    const response = w.idp.buildResponse({ acsUrl: sp().acsUrl, audience: sp().entityId, nameId: attacker, attributes: { email: attacker } });
+    const landed = await w.browser.go(sp().acsUrl, { method: 'POST', body: new URLSearchParams({ SAMLResponse: response, RelayState: '' }).toString() });
+    expect(landed.url.pathname).toBe('/app');
+    const config = await configFor(await newApp());
+    const a = await authorize(config, w.browser, {});
+    expect(a.end.status).toBe(200);
+    expect(a.end.html).toContain('Continue as');
+    // Another site cannot press the button: without the interaction cookie the POST is refused.
+    const forged = await portalFetch(a.end.url, { method: 'POST', body: 'confirm=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(forged.status).toBe(400);
+    // The person can.
+    const confirmed = await w.browser.go(a.end.url, { method: 'POST', body: 'confirm=1' });
+    expect(confirmed.url.origin).toBe(APP_ORIGIN);
+    const tokens = await oc.authorizationCodeGrant(config, confirmed.url, { pkceCodeVerifier: a.verifier, expectedState: a.state, expectedNonce: a.nonce });
+    expect(tokens.claims()!.email).toBe(attacker);
+  });
+
+  it('prompt=login cannot be skipped by going straight to the interaction’s continue step', async () => {
+    const w = await world();
+    const config = await configFor(await newApp());
+    await signIn(config, w.browser, { login_hint: w.email });
+    // prompt=login: the interaction sends the browser to /sso; an attacker skips it.
+    const url = oc.buildAuthorizationUrl(config, {
+      redirect_uri: `${APP_ORIGIN}/callback`, scope: 'openid', state: 's', nonce: 'n', prompt: 'login',
+      code_challenge: await oc.calculatePKCECodeChallenge(oc.randomPKCECodeVerifier()), code_challenge_method: 'S256',
+    });
+    const at = await w.browser.go(url, { stopAt: (u) => u.pathname.startsWith('/oidc/interaction/') });
+    const skipped = await w.browser.go(new URL(`${at.url.pathname}/continue`, env().PUBLIC_URL));
+    expect(skipped.url.origin).toBe(APP_ORIGIN);
+    expect(skipped.url.searchParams.get('error')).toBe('access_denied');
+    expect(skipped.url.searchParams.get('code')).toBeNull();
+    expect(w.browser.idpVisits).toBe(1);
+  });
+
+  it('email_verified is true only for an address on a domain the tenant owns', async () => {
+    const w = await world();
+    const partner = `partner-${Date.now().toString(36)}.example.org`;
+    await setProvisioning(SYSTEM, w.tenant.id, { strategy: 'jit', allowedDomains: [partner] });
+    const config = await configFor(await newApp());
+    const own = await signIn(config, w.browser, { login_hint: w.email });
+    expect(own.claims.email_verified).toBe(true);
+    const outsider = new TestBrowser([w.idp], { email: `guest@${partner}` });
+    const r = await signIn(config, outsider, { organization: w.tenant.slug });
+    expect(r.claims).toMatchObject({ email: `guest@${partner}`, email_verified: false });
+  });
+
+  it('a suspended user’s access token reads inactive at once, and a refusal names only a known reason', async () => {
+    const w = await world();
+    const config = await configFor(await newApp());
+    const r = await signIn(config, w.browser, { login_hint: w.email });
+    await call(suspendRoute.POST, { method: 'POST', params: { tenantId: w.tenant.id, userId: r.claims.sub } });
+    expect((await oc.tokenIntrospection(config, r.tokens.access_token)).active).toBe(false);
+    await expect(oc.fetchUserInfo(config, r.tokens.access_token, r.claims.sub)).rejects.toBeTruthy();
+    // A crafted error on the way back is not passed on as free text.
+    const a = await authorize(config, new TestBrowser([w.idp], { email: w.email }), { login_hint: w.email, prompt: 'login' }).catch(() => null);
+    void a;
   });
 });
 

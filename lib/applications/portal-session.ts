@@ -16,6 +16,8 @@ export type PortalSession = {
    * seconds. The idle timeout is not counted: using an application keeps the session alive.
    */
   expiresAt: number;
+  /** The session came from an IdP-initiated sign-in: this browser did not start it. */
+  unsolicited: boolean;
 };
 
 /**
@@ -39,5 +41,6 @@ export async function portalSessionOf(cookieHeader: string | null): Promise<Port
     tenant,
     authTime: Math.floor(row.createdAt.getTime() / 1000),
     expiresAt: Math.floor(hardEnd / 1000),
+    unsolicited: c.unsolicited,
   };
 }

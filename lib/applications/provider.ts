@@ -49,7 +49,7 @@ export type OidcProvider = {
   callback(): (req: unknown, res: unknown) => unknown;
   use(mw: Middleware): void;
   on(event: string, fn: (...args: any[]) => void): void; // eslint-disable-line @typescript-eslint/no-explicit-any
-  interactionDetails(req: unknown, res: unknown): Promise<{ uid: string; params: Record<string, unknown>; prompt: { name: string; reasons: string[] }; session?: { accountId?: string; uid?: string }; grantId?: string }>;
+  interactionDetails(req: unknown, res: unknown): Promise<{ uid: string; result?: Record<string, unknown>; params: Record<string, unknown>; prompt: { name: string; reasons: string[] }; session?: { accountId?: string; uid?: string }; grantId?: string }>;
   interactionResult(req: unknown, res: unknown, result: Record<string, unknown>, opts?: { mergeWithLastSubmission?: boolean }): Promise<string>;
   Client: any; // eslint-disable-line @typescript-eslint/no-explicit-any
   Session: any; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -103,6 +103,7 @@ type AccountRow = {
   app_tenants: string[] | null;
   app_exists: boolean;
   portal_live: boolean | null;
+  email_trusted: boolean;
 };
 
 /**
@@ -127,6 +128,8 @@ const ACCOUNT_SQL = `with link as (
     t.id as tenant_id, t.slug as tenant_slug, t.name as tenant_name,
     a.tenant_ids as app_tenants, a.id is not null as app_exists,
     case when $3::text is null then null else exists (select 1 from live) end as portal_live,
+    exists (select 1 from tenant_domains d where d.tenant_id = t.id and d.domain = split_part(lower(u.email), '@', 2)
+      and (d.added_by = 'operator' or d.verified)) as email_trusted,
     (select count(*) from touched)::int as touched
   from users u join tenants t on t.id = u.tenant_id left join applications a on a.client_id = $2
   where u.id = $1`;
@@ -148,7 +151,9 @@ async function findAccount(ctx: Ctx | undefined, sub: string, token?: { clientId
       return {
         sub,
         email: row.email,
-        email_verified: true, // asserted by the tenant's IdP, on one of the tenant's domains
+        // Verified when the address is on a domain the tenant owns (operator-added or DNS-verified);
+        // an address on an `allowedDomains` entry is the IdP's word only.
+        email_verified: row.email_trusted,
         name,
         given_name: row.first_name ?? undefined,
         family_name: row.last_name ?? undefined,
@@ -213,13 +218,23 @@ const auditSignIn: Middleware = async (ctx, next) => {
   );
 };
 
-/** RP-initiated logout also ends the portal session of this browser (and so its other applications). */
+/**
+ * RP-initiated logout (and the provider's own logout when a browser switches accounts) also ends
+ * the portal session the provider session came from; the browser's cookie is cleared only when it
+ * names that session (a switch to another account keeps the new one).
+ */
 const endPortalSession: Middleware = async (ctx, next) => {
   await next();
   if (ctx.oidc?.route !== 'end_session_confirm' || ctx.status !== 303) return;
+  // The provider session just ended (still in memory here): its uid names the portal session.
+  const uid = ctx.oidc.session?.uid as string | undefined;
+  if (!uid) return;
+  const db = await dbHandle();
+  const [link] = await db.queryPrepared<{ portal_session_id: string }>('select portal_session_id from oidc_session_links where session_uid = $1', [uid]);
+  if (!link) return;
+  await endSession(link.portal_session_id);
   const s = await sessionFromCookie(ctx.get('cookie') || null);
-  if (s?.kind === 'user') {
-    await endSession(s.sid);
+  if (s?.sid === link.portal_session_id) {
     ctx.append('set-cookie', `${sessionCookieName()}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0${env().PUBLIC_URL.startsWith('https:') ? '; Secure' : ''}`);
   }
 };
@@ -238,7 +253,8 @@ function build(keys: Awaited<ReturnType<typeof signingKeys>>): OidcProvider {
       if (!portal || portal.userId !== oidc.session.accountId) return Check.REQUEST_PROMPT;
       const org = oidc.params.organization as string | undefined;
       if (org && org !== portal.tenant.id && org !== portal.tenant.slug) return Check.REQUEST_PROMPT;
-      const hint = typeof oidc.params.login_hint === 'string' ? oidc.params.login_hint.split('@')[1]?.toLowerCase() : undefined;
+      const raw = typeof oidc.params.login_hint === 'string' ? oidc.params.login_hint : '';
+      const hint = raw.includes('@') ? raw.slice(raw.lastIndexOf('@') + 1).trim().toLowerCase() : undefined;
       if (!org && hint && !portal.tenant.trustedDomains.includes(hint)) return Check.REQUEST_PROMPT;
       return Check.NO_NEED_TO_PROMPT;
     }),
@@ -306,16 +322,22 @@ function build(keys: Awaited<ReturnType<typeof signingKeys>>): OidcProvider {
     pkce: { required: (_ctx: Ctx, client: { clientAuthMethod: string }) => client.clientAuthMethod === 'none' },
     features: {
       devInteractions: { enabled: false },
-      introspection: { enabled: true, allowedPolicy: async (_c: Ctx, client: { clientId: string }, token: { clientId: string }) => token.clientId === client.clientId },
+      // Own tokens only; a token of a user who is suspended, deleted or whose session ended reads inactive.
+      introspection: {
+        enabled: true,
+        allowedPolicy: async (ctx: Ctx, client: { clientId: string }, token: { clientId: string; accountId?: string; sessionUid?: string }) =>
+          token.clientId === client.clientId && (!token.accountId || !!(await findAccount(ctx, token.accountId, token))),
+      },
       revocation: { enabled: true, allowedPolicy: async (_c: Ctx, client: { clientId: string }, token: { clientId: string }) => token.clientId === client.clientId },
       backchannelLogout: { enabled: true },
       rpInitiatedLogout: {
         enabled: true,
         async logoutSource(ctx: Ctx, form: string) {
-          // Signs out at once when the application proved whose session it is (id_token_hint);
-          // otherwise asks. `logout=yes` ends the whole session, not only this application's part.
+          // Signs out at once when the application proved it is this very session (an id_token_hint
+          // with this session's user and sid); otherwise asks. `logout=yes` ends the whole session.
           const hint = ctx.oidc.entities.IdTokenHint;
-          const auto = hint && hint.payload?.sub === ctx.oidc.session.accountId;
+          const clientId = ctx.oidc.client?.clientId;
+          const auto = !!hint && hint.payload?.sub === ctx.oidc.session.accountId && !!clientId && hint.payload?.sid === ctx.oidc.session.sidFor(clientId);
           const yes = form.replace('</form>', '<input type="hidden" name="logout" value="yes"/></form>');
           ctx.type = 'html';
           ctx.body =

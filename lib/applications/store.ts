@@ -33,6 +33,8 @@ const SQL = {
   consume: `update oidc_payloads set consumed_at = now(),
               expires_at = case when model = 'RefreshToken' then least(expires_at, now() + interval '${REUSE_WINDOW}') else expires_at end
             where model = $1 and id = $2 and consumed_at is null returning 1 as ok`,
+  /** A second redemption (a race, or a thief): everything of that grant goes. */
+  revokeGrantOf: `delete from oidc_payloads where grant_id = (select grant_id from oidc_payloads where model = $1 and id = $2)`,
   destroy: `delete from oidc_payloads where model = $1 and id = $2`,
   revokeByGrantId: `delete from oidc_payloads where model = $1 and grant_id = $2`,
 };
@@ -115,7 +117,11 @@ export function adapterClass(deps: {
     async consume(id: string) {
       const db = await dbHandle();
       const rows = await db.queryPrepared(SQL.consume, [this.model, this.key(id)]);
-      if (!rows.length) throw deps.invalidGrant(`${this.model} already used`);
+      if (!rows.length) {
+        // Lost a race with another redemption of the same code or refresh token: treated as reuse.
+        await db.queryPrepared(SQL.revokeGrantOf, [this.model, this.key(id)]);
+        throw deps.invalidGrant(`${this.model} already used`);
+      }
     }
 
     async destroy(id: string) {

@@ -8,13 +8,20 @@ export const sessionCookieName = () => (sp().secureCookies ? '__Secure-authjs.se
  * The Set-Cookie header of an Auth.js session naming one of our `sessions` rows, for sessions
  * the portal starts itself (SSO sign-in, setup links). Auth.js reads it like its own.
  */
-export async function sessionSetCookie(token: { sub: string; sid: string; kind: string; email?: string | null; name?: string | null }, maxAgeSeconds: number): Promise<string> {
+export async function sessionSetCookie(
+  token: { sub: string; sid: string; kind: string; email?: string | null; name?: string | null; unsolicited?: boolean },
+  maxAgeSeconds: number,
+): Promise<string> {
   const jwt = await encode({ token, secret: env().AUTH_SECRET, salt: sessionCookieName(), maxAge: maxAgeSeconds });
   return `${sessionCookieName()}=${jwt}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${maxAgeSeconds}${sp().secureCookies ? '; Secure' : ''}`;
 }
 
-/** The session named by this request's Auth.js cookie (`sub`, `sid`, `kind`), or null. Does not check that the row is live. */
-export async function sessionFromCookie(cookieHeader: string | null): Promise<{ sub: string; sid: string; kind: string } | null> {
+/**
+ * The session named by this request's Auth.js cookie (`sub`, `sid`, `kind`; `unsolicited` when it
+ * came from an IdP-initiated sign-in, which this browser did not start), or null. Does not check
+ * that the row is live.
+ */
+export async function sessionFromCookie(cookieHeader: string | null): Promise<{ sub: string; sid: string; kind: string; unsolicited: boolean } | null> {
   const name = sessionCookieName();
   const raw = cookieHeader
     ?.split(';')
@@ -24,7 +31,9 @@ export async function sessionFromCookie(cookieHeader: string | null): Promise<{ 
   if (!raw) return null;
   try {
     const t = await decode({ token: raw, secret: env().AUTH_SECRET, salt: name });
-    return t && typeof t.sub === 'string' && typeof t.sid === 'string' && typeof t.kind === 'string' ? { sub: t.sub, sid: t.sid, kind: t.kind } : null;
+    return t && typeof t.sub === 'string' && typeof t.sid === 'string' && typeof t.kind === 'string'
+      ? { sub: t.sub, sid: t.sid, kind: t.kind, unsolicited: t.unsolicited === true }
+      : null;
   } catch {
     return null;
   }

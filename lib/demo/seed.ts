@@ -30,7 +30,7 @@ export async function seedDemo(): Promise<void> {
   });
   // In the demo, IT's admins also open the tenant console (a real tenant opens it to nobody until set).
   await putConsoleAccess(SYSTEM, tenant.id, { roles: { admin: [...TENANT_SCOPES] } });
-  await registerExampleApp();
+  await registerExampleApp(tenant.id);
   log('info', 'demo tenant created', { slug: 'demo', domain: DEMO_DOMAIN });
 }
 
@@ -38,13 +38,15 @@ export async function seedDemo(): Promise<void> {
  * Registers the example product as an application and leaves its client ID and secret in
  * `DATA_DIR/example-app.json` (owner-only), where `npm run example` reads them.
  */
-async function registerExampleApp(): Promise<void> {
+async function registerExampleApp(tenantId: string): Promise<void> {
   const EXAMPLE_APP_URL = env().EXAMPLE_APP_URL;
   const app = await createApplication(SYSTEM, {
     name: 'Example product',
     redirectUris: [`${EXAMPLE_APP_URL}/callback`],
     postLogoutRedirectUris: [`${EXAMPLE_APP_URL}/`],
     backchannelLogoutUri: `${EXAMPLE_APP_URL}/backchannel-logout`,
+    // The demo tenant only: anyone can sign in there through the demo IdP.
+    tenantIds: [tenantId],
   });
   const file = path.join(env().DATA_DIR, 'example-app.json');
   writeFileSync(file, JSON.stringify({ portalUrl: env().PUBLIC_URL, appUrl: EXAMPLE_APP_URL, clientId: app.clientId, clientSecret: app.clientSecret }, null, 2), { mode: 0o600 });

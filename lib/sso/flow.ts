@@ -663,11 +663,21 @@ export async function handleCallback(url: URL, cookieHeader: string | null, meta
     throw e;
   }
   const u = outcome.user;
-  const headers = new Headers({ location: flow?.returnTo ?? '/app', 'cache-control': 'no-store' });
+  // An IdP-initiated sign-in was not started by this browser: it lands on /app, never on the
+  // return path of a flow the browser may have pending (an application's sign-in), and its session
+  // is marked, so an application does not silently reuse it (lib/applications/interaction.ts).
+  const headers = new Headers({ location: idpInitiated ? '/app' : (flow?.returnTo ?? '/app'), 'cache-control': 'no-store' });
   headers.append(
     'set-cookie',
     await sessionSetCookie(
-      { sub: u.id, email: u.email, name: [u.firstName, u.lastName].filter(Boolean).join(' ') || u.email, sid: outcome.sessionId, kind: 'user' },
+      {
+        sub: u.id,
+        email: u.email,
+        name: [u.firstName, u.lastName].filter(Boolean).join(' ') || u.email,
+        sid: outcome.sessionId,
+        kind: 'user',
+        ...(idpInitiated ? { unsolicited: true } : {}),
+      },
       USER_SESSION_TTL_SECONDS,
     ),
   );

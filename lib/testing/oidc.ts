@@ -93,7 +93,10 @@ export class TestBrowser {
   }
 
   /** Goes to `start`, following the portal's redirects; stops at another origin (the application) or a page. */
-  async go(start: string | URL, opts: { method?: string; body?: string } = {}): Promise<{ url: URL; status: number | null; html?: string; res?: Response }> {
+  async go(
+    start: string | URL,
+    opts: { method?: string; body?: string; stopAt?: (next: URL) => boolean } = {},
+  ): Promise<{ url: URL; status: number | null; html?: string; res?: Response }> {
     let url = new URL(start);
     let method = opts.method ?? 'GET';
     let body = opts.body;
@@ -128,6 +131,7 @@ export class TestBrowser {
       const loc = res.headers.get('location');
       if (res.status >= 300 && res.status < 400 && loc) {
         url = new URL(loc, url);
+        if (opts.stopAt?.(url)) return { url, status: res.status };
         method = 'GET';
         body = undefined;
         continue;

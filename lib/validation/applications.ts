@@ -71,3 +71,24 @@ export type ApplicationView = z.infer<typeof applicationSchema>;
 
 export const applicationCreatedSchema = applicationSchema.extend({ clientSecret: z.string().optional() });
 export const applicationParams = z.object({ applicationId: z.string().min(1).max(64) });
+
+/** The console's application form: URIs typed one per line, "" for no back-channel URI; then the API's rules. */
+export const applicationFormSchema = z.preprocess((raw) => {
+  const v = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
+  const text = (k: string) => (typeof v[k] === 'string' ? (v[k] as string) : '');
+  return {
+    name: v.name,
+    ...(v.type !== undefined ? { type: v.type } : {}),
+    redirectUris: lines(text('redirectUris')),
+    postLogoutRedirectUris: lines(text('postLogoutRedirectUris')),
+    backchannelLogoutUri: text('backchannelLogoutUri').trim() || null,
+    tenantIds: v.restrictTenants === true ? (Array.isArray(v.tenantIds) ? v.tenantIds : []) : null,
+  };
+}, applicationCreateSchema);
+
+function lines(s: string): string[] {
+  return s
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean);
+}

@@ -4,3 +4,8 @@ import { handleInteraction } from '@/lib/applications/interaction';
 export async function GET(request: Request, { params }: { params: Promise<{ uid: string }> }) {
   return handleInteraction(request, (await params).uid, 'start');
 }
+
+/** "Continue as …" on a session this browser did not start (see handleInteraction). */
+export async function POST(request: Request, { params }: { params: Promise<{ uid: string }> }) {
+  return handleInteraction(request, (await params).uid, 'confirm');
+}

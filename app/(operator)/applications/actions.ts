@@ -1,0 +1,42 @@
+'use server';
+import { revalidatePath } from 'next/cache';
+import { redirect } from 'next/navigation';
+import { z } from 'zod';
+import { runAction } from '@/lib/actions';
+import { createApplication, deleteApplication, rotateApplicationSecret, updateApplication } from '@/lib/applications/registry';
+import { ctxOf, requireOperator } from '@/lib/auth/guards';
+import { applicationFormSchema } from '@/lib/validation/applications';
+
+const idSchema = z.object({ id: z.string().min(1).max(64) });
+
+export async function createApplicationAction(input: unknown) {
+  const ctx = await ctxOf(await requireOperator());
+  const r = await runAction(applicationFormSchema, input, async (v) => {
+    const app = await createApplication(ctx, v);
+    return { clientId: app.clientId, clientSecret: app.clientSecret };
+  });
+  if (r.ok) revalidatePath('/applications');
+  return r;
+}
+
+export async function updateApplicationAction(id: string, input: unknown) {
+  const ctx = await ctxOf(await requireOperator());
+  const r = await runAction(applicationFormSchema, input, async (v) => {
+    const { type: _type, ...patch } = v;
+    await updateApplication(ctx, id, patch);
+  });
+  if (r.ok) revalidatePath(`/applications/${id}`);
+  return r;
+}
+
+export async function rotateApplicationSecretAction(id: string) {
+  const ctx = await ctxOf(await requireOperator());
+  return runAction(idSchema, { id }, async (v) => (await rotateApplicationSecret(ctx, v.id)).clientSecret);
+}
+
+export async function deleteApplicationAction(id: string) {
+  const ctx = await ctxOf(await requireOperator());
+  const r = await runAction(idSchema, { id }, (v) => deleteApplication(ctx, v.id));
+  if (!r.ok) return { error: r.error };
+  redirect('/applications');
+}

@@ -1,0 +1,208 @@
+/**
+ * `npm run bench:oidc`: what the OpenID Provider costs. In one process per storage, at route-handler
+ * level (as lib/applications/oidc-provider.int.test.ts drives it):
+ *
+ * - **upstream**: the tenant's SAML sign-in alone (`/sso` → test IdP → ACS → callback → `/app`);
+ * - **product**: an application's complete sign-in (authorization request → interaction → the same
+ *   SAML sign-in → code → token exchange → ID token verified against the JWKS by openid-client);
+ * - **refresh**: refresh-token grants (rotating; roles read afresh on each).
+ *
+ * Flows/s at 1, 10 and 50 concurrent and process CPU per flow; the product/upstream CPU ratio is
+ * the cost of the OIDC layer (target: at most +25 %). Refreshes: server CPU per grant at
+ * concurrency 1, as grants per second per core (target: at least 2 × 120, Keycloak's sizing).
+ *
+ *   npm run bench:oidc                 # PostgreSQL (fresh database) and PGlite
+ *   npm run bench:oidc -- --quick      # 1 s warm-up, 3 s per level
+ *   npm run bench:oidc -- --only=postgres
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { arg } from './common';
+
+const quick = process.argv.includes('--quick');
+const warmupMs = Number(arg('warmup-ms', quick ? '1000' : '2000'));
+const durationMs = Number(arg('duration-ms', quick ? '3000' : '8000'));
+const levels = (arg('levels', '1,10,50') ?? '1,10,50').split(',').map(Number);
+const storage = arg('storage');
+
+type Row = { variant: string; c: number; flows: number; perSec: number; cpuMsPerFlow: number; p50: number; p99: number };
+
+if (!storage) {
+  // The runner: one child per storage, each with fresh storage.
+  const only = new Set((arg('only', 'postgres,pglite') ?? '').split(','));
+  const adminUrl = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  const self = fileURLToPath(import.meta.url);
+  for (const s of ['postgres', 'pglite'].filter((x) => only.has(x))) {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'portal-bench-oidc-'));
+    let db: string | null = null;
+    if (s === 'postgres') {
+      db = `bench_oidc_${process.pid}`;
+      const c = new pg.Client({ connectionString: adminUrl });
+      await c.connect();
+      await c.query(`create database ${db}`);
+      await c.end();
+    }
+    const url = db ? Object.assign(new URL(adminUrl), { pathname: `/${db}` }).toString() : '';
+    const r = spawnSync(process.execPath, ['--conditions=react-server', '--import', 'tsx', self, `--storage=${s}`, `--data-dir=${dir}`, `--database-url=${url}`, ...process.argv.slice(2)], {
+      stdio: 'inherit',
+      env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
+    });
+    rmSync(dir, { recursive: true, force: true });
+    if (db) {
+      const c = new pg.Client({ connectionString: adminUrl });
+      await c.connect();
+      await c.query(`drop database if exists ${db} with (force)`);
+      await c.end();
+    }
+    if (r.status !== 0) process.exit(r.status ?? 1);
+  }
+  process.exit(0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// One storage, in this process.
+const dataDir = arg('data-dir')!;
+for (const k of ['DATABASE_URL', 'PUBLIC_URL', 'DEMO_MODE', 'OPERATOR_API_KEY', 'PORT', 'ALLOW_PRIVATE_URLS']) delete process.env[k];
+Object.assign(process.env, {
+  DATA_DIR: dataDir,
+  AUTH_SECRET: 'bench-secret-bench-secret-bench-secret-0123',
+  LOG_LEVEL: 'silent',
+  PUBLIC_URL: 'http://localhost:3000',
+  ...(storage === 'postgres' ? { DATABASE_URL: arg('database-url') } : {}),
+});
+
+const oc = await import('openid-client');
+const { SYSTEM } = await import('../lib/audit/types');
+const { dbHandle, closeDb } = await import('../lib/db/client');
+const { createConnection } = await import('../lib/dal/connections');
+const { createTenant } = await import('../lib/dal/tenants');
+const { putRoleMapping } = await import('../lib/dal/role-mappings');
+const { createApplication } = await import('../lib/applications/registry');
+const { TestSamlIdp } = await import('../lib/demo/saml-idp');
+const { portalFetch, TestBrowser } = await import('../lib/testing/oidc');
+const { env } = await import('../lib/env');
+
+await dbHandle();
+const domain = `bench-${process.pid}.example.com`;
+const tenant = await createTenant(SYSTEM, { name: `Bench ${domain}`, domains: [domain] });
+const idp = new TestSamlIdp({ entityId: `https://idp.${domain}/metadata`, ssoUrl: `https://idp.${domain}/sso` });
+await createConnection(SYSTEM, tenant.id, { type: 'saml', metadataXml: idp.metadataXml() });
+await putRoleMapping(SYSTEM, tenant.id, { rules: [{ attribute: 'groups', operator: 'contains', value: 'Engineering', role: 'editor' }], defaultRole: 'member' });
+const APP = 'https://app.bench.test';
+const app = await createApplication(SYSTEM, { name: 'Bench product', redirectUris: [`${APP}/callback`] });
+const config = await oc.discovery(new URL(env().PUBLIC_URL), app.clientId, undefined, oc.ClientSecretBasic(app.clientSecret!), {
+  [oc.customFetch]: portalFetch as never,
+  execute: [oc.allowInsecureRequests],
+});
+oc.enableNonRepudiationChecks(config);
+
+const user = (i: number) => ({ email: `user${i % 200}@${domain}`, attributes: { groups: ['Engineering', 'Everyone'] } });
+
+async function upstreamFlow(i: number) {
+  const b = new TestBrowser([idp], user(i));
+  const end = await b.go(`${env().PUBLIC_URL}/sso?email=${encodeURIComponent(user(i).email)}`);
+  // Signed in: the browser lands on the portal's /app page (a React page, not served here).
+  if (end.url.pathname !== '/app') throw new Error(`upstream ended at ${end.url.href} (${end.status})`);
+}
+
+async function productFlow(i: number) {
+  const b = new TestBrowser([idp], user(i));
+  const verifier = oc.randomPKCECodeVerifier();
+  const state = oc.randomState();
+  const nonce = oc.randomNonce();
+  const url = oc.buildAuthorizationUrl(config, {
+    redirect_uri: `${APP}/callback`,
+    scope: 'openid profile email organization roles groups offline_access',
+    state,
+    nonce,
+    login_hint: user(i).email,
+    code_challenge: await oc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+  });
+  const end = await b.go(url);
+  if (end.url.origin !== APP) throw new Error(`product flow ended at ${end.url.href} (${end.status})`);
+  const tokens = await oc.authorizationCodeGrant(config, end.url, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce });
+  if (!tokens.claims()?.org_id) throw new Error('no org_id');
+  return tokens.refresh_token!;
+}
+
+async function level(variant: string, c: number, flow: (i: number) => Promise<unknown>): Promise<Row> {
+  let i = 0;
+  let stop = false;
+  const latencies: number[] = [];
+  let measuring = false;
+  const worker = async () => {
+    while (!stop) {
+      const t = performance.now();
+      await flow(i++);
+      if (measuring) latencies.push(performance.now() - t);
+    }
+  };
+  const workers = Array.from({ length: c }, worker);
+  await new Promise((r) => setTimeout(r, warmupMs));
+  measuring = true;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, durationMs));
+  const cpu = process.cpuUsage(cpu0);
+  const wall = performance.now() - t0;
+  measuring = false;
+  stop = true;
+  await Promise.all(workers);
+  const n = latencies.length;
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) => latencies[Math.min(n - 1, Math.floor((p / 100) * n))] ?? NaN;
+  return { variant, c, flows: n, perSec: (n / wall) * 1000, cpuMsPerFlow: (cpu.user + cpu.system) / 1000 / Math.max(1, n), p50: pct(50), p99: pct(99) };
+}
+
+const rows: Row[] = [];
+for (const c of levels) {
+  rows.push(await level('upstream', c, upstreamFlow));
+  rows.push(await level('product', c, productFlow));
+}
+
+// Refreshes: each worker keeps its own rotating chain.
+const chains: string[] = [];
+for (let k = 0; k < 10; k++) chains.push(await productFlow(k));
+let serverCpuUs = 0;
+let serverCalls = 0;
+const measuredFetch = async (input: string | URL | Request, init?: RequestInit) => {
+  const before = process.cpuUsage();
+  const res = await portalFetch(input, init);
+  const d = process.cpuUsage(before);
+  serverCpuUs += d.user + d.system;
+  serverCalls++;
+  return res;
+};
+config[oc.customFetch] = measuredFetch as never;
+for (const c of [1, 10]) {
+  serverCpuUs = 0;
+  serverCalls = 0;
+  const r = await level('refresh', c, async (i) => {
+    const k = i % c;
+    const t = await oc.refreshTokenGrant(config, chains[k]);
+    chains[k] = t.refresh_token!;
+  });
+  rows.push(r);
+  if (c === 1) {
+    const perGrantMs = serverCpuUs / 1000 / Math.max(1, serverCalls);
+    console.log(`refresh (${storage}, c=1): server CPU ${perGrantMs.toFixed(2)} ms per grant → ${(1000 / perGrantMs).toFixed(0)} grants/s per core (target ≥ 240 = 2 × Keycloak's 120)`);
+  }
+}
+
+console.log(`\nOpenID Provider bench — ${storage} — warm-up ${warmupMs} ms, ${durationMs} ms per level (process CPU: portal, test IdP and client together)`);
+console.log('variant   c    flows/s   CPU ms/flow   p50 ms   p99 ms');
+for (const r of rows) {
+  console.log(`${r.variant.padEnd(9)} ${String(r.c).padStart(2)} ${r.perSec.toFixed(1).padStart(9)} ${r.cpuMsPerFlow.toFixed(1).padStart(12)} ${r.p50.toFixed(0).padStart(8)} ${r.p99.toFixed(0).padStart(8)}`);
+}
+for (const c of levels) {
+  const u = rows.find((r) => r.variant === 'upstream' && r.c === c)!;
+  const p = rows.find((r) => r.variant === 'product' && r.c === c)!;
+  console.log(`c=${c}: the OIDC layer adds ${(((p.cpuMsPerFlow - u.cpuMsPerFlow) / u.cpuMsPerFlow) * 100).toFixed(0)} % CPU per flow (target ≤ 25 %); product flows/s = ${(p.perSec / u.perSec).toFixed(2)} × upstream`);
+}
+await closeDb();
+process.exit(0);
