@@ -1,5 +1,5 @@
 import { NextResponse, type NextRequest } from 'next/server';
-import { hstsHeader, pagesCsp } from './lib/http/html';
+import { anyWebOrigin, hstsHeader, pagesCsp } from './lib/http/html';
 
 /**
  * Security headers of the pages: a Content-Security-Policy with a fresh nonce per request (Next.js
@@ -22,7 +22,10 @@ export function proxy(request: NextRequest) {
     }
   }
   const nonce = Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString('base64');
-  const csp = pagesCsp(nonce, process.env.NODE_ENV === 'development');
+  // The sign-in page's email form goes, through /sso's redirects, to the organisation's IdP
+  // (Chrome applies form-action to every redirect of a submission): any web origin there.
+  const formAction = request.nextUrl.pathname === '/signin' ? anyWebOrigin() : [];
+  const csp = pagesCsp(nonce, process.env.NODE_ENV === 'development', formAction);
   const requestHeaders = new Headers(request.headers);
   requestHeaders.set('content-security-policy', csp);
   requestHeaders.set('x-nonce', nonce);

@@ -57,8 +57,11 @@ test('console access: no role opens the console by default, a scoped setup link 
   // Every SSO user is now "admin" in the product, and still opens no console section.
   const user = await signInThroughSso(browser);
   await expect(user.p.getByRole('list', { name: 'Roles' })).toHaveText('admin');
-  expect((await user.p.goto(`/t/${tenant.slug}`))?.status()).toBe(404);
-  expect((await user.p.goto(`/t/${tenant.slug}/users`))?.status()).toBe(404);
+  // Not a console user: the console sends them to the operators' sign-in.
+  await user.p.goto(`/t/${tenant.slug}`);
+  await expect(user.p).toHaveURL(/\/login/);
+  await user.p.goto(`/t/${tenant.slug}/users`);
+  await expect(user.p).toHaveURL(/\/login/);
 
   // The setup link cannot change console access (it does not hold every section).
   await admin.goto(`/t/${tenant.slug}/console-access`);

@@ -8,7 +8,7 @@ import { signInIpAllowed } from '../policies/sso';
 import { LOGIN_FAILURES } from '../sso/failures';
 import { findTenant } from '../dal/tenants';
 import { env } from '../env';
-import { escapeHtml, htmlResponse } from '../http/html';
+import { anyWebOrigin, escapeHtml, htmlResponse } from '../http/html';
 import { nodePair } from './http-bridge';
 import { portalSessionOf, type PortalSession } from './portal-session';
 import { oidcProvider, PREFIX } from './provider';
@@ -28,13 +28,13 @@ const SLUG_OR_ID = /^[A-Za-z0-9_.-]{1,128}$/;
 export const interactionPath = (uid: string) => `${PREFIX}/interaction/${uid}`;
 export const continuePath = (uid: string) => `${interactionPath(uid)}/continue`;
 
-function page(status: number, title: string, body: string): Response {
+function page(status: number, title: string, body: string, formAction: readonly string[] = []): Response {
   return htmlResponse(
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>` +
       `<meta name="viewport" content="width=device-width,initial-scale=1"></head>` +
       `<body style="font-family:system-ui,sans-serif;background:#f4f4f5;margin:0;display:flex;min-height:100vh;align-items:center;justify-content:center">` +
       `<main style="background:#fff;border:1px solid #e4e4e7;border-radius:8px;padding:24px 28px;max-width:440px;width:100%">${body}</main></body></html>`,
-    { status },
+    { status, formAction },
   );
 }
 
@@ -49,6 +49,8 @@ function emailPage(uid: string, appName: string, opts: { email?: string; error?:
       `<label for="email" style="display:block;font-size:14px;margin:12px 0 4px">Work email</label>` +
       `<input id="email" name="email" type="email" required autocomplete="email" value="${escapeHtml(opts.email ?? '')}" style="width:100%;padding:6px 8px;border:1px solid #d4d4d8;border-radius:6px;font:inherit;box-sizing:border-box">` +
       `<button type="submit" style="margin-top:16px;padding:8px 16px;border:0;border-radius:6px;background:#18181b;color:#fff;font:inherit;cursor:pointer">Continue</button></form>`,
+    // The form leads through redirects to the organisation's IdP.
+    anyWebOrigin(),
   );
 }
 
@@ -66,6 +68,8 @@ function confirmPage(uid: string, appName: string, who: { name: string; org: str
       `<form method="post" action="${escapeHtml(interactionPath(uid))}"><input type="hidden" name="confirm" value="1">` +
       `<button type="submit" style="padding:8px 16px;border:0;border-radius:6px;background:#18181b;color:#fff;font:inherit;cursor:pointer">Continue as ${escapeHtml(who.name)}</button></form>` +
       `<p style="font-size:14px"><a href="${escapeHtml(interactionPath(uid))}?email=">Use another account</a></p>`,
+    // The form leads through redirects to the application.
+    anyWebOrigin(),
   );
 }
 

@@ -1,6 +1,6 @@
 import 'server-only';
 import { readBody } from '../api/body';
-import { AUTO_SUBMIT_SCRIPT, htmlResponse } from '../http/html';
+import { anyWebOrigin, AUTO_SUBMIT_SCRIPT, htmlResponse } from '../http/html';
 import { env } from '../env';
 import { sp } from '../sso/sp';
 import { DEMO_USERS, demoIdp } from './idp';
@@ -76,6 +76,7 @@ export async function demoSignIn(req: Request): Promise<Response> {
 <noscript><button type="submit">Continue</button></noscript></form><script>${AUTO_SUBMIT_SCRIPT}</script>`,
     200,
     true,
-    [new URL(s.acsUrl).origin],
+    // The ACS redirects on to /app or to an application: Chrome checks form-action on each hop.
+    [new URL(s.acsUrl).origin, ...anyWebOrigin()],
   );
 }

@@ -9,11 +9,15 @@ import { env } from '../env';
  */
 export const AUTO_SUBMIT_SCRIPT = 'document.forms[0].submit()';
 const AUTO_SUBMIT_HASH = `'sha256-${createHash('sha256').update(AUTO_SUBMIT_SCRIPT).digest('base64')}'`;
+/** Goes to the page's one link at once (a navigation by script, which form-action does not govern). */
+export const NAVIGATE_SCRIPT = "location.replace(document.getElementById('to').href)";
+const NAVIGATE_HASH = `'sha256-${createHash('sha256').update(NAVIGATE_SCRIPT).digest('base64')}'`;
 
-export function handlerCsp(opts: { formAction?: readonly string[]; autoSubmit?: boolean } = {}): string {
+export function handlerCsp(opts: { formAction?: readonly string[]; autoSubmit?: boolean; navigate?: boolean } = {}): string {
+  const scripts = [opts.autoSubmit ? AUTO_SUBMIT_HASH : null, opts.navigate ? NAVIGATE_HASH : null].filter(Boolean);
   return [
     "default-src 'none'",
-    `script-src ${opts.autoSubmit ? AUTO_SUBMIT_HASH : "'none'"}`,
+    `script-src ${scripts.length ? scripts.join(' ') : "'none'"}`,
     "style-src 'unsafe-inline'",
     "img-src 'self' data:",
     `form-action 'self'${(opts.formAction ?? []).map((o) => ` ${o}`).join('')}`,
@@ -26,7 +30,7 @@ export function handlerCsp(opts: { formAction?: readonly string[]; autoSubmit?: 
  * The policy of the console and sign-in pages (set by proxy.ts with a fresh nonce per request;
  * Next.js puts the nonce on its own scripts). Inline styles stay allowed (style attributes).
  */
-export function pagesCsp(nonce: string, dev = false): string {
+export function pagesCsp(nonce: string, dev = false, formAction: readonly string[] = []): string {
   return [
     "default-src 'self'",
     `script-src 'self' 'nonce-${nonce}' 'strict-dynamic'${dev ? " 'unsafe-eval'" : ''}`,
@@ -35,7 +39,7 @@ export function pagesCsp(nonce: string, dev = false): string {
     "font-src 'self'",
     "connect-src 'self'",
     "object-src 'none'",
-    "form-action 'self'",
+    `form-action 'self'${formAction.map((o) => ` ${o}`).join('')}`,
     "frame-ancestors 'none'",
     "base-uri 'none'",
   ].join('; ');
@@ -48,7 +52,7 @@ export function hstsHeader(): string | null {
 
 export function htmlResponse(
   html: string,
-  opts: { status?: number; formAction?: readonly string[]; autoSubmit?: boolean; headers?: Record<string, string> } = {},
+  opts: { status?: number; formAction?: readonly string[]; autoSubmit?: boolean; navigate?: boolean; headers?: Record<string, string> } = {},
 ): Response {
   const headers = new Headers({
     'content-type': 'text/html; charset=utf-8',
@@ -81,3 +85,23 @@ export function autoPostPage(action: URL, fields: Record<string, string>, title 
     { formAction: [action.origin], autoSubmit: true },
   );
 }
+
+/**
+ * Sends the browser to `to` from a page rather than with a 302: a form submitted on a console page
+ * (form-action 'self') may not be redirected to another origin (an IdP), but a page may navigate.
+ */
+export function navigationPage(to: URL, label: string): Response {
+  return htmlResponse(
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(label)}</title></head>` +
+      `<body style="font-family:system-ui,sans-serif;padding:40px"><p><a id="to" href="${escapeHtml(to.href)}">${escapeHtml(label)}</a></p>` +
+      `<script>${NAVIGATE_SCRIPT}</script></body></html>`,
+    { navigate: true },
+  );
+}
+
+/**
+ * form-action for a handler page whose form leads, through redirects, to an origin not known in
+ * advance (an organisation's IdP, an application): Chrome checks every redirect of a submission.
+ * Any https origin (and http on loopback in development); never `javascript:` or `data:`.
+ */
+export const anyWebOrigin = (): string[] => (env().loopbackHttp ? ['https:', 'http://localhost:*', 'http://127.0.0.1:*'] : ['https:']);

@@ -17,7 +17,7 @@ import { LAST_SEEN_WRITE_INTERVAL_MS, sessionVerdict } from './session';
  * tenant's audit log, written with the delete by whichever request or instance deleted it, so
  * once. A row past its own expiry ends without an event, as every session eventually does.
  */
-export async function enforceSessionPolicy(row: SessionRow, now = new Date()): Promise<Date | null> {
+export async function enforceSessionPolicy(row: SessionRow, now = new Date(), opts: { touch?: boolean } = {}): Promise<Date | null> {
   if (row.kind === 'operator' || !row.tenantId) return row.expiresAt;
   const db = await getDb();
   const [t] = await db.select({ p: tenants.signInPolicy }).from(tenants).where(eq(tenants.id, row.tenantId));
@@ -38,7 +38,8 @@ export async function enforceSessionPolicy(row: SessionRow, now = new Date()): P
     log('info', 'session ended by the sign-in policy', { sessionId: row.id, tenantId: row.tenantId, reason: verdict.reason });
     return null;
   }
-  if (verdict.touch) {
+  // A request is a use of the session; the job that looks for ended sessions is not.
+  if (verdict.touch && opts.touch !== false) {
     // Conditional, so concurrent requests (and instances) write once a minute at most.
     await db
       .update(sessions)
@@ -69,10 +70,11 @@ export async function sweepPolicyEndedSessions(limit = 200): Promise<number> {
         ((${tenants.signInPolicy}->>'sessionMaxAgeSeconds') is not null
           and ${sessions.createdAt} + make_interval(secs => (${tenants.signInPolicy}->>'sessionMaxAgeSeconds')::int) <= now())
         or ((${tenants.signInPolicy}->>'sessionIdleSeconds') is not null
-          and coalesce(${sessions.lastSeenAt}, ${sessions.createdAt}) + make_interval(secs => (${tenants.signInPolicy}->>'sessionIdleSeconds')::int) <= now()))`,
+          and coalesce(${sessions.lastSeenAt}, ${sessions.createdAt})
+            + make_interval(secs => (${tenants.signInPolicy}->>'sessionIdleSeconds')::int + case when ${sessions.lastSeenAt} is null then 0 else 60 end) <= now()))`,
     )
     .limit(limit);
   let ended = 0;
-  for (const { s } of candidates) if (!(await enforceSessionPolicy(s))) ended++;
+  for (const { s } of candidates) if (!(await enforceSessionPolicy(s, new Date(), { touch: false }))) ended++;
   return ended;
 }

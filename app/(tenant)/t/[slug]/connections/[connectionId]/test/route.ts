@@ -1,5 +1,6 @@
 import { tenantAccess } from '@/lib/auth/guards';
 import { actorOf } from '@/lib/auth/permissions';
+import { navigationPage } from '@/lib/http/html';
 import { requestMeta } from '@/lib/http/request-meta';
 import { env } from '@/lib/env';
 import { startConnectionTest, startConnectionTestByLink } from '@/lib/sso/connection-test-start';
@@ -23,5 +24,11 @@ export async function POST(req: Request, { params }: Params) {
   if (!access.ok && access.why === 'signed_out') return Response.redirect(new URL('/login', env().PUBLIC_URL), 303);
   if (!access.ok && access.why === 'ip_blocked') return Response.redirect(new URL(`/t/${slug}/sign-in-policy/blocked`, env().PUBLIC_URL), 303);
   if (!access.ok) return new Response('Not found', { status: 404 });
-  return startConnectionTest(access.tenant, connectionId, actorOf(access.principal));
+  const res = await startConnectionTest(access.tenant, connectionId, actorOf(access.principal));
+  // The console's form (form-action 'self') may not be redirected to the IdP: a page goes there.
+  const to = res.status === 302 ? res.headers.get('location') : null;
+  if (!to || new URL(to, env().PUBLIC_URL).origin === new URL(env().PUBLIC_URL).origin) return res;
+  const page = navigationPage(new URL(to, env().PUBLIC_URL), 'Continue to the identity provider');
+  for (const c of res.headers.getSetCookie()) page.headers.append('set-cookie', c);
+  return page;
 }

@@ -1,0 +1,51 @@
+import { expect, test } from '@playwright/test';
+import { TestSamlIdp } from './idp/saml-idp';
+import { api, uniq } from './support/api';
+import { E2E } from './support/constants';
+import { NodeBrowser } from './support/node-browser';
+
+/**
+ * Finding: 200 `matches` rules × 200 group values of 1 KiB made one sign-in take a minute on the
+ * event loop, and /api/health stalled with it. Now the work has a total budget: such sign-ins are
+ * refused (`attributes_over_budget`) and the portal keeps answering, here while ten run at once.
+ */
+test('the worst sign-in an IdP can send is refused quickly and /api/health keeps answering within 1 s', async () => {
+  test.setTimeout(120_000);
+  const domain = `${uniq('budget')}.example.com`;
+  const tenant = (await api('/tenants', { method: 'POST', body: { name: uniq('Budget Co'), domains: [domain] } })).body;
+  const idp = new TestSamlIdp({ entityId: `https://idp.${domain}/metadata`, ssoUrl: `https://idp.${domain}/sso` });
+  expect((await api(`/tenants/${tenant.id}/connections`, { method: 'POST', body: { type: 'saml', metadataXml: idp.metadataXml() } })).status).toBe(201);
+  // As many `matches` rules as a mapping may hold, each a pattern that reads every value.
+  const rules = Array.from({ length: 200 }, (_, i) => ({ attribute: 'groups', operator: 'matches', value: `.*g${i}-[a-z]+x.*`, role: 'editor' }));
+  const saved = await api(`/tenants/${tenant.id}/role-mappings`, { method: 'PUT', body: { rules } });
+  expect(saved.status).toBe(200);
+
+  const groups = Array.from({ length: 200 }, (_, i) => `${'a'.repeat(1020)}${String(i).padStart(4, '0')}`);
+  const slowest: number[] = [];
+  let stop = false;
+  const probe = (async () => {
+    while (!stop) {
+      const t = Date.now();
+      const res = await fetch(`${E2E.baseURL}/api/health`);
+      expect(res.status).toBe(200);
+      slowest.push(Date.now() - t);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
+  const outcomes = await Promise.all(
+    Array.from({ length: 10 }, async (_, i) => {
+      const b = new NodeBrowser(E2E.baseURL, [E2E.baseURL], idp, { acsUrl: `${E2E.baseURL}/api/oauth/saml`, entityId: `${E2E.baseURL}/.well-known/sp-metadata` }, `user${i}@${domain}`, { groups });
+      return b.go(`${E2E.baseURL}/sso?email=user${i}@${domain}`);
+    }),
+  );
+  stop = true;
+  await probe;
+  for (const o of outcomes) {
+    expect(o.status).toBe(400);
+    expect(o.text).toContain('attributes_over_budget');
+  }
+  expect(Math.max(...slowest)).toBeLessThan(1000);
+  const failed = (await api(`/tenants/${tenant.id}/audit-logs?action=sso.login_failed&limit=50`)).body.data;
+  expect(failed.filter((e: { reason: string }) => e.reason === 'attributes_over_budget')).toHaveLength(10);
+  expect((await api(`/tenants/${tenant.id}/users`)).body.data).toHaveLength(0);
+});
