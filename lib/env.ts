@@ -41,6 +41,8 @@ const schema = z.object({
     .url({ protocol: /^https?$/ })
     .transform((u) => u.replace(/\/+$/, ''))
     .default('http://localhost:3001'),
+  /** Connections to PostgreSQL this instance keeps at most (several instances: each its own pool). */
+  DB_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(20),
   /** `off` stops this instance from running scheduled jobs (webhook delivery, retention, …). */
   JOBS: z.enum(['on', 'off']).default('on'),
   /** DNS servers for domain verification (comma-separated host or host:port); default: the system's. */

@@ -1,4 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import * as ssoRoute from '@/app/(public)/sso/route';
+import * as acsRoute from '@/app/api/oauth/saml/route';
+import * as oidcRoute from '@/app/api/oauth/oidc/route';
+import * as callbackRoute from '@/app/api/sso/callback/route';
 import * as healthRoute from '@/app/api/health/route';
 import * as tenantsRoute from '@/app/api/v1/tenants/route';
 import { closeDb } from '@/lib/db/client';
@@ -25,5 +29,23 @@ describe('database unreachable', () => {
     expect(health.status).toBe(503);
     expect((await health.json()).database).toMatchObject({ ok: false, error: expect.stringMatching(/ECONNREFUSED|connect/) });
     expect(Date.now() - started).toBeLessThan(15_000);
+  });
+
+  it('every sign-in step answers the error page with 503, service_unavailable and Retry-After', async () => {
+    await closeDb();
+    process.env.DATABASE_URL = 'postgres://nobody@127.0.0.1:9/nothing';
+    (globalThis as Record<string, unknown>).__portalEnv = undefined;
+    const answers = [
+      await ssoRoute.GET(new Request('http://localhost/sso?email=ada@acme.example.com')),
+      await acsRoute.POST(new Request('http://localhost/api/oauth/saml', { method: 'POST', body: 'SAMLResponse=PHg%2B&RelayState=boxyhq_jackson_abc' })),
+      await oidcRoute.GET(new Request('http://localhost/api/oauth/oidc?code=c&state=s')),
+      await callbackRoute.GET(new Request('http://localhost/api/sso/callback?code=c&state=s')),
+    ];
+    for (const res of answers) {
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('5');
+      expect(res.headers.get('content-type')).toMatch(/text\/html/);
+      expect(await res.text()).toContain('service_unavailable');
+    }
   });
 });

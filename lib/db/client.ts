@@ -121,13 +121,23 @@ async function openPostgres(url: string): Promise<DbHandle> {
     await migrator.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {});
     await migrator.end();
   }
+  // Bounded waits: no statement, lock wait or idle transaction holds a connection for long, a
+  // half-open connection is noticed by TCP keep-alive, and a request waits at most 2 s for a free
+  // connection (then 503, isDatabaseUnavailable) instead of queueing behind a stuck one.
   const pool = new pg.Pool({
     connectionString: url,
-    max: 20,
-    connectionTimeoutMillis: 5000,
+    max: env().DB_POOL_SIZE,
+    connectionTimeoutMillis: 2000,
     idleTimeoutMillis: 30_000,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+    statement_timeout: 30_000,
+    lock_timeout: 5_000,
+    idle_in_transaction_session_timeout: 60_000,
   });
   pool.on('error', (err) => log('error', 'postgres pool error', { err }));
+  // A connection that dies while checked out emits 'error' on its client: handled, never uncaught.
+  pool.on('connect', (client) => client.on('error', (err) => log('error', 'postgres connection error', { err })));
   const db = drizzle(pool, { schema }) as unknown as Db;
   return {
     db,

@@ -1,4 +1,7 @@
+import { isDatabaseUnavailable } from '../errors';
+import { checkHealth } from '../health';
 import { htmlResponse } from '../http/html';
+import { log } from '../log';
 import { LOGIN_FAILURES, type LoginFailure } from './failures';
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -13,4 +16,27 @@ p{color:#52525b;font-size:14px;line-height:1.5}code{background:#f4f4f5;padding:1
 <body><main><h1>Sign-in failed</h1><p role="alert">${esc(LOGIN_FAILURES[reason])}</p>
 <p>Reason code: <code data-reason>${esc(reason)}</code></p><p><a href="/signin">Try again</a></p></main></body></html>`;
   return htmlResponse(html, { status });
+}
+
+/**
+ * Runs one step of a sign-in (`/sso`, the ACS, the OIDC redirect, the callback); when the database
+ * is unreachable, the answer is the error page with 503, `service_unavailable` and Retry-After,
+ * never an empty 500 nor a refusal blamed on the person or the IdP.
+ */
+export async function unlessDatabaseDown(step: () => Promise<Response>): Promise<Response> {
+  try {
+    return await step();
+  } catch (err) {
+    if (!(await isDatabaseFault(err))) throw err;
+    log('error', 'sign-in step failed: database unavailable', { err });
+    const res = signInErrorPage('service_unavailable', 503);
+    res.headers.set('retry-after', '5');
+    return res;
+  }
+}
+
+/** Is this error the database's (the error itself says so, or the database does not answer now)? */
+export async function isDatabaseFault(err: unknown): Promise<boolean> {
+  if (isDatabaseUnavailable(err)) return true;
+  return !(await checkHealth()).ok;
 }

@@ -44,6 +44,7 @@ export const LOGIN_FAILURES = {
   ip_not_allowed: 'Your organisation allows sign-in only from its own networks, and this connection comes from elsewhere.',
   mfa_required: 'Your organisation requires multi-factor authentication, and the identity provider did not confirm that it was used.',
   connection_not_active: 'This single sign-on connection has not been activated yet.',
+  service_unavailable: 'Sign-in is unavailable for a moment (the portal cannot reach its database); please try again shortly.',
   connection_misconfigured: 'This connection’s identity provider location is not a safe https address; an admin must update the connection.',
 } as const;
 

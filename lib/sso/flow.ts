@@ -13,7 +13,7 @@ import type { TenantWithDomains } from '../dal/tenants';
 import { env } from '../env';
 import { log } from '../log';
 import { signInUser, USER_SESSION_TTL_SECONDS, type IdpProfile } from '../provisioning/jit';
-import { signInErrorPage } from './error-page';
+import { isDatabaseFault, signInErrorPage } from './error-page';
 import { autoPostPage } from '../http/html';
 import { checkBrowserUrl } from '../http/safe-fetch';
 import { LoginRejected, type LoginFailure } from './failures';
@@ -421,6 +421,8 @@ export async function handleAcs(form: URLSearchParams, meta: Omit<Ctx, 'actor'>)
     // unsolicited response when tenants share the IdP's entity ID.
     out = (await jackson.oauthController.samlResponse({ SAMLResponse: samlResponse, RelayState: relayState, idp_hint: connection.clientId } as never)) as typeof out;
   } catch (err) {
+    // The library's storage is the portal's database: its outage is not the IdP's fault.
+    if (await isDatabaseFault(err)) throw err;
     log('warn', 'the SSO library refused a checked response', { err, connectionId: connection.id });
     return refuse(connection.tenantId, 'idp_error', 400, at);
   }
@@ -643,6 +645,7 @@ export async function handleCallback(url: URL, cookieHeader: string | null, meta
       if (info.requested?.tenant !== connection.tenantId) return refuse(connection.tenantId, 'unknown_request', 400, at);
       profile = toIdpProfile(info);
     } catch (err) {
+      if (await isDatabaseFault(err)) throw err;
       log('warn', 'code exchange failed', { err, connectionId: connection.id });
       return refuse(connection.tenantId, 'state_mismatch', 400, at);
     }

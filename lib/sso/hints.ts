@@ -162,6 +162,7 @@ const HINTS: { [K in LoginFailure]?: Hint } = {
   unknown_tenant: { default: 'No organisation matches; check the tenant’s domains.' },
   no_connection: { default: 'The organisation has no connection; add one first.' },
   connection_not_active: { default: 'The connection is not active yet: test it, then activate it on the connection’s page.' },
+  service_unavailable: { default: 'The portal could not reach its database during the test: check the database, then test again.' },
   connection_misconfigured: {
     default: 'The identity provider’s sign-in location stored for this connection is not an https address. Upload the IdP’s current metadata again (a new connection), then test again.',
   },

@@ -2,6 +2,7 @@ import 'server-only';
 import { signInTarget } from '../dal/sign-in';
 import { AppError } from '../errors';
 import { log } from '../log';
+import { isDatabaseFault } from './error-page';
 import { fail, isAppReturn, refusalAnswer, startSignIn } from './flow';
 import { requestMeta } from '../http/request-meta';
 import { signInIpAllowed } from '../policies/sso';
@@ -37,6 +38,7 @@ export async function startSsoFromRequest(req: Request): Promise<Response> {
     if (err instanceof AppError && err.code === 'invalid_url') {
       return fail({ ip: meta.ip, userAgent: meta.userAgent }, tenant.id, 'connection_misconfigured', 502, { connectionId: connection.id }, appReturn);
     }
+    if (await isDatabaseFault(err)) throw err; // answered 503 service_unavailable (unlessDatabaseDown)
     log('error', 'could not start sign-in', { err, tenantId: tenant.id });
     return new Response('Sign-in could not be started; try again shortly.', { status: 503 });
   }

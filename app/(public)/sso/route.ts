@@ -1,3 +1,4 @@
+import { unlessDatabaseDown } from '@/lib/sso/error-page';
 import { startSsoFromRequest } from '@/lib/sso/start';
 
-export const GET = (req: Request) => startSsoFromRequest(req);
+export const GET = (req: Request) => unlessDatabaseDown(() => startSsoFromRequest(req));

@@ -1,7 +1,7 @@
 import { readBody } from '@/lib/api/body';
 import { AppError } from '@/lib/errors';
 import { requestMeta } from '@/lib/http/request-meta';
-import { signInErrorPage } from '@/lib/sso/error-page';
+import { signInErrorPage, unlessDatabaseDown } from '@/lib/sso/error-page';
 import { handleAcs } from '@/lib/sso/flow';
 
 /** The Assertion Consumer Service (HTTP-POST binding). */
@@ -13,5 +13,5 @@ export async function POST(req: Request) {
     if (e instanceof AppError && e.status === 413) return signInErrorPage('response_too_large', 413);
     throw e;
   }
-  return handleAcs(form, requestMeta(req));
+  return unlessDatabaseDown(() => handleAcs(form, requestMeta(req)));
 }
