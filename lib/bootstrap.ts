@@ -3,6 +3,7 @@ import { dbHandle } from './db/client';
 import { ensureOperator, operatorCount } from './dal/operators';
 import { forgetSetupToken, publishSetupToken, setupTokenFile } from './auth/setup-token';
 import { seedDemo } from './demo/seed';
+import { signingKeys } from './applications/keys';
 import { closeSso, sso } from './sso/jackson';
 import { env } from './env';
 import { log } from './log';
@@ -30,5 +31,7 @@ export async function bootstrap(): Promise<void> {
   // Also makes the SSO library create its SP certificate once, before any server process starts.
   if (e.demoMode) await seedDemo();
   else await sso();
+  // The OpenID Provider's first signing keys, before any instance serves (readiness checks them).
+  await signingKeys();
   await closeSso();
 }

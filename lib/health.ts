@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { dbHandle } from './db/client';
 
 const TIMEOUT_MS = 3000;
@@ -18,4 +20,31 @@ export async function checkHealth(): Promise<{ ok: boolean; database: { kind?: s
   } catch (err) {
     return { ok: false, database: { ok: false, error: (err as Error).message } };
   }
+}
+
+/** The newest migration this build carries (drizzle/meta/_journal.json `when`, as drizzle stores it). */
+function newestMigration(): number {
+  const journal = JSON.parse(readFileSync(path.join(process.cwd(), 'drizzle', 'meta', '_journal.json'), 'utf8')) as { entries: { when: number }[] };
+  return Math.max(...journal.entries.map((e) => e.when));
+}
+
+/**
+ * Readiness, for load balancers: the database answers, every migration of this build is applied,
+ * and the OpenID Provider's signing keys are there. (`/api/health` stays the liveness check.)
+ */
+export async function checkReadiness(): Promise<{ ok: boolean; checks: Record<string, { ok: boolean; detail?: string }> }> {
+  const checks: Record<string, { ok: boolean; detail?: string }> = {};
+  try {
+    const h = await withTimeout(dbHandle(), 'database');
+    await withTimeout(h.query('select 1'), 'database');
+    checks.database = { ok: true };
+    const [m] = await withTimeout(h.query<{ last: string | null }>('select max(created_at)::text as last from drizzle.__drizzle_migrations'), 'database');
+    const applied = Number(m?.last ?? 0);
+    checks.migrations = applied >= newestMigration() ? { ok: true } : { ok: false, detail: 'this build has migrations the database lacks' };
+    const [k] = await withTimeout(h.query<{ n: number }>("select count(*)::int as n from oidc_signing_keys where state = 'current'"), 'database');
+    checks.keys = k?.n ? { ok: true } : { ok: false, detail: 'no signing key yet (created at the first OpenID request or start)' };
+  } catch (err) {
+    checks.database ??= { ok: false, detail: (err as Error).message };
+  }
+  return { ok: Object.values(checks).length === 3 && Object.values(checks).every((c) => c.ok), checks };
 }

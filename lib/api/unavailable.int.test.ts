@@ -4,6 +4,7 @@ import * as acsRoute from '@/app/api/oauth/saml/route';
 import * as oidcRoute from '@/app/api/oauth/oidc/route';
 import * as callbackRoute from '@/app/api/sso/callback/route';
 import * as healthRoute from '@/app/api/health/route';
+import * as readyRoute from '@/app/api/ready/route';
 import * as tenantsRoute from '@/app/api/v1/tenants/route';
 import { closeDb } from '@/lib/db/client';
 import { call } from '@/lib/testing/api';
@@ -27,6 +28,9 @@ describe('database unreachable', () => {
     expect(res.body.detail).toMatch(/database is unavailable/);
     const health = await healthRoute.GET();
     expect(health.status).toBe(503);
+    const ready = await readyRoute.GET();
+    expect(ready.status).toBe(503);
+    expect((await ready.json()).checks.database.ok).toBe(false);
     expect((await health.json()).database).toMatchObject({ ok: false, error: expect.stringMatching(/ECONNREFUSED|connect/) });
     expect(Date.now() - started).toBeLessThan(15_000);
   });

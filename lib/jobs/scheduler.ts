@@ -61,24 +61,27 @@ export async function runJob(job: Job, opts: { force?: boolean; holder?: string 
   }
 }
 
-const g = globalThis as unknown as { __portalScheduler?: { stop: () => void } };
+type Scheduler = { stop: () => Promise<void> };
+const g = globalThis as unknown as { __portalScheduler?: Scheduler };
 
 /**
  * Starts the in-process scheduler: each job is attempted every `everyMs` (with jitter) and runs
  * where its lease is taken, so several instances share the work without running a job twice.
  */
-export function startScheduler(jobs: Job[]): { stop: () => void } {
+export function startScheduler(jobs: Job[]): Scheduler {
   if (g.__portalScheduler) return g.__portalScheduler;
   const timers = new Set<NodeJS.Timeout>();
+  const running = new Set<Promise<unknown>>();
   let stopped = false;
   for (const job of jobs) {
     const tick = async () => {
       if (stopped) return;
-      try {
-        await runJob(job);
-      } catch {
+      const run = runJob(job).catch(() => {
         // logged by runJob; the next tick tries again
-      }
+      });
+      running.add(run);
+      await run;
+      running.delete(run);
       if (stopped) return;
       const t = setTimeout(tick, job.everyMs * (0.9 + Math.random() * 0.2));
       t.unref();
@@ -89,11 +92,19 @@ export function startScheduler(jobs: Job[]): { stop: () => void } {
     timers.add(first);
   }
   g.__portalScheduler = {
-    stop: () => {
+    /**
+     * Starts no more runs and waits (10 s at most) for those running: each releases its lease when
+     * it ends, so another instance takes the job over at once instead of after the lease expires.
+     */
+    stop: async () => {
       stopped = true;
       for (const t of timers) clearTimeout(t);
       g.__portalScheduler = undefined;
+      await Promise.race([Promise.all(running), new Promise((r) => setTimeout(r, 10_000).unref())]);
     },
   };
   return g.__portalScheduler;
 }
+
+/** The running scheduler of this process, if any (graceful shutdown). */
+export const runningScheduler = (): Scheduler | undefined => g.__portalScheduler;

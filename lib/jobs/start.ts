@@ -3,7 +3,7 @@ import { getDb } from '../db/client';
 import { env } from '../env';
 import { log } from '../log';
 import { JOBS } from './index';
-import { startScheduler } from './scheduler';
+import { runningScheduler, startScheduler } from './scheduler';
 
 /**
  * Starts the audit sequencer (always: it links new audit events into their chains, needs no
@@ -15,4 +15,14 @@ export async function startJobs(): Promise<void> {
   if (!env().JOBS) return;
   startScheduler(JOBS);
   log('info', 'scheduler started', { jobs: JOBS.map((j) => j.name) });
+  // Graceful shutdown: Next.js stops taking requests and finishes those in flight; meanwhile the
+  // scheduler starts nothing new and lets running jobs end and release their leases.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      log('info', 'shutting down: stopping scheduled jobs', { signal });
+      void runningScheduler()
+        ?.stop()
+        .then(() => log('info', 'scheduled jobs stopped; leases released'));
+    });
+  }
 }
