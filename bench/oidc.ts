@@ -29,7 +29,7 @@ const durationMs = Number(arg('duration-ms', quick ? '3000' : '8000'));
 const levels = (arg('levels', '1,10,50') ?? '1,10,50').split(',').map(Number);
 const storage = arg('storage');
 
-type Row = { variant: string; c: number; flows: number; perSec: number; cpuMsPerFlow: number; p50: number; p99: number };
+type Row = { variant: string; c: number; flows: number; perSec: number; cpuMsPerFlow: number; serverMsPerFlow: number; p50: number; p99: number };
 
 if (!storage) {
   // The runner: one child per storage, each with fresh storage.
@@ -94,8 +94,26 @@ await createConnection(SYSTEM, tenant.id, { type: 'saml', metadataXml: idp.metad
 await putRoleMapping(SYSTEM, tenant.id, { rules: [{ attribute: 'groups', operator: 'contains', value: 'Engineering', role: 'editor' }], defaultRole: 'member' });
 const APP = 'https://app.bench.test';
 const app = await createApplication(SYSTEM, { name: 'Bench product', redirectUris: [`${APP}/callback`] });
+/** CPU spent inside the portal's route handlers (meaningful at concurrency 1, where nothing overlaps). */
+let serverCpuUs = 0;
+let serverCalls = 0;
+const measuredFetch = async (input: string | URL | Request, init?: RequestInit) => {
+  const before = process.cpuUsage();
+  const res = await portalFetch(input, init);
+  const d = process.cpuUsage(before);
+  serverCpuUs += d.user + d.system;
+  serverCalls++;
+  if (byRoute) {
+    const p = new URL(input instanceof Request ? input.url : input).pathname.replace(/\/oidc\/(interaction|auth)\/[^/]+/, '/oidc/$1/:uid');
+    byRoute.set(p, (byRoute.get(p) ?? 0) + d.user + d.system);
+  }
+  return res;
+};
+/** `--by-route`: the portal's CPU per route, printed after the levels. */
+const byRoute = process.argv.includes('--by-route') ? new Map<string, number>() : null;
+
 const config = await oc.discovery(new URL(env().PUBLIC_URL), app.clientId, undefined, oc.ClientSecretBasic(app.clientSecret!), {
-  [oc.customFetch]: portalFetch as never,
+  [oc.customFetch]: ((input: string | URL | Request, init?: RequestInit) => measuredFetch(input, init)) as never,
   execute: [oc.allowInsecureRequests],
 });
 oc.enableNonRepudiationChecks(config);
@@ -103,14 +121,14 @@ oc.enableNonRepudiationChecks(config);
 const user = (i: number) => ({ email: `user${i % 200}@${domain}`, attributes: { groups: ['Engineering', 'Everyone'] } });
 
 async function upstreamFlow(i: number) {
-  const b = new TestBrowser([idp], user(i));
+  const b = new TestBrowser([idp], user(i), measuredFetch);
   const end = await b.go(`${env().PUBLIC_URL}/sso?email=${encodeURIComponent(user(i).email)}`);
   // Signed in: the browser lands on the portal's /app page (a React page, not served here).
   if (end.url.pathname !== '/app') throw new Error(`upstream ended at ${end.url.href} (${end.status})`);
 }
 
 async function productFlow(i: number) {
-  const b = new TestBrowser([idp], user(i));
+  const b = new TestBrowser([idp], user(i), measuredFetch);
   const verifier = oc.randomPKCECodeVerifier();
   const state = oc.randomState();
   const nonce = oc.randomNonce();
@@ -130,25 +148,32 @@ async function productFlow(i: number) {
   return tokens.refresh_token!;
 }
 
-async function level(variant: string, c: number, flow: (i: number) => Promise<unknown>): Promise<Row> {
+async function level(variant: string, c: number, flow: (i: number, worker: number) => Promise<unknown>): Promise<Row> {
   let i = 0;
   let stop = false;
   const latencies: number[] = [];
   let measuring = false;
-  const worker = async () => {
+  const worker = async (_: unknown, w: number) => {
     while (!stop) {
       const t = performance.now();
-      await flow(i++);
+      await flow(i++, w);
       if (measuring) latencies.push(performance.now() - t);
     }
   };
   const workers = Array.from({ length: c }, worker);
   await new Promise((r) => setTimeout(r, warmupMs));
   measuring = true;
+  serverCpuUs = 0;
+  byRoute?.clear();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await new Promise((r) => setTimeout(r, durationMs));
   const cpu = process.cpuUsage(cpu0);
+  const serverUs = serverCpuUs;
+  if (byRoute && c === 1) {
+    console.log(`${variant}: the portal's CPU by route, ms per flow`);
+    for (const [route, us] of [...byRoute].sort((a, b) => b[1] - a[1])) console.log(`  ${(us / 1000 / Math.max(1, latencies.length)).toFixed(2).padStart(7)}  ${route}`);
+  }
   const wall = performance.now() - t0;
   measuring = false;
   stop = true;
@@ -156,48 +181,71 @@ async function level(variant: string, c: number, flow: (i: number) => Promise<un
   const n = latencies.length;
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => latencies[Math.min(n - 1, Math.floor((p / 100) * n))] ?? NaN;
-  return { variant, c, flows: n, perSec: (n / wall) * 1000, cpuMsPerFlow: (cpu.user + cpu.system) / 1000 / Math.max(1, n), p50: pct(50), p99: pct(99) };
+  return {
+    variant,
+    c,
+    flows: n,
+    perSec: (n / wall) * 1000,
+    cpuMsPerFlow: (cpu.user + cpu.system) / 1000 / Math.max(1, n),
+    serverMsPerFlow: serverUs / 1000 / Math.max(1, n),
+    p50: pct(50),
+    p99: pct(99),
+  };
 }
 
+// Both variants warm (JIT, caches) before either is measured; then at each level upstream, product
+// and upstream again, the upstream row being the mean of its two windows (drift cancels out).
+for (const flow of [upstreamFlow, productFlow]) for (let k = 0; k < 30; k++) await flow(k);
+const mean = (a: Row, b: Row): Row => ({
+  ...a,
+  flows: a.flows + b.flows,
+  perSec: (a.perSec + b.perSec) / 2,
+  cpuMsPerFlow: (a.cpuMsPerFlow * a.flows + b.cpuMsPerFlow * b.flows) / Math.max(1, a.flows + b.flows),
+  serverMsPerFlow: (a.serverMsPerFlow * a.flows + b.serverMsPerFlow * b.flows) / Math.max(1, a.flows + b.flows),
+  p50: (a.p50 + b.p50) / 2,
+  p99: Math.max(a.p99, b.p99),
+});
 const rows: Row[] = [];
 for (const c of levels) {
-  rows.push(await level('upstream', c, upstreamFlow));
-  rows.push(await level('product', c, productFlow));
+  const u1 = await level('upstream', c, upstreamFlow);
+  const p = await level('product', c, productFlow);
+  const u2 = await level('upstream', c, upstreamFlow);
+  rows.push(mean(u1, u2), p);
 }
 
 // Refreshes: each worker keeps its own rotating chain.
 const chains: string[] = [];
 for (let k = 0; k < 10; k++) chains.push(await productFlow(k));
-let serverCpuUs = 0;
-let serverCalls = 0;
-const measuredFetch = async (input: string | URL | Request, init?: RequestInit) => {
-  const before = process.cpuUsage();
-  const res = await portalFetch(input, init);
-  const d = process.cpuUsage(before);
-  serverCpuUs += d.user + d.system;
-  serverCalls++;
-  return res;
-};
-config[oc.customFetch] = measuredFetch as never;
+
 for (const c of [1, 10]) {
   serverCpuUs = 0;
   serverCalls = 0;
-  const r = await level('refresh', c, async (i) => {
-    const k = i % c;
-    const t = await oc.refreshTokenGrant(config, chains[k]);
-    chains[k] = t.refresh_token!;
+  // Each worker refreshes its own chain (two refreshing one token at once is reuse: the grant dies).
+  const r = await level('refresh', c, async (_i, w) => {
+    const t = await oc.refreshTokenGrant(config, chains[w]);
+    chains[w] = t.refresh_token!;
   });
   rows.push(r);
   if (c === 1) {
-    const perGrantMs = serverCpuUs / 1000 / Math.max(1, serverCalls);
+    const perGrantMs = r.serverMsPerFlow;
     console.log(`refresh (${storage}, c=1): server CPU ${perGrantMs.toFixed(2)} ms per grant → ${(1000 / perGrantMs).toFixed(0)} grants/s per core (target ≥ 240 = 2 × Keycloak's 120)`);
   }
 }
 
 console.log(`\nOpenID Provider bench — ${storage} — warm-up ${warmupMs} ms, ${durationMs} ms per level (process CPU: portal, test IdP and client together)`);
-console.log('variant   c    flows/s   CPU ms/flow   p50 ms   p99 ms');
+console.log('variant   c    flows/s   CPU ms/flow   portal CPU ms/flow (c=1)   p50 ms   p99 ms');
 for (const r of rows) {
-  console.log(`${r.variant.padEnd(9)} ${String(r.c).padStart(2)} ${r.perSec.toFixed(1).padStart(9)} ${r.cpuMsPerFlow.toFixed(1).padStart(12)} ${r.p50.toFixed(0).padStart(8)} ${r.p99.toFixed(0).padStart(8)}`);
+  const server = r.c === 1 ? r.serverMsPerFlow.toFixed(1) : '—';
+  console.log(`${r.variant.padEnd(9)} ${String(r.c).padStart(2)} ${r.perSec.toFixed(1).padStart(9)} ${r.cpuMsPerFlow.toFixed(1).padStart(12)} ${server.padStart(26)} ${r.p50.toFixed(0).padStart(8)} ${r.p99.toFixed(0).padStart(8)}`);
+}
+{
+  const u = rows.find((r) => r.variant === 'upstream' && r.c === 1);
+  const p = rows.find((r) => r.variant === 'product' && r.c === 1);
+  if (u && p) {
+    console.log(
+      `c=1, the portal's own CPU: upstream ${u.serverMsPerFlow.toFixed(1)} ms, product ${p.serverMsPerFlow.toFixed(1)} ms per flow: the OIDC layer adds ${(((p.serverMsPerFlow - u.serverMsPerFlow) / u.cpuMsPerFlow) * 100).toFixed(0)} % of an upstream flow's CPU (IdP and browser included, as bench:signin counts a flow)`,
+    );
+  }
 }
 for (const c of levels) {
   const u = rows.find((r) => r.variant === 'upstream' && r.c === c)!;

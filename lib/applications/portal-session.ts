@@ -1,14 +1,15 @@
 import 'server-only';
 import { sessionFromCookie } from '../auth/session-cookie';
-import { liveSession } from '../dal/sessions';
-import { signInTenant, type SignInTenant } from '../dal/sign-in';
+import { dbHandle } from '../db/client';
+import type { SessionRow, SignInPolicy } from '../db/schema';
+import { sessionVerdict } from '../policies/session';
 import { enforceSessionPolicy } from '../policies/sessions';
 
 /** An end user's live portal session, as the OpenID Provider needs it. */
 export type PortalSession = {
   sessionId: string;
   userId: string;
-  tenant: SignInTenant;
+  tenant: { id: string; slug: string; name: string; signInPolicy: SignInPolicy; trustedDomains: string[] };
   /** When the user signed in through their IdP (the session's start), seconds. */
   authTime: number;
   /**
@@ -20,6 +21,27 @@ export type PortalSession = {
   unsolicited: boolean;
 };
 
+type Row = {
+  id: string;
+  subject_id: string;
+  tenant_id: string;
+  created_at: Date;
+  expires_at: Date;
+  last_seen_at: Date | null;
+  status: string;
+  slug: string;
+  name: string;
+  policy: SignInPolicy | null;
+  trusted: string[];
+};
+
+/** One statement: the session, its user's status and its tenant with the trusted domains. */
+const SESSION_SQL = `select s.id, s.subject_id, s.tenant_id, s.created_at, s.expires_at, s.last_seen_at, u.status,
+    t.slug, t.name, t.sign_in_policy as policy,
+    array(select d.domain from tenant_domains d where d.tenant_id = t.id and (d.added_by = 'operator' or d.verified) order by d.domain) as trusted
+  from sessions s join users u on u.id = s.subject_id join tenants t on t.id = s.tenant_id
+  where s.id = $1 and s.kind = 'user' and s.expires_at > now()`;
+
 /**
  * The end user's portal session named by this request's cookie, if it is live: the row exists,
  * the user is active, the tenant exists, and the tenant's session policy (lifetime, idle timeout)
@@ -28,18 +50,23 @@ export type PortalSession = {
 export async function portalSessionOf(cookieHeader: string | null): Promise<PortalSession | null> {
   const c = await sessionFromCookie(cookieHeader);
   if (!c || c.kind !== 'user') return null;
-  const row = await liveSession(c.sid);
-  if (!row || row.kind !== 'user' || !row.tenantId || row.subjectId !== c.sub) return null;
-  if (!(await enforceSessionPolicy(row))) return null;
-  const tenant = await signInTenant(row.tenantId);
-  if (!tenant) return null;
-  const maxAge = tenant.signInPolicy?.sessionMaxAgeSeconds;
-  const hardEnd = Math.min(row.expiresAt.getTime(), maxAge ? row.createdAt.getTime() + maxAge * 1000 : Infinity);
+  const db = await dbHandle();
+  const [r] = await db.queryPrepared<Row>(SESSION_SQL, [c.sid]);
+  if (!r || r.subject_id !== c.sub || r.status !== 'active') return null;
+  const times = { createdAt: new Date(r.created_at), expiresAt: new Date(r.expires_at), lastSeenAt: r.last_seen_at ? new Date(r.last_seen_at) : null };
+  const verdict = sessionVerdict(r.policy, times, new Date());
+  // Ended by the policy (deleted, with its event) or due for its once-a-minute `lastSeenAt`: as on every request.
+  if (!verdict.live || verdict.touch) {
+    const row = { id: r.id, kind: 'user', subjectId: r.subject_id, tenantId: r.tenant_id, scopes: null, ...times } as SessionRow;
+    if (!(await enforceSessionPolicy(row))) return null;
+  }
+  const maxAge = r.policy?.sessionMaxAgeSeconds;
+  const hardEnd = Math.min(times.expiresAt.getTime(), maxAge ? times.createdAt.getTime() + maxAge * 1000 : Infinity);
   return {
-    sessionId: row.id,
-    userId: row.subjectId,
-    tenant,
-    authTime: Math.floor(row.createdAt.getTime() / 1000),
+    sessionId: r.id,
+    userId: r.subject_id,
+    tenant: { id: r.tenant_id, slug: r.slug, name: r.name, signInPolicy: r.policy ?? {}, trustedDomains: r.trusted },
+    authTime: Math.floor(times.createdAt.getTime() / 1000),
     expiresAt: Math.floor(hardEnd / 1000),
     unsolicited: c.unsolicited,
   };

@@ -207,15 +207,13 @@ const auditSignIn: Middleware = async (ctx, next) => {
   const account = oidc.entities?.Account ?? oidc.account;
   if (!code || !account?.tenantId) return;
   const app = await applicationByClientId(oidc.client.clientId);
-  const db = await getDb();
-  await db.transaction((tx) =>
-    record(tx, { actor: { type: 'user', id: account.accountId, label: null }, ip: ctx.get('x-forwarded-for') || null, userAgent: ctx.get('user-agent') || null }, {
-      tenantId: account.tenantId,
-      action: 'application.signed_in',
-      target: { type: 'application', id: app?.id ?? oidc.client.clientId, label: app?.name ?? oidc.client.clientId },
-      details: { clientId: oidc.client.clientId, scope: code.scope, viaSession: !oidc.result?.login?.fresh },
-    }),
-  );
+  // One statement (an insert needs no transaction of its own).
+  await record(await getDb(), { actor: { type: 'user', id: account.accountId, label: null }, ip: ctx.get('x-forwarded-for') || null, userAgent: ctx.get('user-agent') || null }, {
+    tenantId: account.tenantId,
+    action: 'application.signed_in',
+    target: { type: 'application', id: app?.id ?? oidc.client.clientId, label: app?.name ?? oidc.client.clientId },
+    details: { clientId: oidc.client.clientId, scope: code.scope },
+  });
 };
 
 /**

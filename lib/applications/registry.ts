@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
 import { changes, record } from '../audit/record';
 import type { Ctx } from '../audit/types';
-import { getDb, type Executor } from '../db/client';
+import { dbHandle, getDb, type Executor } from '../db/client';
 import { applications, oidcPayloads, tenants, type Application } from '../db/schema';
 import { badRequest, notFound } from '../errors';
 import { newId } from '../ids';
@@ -99,12 +99,32 @@ export async function getApplication(id: string): Promise<Application> {
   return a;
 }
 
-/** The application of an OAuth client_id (the provider's client lookup), or null. */
+/**
+ * The application of an OAuth client_id (the provider's client lookup, several times per sign-in),
+ * or null: one prepared statement.
+ */
 export async function applicationByClientId(clientId: string): Promise<Application | null> {
   if (clientId.length > 100 || clientId.includes('\u0000')) return null;
-  const db = await getDb();
-  const [a] = await db.select().from(applications).where(eq(applications.clientId, clientId));
-  return a ?? null;
+  const db = await dbHandle();
+  const [r] = await db.queryPrepared<Record<string, unknown>>(
+    `select id, name, client_id, type, secret_hash, redirect_uris, post_logout_redirect_uris, backchannel_logout_uri, tenant_ids, created_at, updated_at
+       from applications where client_id = $1`,
+    [clientId],
+  );
+  if (!r) return null;
+  return {
+    id: r.id as string,
+    name: r.name as string,
+    clientId: r.client_id as string,
+    type: r.type as Application['type'],
+    secretHash: (r.secret_hash as string | null) ?? null,
+    redirectUris: r.redirect_uris as string[],
+    postLogoutRedirectUris: r.post_logout_redirect_uris as string[],
+    backchannelLogoutUri: (r.backchannel_logout_uri as string | null) ?? null,
+    tenantIds: (r.tenant_ids as string[] | null) ?? null,
+    createdAt: new Date(r.created_at as string),
+    updatedAt: new Date(r.updated_at as string),
+  };
 }
 
 export async function updateApplication(ctx: Ctx, id: string, patch: ApplicationPatch): Promise<ApplicationView> {

@@ -63,6 +63,8 @@ export class TestBrowser {
   constructor(
     private readonly idps: TestSamlIdp[],
     public user: SamlUser | null = null,
+    /** How requests reach the portal (a bench measures around it). */
+    private readonly fetcher: typeof portalFetch = portalFetch,
   ) {}
 
   cookieHeader(url: URL): string {
@@ -126,7 +128,7 @@ export class TestBrowser {
       const cookie = this.cookieHeader(url);
       if (cookie) headers.cookie = cookie;
       if (body) headers['content-type'] = 'application/x-www-form-urlencoded';
-      const res = await portalFetch(url, { method, headers, body });
+      const res = await this.fetcher(url, { method, headers, body });
       this.store(res, url);
       const loc = res.headers.get('location');
       if (res.status >= 300 && res.status < 400 && loc) {
