@@ -206,6 +206,12 @@ const mean = (a: Row, b: Row): Row => ({
   p99: Math.max(a.p99, b.p99),
 });
 const rows: Row[] = [];
+if (process.argv.includes('--product-only')) {
+  // Profiling: the product flow alone (`node --cpu-prof … bench/oidc.ts --storage=… --product-only`).
+  for (const c of levels) rows.push(await level('product', c, productFlow));
+  await closeDb();
+  process.exit(0);
+}
 for (const c of levels) {
   const u1 = await level('upstream', c, upstreamFlow);
   const p = await level('product', c, productFlow);
