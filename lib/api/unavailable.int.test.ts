@@ -4,6 +4,7 @@ import * as acsRoute from '@/app/api/oauth/saml/route';
 import * as oidcRoute from '@/app/api/oauth/oidc/route';
 import * as callbackRoute from '@/app/api/sso/callback/route';
 import * as healthRoute from '@/app/api/health/route';
+import * as scimRoute from '@/app/api/scim/v2/[directoryId]/[[...path]]/route';
 import * as readyRoute from '@/app/api/ready/route';
 import * as tenantsRoute from '@/app/api/v1/tenants/route';
 import { closeDb } from '@/lib/db/client';
@@ -33,6 +34,21 @@ describe('database unreachable', () => {
     expect((await ready.json()).checks.database.ok).toBe(false);
     expect((await health.json()).database).toMatchObject({ ok: false, error: expect.stringMatching(/ECONNREFUSED|connect/) });
     expect(Date.now() - started).toBeLessThan(15_000);
+  });
+
+  it('SCIM answers 503 with Retry-After in the SCIM error schema, without claiming nothing was stored', async () => {
+    await closeDb();
+    process.env.DATABASE_URL = 'postgres://nobody@127.0.0.1:9/nothing';
+    (globalThis as Record<string, unknown>).__portalEnv = undefined;
+    const res = await scimRoute.POST(
+      new Request('http://localhost/api/scim/v2/dir_x/Users', { method: 'POST', headers: { authorization: 'Bearer t', 'content-type': 'application/scim+json' }, body: '{}' }),
+      { params: Promise.resolve({ directoryId: 'dir_x', path: ['Users'] }) },
+    );
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('5');
+    const body = await res.json();
+    expect(body).toMatchObject({ status: '503', schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'] });
+    expect(body.detail).toMatch(/may not have been applied/);
   });
 
   it('every sign-in step answers the error page with 503, service_unavailable and Retry-After', async () => {

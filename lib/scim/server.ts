@@ -7,7 +7,7 @@ import type { Ctx } from '../audit/types';
 import { dbHandle, getDb, type Db, type Tx } from '../db/client';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import type { Directory, ScimOutcome } from '../db/schema';
-import { AppError, isUniqueViolation, pgError } from '../errors';
+import { AppError, isDatabaseUnavailable, isUniqueViolation, pgError } from '../errors';
 import { nulPath, readBody } from '../api/body';
 import { requestMeta } from '../http/request-meta';
 import { log } from '../log';
@@ -396,6 +396,14 @@ export async function handleScim(req: Request, directoryId: string, segments: st
       return errorResponse(409, detail, 'uniqueness');
     }
     const requestId = randomUUID();
+    if (isDatabaseUnavailable(err)) {
+      // As the operator API: 503 with Retry-After. A connection lost during the commit may have
+      // stored the change, so the answer does not claim otherwise (a retried create that did
+      // apply then finds its user, 409 uniqueness, and the IdP links to it).
+      log('error', 'scim request failed: database unavailable', { requestId, directoryId, method, path: url.pathname, err });
+      await finishLog(503, 'error').catch(() => {});
+      return errorResponse(503, `The database is unavailable; the request may not have been applied. Retry shortly (request ${requestId})`, null, { 'retry-after': '5' });
+    }
     log('error', 'scim request failed', { requestId, directoryId, method, path: url.pathname, err });
     summary.length = 0;
     summary.push(`internal error (request ${requestId}); nothing was stored`);
