@@ -2,7 +2,7 @@
 const nextConfig = {
   // Server-only packages with native, wasm or dynamically imported files, and oidc-provider (it names
   // its models after its classes, which bundling would rename): load them from node_modules.
-  serverExternalPackages: ['@electric-sql/pglite', '@boxyhq/saml-jackson', 'pg', 'typeorm', 'oidc-provider'],
+  serverExternalPackages: ['@electric-sql/pglite', '@boxyhq/saml-jackson', 'pg', 'typeorm', 'oidc-provider', 'prom-client'],
   poweredByHeader: false,
   // Types are checked once per test run by `npm run typecheck` (scripts/test.sh), not again here.
   typescript: { ignoreBuildErrors: true },

@@ -41,6 +41,8 @@ const schema = z.object({
     .url({ protocol: /^https?$/ })
     .transform((u) => u.replace(/\/+$/, ''))
     .default('http://localhost:3001'),
+  /** Bearer token of `GET /metrics` (Prometheus); unset: the endpoint answers 404. */
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Connections to PostgreSQL this instance keeps at most (several instances: each its own pool). */
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(20),
   /** `off` stops this instance from running scheduled jobs (webhook delivery, retention, …). */

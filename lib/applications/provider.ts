@@ -11,6 +11,7 @@ import { env } from '../env';
 import { AUTO_SUBMIT_SCRIPT, escapeHtml } from '../http/html';
 import { isLoopbackHost } from '../http/safe-fetch';
 import { log } from '../log';
+import { countToken } from '../metrics';
 import { jwksOf, keySetVersion, signingKeys } from './keys';
 import { applicationByClientId } from './registry';
 import { adapterClass, type PortalLink } from './store';
@@ -421,6 +422,8 @@ function build(keys: Awaited<ReturnType<typeof signingKeys>>): OidcProvider {
   provider.use(auditSignIn);
   provider.use(endPortalSession);
   provider.on('server_error', (_ctx: Ctx, err: Error) => log('error', 'openid provider error', { err }));
+  provider.on('grant.success', (ctx: Ctx) => countToken(String(ctx.oidc?.params?.grant_type ?? 'unknown'), 'issued'));
+  provider.on('grant.error', (ctx: Ctx) => countToken(String(ctx.oidc?.params?.grant_type ?? 'unknown'), 'refused'));
   // A back-channel logout the library sent itself (RP-initiated logout) that failed is retried.
   provider.on('backchannel.error', (_ctx: Ctx, err: Error, client: { clientId: string }, accountId: string, sid: string) => {
     void enqueueRetry(client.clientId, accountId, sid, err.message).catch((e) => log('error', 'could not queue a back-channel logout', { err: e }));

@@ -30,6 +30,8 @@ export type DbHandle = {
    * with `code`, `constraint` and `column`.
    */
   runPrepared(text: string, params: unknown[]): Promise<void>;
+  /** PostgreSQL only: connections of the pool in use, idle, and requests waiting for one (metrics). */
+  poolStats?(): { total: number; idle: number; waiting: number };
   close(): Promise<void>;
 };
 
@@ -154,6 +156,7 @@ async function openPostgres(url: string): Promise<DbHandle> {
       // node-postgres prepares a named statement once per connection.
       await pool.query({ name: statementName(text), text, values: params.map(asText) });
     },
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     close: () => pool.end(),
   };
 }

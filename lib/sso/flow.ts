@@ -12,6 +12,7 @@ import { signInTenant, takeFlow } from '../dal/sign-in';
 import type { TenantWithDomains } from '../dal/tenants';
 import { env } from '../env';
 import { log } from '../log';
+import { countSignIn } from '../metrics';
 import { signInUser, USER_SESSION_TTL_SECONDS, type IdpProfile } from '../provisioning/jit';
 import { isDatabaseFault, signInErrorPage } from './error-page';
 import { autoPostPage } from '../http/html';
@@ -128,7 +129,9 @@ export async function fail(
   status: number,
   extra: Record<string, unknown> = {},
   returnTo?: string | null,
+  protocol: 'saml' | 'oidc' | 'unknown' = 'unknown',
 ) {
+  countSignIn(protocol, 'failure', reason);
   await recordFailure(meta, tenantId, reason, extra);
   return refusalAnswer(reason, status, returnTo);
 }
@@ -348,7 +351,7 @@ export async function handleAcs(form: URLSearchParams, meta: Omit<Ctx, 'actor'>)
   const refuse = (tenantId: string | null, reason: LoginFailure, status: number, extra: Record<string, unknown> = {}) =>
     test
       ? failTest(meta, test.connection, test.detail, reason, { samlResponse, error: typeof extra.error === 'string' ? extra.error : null })
-      : fail(meta, tenantId, reason, status, extra, appReturn);
+      : fail(meta, tenantId, reason, status, extra, appReturn, 'saml');
   if (!samlResponse) return refuse(tenantOfFlow, 'malformed_response', 400);
   let peeked: PeekedResponse;
   try {
@@ -380,7 +383,7 @@ export async function handleAcs(form: URLSearchParams, meta: Omit<Ctx, 'actor'>)
     return refuse(null, reason, 400, { issuer: issuer?.slice(0, 300) ?? null });
   }
   const at = { connectionId: connection.id };
-  if (!test && connection.status !== 'active') return fail(meta, connection.tenantId, 'connection_not_active', 403, at);
+  if (!test && connection.status !== 'active') return fail(meta, connection.tenantId, 'connection_not_active', 403, at, appReturn, 'saml');
   // Sign-in policy: the tenant's IP allowlist, again at the ACS.
   const policy = taken?.tenant && flowConnection === connection ? (taken.tenant.signInPolicy ?? {}) : await tenantPolicy(connection.tenantId);
   if (!signInIpAllowed(policy, meta.ip)) return refuse(connection.tenantId, 'ip_not_allowed', 403, { ...at, ip: meta.ip ?? null });
@@ -483,7 +486,7 @@ export async function handleOidcRedirect(
     // No flow under this state (used, expired, or never issued): in the tenant of this browser's flow, if any.
     const mine = browserFlow ? await findConnectionById(browserFlow.connectionId) : null;
     const reason: LoginFailure = !mine ? 'unknown_request' : browserFlow!.state === state ? 'replayed' : 'state_mismatch';
-    return fail(meta, mine?.tenantId ?? null, reason, 400, mine ? { connectionId: mine.id } : {});
+    return fail(meta, mine?.tenantId ?? null, reason, 400, mine ? { connectionId: mine.id } : {}, null, 'oidc');
   }
   const { flow } = taken;
   const at = { connectionId: flow.connectionId };
@@ -492,7 +495,7 @@ export async function handleOidcRedirect(
   const refuse = (reason: LoginFailure, status: number, extra: Record<string, unknown> = {}) =>
     testConnection
       ? failTest(meta, testConnection, flow.detail as TestFlowDetail | null, reason, { error: typeof extra.error === 'string' ? extra.error : null })
-      : fail(meta, flow.tenantId, reason, status, extra, (flow.detail as { returnTo?: string } | null)?.returnTo);
+      : fail(meta, flow.tenantId, reason, status, extra, (flow.detail as { returnTo?: string } | null)?.returnTo, 'oidc');
   if (browserFlow && browserFlow.state !== state) return refuse('state_mismatch', 400, at);
   // Sign-in policy: the tenant's IP allowlist, again when the OpenID provider sends the browser back.
   if (!signInIpAllowed(taken.tenant?.signInPolicy ?? (await tenantPolicy(flow.tenantId)), meta.ip)) return refuse('ip_not_allowed', 403, { ...at, ip: meta.ip ?? null });
@@ -602,8 +605,9 @@ export async function handleCallback(url: URL, cookieHeader: string | null, meta
   // A connection test (lib/sso/connection-test.ts): nobody is signed in; the result goes to the connection.
   const testConnection = byCode?.purpose === 'test' ? taken!.connection : null;
   const testDetail = (byCode?.detail as TestFlowDetail | null) ?? null;
+  let protocolOf: 'saml' | 'oidc' | 'unknown' = 'unknown'; // known once the connection is
   const refuse = (tenantId: string | null, reason: LoginFailure, status: number, extra: Record<string, unknown> = {}) =>
-    testConnection ? failTest(meta, testConnection, testDetail, reason) : fail(meta, tenantId, reason, status, extra, flow?.returnTo);
+    testConnection ? failTest(meta, testConnection, testDetail, reason) : fail(meta, tenantId, reason, status, extra, flow?.returnTo, protocolOf);
   const idpInitiated = !state;
   if (!idpInitiated && (!flow || flow.state !== state)) {
     return refuse(byCode?.tenantId ?? null, 'state_mismatch', 400, byCode ? { connectionId: byCode.connectionId } : {});
@@ -613,6 +617,7 @@ export async function handleCallback(url: URL, cookieHeader: string | null, meta
     return refuse(connection?.tenantId ?? null, 'unknown_request', 400);
   }
   const at = { connectionId: connection.id };
+  protocolOf = connection.type;
   if (!testConnection && connection.status !== 'active') return refuse(connection.tenantId, 'connection_not_active', 403, at);
   if (idpInitiated && (!connection.allowIdpInitiated || !byCode)) return refuse(connection.tenantId, 'unsolicited_not_allowed', 403, at);
 
@@ -657,7 +662,7 @@ export async function handleCallback(url: URL, cookieHeader: string | null, meta
     return new Response(res.body, { status: res.status, headers });
   }
   const tenant = taken?.tenant ?? (await signInTenant(connection.tenantId));
-  if (!tenant) return fail(meta, null, 'unknown_tenant', 404, at);
+  if (!tenant) return fail(meta, null, 'unknown_tenant', 404, at, flow?.returnTo, connection.type);
   let outcome;
   try {
     outcome = await signInUser(meta, tenant, connection, profile);
@@ -665,6 +670,7 @@ export async function handleCallback(url: URL, cookieHeader: string | null, meta
     if (e instanceof LoginRejected) return refuse(tenant.id, e.reason, e.status, { ...at, email: profile.email?.slice(0, 320) ?? null });
     throw e;
   }
+  countSignIn(connection.type, 'success', null, flow ? (flow.exp - FLOW_TTL_SECONDS) * 1000 : null);
   const u = outcome.user;
   // An IdP-initiated sign-in was not started by this browser: it lands on /app, never on the
   // return path of a flow the browser may have pending (an application's sign-in), and its session

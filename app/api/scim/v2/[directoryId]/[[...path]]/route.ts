@@ -1,3 +1,4 @@
+import { countScimRequest } from '@/lib/scim/metrics';
 import { handleScim } from '@/lib/scim/server';
 
 /** SCIM 2.0 (RFC 7644) for one directory: `{scimUrl}/Users`, `/Groups`, `/ServiceProviderConfig`, `/ResourceTypes`, `/Schemas`. */
@@ -5,7 +6,9 @@ type RouteCtx = { params: Promise<{ directoryId: string; path?: string[] }> };
 
 async function handler(req: Request, ctx: RouteCtx): Promise<Response> {
   const { directoryId, path } = await ctx.params;
-  return handleScim(req, directoryId, path ?? []);
+  const res = await handleScim(req, directoryId, path ?? []);
+  await countScimRequest(directoryId, req.method, res.status);
+  return res;
 }
 
 export const GET = handler;
