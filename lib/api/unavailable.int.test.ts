@@ -4,6 +4,7 @@ import * as acsRoute from '@/app/api/oauth/saml/route';
 import * as oidcRoute from '@/app/api/oauth/oidc/route';
 import * as callbackRoute from '@/app/api/sso/callback/route';
 import * as healthRoute from '@/app/api/health/route';
+import * as spMetadataRoute from '@/app/.well-known/sp-metadata/route';
 import * as scimRoute from '@/app/api/scim/v2/[directoryId]/[[...path]]/route';
 import * as readyRoute from '@/app/api/ready/route';
 import * as tenantsRoute from '@/app/api/v1/tenants/route';
@@ -61,6 +62,9 @@ describe('database unreachable', () => {
       await oidcRoute.GET(new Request('http://localhost/api/oauth/oidc?code=c&state=s')),
       await callbackRoute.GET(new Request('http://localhost/api/sso/callback?code=c&state=s')),
     ];
+    const metadata = await spMetadataRoute.GET();
+    expect(metadata.status).toBe(503);
+    expect(metadata.headers.get('retry-after')).toBe('5');
     for (const res of answers) {
       expect(res.status).toBe(503);
       expect(res.headers.get('retry-after')).toBe('5');
