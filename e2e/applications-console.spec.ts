@@ -12,17 +12,19 @@ test('the operator registers an application (secret shown once), edits it, rotat
   await expect(page.getByRole('heading', { level: 1, name: 'Applications' })).toBeVisible();
 
   const name = uniq('Billing app');
-  await page.getByLabel('Name').fill(name);
+  await page.getByLabel('Name', { exact: true }).fill(name);
   // A redirect URI that is not https (and not loopback) is refused, naming the field.
-  await page.getByLabel('Redirect URIs').fill('http://billing.example.com/callback');
+  await page.getByLabel('Redirect URIs', { exact: true }).fill('http://billing.example.com/callback');
   await page.getByRole('button', { name: 'Register application' }).click();
   await expect(page.getByText('must be an https:// URL (http:// only on a loopback host)').first()).toBeVisible();
-  await page.getByLabel('Redirect URIs').fill('https://billing.example.com/callback');
+  await page.getByLabel('Redirect URIs', { exact: true }).fill('https://billing.example.com/callback');
   await page.getByLabel('Only users of the tenants below may sign in').check();
   await page.getByLabel(new RegExp(tenant.slug)).check();
   await page.getByRole('button', { name: 'Register application' }).click();
-  const secret = (await page.getByLabel('Client secret').textContent())!.trim();
-  const clientId = (await page.getByLabel('Client ID').textContent())!.trim();
+  const secretShown = page.locator('code[aria-label="Client secret"]');
+  await expect(secretShown).toHaveText(/^cs_/);
+  const secret = (await secretShown.textContent())!.trim();
+  const clientId = (await page.locator('code[aria-label="Client ID"]').textContent())!.trim();
   expect(secret).toMatch(/^cs_/);
   const apps = (await api('/applications?limit=200')).body.data;
   const app = apps.find((a: { clientId: string }) => a.clientId === clientId);
@@ -31,14 +33,16 @@ test('the operator registers an application (secret shown once), edits it, rotat
 
   // Its page: edit the redirect URIs, rotate the secret (shown once), delete after confirming.
   await page.getByRole('link', { name }).click();
-  await page.getByLabel('Redirect URIs').fill('https://billing.example.com/callback\nhttp://localhost:4000/callback');
+  await expect(page.getByRole('heading', { level: 1, name })).toBeVisible();
+  await expect(page.getByLabel('Redirect URIs', { exact: true })).toHaveValue('https://billing.example.com/callback');
+  await page.getByLabel('Redirect URIs', { exact: true }).fill('https://billing.example.com/callback\nhttp://localhost:4000/callback');
   await page.getByRole('button', { name: 'Save application' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'Saved.' })).toBeVisible();
   expect((await api(`/applications/${app.id}`)).body.redirectUris).toEqual(['https://billing.example.com/callback', 'http://localhost:4000/callback']);
   await page.getByRole('button', { name: 'Rotate secret…' }).click();
   await page.getByRole('button', { name: 'Rotate secret', exact: true }).click();
-  const rotated = (await page.getByLabel('Client secret').textContent())!.trim();
-  expect(rotated).toMatch(/^cs_/);
+  await expect(secretShown).toHaveText(/^cs_/);
+  const rotated = (await secretShown.textContent())!.trim();
   expect(rotated).not.toBe(secret);
   await page.getByRole('button', { name: 'Delete application…' }).click();
   await page.getByRole('button', { name: 'Delete application', exact: true }).click();

@@ -27,7 +27,7 @@ describe('the container image and compose file', () => {
     const portal = compose.slice(compose.indexOf('  portal:'));
     const keys = [...portal.matchAll(/^ {6}([A-Z_]+):/gm)].map((m) => m[1]);
     expect(keys).toEqual(expect.arrayContaining(['DATABASE_URL', 'PUBLIC_URL', 'AUTH_SECRET']));
-    const env = parseEnv({ DATABASE_URL: 'postgres://portal:portal@postgres:5432/portal', PUBLIC_URL: 'http://localhost:3000', AUTH_SECRET: 'x'.repeat(32), DATA_DIR: '/tmp/portal-compose-test' } as NodeJS.ProcessEnv);
+    const env = parseEnv({ DATABASE_URL: 'postgres://portal:portal@postgres:5432/portal', PUBLIC_URL: 'http://localhost:3000', AUTH_SECRET: 'x'.repeat(32), DATA_DIR: '/tmp/portal-compose-test' } as unknown as NodeJS.ProcessEnv);
     expect(env.DATABASE_URL).toMatch(/^postgres:/);
     const src = read('lib/env.ts');
     for (const k of keys) expect(src, `${k} is read by lib/env.ts`).toMatch(new RegExp(`\\b${k}:`));

@@ -103,7 +103,7 @@ export default async function ApplicationPage({ params }: { params: Promise<{ ap
             title={`Delete ${app.name}?`}
             description="Its client ID stops working and every token it holds is revoked at once."
             confirmLabel="Delete application"
-            onConfirm={async () => deleteApplicationAction(app.id)}
+            onConfirm={deleteApplicationAction.bind(null, app.id)}
           >
             Delete application…
           </ConfirmButton>
