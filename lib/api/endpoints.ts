@@ -371,7 +371,7 @@ export const api = {
   }),
   updateApplication: endpoint({
     method: 'PATCH', path: '/applications/{applicationId}', tag: 'Applications',
-    summary: 'Change any field of an application (its type excepted); records application.updated',
+    summary: 'Change any field of an application; records application.updated. A changed type drops the client secret (a confidential application then needs POST …/rotate-secret)',
     params: applicationParams, body: applicationPatchSchema, response: applicationSchema, status: 200,
   }),
   deleteApplication: endpoint({

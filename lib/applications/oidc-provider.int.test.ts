@@ -452,6 +452,11 @@ describe('applications API', () => {
     const patched = await call(appRoute.PATCH, { method: 'PATCH', params: { applicationId: created.id }, body: { redirectUris: ['http://127.0.0.1:4000/cb', `${APP_ORIGIN}/callback`] } });
     expect(patched.status).toBe(200);
     expect(patched.body.redirectUris).toEqual(['http://127.0.0.1:4000/cb', `${APP_ORIGIN}/callback`]);
+    // The type may change: made public it has no secret, and no secret to rotate.
+    const toPublic = await call(appRoute.PATCH, { method: 'PATCH', params: { applicationId: created.id }, body: { type: 'public' } });
+    expect(toPublic.body.type).toBe('public');
+    expect((await call(rotateRoute.POST, { method: 'POST', params: { applicationId: created.id } })).status).toBe(400);
+    await call(appRoute.PATCH, { method: 'PATCH', params: { applicationId: created.id }, body: { type: 'confidential' } });
     const rotated = await call(rotateRoute.POST, { method: 'POST', params: { applicationId: created.id } });
     expect(rotated.status).toBe(200);
     const oldConfig = await configFor(created);

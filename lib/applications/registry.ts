@@ -137,15 +137,15 @@ export async function updateApplication(ctx: Ctx, id: string, patch: Application
     for (const k of ['name', 'redirectUris', 'postLogoutRedirectUris', 'backchannelLogoutUri', 'tenantIds'] as const) {
       if (patch[k] !== undefined) (next as Record<string, unknown>)[k] = patch[k];
     }
-    if (patch.type !== undefined && patch.type !== before.type) {
-      const message = 'the type of an application cannot change: create a new application';
-      throw badRequest(message, [{ path: 'type', message }]);
-    }
+    // A new type: a public application has no secret; one made confidential has none yet either
+    // (POST …/rotate-secret makes it, shown once) and cannot authenticate until then.
+    const typeChange = patch.type !== undefined && patch.type !== before.type ? { type: patch.type, secretHash: null } : {};
+    if (typeChange.type) next.type = typeChange.type;
     const diff = changes(settingsOf(before), next);
     if (!diff) return toApplicationView(before);
     const [after] = await tx
       .update(applications)
-      .set({ ...next, updatedAt: new Date() })
+      .set({ ...next, ...typeChange, updatedAt: new Date() })
       .where(eq(applications.id, id))
       .returning();
     await record(tx, ctx, { tenantId: null, action: 'application.updated', target: { type: 'application', id, label: after.name }, details: diff });
