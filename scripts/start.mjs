@@ -54,12 +54,15 @@ if (!dev) {
   }
 }
 
+// The one source of the client's address; in production, the graceful shutdown.
+const preloads = ['client-address-preload.mjs', ...(dev ? [] : ['shutdown-preload.mjs'])];
 const child = spawn(next, [dev ? 'dev' : 'start', '-p', String(env.PORT)], {
   stdio: 'inherit',
   env: {
     ...process.env,
-    // The one source of the client's address (see the script).
-    NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${JSON.stringify(path.join(root, 'scripts', 'client-address-preload.mjs'))}`.trim(),
+    NODE_OPTIONS: [process.env.NODE_OPTIONS ?? '', ...preloads.map((p) => `--import ${JSON.stringify(path.join(root, 'scripts', p))}`)].join(' ').trim(),
+    // Production: scripts/shutdown-preload.mjs handles SIGTERM (drain, stop jobs, close the pool).
+    ...(dev ? {} : { NEXT_MANUAL_SIG_HANDLE: 'true' }),
     NEXT_TELEMETRY_DISABLED: '1',
     AUTH_SECRET: env.AUTH_SECRET,
     PUBLIC_URL: env.PUBLIC_URL,

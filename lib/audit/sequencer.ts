@@ -105,3 +105,12 @@ export function startSequencer(getDb: () => Promise<Db>, everyMs = 1_000): void 
     return state.running;
   };
 }
+
+/** Stops the periodic runs and waits for one in progress (graceful shutdown). */
+export async function stopSequencer(): Promise<void> {
+  const state = g.__auditSequencer;
+  if (!state) return;
+  clearInterval(state.timer);
+  g.__auditSequencer = undefined;
+  await state.running;
+}

@@ -291,6 +291,23 @@ describe('delete / deleteMany', () => {
   });
 });
 
+describe('database failure', () => {
+  const down = createJacksonDriver(async () => {
+    throw new Error('connect ECONNREFUSED');
+  });
+
+  it("the library's un-awaited trace sweep gets an empty list instead of a rejection", async () => {
+    expect(await down.getAll('saml:tracer', 0, 50)).toEqual({ data: [] });
+    expect(await down.delete('saml:tracer', 'k')).toBe(false);
+  });
+
+  it('every other read and write still fails, so a sign-in never mistakes an outage for "not found"', async () => {
+    await expect(down.getAll('saml:config', 0, 50)).rejects.toThrow('ECONNREFUSED');
+    await expect(down.delete('oauth:code', 'k')).rejects.toThrow('ECONNREFUSED');
+    await expect(down.get('saml:tracer', 'k')).rejects.toThrow('ECONNREFUSED');
+  });
+});
+
 describe('ttl', () => {
   const idx: Index = { name: 'n', value: 'v' };
 

@@ -146,6 +146,23 @@ function positive(n: number | undefined, fallback: number): number {
   return typeof n === 'number' && Number.isFinite(n) && n > 0 ? Math.floor(n) : fallback;
 }
 
+/**
+ * The library's failure traces. It lists and deletes them only from its own stale-trace sweep,
+ * which it starts un-awaited when it initialises and then daily (dist/sso-traces/index.js), so a
+ * database error there would surface as an unhandledRejection. The portal never reads traces, so
+ * a failed sweep is logged and skipped; the next daily sweep deletes what this one could not.
+ */
+const TRACES = 'saml:tracer';
+
+async function tracesCleanup<T>(run: () => Promise<T>, fallback: T): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    log('warn', 'sso library trace sweep skipped', { err });
+    return fallback;
+  }
+}
+
 export function createJacksonDriver(query: DbHandle['query'], options: JacksonDriverOptions = {}): JacksonDriver {
   const maxPage = positive(options.pageLimit, 50);
   const sweepLimit = positive(options.cleanupLimit, 1000);
@@ -208,7 +225,8 @@ export function createJacksonDriver(query: DbHandle['query'], options: JacksonDr
 
     async getAll(namespace: string, pageOffset?: number, pageLimit?: number, _pageToken?: string, sortOrder?: SortOrder) {
       const { limit, offset } = page(pageOffset, pageLimit, maxPage);
-      return records(await query<Row>(SQL_ALL[direction(sortOrder)], [namespace, limit, offset]));
+      const run = async () => records(await query<Row>(SQL_ALL[direction(sortOrder)], [namespace, limit, offset]));
+      return namespace === TRACES ? tracesCleanup(run, { data: [] }) : run();
     },
 
     async getByIndex(
@@ -236,7 +254,8 @@ export function createJacksonDriver(query: DbHandle['query'], options: JacksonDr
     },
 
     async delete(namespace: string, key: string): Promise<boolean> {
-      return (await query(SQL_DELETE, [namespace, key])).length > 0;
+      const run = async () => (await query(SQL_DELETE, [namespace, key])).length > 0;
+      return namespace === TRACES ? tracesCleanup(run, false) : run();
     },
 
     async deleteMany(namespace: string, keys: string[]): Promise<void> {

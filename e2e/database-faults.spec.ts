@@ -1,0 +1,302 @@
+import { randomBytes } from 'node:crypto';
+import { expect, test } from '@playwright/test';
+import pg from 'pg';
+import { TestSamlIdp } from './idp/saml-idp';
+import { api } from './support/api';
+import { NodeBrowser } from './support/node-browser';
+import { freePort, startPortal, tempDataDir, type Portal } from './support/portal';
+import { PrivatePostgres } from './support/postgres';
+
+/**
+ * The database fails under a running portal: its PostgreSQL (the test's own, on its own port and
+ * data directory) is SIGKILLed in the middle of SCIM pushes and SAML sign-ins and started again, a
+ * lock on `users` is held, and the portal is sent SIGTERM with a request in flight. Every boundary
+ * answers 503 with a reason and Retry-After within a bounded time, nothing acknowledged is lost,
+ * nothing is blamed on the person, and the portal recovers without a restart. The measured times
+ * are printed (`measured:` lines) and attached to the test results.
+ */
+
+const KEY = 'database-faults-spec-key-0123456';
+test.describe.configure({ mode: 'serial' });
+
+let db: PrivatePostgres;
+let portal: Portal;
+let publicUrl: string;
+let domain: string;
+let tenantId: string;
+let idp: TestSamlIdp;
+let scim: { url: string; token: string };
+let signIns = 0;
+
+const measured = (name: string, ms: number) => {
+  console.log(`measured: ${name} ${ms} ms`);
+  test.info().annotations.push({ type: 'measured', description: `${name}: ${ms} ms` });
+};
+
+type Answer = { status: number; ms: number; retryAfter: string | null; contentType: string | null; text: string };
+
+async function timed(url: string, init?: RequestInit): Promise<Answer> {
+  const started = Date.now();
+  const res = await fetch(url, { redirect: 'manual', ...init, signal: AbortSignal.timeout(40_000) });
+  const text = await res.text();
+  return { status: res.status, ms: Date.now() - started, retryAfter: res.headers.get('retry-after'), contentType: res.headers.get('content-type'), text };
+}
+
+function scimCreate(userName: string): Promise<Answer> {
+  return timed(`${scim.url}/Users`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${scim.token}`, 'content-type': 'application/scim+json' },
+    body: JSON.stringify({
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+      userName,
+      name: { givenName: 'Fault', familyName: 'Tolerant' },
+      emails: [{ value: userName, primary: true, type: 'work' }],
+      active: true,
+    }),
+  });
+}
+
+async function scimFind(userName: string): Promise<number> {
+  const a = await timed(`${scim.url}/Users?filter=${encodeURIComponent(`userName eq "${userName}"`)}`, { headers: { authorization: `Bearer ${scim.token}` } });
+  expect(a.status).toBe(200);
+  return JSON.parse(a.text).totalResults;
+}
+
+/** A whole SAML sign-in (the portal's /sso, the test IdP's signed response, the ACS) for a new person. */
+async function signIn(): Promise<{ ok: boolean; status?: number; text?: string; email: string }> {
+  const email = `person${signIns++}@${domain}`;
+  const browser = new NodeBrowser(publicUrl, [portal.url], idp, { acsUrl: `${publicUrl}/api/oauth/saml`, entityId: `${publicUrl}/.well-known/sp-metadata` }, email);
+  try {
+    const end = await browser.go(`${publicUrl}/sso?email=${encodeURIComponent(email)}`);
+    return { ok: end.url.pathname === '/app' && end.status === 200, status: end.status, text: end.text, email };
+  } catch (err) {
+    return { ok: false, text: String(err), email };
+  }
+}
+
+/** Process-level errors in the portal's output: every error must be handled where it arises. */
+const processErrors = () => portal.output().match(/uncaughtException|unhandledRejection|Unhandled Rejection|Connection terminated unexpectedly\s*\n\s*at /g) ?? [];
+
+test.beforeAll(async ({}, info) => {
+  info.setTimeout(180_000);
+  db = await PrivatePostgres.create();
+  const port = await freePort();
+  publicUrl = `http://localhost:${port}`;
+  portal = await startPortal({
+    DATABASE_URL: db.url,
+    OPERATOR_API_KEY: KEY,
+    AUTH_SECRET: randomBytes(32).toString('hex'),
+    PUBLIC_URL: publicUrl,
+    PORT: String(port),
+    DATA_DIR: tempDataDir(),
+    DB_POOL_SIZE: '8',
+  });
+});
+
+/** A tenant with a SAML connection (JIT) and an Okta SCIM directory. */
+async function setUpTenant() {
+  domain = `faults-${randomBytes(3).toString('hex')}.example.com`;
+  const base = portal.url;
+  tenantId = (await api('/tenants', { method: 'POST', key: KEY, base, body: { name: 'Faults Co', domains: [domain] } })).body.id;
+  idp = new TestSamlIdp({ entityId: `https://idp.${domain}/metadata`, ssoUrl: `https://idp.${domain}/sso` });
+  expect((await api(`/tenants/${tenantId}/connections`, { method: 'POST', key: KEY, base, body: { type: 'saml', metadataXml: idp.metadataXml() } })).status).toBe(201);
+  expect((await api(`/tenants/${tenantId}/provisioning`, { method: 'PUT', key: KEY, base, body: { strategy: 'jit', defaultRole: 'member' } })).status).toBe(200);
+  const dir = (await api(`/tenants/${tenantId}/directories`, { method: 'POST', key: KEY, base, body: { name: 'Okta', provider: 'okta' } })).body;
+  scim = { url: dir.scimUrl.replace(publicUrl, portal.url), token: dir.bearerToken };
+  expect((await signIn()).ok).toBe(true);
+}
+
+test.afterAll(async () => {
+  await portal?.stop('SIGKILL');
+  await db?.stop();
+});
+
+test('the first requests of a fresh instance during an outage (the SSO library not yet loaded) answer 503, with no process-level error', async () => {
+  test.setTimeout(90_000);
+  await db.kill();
+  const [metadata, sso] = await Promise.all([timed(`${portal.url}/.well-known/sp-metadata`), timed(`${portal.url}/sso?email=someone%40example.com`)]);
+  expect(metadata.status, metadata.text.slice(0, 300)).toBe(503);
+  expect(metadata.retryAfter).toBe('5');
+  expect(sso.status).toBe(503);
+  expect(sso.text).toContain('service_unavailable');
+  await db.start();
+  await expect.poll(async () => (await timed(`${portal.url}/.well-known/sp-metadata`)).status, { timeout: 30_000 }).toBe(200);
+  await new Promise((r) => setTimeout(r, 500)); // a late rejection would be logged by now
+  expect(processErrors(), portal.output().slice(-4000)).toEqual([]);
+  await setUpTenant();
+});
+
+test('PostgreSQL killed mid-traffic: 503 with a reason at every boundary, nothing acknowledged lost, recovery without a restart', async () => {
+  test.setTimeout(180_000);
+  // Steady traffic: SCIM creates and sign-ins, one after another, until told to stop.
+  let running = true;
+  const pushed: { userName: string; answer: Answer }[] = [];
+  const signedIn: Awaited<ReturnType<typeof signIn>>[] = [];
+  const pusher = (async () => {
+    for (let i = 0; running; i++) {
+      const userName = `pushed${i}@${domain}`;
+      pushed.push({ userName, answer: await scimCreate(userName).catch((err) => ({ status: 0, ms: 0, retryAfter: null, contentType: null, text: String(err) })) });
+    }
+  })();
+  const signer = (async () => {
+    while (running) signedIn.push(await signIn());
+  })();
+  try {
+    await outageUnderTraffic();
+  } finally {
+    running = false;
+    await Promise.all([pusher, signer]);
+  }
+
+  async function outageUnderTraffic() {
+    await new Promise((r) => setTimeout(r, 2_000));
+    await db.kill();
+    const killedAt = Date.now();
+    // The sign-in steps, SCIM, the operator API, SP metadata, readiness and liveness.
+    const acsBody = new URLSearchParams({
+      SAMLResponse: idp.buildResponse({ acsUrl: `${publicUrl}/api/oauth/saml`, audience: `${publicUrl}/.well-known/sp-metadata`, inResponseTo: '_x', nameId: `late@${domain}`, attributes: { email: `late@${domain}` } }),
+      RelayState: 'boxyhq_jackson_0123456789abcdef',
+    }).toString();
+    const [sso, acs, callback, scimAnswer, operator, metadata, ready, health] = await Promise.all([
+      timed(`${portal.url}/sso?email=${encodeURIComponent(`late@${domain}`)}`),
+      timed(`${portal.url}/api/oauth/saml`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: acsBody }),
+      timed(`${portal.url}/api/sso/callback?code=c&state=s`),
+      scimCreate(`during@${domain}`),
+      timed(`${portal.url}/api/v1/tenants/${tenantId}`, { headers: { authorization: `Bearer ${KEY}` } }),
+      timed(`${portal.url}/.well-known/sp-metadata`),
+      timed(`${portal.url}/api/ready`),
+      timed(`${portal.url}/api/health`),
+    ]);
+    for (const a of [sso, acs, callback]) {
+      expect(a.status, a.text.slice(0, 300)).toBe(503);
+      expect(a.contentType).toMatch(/text\/html/);
+      expect(a.text).toContain('service_unavailable');
+      expect(a.retryAfter).toBe('5');
+  }
+  expect(scimAnswer.status).toBe(503);
+  expect(JSON.parse(scimAnswer.text)).toMatchObject({ status: '503', schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'] });
+  expect(scimAnswer.retryAfter).toBe('5');
+  expect(operator.status).toBe(503);
+  expect(JSON.parse(operator.text).detail).toMatch(/database is unavailable/);
+  // SP metadata is served from the SSO library's memory once loaded; otherwise 503 + Retry-After.
+  if (metadata.status !== 200) expect([metadata.status, metadata.retryAfter]).toEqual([503, '5']);
+  expect(ready.status).toBe(503);
+  expect(health.status).toBe(503); // liveness answers, and says the database is what is wrong
+  expect(JSON.parse(health.text).database.ok).toBe(false);
+  const slowest = Math.max(...[sso, acs, callback, scimAnswer, operator, metadata, ready, health].map((a) => a.ms));
+  expect(slowest).toBeLessThan(5_000);
+  measured('slowest answer during the outage', slowest);
+
+  await new Promise((r) => setTimeout(r, 1_500));
+  const downFor = Date.now() - killedAt;
+  const startedIn = await db.start();
+  const upAt = Date.now();
+  let readyAt = 0;
+  while (!readyAt && Date.now() - upAt < 30_000) {
+    if ((await timed(`${portal.url}/api/ready`)).status === 200) readyAt = Date.now();
+    else await new Promise((r) => setTimeout(r, 20));
+  }
+  expect(readyAt).toBeGreaterThan(0);
+  measured('database down for', downFor + startedIn);
+  measured('ready again after the database accepted connections', readyAt - upAt);
+  // Traffic goes on by itself: a SCIM create and a sign-in that succeed after the database is back.
+  const pushesBefore = pushed.length;
+  const signInsBefore = signedIn.length;
+  await expect.poll(() => pushed.slice(pushesBefore).some((p) => p.answer.status === 201), { timeout: 30_000 }).toBe(true);
+  await expect.poll(() => signedIn.slice(signInsBefore).some((s) => s.ok), { timeout: 30_000 }).toBe(true);
+  }
+
+  // What was answered: success or 503 + Retry-After, never a 4xx blaming the client, never a 500.
+  for (const { userName, answer } of pushed) {
+    expect([201, 503], `${userName}: ${answer.status} ${answer.text.slice(0, 200)}`).toContain(answer.status);
+    if (answer.status === 503) expect(answer.retryAfter).toBe('5');
+  }
+  for (const s of signedIn) {
+    if (!s.ok) {
+      expect(s.status, `${s.email}: ${s.text?.slice(0, 300)}`).toBe(503);
+      expect(s.text).toContain('service_unavailable');
+    }
+  }
+  expect(pushed.some((p) => p.answer.status === 503)).toBe(true);
+  expect(signedIn.some((s) => !s.ok)).toBe(true);
+  // Nothing acknowledged was lost or doubled.
+  for (const { userName, answer } of pushed) if (answer.status === 201) expect(await scimFind(userName), userName).toBe(1);
+  const users = (await api(`/tenants/${tenantId}/users?limit=200`, { key: KEY, base: portal.url })).body.data as { email: string }[];
+  for (const s of signedIn) if (s.ok) expect(users.map((u) => u.email)).toContain(s.email);
+  // No one was blamed: no failed sign-in recorded; the audit chain verifies.
+  const failures = (await api(`/tenants/${tenantId}/audit-logs?action=sso.login_failed`, { key: KEY, base: portal.url })).body.data;
+  expect(failures).toEqual([]);
+  expect((await api(`/tenants/${tenantId}/audit-logs/verify`, { key: KEY, base: portal.url })).body).toMatchObject({ intact: true });
+  expect(processErrors(), portal.output().slice(-4000)).toEqual([]);
+});
+
+test('a lock held on users: writes behind it answer 503 within the lock timeout, other requests go on, writes succeed once it is released', async () => {
+  test.setTimeout(90_000);
+  const holder = new pg.Client({ connectionString: db.url });
+  await holder.connect();
+  try {
+    await holder.query('begin');
+    await holder.query('lock table users in access exclusive mode');
+    const [blocked, health, tenant] = await Promise.all([
+      Promise.all([0, 1, 2].map((i) => scimCreate(`locked${i}@${domain}`))),
+      (async () => {
+        await new Promise((r) => setTimeout(r, 1_000));
+        return timed(`${portal.url}/api/health`);
+      })(),
+      (async () => {
+        await new Promise((r) => setTimeout(r, 1_500));
+        return timed(`${portal.url}/api/v1/tenants/${tenantId}`, { headers: { authorization: `Bearer ${KEY}` } });
+      })(),
+    ]);
+    for (const b of blocked) {
+      expect(b.status, b.text).toBe(503);
+      expect(b.retryAfter).toBe('5');
+      expect(b.ms).toBeLessThan(8_000);
+    }
+    measured('a write behind a held lock answered after', Math.max(...blocked.map((b) => b.ms)));
+    expect(health.status).toBe(200);
+    expect(health.ms).toBeLessThan(1_000);
+    expect(tenant.status).toBe(200);
+    expect(tenant.ms).toBeLessThan(1_000);
+  } finally {
+    await holder.query('rollback').catch(() => {});
+    await holder.end();
+  }
+  const after = await scimCreate(`locked0@${domain}`);
+  expect(after.status, after.text).toBe(201);
+  expect(await scimFind(`locked0@${domain}`)).toBe(1);
+  expect(processErrors(), portal.output().slice(-4000)).toEqual([]);
+});
+
+test('SIGTERM: the request in flight finishes, no new ones are taken, jobs release their leases, the pool closes', async () => {
+  test.setTimeout(90_000);
+  const holder = new pg.Client({ connectionString: db.url });
+  await holder.connect();
+  const logBefore = db.serverLog().length;
+  try {
+    await holder.query('begin');
+    await holder.query('lock table users in share mode'); // a write waits (under the 5 s lock timeout)
+    const inFlight = scimCreate(`draining@${domain}`);
+    await new Promise((r) => setTimeout(r, 500));
+    const exited = new Promise<number | null>((r) => portal.proc.once('exit', (code) => r(code)));
+    process.kill(-portal.proc.pid!, 'SIGTERM');
+    await new Promise((r) => setTimeout(r, 700));
+    await expect(fetch(`${portal.url}/api/health`, { signal: AbortSignal.timeout(3_000) })).rejects.toThrow();
+    await holder.query('rollback');
+    expect((await inFlight).status).toBe(201);
+    expect(await exited).toBe(0);
+  } finally {
+    await holder.end();
+  }
+  const check = new pg.Client({ connectionString: db.url });
+  await check.connect();
+  try {
+    expect((await check.query('select name from job_leases where lease_until > now()')).rows).toEqual([]);
+    expect((await check.query('select count(*)::int as n from users where email = $1', [`draining@${domain}`])).rows[0].n).toBe(1);
+  } finally {
+    await check.end();
+  }
+  // Every connection of the pool said goodbye: the server saw no client vanish.
+  expect(db.serverLog().slice(logBefore)).not.toMatch(/unexpected EOF on client connection|Connection reset by peer/);
+  expect(processErrors(), portal.output().slice(-4000)).toEqual([]);
+});
