@@ -45,6 +45,8 @@ const schema = z.object({
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Connections to PostgreSQL this instance keeps at most (several instances: each its own pool). */
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(20),
+  /** The longest a PostgreSQL statement may run; a connection silent 2 s longer than this with a statement outstanding is dropped as stalled. */
+  DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(10_000),
   /** `off` stops this instance from running scheduled jobs (webhook delivery, retention, …). */
   JOBS: z.enum(['on', 'off']).default('on'),
   /** DNS servers for domain verification (comma-separated host or host:port); default: the system's. */

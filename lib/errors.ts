@@ -36,10 +36,14 @@ export function isUniqueViolation(err: unknown, constraint?: string): boolean {
   return pg.constraint === constraint || (pg.detail ?? '').includes(constraint) || String((err as Error).message ?? '').includes(constraint);
 }
 
+/** The database failed underneath a library that reports it as an error of its own (the SSO library's storage). */
+export class DatabaseUnavailable extends Error {}
+
 /** Is this the database being unreachable (answer 503, retry later) rather than a bug? */
 export function isDatabaseUnavailable(err: unknown): boolean {
   let e: unknown = err;
   for (let i = 0; i < 4 && e && typeof e === 'object'; i++) {
+    if (e instanceof DatabaseUnavailable) return true;
     const o = e as { code?: unknown; message?: unknown; cause?: unknown };
     // Unreachable, shut down, or busy past the bounded waits (lock_timeout 55P03, statement_timeout 57014).
     if (typeof o.code === 'string' && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|57P0[1-3]|08\d{3}|55P03|57014)$/.test(o.code)) return true;

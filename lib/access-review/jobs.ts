@@ -5,7 +5,6 @@ import { suspendInactiveUsers } from './inactivity';
 export const inactivityJob: Job = {
   name: 'inactivity',
   everyMs: 10 * 60_000,
-  leaseMs: 10 * 60_000,
   run: async () => {
     const r = await suspendInactiveUsers();
     return r.suspended ? r : undefined;

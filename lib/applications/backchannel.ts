@@ -170,7 +170,6 @@ export async function deliveriesOf(applicationId: string, limit = 50): Promise<B
 export const backchannelJob: Job = {
   name: 'backchannel-logout',
   everyMs: 2_000,
-  leaseMs: 60_000,
   async run() {
     const policy = await sweepPolicyEndedSessions();
     const reaped = await reapEndedSessions();

@@ -129,7 +129,6 @@ export async function pruneExpiredAuditEvents(opts: { now?: Date; batchSize?: nu
 export const auditRetentionJob: Job = {
   name: 'audit-retention',
   everyMs: 60 * 60_000,
-  leaseMs: 30 * 60_000,
   run: async () => {
     const r = await pruneExpiredAuditEvents();
     return r.deleted ? r : undefined;

@@ -8,6 +8,9 @@ import type { User } from '../db/schema';
 import { requestMeta } from '../http/request-meta';
 import { consoleAccessAllowed } from '../policies/cidr';
 import { auth } from './config';
+import { sessionCookieName } from './session-cookie';
+import { AppError, DatabaseUnavailable } from '../errors';
+import { checkHealth } from '../health';
 import { actorOf, canAccessTenant, isOperator, scopesOfRoles, type Principal, type TenantScope } from './permissions';
 
 type SessionUser = { id: string; email: string; kind: string; tenantId: string | null; roles?: string[]; scopes?: TenantScope[] };
@@ -35,8 +38,21 @@ export async function currentPrincipal(): Promise<Principal | null> {
 
 export async function requireOperator(): Promise<Extract<Principal, { kind: 'operator' }>> {
   const p = await currentPrincipal();
-  if (!isOperator(p)) redirect('/login');
+  if (!isOperator(p)) return signedOut('/login');
   return p;
+}
+
+/**
+ * Sends a visitor without a live session to the sign-in page `to` — unless they hold a session
+ * cookie while the database is down: a session check that failed reads as "signed out", and the
+ * sign-in page would blame the person for the outage. The page's error view (app/error.tsx) answers instead.
+ */
+async function signedOut(to: string): Promise<never> {
+  const cookie = (await headers()).get('cookie') ?? '';
+  if (cookie.includes(sessionCookieName()) && !(await checkHealth()).ok) {
+    throw new DatabaseUnavailable('the session could not be checked: the database is unavailable');
+  }
+  redirect(to);
 }
 
 export type TenantAccess =
@@ -68,7 +84,7 @@ export async function requireTenant(
   const { ip } = requestMeta({ headers: await headers() });
   const access = await tenantAccess(slug, scope, ip);
   if (access.ok) return access;
-  if (access.why === 'signed_out') redirect('/login');
+  if (access.why === 'signed_out') return signedOut('/login');
   // Refused by the console IP allowlist: a 403 page that says why.
   if (access.why === 'ip_blocked') redirect(`/t/${access.tenant!.slug}/sign-in-policy/blocked`);
   notFound();
@@ -83,9 +99,12 @@ export async function ctxOf(p: Principal): Promise<Ctx> {
 export async function requireEndUser(): Promise<{ user: User; tenant: TenantWithDomains }> {
   const session = (await auth()) as { user?: SessionUser; sessionId?: string } | null;
   const u = session?.user;
-  if (!u || u.kind !== 'user' || !u.tenantId) redirect('/signin');
-  const user = await getUser(u.tenantId, u.id).catch(() => null);
+  if (!u || u.kind !== 'user' || !u.tenantId) return signedOut('/signin');
+  const user = await getUser(u.tenantId, u.id).catch((err) => {
+    if (err instanceof AppError && err.status === 404) return null;
+    throw err;
+  });
   const tenant = user ? await findTenant({ id: user.tenantId }) : null;
-  if (!user || !tenant) redirect('/signin');
+  if (!user || !tenant) return signedOut('/signin');
   return { user, tenant };
 }

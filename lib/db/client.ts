@@ -110,6 +110,48 @@ function pglitePrepared(client: import('@electric-sql/pglite').PGlite, protocol:
   };
 }
 
+/**
+ * A network stall (a half-open connection, a frozen link) leaves a statement waiting for an
+ * answer that never comes: the server's statement_timeout cannot reach us and TCP keep-alive
+ * takes minutes. PostgreSQL answers every statement within statement_timeout, so a connection
+ * that stays silent for longer (`silentMs`) while a statement of ours is outstanding is
+ * destroyed: the statement fails at once, as for a dropped connection (503), and the pool
+ * replaces it. Idle connections, in the pool or between the statements of a transaction, are
+ * left alone.
+ */
+function dropWhenStalled(client: import('pg').PoolClient, silentMs: number): void {
+  const socket = (client as unknown as { connection?: { stream?: import('node:net').Socket } }).connection?.stream;
+  if (!socket?.setTimeout) return;
+  let outstanding = 0;
+  const settle = () => {
+    outstanding = Math.max(0, outstanding - 1);
+    if (!outstanding) socket.setTimeout(0);
+  };
+  socket.on('timeout', () => {
+    if (!outstanding) return;
+    log('warn', 'postgres connection silent too long with a statement outstanding: dropped', { silentMs });
+    socket.destroy(Object.assign(new Error(`the database did not answer for ${silentMs} ms (network stalled)`), { code: 'ETIMEDOUT' }));
+  });
+  const query = client.query;
+  client.query = function (...args: unknown[]) {
+    outstanding++;
+    socket.setTimeout(silentMs);
+    const last = args[args.length - 1];
+    if (typeof last === 'function') {
+      // The callback form (pg-pool's own pool.query).
+      args[args.length - 1] = (...r: unknown[]) => {
+        settle();
+        (last as (...a: unknown[]) => void)(...r);
+      };
+      return (query as (...a: unknown[]) => unknown).apply(client, args);
+    }
+    const result = (query as (...a: unknown[]) => unknown).apply(client, args) as { then?: unknown } | undefined;
+    if (result && typeof result.then === 'function') (result as Promise<unknown>).then(settle, settle);
+    else settle(); // a submittable (cursor) is not watched
+    return result;
+  } as typeof client.query;
+}
+
 async function openPostgres(url: string): Promise<DbHandle> {
   const pg = (await import('pg')).default;
   const { drizzle } = await import('drizzle-orm/node-postgres');
@@ -124,8 +166,9 @@ async function openPostgres(url: string): Promise<DbHandle> {
     await migrator.end();
   }
   // Bounded waits: no statement, lock wait or idle transaction holds a connection for long, a
-  // half-open connection is noticed by TCP keep-alive, and a request waits at most 2 s for a free
-  // connection (then 503, isDatabaseUnavailable) instead of queueing behind a stuck one.
+  // request waits at most 2 s for a free connection (then 503, isDatabaseUnavailable) instead of
+  // queueing behind a stuck one, and a connection whose network stalled is dropped (see below).
+  const statementMs = env().DB_STATEMENT_TIMEOUT_MS;
   const pool = new pg.Pool({
     connectionString: url,
     max: env().DB_POOL_SIZE,
@@ -133,13 +176,16 @@ async function openPostgres(url: string): Promise<DbHandle> {
     idleTimeoutMillis: 30_000,
     keepAlive: true,
     keepAliveInitialDelayMillis: 10_000,
-    statement_timeout: 30_000,
+    statement_timeout: statementMs,
     lock_timeout: 5_000,
     idle_in_transaction_session_timeout: 60_000,
   });
   pool.on('error', (err) => log('error', 'postgres pool error', { err }));
-  // A connection that dies while checked out emits 'error' on its client: handled, never uncaught.
-  pool.on('connect', (client) => client.on('error', (err) => log('error', 'postgres connection error', { err })));
+  pool.on('connect', (client) => {
+    // A connection that dies while checked out emits 'error' on its client: handled, never uncaught.
+    client.on('error', (err) => log('error', 'postgres connection error', { err }));
+    dropWhenStalled(client, statementMs + 2000);
+  });
   const db = drizzle(pool, { schema }) as unknown as Db;
   return {
     db,

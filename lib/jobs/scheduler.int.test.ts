@@ -31,6 +31,22 @@ describe('scheduler leases', () => {
     expect(await acquire(db, j, 'other')).toBe(true);
   });
 
+  it('renews the lease while a run outlasts it, and frees it when the run ends', async () => {
+    const db = await getDb();
+    let taken: boolean | undefined;
+    const j = job({
+      leaseMs: 300,
+      run: async () => {
+        await new Promise((r) => setTimeout(r, 900)); // three lease lengths
+        taken = await acquire(db, j, 'other', true);
+        return {};
+      },
+    });
+    expect(await runJob(j, { holder: 'runner' })).toEqual({});
+    expect(taken).toBe(false); // still held by the runner at the end of its run
+    expect(await acquire(db, j, 'other', true)).toBe(true);
+  });
+
   it('records a failure and frees the lease for the next attempt', async () => {
     const db = await getDb();
     const j = job({ run: async () => { throw new Error('receiver down'); } });

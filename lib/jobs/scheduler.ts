@@ -8,10 +8,17 @@ export type Job = {
   name: string;
   /** How often the job runs, across all instances together. */
   everyMs: number;
-  /** How long one run may hold the lease; a crashed runner's lease expires after this. */
+  /** How long the lease lasts unless renewed (default {@link LEASE_MS}; tests shorten it). */
   leaseMs?: number;
   run: (db: Db) => Promise<Record<string, unknown> | void>;
 };
+
+/**
+ * A lease lasts this long; the instance running the job renews it every third of that while the
+ * run goes on. So a run may take as long as it needs, and the jobs of an instance that died
+ * (SIGKILL, a lost network) are taken over by another within this time.
+ */
+export const LEASE_MS = 15_000;
 
 /** This process's name in `job_leases.holder`. */
 export const HOLDER = `${hostname()}:${process.pid}:${newId('run').slice(-8)}`;
@@ -21,7 +28,7 @@ export const HOLDER = `${hostname()}:${process.pid}:${newId('run').slice(-8)}`;
  * upsert: of several instances asking at once, exactly one gets the row back.
  */
 export async function acquire(db: Db, job: Job, holder = HOLDER, force = false): Promise<boolean> {
-  const leaseMs = job.leaseMs ?? 5 * 60_000;
+  const leaseMs = job.leaseMs ?? LEASE_MS;
   const dueBefore = force ? sql`now() + interval '1 day'` : sql`now() - ${`${Math.floor(job.everyMs * 0.9)} milliseconds`}::interval`;
   const res = await db.execute<{ name: string }>(sql`
     insert into job_leases (name, holder, lease_until, last_started_at)
@@ -32,6 +39,12 @@ export async function acquire(db: Db, job: Job, holder = HOLDER, force = false):
         and (job_leases.last_finished_at is null or job_leases.last_finished_at < ${dueBefore})
     returning name`);
   return (res as unknown as { rows: unknown[] }).rows.length === 1;
+}
+
+async function renew(db: Db, job: Job, holder: string): Promise<void> {
+  await db.execute(sql`
+    update job_leases set lease_until = now() + ${`${job.leaseMs ?? LEASE_MS} milliseconds`}::interval
+    where name = ${job.name} and holder = ${holder} and lease_until > now()`);
 }
 
 async function release(db: Db, job: Job, holder: string, error: string | null): Promise<void> {
@@ -48,16 +61,30 @@ export async function runJob(job: Job, opts: { force?: boolean; holder?: string 
   const db = await getDb();
   const holder = opts.holder ?? HOLDER;
   if (!(await acquire(db, job, holder, opts.force))) return null;
+  const heartbeat = setInterval(
+    () => void renew(db, job, holder).catch((err) => log('warn', 'job lease renewal failed', { job: job.name, err })),
+    (job.leaseMs ?? LEASE_MS) / 3,
+  );
+  heartbeat.unref();
+  const started = Date.now();
+  let ended = 0;
   try {
     const result = (await job.run(db)) ?? {};
+    ended = Date.now();
+    clearInterval(heartbeat);
     await release(db, job, holder, null);
     if (Object.keys(result).length) log('info', 'job finished', { job: job.name, ...result });
     return result;
   } catch (err) {
+    ended ||= Date.now();
+    clearInterval(heartbeat);
     const message = err instanceof Error ? err.message : String(err);
     log('error', 'job failed', { job: job.name, error: message });
     await release(db, job, holder, message.slice(0, 500)).catch(() => {});
     throw err;
+  } finally {
+    // Before the lease was released: another instance's next run starts after `ended`.
+    log('debug', 'job ran', { job: job.name, holder, started, ended });
   }
 }
 

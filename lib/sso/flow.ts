@@ -14,17 +14,27 @@ import { env } from '../env';
 import { log } from '../log';
 import { countSignIn } from '../metrics';
 import { signInUser, USER_SESSION_TTL_SECONDS, type IdpProfile } from '../provisioning/jit';
+import { DatabaseUnavailable } from '../errors';
 import { isDatabaseFault, signInErrorPage } from './error-page';
 import { autoPostPage } from '../http/html';
 import { checkBrowserUrl } from '../http/safe-fetch';
 import { LoginRejected, type LoginFailure } from './failures';
 import { derivedSecret, sso } from './jackson';
 import { oidcAuthorization, oidcExchange, type OidcSignIn } from './oidc-rp';
-import { consumeAuthorizationCode } from './jackson-store';
+import { consumeAuthorizationCode, type JacksonDriver } from './jackson-store';
 import { checkSamlResponse, peekResponse, SamlRejection, type CheckedAssertion, type PeekedResponse } from './saml-checks';
 import { completeTest, failTest, sessionNotOnOrAfterOf, type TestFlowDetail } from './connection-test';
 import { PRODUCT, sp } from './sp';
 import { checkOidcMfa, checkSamlMfa, isNoAuthnContext, mfaRequiredFor, requestMfa, signInIpAllowed, tenantPolicy } from '../policies/sso';
+
+/**
+ * The SSO library keeps its records in the portal's database and answers some storage failures
+ * with errors of its own (`access_denied` after a valid response, a failed token exchange): when
+ * its storage failed during the call, the error is the database's (503), not the IdP's or the person's.
+ */
+function libraryStorageCheck(driver: JacksonDriver, since: number, error: unknown): void {
+  if (driver.failedSince(since)) throw new DatabaseUnavailable(`the SSO library could not use its storage: ${String(error instanceof Error ? error.message : error).slice(0, 200)}`);
+}
 
 const FLOW_COOKIE = 'portal_sso_flow';
 const FLOW_TTL_SECONDS = 600;
@@ -161,7 +171,8 @@ export async function startSignIn(
       ? { detail: { returnTo: safeReturn } }
       : {};
   sweepNow();
-  const { jackson } = await sso();
+  const { jackson, driver } = await sso();
+  const began = Date.now();
   const s = sp();
   const state = b64url(randomBytes(16));
   const verifier = b64url(randomBytes(32));
@@ -182,7 +193,10 @@ export async function startSignIn(
   } as never);
   // Sign-in policy: ask the IdP for MFA when this connection requires it (lib/policies/sso.ts).
   const r = mfaRequiredFor(tenant.signInPolicy ?? {}, connection) ? await requestMfa(res as never, connection) : (res as { redirect_url?: string; authorize_form?: string; error?: string });
-  if (r.error || (!r.redirect_url && !r.authorize_form)) throw new Error(`the SSO library refused to start: ${r.error ?? 'no redirect'}`);
+  if (r.error || (!r.redirect_url && !r.authorize_form)) {
+    libraryStorageCheck(driver, began, r.error);
+    throw new Error(`the SSO library refused to start: ${r.error ?? 'no redirect'}`);
+  }
   const idpTarget = checkedIdpTarget(r);
   let postFields: Record<string, string> | null = null;
 
@@ -417,7 +431,8 @@ export async function handleAcs(form: URLSearchParams, meta: Omit<Ctx, 'actor'>)
     .returning();
   if (!fresh.length) return refuse(connection.tenantId, 'replayed', 400, at);
 
-  const { jackson } = await sso();
+  const { jackson, driver } = await sso();
+  const began = Date.now();
   let out: { redirect_url?: string; error?: string };
   try {
     // idp_hint (this connection, never from the request) picks the library's record of an
@@ -425,11 +440,15 @@ export async function handleAcs(form: URLSearchParams, meta: Omit<Ctx, 'actor'>)
     out = (await jackson.oauthController.samlResponse({ SAMLResponse: samlResponse, RelayState: relayState, idp_hint: connection.clientId } as never)) as typeof out;
   } catch (err) {
     // The library's storage is the portal's database: its outage is not the IdP's fault.
+    libraryStorageCheck(driver, began, err);
     if (await isDatabaseFault(err)) throw err;
     log('warn', 'the SSO library refused a checked response', { err, connectionId: connection.id });
     return refuse(connection.tenantId, 'idp_error', 400, at);
   }
-  if (out.error || !out.redirect_url) return refuse(connection.tenantId, 'idp_error', 400, { ...at, error: out.error });
+  if (out.error || !out.redirect_url) {
+    libraryStorageCheck(driver, began, out.error);
+    return refuse(connection.tenantId, 'idp_error', 400, { ...at, error: out.error });
+  }
   const code = new URL(out.redirect_url).searchParams.get('code');
   if (code) {
     await db.insert(ssoFlows).values({
@@ -637,6 +656,7 @@ export async function handleCallback(url: URL, cookieHeader: string | null, meta
     profile = checked.profile;
   } else {
     const { jackson, driver } = await sso();
+    const began = Date.now();
     try {
       const token = (await jackson.oauthController.token({
         code,
@@ -650,6 +670,7 @@ export async function handleCallback(url: URL, cookieHeader: string | null, meta
       if (info.requested?.tenant !== connection.tenantId) return refuse(connection.tenantId, 'unknown_request', 400, at);
       profile = toIdpProfile(info);
     } catch (err) {
+      libraryStorageCheck(driver, began, err);
       if (await isDatabaseFault(err)) throw err;
       log('warn', 'code exchange failed', { err, connectionId: connection.id });
       return refuse(connection.tenantId, 'state_mismatch', 400, at);

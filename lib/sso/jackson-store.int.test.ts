@@ -296,6 +296,17 @@ describe('database failure', () => {
     throw new Error('connect ECONNREFUSED');
   });
 
+  it('remembers when a statement failed, so an error answer of the library can be told from a refusal', async () => {
+    const before = Date.now();
+    expect(down.failedSince(before)).toBe(false);
+    await expect(down.put('oauth:code', 'k', rec({ id: 'k' }), 0)).rejects.toThrow('ECONNREFUSED');
+    expect(down.failedSince(before)).toBe(true);
+    expect(down.failedSince(Date.now() + 1)).toBe(false);
+    const healthy = createJacksonDriver(backend.query, { cleanupIntervalSeconds: 0 });
+    await healthy.get('saml:config', 'anything');
+    expect(healthy.failedSince(0)).toBe(false);
+  });
+
   it("the library's un-awaited trace sweep gets an empty list instead of a rejection", async () => {
     expect(await down.getAll('saml:tracer', 0, 50)).toEqual({ data: [] });
     expect(await down.delete('saml:tracer', 'k')).toBe(false);

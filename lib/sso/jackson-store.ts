@@ -25,6 +25,12 @@ import { log } from '../log';
  * Every method is one SQL statement, so no pool client has to be pinned for a transaction.
  */
 export type JacksonDriver = DatabaseDriver & {
+  /**
+   * Whether a statement of this driver failed at or after `since` (ms since the epoch). The library
+   * turns some storage failures into error answers of its own (an `access_denied` after a valid
+   * SAML response whose code it could not store): this tells them from a refusal.
+   */
+  failedSince(since: number): boolean;
   getCount(namespace: string, idx?: Index): Promise<number>;
   /** Resolves to whether a row was there to delete. */
   delete(namespace: string, key: string): Promise<boolean>;
@@ -163,7 +169,16 @@ async function tracesCleanup<T>(run: () => Promise<T>, fallback: T): Promise<T> 
   }
 }
 
-export function createJacksonDriver(query: DbHandle['query'], options: JacksonDriverOptions = {}): JacksonDriver {
+export function createJacksonDriver(run: DbHandle['query'], options: JacksonDriverOptions = {}): JacksonDriver {
+  let lastFailure = 0;
+  const query = (async (text: string, params?: unknown[]) => {
+    try {
+      return await run(text, params);
+    } catch (err) {
+      lastFailure = Date.now();
+      throw err;
+    }
+  }) as DbHandle['query'];
   const maxPage = positive(options.pageLimit, 50);
   const sweepLimit = positive(options.cleanupLimit, 1000);
   const intervalSeconds = options.cleanupIntervalSeconds ?? 300;
@@ -264,6 +279,8 @@ export function createJacksonDriver(query: DbHandle['query'], options: JacksonDr
     },
 
     cleanupExpired,
+
+    failedSince: (since: number) => lastFailure > 0 && lastFailure >= since,
 
     /** Stops the sweep timer. The database handle is shared with the portal and stays open. */
     async close(): Promise<void> {

@@ -14,6 +14,5 @@ export const certificatesJob: Job = {
 export const metadataRefreshJob: Job = {
   name: 'metadata-refresh',
   everyMs: 15 * 60 * 1000,
-  leaseMs: 10 * 60 * 1000,
   run: (db) => refreshDueMetadata(db),
 };

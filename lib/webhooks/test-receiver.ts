@@ -11,6 +11,8 @@ export type Received = { id: string; type: string; headers: http.IncomingHttpHea
 export class TestReceiver {
   received: Received[] = [];
   respond: (r: Received, n: number) => number | 'hang' = () => 200;
+  /** Answers this long after a POST arrived (a slow receiver). */
+  delayMs = 0;
   private server: http.Server | null = null;
   private hanging = new Set<http.ServerResponse>();
   port = 0;
@@ -43,8 +45,12 @@ export class TestReceiver {
           this.hanging.add(res);
           return;
         }
-        res.writeHead(status, { 'content-type': 'text/plain' });
-        res.end(status < 300 ? 'ok' : 'receiver says no');
+        const answer = () => {
+          res.writeHead(status, { 'content-type': 'text/plain' });
+          res.end(status < 300 ? 'ok' : 'receiver says no');
+        };
+        if (this.delayMs > 0) setTimeout(answer, this.delayMs);
+        else answer();
       });
     });
     await new Promise<void>((resolve) => server.listen(this.port, '127.0.0.1', resolve));

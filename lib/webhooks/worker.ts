@@ -37,7 +37,10 @@ export type WorkerOptions = {
   /** No new endpoint is started after this long. */
   maxRunMs?: number;
   concurrency?: number;
-  /** How long a claim keeps other workers off an endpoint (a crashed worker's claim expires). */
+  /**
+   * How long a claim keeps other workers off an endpoint; each delivery renews it (so it must
+   * outlast one send, `timeoutMs`), and a crashed worker's endpoint is taken over after it.
+   */
   claimMs?: number;
   timeoutMs?: number;
   /** Only these endpoints (tests that share a database with others). */
@@ -50,7 +53,7 @@ const DEFAULTS: Required<WorkerOptions> = {
   maxMsPerEndpoint: 10_000,
   maxRunMs: 60_000,
   concurrency: 8,
-  claimMs: 120_000,
+  claimMs: 15_000,
   timeoutMs: 10_000,
   endpointIds: [],
 };
@@ -145,7 +148,7 @@ async function runEndpoint(db: Db, ep: WebhookEndpoint, o: Required<WorkerOption
                 await logDelivery(tx, { endpointId: ep.id, eventId: ev.id, action: ev.action, attempt, result, manual: false });
                 await tx
                   .update(webhookEndpoints)
-                  .set({ failures: 0, lastError: null, lastDeliveredAt: new Date() })
+                  .set({ failures: 0, lastError: null, lastDeliveredAt: new Date(), nextAttemptAt: sql`now() + ${`${o.claimMs} milliseconds`}::interval` })
                   .where(eq(webhookEndpoints.id, ep.id));
               });
               cursor = persisted = ev.seq!;
@@ -254,7 +257,6 @@ let lastPrune = 0;
 export const webhooksJob: Job = {
   name: 'webhooks',
   everyMs: 2000,
-  leaseMs: 3 * 60_000,
   run: async (db) => {
     const r: Record<string, number> = await deliverDue(db);
     if (Date.now() - lastPrune > 10 * 60_000) {
