@@ -41,7 +41,7 @@ export const config = {
     {
       // Pages only: not the API, the OpenID Provider, the SSO start, setup links, the demo IdP, metadata or static files.
       source:
-        '/((?!api/|oidc/|sso$|sso/|setup-link/|demo-idp/|\\.well-known/|t/[^/]+/connections/[^/]+/test$|t/[^/]+/sign-in-policy/blocked$|_next/static|_next/image|favicon\\.ico).*)',
+        '/((?!api/|oidc/|sso$|sso/|setup-link/|demo-idp/|\\.well-known/|t/[^/]+/connections/[^/]+/test$|t/[^/]+/sign-in-policy/blocked$|_next/static|_next/image|favicon\\.ico|favicon\\.svg).*)',
       missing: [
         { type: 'header', key: 'next-router-prefetch' },
         { type: 'header', key: 'purpose', value: 'prefetch' },

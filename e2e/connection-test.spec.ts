@@ -7,6 +7,8 @@ import { freePort } from './support/portal';
 let idpServer: SamlIdpServer;
 const domain = `${uniq('ctest')}.example.com`;
 const email = `ada@${domain}`;
+const strangerDomain = `${uniq('elsewhere')}.example.com`;
+const stranger = `grace@${strangerDomain}`;
 
 test.beforeAll(async () => {
   const port = await freePort();
@@ -14,7 +16,7 @@ test.beforeAll(async () => {
   idpServer = await startSamlIdpServer({
     port,
     idp,
-    users: [{ email, attributes: { firstName: 'Ada', lastName: 'Lovelace', groups: ['Engineering', 'Everyone'] } }],
+    users: [{ email, attributes: { firstName: 'Ada', lastName: 'Lovelace', groups: ['Engineering', 'Everyone'] } }, { email: stranger }],
   });
 });
 test.afterAll(async () => idpServer?.close());
@@ -103,6 +105,42 @@ test('an admin creates a draft SAML connection with the Okta guide, tests it, ac
   await expect(p.getByRole('list', { name: 'Roles' })).toHaveText('editor');
   await endUser.close();
 
+  // The overview's checklist and recent sign-ins say so.
+  await page.goto(`/t/${tenant.slug}`);
+  const step = page.getByRole('list', { name: 'Set-up checklist' }).getByRole('listitem', { name: 'Identity provider connection' });
+  await expect(step).toContainText('is active and its last test passed');
+  await expect(step).toContainText('Done');
+  await expect(page.getByRole('table', { name: 'Recent sign-ins' })).toContainText(email);
+
   const actions = (await api(`/tenants/${tenant.id}/audit-logs?limit=50`)).body.data.map((e: { action: string }) => e.action);
   expect(actions).toEqual(expect.arrayContaining(['connection.created', 'connection.tested', 'connection.activated', 'sso.login_succeeded']));
+});
+
+test('a test whose person would be refused passes with problems, each with its fix, and activation asks first', async ({ page }) => {
+  const tenant = (await api('/tenants', { method: 'POST', body: { name: uniq('Globex'), domains: [domain] } })).body;
+  const metadataXml = await (await fetch(idpServer.metadataUrl)).text();
+  const connection = (await api(`/tenants/${tenant.id}/connections`, { method: 'POST', body: { type: 'saml', metadataXml } })).body;
+  expect((await api(`/tenants/${tenant.id}/connections/${connection.id}`, { method: 'PATCH', body: { status: 'draft' } })).status).toBe(200);
+
+  await page.goto('/login');
+  await page.getByLabel('Email').fill(E2E.operatorEmail);
+  await page.getByLabel('Password').fill(E2E.operatorPassword);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/tenants$/);
+  await page.goto(`/t/${tenant.slug}/connections/${connection.id}`);
+  await page.getByRole('button', { name: 'Test sign-in' }).click();
+  await page.getByRole('button', { name: `Sign in as ${stranger}` }).click();
+  // The IdP's answer was fine; the person's domain is not the tenant's: not a plain "passed".
+  await expect(page.getByRole('heading', { name: 'Connection test passed with problems' })).toBeVisible();
+  await expect(page.getByRole('region', { name: 'Problems to fix' })).toContainText(`Add ${strangerDomain} under Domains`);
+
+  await page.getByRole('link', { name: 'Back to the connection' }).click();
+  await expect(page.locator('[data-status]').first()).toHaveText('Tested');
+  await expect(page.getByRole('region', { name: 'Last test' })).toContainText('Passed with problems');
+  await expect(page.getByRole('alert', { name: 'Problems to fix' })).toContainText(`Add ${strangerDomain} under Domains`);
+  await page.getByRole('button', { name: 'Activate…' }).click();
+  const dialog = page.getByRole('alertdialog', { name: 'Activate despite the problems?' });
+  await expect(dialog).toContainText(strangerDomain);
+  await dialog.getByRole('button', { name: 'Activate anyway' }).click();
+  await expect(page.locator('[data-status]').first()).toHaveText('Active');
 });

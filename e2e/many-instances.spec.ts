@@ -183,7 +183,8 @@ test('webhook delivery with the delivering instance killed midway: every event d
     // Every event, in the order of the audit log; at most the one in flight at the kill came twice.
     expect(receiver.uniqueIds).toEqual(expected);
     expect(receiver.received.length - receiver.uniqueIds.length).toBeLessThanOrEqual(1);
-    expect(survivor.output()).toMatch(/"msg":"job ran","job":"webhooks"/);
+    // The survivor's run that delivered them ends (and logs) once its last delivery is committed.
+    await expect.poll(() => survivor.output(), { timeout: 20_000 }).toMatch(/"msg":"job ran","job":"webhooks"/);
   } finally {
     await receiver.stop();
   }

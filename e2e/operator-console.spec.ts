@@ -51,7 +51,10 @@ test('operator creates a tenant with two domains and sees the duplicate-domain e
   await expect(page.getByRole('row')).toHaveCount(2); // header + one tenant
   await page.getByRole('link', { name: 'Open console' }).click();
   await expect(page.getByRole('heading', { name: 'Overview' })).toBeVisible();
-  await expect(page.getByRole('list', { name: 'Domains' })).toContainText(d1);
+  const domains = page.getByRole('list', { name: 'Set-up checklist' }).getByRole('listitem', { name: 'Email domains' });
+  await expect(domains).toContainText(d1);
+  await expect(domains).toContainText('are verified');
+  await expect(domains).toContainText('Done');
 });
 
 test('operator renames a tenant and deletes it after confirming', async ({ page }) => {

@@ -9,6 +9,11 @@ const servers = new Set();
 const listen = http.Server.prototype.listen;
 http.Server.prototype.listen = function (...args) {
   servers.add(this);
+  // Once closing, every answer ends its keep-alive connection, so a client (a load balancer)
+  // cannot keep a connection open past the shutdown.
+  this.on('request', (_req, res) => {
+    if (closing) res.setHeader('connection', 'close');
+  });
   return listen.apply(this, args);
 };
 
@@ -16,12 +21,16 @@ const graceMs = 25_000;
 let closing = false;
 
 async function shutdown(signal) {
+  // Repeats are ignored: the signal often arrives twice (to the process group, and forwarded by
+  // scripts/start.mjs).
   if (closing) return;
   closing = true;
   setTimeout(() => {
     console.error(`shutdown took longer than ${graceMs} ms: exiting now`);
     process.exit(1);
   }, graceMs).unref();
+  const sweep = setInterval(() => servers.forEach((s) => s.closeIdleConnections?.()), 250);
+  sweep.unref();
   const drained = Promise.all(
     [...servers].map(
       (server) =>
@@ -30,7 +39,7 @@ async function shutdown(signal) {
           server.closeIdleConnections?.();
         }),
     ),
-  ).then(() => undefined);
+  ).then(() => clearInterval(sweep));
   try {
     const portal = globalThis.__portalShutdown;
     await (portal ? portal(drained) : drained);

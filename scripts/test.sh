@@ -36,7 +36,10 @@ npx next build > .next-build.log 2>&1 || { cat .next-build.log; exit 1; }
 rm -f .next-build.log
 
 step "unit and integration tests (PGlite and PostgreSQL)"
-npx vitest run
+# Each PGlite test file has its own storage, so those files run two at a time; the PostgreSQL files
+# share one database per run and run one at a time.
+npx vitest run --project unit --project pglite --maxWorkers=2 --minWorkers=1
+npx vitest run --project postgres
 
 step "end-to-end tests (Chromium)"
 npx playwright test

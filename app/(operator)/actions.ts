@@ -6,6 +6,8 @@ import { runAction } from '@/lib/actions';
 import { signOut } from '@/lib/auth/config';
 import { ctxOf, requireOperator } from '@/lib/auth/guards';
 import { createApiKey, revokeApiKey } from '@/lib/dal/api-keys';
+import { createPortalLink, revokePortalLink } from '@/lib/dal/portal-links';
+import { portalLinkCreateSchema } from '@/lib/validation/portal-links';
 import { createTenant, deleteTenant, updateTenant } from '@/lib/dal/tenants';
 import { apiKeyFormSchema, tenantEditFormSchema, tenantFormSchema } from '@/lib/validation/forms';
 
@@ -58,4 +60,21 @@ export async function revokeApiKeyAction(id: string) {
 
 export async function signOutAction() {
   await signOut({ redirectTo: '/login' });
+}
+
+/** A setup link for a customer's IT admin; its URL is answered this once. */
+export async function createPortalLinkAction(tenantId: string, input: unknown) {
+  const p = await requireOperator();
+  const ctx = await ctxOf(p);
+  const r = await runAction(portalLinkCreateSchema, input, async (v) => (await createPortalLink(ctx, tenantId, v)).url);
+  if (r.ok) revalidatePath(`/tenants/${tenantId}`);
+  return r;
+}
+
+export async function revokePortalLinkAction(tenantId: string, id: string) {
+  const p = await requireOperator();
+  const ctx = await ctxOf(p);
+  const r = await runAction(idSchema, { id }, (v) => revokePortalLink(ctx, tenantId, v.id));
+  revalidatePath(`/tenants/${tenantId}`);
+  return r.ok ? {} : { error: r.error };
 }

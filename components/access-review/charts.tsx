@@ -1,4 +1,5 @@
 import type { ReviewStats } from '@/lib/access-review/query';
+import { plural } from '@/lib/utils';
 
 /** Horizontal bars (plain CSS, no chart library), each labelled with its count. */
 function Bars({ label, rows, unit = 'users' }: { label: string; rows: { name: string; value: number; tone: string }[]; unit?: string }) {
@@ -38,7 +39,7 @@ export function ActivityChart({ stats }: { stats: ReviewStats }) {
         ]}
       />
       <p className="text-xs text-muted-foreground">
-        {stats.total} users; {stats.neverSignedIn} never signed in. Dormant: active, but no sign-in (or, never signed in, created) more than {stats.dormantDays} days ago.
+        {plural(stats.total, 'user')}; {stats.neverSignedIn} never signed in. Dormant: active, but no sign-in (or, never signed in, created) more than {stats.dormantDays} days ago.
       </p>
     </div>
   );

@@ -12,7 +12,18 @@ type SetStatus = (status: 'active' | 'draft', force: boolean) => Promise<ActionR
  * test (a same-origin POST, bound to this admin session). A tested connection activates at once;
  * an untested draft only after confirming "activate without testing".
  */
-export function StatusActions({ testUrl, status, setStatus }: { testUrl: string; status: 'draft' | 'tested' | 'active'; setStatus: SetStatus }) {
+export function StatusActions({
+  testUrl,
+  status,
+  setStatus,
+  problems = [],
+}: {
+  testUrl: string;
+  status: 'draft' | 'tested' | 'active';
+  setStatus: SetStatus;
+  /** What the last test found that would refuse real sign-ins: activation asks first. */
+  problems?: string[];
+}) {
   const router = useRouter();
   const [pending, start] = useTransition();
   const [error, setError] = useState<string | null>(null);
@@ -30,7 +41,18 @@ export function StatusActions({ testUrl, status, setStatus }: { testUrl: string;
             Test sign-in
           </Button>
         </form>
-        {status === 'tested' && (
+        {status === 'tested' && problems.length > 0 && (
+          <ConfirmButton
+            variant="default"
+            title="Activate despite the problems?"
+            description={`The last test passed with problems, so some people would be refused: ${problems.join(' ')} Fix them and test again unless you are sure.`}
+            confirmLabel="Activate anyway"
+            onConfirm={() => run('active', false)}
+          >
+            Activate…
+          </ConfirmButton>
+        )}
+        {status === 'tested' && problems.length === 0 && (
           <Button
             disabled={pending}
             onClick={() =>

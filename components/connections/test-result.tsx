@@ -1,5 +1,5 @@
 import { Badge } from '@/components/ui/badge';
-import type { ConnectionTestResult } from '@/lib/validation/connections';
+import { testVerdict, VERDICT_LABEL, type ConnectionTestResult } from '@/lib/validation/connections';
 
 const when = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
 
@@ -16,6 +16,8 @@ export function TestResultView({ result }: { result: ConnectionTestResult | null
     return <p className="text-sm text-muted-foreground">No test yet. Use “Test sign-in” and sign in at your identity provider with a test account.</p>;
   }
   const ok = result.outcome === 'success';
+  const verdict = testVerdict(result);
+  const problems = (result.checks ?? []).filter((c) => !c.ok);
   const identity: [string, string | null | undefined][] = [
     ['Issuer', result.issuer],
     ['NameID', result.nameId],
@@ -34,9 +36,21 @@ export function TestResultView({ result }: { result: ConnectionTestResult | null
   return (
     <section aria-label="Last test" className="grid gap-4 text-sm">
       <div className="flex items-center gap-2">
-        <Badge tone={ok ? 'good' : 'bad'}>{ok ? 'Passed' : 'Failed'}</Badge>
+        <Badge tone={verdict === 'passed' ? 'good' : verdict === 'problems' ? 'warn' : 'bad'}>{VERDICT_LABEL[verdict]}</Badge>
         <span className="text-muted-foreground">{when(result.at)}</span>
       </div>
+      {ok && problems.length > 0 && (
+        <div role="alert" aria-label="Problems to fix" className="grid gap-2 rounded-md border border-amber-200 bg-amber-50 p-3">
+          <p>The identity provider’s answer was accepted, but a real sign-in of this person would be refused:</p>
+          <ul className="grid gap-1">
+            {problems.map((c) => (
+              <li key={c.name}>
+                <span className="font-medium">{c.name}</span>: {c.detail}.{c.fix ? ` ${c.fix}` : ''}
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
       {!ok && (
         <div role="alert" className="grid gap-2 rounded-md border border-amber-200 bg-amber-50 p-3">
           <p>

@@ -48,8 +48,12 @@ export async function requireOperator(): Promise<Extract<Principal, { kind: 'ope
  * sign-in page would blame the person for the outage. The page's error view (app/error.tsx) answers instead.
  */
 async function signedOut(to: string): Promise<never> {
-  const cookie = (await headers()).get('cookie') ?? '';
-  if (cookie.includes(sessionCookieName()) && !(await checkHealth()).ok) {
+  const name = sessionCookieName();
+  const held = ((await headers()).get('cookie') ?? '').split(';').some((c) => {
+    const n = c.trim().split('=')[0];
+    return n === name || n.startsWith(`${name}.`); // Auth.js splits a large cookie into name.0, name.1, …
+  });
+  if (held && !(await checkHealth()).ok) {
     throw new DatabaseUnavailable('the session could not be checked: the database is unavailable');
   }
   redirect(to);

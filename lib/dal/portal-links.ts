@@ -1,6 +1,6 @@
 import 'server-only';
 import { createHash, randomBytes } from 'node:crypto';
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, desc, eq, isNull } from 'drizzle-orm';
 import { record, recordMany } from '../audit/record';
 import type { Ctx } from '../audit/types';
 import { TENANT_SCOPES, type TenantScope } from '../auth/permissions';
@@ -44,6 +44,24 @@ export async function createPortalLink(ctx: Ctx, tenantId: string, input: Portal
     return row;
   });
   return { id: link.id, url: portalLinkUrl(token), scopes: link.scopes as TenantScope[], expiresAt: link.expiresAt.toISOString() };
+}
+
+export type PortalLinkState = 'unused' | 'in_use' | 'expired' | 'revoked';
+export type PortalLinkListItem = { id: string; scopes: TenantScope[]; createdAt: Date; expiresAt: Date; usedAt: Date | null; state: PortalLinkState };
+
+/** A tenant's setup links, newest first (the URLs are never stored: only their hashes). */
+export async function listPortalLinks(tenantId: string, limit = 50): Promise<PortalLinkListItem[]> {
+  const db = await getDb();
+  const rows = await db.select().from(portalLinks).where(eq(portalLinks.tenantId, tenantId)).orderBy(desc(portalLinks.createdAt)).limit(limit);
+  const now = new Date();
+  return rows.map((l) => ({
+    id: l.id,
+    scopes: l.scopes as TenantScope[],
+    createdAt: l.createdAt,
+    expiresAt: l.expiresAt,
+    usedAt: l.usedAt,
+    state: l.revokedAt ? 'revoked' : l.expiresAt <= now ? 'expired' : l.usedAt ? 'in_use' : 'unused',
+  }));
 }
 
 /** Revokes a link; a console session opened with it ends at once. */

@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { ExtractTablesWithRelations } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
+import { DatabaseUnavailable } from '../errors';
 import { env } from '../env';
 import { log } from '../log';
 import * as schema from './schema';
@@ -132,23 +133,32 @@ function dropWhenStalled(client: import('pg').PoolClient, silentMs: number): voi
     log('warn', 'postgres connection silent too long with a statement outstanding: dropped', { silentMs });
     socket.destroy(Object.assign(new Error(`the database did not answer for ${silentMs} ms (network stalled)`), { code: 'ETIMEDOUT' }));
   });
-  const query = client.query;
+  const query = client.query as (...a: unknown[]) => unknown;
   client.query = function (...args: unknown[]) {
+    // A Submittable (a cursor, a stream) reports its end its own way: not watched.
+    if (typeof (args[0] as { submit?: unknown } | null)?.submit === 'function') return query.apply(client, args);
     outstanding++;
     socket.setTimeout(silentMs);
-    const last = args[args.length - 1];
-    if (typeof last === 'function') {
-      // The callback form (pg-pool's own pool.query).
-      args[args.length - 1] = (...r: unknown[]) => {
-        settle();
-        (last as (...a: unknown[]) => void)(...r);
-      };
-      return (query as (...a: unknown[]) => unknown).apply(client, args);
+    try {
+      const last = args[args.length - 1];
+      if (typeof last === 'function') {
+        // The callback form (pg-pool's own pool.query): settled when pg calls back, once.
+        let done = false;
+        args[args.length - 1] = (...r: unknown[]) => {
+          if (!done) settle();
+          done = true;
+          (last as (...a: unknown[]) => void)(...r);
+        };
+        return query.apply(client, args);
+      }
+      const result = query.apply(client, args) as { then?: unknown } | undefined;
+      if (result && typeof result.then === 'function') (result as Promise<unknown>).then(settle, settle);
+      else settle();
+      return result;
+    } catch (err) {
+      settle(); // refused before it was sent (bad arguments)
+      throw err;
     }
-    const result = (query as (...a: unknown[]) => unknown).apply(client, args) as { then?: unknown } | undefined;
-    if (result && typeof result.then === 'function') (result as Promise<unknown>).then(settle, settle);
-    else settle(); // a submittable (cursor) is not watched
-    return result;
   } as typeof client.query;
 }
 
@@ -229,8 +239,14 @@ export async function getDb(): Promise<Db> {
   return (await dbHandle()).db;
 }
 
-export async function closeDb(): Promise<void> {
+/**
+ * Closes the database. `final` (graceful shutdown): nothing may open it again in this process —
+ * a request or job still running gets an error instead of a second pool (or a second PGlite on
+ * the same directory).
+ */
+export async function closeDb(opts: { final?: boolean } = {}): Promise<void> {
   const h = g.__portalDb;
-  g.__portalDb = undefined;
+  g.__portalDb = opts.final ? Promise.reject(new DatabaseUnavailable('the portal is shutting down: its database is closed')) : undefined;
+  g.__portalDb?.catch(() => {});
   if (h) await (await h).close();
 }

@@ -41,10 +41,13 @@ export async function acquire(db: Db, job: Job, holder = HOLDER, force = false):
   return (res as unknown as { rows: unknown[] }).rows.length === 1;
 }
 
-async function renew(db: Db, job: Job, holder: string): Promise<void> {
-  await db.execute(sql`
+/** Extends a held lease; false when it was lost (it lapsed, and may be another instance's now). */
+async function renew(db: Db, job: Job, holder: string): Promise<boolean> {
+  const res = await db.execute(sql`
     update job_leases set lease_until = now() + ${`${job.leaseMs ?? LEASE_MS} milliseconds`}::interval
-    where name = ${job.name} and holder = ${holder} and lease_until > now()`);
+    where name = ${job.name} and holder = ${holder} and lease_until > now()
+    returning name`);
+  return (res as unknown as { rows: unknown[] }).rows.length === 1;
 }
 
 async function release(db: Db, job: Job, holder: string, error: string | null): Promise<void> {
@@ -61,23 +64,31 @@ export async function runJob(job: Job, opts: { force?: boolean; holder?: string 
   const db = await getDb();
   const holder = opts.holder ?? HOLDER;
   if (!(await acquire(db, job, holder, opts.force))) return null;
-  const heartbeat = setInterval(
-    () => void renew(db, job, holder).catch((err) => log('warn', 'job lease renewal failed', { job: job.name, err })),
-    (job.leaseMs ?? LEASE_MS) / 3,
-  );
+  // A renewal that fails (the database, for longer than the lease) lets another instance take the
+  // job: jobs are safe to run twice (lib/jobs/index.ts), and the loss is logged.
+  let renewing: Promise<unknown> = Promise.resolve();
+  const heartbeat = setInterval(() => {
+    renewing = renew(db, job, holder)
+      .then((held) => held || log('warn', 'job lease lost while running', { job: job.name, holder }))
+      .catch((err) => log('warn', 'job lease renewal failed', { job: job.name, err }));
+  }, (job.leaseMs ?? LEASE_MS) / 3);
   heartbeat.unref();
+  const stopHeartbeat = async () => {
+    clearInterval(heartbeat);
+    await renewing; // a renewal under way lands before the release, never after it
+  };
   const started = Date.now();
   let ended = 0;
   try {
     const result = (await job.run(db)) ?? {};
     ended = Date.now();
-    clearInterval(heartbeat);
+    await stopHeartbeat();
     await release(db, job, holder, null);
     if (Object.keys(result).length) log('info', 'job finished', { job: job.name, ...result });
     return result;
   } catch (err) {
     ended ||= Date.now();
-    clearInterval(heartbeat);
+    await stopHeartbeat();
     const message = err instanceof Error ? err.message : String(err);
     log('error', 'job failed', { job: job.name, error: message });
     await release(db, job, holder, message.slice(0, 500)).catch(() => {});

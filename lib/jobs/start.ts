@@ -28,6 +28,6 @@ export async function startJobs(): Promise<void> {
 async function shutdown(drained: Promise<void>): Promise<void> {
   log('info', 'shutting down: finishing requests in flight and running jobs');
   await Promise.all([drained, runningScheduler()?.stop(), stopSequencer()]);
-  await closeDb();
+  await closeDb({ final: true });
   log('info', 'shut down: jobs stopped, leases released, storage closed');
 }

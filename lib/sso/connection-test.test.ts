@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { TestSamlIdp } from '@/lib/demo/saml-idp';
 import type { User } from '@/lib/db/schema';
 import type { TenantWithDomains } from '@/lib/dal/tenants';
+import { testVerdict, type ConnectionTestResult } from '@/lib/validation/connections';
 import { observeSamlResponse, provisioningChecks, sessionNotOnOrAfterOf } from './connection-test';
 
 const tenant = (strategy: 'jit' | 'scim' | 'self_registration', allowedDomains: string[] = []) =>
@@ -24,6 +25,30 @@ describe('provisioning checks of a test sign-in', () => {
     ['suspended user', tenant('jit'), 'ada@acme.com', user('jit', 'suspended'), ['Email address:ok', 'Email domain:ok', 'Just-in-time provisioning:ok', 'Account status:fail']],
   ] as const)('%s', (_, t, email, existing, expected) => {
     expect(summary(provisioningChecks(t, email, existing))).toEqual(expected);
+  });
+
+  it('every failed check after the email says how to fix it; passed ones do not', () => {
+    const cases = [
+      provisioningChecks(tenant('jit'), 'ada@else.com', null),
+      provisioningChecks(tenant('scim'), 'ada@acme.com', user('jit', 'suspended')),
+      provisioningChecks(tenant('self_registration'), 'ada@acme.com', null),
+    ];
+    for (const checks of cases) {
+      for (const c of checks.slice(1)) expect(Boolean(c.fix), c.name).toBe(!c.ok);
+    }
+    expect(cases[0][1].fix).toContain('Add else.com under Domains');
+  });
+});
+
+describe('the verdict of a test is its worst part', () => {
+  const base = { outcome: 'success', at: '2026-01-01T00:00:00Z', protocol: 'saml', provider: 'okta' } as const;
+  it.each([
+    ['accepted, every check passes', { ...base, checks: [{ name: 'a', ok: true, detail: '' }] }, 'passed'],
+    ['accepted, no checks', base, 'passed'],
+    ['accepted, a check fails', { ...base, checks: [{ name: 'a', ok: true, detail: '' }, { name: 'b', ok: false, detail: '' }] }, 'problems'],
+    ['refused', { ...base, outcome: 'failure', checks: [{ name: 'a', ok: true, detail: '' }] }, 'failed'],
+  ] as const)('%s', (_, r, verdict) => {
+    expect(testVerdict(r as ConnectionTestResult)).toBe(verdict);
   });
 });
 

@@ -12,7 +12,7 @@ import { env } from '../env';
 import { log } from '../log';
 import { mappingInput, type IdpProfile } from '../provisioning/jit';
 import { MappingBudgetExceeded, evaluate } from '../provisioning/mapping';
-import type { ConnectionTestResult } from '../validation/connections';
+import { testVerdict, type ConnectionTestResult, type TestVerdict } from '../validation/connections';
 import { LOGIN_FAILURES, type LoginFailure } from './failures';
 import { detectProvider, spValuesFrom } from './guides';
 import { hintFor } from './hints';
@@ -163,22 +163,37 @@ export function provisioningChecks(tenant: TenantWithDomains, email: string | nu
     name: 'Email domain',
     ok: own || allowed,
     detail: own ? `${domain} is one of the organisation’s domains` : allowed ? `${domain} is an allowed domain` : `${domain} is neither a domain of the organisation nor allowed`,
+    ...(own || allowed ? {} : { fix: `Add ${domain} under Domains (your portal operator can too), or test with an address of one of the organisation’s domains.` }),
   });
   if (!own && !allowed) return checks;
   if (tenant.strategy === 'jit') {
     checks.push({ name: 'Just-in-time provisioning', ok: true, detail: existing ? 'would update the existing user' : 'would create the user at first sign-in' });
   } else if (tenant.strategy === 'scim') {
     const ok = existing?.source === 'scim';
-    checks.push({ name: 'Directory (SCIM) provisioning', ok, detail: ok ? 'provisioned by the directory' : 'not provisioned by the directory: sign-in would be refused' });
+    checks.push({
+      name: 'Directory (SCIM) provisioning',
+      ok,
+      detail: ok ? 'provisioned by the directory' : 'not provisioned by the directory: sign-in would be refused',
+      ...(ok ? {} : { fix: 'Assign this person to the application in your identity provider so that the directory pushes them, or choose just-in-time provisioning under Provisioning.' }),
+    });
   } else {
     const ok = !!existing || allowed;
     checks.push({
       name: 'Self-registration',
       ok,
       detail: existing ? 'would sign in the existing user' : allowed ? 'would register the user' : 'only allowed domains may register: sign-in would be refused',
+      ...(ok ? {} : { fix: `Add ${domain} to the allowed domains under Provisioning, or choose just-in-time provisioning.` }),
     });
   }
-  if (existing) checks.push({ name: 'Account status', ok: existing.status === 'active', detail: existing.status === 'active' ? 'active' : 'suspended: sign-in would be refused' });
+  if (existing) {
+    const active = existing.status === 'active';
+    checks.push({
+      name: 'Account status',
+      ok: active,
+      detail: active ? 'active' : 'suspended: sign-in would be refused',
+      ...(active ? {} : { fix: 'Reactivate the user under Users, or in your directory if it provisions them.' }),
+    });
+  }
   return checks;
 }
 
@@ -229,6 +244,9 @@ export async function completeTest(
         : connection.trustUnverifiedEmail
           ? 'not marked as verified by the provider; accepted because this connection trusts unverified addresses (such an address never joins an existing user to a new account)'
           : 'not marked as verified by the provider (email_verified): sign-in would be refused',
+      ...(!unverified || connection.trustUnverifiedEmail
+        ? {}
+        : { fix: 'Have the provider send email_verified, or turn on “trust unverified email addresses” in this connection’s settings.' }),
     });
   }
   const base: ConnectionTestResult = {
@@ -319,14 +337,35 @@ const row = (label: string, value: string | null | undefined) =>
   value ? `<tr><th scope="row">${esc(label)}</th><td><code>${esc(value)}</code></td></tr>` : '';
 
 /** The page a test ends on (in the tab that ran it), linking back to the connection in the console. */
+const HEADLINE: Record<TestVerdict, string> = {
+  passed: 'Connection test passed',
+  problems: 'Connection test passed with problems',
+  failed: 'Connection test failed',
+};
+
 export function resultPage(r: ConnectionTestResult, at: { tenantSlug: string | null; connectionId: string; status: string }): Response {
   const ok = r.outcome === 'success';
+  const verdict = testVerdict(r);
   const back = at.tenantSlug ? `/t/${encodeURIComponent(at.tenantSlug)}/connections/${encodeURIComponent(at.connectionId)}` : '/';
   const parts: string[] = [];
-  parts.push(`<h1>${ok ? 'Connection test passed' : 'Connection test failed'}</h1>`);
+  parts.push(`<h1>${HEADLINE[verdict]}</h1>`);
   parts.push(
-    `<p role="status">${ok ? 'The identity provider signed you in and the portal accepted its answer. Nobody was signed in to the portal and no user was created.' : esc(r.message ?? '')}</p>`,
+    `<p role="status">${
+      verdict === 'passed'
+        ? 'The identity provider signed you in and the portal accepted its answer. Nobody was signed in to the portal and no user was created.'
+        : verdict === 'problems'
+          ? 'The identity provider signed you in and the portal accepted its answer, but a real sign-in of this person would be refused. Nobody was signed in to the portal and no user was created.'
+          : esc(r.message ?? '')
+    }</p>`,
   );
+  const problems = (r.checks ?? []).filter((c) => !c.ok);
+  if (ok && problems.length) {
+    parts.push(
+      `<section aria-label="Problems to fix" class="hint"><h2>Problems to fix</h2><ul>${problems
+        .map((c) => `<li><strong>${esc(c.name)}</strong>: ${esc(c.detail)}.${c.fix ? ` ${esc(c.fix)}` : ''}</li>`)
+        .join('')}</ul></section>`,
+    );
+  }
   parts.push(`<p>Connection status: <strong data-status>${esc(at.status)}</strong></p>`);
   if (!ok) {
     parts.push(`<p>Reason code: <code data-reason>${esc(r.reason ?? '')}</code></p>`);
@@ -370,10 +409,10 @@ export function resultPage(r: ConnectionTestResult, at: { tenantSlug: string | n
     );
   }
   parts.push(`<p><a href="${esc(back)}">Back to the connection</a></p>`);
-  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${ok ? 'Connection test passed' : 'Connection test failed'}</title>
+  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${HEADLINE[verdict]}</title>
 <meta name="viewport" content="width=device-width,initial-scale=1">
 <style>body{font-family:system-ui,sans-serif;background:#f4f4f5;margin:0;padding:32px 16px}main{background:#fff;border:1px solid #e4e4e7;border-radius:8px;padding:24px 28px;max-width:760px;margin:0 auto}
-h1{font-size:20px;margin:0 0 8px;color:${ok ? '#166534' : '#991b1b'}}h2{font-size:15px;margin:20px 0 6px}p,li,td,th{font-size:14px;line-height:1.5;color:#3f3f46}
+h1{font-size:20px;margin:0 0 8px;color:${verdict === 'passed' ? '#166534' : verdict === 'problems' ? '#92400e' : '#991b1b'}}h2{font-size:15px;margin:20px 0 6px}p,li,td,th{font-size:14px;line-height:1.5;color:#3f3f46}
 table{border-collapse:collapse;width:100%}th{text-align:left;vertical-align:top;padding:4px 12px 4px 0;width:35%;font-weight:500}td{padding:4px 0;word-break:break-all}
 code{background:#f4f4f5;padding:1px 4px;border-radius:4px;font-size:12px}.hint{background:#fffbeb;border:1px solid #fde68a;border-radius:6px;padding:4px 12px}a{color:#18181b}</style></head>
 <body><main>${parts.join('\n')}</main></body></html>`;

@@ -21,7 +21,7 @@ import { checkBrowserUrl } from '../http/safe-fetch';
 import { LoginRejected, type LoginFailure } from './failures';
 import { derivedSecret, sso } from './jackson';
 import { oidcAuthorization, oidcExchange, type OidcSignIn } from './oidc-rp';
-import { consumeAuthorizationCode, type JacksonDriver } from './jackson-store';
+import { consumeAuthorizationCode, watchStorage } from './jackson-store';
 import { checkSamlResponse, peekResponse, SamlRejection, type CheckedAssertion, type PeekedResponse } from './saml-checks';
 import { completeTest, failTest, sessionNotOnOrAfterOf, type TestFlowDetail } from './connection-test';
 import { PRODUCT, sp } from './sp';
@@ -30,10 +30,11 @@ import { checkOidcMfa, checkSamlMfa, isNoAuthnContext, mfaRequiredFor, requestMf
 /**
  * The SSO library keeps its records in the portal's database and answers some storage failures
  * with errors of its own (`access_denied` after a valid response, a failed token exchange): when
- * its storage failed during the call, the error is the database's (503), not the IdP's or the person's.
+ * its storage was unavailable during the call (watchStorage), the error is the database's (503),
+ * not the IdP's or the person's.
  */
-function libraryStorageCheck(driver: JacksonDriver, since: number, error: unknown): void {
-  if (driver.failedSince(since)) throw new DatabaseUnavailable(`the SSO library could not use its storage: ${String(error instanceof Error ? error.message : error).slice(0, 200)}`);
+function storageUnavailable(error: unknown): DatabaseUnavailable {
+  return new DatabaseUnavailable(`the SSO library could not use its storage: ${String(error instanceof Error ? error.message : error).slice(0, 200)}`);
 }
 
 const FLOW_COOKIE = 'portal_sso_flow';
@@ -171,15 +172,14 @@ export async function startSignIn(
       ? { detail: { returnTo: safeReturn } }
       : {};
   sweepNow();
-  const { jackson, driver } = await sso();
-  const began = Date.now();
+  const { jackson } = await sso();
   const s = sp();
   const state = b64url(randomBytes(16));
   const verifier = b64url(randomBytes(32));
   const challenge = b64url(createHash('sha256').update(verifier).digest());
   // OIDC: the portal's own relying party (./oidc-rp.ts), with this flow's state; the SSO library only for SAML.
   const oidc = connection.type === 'oidc' ? await oidcAuthorization(connection, state, { forceAuthn: opts.forceAuthn }) : null;
-  const res = oidc ? { redirect_url: oidc.url.href } : await jackson.oauthController.authorize({
+  const started = oidc ? null : await watchStorage(() => jackson.oauthController.authorize({
     tenant: tenant.id,
     product: PRODUCT,
     client_id: 'dummy',
@@ -190,11 +190,13 @@ export async function startSignIn(
     code_challenge: challenge,
     code_challenge_method: 'S256',
     ...(opts.forceAuthn ? { forceAuthn: 'true' } : {}),
-  } as never);
+  } as never));
+  if (started && !started.ok) throw started.storageUnavailable ? storageUnavailable(started.error) : started.error;
+  const res = oidc ? { redirect_url: oidc.url.href } : (started as { value: unknown }).value;
   // Sign-in policy: ask the IdP for MFA when this connection requires it (lib/policies/sso.ts).
   const r = mfaRequiredFor(tenant.signInPolicy ?? {}, connection) ? await requestMfa(res as never, connection) : (res as { redirect_url?: string; authorize_form?: string; error?: string });
   if (r.error || (!r.redirect_url && !r.authorize_form)) {
-    libraryStorageCheck(driver, began, r.error);
+    if (started?.storageUnavailable) throw storageUnavailable(r.error);
     throw new Error(`the SSO library refused to start: ${r.error ?? 'no redirect'}`);
   }
   const idpTarget = checkedIdpTarget(r);
@@ -431,22 +433,26 @@ export async function handleAcs(form: URLSearchParams, meta: Omit<Ctx, 'actor'>)
     .returning();
   if (!fresh.length) return refuse(connection.tenantId, 'replayed', 400, at);
 
-  const { jackson, driver } = await sso();
-  const began = Date.now();
-  let out: { redirect_url?: string; error?: string };
-  try {
-    // idp_hint (this connection, never from the request) picks the library's record of an
-    // unsolicited response when tenants share the IdP's entity ID.
-    out = (await jackson.oauthController.samlResponse({ SAMLResponse: samlResponse, RelayState: relayState, idp_hint: connection.clientId } as never)) as typeof out;
-  } catch (err) {
+  const { jackson } = await sso();
+  // idp_hint (this connection, never from the request) picks the library's record of an
+  // unsolicited response when tenants share the IdP's entity ID.
+  const called = await watchStorage(
+    async () =>
+      (await jackson.oauthController.samlResponse({ SAMLResponse: samlResponse, RelayState: relayState, idp_hint: connection.clientId } as never)) as {
+        redirect_url?: string;
+        error?: string;
+      },
+  );
+  if (!called.ok) {
     // The library's storage is the portal's database: its outage is not the IdP's fault.
-    libraryStorageCheck(driver, began, err);
-    if (await isDatabaseFault(err)) throw err;
-    log('warn', 'the SSO library refused a checked response', { err, connectionId: connection.id });
+    if (called.storageUnavailable) throw storageUnavailable(called.error);
+    if (await isDatabaseFault(called.error)) throw called.error;
+    log('warn', 'the SSO library refused a checked response', { err: called.error, connectionId: connection.id });
     return refuse(connection.tenantId, 'idp_error', 400, at);
   }
+  const out = called.value;
   if (out.error || !out.redirect_url) {
-    libraryStorageCheck(driver, began, out.error);
+    if (called.storageUnavailable) throw storageUnavailable(out.error);
     return refuse(connection.tenantId, 'idp_error', 400, { ...at, error: out.error });
   }
   const code = new URL(out.redirect_url).searchParams.get('code');
@@ -656,8 +662,7 @@ export async function handleCallback(url: URL, cookieHeader: string | null, meta
     profile = checked.profile;
   } else {
     const { jackson, driver } = await sso();
-    const began = Date.now();
-    try {
+    const exchanged = await watchStorage(async () => {
       const token = (await jackson.oauthController.token({
         code,
         grant_type: 'authorization_code',
@@ -665,16 +670,19 @@ export async function handleCallback(url: URL, cookieHeader: string | null, meta
         client_id: 'dummy',
         ...(idpInitiated ? { client_secret: derivedSecret('sso-client-secret-verifier') } : { code_verifier: flow!.verifier }),
       } as never)) as { access_token: string };
-      if (!(await consumeAuthorizationCode(driver, code))) return refuse(connection.tenantId, 'replayed', 400, at);
+      if (!(await consumeAuthorizationCode(driver, code))) return 'replayed' as const;
       const info = (await jackson.oauthController.userInfo(token.access_token)) as Parameters<typeof toIdpProfile>[0] & { requested?: { tenant?: string } };
-      if (info.requested?.tenant !== connection.tenantId) return refuse(connection.tenantId, 'unknown_request', 400, at);
-      profile = toIdpProfile(info);
-    } catch (err) {
-      libraryStorageCheck(driver, began, err);
-      if (await isDatabaseFault(err)) throw err;
-      log('warn', 'code exchange failed', { err, connectionId: connection.id });
+      if (info.requested?.tenant !== connection.tenantId) return 'unknown_request' as const;
+      return toIdpProfile(info);
+    });
+    if (!exchanged.ok) {
+      if (exchanged.storageUnavailable) throw storageUnavailable(exchanged.error);
+      if (await isDatabaseFault(exchanged.error)) throw exchanged.error;
+      log('warn', 'code exchange failed', { err: exchanged.error, connectionId: connection.id });
       return refuse(connection.tenantId, 'state_mismatch', 400, at);
     }
+    if (exchanged.value === 'replayed' || exchanged.value === 'unknown_request') return refuse(connection.tenantId, exchanged.value, 400, at);
+    profile = exchanged.value;
   }
   if (testConnection) {
     const res = await completeTest(meta, connection, testDetail, profile);

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { SignedXml } from 'xml-crypto';
 import type { DbHandle } from '../db/client';
 import { ssoStoreEntries, ssoStoreIndexes } from '../db/schema/sso';
-import { consumeAuthorizationCode, createJacksonDriver, jacksonStoreKey, type JacksonDriver } from './jackson-store';
+import { consumeAuthorizationCode, createJacksonDriver, jacksonStoreKey, watchStorage, type JacksonDriver } from './jackson-store';
 
 /**
  * The store's semantics (see jackson-store.ts), table by table, then the SSO library end to end on
@@ -293,18 +293,24 @@ describe('delete / deleteMany', () => {
 
 describe('database failure', () => {
   const down = createJacksonDriver(async () => {
-    throw new Error('connect ECONNREFUSED');
+    throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
   });
 
-  it('remembers when a statement failed, so an error answer of the library can be told from a refusal', async () => {
-    const before = Date.now();
-    expect(down.failedSince(before)).toBe(false);
-    await expect(down.put('oauth:code', 'k', rec({ id: 'k' }), 0)).rejects.toThrow('ECONNREFUSED');
-    expect(down.failedSince(before)).toBe(true);
-    expect(down.failedSince(Date.now() + 1)).toBe(false);
+  it('watchStorage tells a call whose storage was unavailable, in its own async context only', async () => {
+    const failing = await watchStorage(() => down.get('oauth:code', 'k'));
+    expect(failing).toMatchObject({ ok: false, storageUnavailable: true });
+    // The library answers an error of its own after a storage failure it caught: still told.
+    const swallowed = await watchStorage(async () => down.put('oauth:code', 'k', rec({ id: 'k' }), 0).catch(() => ({ error: 'access_denied' })));
+    expect(swallowed).toMatchObject({ ok: true, value: { error: 'access_denied' }, storageUnavailable: true });
+    // Another request's failure at the same moment does not count for this one.
     const healthy = createJacksonDriver(backend.query, { cleanupIntervalSeconds: 0 });
-    await healthy.get('saml:config', 'anything');
-    expect(healthy.failedSince(0)).toBe(false);
+    const [mine] = await Promise.all([watchStorage(() => healthy.get('saml:config', 'anything')), watchStorage(() => down.get('oauth:code', 'k'))]);
+    expect(mine).toMatchObject({ ok: true, storageUnavailable: false });
+    // A statement the database refused (not an outage) is not "unavailable".
+    const refused = createJacksonDriver(async () => {
+      throw Object.assign(new Error('duplicate key'), { code: '23505' });
+    });
+    expect(await watchStorage(() => refused.get('oauth:code', 'k'))).toMatchObject({ ok: false, storageUnavailable: false });
   });
 
   it("the library's un-awaited trace sweep gets an empty list instead of a rejection", async () => {

@@ -3,6 +3,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
 import type { DatabaseDriver, Encrypted, Index, Records, SortOrder } from '@boxyhq/saml-jackson';
 import type { DbHandle } from '../db/client';
+import { isDatabaseUnavailable } from '../errors';
 import { log } from '../log';
 
 /**
@@ -25,12 +26,7 @@ import { log } from '../log';
  * Every method is one SQL statement, so no pool client has to be pinned for a transaction.
  */
 export type JacksonDriver = DatabaseDriver & {
-  /**
-   * Whether a statement of this driver failed at or after `since` (ms since the epoch). The library
-   * turns some storage failures into error answers of its own (an `access_denied` after a valid
-   * SAML response whose code it could not store): this tells them from a refusal.
-   */
-  failedSince(since: number): boolean;
+
   getCount(namespace: string, idx?: Index): Promise<number>;
   /** Resolves to whether a row was there to delete. */
   delete(namespace: string, key: string): Promise<boolean>;
@@ -169,13 +165,34 @@ async function tracesCleanup<T>(run: () => Promise<T>, fallback: T): Promise<T> 
   }
 }
 
+/**
+ * The library turns some failures of its storage into error answers of its own (an
+ * `access_denied` after a valid SAML response whose code it could not store, a failed token
+ * exchange). {@link watchStorage} runs one library call and tells whether, within it (this
+ * request's async context only), a statement of the driver failed because the database was
+ * unavailable — so that error is answered as the database's (503), not the IdP's or the person's.
+ */
+const storageWatch = new AsyncLocalStorage<{ unavailable: boolean }>();
+
+export type Watched<T> = ({ ok: true; value: T } | { ok: false; error: unknown }) & { storageUnavailable: boolean };
+
+export async function watchStorage<T>(fn: () => Promise<T>): Promise<Watched<T>> {
+  const watch = { unavailable: false };
+  try {
+    const value = await storageWatch.run(watch, fn);
+    return { ok: true, value, storageUnavailable: watch.unavailable };
+  } catch (error) {
+    return { ok: false, error, storageUnavailable: watch.unavailable };
+  }
+}
+
 export function createJacksonDriver(run: DbHandle['query'], options: JacksonDriverOptions = {}): JacksonDriver {
-  let lastFailure = 0;
   const query = (async (text: string, params?: unknown[]) => {
     try {
       return await run(text, params);
     } catch (err) {
-      lastFailure = Date.now();
+      const watch = storageWatch.getStore();
+      if (watch && isDatabaseUnavailable(err)) watch.unavailable = true;
       throw err;
     }
   }) as DbHandle['query'];
@@ -279,8 +296,6 @@ export function createJacksonDriver(run: DbHandle['query'], options: JacksonDriv
     },
 
     cleanupExpired,
-
-    failedSince: (since: number) => lastFailure > 0 && lastFailure >= since,
 
     /** Stops the sweep timer. The database handle is shared with the portal and stays open. */
     async close(): Promise<void> {

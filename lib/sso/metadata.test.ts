@@ -248,6 +248,11 @@ describe('parseIdpMetadata: refused metadata', () => {
     expect(err.message).toContain(notAfterOf(expired).slice(0, 10));
   });
 
+  it('says what is wrong with a file that is not XML in words, not as the parser reports it', () => {
+    expect(refusal('hello').message).toBe('metadata is not well-formed XML: the file is empty or is not XML');
+    expect(refusal('<a><b></a>').message).toBe('metadata is not well-formed XML: Opening and ending tag mismatch: "b" != "a"');
+  });
+
   it('judges expiry against the given time', () => {
     const xml = idpMetadata();
     const later = new Date(Date.parse(notAfterOf(good)) + DAY);

@@ -54,7 +54,9 @@ export function parseIdpMetadata(
       },
     }).parseFromString(xml, 'text/xml');
   } catch (e) {
-    throw bad(path, `metadata is not well-formed XML (${(e as Error).message.split('\n')[0].slice(0, 120)})`);
+    // The parser says `Reporting fatalError "…" caused Error: <what>`: keep <what>, in words for people.
+    const what = (e as Error).message.split('\n')[0].replace(/^.*caused Error: /, '').slice(0, 120);
+    throw bad(path, /missing root element/i.test(what) ? 'metadata is not well-formed XML: the file is empty or is not XML' : `metadata is not well-formed XML: ${what}`);
   }
   const root = doc.documentElement;
   if (!root) throw bad(path, 'metadata is not well-formed XML');

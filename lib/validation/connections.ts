@@ -34,7 +34,8 @@ export const connectionCreateSchema = z
   });
 export type ConnectionCreate = z.infer<typeof connectionCreateSchema>;
 
-const testCheckSchema = z.object({ name: z.string(), ok: z.boolean(), detail: z.string() });
+/** One provisioning check of a test sign-in; a failed one says how to fix it. */
+const testCheckSchema = z.object({ name: z.string(), ok: z.boolean(), detail: z.string(), fix: z.string().optional() });
 
 /**
  * What the last test sign-in of a connection saw. On success: what the IdP sent and what the
@@ -66,6 +67,18 @@ export const connectionTestResultSchema = z.object({
   expected: z.record(z.string(), z.string()).optional(),
 });
 export type ConnectionTestResult = z.infer<typeof connectionTestResultSchema>;
+
+/**
+ * The verdict of a test is its worst part: `failed` when the sign-in was refused, `problems` when
+ * the IdP's answer was accepted but a provisioning check failed (this person, or everyone like
+ * them, would be refused at a real sign-in), else `passed`.
+ */
+export type TestVerdict = 'passed' | 'problems' | 'failed';
+export function testVerdict(r: ConnectionTestResult): TestVerdict {
+  if (r.outcome === 'failure') return 'failed';
+  return (r.checks ?? []).some((c) => !c.ok) ? 'problems' : 'passed';
+}
+export const VERDICT_LABEL: Record<TestVerdict, string> = { passed: 'Passed', problems: 'Passed with problems', failed: 'Failed' };
 
 export const connectionSchema = z.object({
   id: z.string(),

@@ -6,20 +6,37 @@ import { TenantForm } from '@/components/tenants/tenant-form';
 import { Button } from '@/components/ui/button';
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
 import { requireOperator } from '@/lib/auth/guards';
+import { SetupLinks } from '@/components/tenants/setup-links';
+import { listPortalLinks } from '@/lib/dal/portal-links';
 import { findTenant } from '@/lib/dal/tenants';
-import { deleteTenantAction, updateTenantAction } from '../../actions';
+import { createPortalLinkAction, deleteTenantAction, revokePortalLinkAction, updateTenantAction } from '../../actions';
 
 export default async function TenantPage({ params }: { params: Promise<{ tenantId: string }> }) {
   await requireOperator();
   const { tenantId } = await params;
   const tenant = await findTenant({ id: tenantId });
   if (!tenant) notFound();
+  const links = (await listPortalLinks(tenant.id)).map((l) => ({
+    ...l,
+    createdAt: l.createdAt.toISOString(),
+    expiresAt: l.expiresAt.toISOString(),
+    usedAt: l.usedAt?.toISOString() ?? null,
+  }));
 
   return (
     <>
       <PageHeader
         title={tenant.name}
-        description={<span className="font-mono">{tenant.slug}</span>}
+        description={
+          <span className="flex flex-wrap gap-x-4">
+            <span>
+              Slug <span className="font-mono">{tenant.slug}</span>
+            </span>
+            <span>
+              ID <span className="font-mono" data-testid="tenant-id">{tenant.id}</span>
+            </span>
+          </span>
+        }
         actions={
           <Button asChild variant="outline">
             <Link href={`/t/${tenant.slug}`}>Open tenant console</Link>
@@ -34,6 +51,17 @@ export default async function TenantPage({ params }: { params: Promise<{ tenantI
           </CardHeader>
           <CardContent>
             <TenantForm mode="edit" initial={tenant} action={updateTenantAction.bind(null, tenant.id)} />
+          </CardContent>
+        </Card>
+        <Card>
+          <CardHeader>
+            <CardTitle>Setup links</CardTitle>
+            <CardDescription>
+              A one-browser link that lets the customer’s IT admin set up their own SSO, without an account. It opens only the sections you choose.
+            </CardDescription>
+          </CardHeader>
+          <CardContent>
+            <SetupLinks links={links} create={createPortalLinkAction.bind(null, tenant.id)} revoke={revokePortalLinkAction.bind(null, tenant.id)} />
           </CardContent>
         </Card>
         <Card className="border-red-200">

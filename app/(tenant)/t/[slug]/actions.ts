@@ -5,6 +5,7 @@ import { runAction } from '@/lib/actions';
 import { ctxOf, requireTenant } from '@/lib/auth/guards';
 import { checkSamlMetadata, deleteConnection } from '@/lib/dal/connections';
 import { samlConnectionSchema } from '@/lib/validation/connections';
+import { signOut } from '@/lib/auth/config';
 
 export async function previewMetadataAction(slug: string, input: unknown) {
   const { principal, tenant } = await requireTenant(slug, 'sso');
@@ -22,4 +23,9 @@ export async function deleteConnectionAction(slug: string, id: string) {
   const r = await runAction(z.string().min(1).max(64), id, (v) => deleteConnection(ctx, tenant.id, v));
   revalidatePath(`/t/${slug}/connections`);
   return r.ok ? {} : { error: r.error };
+}
+
+/** Ends this console session (a setup link's visitor, an SSO admin); the session row goes with it. */
+export async function signOutConsoleAction() {
+  await signOut({ redirectTo: '/' });
 }

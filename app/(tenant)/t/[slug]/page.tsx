@@ -1,74 +1,125 @@
 import { TenantCertificateAlerts } from '@/components/connections/certificate-alerts';
 import { PageHeader } from '@/components/layout/sidebar';
-import { Badge } from '@/components/ui/badge';
+import {
+  applicationsStep,
+  connectionStep,
+  directoryStep,
+  domainStep,
+  policyStep,
+  provisioningStep,
+  roleMappingStep,
+  SetupChecklist,
+  type SetupStep,
+} from '@/components/overview/setup-checklist';
+import { Button } from '@/components/ui/button';
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
 import { requireTenant } from '@/lib/auth/guards';
-import { provisioningOf } from '@/lib/dal/tenants';
-import { RoleMappingsOverviewCard } from '@/components/role-mappings/overview-card';
+import { canAccessTenant, type TenantScope } from '@/lib/auth/permissions';
+import { sessionExpiry, tenantSetupState } from '@/lib/dal/overview';
 import { roleMappingOf } from '@/lib/dal/role-mappings';
+import { provisioningOf } from '@/lib/dal/tenants';
+import { signOutConsoleAction } from './actions';
 
-const STRATEGY: Record<string, string> = {
-  jit: 'Just-in-time: accounts are created at first SSO sign-in',
-  scim: 'SCIM: only users pushed by your directory can sign in',
-  self_registration: 'Self-registration: people from allowed domains create their account',
+const SCOPE_LABEL: Record<TenantScope, string> = {
+  sso: 'SSO connections, users, provisioning and sign-in policy',
+  directory_sync: 'directory sync (SCIM)',
+  role_mappings: 'role mappings',
+  audit_log: 'the audit log and webhooks',
+  domains: 'email domains',
 };
 
+const when = (d: Date) => `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+
+/** The tenant's live set-up checklist, with recent sign-ins; where a setup link lands. */
 export default async function TenantOverview({ params }: { params: Promise<{ slug: string }> }) {
   const { slug } = await params;
   const { principal, tenant } = await requireTenant(slug);
+  const can = (s: TenantScope) => canAccessTenant(principal, tenant.id, s);
+  const base = `/t/${tenant.slug}`;
+  const state = await tenantSetupState(tenant, { domains: can('domains'), sso: can('sso'), directories: can('directory_sync'), auditLog: can('audit_log') });
   const prov = provisioningOf(tenant);
+  const steps: SetupStep[] = [];
+  if (can('domains')) steps.push(domainStep(state, base));
+  if (can('sso')) steps.push(connectionStep(state, base));
+  if (can('directory_sync')) steps.push(directoryStep(state, base, prov.strategy));
+  if (can('sso')) steps.push(provisioningStep(prov.strategy, prov.defaultRole, base));
+  if (can('role_mappings')) steps.push(roleMappingStep(roleMappingOf(tenant), base));
+  if (can('sso')) steps.push(policyStep(tenant.signInPolicy ?? {}, base));
+  const apps = can('sso') ? applicationsStep(state) : null;
+  if (apps) steps.push(apps);
+  const required = steps.filter((s) => s.state !== 'optional');
+  const done = required.filter((s) => s.state === 'done').length;
+  const link = principal.kind === 'tenant_admin' && principal.email === null;
+  const expires = link ? await sessionExpiry(principal.sessionId) : null;
   return (
     <>
       <PageHeader title="Overview" description={`Single sign-on and provisioning for ${tenant.name}.`} />
-      <div className="grid max-w-4xl gap-5 md:grid-cols-2">
-        <TenantCertificateAlerts principal={principal} tenant={tenant} />
-        <Card className="md:col-span-2">
+      <div className="grid max-w-4xl gap-5">
+        {link && (
+          <Card aria-label="Your setup link">
+            <CardHeader>
+              <CardTitle>You opened a setup link</CardTitle>
+              <CardDescription>
+                It lets you set up {principal.scopes.map((s) => SCOPE_LABEL[s]).join(', ')} for {tenant.name}
+                {expires ? `, until ${when(expires)}` : ''}. Nothing else in the portal is open to it.
+              </CardDescription>
+            </CardHeader>
+            <CardContent>
+              <form action={signOutConsoleAction}>
+                <Button type="submit" variant="outline">
+                  Sign out
+                </Button>
+              </form>
+            </CardContent>
+          </Card>
+        )}
+        {can('sso') && <TenantCertificateAlerts principal={principal} tenant={tenant} />}
+        <Card>
           <CardHeader>
-            <CardTitle>Domains</CardTitle>
-            <CardDescription>People with these email domains sign in through this organisation.</CardDescription>
+            <CardTitle>Set-up</CardTitle>
+            <CardDescription>
+              {required.length === done ? 'Everything required is done.' : `${done} of ${required.length} required steps done.`}
+            </CardDescription>
           </CardHeader>
           <CardContent>
-            {tenant.domains.length ? (
-              <ul aria-label="Domains" className="flex flex-wrap gap-2">
-                {tenant.domains.map((d) => (
-                  <li key={d}>
-                    <Badge>{d}</Badge>
-                  </li>
-                ))}
-              </ul>
-            ) : (
-              <p className="text-sm text-muted-foreground">No domains yet. Ask your portal operator to add your email domains.</p>
-            )}
+            <SetupChecklist steps={steps} />
           </CardContent>
         </Card>
-        <Section id="connections" title="Connections" empty="No SSO connection yet. Connecting your SAML or OIDC identity provider comes here." />
-        <Section id="directories" title="Directories" empty="No SCIM directory yet. Directory sync from Okta or Entra ID comes here." />
-        <Card id="provisioning">
-          <CardHeader>
-            <CardTitle>Provisioning</CardTitle>
-            <CardDescription>How accounts are created.</CardDescription>
-          </CardHeader>
-          <CardContent className="grid gap-1 text-sm">
-            <p>{STRATEGY[prov.strategy]}</p>
-            <p className="text-muted-foreground">Default role: {prov.defaultRole ?? 'none'}</p>
-          </CardContent>
-        </Card>
-        <RoleMappingsOverviewCard base={`/t/${tenant.slug}`} mapping={roleMappingOf(tenant)} />
-        <Section id="audit-log" title="Audit log" empty="The audit log of this organisation will be shown here." className="md:col-span-2" />
+        {can('audit_log') && (
+          <Card>
+            <CardHeader>
+              <CardTitle>Recent sign-ins</CardTitle>
+              <CardDescription>The last SSO sign-ins and refusals; the audit log has them all.</CardDescription>
+            </CardHeader>
+            <CardContent>
+              {state.recentSignIns.length === 0 ? (
+                <p className="text-sm text-muted-foreground">Nobody has signed in yet.</p>
+              ) : (
+                <div className="overflow-x-auto">
+                  <table aria-label="Recent sign-ins" className="w-full text-sm">
+                    <thead>
+                      <tr className="text-left text-muted-foreground">
+                        <th className="py-1 pr-3 font-medium">When</th>
+                        <th className="py-1 pr-3 font-medium">Who</th>
+                        <th className="py-1 font-medium">Outcome</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      {state.recentSignIns.map((e) => (
+                        <tr key={e.id} className="border-t border-border">
+                          <td className="whitespace-nowrap py-1 pr-3">{when(e.occurredAt)}</td>
+                          <td className="break-all py-1 pr-3">{e.who ?? '—'}</td>
+                          <td className={e.ok ? 'py-1' : 'py-1 text-destructive'}>{e.ok ? 'Signed in' : `Refused${e.reason ? ` (${e.reason})` : ''}`}</td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                </div>
+              )}
+            </CardContent>
+          </Card>
+        )}
       </div>
     </>
-  );
-}
-
-function Section({ id, title, empty, className }: { id: string; title: string; empty: string; className?: string }) {
-  return (
-    <Card id={id} className={className}>
-      <CardHeader>
-        <CardTitle>{title}</CardTitle>
-      </CardHeader>
-      <CardContent>
-        <p className="text-sm text-muted-foreground">{empty}</p>
-      </CardContent>
-    </Card>
   );
 }

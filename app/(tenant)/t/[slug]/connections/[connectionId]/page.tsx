@@ -13,6 +13,7 @@ import { requireTenant } from '@/lib/auth/guards';
 import { findConnectionById, toConnectionView } from '@/lib/dal/connections';
 import { detectProvider, GUIDES, isProviderId, PROVIDERS, spValuesFrom } from '@/lib/sso/guides';
 import { sp } from '@/lib/sso/sp';
+import { testVerdict } from '@/lib/validation/connections';
 import * as lifecycle from './lifecycle-actions';
 import { deleteConnectionFromPageAction, setConnectionStatusAction, updateConnectionSettingsAction } from '../actions';
 
@@ -39,6 +40,11 @@ export default async function ConnectionPage({
   const provider = isProviderId(guideParam) ? guideParam : detectProvider(c.type, c.idp);
   const guide = GUIDES[provider];
   const label = c.name ?? c.idp.entityId ?? c.idp.issuer ?? c.type;
+  const problems =
+    c.lastTest && testVerdict(c.lastTest) === 'problems'
+      ? (c.lastTest.checks ?? []).filter((x) => !x.ok).map((x) => `${x.name}: ${x.detail}.${x.fix ? ` ${x.fix}` : ''}`)
+      : [];
+  const statusText = c.status === 'tested' && problems.length ? 'Tested, with problems: the last test sign-in was accepted, but some people would be refused (see Last test).' : STATUS_TEXT[c.status];
   return (
     <>
       <PageHeader
@@ -56,13 +62,14 @@ export default async function ConnectionPage({
             <CardTitle className="flex items-center gap-2">
               Status <ConnectionStatusBadge status={c.status} />
             </CardTitle>
-            <CardDescription>{STATUS_TEXT[c.status]}</CardDescription>
+            <CardDescription>{statusText}</CardDescription>
           </CardHeader>
           <CardContent>
             <StatusActions
               testUrl={`/t/${slug}/connections/${c.id}/test`}
               status={c.status}
               setStatus={setConnectionStatusAction.bind(null, slug, c.id)}
+              problems={problems}
             />
           </CardContent>
         </Card>

@@ -1,3 +1,4 @@
+import { plural } from '@/lib/utils';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { CopyValue } from '@/components/connections/copy-value';
@@ -47,7 +48,7 @@ export default async function DirectoryPage({ params, searchParams }: { params: 
     <>
       <PageHeader
         title={directory.name}
-        description={`${PROVIDER_LABELS[directory.provider]} · ${directory.userCount} users · ${directory.groupCount} groups`}
+        description={`${PROVIDER_LABELS[directory.provider]} · ${plural(directory.userCount, 'user')} · ${plural(directory.groupCount, 'group')}`}
         actions={<DeleteDirectoryButton name={directory.name} slug={slug} action={deleteDirectoryAction.bind(null, slug, directory.id)} />}
       />
       <div className="grid max-w-5xl gap-6">
