@@ -102,3 +102,22 @@ test('a tenant console for an unknown tenant is a 404', async ({ page }) => {
   const res = await page.goto('/t/no-such-tenant-here');
   expect(res?.status()).toBe(404);
 });
+
+test('on a phone the sections fold behind a menu, the current one is marked, and the page keeps to the screen', async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await signIn(page);
+  const nav = page.getByRole('navigation', { name: 'Sections' });
+  await expect(nav).toBeHidden();
+  await page.getByRole('button', { name: 'Menu' }).click();
+  await expect(nav).toBeVisible();
+  await expect(nav.getByRole('link', { name: 'Tenants' })).toHaveAttribute('aria-current', 'page');
+  await nav.getByRole('link', { name: 'API keys' }).click();
+  await expect(page).toHaveURL(/\/api-keys$/);
+  await expect(nav).toBeHidden(); // folded again on the new page
+  await page.getByRole('button', { name: 'Menu' }).click();
+  await expect(nav.getByRole('link', { name: 'API keys' })).toHaveAttribute('aria-current', 'page');
+  await expect(nav.getByRole('link', { name: 'Tenants' })).not.toHaveAttribute('aria-current', 'page');
+  // Wide tables scroll inside the page, not the page across the screen.
+  await page.goto('/tenants');
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+});

@@ -17,8 +17,10 @@ fi
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   step "installing npm packages"
   # `npm ci` refuses lock files written by this npm (it wants optional packages of other platforms
-  # listed); `npm install` installs exactly the locked versions all the same.
-  npm install --no-audit --no-fund
+  # listed); `npm install` installs exactly the locked versions all the same. No install scripts:
+  # the only ones are better-sqlite3's native build (a dependency of the SSO library's own storage
+  # engines, which the portal does not use), esbuild's binary shortcut and protobufjs's version notice.
+  npm install --no-audit --no-fund --ignore-scripts
 fi
 
 export TEST_PG_URL="${TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/test}"

@@ -1,9 +1,9 @@
-import Link from 'next/link';
 import * as React from 'react';
+import { ConsoleNav, type NavItem } from './console-nav';
 
-export type NavItem = { href: string; label: string };
+export type { NavItem };
 
-/** The consoles' frame: a sidebar of sections and the page beside it. */
+/** The consoles' frame: a sidebar of sections and the page beside it (above it, on a phone). */
 export function SidebarLayout({
   title,
   subtitle,
@@ -18,29 +18,22 @@ export function SidebarLayout({
   children: React.ReactNode;
 }) {
   return (
-    <div className="flex min-h-screen">
-      <aside className="flex w-60 shrink-0 flex-col border-r border-border bg-muted/40">
-        <div className="border-b border-border px-5 py-4">
-          <p className="text-sm font-semibold">{title}</p>
+    <div className="flex min-h-screen flex-col min-[900px]:flex-row">
+      <aside className="relative flex flex-col border-b border-border bg-muted/40 min-[900px]:w-60 min-[900px]:shrink-0 min-[900px]:border-b-0 min-[900px]:border-r">
+        <div className="border-b border-border px-5 py-4 pr-28 min-[900px]:pr-5">
+          <p className="truncate text-sm font-semibold">{title}</p>
           {subtitle && <p className="truncate text-xs text-muted-foreground">{subtitle}</p>}
         </div>
-        <nav aria-label="Sections" className="flex flex-1 flex-col gap-0.5 p-3">
-          {nav.map((n) => (
-            <Link key={n.href} href={n.href} className="rounded-md px-3 py-2 text-sm hover:bg-muted">
-              {n.label}
-            </Link>
-          ))}
-        </nav>
-        {footer && <div className="border-t border-border p-3">{footer}</div>}
+        <ConsoleNav nav={nav} footer={footer} />
       </aside>
-      <main className="flex-1 overflow-x-auto px-8 py-6">{children}</main>
+      <main className="min-w-0 flex-1 overflow-x-auto px-4 py-6 min-[900px]:px-8">{children}</main>
     </div>
   );
 }
 
 export function PageHeader({ title, description, actions }: { title: string; description?: React.ReactNode; actions?: React.ReactNode }) {
   return (
-    <div className="mb-6 flex items-start justify-between gap-4">
+    <div className="mb-6 flex flex-wrap items-start justify-between gap-4">
       <div>
         <h1 className="text-2xl font-semibold tracking-tight">{title}</h1>
         {description && <p className="mt-1 text-sm text-muted-foreground">{description}</p>}

@@ -3,7 +3,7 @@ import { cn } from '@/lib/utils';
 
 export function Table({ className, ...props }: React.TableHTMLAttributes<HTMLTableElement>) {
   return (
-    <div className="w-full overflow-auto rounded-lg border border-border">
+    <div className="relative w-full overflow-auto rounded-lg border border-border">
       <table className={cn('w-full caption-bottom text-sm', className)} {...props} />
     </div>
   );
@@ -14,7 +14,7 @@ export const Tr = ({ className, ...p }: React.HTMLAttributes<HTMLTableRowElement
   <tr className={cn('border-b border-border last:border-0', className)} {...p} />
 );
 export const Th = ({ className, ...p }: React.ThHTMLAttributes<HTMLTableCellElement>) => (
-  <th className={cn('h-10 px-3 text-left align-middle font-medium text-muted-foreground', className)} {...p} />
+  <th className={cn('h-10 whitespace-nowrap px-3 text-left align-middle font-medium text-muted-foreground', className)} {...p} />
 );
 export const Td = ({ className, ...p }: React.TdHTMLAttributes<HTMLTableCellElement>) => (
   <td className={cn('px-3 py-2.5 align-middle', className)} {...p} />
