@@ -57,6 +57,10 @@ test('the tenant audit log filters, expands, pages and exports; hostile values s
   await expect(detail).toContainText('api key: OPERATOR_API_KEY');
   const json = JSON.parse((await detail.getByLabel('Details JSON').textContent())!);
   expect(json).toEqual({ before: { name: 'Audit Trail Co' }, after: { name: hostile } });
+  // The change reads as a table too, the hostile name as text.
+  const change = detail.getByRole('table', { name: 'Changes' }).getByRole('row', { name: /name/ });
+  await expect(change).toContainText('Audit Trail Co');
+  await expect(change).toContainText('<b>bold</b>');
   // Nothing was parsed as markup.
   await expect(page.locator('main img, main b')).toHaveCount(0);
   expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();

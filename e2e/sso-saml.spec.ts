@@ -99,6 +99,16 @@ test('an unknown email domain answers a 404 page that says so', async ({ page })
   await expect(page.getByRole('alert')).toContainText('No organisation uses this email domain');
 });
 
+test('a personal address is told so, and "Try again" keeps what was typed', async ({ page }) => {
+  await page.goto('/signin');
+  await page.getByLabel('Work email').fill('grace@gmail.com');
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await expect(page.getByRole('alert')).toHaveText('That is a personal email address. Sign in with your work email, the address your organisation gave you.');
+  await expect(page.getByText('You entered grace@gmail.com.')).toBeVisible();
+  await page.getByRole('link', { name: 'Try again' }).click();
+  await expect(page.getByLabel('Work email')).toHaveValue('grace@gmail.com');
+});
+
 test('SP metadata names the entity ID and the ACS URL under PUBLIC_URL', async ({ request }) => {
   const res = await request.get('/.well-known/sp-metadata');
   expect(res.status()).toBe(200);

@@ -123,7 +123,10 @@ test('webhooks page: create, test event in the delivery log, user.suspended deli
   await page.getByRole('button', { name: 'Save changes' }).click();
   await expect(page.getByText('must be *, a prefix such as user.*')).toBeVisible();
   expect((await api(`/tenants/${tenant.id}/webhooks/${webhookId}`)).body.events).toEqual(['user.*', 'connection.*']);
-  await page.getByLabel('Events').fill('user.suspended, user.deleted');
+  await page.getByLabel('Events').fill('user.suspended');
+  // The form offers the event names: picking one adds it to the list.
+  await page.getByLabel('Add an event').selectOption('user.deleted');
+  await expect(page.getByLabel('Events')).toHaveValue('user.suspended, user.deleted');
   await page.getByLabel('Description (optional)').fill('Offboarding only');
   await page.getByRole('button', { name: 'Save changes' }).click();
   await expect(page.getByRole('status').filter({ hasText: /^Saved\./ })).toBeVisible();

@@ -158,6 +158,59 @@ export function AuditTable({
 const jsonText = (v: unknown) =>
   JSON.stringify(v, null, 2).replace(/[\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
+const isRecord = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+const shown = (v: unknown) => (v === undefined ? '—' : typeof v === 'string' ? v : JSON.stringify(v));
+
+/**
+ * A change recorded as `details: { before: {…}, after: {…} }` (most events that change something),
+ * as a readable table: each field that changed, before and after; lists of names (roles, domains)
+ * also say what was added and removed.
+ */
+function ChangesTable({ details }: { details: unknown }) {
+  if (!isRecord(details) || (!isRecord(details.before) && !isRecord(details.after))) return null;
+  const before = isRecord(details.before) ? details.before : {};
+  const after = isRecord(details.after) ? details.after : {};
+  const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]));
+  if (!keys.length) return null;
+  const listDiff = (a: unknown, b: unknown) => {
+    if (!Array.isArray(a) || !Array.isArray(b) || ![...a, ...b].every((x) => typeof x === 'string')) return null;
+    const added = b.filter((x) => !a.includes(x));
+    const removed = a.filter((x) => !b.includes(x));
+    return [added.length ? `added ${added.join(', ')}` : '', removed.length ? `removed ${removed.join(', ')}` : ''].filter(Boolean).join('; ');
+  };
+  return (
+    <div>
+      <p className="mb-1 text-muted-foreground">Changes</p>
+      <table aria-label="Changes" className="w-full text-xs">
+        <thead>
+          <tr className="text-left text-muted-foreground">
+            <th className="py-1 pr-3 font-medium">Field</th>
+            <th className="py-1 pr-3 font-medium">Before</th>
+            <th className="py-1 font-medium">After</th>
+          </tr>
+        </thead>
+        <tbody>
+          {keys.map((k) => {
+            const diff = listDiff(before[k], after[k]);
+            return (
+              <tr key={k} className="border-t border-border align-top">
+                <th scope="row" className="py-1 pr-3 text-left font-mono font-medium">
+                  {visibleText(k)}
+                </th>
+                <td className="break-all py-1 pr-3 font-mono">{visibleText(shown(before[k]))}</td>
+                <td className="break-all py-1 font-mono">
+                  {visibleText(shown(after[k]))}
+                  {diff && <span className="block font-sans text-muted-foreground">{diff}</span>}
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
 function EventDetail({ row }: { row: Row<AuditEventView> }) {
   const e = row.original;
   const items: [string, string | undefined][] = [
@@ -182,6 +235,7 @@ function EventDetail({ row }: { row: Row<AuditEventView> }) {
             </Fragment>
           ))}
       </dl>
+      <ChangesTable details={e.details} />
       {e.details !== undefined && (
         <div>
           <p className="mb-1 text-muted-foreground">Details</p>

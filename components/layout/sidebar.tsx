@@ -1,3 +1,4 @@
+import Link from 'next/link';
 import * as React from 'react';
 import { ConsoleNav, type NavItem } from './console-nav';
 
@@ -31,10 +32,28 @@ export function SidebarLayout({
   );
 }
 
-export function PageHeader({ title, description, actions }: { title: string; description?: React.ReactNode; actions?: React.ReactNode }) {
+/** A page's title; `back` names the list a detail page belongs to (a link above the title). */
+export function PageHeader({
+  title,
+  description,
+  actions,
+  back,
+}: {
+  title: string;
+  description?: React.ReactNode;
+  actions?: React.ReactNode;
+  back?: { href: string; label: string };
+}) {
   return (
     <div className="mb-6 flex flex-wrap items-start justify-between gap-4">
       <div>
+        {back && (
+          <p className="mb-1 text-sm">
+            <Link href={back.href} className="text-muted-foreground underline-offset-2 hover:text-zinc-900 hover:underline">
+              ← {back.label}
+            </Link>
+          </p>
+        )}
         <h1 className="text-2xl font-semibold tracking-tight">{title}</h1>
         {description && <p className="mt-1 text-sm text-muted-foreground">{description}</p>}
       </div>

@@ -147,7 +147,7 @@ export function roleMappingStep(mapping: RoleMapping, base: string): SetupStep {
       title: 'Role mappings',
       state: 'done',
       detail: `${plural(n, 'rule')}; default role ${mapping.defaultRole ?? 'none'}.`,
-      action: { href: `${base}/role-mappings`, label: 'Edit mappings' },
+      action: { href: `${base}/role-mappings`, label: 'Edit role mappings' },
     };
   }
   return {

@@ -9,6 +9,7 @@ import { Button } from '@/components/ui/button';
 import { Field } from '@/components/ui/field';
 import { Input } from '@/components/ui/input';
 import { KIND_LABELS } from './labels';
+import { EVENT_SUGGESTIONS } from '@/lib/webhooks/filter';
 import { SecretOnce } from '@/components/ui/secret-once';
 
 type Created = { id: string; url: string; secret: string };
@@ -101,6 +102,25 @@ export function WebhookForm({ action, editing }: { action: (input: unknown) => P
         >
           <Input {...form.register('events')} />
         </Field>
+        <label className="-mt-1 flex items-center gap-2 text-xs text-muted-foreground">
+          Add an event
+          <select
+            className="rounded-md border border-border bg-white px-2 py-1 font-mono text-xs text-zinc-900"
+            value=""
+            onChange={(ev) => {
+              const e = ev.target.value;
+              const cur = (form.getValues('events') ?? '').split(/[\s,]+/).filter(Boolean);
+              if (e && !cur.includes(e)) form.setValue('events', [...cur, e].join(', '), { shouldDirty: true });
+            }}
+          >
+            <option value="">choose…</option>
+            {EVENT_SUGGESTIONS.map((e) => (
+              <option key={e} value={e}>
+                {e}
+              </option>
+            ))}
+          </select>
+        </label>
         <Field id="webhook-description" label="Description (optional)" error={errors.description?.message}>
           <Input placeholder="e.g. Splunk production" {...form.register('description')} />
         </Field>

@@ -19,6 +19,7 @@ import type { ConnectionCreate, ConnectionPatch, ConnectionTestResult, Connectio
 import { auditableUrl, connectionRefusalReason, recordRefusal } from './refusals';
 import { getTenant } from './tenants';
 import { pageOf } from './page';
+import { connectionLabel } from '../validation/connections';
 
 export function toConnectionView(c: Connection): ConnectionView {
   return {
@@ -252,7 +253,7 @@ export async function createConnection(ctx: Ctx, tenantId: string, input: Connec
       await record(tx, ctx, {
         tenantId: tenant.id,
         action: 'connection.created',
-        target: { type: 'connection', id: c.id, label: idp.entityId ?? idp.issuer ?? c.type },
+        target: { type: 'connection', id: c.id, label: connectionLabel({ ...c, idp }) },
         details: { after: { type: c.type, status: c.status, allowIdpInitiated: c.allowIdpInitiated, idp: toConnectionView(c).idp } },
       });
       return c;
@@ -331,7 +332,7 @@ export async function deleteConnection(ctx: Ctx, tenantId: string, id: string): 
     await record(tx, ctx, {
       tenantId,
       action: 'connection.deleted',
-      target: { type: 'connection', id, label: row.idp.entityId ?? row.idp.issuer ?? row.type },
+      target: { type: 'connection', id, label: connectionLabel(row) },
       details: { before: { type: row.type, idp: toConnectionView(row).idp } },
     });
     return row;
@@ -395,7 +396,7 @@ export async function updateConnection(ctx: Ctx, tenantId: string, id: string, p
     await record(tx, ctx, {
       tenantId,
       action: activated ? 'connection.activated' : 'connection.updated',
-      target: { type: 'connection', id, label: after.name ?? after.idp.entityId ?? after.idp.issuer ?? after.type },
+      target: { type: 'connection', id, label: connectionLabel(after) },
       details: { ...diff, ...(activated ? { untested: before.status === 'draft' } : {}) },
     });
     return after;
@@ -429,7 +430,7 @@ export async function recordConnectionTest(ctx: Ctx, tenantId: string, id: strin
       action: 'connection.tested',
       outcome: result.outcome,
       reason: result.reason ?? null,
-      target: { type: 'connection', id, label: after.name ?? after.idp.entityId ?? after.idp.issuer ?? after.type },
+      target: { type: 'connection', id, label: connectionLabel(after) },
       details: {
         ...(status !== before.status ? { before: { status: before.status }, after: { status } } : {}),
         email: result.email ?? null,

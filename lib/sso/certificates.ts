@@ -15,6 +15,7 @@ import { fingerprintSchema, type CertificateAdd } from '../validation/certificat
 import { expiryAnnouncement, warnedDaysAfterChange } from './certificate-expiry';
 import { sso } from './jackson';
 import { buildIdpMetadataXml, fingerprint, toPem, type IdpBindings } from './metadata';
+import { connectionLabel } from '../validation/connections';
 
 /**
  * IdP signing certificates of SAML connections: rollover (a second certificate next to the
@@ -173,7 +174,7 @@ async function applyCertificates(
       await record(tx, ctx, {
         tenantId: c.tenantId,
         action: event.action,
-        target: { type: 'connection', id: c.id, label: c.idp.entityId ?? c.type },
+        target: { type: 'connection', id: c.id, label: connectionLabel(c) },
         details: { certificate, ...changes({ certificates: certificateList(c.idp) }, { certificates: certificateList(idp) }) },
       });
       return row;
@@ -243,7 +244,7 @@ export async function announceExpiringCertificates(
   let cursor = '';
   for (;;) {
     const rows = await db
-      .select({ id: connections.id, tenantId: connections.tenantId, idp: connections.idp, certWarnedDays: connections.certWarnedDays })
+      .select({ id: connections.id, tenantId: connections.tenantId, name: connections.name, type: connections.type, idp: connections.idp, certWarnedDays: connections.certWarnedDays })
       .from(connections)
       .where(and(eq(connections.type, 'saml'), gt(connections.id, cursor), only ? eq(connections.tenantId, only.tenantId) : undefined))
       .orderBy(asc(connections.id))
@@ -266,7 +267,7 @@ export async function announceExpiringCertificates(
         await record(tx, SYSTEM, {
           tenantId: r.tenantId,
           action: 'connection.certificate_expiring',
-          target: { type: 'connection', id: r.id, label: r.idp.entityId ?? 'saml' },
+          target: { type: 'connection', id: r.id, label: connectionLabel(r) },
           details: {
             fingerprint: announce.fingerprintSha256,
             notAfter: announce.notAfter,

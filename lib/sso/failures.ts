@@ -39,6 +39,7 @@ export const LOGIN_FAILURES = {
   too_many_attributes: 'The identity provider sent too many attributes or values, or a value that is too long (at most 256 attributes, 1,000 values in one, 5,000 in all, 4,096 characters a value).',
   attributes_over_budget: 'The identity provider sent more attribute values than this organisation’s role-mapping rules can check in time; ask your administrator to send fewer groups or to simplify the rules.',
   unknown_tenant: 'No organisation uses this email domain or name.',
+  personal_email: 'That is a personal email address. Sign in with your work email, the address your organisation gave you.',
   no_connection: 'This organisation has no single sign-on connection yet.',
   // Sign-in policy (lib/policies)
   ip_not_allowed: 'Your organisation allows sign-in only from its own networks, and this connection comes from elsewhere.',
@@ -59,3 +60,11 @@ export class LoginRejected extends Error {
     super(message ?? LOGIN_FAILURES[reason]);
   }
 }
+
+/** Mail providers whose addresses belong to people, never to an organisation: no tenant can own these domains. */
+const PERSONAL_MAIL_DOMAINS = new Set([
+  'gmail.com', 'googlemail.com', 'outlook.com', 'hotmail.com', 'live.com', 'msn.com', 'yahoo.com', 'ymail.com', 'icloud.com',
+  'me.com', 'mac.com', 'aol.com', 'proton.me', 'protonmail.com', 'gmx.com', 'gmx.net', 'gmx.de', 'web.de', 'mail.com',
+  'yandex.ru', 'yandex.com', 'mail.ru', 'qq.com', '163.com', '126.com', 'zoho.com', 'fastmail.com', 'hey.com', 'tutanota.com',
+]);
+export const isPersonalMailDomain = (domain: string) => PERSONAL_MAIL_DOMAINS.has(domain.toLowerCase());

@@ -107,6 +107,17 @@ describe('SP-initiated SAML sign-in with JIT provisioning', () => {
       expect(r.status).toBe(404);
       expect(await r.text()).toContain('unknown_tenant');
     }
+    // A personal address is told so, with what was typed and a way back that keeps it.
+    const personal = await startSsoFromRequest(new Request('http://localhost/sso?email=Grace.Hopper%40Gmail.com'));
+    expect(personal.status).toBe(404);
+    const page = await personal.text();
+    expect(page).toContain('personal_email');
+    expect(page).toContain('That is a personal email address');
+    expect(page).toContain('<strong data-typed>grace.hopper@gmail.com</strong>');
+    expect(page).toContain('href="/signin?email=grace.hopper%40gmail.com"');
+    // What was typed is text, never markup.
+    const hostile = await (await startSsoFromRequest(new Request(`http://localhost/sso?email=${encodeURIComponent('"><script>x()</script>@nowhere.example')}`))).text();
+    expect(hostile).not.toContain('<script>x()');
 
     const self = await setup({ strategy: 'self_registration', allowedDomains: ['partner.example.org'] });
     const r3 = await signIn(self.idp, `own@${self.domain}`);

@@ -160,6 +160,7 @@ const HINTS: { [K in LoginFailure]?: Hint } = {
     default: 'The role-mapping rules would take too long over what the IdP sends (many long group values and many “matches” rules). Filter the groups claim to the groups that matter, or replace “matches” rules by “contains”/“in” where a list of names will do.',
   },
   unknown_tenant: { default: 'No organisation matches; check the tenant’s domains.' },
+  personal_email: { default: 'A personal address (Gmail, Outlook.com, …) names no organisation; test with a work address of the tenant’s domains.' },
   no_connection: { default: 'The organisation has no connection; add one first.' },
   connection_not_active: { default: 'The connection is not active yet: test it, then activate it on the connection’s page.' },
   service_unavailable: { default: 'The portal could not reach its database during the test: check the database, then test again.' },

@@ -18,6 +18,7 @@ import { inTenantScope } from './jackson-store';
 import { removeLibraryConnections } from './library-records';
 import { buildIdpMetadataXml, MAX_METADATA_BYTES, parseIdpMetadata } from './metadata';
 import { PRODUCT, sp } from './sp';
+import { connectionLabel } from '../validation/connections';
 
 /**
  * Scheduled re-reading of IdP metadata for SAML connections created from a metadata URL. What
@@ -77,7 +78,7 @@ export async function checkMetadata(ctx: Ctx, c: Connection, now = new Date()): 
     const row = await lockRow(tx, c);
     if (!row) throw new AppError(404, 'not_found', 'Connection not found');
     const diff = diffIdp(row.idp, next);
-    const target = { type: 'connection', id: row.id, label: row.idp.entityId ?? 'saml' };
+    const target = { type: 'connection', id: row.id, label: connectionLabel(row) };
     if (!diff) {
       const [updated] = await tx.update(connections).set({ metadataCheckedAt: now, pendingMetadata: null }).where(eq(connections.id, row.id)).returning();
       if (row.pendingMetadata) {
@@ -180,7 +181,7 @@ export async function approveMetadata(ctx: Ctx, tenantId: string, connectionId: 
       await record(tx, ctx, {
         tenantId: c.tenantId,
         action: 'connection.metadata_approved',
-        target: { type: 'connection', id: c.id, label: parsed.entityId },
+        target: { type: 'connection', id: c.id, label: connectionLabel({ ...c, idp: { entityId: parsed.entityId } }) },
         details: {
           diff,
           before: { entityId: c.idp.entityId ?? null, ssoUrl: c.idp.ssoUrl ?? null, certificates: summaries(c.idp).map((x) => x.fingerprintSha256) },
@@ -223,7 +224,7 @@ export async function rejectMetadata(ctx: Ctx, tenantId: string, connectionId: s
     await record(tx, ctx, {
       tenantId: row.tenantId,
       action: 'connection.metadata_rejected',
-      target: { type: 'connection', id: row.id, label: row.idp.entityId ?? 'saml' },
+      target: { type: 'connection', id: row.id, label: connectionLabel(row) },
       details: { diff: diffIdp(row.idp, row.pendingMetadata.idp), fetchedAt: row.pendingMetadata.fetchedAt },
     });
     return metadataStatusOf(updated);

@@ -2,7 +2,8 @@ import 'server-only';
 import { signInTarget } from '../dal/sign-in';
 import { AppError } from '../errors';
 import { log } from '../log';
-import { isDatabaseFault } from './error-page';
+import { isDatabaseFault, signInErrorPage } from './error-page';
+import { isPersonalMailDomain } from './failures';
 import { fail, isAppReturn, refusalAnswer, startSignIn } from './flow';
 import { requestMeta } from '../http/request-meta';
 import { signInIpAllowed } from '../policies/sso';
@@ -22,7 +23,11 @@ export async function startSsoFromRequest(req: Request): Promise<Response> {
   // A NUL character names no tenant (and PostgreSQL text cannot hold one).
   if ([domain, slug].some((v) => v?.includes('\u0000'))) return refusalAnswer('unknown_tenant', 404, appReturn);
   const target = domain ? await signInTarget({ domain }) : slug ? await signInTarget({ slug }) : null;
-  if (!target) return refusalAnswer('unknown_tenant', 404, appReturn);
+  if (!target) {
+    const reason = domain && isPersonalMailDomain(domain) ? 'personal_email' : 'unknown_tenant';
+    // The person's own page shows what they typed and keeps it for another try.
+    return appReturn ? refusalAnswer(reason, 404, appReturn) : signInErrorPage(reason, 404, { email: email ?? slug ?? null });
+  }
   const { tenant, connection } = target;
   // Sign-in policy: the tenant's IP allowlist, before the browser is sent to the IdP.
   const meta = requestMeta(req);

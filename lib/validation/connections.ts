@@ -127,3 +127,7 @@ export const connectionTestStartSchema = z.object({
 });
 
 export const connectionParams = z.object({ tenantId: z.string().min(1).max(64), connectionId: z.string().min(1).max(64) });
+
+/** How a connection is named to people (consoles, audit events): its name, else its IdP's entity ID or issuer. */
+export const connectionLabel = (c: { name?: string | null; type: string; idp: { entityId?: string | null; issuer?: string | null } }): string =>
+  c.name ?? c.idp.entityId ?? c.idp.issuer ?? c.type.toUpperCase();

@@ -5,6 +5,29 @@
 
 export const EVENT_PATTERN = /^(\*|[a-z][a-z0-9_]*\.\*|[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*)$/;
 
+/** What the endpoint form offers to add (filter.test.ts checks that each action is one the portal records). */
+export const EVENT_SUGGESTIONS = [
+  '*',
+  'user.*',
+  'user.created',
+  'user.updated',
+  'user.roles_changed',
+  'user.suspended',
+  'user.reactivated',
+  'user.deleted',
+  'group.*',
+  'sso.login_succeeded',
+  'sso.login_failed',
+  'session.ended',
+  'application.signed_in',
+  'connection.*',
+  'directory.*',
+  'domain.*',
+  'role_mapping.updated',
+  'sign_in_policy.updated',
+  'webhook.disabled',
+] as const;
+
 export function matchesEvent(patterns: readonly string[], action: string): boolean {
   for (const p of patterns) {
     if (p === '*') return true;

@@ -1,6 +1,8 @@
 import { createHmac } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { backoffMs, matchesEvent } from './filter';
+import { backoffMs, EVENT_PATTERN, EVENT_SUGGESTIONS, matchesEvent } from './filter';
 import { decryptSecret, encryptSecret, newWebhookSecret } from './secret';
 import { sign, signatureHeader, verifySignature } from './signature';
 import { eventsSchema, webhookCreateSchema, webhookPatchSchema } from './validation';
@@ -39,6 +41,24 @@ describe('signing', () => {
 
   it('honours the tolerance', () => {
     expect(verifySignature(signatureHeader(SECRET, BODY, now - 3600), BODY, SECRET, { now, toleranceSeconds: 7200 })).toBe(true);
+  });
+});
+
+describe('the events the endpoint form offers', () => {
+  // Every action string the portal's code records ('user.suspended', …), read from its sources.
+  const recorded = new Set<string>();
+  const walk = (dir: string) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const f = path.join(dir, e.name);
+      if (e.isDirectory()) walk(f);
+      else if (/\.tsx?$/.test(e.name) && !/\.test\.tsx?$/.test(e.name)) for (const m of readFileSync(f, 'utf8').matchAll(/'([a-z_]+\.[a-z_]+)'/g)) recorded.add(m[1]);
+    }
+  };
+  walk(path.resolve(__dirname, '..'));
+
+  it.each(EVENT_SUGGESTIONS.map((e) => [e]))('%s is a valid filter that matches something the portal records', (e) => {
+    expect(EVENT_PATTERN.test(e)).toBe(true);
+    expect([...recorded].some((a) => matchesEvent([e], a))).toBe(true);
   });
 });
 

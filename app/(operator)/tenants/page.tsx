@@ -53,7 +53,7 @@ export default async function TenantsPage({ searchParams }: { searchParams: Prom
             {page.data.map((t) => (
               <Tr key={t.id}>
                 <Td className="font-medium">
-                  <Link href={`/tenants/${t.id}`} className="hover:underline">
+                  <Link href={`/tenants/${t.id}`} className="font-medium underline decoration-zinc-300 underline-offset-2 hover:decoration-zinc-900">
                     {t.name}
                   </Link>
                 </Td>

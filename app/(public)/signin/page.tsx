@@ -4,7 +4,9 @@ import { Field } from '@/components/ui/field';
 import { Input } from '@/components/ui/input';
 
 /** End users: type your work email; /sso finds your organisation's identity provider. */
-export default function SignInPage() {
+export default async function SignInPage({ searchParams }: { searchParams: Promise<{ email?: string | string[] }> }) {
+  const { email } = await searchParams;
+  const typed = typeof email === 'string' ? email.slice(0, 320) : undefined;
   return (
     <Card className="w-full max-w-sm">
       <CardHeader>
@@ -16,7 +18,7 @@ export default function SignInPage() {
       <CardContent>
         <form action="/sso" method="get" className="grid gap-4">
           <Field id="email" label="Work email">
-            <Input name="email" type="email" required autoComplete="email" placeholder="you@company.com" />
+            <Input name="email" type="email" required autoComplete="email" placeholder="you@company.com" defaultValue={typed} />
           </Field>
           <Button type="submit">Continue</Button>
         </form>

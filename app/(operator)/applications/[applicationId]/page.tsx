@@ -1,4 +1,3 @@
-import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { ApplicationForm } from '@/components/applications/application-form';
 import { RotateSecretButton } from '@/components/applications/rotate-secret-button';
@@ -24,12 +23,9 @@ export default async function ApplicationPage({ params }: { params: Promise<{ ap
   const [{ data: tenants }, deliveries] = await Promise.all([listTenants({ limit: 200 }), deliveriesOf(app.id)]);
   return (
     <>
-      <p className="mb-2 text-sm">
-        <Link className="underline" href="/applications">
-          ← Applications
-        </Link>
-      </p>
-      <PageHeader title={app.name} description={<>Client ID <code className="font-mono">{app.clientId}</code> · {app.type}</>} />
+      <PageHeader
+        back={{ href: '/applications', label: 'Applications' }}
+        title={app.name} description={<>Client ID <code className="font-mono">{app.clientId}</code> · {app.type}</>} />
       <div className="grid max-w-4xl gap-6">
         <Card>
           <CardHeader>

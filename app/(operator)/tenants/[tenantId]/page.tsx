@@ -26,6 +26,7 @@ export default async function TenantPage({ params }: { params: Promise<{ tenantI
   return (
     <>
       <PageHeader
+        back={{ href: '/tenants', label: 'Tenants' }}
         title={tenant.name}
         description={
           <span className="flex flex-wrap gap-x-4">

@@ -19,7 +19,7 @@ export default async function OperatorWebhookPage({ params, searchParams }: { pa
   const deliveries = await listDeliveries(scope, webhook.id, { limit: 50, cursor });
   return (
     <>
-      <PageHeader title="Operator-wide webhook endpoint" description="Events of every tenant and of the operator console." />
+      <PageHeader back={{ href: '/webhooks', label: 'Webhooks' }} title="Operator-wide webhook endpoint" description="Events of every tenant and of the operator console." />
       <WebhookDetail
         webhook={webhook}
         deliveries={{ ...deliveries, first: !cursor }}

@@ -47,15 +47,7 @@ export default async function ConnectionPage({
   const statusText = c.status === 'tested' && problems.length ? 'Tested, with problems: the last test sign-in was accepted, but some people would be refused (see Last test).' : STATUS_TEXT[c.status];
   return (
     <>
-      <PageHeader
-        title={label}
-        description={`${c.type.toUpperCase()} connection`}
-        actions={
-          <Link href={`/t/${slug}/connections`} className="text-sm underline">
-            All connections
-          </Link>
-        }
-      />
+      <PageHeader back={{ href: `/t/${slug}/connections`, label: 'Connections' }} title={label} description={`${c.type.toUpperCase()} connection`} />
       <div className="grid max-w-4xl gap-6">
         <Card>
           <CardHeader>

@@ -47,6 +47,7 @@ export default async function DirectoryPage({ params, searchParams }: { params: 
   return (
     <>
       <PageHeader
+        back={{ href: `/t/${slug}/directories`, label: 'Directories' }}
         title={directory.name}
         description={`${PROVIDER_LABELS[directory.provider]} · ${plural(directory.userCount, 'user')} · ${plural(directory.groupCount, 'group')}`}
         actions={<DeleteDirectoryButton name={directory.name} slug={slug} action={deleteDirectoryAction.bind(null, slug, directory.id)} />}

@@ -26,7 +26,7 @@ export default async function WebhookPage({ params, searchParams }: { params: Pr
   const deliveries = await listDeliveries(scope, webhook.id, { limit: 50, cursor });
   return (
     <>
-      <PageHeader title="Webhook endpoint" description="Its health, a test event, and every delivery attempt." />
+      <PageHeader back={{ href: `/t/${slug}/webhooks`, label: 'Webhooks' }} title="Webhook endpoint" description="Its health, a test event, and every delivery attempt." />
       <WebhookDetail
         webhook={webhook}
         deliveries={{ ...deliveries, first: !cursor }}
