@@ -7,3 +7,6 @@ export function cn(...inputs: ClassValue[]) {
 
 /** "1 user", "3 users". */
 export const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/** A moment as people read it in the consoles: "2026-12-05 17:30 UTC". */
+export const utcMinute = (v: Date | string) => `${(typeof v === 'string' ? v : v.toISOString()).slice(0, 16).replace('T', ' ')} UTC`;

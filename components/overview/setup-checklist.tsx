@@ -2,7 +2,7 @@ import Link from 'next/link';
 import { Badge } from '@/components/ui/badge';
 import type { SetupState } from '@/lib/dal/overview';
 import type { SignInPolicy } from '@/lib/db/schema';
-import { plural } from '@/lib/utils';
+import { plural, utcMinute } from '@/lib/utils';
 import type { RoleMapping } from '@/lib/validation/role-mappings';
 
 export type StepState = 'done' | 'todo' | 'attention' | 'optional';
@@ -21,7 +21,6 @@ const STRATEGY: Record<string, string> = {
   self_registration: 'Self-registration: people from allowed domains create their account',
 };
 
-const ago = (d: Date) => `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 
 export function domainStep(s: SetupState, base: string): SetupStep {
   const trusted = s.domains.filter((d) => d.trusted).map((d) => d.domain);
@@ -104,7 +103,7 @@ export function directoryStep(s: SetupState, base: string, strategy: string): Se
       key: 'directory',
       title,
       state: 'done',
-      detail: `${d.name}: ${plural(d.users, 'user')}, last push ${ago(d.lastRequestAt!)}.`,
+      detail: `${d.name}: ${plural(d.users, 'user')}, last push ${utcMinute(d.lastRequestAt!)}.`,
       action: { href: `${base}/directories/${d.id}`, label: 'Open the directory' },
     };
   }

@@ -6,6 +6,7 @@ import { Button } from '@/components/ui/button';
 import { ConfirmButton } from '@/components/ui/confirm-button';
 import { SecretOnce } from '@/components/ui/secret-once';
 import type { ActionResult } from '@/lib/actions';
+import { utcMinute as when } from '@/lib/utils';
 
 type Scope = 'sso' | 'directory_sync' | 'role_mappings' | 'audit_log' | 'domains';
 type Link = { id: string; scopes: Scope[]; createdAt: string; expiresAt: string; usedAt: string | null; state: 'unused' | 'in_use' | 'expired' | 'revoked' };
@@ -29,7 +30,6 @@ const STATE: Record<Link['state'], { label: string; tone: 'good' | 'neutral' | '
   expired: { label: 'Expired', tone: 'warn' },
   revoked: { label: 'Revoked', tone: 'bad' },
 };
-const when = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
 
 /**
  * The operator's setup links for one tenant: make one for a customer's IT admin (the sections it

@@ -19,6 +19,7 @@ import { sessionExpiry, tenantSetupState } from '@/lib/dal/overview';
 import { roleMappingOf } from '@/lib/dal/role-mappings';
 import { provisioningOf } from '@/lib/dal/tenants';
 import { signOutConsoleAction } from './actions';
+import { utcMinute as when } from '@/lib/utils';
 
 const SCOPE_LABEL: Record<TenantScope, string> = {
   sso: 'SSO connections, users, provisioning and sign-in policy',
@@ -28,7 +29,6 @@ const SCOPE_LABEL: Record<TenantScope, string> = {
   domains: 'email domains',
 };
 
-const when = (d: Date) => `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 
 /** The tenant's live set-up checklist, with recent sign-ins; where a setup link lands. */
 export default async function TenantOverview({ params }: { params: Promise<{ slug: string }> }) {
