@@ -3,7 +3,7 @@ import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/com
 import { canAccessTenant, type Principal } from '@/lib/auth/permissions';
 import { listConnections } from '@/lib/dal/connections';
 import type { IdpInfo } from '@/lib/db/schema/connections';
-import { connectionCertificateStatus } from '@/lib/sso/certificate-expiry';
+import { connectionCertificateStatus } from '@/lib/sso/saml/certificate-expiry';
 import { expiryText } from './certificate-status';
 
 type Conn = { id: string; name: string | null; type: string; idp: IdpInfo };

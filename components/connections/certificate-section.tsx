@@ -1,8 +1,8 @@
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
 import type { ActionResult } from '@/lib/actions';
 import type { Connection } from '@/lib/db/schema';
-import { certificateStatus } from '@/lib/sso/certificate-expiry';
-import { metadataStatusOf } from '@/lib/sso/metadata-refresh';
+import { certificateStatus } from '@/lib/sso/saml/certificate-expiry';
+import { metadataStatusOf } from '@/lib/sso/saml/metadata-refresh';
 import { CertificateManager } from './certificate-manager';
 import { CertificateWarning, expiryText } from './certificate-status';
 import { MetadataRefreshPanel } from './metadata-diff';

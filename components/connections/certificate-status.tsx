@@ -1,5 +1,5 @@
 import { Badge } from '@/components/ui/badge';
-import { certificateStatus, connectionCertificateStatus, type CertificateStatus } from '@/lib/sso/certificate-expiry';
+import { certificateStatus, connectionCertificateStatus, type CertificateStatus } from '@/lib/sso/saml/certificate-expiry';
 import type { IdpInfo } from '@/lib/db/schema/connections';
 
 const TONE = { ok: 'good', warn: 'warn', critical: 'bad', expired: 'bad' } as const;

@@ -2,7 +2,7 @@
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
 import type { ActionResult } from '@/lib/actions';
-import { GUIDES, PROVIDERS, type ProviderId, type SpValues } from '@/lib/sso/guides';
+import { GUIDES, PROVIDERS, type ProviderId, type SpValues } from '@/lib/sso/connections/guides';
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
 import { IdpGuide } from './guide';
 import { OidcConnectionForm } from './oidc-connection-form';

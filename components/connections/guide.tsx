@@ -1,4 +1,4 @@
-import { fill, type Guide, type SpValues } from '@/lib/sso/guides';
+import { fill, type Guide, type SpValues } from '@/lib/sso/connections/guides';
 import { CopyValue } from './copy-value';
 
 /**

@@ -1,7 +1,7 @@
 import { DOMParser, onErrorStopParsing } from '@xmldom/xmldom';
 import { describe, expect, it } from 'vitest';
 import { TestSamlIdp } from '@/e2e/idp/saml-idp';
-import { checkSamlResponse } from '@/lib/sso/saml-checks';
+import { checkSamlResponse } from '@/lib/sso/saml/checks';
 import { parseSamlAttributes, type XmlParser } from './saml-attributes';
 
 // The browser's DOMParser in the editor; xmldom (stopping at any error, as browsers do) here.

@@ -5,7 +5,7 @@
  * base64 `SAMLResponse` as a browser posts it. Namespace prefixes the fragment uses without
  * declaring them are declared for it, so a section cut out of a larger document parses.
  *
- * Like the sign-in (lib/sso/saml-checks.ts), each attribute is keyed by its `Name` and, when
+ * Like the sign-in (lib/sso/saml/checks.ts), each attribute is keyed by its `Name` and, when
  * present and different, also by its `FriendlyName`; values keep document order; `xsi:nil`
  * values are skipped. Unlike the sign-in, values are trimmed (pasted XML is often re-indented).
  * SAML 1.1 `AttributeName` is read where there is no `Name`. Nothing is fetched or executed:

@@ -56,7 +56,7 @@ describe('the NUL character at the boundaries', () => {
   it('sign-in: /sso answers the unknown-organisation 404; the ACS refuses a RelayState holding one', async () => {
     expect((await startSsoFromRequest(new Request('http://localhost/sso?tenant=%00'))).status).toBe(404);
     expect((await startSsoFromRequest(new Request('http://localhost/sso?email=a%40b%00.co'))).status).toBe(404);
-    const acs = await postToAcs(Buffer.from('<x/>').toString('base64'), 'boxyhq_jackson_\u0000');
+    const acs = await postToAcs(Buffer.from('<x/>').toString('base64'), 'portal_sso_\u0000');
     expect(acs.status).toBeGreaterThanOrEqual(400);
     expect(acs.status).toBeLessThan(500);
   });

@@ -58,7 +58,7 @@ describe('database unreachable', () => {
     (globalThis as Record<string, unknown>).__portalEnv = undefined;
     const answers = [
       await ssoRoute.GET(new Request('http://localhost/sso?email=ada@acme.example.com')),
-      await acsRoute.POST(new Request('http://localhost/api/oauth/saml', { method: 'POST', body: 'SAMLResponse=PHg%2B&RelayState=boxyhq_jackson_abc' })),
+      await acsRoute.POST(new Request('http://localhost/api/oauth/saml', { method: 'POST', body: 'SAMLResponse=PHg%2B&RelayState=portal_sso_abc' })),
       await oidcRoute.GET(new Request('http://localhost/api/oauth/oidc?code=c&state=s')),
       await callbackRoute.GET(new Request('http://localhost/api/sso/callback?code=c&state=s')),
     ];

@@ -1,9 +1,9 @@
 import 'server-only';
-import { createCipheriv, createDecipheriv, createHash, generateKeyPairSync, hkdfSync, randomBytes } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
+import { seal, unseal } from '../auth/sealed';
 import { and, eq, lt, sql } from 'drizzle-orm';
 import { getDb } from '../db/client';
 import { oidcSigningKeys, type OidcSigningKey } from '../db/schema';
-import { env } from '../env';
 
 /**
  * The OpenID Provider's signing keys, in the database so that every instance signs and publishes
@@ -18,23 +18,9 @@ const ROTATE_AFTER_MS = 90 * 24 * 3600 * 1000;
 const PUBLISH_AHEAD_MS = 24 * 3600 * 1000;
 const KEY_LOCK = 72_190_016;
 
-const kek = () => Buffer.from(hkdfSync('sha256', env().AUTH_SECRET, 'portal', 'oidc signing keys v1', 32));
-
-function seal(plaintext: string, aad: string): string {
-  const iv = randomBytes(12);
-  const c = createCipheriv('aes-256-gcm', kek(), iv);
-  c.setAAD(Buffer.from(aad));
-  const ct = Buffer.concat([c.update(plaintext, 'utf8'), c.final()]);
-  return Buffer.concat([iv, c.getAuthTag(), ct]).toString('base64');
-}
-
-function unseal(sealed: string, aad: string): string {
-  const b = Buffer.from(sealed, 'base64');
-  const d = createDecipheriv('aes-256-gcm', kek(), b.subarray(0, 12));
-  d.setAAD(Buffer.from(aad));
-  d.setAuthTag(b.subarray(12, 28));
-  return Buffer.concat([d.update(b.subarray(28)), d.final()]).toString('utf8');
-}
+const SEAL_INFO = 'oidc signing keys v1';
+const sealKey = (plaintext: string, kid: string) => seal(SEAL_INFO, plaintext, kid);
+const unsealKey = (sealed: string, kid: string) => unseal(SEAL_INFO, sealed, kid);
 
 function newKey(state: 'next' | 'current') {
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -45,7 +31,7 @@ function newKey(state: 'next' | 'current') {
     kid,
     alg: ALG,
     state,
-    privateJwkSealed: seal(JSON.stringify(jwk), kid),
+    privateJwkSealed: sealKey(JSON.stringify(jwk), kid),
     publicJwk: { kty: 'RSA', e: jwk.e, n: jwk.n, kid, alg: ALG, use: 'sig' },
     activatedAt: state === 'current' ? new Date() : null,
   };
@@ -79,7 +65,7 @@ export function jwksOf(rows: OidcSigningKey[]): { keys: Record<string, unknown>[
     keys: [...rows]
       .sort((a, b) => order[a.state] - order[b.state])
       .map((r) => ({
-        ...(JSON.parse(unseal(r.privateJwkSealed, r.kid)) as Record<string, unknown>),
+        ...(JSON.parse(unsealKey(r.privateJwkSealed, r.kid)) as Record<string, unknown>),
         kid: r.kid,
         alg: r.alg,
         use: 'sig',

@@ -13,7 +13,7 @@ import { log } from '../log';
 import { sso } from '../sso/jackson';
 import { inTenantScope } from '../sso/jackson-store';
 import { removeLibraryConnections } from '../sso/library-records';
-import { buildIdpMetadataXml, MAX_METADATA_BYTES, parseIdpMetadata } from '../sso/metadata';
+import { buildIdpMetadataXml, MAX_METADATA_BYTES, parseIdpMetadata } from '../sso/saml/metadata';
 import { PRODUCT, sp } from '../sso/sp';
 import type { ConnectionCreate, ConnectionPatch, ConnectionTestResult, ConnectionView } from '../validation/connections';
 import { auditableUrl, connectionRefusalReason, recordRefusal } from './refusals';
@@ -209,7 +209,7 @@ export async function createConnection(ctx: Ctx, tenantId: string, input: Connec
         .catch((e) => libraryError(e, 'metadataXml'));
       clientId = rec.clientID;
       clientSecret = rec.clientSecret;
-      idp = { entityId: parsed.entityId, ssoUrl: parsed.ssoUrl, certificates: parsed.certificates };
+      idp = { entityId: parsed.entityId, ssoUrl: parsed.ssoUrl, certificates: parsed.certificates, bindings: parsed.bindings };
     } else {
       const discovery = await checkDiscovery(input.discoveryUrl);
       const rec = await jackson.connectionAPIController

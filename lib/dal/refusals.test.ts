@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createIdpKeyPair, TestSamlIdp } from '@/lib/demo/saml-idp';
 import { AppError } from '../errors';
 import { checkUntrustedUrl } from '../http/safe-fetch';
-import { parseIdpMetadata } from '../sso/metadata';
+import { parseIdpMetadata } from '../sso/saml/metadata';
 import { auditableUrl, connectionRefusalReason } from './refusals';
 
 const idp = () => new TestSamlIdp({ entityId: 'https://idp.example.com/metadata', ssoUrl: 'https://idp.example.com/sso' });

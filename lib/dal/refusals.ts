@@ -36,7 +36,7 @@ export type ConnectionRefusal =
 
 /**
  * The typed reason of a refused connection input, read from the error the checks threw
- * (lib/sso/metadata.ts, lib/http/safe-fetch.ts, the discovery check, the SSO library); null for
+ * (lib/sso/saml/metadata.ts, lib/http/safe-fetch.ts, the discovery check, the SSO library); null for
  * anything that is not such a refusal (a 404, a 409, a 500), which is not audited as one.
  */
 export function connectionRefusalReason(err: unknown): ConnectionRefusal | null {

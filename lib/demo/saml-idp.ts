@@ -15,7 +15,7 @@
  * - Assertion: Issuer, Signature?, Subject, Conditions, Advice?, statements
  * so an enveloped signature goes right after the Issuer of the element it signs.
  */
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { constants, createCipheriv, generateKeyPairSync, publicEncrypt, randomBytes, X509Certificate } from 'node:crypto';
 import http from 'node:http';
 import { inflateRawSync } from 'node:zlib';
 import { DOMParser, type Document as XmlDocument, type Element as XmlElement } from '@xmldom/xmldom';
@@ -242,6 +242,8 @@ export interface BuildResponseOptions {
   acsUrl: string;
   /** The SP entity ID, written to Conditions/AudienceRestriction/Audience. */
   audience: string;
+  /** More Audience elements in the same AudienceRestriction, after it (any one naming the SP satisfies it). */
+  otherAudiences?: string[];
   /** The AuthnRequest ID; omitted for IdP-initiated (unsolicited) responses. */
   inResponseTo?: string;
   nameId: string;
@@ -283,6 +285,19 @@ export interface BuildResponseOptions {
   issuer?: string;
   responseId?: string;
   assertionId?: string;
+  /** Encrypt the (signed) assertion to an SP's encryption certificate: an EncryptedAssertion. */
+  encryptTo?: EncryptionOptions;
+}
+
+export interface EncryptionOptions {
+  /** The SP's encryption certificate (PEM). */
+  certPem: string;
+  /** Content encryption. Default aes256-gcm. */
+  content?: 'aes128-gcm' | 'aes256-gcm' | 'aes128-cbc' | 'aes256-cbc' | 'tripledes-cbc';
+  /** Key transport. Default rsa-oaep-mgf1p (SHA-1 digest, as IdPs send it). */
+  keyTransport?: 'rsa-oaep-mgf1p' | 'rsa-oaep-sha256' | 'rsa-1_5';
+  /** Where the EncryptedKey goes: in the EncryptedData's KeyInfo (default) or beside it. */
+  keyPlacement?: 'keyinfo' | 'sibling';
 }
 
 export interface ParsedAuthnRequest {
@@ -414,7 +429,9 @@ export class TestSamlIdp {
       `</saml:SubjectConfirmation>` +
       `</saml:Subject>` +
       `<saml:Conditions NotBefore="${samlInstant(notBefore)}" NotOnOrAfter="${samlInstant(notOnOrAfter)}">` +
-      `<saml:AudienceRestriction><saml:Audience>${escapeXmlText(opts.audience)}</saml:Audience></saml:AudienceRestriction>` +
+      `<saml:AudienceRestriction>` +
+      [opts.audience, ...(opts.otherAudiences ?? [])].map((a) => `<saml:Audience>${escapeXmlText(a)}</saml:Audience>`).join('') +
+      `</saml:AudienceRestriction>` +
       `</saml:Conditions>` +
       `<saml:AuthnStatement AuthnInstant="${samlInstant(opts.authnInstant ?? issueInstant)}" ` +
       `SessionIndex="${escapeXmlAttr(opts.sessionIndex ?? newSamlId())}">` +
@@ -454,7 +471,7 @@ export class TestSamlIdp {
         : '/>') +
       (opts.statusMessage ? `<samlp:StatusMessage>${escapeXmlText(opts.statusMessage)}</samlp:StatusMessage>` : '') +
       `</samlp:Status>` +
-      (opts.includeAssertion === false ? '' : this.buildAssertionXml(withInstant)) +
+      (opts.includeAssertion === false ? '' : opts.encryptTo ? encryptAssertion(this.buildAssertionXml(withInstant), opts.encryptTo) : this.buildAssertionXml(withInstant)) +
       `</samlp:Response>`;
 
     if (!opts.signResponse) return xml;
@@ -713,4 +730,68 @@ function readBody(req: http.IncomingMessage): Promise<string> {
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Assertion encryption (XML Encryption 1.1), as IdPs do it
+// ---------------------------------------------------------------------------------------------
+
+const XENC = 'http://www.w3.org/2001/04/xmlenc#';
+const XENC11 = 'http://www.w3.org/2009/xmlenc11#';
+
+/** A saml:EncryptedAssertion holding `assertionXml`, its content key wrapped to `to.certPem`. */
+export function encryptAssertion(assertionXml: string, to: EncryptionOptions): string {
+  const content = to.content ?? 'aes256-gcm';
+  const transport = to.keyTransport ?? 'rsa-oaep-mgf1p';
+  const plain = Buffer.from(assertionXml, 'utf8');
+  let cipherValue: Buffer;
+  let key: Buffer;
+  if (content === 'tripledes-cbc') {
+    key = randomBytes(24);
+    const iv = randomBytes(8);
+    const c = createCipheriv('des-ede3-cbc', key, iv);
+    cipherValue = Buffer.concat([iv, c.update(plain), c.final()]);
+  } else {
+    const [, bits, mode] = /^aes(\d+)-(gcm|cbc)$/.exec(content)!;
+    key = randomBytes(Number(bits) / 8);
+    if (mode === 'gcm') {
+      const iv = randomBytes(12);
+      const c = createCipheriv(`aes-${bits}-gcm` as 'aes-256-gcm', key, iv);
+      cipherValue = Buffer.concat([iv, c.update(plain), c.final(), c.getAuthTag()]);
+    } else {
+      // ISO 10126 padding: random bytes, the last one counting them.
+      const padLength = 16 - (plain.length % 16);
+      const padding = Buffer.concat([randomBytes(padLength - 1), Buffer.from([padLength])]);
+      const iv = randomBytes(16);
+      const c = createCipheriv(`aes-${bits}-cbc`, key, iv);
+      c.setAutoPadding(false);
+      cipherValue = Buffer.concat([iv, c.update(Buffer.concat([plain, padding])), c.final()]);
+    }
+  }
+  const publicKey = new X509Certificate(to.certPem).publicKey;
+  const wrapped =
+    transport === 'rsa-1_5'
+      ? publicEncrypt({ key: publicKey, padding: constants.RSA_PKCS1_PADDING }, key)
+      : publicEncrypt({ key: publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: transport === 'rsa-oaep-sha256' ? 'sha256' : 'sha1' }, key);
+  const transportMethod =
+    transport === 'rsa-oaep-sha256'
+      ? `<xenc:EncryptionMethod Algorithm="${XENC11}rsa-oaep"><ds:DigestMethod xmlns:ds="${NS.ds}" Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/></xenc:EncryptionMethod>`
+      : transport === 'rsa-1_5'
+        ? `<xenc:EncryptionMethod Algorithm="${XENC}rsa-1_5"/>`
+        : `<xenc:EncryptionMethod Algorithm="${XENC}rsa-oaep-mgf1p"><ds:DigestMethod xmlns:ds="${NS.ds}" Algorithm="http://www.w3.org/2000/09/xmldsig#sha1"/></xenc:EncryptionMethod>`;
+  const encryptedKey =
+    `<xenc:EncryptedKey xmlns:xenc="${XENC}">${transportMethod}` +
+    `<xenc:CipherData><xenc:CipherValue>${wrapped.toString('base64')}</xenc:CipherValue></xenc:CipherData></xenc:EncryptedKey>`;
+  const contentUri = content.endsWith('gcm') ? `${XENC11}${content}` : `${XENC}${content}`;
+  const sibling = to.keyPlacement === 'sibling';
+  return (
+    `<saml:EncryptedAssertion xmlns:saml="${NS.saml}">` +
+    `<xenc:EncryptedData xmlns:xenc="${XENC}" Type="${XENC}Element">` +
+    `<xenc:EncryptionMethod Algorithm="${contentUri}"/>` +
+    (sibling ? '' : `<ds:KeyInfo xmlns:ds="${NS.ds}">${encryptedKey}</ds:KeyInfo>`) +
+    `<xenc:CipherData><xenc:CipherValue>${cipherValue.toString('base64')}</xenc:CipherValue></xenc:CipherData>` +
+    `</xenc:EncryptedData>` +
+    (sibling ? encryptedKey : '') +
+    `</saml:EncryptedAssertion>`
+  );
 }

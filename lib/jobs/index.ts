@@ -1,5 +1,5 @@
 import { webhooksJob } from '../webhooks/worker';
-import { certificatesJob, metadataRefreshJob } from '../sso/lifecycle-jobs';
+import { certificatesJob, metadataRefreshJob } from '../sso/connections/lifecycle-jobs';
 import { inactivityJob } from '../access-review/jobs';
 import { auditRetentionJob } from '../audit/retention';
 import { backchannelJob, oidcMaintenanceJob } from '../applications/jobs';

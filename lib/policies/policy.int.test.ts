@@ -10,7 +10,7 @@ import { createTenant } from '@/lib/dal/tenants';
 import { TestSamlIdp } from '@/lib/demo/saml-idp';
 import { beginSignIn, postToAcs, samlSignIn, samlTenant } from '@/lib/testing/sso';
 import { sp } from '@/lib/sso/sp';
-import { spMetadataXml } from '@/lib/sso/sp-metadata';
+import { spMetadataXml } from '@/lib/sso/saml/sp-metadata';
 import { startSsoFromRequest } from '@/lib/sso/start';
 import { DOMParser } from '@xmldom/xmldom';
 import { SignedXml } from 'xml-crypto';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { OIDC_MFA_REQUEST } from './mfa';
-import { isNoAuthnContext, mfaRequiredFor, requestMfa, signInIpAllowed } from './sso';
+import { OIDC_MFA_REQUEST, SAML_MFA_REQUEST } from './mfa';
+import { isNoAuthnContext, mfaRequiredFor, requestOidcMfa, samlMfaContext, signInIpAllowed } from './sso';
 
 describe('SSO-side policy helpers', () => {
   it.each([
@@ -14,18 +14,18 @@ describe('SSO-side policy helpers', () => {
   });
 
   it('OIDC: acr_values on the authorization URL, the rest untouched', async () => {
-    const r = await requestMfa({ redirect_url: 'https://op.example/authorize?client_id=x&state=s&scope=openid%20email' }, { type: 'oidc', idp: {} });
+    const r = requestOidcMfa({ redirect_url: 'https://op.example/authorize?client_id=x&state=s&scope=openid%20email' });
     const u = new URL(r.redirect_url!);
     expect(u.searchParams.get('acr_values')).toBe(OIDC_MFA_REQUEST.join(' '));
     expect(u.searchParams.get('state')).toBe('s');
     expect(u.searchParams.get('scope')).toBe('openid email');
   });
 
-  it('Entra ID gets no RequestedAuthnContext (its MFA shows in authnmethodsreferences); errors pass through', async () => {
-    const entra = { redirect_url: 'https://login.microsoftonline.com/t/saml2?SAMLRequest=abc&RelayState=r' };
-    expect(await requestMfa(entra, { type: 'saml', idp: { entityId: 'https://sts.windows.net/0000-1111/' } })).toEqual(entra);
+  it('Entra ID gets no RequestedAuthnContext (its MFA shows in authnmethodsreferences); other SAML IdPs an exact one; errors pass through', () => {
+    expect(samlMfaContext({ idp: { entityId: 'https://sts.windows.net/0000-1111/' } })).toBeNull();
+    expect(samlMfaContext({ idp: { entityId: 'https://idp.example' } })).toEqual({ classRefs: SAML_MFA_REQUEST, comparison: 'exact' });
     const err = { error: 'nope' };
-    expect(await requestMfa(err, { type: 'saml', idp: { entityId: 'https://idp.example' } })).toEqual(err);
+    expect(requestOidcMfa(err)).toEqual(err);
   });
 
   it('NoAuthnContext is recognised in either status level', () => {

@@ -1,7 +1,6 @@
 import 'server-only';
-import { inflateRawSync, deflateRawSync } from 'node:zlib';
 import type { Connection, SignInPolicy } from '../db/schema';
-import { addRequestedAuthnContext } from './authn-request';
+import type { RequestedContext } from './authn-request';
 import { ipAllowed } from './cidr';
 import { OIDC_MFA_REQUEST, oidcShowsMfa, SAML_MFA_REQUEST, samlShowsMfa, type MfaVerdict } from './mfa';
 
@@ -22,53 +21,26 @@ export const mfaRequiredFor = (policy: SignInPolicy, connection: Pick<Connection
  */
 const isEntra = (entityId: string | undefined) => !!entityId && /^https:\/\/sts\.windows\.net\//i.test(entityId);
 
-type AuthorizeResult = { redirect_url?: string; authorize_form?: string; error?: string };
-
-/** The SP signing key the SSO library signs AuthnRequests with (initialised with the library). */
-async function spKey(): Promise<{ privateKeyPem: string; certPem: string }> {
-  const x509 = (await import('@boxyhq/saml-jackson/dist/saml/x509')) as unknown as {
-    getDefaultCertificate?: () => Promise<{ publicKey: string; privateKey: string }>;
-    default?: { getDefaultCertificate: () => Promise<{ publicKey: string; privateKey: string }> };
-  };
-  const get = x509.getDefaultCertificate ?? x509.default?.getDefaultCertificate;
-  if (!get) throw new Error('the SSO library exposes no SP certificate');
-  const c = await get();
-  return { privateKeyPem: c.privateKey, certPem: c.publicKey };
-}
+type AuthorizeResult = { redirect_url?: string; error?: string };
 
 /**
- * Asks the IdP for multi-factor authentication in the request the SSO library built:
- * SAML — a re-signed AuthnRequest with RequestedAuthnContext (see authn-request.ts);
- * OIDC — `acr_values` on the authorization URL (not signed; a voluntary request, which IdPs
- * that do not know the values ignore). Either way the answer is checked on return.
+ * The RequestedAuthnContext that asks a SAML IdP for multi-factor authentication (signed into
+ * the AuthnRequest, lib/sso/saml/request.ts); none for Entra (see isEntra). The answer is
+ * checked on return either way.
  */
-export async function requestMfa(r: AuthorizeResult, connection: Pick<Connection, 'type' | 'idp'>): Promise<AuthorizeResult> {
-  if (r.error) return r;
-  if (connection.type === 'oidc') {
-    if (!r.redirect_url) return r;
-    const u = new URL(r.redirect_url);
-    u.searchParams.set('acr_values', OIDC_MFA_REQUEST.join(' '));
-    return { ...r, redirect_url: u.toString() };
-  }
-  if (isEntra(connection.idp.entityId)) return r;
-  const key = await spKey();
-  const ctx = { classRefs: SAML_MFA_REQUEST, comparison: 'exact' as const };
-  if (r.redirect_url) {
-    const u = new URL(r.redirect_url);
-    const req = u.searchParams.get('SAMLRequest');
-    if (!req) return r;
-    const xml = inflateRawSync(Buffer.from(req, 'base64')).toString('utf8');
-    u.searchParams.set('SAMLRequest', deflateRawSync(Buffer.from(addRequestedAuthnContext(xml, ctx, key))).toString('base64'));
-    return { ...r, redirect_url: u.toString() };
-  }
-  if (r.authorize_form) {
-    const m = /name="SAMLRequest" value="([^"]*)"/.exec(r.authorize_form);
-    if (!m) return r;
-    const xml = Buffer.from(m[1], 'base64').toString('utf8');
-    const signed = Buffer.from(addRequestedAuthnContext(xml, ctx, key)).toString('base64');
-    return { ...r, authorize_form: r.authorize_form.replace(m[0], `name="SAMLRequest" value="${signed}"`) };
-  }
-  return r;
+export const samlMfaContext = (connection: Pick<Connection, 'idp'>): RequestedContext | null =>
+  isEntra(connection.idp.entityId) ? null : { classRefs: SAML_MFA_REQUEST, comparison: 'exact' };
+
+/**
+ * Asks an OIDC provider for multi-factor authentication: `acr_values` on the authorization URL
+ * (not signed; a voluntary request, which providers that do not know the values ignore). The
+ * answer is checked on return.
+ */
+export function requestOidcMfa(r: AuthorizeResult): AuthorizeResult {
+  if (r.error || !r.redirect_url) return r;
+  const u = new URL(r.redirect_url);
+  u.searchParams.set('acr_values', OIDC_MFA_REQUEST.join(' '));
+  return { ...r, redirect_url: u.toString() };
 }
 
 const NO_AUTHN_CONTEXT = 'urn:oasis:names:tc:SAML:2.0:status:NoAuthnContext';

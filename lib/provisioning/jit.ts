@@ -30,7 +30,7 @@ export type IdpProfile = {
   refusal?: 'too_many_attributes';
   /**
    * OIDC: whether the provider vouches for `email` (`email_verified` true, from the same source as
-   * the email; lib/sso/oidc-claims.ts). Absent for SAML, whose signed assertion states the email.
+   * the email; lib/sso/oidc/claims.ts). Absent for SAML, whose signed assertion states the email.
    */
   emailVerified?: boolean;
 };

@@ -252,7 +252,7 @@ describe('one IdP entity ID shared by two tenants', () => {
     expect(await failures(0)).toEqual(['unknown_connection', 'audience_mismatch']);
     expect(await failures(1)).toEqual(['unknown_connection', 'audience_mismatch']);
     // A RelayState of ours whose flow is gone is an unknown request, not an unsolicited response.
-    const stale = await post(idp.buildResponse({ acsUrl: sp().acsUrl, audience: sp().entityId, nameId: `ann@${tenants[0].domain}` }), 'boxyhq_jackson_gone');
+    const stale = await post(idp.buildResponse({ acsUrl: sp().acsUrl, audience: sp().entityId, nameId: `ann@${tenants[0].domain}` }), 'portal_sso_gone');
     expect(stale.status).toBe(400);
     expect(await stale.text()).toContain('unknown_request');
 

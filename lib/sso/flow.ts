@@ -1,6 +1,5 @@
 import 'server-only';
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { inflateRawSync } from 'node:zlib';
 import { sql } from 'drizzle-orm';
 import { record } from '../audit/record';
 import { sessionSetCookie } from '../auth/session-cookie';
@@ -14,34 +13,25 @@ import { env } from '../env';
 import { log } from '../log';
 import { countSignIn } from '../metrics';
 import { signInUser, USER_SESSION_TTL_SECONDS, type IdpProfile } from '../provisioning/jit';
-import { DatabaseUnavailable } from '../errors';
-import { isDatabaseFault, signInErrorPage } from './error-page';
+import { signInErrorPage } from './error-page';
 import { autoPostPage } from '../http/html';
 import { checkBrowserUrl } from '../http/safe-fetch';
 import { LoginRejected, type LoginFailure } from './failures';
-import { derivedSecret, sso } from './jackson';
-import { oidcAuthorization, oidcExchange, type OidcSignIn } from './oidc-rp';
-import { consumeAuthorizationCode, watchStorage } from './jackson-store';
-import { checkSamlResponse, peekResponse, SamlRejection, type CheckedAssertion, type PeekedResponse } from './saml-checks';
-import { completeTest, failTest, sessionNotOnOrAfterOf, type TestFlowDetail } from './connection-test';
-import { PRODUCT, sp } from './sp';
-import { checkOidcMfa, checkSamlMfa, isNoAuthnContext, mfaRequiredFor, requestMfa, signInIpAllowed, tenantPolicy } from '../policies/sso';
-
-/**
- * The SSO library keeps its records in the portal's database and answers some storage failures
- * with errors of its own (`access_denied` after a valid response, a failed token exchange): when
- * its storage was unavailable during the call (watchStorage), the error is the database's (503),
- * not the IdP's or the person's.
- */
-function storageUnavailable(error: unknown): DatabaseUnavailable {
-  return new DatabaseUnavailable(`the SSO library could not use its storage: ${String(error instanceof Error ? error.message : error).slice(0, 200)}`);
-}
+import { oidcAuthorization, oidcExchange, type OidcSignIn } from './oidc/rp';
+import { checkSamlResponse, peekResponse, SamlRejection, type CheckedAssertion, type PeekedResponse } from './saml/checks';
+import { completeTest, failTest, sessionNotOnOrAfterOf, type TestFlowDetail } from './connections/test-sign-in';
+import { sp } from './sp';
+import { checkOidcMfa, checkSamlMfa, isNoAuthnContext, mfaRequiredFor, requestOidcMfa, samlMfaContext, signInIpAllowed, tenantPolicy } from '../policies/sso';
+import { EngineRefusal, engineValidate } from './saml/engine';
+import { authnRequest } from './saml/request';
+import { spEncryptionKeys, type SpEncryptionKey } from './saml/sp-keys';
 
 const FLOW_COOKIE = 'portal_sso_flow';
 const FLOW_TTL_SECONDS = 600;
-const RELAY_PREFIX = 'boxyhq_jackson_';
+/** RelayStates the portal issues start with this; any other RelayState came from an IdP-initiated sign-in. */
+const RELAY_PREFIX = 'portal_sso_';
 
-type FlowCookie = { state: string; verifier: string; connectionId: string; returnTo: string; exp: number };
+type FlowCookie = { state: string; connectionId: string; returnTo: string; exp: number };
 
 const b64url = (b: Buffer) => b.toString('base64url');
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -148,17 +138,17 @@ export async function fail(
 }
 
 /**
- * SP-initiated sign-in: asks the SSO library for the IdP redirect of this connection, remembers
- * the AuthnRequest ID under its RelayState (for the ACS) and binds the flow to this browser with
- * a signed cookie holding `state` and the PKCE verifier (for the callback). An OIDC connection's
- * authorization request is the portal's own (./oidc-rp.ts): its state is the cookie's, and its
- * nonce and PKCE verifier stay in the flow's row.
+ * SP-initiated sign-in. SAML: a signed AuthnRequest built by the library's SAML engine
+ * (./saml/request.ts), whose ID the flow row remembers under its RelayState (for the ACS). OIDC:
+ * the portal's own authorization request (./oidc/rp.ts), whose nonce and PKCE verifier stay in the
+ * flow's row. Either way the flow is bound to this browser with a signed cookie holding `state`,
+ * which the callback checks.
  */
 export async function startSignIn(
   tenant: TenantWithDomains,
   connection: Connection,
   returnTo: string | null,
-  /** A connection test (lib/sso/connection-test.ts): signs nobody in; the result goes to the connection. */
+  /** A connection test (lib/sso/connections/test-sign-in.ts): signs nobody in; the result goes to the connection. */
   test?: TestFlowDetail,
   /** `forceAuthn`: the IdP must sign the person in afresh (an application asked for prompt=login or max_age). */
   opts: { forceAuthn?: boolean } = {},
@@ -172,122 +162,71 @@ export async function startSignIn(
       ? { detail: { returnTo: safeReturn } }
       : {};
   sweepNow();
-  const { jackson } = await sso();
-  const s = sp();
   const state = b64url(randomBytes(16));
-  const verifier = b64url(randomBytes(32));
-  const challenge = b64url(createHash('sha256').update(verifier).digest());
-  // OIDC: the portal's own relying party (./oidc-rp.ts), with this flow's state; the SSO library only for SAML.
-  const oidc = connection.type === 'oidc' ? await oidcAuthorization(connection, state, { forceAuthn: opts.forceAuthn }) : null;
-  const started = oidc ? null : await watchStorage(() => jackson.oauthController.authorize({
-    tenant: tenant.id,
-    product: PRODUCT,
-    client_id: 'dummy',
-    idp_hint: connection.clientId, // always one of this tenant's own connections, never from the request
-    redirect_uri: s.callbackUrl,
-    state,
-    response_type: 'code',
-    code_challenge: challenge,
-    code_challenge_method: 'S256',
-    ...(opts.forceAuthn ? { forceAuthn: 'true' } : {}),
-  } as never));
-  if (started && !started.ok) throw started.storageUnavailable ? storageUnavailable(started.error) : started.error;
-  const res = oidc ? { redirect_url: oidc.url.href } : (started as { value: unknown }).value;
   // Sign-in policy: ask the IdP for MFA when this connection requires it (lib/policies/sso.ts).
-  const r = mfaRequiredFor(tenant.signInPolicy ?? {}, connection) ? await requestMfa(res as never, connection) : (res as { redirect_url?: string; authorize_form?: string; error?: string });
-  if (r.error || (!r.redirect_url && !r.authorize_form)) {
-    if (started?.storageUnavailable) throw storageUnavailable(r.error);
-    throw new Error(`the SSO library refused to start: ${r.error ?? 'no redirect'}`);
-  }
-  const idpTarget = checkedIdpTarget(r);
+  const mfa = mfaRequiredFor(tenant.signInPolicy ?? {}, connection);
+  const db = await getDb();
+  const expiresAt = new Date(Date.now() + FLOW_TTL_SECONDS * 1000);
+  let location: URL;
   let postFields: Record<string, string> | null = null;
 
-  if (oidc) {
+  if (connection.type === 'oidc') {
+    const oidc = await oidcAuthorization(connection, state, { forceAuthn: opts.forceAuthn });
+    const target = mfa ? requestOidcMfa({ redirect_url: oidc.url.href }).redirect_url! : oidc.url.href;
+    location = checkBrowserUrl(target, { path: 'ssoUrl', allowLoopbackHttp: env().loopbackHttp });
     // The provider's answer names this flow by its state (also the flow cookie's); the nonce and
     // the PKCE verifier stay here, server-side, for the one exchange (takeFlow: single use).
-    const db = await getDb();
     await db.insert(ssoFlows).values({
       key: `oidc:${state}`,
       connectionId: connection.id,
       tenantId: tenant.id,
       ...purpose,
       detail: { ...purpose.detail, oidcRequest: { nonce: oidc.nonce, verifier: oidc.verifier } },
-      expiresAt: new Date(Date.now() + FLOW_TTL_SECONDS * 1000),
+      expiresAt,
     });
   } else {
-    let relayState: string | null = null;
-    let samlRequest: string | null = null;
-    let deflated = true;
-    if (r.redirect_url) {
-      const u = new URL(r.redirect_url);
-      relayState = u.searchParams.get('RelayState');
-      samlRequest = u.searchParams.get('SAMLRequest');
-    } else {
-      // The library's own page is not served (inline handlers; its action only URI-encoded): the
-      // values are taken from it and posted by the portal's page, to the checked location only.
-      const field = (name: string) => decodeHtml(new RegExp(`name="${name}" value="([^"]*)"`).exec(r.authorize_form!)?.[1] ?? '') || null;
-      relayState = field('RelayState');
-      samlRequest = field('SAMLRequest');
-      deflated = false;
-    }
-    if (!relayState || !samlRequest) throw new Error('the SSO library gave no SAML request');
-    if (!deflated) postFields = { SAMLRequest: samlRequest, RelayState: relayState };
-    const raw = Buffer.from(decodeURIComponent(samlRequest), 'base64');
-    const xml = (deflated ? inflateRawSync(raw) : raw).toString('utf8');
-    const requestId = /\sID="([^"]+)"/.exec(xml)?.[1];
-    if (!requestId) throw new Error('the SAML request has no ID');
-    const db = await getDb();
+    const request = await authnRequest(connection, { forceAuthn: opts.forceAuthn, requestedContext: mfa ? samlMfaContext(connection) : null });
+    const relayState = `${RELAY_PREFIX}${b64url(randomBytes(24))}`;
+    // The ACS finds this flow by the RelayState the IdP returns; the answer must carry this request's ID.
     await db.insert(ssoFlows).values({
       key: `relay:${relayState}`,
       connectionId: connection.id,
       tenantId: tenant.id,
-      requestId,
+      requestId: request.id,
       ...purpose,
-      expiresAt: new Date(Date.now() + FLOW_TTL_SECONDS * 1000),
+      detail: { ...purpose.detail, state },
+      expiresAt,
     });
+    location = new URL(request.location);
+    if (request.binding === 'redirect') {
+      location.searchParams.set('SAMLRequest', request.samlRequest);
+      location.searchParams.set('RelayState', relayState);
+    } else {
+      postFields = { SAMLRequest: request.samlRequest, RelayState: relayState };
+    }
   }
 
-  const cookie: FlowCookie = { state, verifier, connectionId: connection.id, returnTo: safeReturn, exp: Math.floor(Date.now() / 1000) + FLOW_TTL_SECONDS };
+  const cookie: FlowCookie = { state, connectionId: connection.id, returnTo: safeReturn, exp: Math.floor(Date.now() / 1000) + FLOW_TTL_SECONDS };
   const data = b64url(Buffer.from(JSON.stringify(cookie)));
-  const headers = new Headers({ 'cache-control': 'no-store' });
-  headers.append('set-cookie', `${FLOW_COOKIE}=${data}.${mac(data)}; ${cookieAttrs(FLOW_TTL_SECONDS)}`);
-  if (r.redirect_url) {
-    headers.set('location', idpTarget.href);
+  const setCookie = `${FLOW_COOKIE}=${data}.${mac(data)}; ${cookieAttrs(FLOW_TTL_SECONDS)}`;
+  if (!postFields) {
+    const headers = new Headers({ 'cache-control': 'no-store', location: location.href });
+    headers.append('set-cookie', setCookie);
     return new Response(null, { status: 302, headers });
   }
-  if (!postFields) throw new Error('the SSO library gave no SAML request');
-  const page = autoPostPage(idpTarget, postFields);
-  for (const c of headers.getSetCookie()) page.headers.append('set-cookie', c);
+  const page = autoPostPage(location, postFields);
+  page.headers.append('set-cookie', setCookie);
   return page;
 }
 
-const decodeHtml = (s: string) =>
-  s.replace(/&(amp|lt|gt|quot|#0?39);/g, (_, e: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#039': "'", '#39': "'" })[e] ?? '');
-
-/**
- * Where the SSO library would send the browser (its redirect URL, or its POST form's action),
- * checked again as every URL from outside is: https, http only on loopback in development. A
- * library record written before locations were checked cannot send a browser to `javascript:`.
- */
-function checkedIdpTarget(r: { redirect_url?: string; authorize_form?: string }): URL {
-  const raw = r.redirect_url ?? decodeHtml(/<form method="post" action="([^"]*)"/.exec(r.authorize_form ?? '')?.[1] ?? '');
-  let decoded = raw;
-  if (!r.redirect_url) {
-    try {
-      decoded = decodeURI(raw);
-    } catch {
-      throw new Error('the SSO library gave an unreadable IdP location');
-    }
-  }
-  return checkBrowserUrl(decoded, { path: 'ssoUrl', allowLoopbackHttp: env().loopbackHttp });
-}
-
-const expectationsFor = (connection: Connection, expectedInResponseTo: string | null) => ({
+const expectationsFor = (connection: Connection, expectedInResponseTo: string | null, decryptionKeys: SpEncryptionKey[]) => ({
   spEntityId: sp().entityId,
   acsUrl: sp().acsUrl,
   idpEntityId: connection.idp.entityId!,
   certificates: (connection.idp.certificates ?? []).map((c) => (c as { pem?: string }).pem ?? '').filter(Boolean),
   expectedInResponseTo,
+  decryptionKeys: decryptionKeys.map((k) => k.privateKey),
+  requireEncryption: connection.requireEncryptedAssertions,
 });
 
 /**
@@ -316,6 +255,7 @@ const SIGNATURE_FAILURES = new Set(['signature_missing', 'signature_invalid', 'w
 async function unsolicitedConnection(
   peeked: PeekedResponse,
   issuer: string,
+  decryptionKeys: SpEncryptionKey[],
 ): Promise<{ connection: Connection | null } | { refusedIn: Connection[]; reason: LoginFailure }> {
   const found = await connectionsWithEntityId(issuer);
   if (found.length <= 1) return { connection: found[0] ?? null };
@@ -328,7 +268,7 @@ async function unsolicitedConnection(
   for (const c of open) {
     let checked: CheckedAssertion;
     try {
-      checked = checkSamlResponse(peeked, expectationsFor(c, null));
+      checked = checkSamlResponse(peeked, expectationsFor(c, null, decryptionKeys));
     } catch (e) {
       if (!(e instanceof SamlRejection)) throw e;
       failed.push({ c, reason: e.reason as LoginFailure });
@@ -377,10 +317,12 @@ export async function handleAcs(form: URLSearchParams, meta: Omit<Ctx, 'actor'>)
     return refuse(tenantOfFlow, reason as LoginFailure, 400, flowConnection ? { connectionId: flowConnection.id } : {});
   }
   const { issuer } = peeked;
+  // The SP's encryption keys, needed only for an encrypted assertion.
+  const decryptionKeys = peeked.encrypted ? await spEncryptionKeys() : [];
   // A flow names its connection; only an unsolicited response is matched by its (unsigned) issuer.
   let connection = taken ? flowConnection : null;
   if (!taken && issuer && !relayState.startsWith(RELAY_PREFIX)) {
-    const pick = await unsolicitedConnection(peeked, issuer);
+    const pick = await unsolicitedConnection(peeked, issuer, decryptionKeys);
     if ('refusedIn' in pick) {
       // Several tenants use this IdP entity ID and the response could not be given to one of them.
       const status = pick.reason === 'unsolicited_not_allowed' ? 403 : 400;
@@ -412,7 +354,7 @@ export async function handleAcs(form: URLSearchParams, meta: Omit<Ctx, 'actor'>)
 
   let checked;
   try {
-    checked = checkSamlResponse(peeked, expectationsFor(connection, expectedInResponseTo));
+    checked = checkSamlResponse(peeked, expectationsFor(connection, expectedInResponseTo, decryptionKeys));
   } catch (e) {
     // Sign-in policy: an IdP that could not do the MFA asked for says NoAuthnContext.
     if (e instanceof SamlRejection && isNoAuthnContext(e) && mfaRequiredFor(policy, connection)) {
@@ -426,6 +368,24 @@ export async function handleAcs(form: URLSearchParams, meta: Omit<Ctx, 'actor'>)
     const mfa = checkSamlMfa(checked);
     if (!mfa.mfa) return refuse(connection.tenantId, 'mfa_required', 403, { ...at, authnContext: mfa.evidence?.slice(0, 300) ?? null });
   }
+  // The second, independent validator: the library's SAML engine, on the same response. Both
+  // must accept, and both must have read the same assertion.
+  let validated: Awaited<ReturnType<typeof engineValidate>>;
+  try {
+    validated = await engineValidate(peeked.parsed.xml, {
+      certificates: expectationsFor(connection, null, []).certificates,
+      audience: sp().entityId,
+      inResponseTo: expectedInResponseTo,
+      ...(checked.decryptedWithKey !== null ? { decryptionKeyPem: decryptionKeys[checked.decryptedWithKey].privateKeyPem } : {}),
+    });
+  } catch (e) {
+    if (!(e instanceof EngineRefusal)) throw e;
+    log('warn', "the SAML engine refused a response the portal's checks accepted", { err: e.message, connectionId: connection.id });
+    return refuse(connection.tenantId, e.reason, 400, at);
+  }
+  if (validated.issuer?.trim() !== checked.issuer) return refuse(connection.tenantId, 'issuer_mismatch', 400, at);
+  const profile = toIdpProfile(validated.profile);
+
   const fresh = await db
     .insert(seenAssertions)
     .values({ assertionId: checked.assertionId, connectionId: connection.id, expiresAt: checked.notOnOrAfter })
@@ -433,60 +393,43 @@ export async function handleAcs(form: URLSearchParams, meta: Omit<Ctx, 'actor'>)
     .returning();
   if (!fresh.length) return refuse(connection.tenantId, 'replayed', 400, at);
 
-  const { jackson } = await sso();
-  // idp_hint (this connection, never from the request) picks the library's record of an
-  // unsolicited response when tenants share the IdP's entity ID.
-  const called = await watchStorage(
-    async () =>
-      (await jackson.oauthController.samlResponse({ SAMLResponse: samlResponse, RelayState: relayState, idp_hint: connection.clientId } as never)) as {
-        redirect_url?: string;
-        error?: string;
-      },
-  );
-  if (!called.ok) {
-    // The library's storage is the portal's database: its outage is not the IdP's fault.
-    if (called.storageUnavailable) throw storageUnavailable(called.error);
-    if (await isDatabaseFault(called.error)) throw called.error;
-    log('warn', 'the SSO library refused a checked response', { err: called.error, connectionId: connection.id });
-    return refuse(connection.tenantId, 'idp_error', 400, at);
-  }
-  const out = called.value;
-  if (out.error || !out.redirect_url) {
-    if (called.storageUnavailable) throw storageUnavailable(out.error);
-    return refuse(connection.tenantId, 'idp_error', 400, { ...at, error: out.error });
-  }
-  const code = new URL(out.redirect_url).searchParams.get('code');
-  if (code) {
-    await db.insert(ssoFlows).values({
-      key: `code:${sha256(code)}`,
-      connectionId: connection.id,
-      tenantId: connection.tenantId,
-      requestId: expectedInResponseTo,
-      ...(test
-        ? {
-            purpose: 'test' as const,
-            detail: {
-              actor: test.detail?.actor ?? { type: 'system' },
-              saml: {
-                issuer: checked.issuer,
-                nameId: checked.nameId,
-                nameIdFormat: checked.nameIdFormat,
-                authnContextClassRef: checked.authnContextClassRef,
-                sessionNotOnOrAfter: sessionNotOnOrAfterOf(samlResponse),
-                attributes: { ...checked.attributes },
-              },
-            } satisfies TestFlowDetail,
-          }
-        : {}),
-      expiresAt: new Date(Date.now() + FLOW_TTL_SECONDS * 1000),
-    });
-  }
-  return new Response(null, { status: 303, headers: { location: out.redirect_url, 'cache-control': 'no-store' } });
+  // The checked profile waits under a one-time code for the callback, where this browser's flow
+  // cookie is sent (a cross-site POST to the ACS carries no SameSite=Lax cookie).
+  const code = b64url(randomBytes(32));
+  const state = (flow?.detail as { state?: string } | null)?.state;
+  const saml = {
+    issuer: checked.issuer,
+    nameId: checked.nameId,
+    nameIdFormat: checked.nameIdFormat,
+    authnContextClassRef: checked.authnContextClassRef,
+    sessionNotOnOrAfter: sessionNotOnOrAfterOf(samlResponse),
+    attributes: { ...checked.attributes },
+  };
+  await db.insert(ssoFlows).values({
+    key: `code:${sha256(code)}`,
+    connectionId: connection.id,
+    tenantId: connection.tenantId,
+    requestId: expectedInResponseTo,
+    ...(test ? { purpose: 'test' as const } : {}),
+    detail: {
+      ...(test ? ({ actor: test.detail?.actor ?? { type: 'system' }, saml } satisfies TestFlowDetail) : {}),
+      samlSignIn: { profile, nameId: checked.nameId, nameIdFormat: checked.nameIdFormat, sessionIndex: checked.sessionIndex } satisfies CheckedSaml,
+      ...(state ? { state } : {}),
+    },
+    expiresAt: new Date(Date.now() + FLOW_TTL_SECONDS * 1000),
+  });
+  const next = new URL(sp().callbackUrl);
+  next.searchParams.set('code', code);
+  if (state) next.searchParams.set('state', state);
+  return new Response(null, { status: 303, headers: { location: next.href, 'cache-control': 'no-store' } });
 }
+
+/** What the ACS checked, for the callback (in the `code:` flow row); NameID and SessionIndex for single logout. */
+type CheckedSaml = { profile: IdpProfile; nameId: string; nameIdFormat: string | null; sessionIndex: string | null };
 
 /**
  * Where an OIDC provider sends the browser back. The flow its `state` names (single use) holds
- * the nonce and PKCE verifier; the portal exchanges the code itself (./oidc-rp.ts: ID token
+ * the nonce and PKCE verifier; the portal exchanges the code itself (./oidc/rp.ts: ID token
  * signature, claims and `iat` checked, one deadline, safe fetch) and stores the checked profile
  * under a code of its own, with which the browser goes on to the callback (the one place that
  * signs in, after checking the flow cookie again).
@@ -574,7 +517,8 @@ const TOKEN_CLAIMS = new Set(['iss', 'aud', 'exp', 'iat', 'nbf', 'nonce', 'at_ha
  * and the sign-in refuses it (lib/provisioning/jit.ts). Throwing here would be reported as a
  * failed code exchange.
  */
-export function toIdpProfile(p: { id?: string; email?: string; firstName?: string; lastName?: string; groups?: string[]; raw?: Record<string, unknown> }): IdpProfile {
+export function toIdpProfile(p: { id?: unknown; email?: unknown; firstName?: unknown; lastName?: unknown; groups?: string[]; raw?: Record<string, unknown> }): IdpProfile {
+  const subject = typeof p.id === 'string' ? p.id : (first(p.id) ?? '');
   const MAX_ATTRIBUTES = 256;
   const MAX_VALUES_PER_ATTRIBUTE = 1000;
   const MAX_VALUES = 5000;
@@ -600,11 +544,11 @@ export function toIdpProfile(p: { id?: string; email?: string; firstName?: strin
   }
   const sent = p.groups?.length ? usable(p.groups) : [];
   if (over || !sent) {
-    return { subject: p.id ?? '', email: first(p.email), firstName: first(p.firstName), lastName: first(p.lastName), groups: [], attributes: {}, refusal: 'too_many_attributes' };
+    return { subject, email: first(p.email), firstName: first(p.firstName), lastName: first(p.lastName), groups: [], attributes: {}, refusal: 'too_many_attributes' };
   }
   const groups = sent.length ? sent : (GROUP_CLAIMS.map((c) => attributes[c]).find((g) => g?.length) ?? []);
   return {
-    subject: p.id ?? '',
+    subject,
     email: first(p.email),
     firstName: first(p.firstName),
     lastName: first(p.lastName),
@@ -614,8 +558,9 @@ export function toIdpProfile(p: { id?: string; email?: string; firstName?: strin
 }
 
 /**
- * The callback: checks that this browser started the flow (state, PKCE verifier), exchanges the
- * code, provisions the user just in time and starts their session.
+ * The callback: checks that this browser started the flow (its state), takes what the ACS or the
+ * OIDC redirect checked under this one-time code, provisions the user just in time and starts
+ * their session.
  */
 export async function handleCallback(url: URL, cookieHeader: string | null, meta: Omit<Ctx, 'actor'>): Promise<Response> {
   const code = url.searchParams.get('code');
@@ -627,7 +572,7 @@ export async function handleCallback(url: URL, cookieHeader: string | null, meta
   }
   const taken = await takeFlow(`code:${sha256(code)}`);
   const byCode = taken?.flow;
-  // A connection test (lib/sso/connection-test.ts): nobody is signed in; the result goes to the connection.
+  // A connection test (lib/sso/connections/test-sign-in.ts): nobody is signed in; the result goes to the connection.
   const testConnection = byCode?.purpose === 'test' ? taken!.connection : null;
   const testDetail = (byCode?.detail as TestFlowDetail | null) ?? null;
   let protocolOf: 'saml' | 'oidc' | 'unknown' = 'unknown'; // known once the connection is
@@ -648,7 +593,7 @@ export async function handleCallback(url: URL, cookieHeader: string | null, meta
 
   let profile: IdpProfile;
   if (connection.type === 'oidc') {
-    // OIDC: what the portal's own exchange checked at the OIDC redirect (./oidc-rp.ts), stored
+    // OIDC: what the portal's own exchange checked at the OIDC redirect (./oidc/rp.ts), stored
     // under this code and taken once; the SSO library takes no part.
     const checked = (byCode?.detail as { oidc?: CheckedOidc } | null)?.oidc;
     if (idpInitiated) return refuse(connection.tenantId, 'unsolicited_not_allowed', 403, at);
@@ -661,28 +606,13 @@ export async function handleCallback(url: URL, cookieHeader: string | null, meta
     }
     profile = checked.profile;
   } else {
-    const { jackson, driver } = await sso();
-    const exchanged = await watchStorage(async () => {
-      const token = (await jackson.oauthController.token({
-        code,
-        grant_type: 'authorization_code',
-        redirect_uri: sp().callbackUrl,
-        client_id: 'dummy',
-        ...(idpInitiated ? { client_secret: derivedSecret('sso-client-secret-verifier') } : { code_verifier: flow!.verifier }),
-      } as never)) as { access_token: string };
-      if (!(await consumeAuthorizationCode(driver, code))) return 'replayed' as const;
-      const info = (await jackson.oauthController.userInfo(token.access_token)) as Parameters<typeof toIdpProfile>[0] & { requested?: { tenant?: string } };
-      if (info.requested?.tenant !== connection.tenantId) return 'unknown_request' as const;
-      return toIdpProfile(info);
-    });
-    if (!exchanged.ok) {
-      if (exchanged.storageUnavailable) throw storageUnavailable(exchanged.error);
-      if (await isDatabaseFault(exchanged.error)) throw exchanged.error;
-      log('warn', 'code exchange failed', { err: exchanged.error, connectionId: connection.id });
-      return refuse(connection.tenantId, 'state_mismatch', 400, at);
-    }
-    if (exchanged.value === 'replayed' || exchanged.value === 'unknown_request') return refuse(connection.tenantId, exchanged.value, 400, at);
-    profile = exchanged.value;
+    // SAML: what the ACS checked (both validators), stored under this code and taken once. A code
+    // from an SP-initiated flow is good only with that flow's state, in the browser that started it.
+    const checked = (byCode?.detail as { samlSignIn?: CheckedSaml; state?: string } | null) ?? null;
+    if (!byCode) return refuse(connection.tenantId, 'replayed', 400, at);
+    if (!checked?.samlSignIn) return refuse(connection.tenantId, 'unknown_request', 400, at);
+    if ((checked.state ?? null) !== (state ?? null)) return refuse(connection.tenantId, 'state_mismatch', 400, at);
+    profile = checked.samlSignIn.profile;
   }
   if (testConnection) {
     const res = await completeTest(meta, connection, testDetail, profile);

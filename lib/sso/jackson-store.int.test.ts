@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { SignedXml } from 'xml-crypto';
 import type { DbHandle } from '../db/client';
 import { ssoStoreEntries, ssoStoreIndexes } from '../db/schema/sso';
-import { consumeAuthorizationCode, createJacksonDriver, jacksonStoreKey, watchStorage, type JacksonDriver } from './jackson-store';
+import { createJacksonDriver, jacksonStoreKey, type JacksonDriver } from './jackson-store';
 
 /**
  * The store's semantics (see jackson-store.ts), table by table, then the SSO library end to end on
@@ -294,23 +294,6 @@ describe('delete / deleteMany', () => {
 describe('database failure', () => {
   const down = createJacksonDriver(async () => {
     throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
-  });
-
-  it('watchStorage tells a call whose storage was unavailable, in its own async context only', async () => {
-    const failing = await watchStorage(() => down.get('oauth:code', 'k'));
-    expect(failing).toMatchObject({ ok: false, storageUnavailable: true });
-    // The library answers an error of its own after a storage failure it caught: still told.
-    const swallowed = await watchStorage(async () => down.put('oauth:code', 'k', rec({ id: 'k' }), 0).catch(() => ({ error: 'access_denied' })));
-    expect(swallowed).toMatchObject({ ok: true, value: { error: 'access_denied' }, storageUnavailable: true });
-    // Another request's failure at the same moment does not count for this one.
-    const healthy = createJacksonDriver(backend.query, { cleanupIntervalSeconds: 0 });
-    const [mine] = await Promise.all([watchStorage(() => healthy.get('saml:config', 'anything')), watchStorage(() => down.get('oauth:code', 'k'))]);
-    expect(mine).toMatchObject({ ok: true, storageUnavailable: false });
-    // A statement the database refused (not an outage) is not "unavailable".
-    const refused = createJacksonDriver(async () => {
-      throw Object.assign(new Error('duplicate key'), { code: '23505' });
-    });
-    expect(await watchStorage(() => refused.get('oauth:code', 'k'))).toMatchObject({ ok: false, storageUnavailable: false });
   });
 
   it("the library's un-awaited trace sweep gets an empty list instead of a rejection", async () => {
@@ -602,12 +585,7 @@ describe('@boxyhq/saml-jackson on this driver', () => {
     // and can be exchanged again. If this starts failing, the library fixed it.
     expect(await libDriver.get('oauth:code', jacksonStoreKey(code.split('.')[1]))).not.toBeNull();
     await expect(exchange()).resolves.toMatchObject({ token_type: 'bearer' });
-    // The portal's fix: consume the code after the exchange; only one caller wins.
-    expect(await Promise.all([consumeAuthorizationCode(libDriver, code), consumeAuthorizationCode(libDriver, code)])).toEqual(
-      expect.arrayContaining([true, false]),
-    );
-    await expect(exchange()).rejects.toThrow(/Invalid code/);
-    expect(await libDriver.getCount('oauth:code')).toBe(0);
+    // (The portal no longer redeems library codes: SAML sign-ins go straight through the SAML engine.)
 
     const profile = await j.oauthController.userInfo(token.access_token);
     expect(profile).toMatchObject({ email: 'ada@acme.test', id: 'ada@acme.test', firstName: 'Ada', requested: { tenant, product, state } });

@@ -3,7 +3,6 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
 import type { DatabaseDriver, Encrypted, Index, Records, SortOrder } from '@boxyhq/saml-jackson';
 import type { DbHandle } from '../db/client';
-import { isDatabaseUnavailable } from '../errors';
 import { log } from '../log';
 
 /**
@@ -165,37 +164,7 @@ async function tracesCleanup<T>(run: () => Promise<T>, fallback: T): Promise<T> 
   }
 }
 
-/**
- * The library turns some failures of its storage into error answers of its own (an
- * `access_denied` after a valid SAML response whose code it could not store, a failed token
- * exchange). {@link watchStorage} runs one library call and tells whether, within it (this
- * request's async context only), a statement of the driver failed because the database was
- * unavailable — so that error is answered as the database's (503), not the IdP's or the person's.
- */
-const storageWatch = new AsyncLocalStorage<{ unavailable: boolean }>();
-
-export type Watched<T> = ({ ok: true; value: T } | { ok: false; error: unknown }) & { storageUnavailable: boolean };
-
-export async function watchStorage<T>(fn: () => Promise<T>): Promise<Watched<T>> {
-  const watch = { unavailable: false };
-  try {
-    const value = await storageWatch.run(watch, fn);
-    return { ok: true, value, storageUnavailable: watch.unavailable };
-  } catch (error) {
-    return { ok: false, error, storageUnavailable: watch.unavailable };
-  }
-}
-
-export function createJacksonDriver(run: DbHandle['query'], options: JacksonDriverOptions = {}): JacksonDriver {
-  const query = (async (text: string, params?: unknown[]) => {
-    try {
-      return await run(text, params);
-    } catch (err) {
-      const watch = storageWatch.getStore();
-      if (watch && isDatabaseUnavailable(err)) watch.unavailable = true;
-      throw err;
-    }
-  }) as DbHandle['query'];
+export function createJacksonDriver(query: DbHandle['query'], options: JacksonDriverOptions = {}): JacksonDriver {
   const maxPage = positive(options.pageLimit, 50);
   const sweepLimit = positive(options.cleanupLimit, 1000);
   const intervalSeconds = options.cleanupIntervalSeconds ?? 300;
@@ -312,19 +281,4 @@ export function createJacksonDriver(run: DbHandle['query'], options: JacksonDriv
 /** The key under which the library's Store files a record or index value: ripemd160 hex (dist/db/store.js, dist/db/utils.js keyDigest). */
 export function jacksonStoreKey(key: string): string {
   return createHash('ripemd160').update(key).digest('hex');
-}
-
-/**
- * Makes an authorization code single-use; call it right after a successful
- * `oauthController.token()`. The library looks the code up by the part after the '.', but then
- * deletes the whole `hex.code` string (dist/controller/oauth.js: codeStore.get(codes[1]) vs
- * codeStore.delete(code)), so the code stays redeemable until its TTL ends. Resolves to true only
- * for the one caller that removed the code: on false another exchange won (or the code was gone),
- * so treat the exchange as failed and delete the access token it issued
- * (`driver.delete('oauth:token', jacksonStoreKey(accessToken.split('.')[1]))`).
- */
-export async function consumeAuthorizationCode(driver: Pick<DatabaseDriver, 'delete'>, code: string): Promise<boolean> {
-  const id = code.split('.')[1];
-  if (!id) return false;
-  return (await driver.delete('oauth:code', jacksonStoreKey(id))) === true;
 }

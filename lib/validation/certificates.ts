@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** A pasted PEM certificate (checked further by lib/sso/certificates.ts readCertificatePem). */
+/** A pasted PEM certificate (checked further by lib/sso/saml/certificates.ts readCertificatePem). */
 export const certificateAddSchema = z.object({
   certificate: z
     .string({ error: 'must be a PEM certificate (-----BEGIN CERTIFICATE----- …)' })

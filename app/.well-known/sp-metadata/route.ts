@@ -1,6 +1,6 @@
 import { isDatabaseFault } from '@/lib/sso/error-page';
 import { log } from '@/lib/log';
-import { spMetadataXml } from '@/lib/sso/sp-metadata';
+import { spMetadataXml } from '@/lib/sso/saml/sp-metadata';
 
 export async function GET() {
   try {

@@ -3,7 +3,9 @@ import { boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex }
 import { tenants } from './tenants';
 
 export type IdpCertificate = { fingerprintSha256: string; notBefore: string; notAfter: string; subject: string };
-export type IdpInfo = { entityId?: string; ssoUrl?: string; issuer?: string; certificates?: IdpCertificate[] };
+/** SAML service locations of the IdP, by binding (from its metadata, checked). */
+export type IdpServiceLocations = { ssoRedirectUrl?: string; ssoPostUrl?: string; sloRedirectUrl?: string; sloPostUrl?: string };
+export type IdpInfo = { entityId?: string; ssoUrl?: string; issuer?: string; certificates?: IdpCertificate[]; bindings?: IdpServiceLocations };
 export type PendingMetadata = { xml: string; idp: IdpInfo; fetchedAt: string };
 
 /**
@@ -37,6 +39,8 @@ export const connections = pgTable(
      * new subject to an existing user (lib/provisioning/jit.ts).
      */
     trustUnverifiedEmail: boolean('trust_unverified_email').notNull().default(false),
+    /** SAML: refuse assertions that are not encrypted to the portal's encryption certificate. */
+    requireEncryptedAssertions: boolean('require_encrypted_assertions').notNull().default(false),
     /** Metadata fetched by the scheduled refresh that differs from the active one, awaiting approval. */
     pendingMetadata: jsonb('pending_metadata').$type<PendingMetadata>(),
     metadataCheckedAt: timestamp('metadata_checked_at', { withTimezone: true, mode: 'date' }),
@@ -77,3 +81,22 @@ export const ssoFlows = pgTable('sso_flows', {
   detail: jsonb('detail').$type<Record<string, unknown>>(),
   expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
 });
+
+/**
+ * The portal's own SAML key pairs as a service provider, published in its SP metadata. `encryption`:
+ * IdPs encrypt assertions to the certificate; `current` and, during a rollover, `next` are both
+ * published and both decrypt; finishing the rollover deletes the old one. The private key is sealed
+ * (AES-256-GCM, key derived from AUTH_SECRET, the id as associated data).
+ */
+export const samlSpKeys = pgTable('saml_sp_keys', {
+  /** SHA-256 fingerprint of the certificate (hex, colon-separated). */
+  id: text('id').primaryKey(),
+  use: text('use', { enum: ['encryption'] }).notNull(),
+  state: text('state', { enum: ['current', 'next'] }).notNull(),
+  certPem: text('cert_pem').notNull(),
+  privateKeySealed: text('private_key_sealed').notNull(),
+  notAfter: timestamp('not_after', { withTimezone: true, mode: 'date' }).notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+});
+
+export type SamlSpKey = typeof samlSpKeys.$inferSelect;

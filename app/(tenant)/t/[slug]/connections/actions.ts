@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { runAction } from '@/lib/actions';
 import { ctxOf, requireTenant } from '@/lib/auth/guards';
 import { createConnection, deleteConnection, updateConnection } from '@/lib/dal/connections';
-import { GUIDES, isProviderId, type ProviderId } from '@/lib/sso/guides';
+import { GUIDES, isProviderId, type ProviderId } from '@/lib/sso/connections/guides';
 import { connectionCreateSchema, connectionPatchSchema } from '@/lib/validation/connections';
 
 const id = z.string().min(1).max(64);

@@ -3,8 +3,8 @@ import { revalidatePath } from 'next/cache';
 import { z } from 'zod';
 import { runAction } from '@/lib/actions';
 import { ctxOf, requireTenant } from '@/lib/auth/guards';
-import { addCertificate, removeCertificate } from '@/lib/sso/certificates';
-import { approveMetadata, refreshMetadata, rejectMetadata } from '@/lib/sso/metadata-refresh';
+import { addCertificate, removeCertificate } from '@/lib/sso/saml/certificates';
+import { approveMetadata, refreshMetadata, rejectMetadata } from '@/lib/sso/saml/metadata-refresh';
 import { certificateAddSchema } from '@/lib/validation/certificates';
 
 // Certificate rollover and metadata approval on a connection's page (components/connections/certificate-section.tsx).

@@ -11,7 +11,7 @@ import { PageHeader } from '@/components/layout/sidebar';
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
 import { requireTenant } from '@/lib/auth/guards';
 import { findConnectionById, toConnectionView } from '@/lib/dal/connections';
-import { detectProvider, GUIDES, isProviderId, PROVIDERS, spValuesFrom } from '@/lib/sso/guides';
+import { detectProvider, GUIDES, isProviderId, PROVIDERS, spValuesFrom } from '@/lib/sso/connections/guides';
 import { sp } from '@/lib/sso/sp';
 import { testVerdict } from '@/lib/validation/connections';
 import * as lifecycle from './lifecycle-actions';

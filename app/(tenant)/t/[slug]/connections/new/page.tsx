@@ -2,7 +2,7 @@ import Link from 'next/link';
 import { GuidePicker } from '@/components/connections/guide-picker';
 import { PageHeader } from '@/components/layout/sidebar';
 import { requireTenant } from '@/lib/auth/guards';
-import { isProviderId, spValuesFrom } from '@/lib/sso/guides';
+import { isProviderId, spValuesFrom } from '@/lib/sso/connections/guides';
 import { sp } from '@/lib/sso/sp';
 import { previewMetadataAction } from '../../actions';
 import { createDraftConnectionAction } from '../actions';

@@ -3,7 +3,7 @@ import { actorOf } from '@/lib/auth/permissions';
 import { navigationPage } from '@/lib/http/html';
 import { requestMeta } from '@/lib/http/request-meta';
 import { env } from '@/lib/env';
-import { startConnectionTest, startConnectionTestByLink } from '@/lib/sso/connection-test-start';
+import { startConnectionTest, startConnectionTestByLink } from '@/lib/sso/connections/test-start';
 
 type Params = { params: Promise<{ slug: string; connectionId: string }> };
 

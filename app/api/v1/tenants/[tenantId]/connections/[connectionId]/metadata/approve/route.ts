@@ -1,5 +1,5 @@
 import { handle } from '@/lib/api/endpoint';
 import { api } from '@/lib/api/endpoints';
-import { approveMetadata } from '@/lib/sso/metadata-refresh';
+import { approveMetadata } from '@/lib/sso/saml/metadata-refresh';
 
 export const POST = handle(api.approveConnectionMetadata, async ({ params, ctx }) => approveMetadata(ctx, params.tenantId, params.connectionId));

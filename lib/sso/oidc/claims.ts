@@ -1,5 +1,5 @@
 /**
- * Pure checks of what an OpenID provider sent (lib/sso/oidc-rp.ts does the I/O): the ID token's
+ * Pure checks of what an OpenID provider sent (lib/sso/oidc/rp.ts does the I/O): the ID token's
  * issue time, and which email (and whether it is verified) a sign-in uses.
  */
 

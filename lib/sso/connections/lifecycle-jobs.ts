@@ -1,7 +1,7 @@
 import 'server-only';
-import type { Job } from '../jobs/scheduler';
-import { announceExpiringCertificates } from './certificates';
-import { refreshDueMetadata } from './metadata-refresh';
+import type { Job } from '../../jobs/scheduler';
+import { announceExpiringCertificates } from '../saml/certificates';
+import { refreshDueMetadata } from '../saml/metadata-refresh';
 
 /** Announces IdP signing certificates reaching 30/14/7 days before expiry, and expiry (connection.certificate_expiring). */
 export const certificatesJob: Job = {

@@ -3,7 +3,7 @@
  * which warning threshold that is, whether the scheduled job has to announce it, and what a
  * metadata refresh changed. No I/O: the console, the job and the API share these.
  */
-import type { IdpCertificate, IdpInfo } from '../db/schema/connections';
+import type { IdpCertificate, IdpInfo } from '../../db/schema/connections';
 
 /** Warning thresholds in days before `notAfter`; 0 stands for "expired". Largest first. */
 export const EXPIRY_THRESHOLDS = [30, 14, 7, 0] as const;

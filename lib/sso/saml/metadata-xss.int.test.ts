@@ -7,9 +7,9 @@ import { BINDING_HTTP_POST, TestSamlIdp } from '@/lib/demo/saml-idp';
 import { createConnection } from '@/lib/dal/connections';
 import { createTenant } from '@/lib/dal/tenants';
 import { uniqueDomain } from '@/lib/testing/api';
-import { sso } from './jackson';
-import { PRODUCT } from './sp';
-import { startSsoFromRequest } from './start';
+import { sso } from '../jackson';
+import { PRODUCT } from '../sp';
+import { startSsoFromRequest } from '../start';
 
 /**
  * Finding: metadata with two HTTP-POST SingleSignOnService locations, the second
@@ -68,13 +68,24 @@ describe('IdP locations from metadata', () => {
     expect(res.headers.getSetCookie().join()).toMatch(/portal_sso_flow=/);
   });
 
-  it('a library record written before locations were checked cannot send a browser to javascript:', async () => {
+  it('a connection written before locations were checked cannot send a browser to javascript:', async () => {
     const { tenant, idp } = await tenantWithIdp();
     const c = await createConnection(SYSTEM, tenant.id, { type: 'saml', metadataXml: postOnlyMetadata(idp, [idp.ssoUrl]) });
-    // Overwrite the library's record with the raw hostile document, as the portal used to.
-    const { jackson } = await sso();
     const db = await getDb();
     const [row] = await db.select().from(connections).where(eq(connections.id, c.id));
+    // The row's own locations, as an older version might have stored them unchecked.
+    await db.update(connections).set({ idp: { ...row.idp, bindings: { ssoPostUrl: XSS } } }).where(eq(connections.id, c.id));
+    let res = await startSsoFromRequest(new Request(`http://localhost/sso?tenant=${tenant.slug}`));
+    let html = await res.text();
+    expect(html).not.toContain('javascript:');
+    expect(res.status).toBe(502);
+    expect(html).toContain('connection_misconfigured');
+
+    // A row without locations reads the SSO library's record: overwritten with the raw hostile
+    // document, as the portal used to write it, it is refused the same way.
+    const { bindings: _, ...withoutBindings } = row.idp;
+    await db.update(connections).set({ idp: withoutBindings }).where(eq(connections.id, c.id));
+    const { jackson } = await sso();
     const rec = (await jackson.connectionAPIController.getConnections({ clientID: row.clientId } as never)) as { clientSecret: string }[];
     await jackson.connectionAPIController.updateSAMLConnection({
       clientID: row.clientId,
@@ -83,8 +94,8 @@ describe('IdP locations from metadata', () => {
       product: PRODUCT,
       rawMetadata: postOnlyMetadata(idp, [idp.ssoUrl, XSS]),
     } as never);
-    const res = await startSsoFromRequest(new Request(`http://localhost/sso?tenant=${tenant.slug}`));
-    const html = await res.text();
+    res = await startSsoFromRequest(new Request(`http://localhost/sso?tenant=${tenant.slug}`));
+    html = await res.text();
     expect(html).not.toContain('javascript:');
     expect(res.status).toBe(502);
     expect(html).toContain('connection_misconfigured');

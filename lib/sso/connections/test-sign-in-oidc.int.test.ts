@@ -12,10 +12,10 @@ import { createConnection, updateConnection } from '@/lib/dal/connections';
 import { putRoleMapping } from '@/lib/dal/role-mappings';
 import { createTenant, findTenant } from '@/lib/dal/tenants';
 import { uniqueDomain } from '@/lib/testing/api';
-import { startConnectionTest } from './connection-test-start';
-import { handleCallback, handleOidcRedirect } from './flow';
-import { sp } from './sp';
-import { startSsoFromRequest } from './start';
+import { startConnectionTest } from './test-start';
+import { handleCallback, handleOidcRedirect } from '../flow';
+import { sp } from '../sp';
+import { startSsoFromRequest } from '../start';
 
 const meta = { ip: '203.0.113.11', userAgent: 'vitest' };
 const CLIENT_ID = 'portal-oidc-conn-test';

@@ -1,10 +1,10 @@
 import 'server-only';
-import type { Actor } from '../audit/types';
-import { findConnectionById } from '../dal/connections';
-import { findTenant, type TenantWithDomains } from '../dal/tenants';
-import { log } from '../log';
-import { redeemTestLink } from './connection-test';
-import { startSignIn } from './flow';
+import type { Actor } from '../../audit/types';
+import { findConnectionById } from '../../dal/connections';
+import { findTenant, type TenantWithDomains } from '../../dal/tenants';
+import { log } from '../../log';
+import { redeemTestLink } from './test-sign-in';
+import { startSignIn } from '../flow';
 
 const page = (status: number, title: string, text: string) =>
   new Response(
@@ -28,7 +28,7 @@ export async function startConnectionTest(tenant: TenantWithDomains, connectionI
   }
 }
 
-/** Opens a single-use test link from the operator API (lib/sso/connection-test.ts#createTestLink). */
+/** Opens a single-use test link from the operator API (lib/sso/connections/test-sign-in.ts#createTestLink). */
 export async function startConnectionTestByLink(slug: string, connectionId: string, token: string): Promise<Response> {
   const tenant = await findTenant({ slug });
   const actor = tenant ? await redeemTestLink(token, tenant.id, connectionId) : null;

@@ -11,10 +11,10 @@ import { putRoleMapping } from '@/lib/dal/role-mappings';
 import { createTenant, findTenant } from '@/lib/dal/tenants';
 import { call, uniqueDomain } from '@/lib/testing/api';
 import { meta, postToAcs, samlSignIn } from '@/lib/testing/sso';
-import { startConnectionTest, startConnectionTestByLink } from './connection-test-start';
-import { handleAcs, handleCallback } from './flow';
-import { sp } from './sp';
-import { startSsoFromRequest } from './start';
+import { startConnectionTest, startConnectionTestByLink } from './test-start';
+import { handleAcs, handleCallback } from '../flow';
+import { sp } from '../sp';
+import { startSsoFromRequest } from '../start';
 
 const ADMIN = { type: 'admin' as const, id: 'usr_admin', label: 'admin@example.com' };
 

@@ -3,7 +3,7 @@ import { TestSamlIdp } from '@/lib/demo/saml-idp';
 import type { User } from '@/lib/db/schema';
 import type { TenantWithDomains } from '@/lib/dal/tenants';
 import { testVerdict, type ConnectionTestResult } from '@/lib/validation/connections';
-import { observeSamlResponse, provisioningChecks, sessionNotOnOrAfterOf } from './connection-test';
+import { observeSamlResponse, provisioningChecks, sessionNotOnOrAfterOf } from './test-sign-in';
 
 const tenant = (strategy: 'jit' | 'scim' | 'self_registration', allowedDomains: string[] = []) =>
   ({ strategy, domains: ['acme.com'], allowedDomains }) as unknown as TenantWithDomains;

@@ -9,8 +9,9 @@ import { auditEvents, connections } from '@/lib/db/schema';
 import { createIdpKeyPair, TestSamlIdp } from '@/lib/demo/saml-idp';
 import { call } from '@/lib/testing/api';
 import { samlSignIn, samlTenant } from '@/lib/testing/sso';
-import { announceExpiringCertificates, libraryRecord } from './certificates';
-import { sso } from './jackson';
+import { announceExpiringCertificates, bindingsOf, libraryRecord } from './certificates';
+import { buildIdpMetadataXml } from './metadata';
+import { sso } from '../jackson';
 
 const DAY = 24 * 60 * 60 * 1000;
 const fp = (pem: string) => new X509Certificate(pem).fingerprint256;
@@ -93,17 +94,22 @@ describe('IdP signing certificate rollover', () => {
     expect(failed.map((e) => e.reason)).toEqual(['signature_invalid', 'signature_invalid']);
   });
 
-  it('both checks must accept: a key only the portal’s row knows is refused by the SSO library; the API gives it to both', async () => {
+  it('the connection row is the one list of trusted keys for both validators; the API keeps the library record in step', async () => {
     const { tenant, idp: idpA, connection, domain } = await samlTenant();
     const idpB = new TestSamlIdp({ entityId: idpA.entityId, ssoUrl: idpA.ssoUrl, keyPair: createIdpKeyPair({ commonName: 'b2.example.com' }) });
-    const db = await getDb();
-    const original = await rowOf(tenant.id, connection.id);
-    const withB = { ...original.idp, certificates: [...original.idp.certificates!, { ...original.idp.certificates![0], fingerprintSha256: fp(idpB.certPem), pem: idpB.certPem }] };
-    await db.update(connections).set({ idp: withB }).where(eq(connections.id, connection.id));
-    const rowOnly = await samlSignIn(idpB, `bo@${domain}`);
-    expect(rowOnly.acs.status).toBe(400); // the portal's check passed, the library's did not
-    expect((await eventsOf(tenant.id, 'sso.login_failed')).map((e) => e.reason)).toEqual(['idp_error']);
-    await db.update(connections).set({ idp: original.idp }).where(eq(connections.id, connection.id));
+    // A key only the SSO library's record knows (written around the API) is trusted by neither validator.
+    const { jackson } = await sso();
+    const before = (await libraryRecord((await rowOf(tenant.id, connection.id)).clientId))!;
+    await jackson.connectionAPIController.updateSAMLConnection({
+      clientID: before.clientID,
+      clientSecret: before.clientSecret,
+      tenant: before.tenant,
+      product: before.product,
+      rawMetadata: buildIdpMetadataXml({ entityId: idpA.entityId, bindings: bindingsOf(before), certificates: [{ pem: idpA.certPem }, { pem: idpB.certPem }] }),
+    } as never);
+    const libraryOnly = await samlSignIn(idpB, `bo@${domain}`);
+    expect(libraryOnly.acs.status).toBe(400);
+    expect((await eventsOf(tenant.id, 'sso.login_failed')).map((e) => e.reason)).toEqual(['signature_invalid']);
 
     expect((await add(tenant.id, connection.id, { certificate: idpB.certPem })).status).toBe(201);
     expect((await samlSignIn(idpB, `bo@${domain}`)).callback?.status).toBe(303);

@@ -1,13 +1,13 @@
 import 'server-only';
 import * as oc from 'openid-client';
-import type { Connection } from '../db/schema';
-import { env } from '../env';
-import { untrustedFetch, UntrustedFetchError } from '../http/safe-fetch';
-import { log } from '../log';
-import { LoginRejected } from './failures';
-import { sso } from './jackson';
-import { emailOf, iatProblem } from './oidc-claims';
-import { sp } from './sp';
+import type { Connection } from '../../db/schema';
+import { env } from '../../env';
+import { untrustedFetch, UntrustedFetchError } from '../../http/safe-fetch';
+import { log } from '../../log';
+import { LoginRejected } from '../failures';
+import { sso } from '../jackson';
+import { emailOf, iatProblem } from './claims';
+import { sp } from '../sp';
 
 /**
  * The portal as OpenID Connect relying party, with openid-client (v6) called by the portal itself:
@@ -22,7 +22,7 @@ import { sp } from './sp';
  *   the address connected to unless ALLOW_PRIVATE_URLS, no redirects, 512 KiB). The ID token is
  *   checked by openid-client (iss, aud, azp, exp, nonce, alg) and its JWS signature against the
  *   provider's JWKS (`enableNonRepudiationChecks`; JWKS cached per jwks_uri); its `iat` here
- *   (./oidc-claims.ts). HMAC-signed (HS*) ID tokens are not accepted.
+ *   (./claims.ts). HMAC-signed (HS*) ID tokens are not accepted.
  */
 
 /** The deadline over one sign-in's exchange with the provider (token + JWKS + userinfo). */
@@ -94,7 +94,7 @@ export async function oidcAuthorization(connection: Pick<Connection, 'clientId'>
 /** A checked OIDC sign-in, in the shape lib/sso/flow.ts `toIdpProfile` reads, plus what only OIDC has. */
 export type OidcSignIn = {
   profile: { id: string; email?: string; firstName?: string; lastName?: string; groups?: string[]; raw: Record<string, unknown> };
-  /** The provider vouches for `profile.email` (./oidc-claims.ts `emailOf`). */
+  /** The provider vouches for `profile.email` (./claims.ts `emailOf`). */
   emailVerified: boolean;
   /** `amr` and `acr` of the (signed) ID token, for the MFA check. */
   authn: { amr?: unknown; acr?: unknown };

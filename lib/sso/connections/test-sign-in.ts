@@ -1,22 +1,22 @@
-import { htmlResponse } from '../http/html';
+import { htmlResponse } from '../../http/html';
 import 'server-only';
 import { createHash, randomBytes } from 'node:crypto';
 import { DOMParser, type Element as XmlElement } from '@xmldom/xmldom';
 import { and, eq, gt, sql } from 'drizzle-orm';
-import type { Actor, Ctx } from '../audit/types';
-import { getDb } from '../db/client';
-import { ssoFlows, users, type Connection, type User } from '../db/schema';
-import { getConnection, recordConnectionTest } from '../dal/connections';
-import { findTenant, type TenantWithDomains } from '../dal/tenants';
-import { env } from '../env';
-import { log } from '../log';
-import { mappingInput, type IdpProfile } from '../provisioning/jit';
-import { MappingBudgetExceeded, evaluate } from '../provisioning/mapping';
-import { testVerdict, type ConnectionTestResult, type TestVerdict } from '../validation/connections';
-import { LOGIN_FAILURES, type LoginFailure } from './failures';
+import type { Actor, Ctx } from '../../audit/types';
+import { getDb } from '../../db/client';
+import { ssoFlows, users, type Connection, type User } from '../../db/schema';
+import { getConnection, recordConnectionTest } from '../../dal/connections';
+import { findTenant, type TenantWithDomains } from '../../dal/tenants';
+import { env } from '../../env';
+import { log } from '../../log';
+import { mappingInput, type IdpProfile } from '../../provisioning/jit';
+import { MappingBudgetExceeded, evaluate } from '../../provisioning/mapping';
+import { testVerdict, type ConnectionTestResult, type TestVerdict } from '../../validation/connections';
+import { LOGIN_FAILURES, type LoginFailure } from '../failures';
 import { detectProvider, spValuesFrom } from './guides';
 import { hintFor } from './hints';
-import { sp } from './sp';
+import { sp } from '../sp';
 
 /**
  * Connection tests: an admin runs the real SP-initiated sign-in against a connection (draft,
@@ -83,7 +83,7 @@ export async function redeemTestLink(token: string, tenantId: string, connection
 }
 
 // ---------------------------------------------------------------------------------------------
-// Reading a SAML response for the result (never for a decision: the checks are in saml-checks.ts)
+// Reading a SAML response for the result (never for a decision: the checks are in ../saml/checks.ts)
 // ---------------------------------------------------------------------------------------------
 
 const SAML = 'urn:oasis:names:tc:SAML:2.0:assertion';

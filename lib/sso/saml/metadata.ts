@@ -1,8 +1,8 @@
 import { X509Certificate } from 'node:crypto';
 import { DOMParser, type Element as XmlElement } from '@xmldom/xmldom';
-import type { IdpCertificate } from '../db/schema/connections';
-import { AppError } from '../errors';
-import { checkBrowserUrl } from '../http/safe-fetch';
+import type { IdpCertificate } from '../../db/schema/connections';
+import { AppError } from '../../errors';
+import { checkBrowserUrl } from '../../http/safe-fetch';
 
 const MD = 'urn:oasis:names:tc:SAML:2.0:metadata';
 const DS = 'http://www.w3.org/2000/09/xmldsig#';
@@ -136,7 +136,8 @@ export function parseIdpMetadata(
   return { entityId, ssoUrl, certificates: valid, bindings };
 }
 
-const esc = (v: string) => v.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+/** Escapes text and double-quoted attribute values of metadata built here. */
+export const esc = (v: string) => v.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const derOf = (pem: string) => pem.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s+/g, '');
 
 /**

@@ -1,7 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { BINDING_HTTP_POST, BINDING_HTTP_REDIRECT, createIdpKeyPair, NS, TestSamlIdp, type IdpKeyPair } from '@/e2e/idp/saml-idp';
-import { AppError } from '../errors';
+import { AppError } from '../../errors';
 import { MAX_METADATA_BYTES, parseIdpMetadata } from './metadata';
 
 const DAY = 24 * 60 * 60 * 1000;

@@ -22,10 +22,11 @@
  *     from it (one parse per response); any other shape goes through xml-crypto's full check and
  *     the assertion is re-parsed from its canonical output of the verified reference.
  */
-import { createHash, type KeyObject, verify as cryptoVerify, X509Certificate } from 'node:crypto';
-import { DOMParser, type Document as XmlDocument, type Element as XmlElement, type Node as XmlNode } from '@xmldom/xmldom';
+import { createHash, createPrivateKey, type KeyObject, verify as cryptoVerify, X509Certificate } from 'node:crypto';
+import { DOMParser, XMLSerializer, type Document as XmlDocument, type Element as XmlElement, type Node as XmlNode } from '@xmldom/xmldom';
 import { ExclusiveCanonicalization, type HashAlgorithm, type SignatureAlgorithm, SignedXml } from 'xml-crypto';
 import { findAncestorNsForElement } from 'xml-crypto/lib/utils';
+import { decryptAssertionXml, EncryptionRefused, inspectEncryptedAssertion } from './decrypt';
 
 // ---------------------------------------------------------------------------------------------
 // Public API
@@ -43,6 +44,10 @@ export const SAML_FAILURE_REASONS = [
   'assertion_missing',
   'encrypted_assertion_unsupported',
   'multiple_assertions',
+  // Encryption (./decrypt.ts)
+  'decryption_failed',
+  'encryption_unsupported',
+  'assertion_not_encrypted',
   'comment_forbidden',
   // Signatures (an untrusted signing certificate is reported as signature_invalid)
   'weak_algorithm',
@@ -92,6 +97,10 @@ export type SamlExpectations = {
   clockSkewSeconds?: number;
   /** Tests only: verify every signature with xml-crypto's full check, even the common shape. */
   alwaysXmlCrypto?: boolean;
+  /** The SP's encryption private keys (PEM or KeyObject); an EncryptedAssertion is decrypted with whichever fits. */
+  decryptionKeys?: (string | KeyObject)[];
+  /** Refuse a plain (unencrypted) assertion. */
+  requireEncryption?: boolean;
 };
 
 export type CheckedAssertion = {
@@ -112,6 +121,8 @@ export type CheckedAssertion = {
    * A null-prototype object, so keys such as `constructor` are never inherited.
    */
   attributes: Record<string, string[]>;
+  /** The index in `decryptionKeys` of the key that decrypted the assertion; null when it was not encrypted. */
+  decryptedWithKey: number | null;
 };
 
 /**
@@ -123,6 +134,8 @@ export type PeekedResponse = {
   issuer: string | null;
   /** Response/@InResponseTo. Unauthenticated. */
   inResponseTo: string | null;
+  /** It holds an EncryptedAssertion (to be decrypted with the SP's keys). */
+  encrypted: boolean;
   readonly parsed: Parsed;
 };
 
@@ -145,6 +158,7 @@ export function peekResponse(samlResponseBase64: string): PeekedResponse {
     return {
       issuer: issuerEl ? textOf(issuerEl).trim() || null : null,
       inResponseTo: attr(response, 'InResponseTo') || null,
+      encrypted: doc.getElementsByTagNameNS(NS.saml, 'EncryptedAssertion').length > 0,
       parsed: { xml, doc, response },
     };
   });
@@ -221,6 +235,8 @@ type Context = {
   nowMs: number;
   skewMs: number;
   alwaysXmlCrypto: boolean;
+  decryptionKeys: KeyObject[];
+  requireEncryption: boolean;
 };
 
 function check({ xml, doc, response }: Parsed, ctx: Context): CheckedAssertion {
@@ -241,13 +257,85 @@ function check({ xml, doc, response }: Parsed, ctx: Context): CheckedAssertion {
   // --- Structure --------------------------------------------------------------------------------
   // Counted by namespace over the whole document (Extensions, Advice, ds:Object, …): every
   // signature-wrapping shape needs a second assertion somewhere.
-  const assertions = doc.getElementsByTagNameNS(NS.saml, 'Assertion');
-  const encrypted = doc.getElementsByTagNameNS(NS.saml, 'EncryptedAssertion');
-  if (assertions.length + encrypted.length > 1) {
-    const count = assertions.length + encrypted.length;
-    reject('multiple_assertions', `the document holds ${count} assertions; exactly one is accepted`);
+  countAssertions(doc);
+  let decrypted: Decrypted | null = null;
+  if (doc.getElementsByTagNameNS(NS.saml, 'EncryptedAssertion').length) {
+    // Decrypted into a copy of its own: the parsed response may be checked for several connections.
+    doc = parseStrict(xml, 'SAMLResponse');
+    response = doc.documentElement!;
+    decrypted = decryptInPlace(xml, doc, response, responseId, doc.getElementsByTagNameNS(NS.saml, 'EncryptedAssertion')[0], ctx);
   }
-  if (encrypted.length > 0) reject('encrypted_assertion_unsupported', 'encrypted assertions are not supported');
+  else if (ctx.requireEncryption) reject('assertion_not_encrypted', 'this connection accepts encrypted assertions only');
+  // A CBC-encrypted assertion whose ciphertext no verified signature covered: until its own
+  // signature has verified, every refusal reads the same (no padding or parsing oracle).
+  return decrypted?.unauthenticated ? sameAnswerUntilVerified(() => checkAssertion(xml, doc, response, responseId, ctx, decrypted)) : checkAssertion(xml, doc, response, responseId, ctx, decrypted);
+}
+
+type Decrypted = { keyIndex: number; responseVerified: boolean; unauthenticated: boolean };
+
+function countAssertions(doc: XmlDocument): void {
+  const count = doc.getElementsByTagNameNS(NS.saml, 'Assertion').length + doc.getElementsByTagNameNS(NS.saml, 'EncryptedAssertion').length;
+  if (count > 1) reject('multiple_assertions', `the document holds ${count} assertions; exactly one is accepted`);
+}
+
+/**
+ * Replaces the one EncryptedAssertion (a direct child of the Response) with the assertion it
+ * holds. A Response signature, the only signature allowed outside it, is verified first, over the
+ * encrypted form as the IdP signed it.
+ */
+function decryptInPlace(xml: string, doc: XmlDocument, response: XmlElement, responseId: string, encrypted: XmlElement, ctx: Context): Decrypted {
+  if (!ctx.decryptionKeys.length) reject('encrypted_assertion_unsupported', 'no SP encryption key is configured');
+  if (encrypted.parentNode !== response) reject('malformed_response', 'the encrypted assertion is not a direct child of the Response');
+  const signatures = Array.from(doc.getElementsByTagNameNS(NS.ds, 'Signature'));
+  for (const signature of signatures) rejectWeakAlgorithms(signature);
+  let responseSignature: XmlElement | null = null;
+  for (const signature of signatures) {
+    const { uri } = inspectSignature(signature);
+    if (signature.parentNode === response && uri === `#${responseId}` && !responseSignature) responseSignature = signature;
+    else reject('signature_invalid', `unexpected ds:Signature (Reference ${quote(uri)}) outside the assertion`);
+  }
+  if (responseSignature) {
+    if (countIds(doc).get(responseId) !== 1) reject('signature_invalid', `the signed ID ${quote(responseId)} is not unique in the document`);
+    if (ctx.alwaysXmlCrypto || !verifyOnOwnParse(responseSignature, response, ctx.keys, 'the Response signature')) {
+      verifySignature(xml, responseSignature, ctx.keys, 'the Response signature');
+    }
+  }
+  let cbc = false;
+  let plain: { xml: string; keyIndex: number };
+  try {
+    cbc = inspectEncryptedAssertion(encrypted).content.mode === 'cbc';
+    plain = decryptAssertionXml(encrypted, ctx.decryptionKeys);
+  } catch (e) {
+    if (e instanceof EncryptionRefused) reject(e.reason, e.message);
+    reject('decryption_failed', 'the encrypted assertion could not be decrypted with the SP encryption keys');
+  }
+  // Characters XML 1.0 forbids (which xmldom reads as whitespace) make a tampered ciphertext fail too.
+  if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/.test(plain.xml)) reject('decryption_failed', 'the decrypted content holds characters XML forbids');
+  let root: XmlElement;
+  try {
+    root = parseStrict(plain.xml, 'the decrypted assertion').documentElement!;
+  } catch {
+    reject('decryption_failed', 'the decrypted content is not well-formed XML');
+  }
+  if (!isElement(root, NS.saml, 'Assertion')) reject('decryption_failed', 'the decrypted content is not one saml:Assertion');
+  response.replaceChild(doc.importNode(root, true), encrypted);
+  countAssertions(doc);
+  return { keyIndex: plain.keyIndex, responseVerified: !!responseSignature, unauthenticated: cbc && !responseSignature };
+}
+
+function sameAnswerUntilVerified<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof SamlRejection && !(e as SamlRejection & { afterSignature?: boolean }).afterSignature) {
+      reject('decryption_failed', `the encrypted assertion could not be decrypted and verified (${e.reason}: ${e.message.slice(0, 200)})`);
+    }
+    throw e;
+  }
+}
+
+function checkAssertion(xml: string, doc: XmlDocument, response: XmlElement, responseId: string, ctx: Context, decrypted: Decrypted | null): CheckedAssertion {
+  const assertions = doc.getElementsByTagNameNS(NS.saml, 'Assertion');
   const assertion = assertions[0];
   if (!assertion) reject('assertion_missing', 'the response holds no assertion');
   if (assertion.parentNode !== response) reject('malformed_response', 'the assertion is not a direct child of the Response');
@@ -258,6 +346,8 @@ function check({ xml, doc, response }: Parsed, ctx: Context): CheckedAssertion {
   if (containsCommentOrInstruction(assertion)) {
     reject('comment_forbidden', 'the assertion contains an XML comment or processing instruction');
   }
+  // xml-crypto reads text: after decryption, the document as it now is.
+  const xmlOf = () => (decrypted ? new XMLSerializer().serializeToString(doc) : xml);
 
   // --- Signatures ----------------------------------------------------------------------------
   const signatures = Array.from(doc.getElementsByTagNameNS(NS.ds, 'Signature'));
@@ -301,7 +391,10 @@ function check({ xml, doc, response }: Parsed, ctx: Context): CheckedAssertion {
   // verified on our own parse, and the signed element is read from it; any other shape goes
   // through xml-crypto's full check and is read from its canonical output.
   let signedAssertion: XmlElement | null = null;
-  if (responseSignature) {
+  if (responseSignature && decrypted?.responseVerified) {
+    // Verified before decryption, over the encrypted form: it covers the ciphertext, so the assertion.
+    if (!assertionSignature) signedAssertion = assertion;
+  } else if (responseSignature) {
     if (!ctx.alwaysXmlCrypto && verifyOnOwnParse(responseSignature, response, ctx.keys, 'the Response signature')) {
       if (!assertionSignature) signedAssertion = assertion;
     } else {
@@ -313,7 +406,7 @@ function check({ xml, doc, response }: Parsed, ctx: Context): CheckedAssertion {
     if (!ctx.alwaysXmlCrypto && verifyOnOwnParse(assertionSignature, assertion, ctx.keys, 'the Assertion signature')) {
       signedAssertion = assertion;
     } else {
-      const signedXml = verifySignature(xml, assertionSignature, ctx.keys, 'the Assertion signature');
+      const signedXml = verifySignature(xmlOf(), assertionSignature, ctx.keys, 'the Assertion signature');
       const root = parseStrict(signedXml, 'the signed assertion').documentElement!;
       if (!isElement(root, NS.saml, 'Assertion') || attr(root, 'ID') !== assertionId) {
         reject('signature_invalid', 'the Assertion signature does not cover the assertion');
@@ -322,11 +415,16 @@ function check({ xml, doc, response }: Parsed, ctx: Context): CheckedAssertion {
     }
   }
 
-  // --- From here on, only the signed copy is read. ------------------------------------------
-  return readSignedAssertion(signedAssertion!, assertionId, ctx);
+  // --- From here on, only the signed copy is read: its refusals are no oracle. ---------------
+  try {
+    return { ...readSignedAssertion(signedAssertion!, assertionId, ctx), decryptedWithKey: decrypted?.keyIndex ?? null };
+  } catch (e) {
+    if (e instanceof SamlRejection) Object.assign(e, { afterSignature: true });
+    throw e;
+  }
 }
 
-function readSignedAssertion(assertion: XmlElement, assertionId: string, ctx: Context): CheckedAssertion {
+function readSignedAssertion(assertion: XmlElement, assertionId: string, ctx: Context): Omit<CheckedAssertion, 'decryptedWithKey'> {
   if (attr(assertion, 'Version') !== '2.0') reject('malformed_response', 'the assertion is not SAML 2.0');
 
   const issuerEl = optionalOnlyChild(assertion, NS.saml, 'Issuer', 'Assertion');
@@ -589,7 +687,7 @@ const ENVELOPED = 'http://www.w3.org/2000/09/xmldsig#enveloped-signature';
  * exactly the transforms enveloped-signature then exclusive C14N (an InclusiveNamespaces
  * PrefixList allowed), and no comments in `signed`. The canonical forms are made by xml-crypto's
  * own canonicalizer with the options its checkSignature passes, so a signature verifies here
- * exactly when it verifies there (lib/sso/saml-checks.test.ts compares both on the attack corpus).
+ * exactly when it verifies there (lib/sso/saml/checks.test.ts compares both on the attack corpus).
  *
  * Returns false, having decided nothing, for any other shape: the caller then runs
  * {@link verifySignature}. Throws SamlRejection when the signature does not verify.
@@ -927,6 +1025,8 @@ function prepareExpectations(exp: SamlExpectations): Context {
     nowMs: now.getTime(),
     skewMs: skew * 1000,
     alwaysXmlCrypto: exp.alwaysXmlCrypto === true,
+    decryptionKeys: (exp.decryptionKeys ?? []).map((k) => (typeof k === 'string' ? createPrivateKey(k) : k)),
+    requireEncryption: exp.requireEncryption === true,
   };
 }
 

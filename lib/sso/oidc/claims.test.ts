@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { emailOf, IAT_MAX_AGE_S, IAT_MAX_SKEW_S, iatProblem } from './oidc-claims';
+import { emailOf, IAT_MAX_AGE_S, IAT_MAX_SKEW_S, iatProblem } from './claims';
 
 const now = 1_800_000_000;
 

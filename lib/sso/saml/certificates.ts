@@ -1,27 +1,27 @@
-import { env } from '../env';
-import { checkBrowserUrl } from '../http/safe-fetch';
+import { env } from '../../env';
+import { checkBrowserUrl } from '../../http/safe-fetch';
 import 'server-only';
 import { X509Certificate } from 'node:crypto';
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
-import { changes, record } from '../audit/record';
-import { SYSTEM, type Ctx } from '../audit/types';
-import { findConnectionById, getConnection, toConnectionView } from '../dal/connections';
-import { getDb, type Db } from '../db/client';
-import { connections, type Connection, type IdpCertificate, type IdpInfo } from '../db/schema';
-import { AppError, badRequest, conflict, notFound } from '../errors';
-import { log } from '../log';
-import type { ConnectionView } from '../validation/connections';
-import { fingerprintSchema, type CertificateAdd } from '../validation/certificates';
+import { changes, record } from '../../audit/record';
+import { SYSTEM, type Ctx } from '../../audit/types';
+import { findConnectionById, getConnection, toConnectionView } from '../../dal/connections';
+import { getDb, type Db } from '../../db/client';
+import { connections, type Connection, type IdpCertificate, type IdpInfo } from '../../db/schema';
+import { AppError, badRequest, conflict, notFound } from '../../errors';
+import { log } from '../../log';
+import type { ConnectionView } from '../../validation/connections';
+import { fingerprintSchema, type CertificateAdd } from '../../validation/certificates';
 import { expiryAnnouncement, warnedDaysAfterChange } from './certificate-expiry';
-import { sso } from './jackson';
+import { sso } from '../jackson';
 import { buildIdpMetadataXml, fingerprint, toPem, type IdpBindings } from './metadata';
-import { connectionLabel } from '../validation/connections';
+import { connectionLabel } from '../../validation/connections';
 
 /**
  * IdP signing certificates of SAML connections: rollover (a second certificate next to the
  * first, the old one removed later) and the expiry announcements of the scheduled job.
  *
- * Two checks verify every response's signature: the portal's own (lib/sso/saml-checks.ts, fed
+ * Two checks verify every response's signature: the portal's own (lib/sso/saml/checks.ts, fed
  * with `connections.idp.certificates[].pem`) and the SSO library's (its record's
  * `idpMetadata.publicKey`: the certificates of the metadata it was given, comma-joined, each
  * tried in turn). Both must accept, so every certificate change is written to both: the library

@@ -1,24 +1,24 @@
 import 'server-only';
 import { and, asc, eq, isNotNull, isNull, lt, or, sql } from 'drizzle-orm';
-import { record } from '../audit/record';
-import { SYSTEM, type Ctx } from '../audit/types';
-import { findConnectionByEntityId, findConnectionById, getConnection, toConnectionView } from '../dal/connections';
-import { getDb, type Db } from '../db/client';
-import { connections, type Connection, type IdpInfo, type PendingMetadata } from '../db/schema';
-import { env } from '../env';
-import { AppError, badRequest, isUniqueViolation } from '../errors';
-import { fetchUntrusted } from '../http/safe-fetch';
-import { log } from '../log';
-import type { MetadataStatus } from '../validation/certificates';
-import type { ConnectionView } from '../validation/connections';
+import { record } from '../../audit/record';
+import { SYSTEM, type Ctx } from '../../audit/types';
+import { findConnectionByEntityId, findConnectionById, getConnection, toConnectionView } from '../../dal/connections';
+import { getDb, type Db } from '../../db/client';
+import { connections, type Connection, type IdpInfo, type PendingMetadata } from '../../db/schema';
+import { env } from '../../env';
+import { AppError, badRequest, isUniqueViolation } from '../../errors';
+import { fetchUntrusted } from '../../http/safe-fetch';
+import { log } from '../../log';
+import type { MetadataStatus } from '../../validation/certificates';
+import type { ConnectionView } from '../../validation/connections';
 import { diffIdp, warnedDaysAfterChange } from './certificate-expiry';
 import { bindingsOf, libraryRecord, pemCertificates, writeLibraryIdp } from './certificates';
-import { sso } from './jackson';
-import { inTenantScope } from './jackson-store';
-import { removeLibraryConnections } from './library-records';
+import { sso } from '../jackson';
+import { inTenantScope } from '../jackson-store';
+import { removeLibraryConnections } from '../library-records';
 import { buildIdpMetadataXml, MAX_METADATA_BYTES, parseIdpMetadata } from './metadata';
-import { PRODUCT, sp } from './sp';
-import { connectionLabel } from '../validation/connections';
+import { PRODUCT, sp } from '../sp';
+import { connectionLabel } from '../../validation/connections';
 
 /**
  * Scheduled re-reading of IdP metadata for SAML connections created from a metadata URL. What
@@ -72,7 +72,7 @@ export async function checkMetadata(ctx: Ctx, c: Connection, now = new Date()): 
   const url = refreshable(c);
   const xml = await fetchUntrusted(url, { path: 'metadataUrl', allowPrivate: env().ALLOW_PRIVATE_URLS, maxBytes: MAX_METADATA_BYTES });
   const parsed = parseIdpMetadata(xml, 'metadataUrl', now, { allowLoopbackHttp: env().loopbackHttp });
-  const next: IdpInfo = { entityId: parsed.entityId, ssoUrl: parsed.ssoUrl, certificates: parsed.certificates };
+  const next: IdpInfo = { entityId: parsed.entityId, ssoUrl: parsed.ssoUrl, certificates: parsed.certificates, bindings: parsed.bindings };
   const db = await getDb();
   return db.transaction(async (tx) => {
     const row = await lockRow(tx, c);
@@ -132,7 +132,7 @@ export async function approveMetadata(ctx: Ctx, tenantId: string, connectionId: 
   refreshable(c);
   if (!c.pendingMetadata) throw nothingPending();
   const parsed = parseIdpMetadata(c.pendingMetadata.xml, 'pendingMetadata', new Date(), { allowLoopbackHttp: env().loopbackHttp });
-  const next: IdpInfo = { entityId: parsed.entityId, ssoUrl: parsed.ssoUrl, certificates: parsed.certificates };
+  const next: IdpInfo = { entityId: parsed.entityId, ssoUrl: parsed.ssoUrl, certificates: parsed.certificates, bindings: parsed.bindings };
   const diff = diffIdp(c.idp, next);
   const entityChanged = parsed.entityId !== c.idp.entityId;
   const before = await libraryRecord(c.clientId);

@@ -3,7 +3,7 @@
  * (./failures.ts), with a provider-specific wording where the fix is done differently in that
  * IdP's UI. `{acsUrl}`-style placeholders are filled with this portal's SP values.
  */
-import type { LoginFailure } from './failures';
+import type { LoginFailure } from '../failures';
 import { fill, type ProviderId, type SpValues } from './guides';
 
 type Hint = { default: string } & Partial<Record<ProviderId, string>>;
@@ -59,7 +59,7 @@ const CERT: Hint = {
 };
 
 const SHA1: Hint = {
-  default: 'SHA-1 signatures are refused. Set the IdP’s signature and digest algorithm to SHA-256.',
+  default: 'SHA-1 signatures (and RSA 1.5 or Triple-DES encryption) are refused. Set the IdP’s signature and digest algorithm to SHA-256, and encryption to AES with RSA-OAEP.',
   okta: 'In the Okta app: Show Advanced Settings → Signature Algorithm “RSA-SHA256”, Digest Algorithm “SHA256”.',
   entra: 'In Entra ID: SAML Certificates → Edit → Signing Algorithm “SHA-256”.',
   onelogin: 'In OneLogin: Configuration → “SAML Signature Algorithm”: SHA-256.',
@@ -99,12 +99,25 @@ const HINTS: { [K in LoginFailure]?: Hint } = {
   status_not_success: NOT_ASSIGNED,
   assertion_missing: { default: 'The response has no assertion, usually because the IdP refused the person (see its log) or encrypts the assertion.' },
   encrypted_assertion_unsupported: {
-    default: 'Turn assertion encryption off for this application in the IdP; the response is protected by TLS and the signature.',
-    okta: 'In the Okta app: Show Advanced Settings → Assertion Encryption “Unencrypted”.',
-    entra: 'In Entra ID: the application → Token encryption → deactivate the certificate.',
-    onelogin: 'In OneLogin: Configuration → untick “Encrypt assertion”.',
-    adfs: 'In AD FS: relying party trust → Properties → Encryption → Remove (or Set-AdfsRelyingPartyTrust -EncryptClaims $false).',
-    ping: 'PingFederate: Encryption Policy → None; PingOne: turn encryption off.',
+    default: 'The IdP encrypts the NameID or single attributes. Encrypt the whole assertion instead (or nothing), with the encryption certificate from the portal’s SP metadata ({metadataUrl}).',
+  },
+  decryption_failed: {
+    default:
+      'The assertion is encrypted to a certificate the portal does not hold, or could not be verified after decryption. Give the IdP the encryption certificate from the portal’s SP metadata ({metadataUrl}) — after an encryption key rollover, the new one — and make sure the IdP signs the assertion or the response.',
+    okta: 'In the Okta app: Show Advanced Settings → Assertion Encryption “Encrypted”, Encryption Certificate: the portal’s encryption certificate (from {metadataUrl}), and keep “Assertion Signature: Signed”.',
+    entra: 'In Entra ID: the application → Token encryption → Import certificate (the portal’s encryption certificate from {metadataUrl}) → Activate token encryption certificate.',
+    adfs: 'In AD FS: relying party trust → Properties → Encryption → Browse… the portal’s encryption certificate (or update the trust from {metadataUrl}).',
+    ping: 'PingFederate: SP connection → Credentials → select the portal’s encryption certificate; Encryption Policy → The entire assertion.',
+  },
+  encryption_unsupported: {
+    default: 'Choose AES-256-GCM (or AES-CBC) for the assertion and RSA-OAEP for the key in the IdP’s encryption settings.',
+    okta: 'In the Okta app: Encryption Algorithm “AES256-GCM” (or AES256-CBC), Key Transport Algorithm “RSA-OAEP”.',
+    adfs: 'AD FS uses AES-256 with RSA-OAEP by default: check that the relying party trust was not set to another algorithm.',
+  },
+  assertion_not_encrypted: {
+    default: 'This connection requires encrypted assertions. Turn assertion encryption on in the IdP with the portal’s encryption certificate ({metadataUrl}), or turn the requirement off on the connection.',
+    okta: 'In the Okta app: Show Advanced Settings → Assertion Encryption “Encrypted”, and upload the portal’s encryption certificate.',
+    entra: 'In Entra ID: the application → Token encryption → Import certificate → Activate token encryption certificate.',
   },
   multiple_assertions: { default: 'The response carries more than one assertion, which is refused. Configure the IdP to send one signed assertion.' },
   signature_missing: UNSIGNED,
@@ -133,7 +146,7 @@ const HINTS: { [K in LoginFailure]?: Hint } = {
   unsolicited_not_allowed: { default: 'The IdP started the sign-in itself, which this connection does not allow. Start the test from the portal, or allow IdP-initiated sign-in on the connection.' },
   state_mismatch: { default: 'The test was finished in another browser than the one that started it, or it expired. Start it again in one browser.' },
   idp_error: NOT_ASSIGNED,
-  // The portal as OIDC relying party (lib/sso/oidc-rp.ts, lib/provisioning/jit.ts)
+  // The portal as OIDC relying party (lib/sso/oidc/rp.ts, lib/provisioning/jit.ts)
   id_token_invalid: {
     default:
       'The ID token failed a check: its signature does not match a key of the provider’s JWKS (jwks_uri), or its issuer, audience (the client ID), nonce or issue time is wrong. Check that the discovery URL is this very provider’s, that it signs with RS256/ES256 (not a client-secret HS256), and the clocks (NTP).',

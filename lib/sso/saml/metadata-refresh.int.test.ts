@@ -15,7 +15,7 @@ import { createIdpKeyPair, TestSamlIdp } from '@/lib/demo/saml-idp';
 import { call, uniqueDomain } from '@/lib/testing/api';
 import { beginSignIn, samlSignIn, samlTenant } from '@/lib/testing/sso';
 import { libraryRecord } from './certificates';
-import { sso } from './jackson';
+import { sso } from '../jackson';
 import { buildIdpMetadataXml } from './metadata';
 import { refreshDueMetadata } from './metadata-refresh';
 

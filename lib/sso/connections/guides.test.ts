@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LOGIN_FAILURES, type LoginFailure } from './failures';
+import { LOGIN_FAILURES, type LoginFailure } from '../failures';
 import { detectProvider, fill, GUIDES, PROVIDERS, spValuesFrom } from './guides';
 import { hintFor, HINTED_REASONS } from './hints';
 

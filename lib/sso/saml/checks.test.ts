@@ -21,7 +21,7 @@ import {
   type SamlExpectations,
   type SamlFailureReason,
   SamlRejection,
-} from './saml-checks';
+} from './checks';
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures
@@ -224,6 +224,7 @@ describe('checkSamlResponse: valid responses', () => {
   it.each(shapes)('accepts %s, reading everything from the signed assertion', (_, shape) => {
     const result = checkSamlResponse(idp.buildResponse(baseOptions(shape)), expectations());
     expect(result).toEqual<CheckedAssertion>({
+      decryptedWithKey: null,
       assertionId: '_assertion-1',
       issuer: idp.entityId,
       nameId: 'alice@example.com',

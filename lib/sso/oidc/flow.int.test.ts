@@ -18,10 +18,10 @@ import { putRoleMapping } from '@/lib/dal/role-mappings';
 import { createTenant } from '@/lib/dal/tenants';
 import { newId } from '@/lib/ids';
 import { uniqueDomain } from '@/lib/testing/api';
-import { handleCallback } from './flow';
-import { handleOidcRedirect } from './flow';
-import { sp } from './sp';
-import { startSsoFromRequest } from './start';
+import { handleCallback } from '../flow';
+import { handleOidcRedirect } from '../flow';
+import { sp } from '../sp';
+import { startSsoFromRequest } from '../start';
 
 const meta = { ip: '203.0.113.10', userAgent: 'vitest' };
 const CLIENT_ID = 'portal-oidc-test';
