@@ -6,9 +6,9 @@ import { Button } from '@/components/ui/button';
 import { Field } from '@/components/ui/field';
 import { Input } from '@/components/ui/input';
 
-type Values = { name: string | null; allowIdpInitiated: boolean; requireMfa: boolean | null; trustUnverifiedEmail: boolean };
+type Values = { name: string | null; allowIdpInitiated: boolean; requireMfa: boolean | null; trustUnverifiedEmail: boolean; requireEncryptedAssertions: boolean };
 
-/** A connection's name, IdP-initiated switch, MFA requirement and (OIDC) acceptance of unverified emails. */
+/** A connection's name, IdP-initiated switch, MFA requirement, (SAML) encryption requirement and (OIDC) acceptance of unverified emails. */
 export function ConnectionSettingsForm({
   type,
   initial,
@@ -22,6 +22,7 @@ export function ConnectionSettingsForm({
   const [name, setName] = useState(initial.name ?? '');
   const [idp, setIdp] = useState(initial.allowIdpInitiated);
   const [trustUnverified, setTrustUnverified] = useState(initial.trustUnverifiedEmail);
+  const [encrypted, setEncrypted] = useState(initial.requireEncryptedAssertions);
   const [mfa, setMfa] = useState(initial.requireMfa === null ? 'policy' : initial.requireMfa ? 'required' : 'off');
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [message, setMessage] = useState<string | null>(null);
@@ -37,7 +38,7 @@ export function ConnectionSettingsForm({
             name: name.trim() ? name : null,
             allowIdpInitiated: idp,
             requireMfa: mfa === 'policy' ? null : mfa === 'required',
-            ...(type === 'oidc' ? { trustUnverifiedEmail: trustUnverified } : {}),
+            ...(type === 'oidc' ? { trustUnverifiedEmail: trustUnverified } : { requireEncryptedAssertions: encrypted }),
           });
           if (r.ok) {
             setErrors({});
@@ -64,6 +65,18 @@ export function ConnectionSettingsForm({
           <option value="off">Not required for this connection</option>
         </select>
       </Field>
+      {type === 'saml' && (
+        <div className="grid gap-1">
+          <label className="flex items-center gap-2 text-sm">
+            <input type="checkbox" aria-describedby="connection-encrypted-hint" checked={encrypted} onChange={(e) => setEncrypted(e.target.checked)} />
+            Require encrypted assertions
+          </label>
+          <p id="connection-encrypted-hint" className="text-sm text-muted-foreground">
+            Refuse assertions the identity provider did not encrypt to the portal’s encryption certificate (in the SP metadata). Turn encryption on at the
+            identity provider first; the guide for your provider says where.
+          </p>
+        </div>
+      )}
       {type === 'oidc' && (
         <div className="grid gap-1">
           <label className="flex items-center gap-2 text-sm">

@@ -54,6 +54,7 @@ import {
   webhookWithSecretSchema,
 } from '../webhooks/validation';
 import { endpoint } from './endpoint';
+import { spKeyEndSchema, spKeySchema } from '../validation/sp-keys';
 import {
   accessReviewExportQuerySchema,
   accessReviewQuerySchema,
@@ -382,6 +383,21 @@ export const api = {
     method: 'POST', path: '/applications/{applicationId}/rotate-secret', tag: 'Applications',
     summary: 'Make a new client secret (shown once); the old one stops working at once',
     params: applicationParams, response: z.object({ clientSecret: z.string() }), status: 200,
+  }),
+  listSpEncryptionKeys: endpoint({
+    method: 'GET', path: '/sp/encryption-keys', tag: 'Service provider',
+    summary: 'The SAML encryption certificates the SP metadata publishes (two during a rollover)',
+    response: z.object({ data: z.array(spKeySchema) }), status: 200,
+  }),
+  startSpKeyRollover: endpoint({
+    method: 'POST', path: '/sp/encryption-keys/rollover', tag: 'Service provider',
+    summary: 'Start a rollover: a new encryption certificate is published beside the current one, and both decrypt; 409 while one is under way',
+    response: spKeySchema, status: 201,
+  }),
+  endSpKeyRollover: endpoint({
+    method: 'POST', path: '/sp/encryption-keys/rollover/end', tag: 'Service provider',
+    summary: 'End the rollover: `finish` keeps only the new certificate (IdPs must encrypt to it), `cancel` drops it; 409 when none is under way',
+    body: spKeyEndSchema, response: spKeySchema, status: 200,
   }),
   createWebhook: endpoint({
     method: 'POST', path: '/webhooks', tag: 'Webhooks',

@@ -40,6 +40,7 @@ export function toConnectionView(c: Connection): ConnectionView {
     status: c.status,
     requireMfa: c.requireMfa,
     trustUnverifiedEmail: c.trustUnverifiedEmail,
+    requireEncryptedAssertions: c.requireEncryptedAssertions,
     testedAt: c.testedAt?.toISOString() ?? null,
     lastTest: (c.lastTest as ConnectionTestResult | null) ?? null,
   };
@@ -243,6 +244,7 @@ export async function createConnection(ctx: Ctx, tenantId: string, input: Connec
           clientId,
           allowIdpInitiated: input.allowIdpInitiated ?? false,
           trustUnverifiedEmail: input.type === 'oidc' ? (input.trustUnverifiedEmail ?? false) : false,
+          requireEncryptedAssertions: input.type === 'saml' ? (input.requireEncryptedAssertions ?? false) : false,
           // The API's default stays `active` (a connection created there serves sign-in at once);
           // the console creates drafts, which serve only test sign-ins until activated.
           status: input.status ?? 'active',
@@ -349,6 +351,7 @@ const settingsOf = (c: Connection) => ({
   allowIdpInitiated: c.allowIdpInitiated,
   requireMfa: c.requireMfa,
   trustUnverifiedEmail: c.trustUnverifiedEmail,
+  requireEncryptedAssertions: c.requireEncryptedAssertions,
   status: c.status,
 });
 
@@ -377,6 +380,13 @@ export async function updateConnection(ctx: Ctx, tenantId: string, id: string, p
         throw new AppError(400, 'invalid_input', message, [{ path: 'trustUnverifiedEmail', message }]);
       }
       next.trustUnverifiedEmail = patch.trustUnverifiedEmail;
+    }
+    if (patch.requireEncryptedAssertions !== undefined && patch.requireEncryptedAssertions !== before.requireEncryptedAssertions) {
+      if (before.type !== 'saml') {
+        const message = 'applies to SAML connections only';
+        throw new AppError(400, 'invalid_input', message, [{ path: 'requireEncryptedAssertions', message }]);
+      }
+      next.requireEncryptedAssertions = patch.requireEncryptedAssertions;
     }
     if (patch.status !== undefined && patch.status !== before.status) {
       if (patch.status === 'active' && before.status === 'draft' && !patch.force) {

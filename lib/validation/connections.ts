@@ -8,6 +8,8 @@ export const samlConnectionSchema = z.object({
   metadataXml: z.string().min(1, 'must not be empty').max(1024 * 1024, 'must be at most 1 MiB').optional(),
   metadataUrl: httpsUrl.optional(),
   allowIdpInitiated: z.boolean().optional(),
+  /** Refuse assertions that are not encrypted to the portal's encryption certificate; default false. */
+  requireEncryptedAssertions: z.boolean({ error: 'must be true or false' }).optional(),
   status: z.enum(['active', 'draft'], { error: 'must be "active" or "draft"' }).optional(),
 });
 
@@ -97,6 +99,8 @@ export const connectionSchema = z.object({
   requireMfa: z.boolean().nullable(),
   /** OIDC: emails the provider does not mark as verified are accepted (never to link a new subject to an existing user). */
   trustUnverifiedEmail: z.boolean(),
+  /** SAML: only assertions encrypted to the portal's encryption certificate are accepted. */
+  requireEncryptedAssertions: z.boolean(),
   testedAt: z.string().nullable(),
   lastTest: connectionTestResultSchema.nullable(),
 });
@@ -112,6 +116,7 @@ export const connectionPatchSchema = z.strictObject(
     allowIdpInitiated: z.boolean({ error: 'must be true or false' }).optional(),
     requireMfa: z.boolean({ error: 'must be true, false or null' }).nullable().optional(),
     trustUnverifiedEmail: z.boolean({ error: 'must be true or false' }).optional(),
+    requireEncryptedAssertions: z.boolean({ error: 'must be true or false' }).optional(),
     status: z
       .enum(['active', 'draft'], { error: 'must be "active" or "draft" (a connection becomes "tested" only through a successful test)' })
       .optional(),

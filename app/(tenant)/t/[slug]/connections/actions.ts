@@ -9,7 +9,7 @@ import { GUIDES, isProviderId, type ProviderId } from '@/lib/sso/connections/gui
 import { connectionCreateSchema, connectionPatchSchema } from '@/lib/validation/connections';
 
 const id = z.string().min(1).max(64);
-const settingsSchema = connectionPatchSchema.pick({ name: true, allowIdpInitiated: true, requireMfa: true, trustUnverifiedEmail: true });
+const settingsSchema = connectionPatchSchema.pick({ name: true, allowIdpInitiated: true, requireMfa: true, trustUnverifiedEmail: true, requireEncryptedAssertions: true });
 const statusSchema = connectionPatchSchema.pick({ status: true, force: true }).required({ status: true });
 
 async function guard(slug: string) {

@@ -111,7 +111,7 @@ export default async function ConnectionPage({
           <CardContent>
             <ConnectionSettingsForm
               type={c.type}
-              initial={{ name: c.name, allowIdpInitiated: c.allowIdpInitiated, requireMfa: c.requireMfa, trustUnverifiedEmail: c.trustUnverifiedEmail }}
+              initial={{ name: c.name, allowIdpInitiated: c.allowIdpInitiated, requireMfa: c.requireMfa, trustUnverifiedEmail: c.trustUnverifiedEmail, requireEncryptedAssertions: c.requireEncryptedAssertions }}
               save={updateConnectionSettingsAction.bind(null, slug, c.id)}
             />
           </CardContent>
