@@ -1,6 +1,6 @@
 import 'server-only';
-import { and, asc, eq, gt, sql } from 'drizzle-orm';
-import { getDb } from '../db/client';
+import { and, asc, eq, gt, sql, type SQL } from 'drizzle-orm';
+import { dbHandle, getDb, type Db } from '../db/client';
 import { connections, ssoFlows, tenantDomains, tenants, type Connection } from '../db/schema';
 import { trustedDomainSql } from './domains';
 import type { TenantWithDomains } from './tenants';
@@ -27,25 +27,83 @@ const allowedDomainsOf = sql<string[]>`array(select d from unnest(${tenants.allo
  * active connection (the first by ID, as there may be several), or null when it has none.
  */
 export async function signInTarget(by: { domain: string } | { slug: string }): Promise<{ tenant: SignInTenant; connection: Connection | null } | null> {
-  const db = await getDb();
-  const tenantWhere =
-    'domain' in by
-      ? sql`${tenants.id} = (select ${tenantDomains.tenantId} from ${tenantDomains} where ${tenantDomains.domain} = ${by.domain.trim().toLowerCase()} and ${trustedDomainSql()})`
-      : eq(tenants.slug, by.slug);
+  const q = prepared(await getDb());
+  const [row] = 'domain' in by ? await q.targetByDomain.execute({ domain: by.domain.trim().toLowerCase() }) : await q.targetBySlug.execute({ slug: by.slug });
+  if (!row) return null;
+  return { tenant: { ...row.tenant, domains: row.domains, trustedDomains: row.trustedDomains, allowedDomains: row.allowedDomains }, connection: row.connection };
+}
+
+/**
+ * The statements of every sign-in, built once per database handle and run as prepared
+ * statements: building a drizzle query costs more CPU than the database spends running it.
+ */
+const cache = new WeakMap<Db, ReturnType<typeof prepare>>();
+const prepared = (db: Db) => {
+  let p = cache.get(db);
+  if (!p) cache.set(db, (p = prepare(db)));
+  return p;
+};
+
+function prepare(db: Db) {
   const firstActive = db
     .select({ id: connections.id })
     .from(connections)
     .where(and(eq(connections.tenantId, tenants.id), eq(connections.status, 'active')))
     .orderBy(asc(connections.id))
     .limit(1);
-  const [row] = await db
-    .select({ tenant: tenants, domains: domainsOf, trustedDomains: trustedDomainsOf, allowedDomains: allowedDomainsOf, connection: connections })
-    .from(tenants)
-    .leftJoin(connections, eq(connections.id, sql`(${firstActive})`))
-    .where(tenantWhere)
-    .limit(1);
-  if (!row) return null;
-  return { tenant: { ...row.tenant, domains: row.domains, trustedDomains: row.trustedDomains, allowedDomains: row.allowedDomains }, connection: row.connection };
+  const target = (where: SQL) =>
+    db
+      .select({ tenant: tenants, domains: domainsOf, trustedDomains: trustedDomainsOf, allowedDomains: allowedDomainsOf, connection: connections })
+      .from(tenants)
+      .leftJoin(connections, eq(connections.id, sql`(${firstActive})`))
+      .where(where)
+      .limit(1);
+  const taken = db.$with('taken').as(
+    db
+      .delete(ssoFlows)
+      .where(and(eq(ssoFlows.key, sql.placeholder('key')), gt(ssoFlows.expiresAt, sql`now()`)))
+      .returning(),
+  );
+  return {
+    targetByDomain: target(
+      sql`${tenants.id} = (select ${tenantDomains.tenantId} from ${tenantDomains} where ${tenantDomains.domain} = ${sql.placeholder('domain')} and ${trustedDomainSql()})`,
+    ).prepare('sign_in_target_by_domain'),
+    targetBySlug: target(eq(tenants.slug, sql.placeholder('slug'))).prepare('sign_in_target_by_slug'),
+    takeFlow: db
+      .with(taken)
+      .select({
+        flow: {
+          key: taken.key,
+          connectionId: taken.connectionId,
+          tenantId: taken.tenantId,
+          requestId: taken.requestId,
+          purpose: taken.purpose,
+          detail: taken.detail,
+          expiresAt: taken.expiresAt,
+        },
+        connection: connections,
+        tenant: tenants,
+        domains: domainsOf,
+        trustedDomains: trustedDomainsOf,
+        allowedDomains: allowedDomainsOf,
+      })
+      .from(taken)
+      .leftJoin(connections, eq(connections.id, taken.connectionId))
+      .leftJoin(tenants, eq(tenants.id, connections.tenantId))
+      .prepare('sign_in_take_flow'),
+    insertFlow: db
+      .insert(ssoFlows)
+      .values({
+        key: sql.placeholder('key'),
+        connectionId: sql.placeholder('connectionId'),
+        tenantId: sql.placeholder('tenantId'),
+        requestId: sql.placeholder('requestId'),
+        purpose: sql.placeholder('purpose'),
+        detail: sql.placeholder('detail'),
+        expiresAt: sql.placeholder('expiresAt'),
+      })
+      .prepare('sign_in_insert_flow'),
+  };
 }
 
 export type SsoFlow = typeof ssoFlows.$inferSelect;
@@ -57,37 +115,32 @@ export type SsoFlow = typeof ssoFlows.$inferSelect;
  */
 export async function takeFlow(key: string): Promise<{ flow: SsoFlow; connection: Connection | null; tenant: SignInTenant | null } | null> {
   if (key.includes('\u0000')) return null; // no flow has one (a RelayState or state from the request)
-  const db = await getDb();
-  const taken = db.$with('taken').as(
-    db
-      .delete(ssoFlows)
-      .where(and(eq(ssoFlows.key, key), gt(ssoFlows.expiresAt, new Date())))
-      .returning(),
-  );
-  const [row] = await db
-    .with(taken)
-    .select({
-      flow: {
-        key: taken.key,
-        connectionId: taken.connectionId,
-        tenantId: taken.tenantId,
-        requestId: taken.requestId,
-        purpose: taken.purpose,
-        detail: taken.detail,
-        expiresAt: taken.expiresAt,
-      },
-      connection: connections,
-      tenant: tenants,
-      domains: domainsOf,
-      trustedDomains: trustedDomainsOf,
-      allowedDomains: allowedDomainsOf,
-    })
-    .from(taken)
-    .leftJoin(connections, eq(connections.id, taken.connectionId))
-    .leftJoin(tenants, eq(tenants.id, connections.tenantId));
+  const [row] = await prepared(await getDb()).takeFlow.execute({ key });
   if (!row) return null;
   const tenant = row.tenant ? { ...row.tenant, domains: row.domains ?? [], trustedDomains: row.trustedDomains ?? [], allowedDomains: row.allowedDomains ?? [] } : null;
   return { flow: row.flow, connection: row.connection, tenant };
+}
+
+/** Stores a step of a sign-in (one use, until `expiresAt`), for the next step to take. */
+export async function putFlow(flow: Omit<SsoFlow, 'purpose' | 'requestId' | 'detail'> & Partial<Pick<SsoFlow, 'purpose' | 'requestId' | 'detail'>>): Promise<void> {
+  await prepared(await getDb()).insertFlow.execute({
+    key: flow.key,
+    connectionId: flow.connectionId,
+    tenantId: flow.tenantId,
+    requestId: flow.requestId ?? null,
+    purpose: flow.purpose ?? 'signin',
+    detail: flow.detail ?? null,
+    expiresAt: flow.expiresAt,
+  });
+}
+
+/** Records an accepted assertion ID; false when it was accepted before (a replay), on any instance. */
+export async function firstUseOfAssertion(assertionId: string, connectionId: string, expiresAt: Date): Promise<boolean> {
+  const rows = await (await dbHandle()).queryPrepared(
+    'insert into seen_assertions (assertion_id, connection_id, expires_at) values ($1, $2, $3) on conflict do nothing returning 1 as fresh',
+    [assertionId, connectionId, expiresAt.toISOString()],
+  );
+  return rows.length === 1;
 }
 
 /** A tenant by ID, as sign-in needs it. */

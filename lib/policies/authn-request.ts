@@ -1,12 +1,9 @@
 /**
- * Adds `<samlp:RequestedAuthnContext>` to the AuthnRequest the SSO library built, and signs it
- * again. Pure (no I/O); the caller supplies the SP key.
- *
- * The SSO library (@boxyhq/saml-jackson 26.2.0, `@boxyhq/saml20` `request()`) has no option for
- * RequestedAuthnContext, and it signs every AuthnRequest with an enveloped XML signature (RSA-SHA256,
- * exclusive C14N, placed after the Issuer). Editing the XML breaks that signature, so the old one is
- * removed and the request is signed again with the same SP key, in the same shape. The request ID is
- * kept, so the library's stored session and the portal's InResponseTo binding stay valid.
+ * Adds `<samlp:RequestedAuthnContext>` to an AuthnRequest built by the library's SAML engine
+ * (lib/sso/saml/request.ts), which has no option for it. Pure (no I/O). With a key, any old
+ * enveloped signature is removed and the request is signed (RSA-SHA256, exclusive C14N, after the
+ * Issuer) for the HTTP-POST binding; without one it stays unsigned, for the HTTP-Redirect binding,
+ * whose signature is over the query string. The request ID is kept.
  *
  * Comparison is "exact" (the SAML default and what IdPs implement everywhere): "minimum" asks the
  * IdP to rank contexts by strength, which most IdPs cannot do for these class URIs (ADFS only ranks
@@ -28,7 +25,7 @@ const AFTER = new Set(['Scoping']);
 
 export type RequestedContext = { classRefs: readonly string[]; comparison?: 'exact' | 'minimum' | 'better' | 'maximum' };
 
-export function addRequestedAuthnContext(xml: string, ctx: RequestedContext, key: { privateKeyPem: string; certPem: string }): string {
+export function addRequestedAuthnContext(xml: string, ctx: RequestedContext, key: { privateKeyPem: string; certPem: string } | null): string {
   if (!ctx.classRefs.length) throw new Error('no AuthnContextClassRef to request');
   const doc = new DOMParser({ onError: (level, msg) => { if (level !== 'warning') throw new Error(`AuthnRequest XML: ${msg}`); } }).parseFromString(xml, 'text/xml');
   const root = doc.documentElement;
@@ -49,6 +46,8 @@ export function addRequestedAuthnContext(xml: string, ctx: RequestedContext, key
   if (before) root.insertBefore(rac, before);
   else root.appendChild(rac);
   const unsigned = new XMLSerializer().serializeToString(doc);
+  // HTTP-Redirect: the query string is signed instead (lib/sso/saml/request.ts).
+  if (!key) return unsigned;
 
   const sig = new SignedXml({
     privateKey: key.privateKeyPem,

@@ -12,6 +12,7 @@ import { beginSignIn, postToAcs, samlSignIn, samlTenant } from '@/lib/testing/ss
 import { sp } from '@/lib/sso/sp';
 import { spMetadataXml } from '@/lib/sso/saml/sp-metadata';
 import { startSsoFromRequest } from '@/lib/sso/start';
+import { verify as cryptoVerify } from 'node:crypto';
 import { DOMParser } from '@xmldom/xmldom';
 import { SignedXml } from 'xml-crypto';
 import { SAML_MFA_REQUEST } from './mfa';
@@ -159,12 +160,15 @@ describe('MFA for SAML sign-in', () => {
 
     const refused = await samlSignIn(idp, email, {}, { authnContextClassRef: PASSWORD });
     expect(refused.request.requestedAuthnContext).toEqual({ comparison: 'exact', classRefs: [...SAML_MFA_REQUEST] });
-    // Still signed, by the key the SP metadata publishes, and the signature covers the new element.
-    const doc = new DOMParser().parseFromString(refused.request.xml, 'text/xml');
-    const sig = doc.getElementsByTagNameNS('http://www.w3.org/2000/09/xmldsig#', 'Signature')[0];
-    const v = new SignedXml({ publicCert: await spCertPem() });
-    v.loadSignature(sig as never);
-    expect(v.checkSignature(refused.request.xml)).toBe(true);
+    // Signed by the key the SP metadata publishes, over the query string as the HTTP-Redirect
+    // binding wants it (so over the deflated request with the new element), not inside the XML.
+    expect(refused.request.xml).not.toContain('Signature');
+    const query = refused.location.search.slice(1);
+    const signed = query.slice(query.indexOf('SAMLRequest='), query.indexOf('&Signature='));
+    expect(signed).toMatch(/^SAMLRequest=[^&]+&RelayState=[^&]+&SigAlg=http%3A%2F%2Fwww\.w3\.org%2F2001%2F04%2Fxmldsig-more%23rsa-sha256$/);
+    const signature = Buffer.from(decodeURIComponent(/&Signature=([^&]+)/.exec(query)![1]), 'base64');
+    expect(cryptoVerify('sha256', Buffer.from(signed), await spCertPem(), signature)).toBe(true);
+    expect(cryptoVerify('sha256', Buffer.from(signed.replace('RelayState=', 'RelayState=x')), await spCertPem(), signature)).toBe(false);
 
     expect(refused.acs.status).toBe(403);
     const html = await refused.acs.text();
@@ -196,6 +200,11 @@ describe('MFA for SAML sign-in', () => {
     const relayState = /name="RelayState" value="([^"]*)"/.exec(html)![1];
     const req = idp.parseAuthnRequest(samlRequest);
     expect(req.requestedAuthnContext?.classRefs).toEqual([...SAML_MFA_REQUEST]);
+    // HTTP-POST: an enveloped signature by the SP key, covering the added element.
+    const doc = new DOMParser().parseFromString(req.xml, 'text/xml');
+    const v = new SignedXml({ publicCert: await spCertPem() });
+    v.loadSignature(doc.getElementsByTagNameNS('http://www.w3.org/2000/09/xmldsig#', 'Signature')[0] as never);
+    expect(v.checkSignature(req.xml)).toBe(true);
     const acs = await postToAcs(
       idp.buildResponse({ acsUrl: sp().acsUrl, audience: sp().entityId, inResponseTo: req.id, nameId: `ada@${domain}`, attributes: { email: `ada@${domain}` }, authnContextClassRef: MULTI }),
       relayState,

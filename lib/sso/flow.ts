@@ -7,7 +7,7 @@ import type { Ctx } from '../audit/types';
 import { getDb } from '../db/client';
 import { seenAssertions, ssoFlows, type Connection } from '../db/schema';
 import { connectionsWithEntityId, findConnectionById } from '../dal/connections';
-import { signInTenant, takeFlow } from '../dal/sign-in';
+import { firstUseOfAssertion, putFlow, signInTenant, takeFlow } from '../dal/sign-in';
 import type { TenantWithDomains } from '../dal/tenants';
 import { env } from '../env';
 import { log } from '../log';
@@ -165,7 +165,6 @@ export async function startSignIn(
   const state = b64url(randomBytes(16));
   // Sign-in policy: ask the IdP for MFA when this connection requires it (lib/policies/sso.ts).
   const mfa = mfaRequiredFor(tenant.signInPolicy ?? {}, connection);
-  const db = await getDb();
   const expiresAt = new Date(Date.now() + FLOW_TTL_SECONDS * 1000);
   let location: URL;
   let postFields: Record<string, string> | null = null;
@@ -176,7 +175,7 @@ export async function startSignIn(
     location = checkBrowserUrl(target, { path: 'ssoUrl', allowLoopbackHttp: env().loopbackHttp });
     // The provider's answer names this flow by its state (also the flow cookie's); the nonce and
     // the PKCE verifier stay here, server-side, for the one exchange (takeFlow: single use).
-    await db.insert(ssoFlows).values({
+    await putFlow({
       key: `oidc:${state}`,
       connectionId: connection.id,
       tenantId: tenant.id,
@@ -185,10 +184,10 @@ export async function startSignIn(
       expiresAt,
     });
   } else {
-    const request = await authnRequest(connection, { forceAuthn: opts.forceAuthn, requestedContext: mfa ? samlMfaContext(connection) : null });
     const relayState = `${RELAY_PREFIX}${b64url(randomBytes(24))}`;
+    const request = await authnRequest(connection, relayState, { forceAuthn: opts.forceAuthn, requestedContext: mfa ? samlMfaContext(connection) : null });
     // The ACS finds this flow by the RelayState the IdP returns; the answer must carry this request's ID.
-    await db.insert(ssoFlows).values({
+    await putFlow({
       key: `relay:${relayState}`,
       connectionId: connection.id,
       tenantId: tenant.id,
@@ -197,13 +196,8 @@ export async function startSignIn(
       detail: { ...purpose.detail, state },
       expiresAt,
     });
-    location = new URL(request.location);
-    if (request.binding === 'redirect') {
-      location.searchParams.set('SAMLRequest', request.samlRequest);
-      location.searchParams.set('RelayState', relayState);
-    } else {
-      postFields = { SAMLRequest: request.samlRequest, RelayState: relayState };
-    }
+    location = request.location;
+    postFields = request.postFields;
   }
 
   const cookie: FlowCookie = { state, connectionId: connection.id, returnTo: safeReturn, exp: Math.floor(Date.now() / 1000) + FLOW_TTL_SECONDS };
@@ -287,14 +281,14 @@ async function unsolicitedConnection(
 }
 
 /**
- * The ACS: the IdP's SAMLResponse, checked by the portal (signature over the one assertion,
- * exact audience, recipient, destination, InResponseTo bound to the request this RelayState
- * started, times, replay) before the SSO library turns it into a code for the callback.
+ * The ACS: the IdP's SAMLResponse, decrypted when encrypted, checked by the portal (signature over
+ * the one assertion, exact audience, recipient, destination, InResponseTo bound to the request this
+ * RelayState started, times) and by the library's SAML engine, then recorded against replay; the
+ * checked profile waits under a one-time code for the callback.
  */
 export async function handleAcs(form: URLSearchParams, meta: Omit<Ctx, 'actor'>): Promise<Response> {
   const samlResponse = form.get('SAMLResponse');
   const relayState = form.get('RelayState') ?? '';
-  const db = await getDb();
   // The flow this RelayState started (SP-initiated): it names the connection and the request ID
   // the response must answer. One use only.
   const taken = relayState.startsWith(RELAY_PREFIX) ? await takeFlow(`relay:${relayState}`) : null;
@@ -386,12 +380,8 @@ export async function handleAcs(form: URLSearchParams, meta: Omit<Ctx, 'actor'>)
   if (validated.issuer?.trim() !== checked.issuer) return refuse(connection.tenantId, 'issuer_mismatch', 400, at);
   const profile = toIdpProfile(validated.profile);
 
-  const fresh = await db
-    .insert(seenAssertions)
-    .values({ assertionId: checked.assertionId, connectionId: connection.id, expiresAt: checked.notOnOrAfter })
-    .onConflictDoNothing()
-    .returning();
-  if (!fresh.length) return refuse(connection.tenantId, 'replayed', 400, at);
+  const fresh = await firstUseOfAssertion(checked.assertionId, connection.id, checked.notOnOrAfter);
+  if (!fresh) return refuse(connection.tenantId, 'replayed', 400, at);
 
   // The checked profile waits under a one-time code for the callback, where this browser's flow
   // cookie is sent (a cross-site POST to the ACS carries no SameSite=Lax cookie).
@@ -405,7 +395,7 @@ export async function handleAcs(form: URLSearchParams, meta: Omit<Ctx, 'actor'>)
     sessionNotOnOrAfter: sessionNotOnOrAfterOf(samlResponse),
     attributes: { ...checked.attributes },
   };
-  await db.insert(ssoFlows).values({
+  await putFlow({
     key: `code:${sha256(code)}`,
     connectionId: connection.id,
     tenantId: connection.tenantId,
@@ -448,7 +438,6 @@ export async function handleOidcRedirect(
 ): Promise<Response> {
   const state = url.searchParams.get('state') ?? '';
   const browserFlow = readFlowCookie(cookieHeader);
-  const db = await getDb();
   const taken = state ? await takeFlow(`oidc:${state}`) : null;
   if (!taken) {
     // No flow under this state (used, expired, or never issued): in the tenant of this browser's flow, if any.
@@ -482,7 +471,7 @@ export async function handleOidcRedirect(
   }
   const profile: IdpProfile = { ...toIdpProfile(signIn.profile), emailVerified: signIn.emailVerified };
   const code = b64url(randomBytes(32));
-  await db.insert(ssoFlows).values({
+  await putFlow({
     key: `code:${sha256(code)}`,
     connectionId: flow.connectionId,
     tenantId: flow.tenantId,

@@ -52,8 +52,8 @@ export async function samlSignIn(
     ...(opts.authnContextClassRef ? { authnContextClassRef: opts.authnContextClassRef } : {}),
   });
   const acs = await postToAcs(samlResponse, b.relayState, { ...meta, ip: opts.acsIp ?? opts.ip ?? meta.ip });
-  if (acs.status !== 303) return { acs, callback: null, request: req };
+  if (acs.status !== 303) return { acs, callback: null, request: req, location: b.location };
   const callbackUrl = new URL(acs.headers.get('location')!);
   const callback = await handleCallback(callbackUrl, b.cookie, meta);
-  return { acs, callback, samlResponse, relayState: b.relayState, cookie: b.cookie, callbackUrl, request: req };
+  return { acs, callback, samlResponse, relayState: b.relayState, cookie: b.cookie, callbackUrl, request: req, location: b.location };
 }
