@@ -1,7 +1,7 @@
 import 'server-only';
 import { and, eq, gt } from 'drizzle-orm';
 import { getDb, type Executor } from '../db/client';
-import { sessions, tenants, users, type SessionRow } from '../db/schema';
+import { sessions, tenants, users, type SessionRow, type SessionSso } from '../db/schema';
 
 export type LiveSession = SessionRow & { roles: string[] };
 
@@ -32,4 +32,11 @@ export async function endSession(id: string): Promise<void> {
 /** Ends every session of a subject at once (suspension, deletion). */
 export async function endSessionsOf(tx: Executor, subjectId: string): Promise<void> {
   await tx.delete(sessions).where(eq(sessions.subjectId, subjectId));
+}
+
+/** The SAML sign-in a session came from (single logout), or null. */
+export async function ssoOfSession(id: string): Promise<SessionSso | null> {
+  const db = await getDb();
+  const [row] = await db.select({ sso: sessions.sso }).from(sessions).where(eq(sessions.id, id));
+  return row?.sso ?? null;
 }

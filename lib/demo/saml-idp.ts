@@ -15,9 +15,9 @@
  * - Assertion: Issuer, Signature?, Subject, Conditions, Advice?, statements
  * so an enveloped signature goes right after the Issuer of the element it signs.
  */
-import { constants, createCipheriv, generateKeyPairSync, publicEncrypt, randomBytes, X509Certificate } from 'node:crypto';
+import { constants, createCipheriv, generateKeyPairSync, publicEncrypt, randomBytes, sign as cryptoSign, X509Certificate } from 'node:crypto';
 import http from 'node:http';
-import { inflateRawSync } from 'node:zlib';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { DOMParser, type Document as XmlDocument, type Element as XmlElement } from '@xmldom/xmldom';
 import forge from 'node-forge';
 import { SignedXml } from 'xml-crypto';
@@ -322,6 +322,8 @@ export interface TestSamlIdpOptions {
   ssoUrl: string;
   /** Default: a fresh key pair (CN derived from the entity ID). */
   keyPair?: IdpKeyPair;
+  /** The IdP's single logout endpoint (both bindings); none by default. */
+  sloUrl?: string;
 }
 
 const DEFAULT_VALIDITY_MS = 5 * 60 * 1000;
@@ -331,9 +333,13 @@ export class TestSamlIdp {
   readonly ssoUrl: string;
   readonly keyPair: IdpKeyPair;
 
-  constructor({ entityId, ssoUrl, keyPair }: TestSamlIdpOptions) {
+  /** Single logout service (both bindings), published in the metadata when set. */
+  readonly sloUrl: string | null;
+
+  constructor({ entityId, ssoUrl, keyPair, sloUrl }: TestSamlIdpOptions) {
     this.entityId = entityId;
     this.ssoUrl = ssoUrl;
+    this.sloUrl = sloUrl ?? null;
     this.keyPair = keyPair ?? createIdpKeyPair({ commonName: commonNameFor(entityId) });
   }
 
@@ -345,6 +351,49 @@ export class TestSamlIdp {
     return this.keyPair.certBase64;
   }
 
+  /** A LogoutRequest from this IdP (IdP-initiated single logout), unsigned: sign it for its binding. */
+  buildLogoutRequestXml(o: { destination: string; nameId: string; nameIdFormat?: string; sessionIndex?: string; id?: string; issueInstant?: Date; issuer?: string }): string {
+    return (
+      `<samlp:LogoutRequest xmlns:samlp="${NS.samlp}" xmlns:saml="${NS.saml}" ID="${escapeXmlAttr(o.id ?? newSamlId())}" Version="2.0" ` +
+      `IssueInstant="${samlInstant(o.issueInstant ?? new Date())}" Destination="${escapeXmlAttr(o.destination)}">` +
+      `<saml:Issuer>${escapeXmlText(o.issuer ?? this.entityId)}</saml:Issuer>` +
+      `<saml:NameID Format="${escapeXmlAttr(o.nameIdFormat ?? NAMEID_FORMAT_EMAIL)}">${escapeXmlText(o.nameId)}</saml:NameID>` +
+      (o.sessionIndex ? `<samlp:SessionIndex>${escapeXmlText(o.sessionIndex)}</samlp:SessionIndex>` : '') +
+      `</samlp:LogoutRequest>`
+    );
+  }
+
+  /** A LogoutResponse from this IdP to an SP's LogoutRequest, unsigned. */
+  buildLogoutResponseXml(o: { destination: string; inResponseTo: string; statusCode?: string }): string {
+    const status = o.statusCode ?? 'Success';
+    return (
+      `<samlp:LogoutResponse xmlns:samlp="${NS.samlp}" xmlns:saml="${NS.saml}" ID="${newSamlId()}" Version="2.0" ` +
+      `IssueInstant="${samlInstant(new Date())}" Destination="${escapeXmlAttr(o.destination)}" InResponseTo="${escapeXmlAttr(o.inResponseTo)}">` +
+      `<saml:Issuer>${escapeXmlText(this.entityId)}</saml:Issuer>` +
+      `<samlp:Status><samlp:StatusCode Value="${escapeXmlAttr(status.includes(':') ? status : STATUS_PREFIX + status)}"/></samlp:Status>` +
+      `</samlp:LogoutResponse>`
+    );
+  }
+
+  /**
+   * The query of an HTTP-Redirect binding message signed by this IdP: deflated, then signed over
+   * `SAMLRequest|SAMLResponse`, `RelayState`, `SigAlg` as sent.
+   */
+  redirectQuery(param: 'SAMLRequest' | 'SAMLResponse', xml: string, o: { relayState?: string; signatureAlgorithm?: HashName; unsigned?: boolean } = {}): string {
+    const message = deflateRawSync(Buffer.from(xml)).toString('base64');
+    const hash = o.signatureAlgorithm ?? 'sha256';
+    const signed =
+      `${param}=${encodeURIComponent(message)}` + (o.relayState ? `&RelayState=${encodeURIComponent(o.relayState)}` : '') + `&SigAlg=${encodeURIComponent(SIGNATURE_ALGORITHMS[hash])}`;
+    if (o.unsigned) return signed.replace(/&SigAlg=[^&]*$/, '');
+    const signature = cryptoSign(hash, Buffer.from(signed), this.keyPair.privateKeyPem).toString('base64');
+    return `${signed}&Signature=${encodeURIComponent(signature)}`;
+  }
+
+  /** A message signed for the HTTP-POST binding (an enveloped signature after its Issuer). */
+  signMessage(xml: string, signatureAlgorithm: HashName = 'sha256'): string {
+    return signDocumentElement(xml, { keyPair: this.keyPair, signatureAlgorithm });
+  }
+
   /** IdP metadata (unsigned): one signing key, both SSO bindings, emailAddress NameID format. */
   metadataXml(): string {
     return (
@@ -353,6 +402,10 @@ export class TestSamlIdp {
       `<md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data>` +
       `<ds:X509Certificate>${this.keyPair.certBase64}</ds:X509Certificate>` +
       `</ds:X509Data></ds:KeyInfo></md:KeyDescriptor>` +
+      (this.sloUrl
+        ? `<md:SingleLogoutService Binding="${BINDING_HTTP_REDIRECT}" Location="${escapeXmlAttr(this.sloUrl)}"/>` +
+          `<md:SingleLogoutService Binding="${BINDING_HTTP_POST}" Location="${escapeXmlAttr(this.sloUrl)}"/>`
+        : '') +
       `<md:NameIDFormat>${NAMEID_FORMAT_EMAIL}</md:NameIDFormat>` +
       `<md:SingleSignOnService Binding="${BINDING_HTTP_REDIRECT}" Location="${escapeXmlAttr(this.ssoUrl)}"/>` +
       `<md:SingleSignOnService Binding="${BINDING_HTTP_POST}" Location="${escapeXmlAttr(this.ssoUrl)}"/>` +
@@ -541,6 +594,8 @@ export interface StartSamlIdpServerOptions {
   spAcsUrl?: string;
   /** For IdP-initiated sign-in, and as the audience fallback when a request has no Issuer. */
   spEntityId?: string;
+  /** The SP's single logout service (HTTP-Redirect), for single logout when `idp.sloUrl` is set. */
+  spSloUrl?: string;
   /**
    * Per-sign-in overrides of the response options, so a browser test can make the IdP misbehave
    * (expired, wrong audience, unsigned, …).
@@ -566,7 +621,10 @@ const MAX_BODY_BYTES = 1024 * 1024;
  * - GET without SAMLRequest: IdP-initiated picker (needs spAcsUrl and spEntityId).
  * - POST with `user`: the picker's submission; answers with a page that auto-posts SAMLResponse
  *   and RelayState to the ACS URL.
- * and GET /metadata with the IdP metadata.
+ * and GET /metadata with the IdP metadata. When `idp.sloUrl` is set, on its path:
+ * - GET with SAMLRequest (the SP's LogoutRequest): answers a signed LogoutResponse to `spSloUrl`;
+ * - GET with `user`: IdP-initiated single logout of that user, a signed LogoutRequest to `spSloUrl`;
+ * - GET with SAMLResponse (the SP's answer): a "Signed out" page.
  *
  * The picker carries the request context (ACS URL, audience, request ID, RelayState) in hidden
  * fields, which keeps the server stateless. That is fine for a test IdP and nothing more.
@@ -574,6 +632,7 @@ const MAX_BODY_BYTES = 1024 * 1024;
 export async function startSamlIdpServer(options: StartSamlIdpServerOptions): Promise<SamlIdpServer> {
   const { idp, users, host = '127.0.0.1' } = options;
   const ssoPath = new URL(idp.ssoUrl).pathname;
+  const sloPath = idp.sloUrl ? new URL(idp.sloUrl).pathname : null;
 
   const server = http.createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
@@ -587,6 +646,10 @@ export async function startSamlIdpServer(options: StartSamlIdpServerOptions): Pr
     if (req.method === 'GET' && url.pathname === '/metadata') {
       res.writeHead(200, { 'content-type': 'application/samlmetadata+xml; charset=utf-8', 'cache-control': 'no-store' });
       res.end(idp.metadataXml());
+      return;
+    }
+    if (sloPath && url.pathname === sloPath && req.method === 'GET') {
+      singleLogout(res, url);
       return;
     }
     if (url.pathname !== ssoPath) {
@@ -640,6 +703,27 @@ export async function startSamlIdpServer(options: StartSamlIdpServerOptions): Pr
           `<form method="post" action="${escapeXmlAttr(ssoPath)}">${hiddenInputs(hidden)}<ul>${buttons}</ul></form>`,
       ),
     );
+  }
+
+  function singleLogout(res: http.ServerResponse, url: URL): void {
+    const spSlo = options.spSloUrl;
+    if (!spSlo) throw new Error('No spSloUrl: single logout needs the SP\'s SLO location');
+    const samlRequest = url.searchParams.get('SAMLRequest');
+    if (samlRequest) {
+      const xml = inflateRawSync(Buffer.from(samlRequest, 'base64')).toString('utf8');
+      const id = /\sID="([^"]+)"/.exec(xml)?.[1];
+      if (!id) throw new Error('LogoutRequest without an ID');
+      const answer = idp.buildLogoutResponseXml({ destination: spSlo, inResponseTo: id });
+      res.writeHead(302, { location: `${spSlo}?${idp.redirectQuery('SAMLResponse', answer, { relayState: url.searchParams.get('RelayState') ?? undefined })}` }).end();
+      return;
+    }
+    const user = url.searchParams.get('user');
+    if (user) {
+      const request = idp.buildLogoutRequestXml({ destination: spSlo, nameId: user });
+      res.writeHead(302, { location: `${spSlo}?${idp.redirectQuery('SAMLRequest', request)}` }).end();
+      return;
+    }
+    sendHtml(res, 200, page('Signed out', '<h1>Test IdP</h1><p role="status">You are signed out.</p>'));
   }
 
   function signIn(res: http.ServerResponse, form: URLSearchParams): void {

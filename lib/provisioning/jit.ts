@@ -5,7 +5,7 @@ import { auditInsert, type AuditInput } from '../audit/record';
 import type { Ctx } from '../audit/types';
 import { dbHandle, getDb, type Executor, type Tx } from '../db/client';
 import { pgError } from '../errors';
-import { sessions, userIdentities, users, type Connection, type User } from '../db/schema';
+import { sessions, userIdentities, users, type Connection, type SessionSso, type User } from '../db/schema';
 import type { SignInTenant } from '../dal/sign-in';
 import type { TenantWithDomains } from '../dal/tenants';
 import { newId } from '../ids';
@@ -113,6 +113,8 @@ export async function signInUser(
   tenant: SignInTenant,
   connection: Connection,
   profile: IdpProfile,
+  /** A SAML sign-in's NameID and SessionIndex, for single logout. */
+  saml?: { nameId: string; nameIdFormat: string | null; sessionIndex: string | null },
 ): Promise<Outcome> {
   if (connection.tenantId !== tenant.id) throw new Error('connection of another tenant');
   if (profile.refusal) throw new LoginRejected(profile.refusal, 400);
@@ -148,6 +150,7 @@ export async function signInUser(
     },
     sessionId: newId('ses'),
     expiresAt: new Date(now.getTime() + USER_SESSION_TTL_SECONDS * 1000),
+    sso: saml ? { connectionId: connection.id, ...saml } : null,
   };
   const db = await getDb();
 
@@ -201,6 +204,8 @@ type SignIn = {
   fields: Pick<User, 'firstName' | 'lastName' | 'groups' | 'attributes' | 'roles' | 'lastLoginAt' | 'updatedAt'>;
   sessionId: string;
   expiresAt: Date;
+  /** A SAML sign-in: what single logout needs, kept on the session. */
+  sso: SessionSso | null;
 };
 
 /** The user after the sign-in, what changes (an update, or the row of a new user) and the events. */
@@ -304,8 +309,8 @@ function writes(s: SignIn, p: Plan, userRow: SQL): SQL {
     i as (insert into ${userIdentities} (connection_id, subject, user_id, tenant_id)
       select ${s.connection.id}, ${s.profile.subject}, id, ${s.tenant.id} from u on conflict do nothing),
     a as (${audit})
-    insert into ${sessions} (id, kind, subject_id, tenant_id, expires_at)
-    values (${s.sessionId}, 'user', (select id from u), ${s.tenant.id}, ${s.expiresAt})`;
+    insert into ${sessions} (id, kind, subject_id, tenant_id, expires_at, sso)
+    values (${s.sessionId}, 'user', (select id from u), ${s.tenant.id}, ${s.expiresAt}, ${s.sso ? JSON.stringify(s.sso) : null}::jsonb)`;
 }
 
 /** Did the one-statement path fail because the user row was not as read ({@link writes})? */

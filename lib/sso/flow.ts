@@ -581,6 +581,7 @@ export async function handleCallback(url: URL, cookieHeader: string | null, meta
   if (idpInitiated && (!connection.allowIdpInitiated || !byCode)) return refuse(connection.tenantId, 'unsolicited_not_allowed', 403, at);
 
   let profile: IdpProfile;
+  let samlSession: { nameId: string; nameIdFormat: string | null; sessionIndex: string | null } | undefined;
   if (connection.type === 'oidc') {
     // OIDC: what the portal's own exchange checked at the OIDC redirect (./oidc/rp.ts), stored
     // under this code and taken once; the SSO library takes no part.
@@ -602,6 +603,7 @@ export async function handleCallback(url: URL, cookieHeader: string | null, meta
     if (!checked?.samlSignIn) return refuse(connection.tenantId, 'unknown_request', 400, at);
     if ((checked.state ?? null) !== (state ?? null)) return refuse(connection.tenantId, 'state_mismatch', 400, at);
     profile = checked.samlSignIn.profile;
+    samlSession = { nameId: checked.samlSignIn.nameId, nameIdFormat: checked.samlSignIn.nameIdFormat, sessionIndex: checked.samlSignIn.sessionIndex };
   }
   if (testConnection) {
     const res = await completeTest(meta, connection, testDetail, profile);
@@ -613,7 +615,7 @@ export async function handleCallback(url: URL, cookieHeader: string | null, meta
   if (!tenant) return fail(meta, null, 'unknown_tenant', 404, at, flow?.returnTo, connection.type);
   let outcome;
   try {
-    outcome = await signInUser(meta, tenant, connection, profile);
+    outcome = await signInUser(meta, tenant, connection, profile, samlSession);
   } catch (e) {
     if (e instanceof LoginRejected) return refuse(tenant.id, e.reason, e.status, { ...at, email: profile.email?.slice(0, 320) ?? null });
     throw e;

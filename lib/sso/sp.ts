@@ -8,6 +8,9 @@ export function sp() {
     entityId: `${base}/.well-known/sp-metadata`,
     acsPath: '/api/oauth/saml',
     acsUrl: `${base}/api/oauth/saml`,
+    /** Single logout (both bindings). */
+    sloPath: '/api/oauth/saml/slo',
+    sloUrl: `${base}/api/oauth/saml/slo`,
     oidcPath: '/api/oauth/oidc',
     oidcRedirectUrl: `${base}/api/oauth/oidc`,
     /** Where the SSO library sends the browser with a code after a successful IdP response. */

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 export const operators = pgTable(
   'operators',
@@ -44,6 +44,9 @@ export const apiKeys = pgTable(
  * Server-side session records. The session cookie only names a row here; deleting the row ends
  * the session at once (suspension, sign-out, revocation).
  */
+/** The SAML sign-in a session came from: its connection, the assertion's NameID and SessionIndex. */
+export type SessionSso = { connectionId: string; nameId: string; nameIdFormat: string | null; sessionIndex: string | null };
+
 export const sessions = pgTable(
   'sessions',
   {
@@ -55,6 +58,8 @@ export const sessions = pgTable(
     scopes: text('scopes').array(),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+    /** End users signed in through SAML: what single logout needs (lib/sso/saml/logout.ts). */
+    sso: jsonb('sso').$type<SessionSso>(),
     /** Last request seen on this session (idle timeout); written at most once a minute. */
     lastSeenAt: timestamp('last_seen_at', { withTimezone: true, mode: 'date' }),
   },

@@ -23,7 +23,7 @@ export const ENCRYPTION_METHODS = [
 
 /**
  * The portal's SAML SP metadata: entity ID, the signing certificate of its AuthnRequests, its
- * encryption certificates (two during a rollover), the single logout service and the ACS
+ * encryption certificates (two during a rollover), the single logout service (both bindings) and the ACS
  * (HTTP-POST). Built from the portal's own values only.
  */
 export async function spMetadataXml(): Promise<string> {
@@ -36,6 +36,8 @@ export async function spMetadataXml(): Promise<string> {
     `  <md:SPSSODescriptor AuthnRequestsSigned="true" protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">\n` +
     keyDescriptor('signing', signing.certPem) +
     encryption.map((k) => keyDescriptor('encryption', k.certPem, ENCRYPTION_METHODS)).join('') +
+    `    <md:SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="${esc(s.sloUrl)}"/>\n` +
+    `    <md:SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="${esc(s.sloUrl)}"/>\n` +
     `    <md:NameIDFormat>urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress</md:NameIDFormat>\n` +
     `    <md:AssertionConsumerService index="1" isDefault="true" Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="${esc(s.acsUrl)}"/>\n` +
     `  </md:SPSSODescriptor>\n` +
