@@ -121,3 +121,24 @@ test('on a phone the sections fold behind a menu, the current one is marked, and
   await page.goto('/tenants');
   expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
 });
+
+test('the service provider page shows the SAML endpoints and rolls the encryption certificate over, publishing both meanwhile', async ({ page, request }) => {
+  await signIn(page);
+  await page.getByRole('link', { name: 'Service provider' }).click();
+  await expect(page.getByLabel('Single logout URL (HTTP-Redirect and HTTP-POST)')).toHaveText(`${E2E.baseURL}/api/oauth/saml/slo`);
+  const table = page.getByRole('table', { name: 'Encryption certificates' });
+  await expect(table.getByRole('row')).toHaveCount(2);
+  const encryptionCerts = async () => ((await (await request.get('/.well-known/sp-metadata')).text()).match(/KeyDescriptor use="encryption"/g) ?? []).length;
+  expect(await encryptionCerts()).toBe(1);
+
+  await page.getByRole('button', { name: 'Start rollover' }).click();
+  await page.getByRole('alertdialog').getByRole('button', { name: 'Start rollover' }).click();
+  await expect(table.getByRole('row')).toHaveCount(3);
+  await expect(table).toContainText('new (rollover)');
+  expect(await encryptionCerts()).toBe(2);
+
+  await page.getByRole('button', { name: 'Cancel rollover' }).click();
+  await page.getByRole('alertdialog').getByRole('button', { name: 'Cancel rollover' }).click();
+  await expect(table.getByRole('row')).toHaveCount(2);
+  expect(await encryptionCerts()).toBe(1);
+});

@@ -10,6 +10,8 @@ import { createPortalLink, revokePortalLink } from '@/lib/dal/portal-links';
 import { portalLinkCreateSchema } from '@/lib/validation/portal-links';
 import { createTenant, deleteTenant, updateTenant } from '@/lib/dal/tenants';
 import { apiKeyFormSchema, tenantEditFormSchema, tenantFormSchema } from '@/lib/validation/forms';
+import { endSpKeyRollover, startSpKeyRollover } from '@/lib/sso/saml/sp-keys';
+import { spKeyEndSchema } from '@/lib/validation/sp-keys';
 
 const idSchema = z.object({ id: z.string().min(1).max(64) });
 
@@ -76,5 +78,21 @@ export async function revokePortalLinkAction(tenantId: string, id: string) {
   const ctx = await ctxOf(p);
   const r = await runAction(idSchema, { id }, (v) => revokePortalLink(ctx, tenantId, v.id));
   revalidatePath(`/tenants/${tenantId}`);
+  return r.ok ? {} : { error: r.error };
+}
+
+export async function startSpKeyRolloverAction() {
+  const p = await requireOperator();
+  const ctx = await ctxOf(p);
+  const r = await runAction(z.object({}), {}, () => startSpKeyRollover(ctx));
+  revalidatePath('/service-provider');
+  return r.ok ? {} : { error: r.error };
+}
+
+export async function endSpKeyRolloverAction(how: string) {
+  const p = await requireOperator();
+  const ctx = await ctxOf(p);
+  const r = await runAction(spKeyEndSchema, { how }, (v) => endSpKeyRollover(ctx, v.how));
+  revalidatePath('/service-provider');
   return r.ok ? {} : { error: r.error };
 }

@@ -15,6 +15,7 @@ export default async function OperatorLayout({ children }: { children: React.Rea
         { href: '/api-keys', label: 'API keys' },
         { href: '/audit-log', label: 'Audit log' },
         { href: '/webhooks', label: 'Webhooks' },
+        { href: '/service-provider', label: 'Service provider' },
       ]}
       footer={
         <form action={signOutAction}>

@@ -55,6 +55,24 @@ export function IdpGuide({ guide, values }: { guide: Guide; values: SpValues }) 
         </p>
         {guide.metadata.example && <p className="mt-1 break-all font-mono text-xs text-muted-foreground">e.g. {guide.metadata.example}</p>}
       </div>
+      {(guide.encryption || guide.singleLogout) && (
+        <div>
+          <h3 className="mb-1 text-sm font-semibold">Optional</h3>
+          <ul className="ml-5 list-disc space-y-1 text-sm">
+            {guide.encryption && (
+              <li>
+                <span className="font-medium">Encrypted assertions:</span> {fill(guide.encryption, values)} Then turn on “Require encrypted assertions” in this
+                connection’s settings.
+              </li>
+            )}
+            {guide.singleLogout && (
+              <li>
+                <span className="font-medium">Single logout:</span> {fill(guide.singleLogout, values)}
+              </li>
+            )}
+          </ul>
+        </div>
+      )}
     </section>
   );
 }

@@ -350,6 +350,18 @@ describe('the portal as OpenID Provider for the operator’s applications', () =
     expect(w.browser.idpVisits).toBe(visits + 1);
   });
 
+  it('RP-initiated logout of a session from a SAML IdP with single logout signs out at the IdP, then returns to the application', async () => {
+    const t = await samlTenant({ sloUrl: true });
+    const email = `ada@${t.domain}`;
+    const browser = new TestBrowser([t.idp], { email });
+    const config = await configFor(await newApp());
+    const r = await signIn(config, browser, { login_hint: email });
+    const end = await browser.go(oc.buildEndSessionUrl(config, { id_token_hint: r.tokens.id_token!, post_logout_redirect_uri: `${APP_ORIGIN}/bye`, state: 'y' }));
+    expect(browser.idpLogouts).toBe(1);
+    expect(end.url.href).toBe(`${APP_ORIGIN}/bye?state=y`);
+    await expect(oc.refreshTokenGrant(config, r.tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+  });
+
   it('signing keys rotate: the new key signs, the old stays published and its tokens still verify', async () => {
     const w = await world();
     const config = await configFor(await newApp());

@@ -6,7 +6,8 @@ import { record } from '../audit/record';
 import { sessionCookieName, sessionFromCookie } from '../auth/session-cookie';
 import { dbHandle, getDb } from '../db/client';
 import type { Application } from '../db/schema';
-import { endSession } from '../dal/sessions';
+import { endSession, ssoOfSession } from '../dal/sessions';
+import { spLogoutTarget } from '../sso/saml/logout';
 import { env } from '../env';
 import { AUTO_SUBMIT_SCRIPT, escapeHtml } from '../http/html';
 import { isLoopbackHost } from '../http/safe-fetch';
@@ -219,8 +220,9 @@ const auditSignIn: Middleware = async (ctx, next) => {
 
 /**
  * RP-initiated logout (and the provider's own logout when a browser switches accounts) also ends
- * the portal session the provider session came from; the browser's cookie is cleared only when it
- * names that session (a switch to another account keeps the new one).
+ * the portal session the provider session came from, and signs out at the SAML IdP when it has a
+ * single logout service; the browser's cookie is cleared only when it names that session (a
+ * switch to another account keeps the new one).
  */
 const endPortalSession: Middleware = async (ctx, next) => {
   await next();
@@ -231,7 +233,11 @@ const endPortalSession: Middleware = async (ctx, next) => {
   const db = await dbHandle();
   const [link] = await db.queryPrepared<{ portal_session_id: string }>('select portal_session_id from oidc_session_links where session_uid = $1', [uid]);
   if (!link) return;
+  // A session from a SAML IdP with single logout: the browser goes on to the IdP with a signed
+  // LogoutRequest, and from its answer to the application's post_logout_redirect_uri.
+  const idpLogout = await spLogoutTarget(await ssoOfSession(link.portal_session_id), ctx.response.get('location') || null);
   await endSession(link.portal_session_id);
+  if (idpLogout) ctx.set('location', idpLogout);
   const s = await sessionFromCookie(ctx.get('cookie') || null);
   if (s?.sid === link.portal_session_id) {
     ctx.append('set-cookie', `${sessionCookieName()}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0${env().PUBLIC_URL.startsWith('https:') ? '; Secure' : ''}`);

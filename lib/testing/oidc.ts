@@ -3,8 +3,10 @@ import * as oidcRoute from '@/app/oidc/[...path]/route';
 import * as interactionRoute from '@/app/oidc/interaction/[uid]/route';
 import * as continueRoute from '@/app/oidc/interaction/[uid]/continue/route';
 import * as acsRoute from '@/app/api/oauth/saml/route';
+import * as sloRoute from '@/app/api/oauth/saml/slo/route';
 import * as callbackRoute from '@/app/api/sso/callback/route';
 import * as ssoRoute from '@/app/(public)/sso/route';
+import { inflateRawSync } from 'node:zlib';
 import { TestSamlIdp } from '@/lib/demo/saml-idp';
 import { env } from '@/lib/env';
 import { sp } from '@/lib/sso/sp';
@@ -30,6 +32,7 @@ function route(pathname: string, method: string): { fn: Handler; params: Record<
   if (pathname.startsWith('/oidc/')) return pick(oidcRoute) ? { fn: pick(oidcRoute)!, params: { path: pathname.slice(6).split('/') } } : null;
   if (pathname === '/sso') return pick(ssoRoute) ? { fn: pick(ssoRoute)!, params: {} } : null;
   if (pathname === '/api/oauth/saml') return pick(acsRoute) ? { fn: pick(acsRoute)!, params: {} } : null;
+  if (pathname === '/api/oauth/saml/slo') return pick(sloRoute) ? { fn: pick(sloRoute)!, params: {} } : null;
   if (pathname === '/api/sso/callback') return pick(callbackRoute) ? { fn: pick(callbackRoute)!, params: {} } : null;
   return null;
 }
@@ -60,6 +63,8 @@ export class TestBrowser {
   readonly visited: string[] = [];
   /** How many times this browser was sent to an IdP. */
   idpVisits = 0;
+  /** How many times an IdP's single logout service answered it. */
+  idpLogouts = 0;
   constructor(
     private readonly idps: TestSamlIdp[],
     public user: SamlUser | null = null,
@@ -104,6 +109,17 @@ export class TestBrowser {
     let body = opts.body;
     const portal = new URL(env().PUBLIC_URL).origin;
     for (let hop = 0; hop < 30; hop++) {
+      const sloIdp = this.idps.find((i) => i.sloUrl && url.href.startsWith(i.sloUrl) && url.searchParams.has('SAMLRequest'));
+      if (sloIdp) {
+        // The IdP ends its session and answers the portal's LogoutRequest, signed.
+        this.idpLogouts++;
+        const xml = inflateRawSync(Buffer.from(url.searchParams.get('SAMLRequest')!, 'base64')).toString('utf8');
+        const answer = sloIdp.buildLogoutResponseXml({ destination: sp().sloUrl, inResponseTo: /\sID="([^"]+)"/.exec(xml)![1] });
+        url = new URL(`${sp().sloUrl}?${sloIdp.redirectQuery('SAMLResponse', answer, { relayState: url.searchParams.get('RelayState') ?? undefined })}`);
+        method = 'GET';
+        body = undefined;
+        continue;
+      }
       const idp = this.idps.find((i) => url.href.startsWith(i.ssoUrl));
       if (idp) {
         // The IdP signs in `user` at once (a real IdP would show its login page).

@@ -10,11 +10,11 @@ import { uniqueDomain } from './api';
 
 export const meta = { ip: '203.0.113.9', userAgent: 'vitest' };
 
-/** A tenant with its own domain and a SAML connection to a fresh test IdP. */
-export async function samlTenant(opts: { strategy?: 'jit' | 'scim' | 'self_registration'; allowedDomains?: string[] } = {}) {
+/** A tenant with its own domain and a SAML connection to a fresh test IdP (with a single logout service when `sloUrl`). */
+export async function samlTenant(opts: { strategy?: 'jit' | 'scim' | 'self_registration'; allowedDomains?: string[]; sloUrl?: boolean } = {}) {
   const domain = uniqueDomain('sso');
   const tenant = await createTenant(SYSTEM, { name: `SSO ${domain}`, domains: [domain] });
-  const idp = new TestSamlIdp({ entityId: `https://idp.${domain}/metadata`, ssoUrl: `https://idp.${domain}/sso` });
+  const idp = new TestSamlIdp({ entityId: `https://idp.${domain}/metadata`, ssoUrl: `https://idp.${domain}/sso`, ...(opts.sloUrl ? { sloUrl: `https://idp.${domain}/slo` } : {}) });
   const connection = await createConnection(SYSTEM, tenant.id, { type: 'saml', metadataXml: idp.metadataXml() });
   if (opts.strategy) await setProvisioning(SYSTEM, tenant.id, { strategy: opts.strategy, allowedDomains: opts.allowedDomains });
   return { tenant, idp, connection, domain };

@@ -19,6 +19,8 @@ export const EVENT_SUGGESTIONS = [
   'sso.login_succeeded',
   'sso.login_failed',
   'session.ended',
+  'sso.logout',
+  'sso.logout_refused',
   'application.signed_in',
   'connection.*',
   'directory.*',
@@ -26,6 +28,7 @@ export const EVENT_SUGGESTIONS = [
   'role_mapping.updated',
   'sign_in_policy.updated',
   'webhook.disabled',
+  'sp_key.*',
 ] as const;
 
 export function matchesEvent(patterns: readonly string[], action: string): boolean {

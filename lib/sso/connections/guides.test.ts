@@ -6,6 +6,7 @@ import { hintFor, HINTED_REASONS } from './hints';
 const values = spValuesFrom({
   acsUrl: 'https://portal.example.com/api/oauth/saml',
   entityId: 'https://portal.example.com/.well-known/sp-metadata',
+  sloUrl: 'https://portal.example.com/api/oauth/saml/slo',
   oidcRedirectUrl: 'https://portal.example.com/api/oauth/oidc',
 });
 
@@ -23,6 +24,17 @@ describe('IdP set-up guides', () => {
 
   it('the generic SAML guide and the ones that import SP metadata give the SP metadata URL', () => {
     for (const id of ['saml', 'okta', 'entra', 'adfs', 'ping'] as const) expect(GUIDES[id].fields.map((f) => f.key)).toContain('metadataUrl');
+  });
+
+  it('the SAML guides of IdPs that support them say how to encrypt assertions and turn on single logout, with this portal’s values', () => {
+    for (const id of ['okta', 'entra', 'adfs', 'ping', 'saml'] as const) {
+      expect(fill(GUIDES[id].encryption!, values)).toContain(values.metadataUrl);
+      expect(fill(GUIDES[id].singleLogout!, values)).toContain(values.sloUrl);
+    }
+    for (const g of Object.values(GUIDES)) {
+      for (const text of [g.encryption, g.singleLogout].filter(Boolean)) expect(fill(text!, values)).not.toMatch(/\{[a-zA-Z]+\}/);
+      expect(g.steps.join(' ')).not.toMatch(/not supported|Unencrypted|do not encrypt|no encryption/);
+    }
   });
 
   it('the OIDC guide gives the redirect URI and scopes', () => {

@@ -24,6 +24,7 @@ export const OIDC_SCOPES = 'openid email';
 export type SpValues = {
   acsUrl: string;
   entityId: string;
+  sloUrl: string;
   metadataUrl: string;
   nameIdFormat: string;
   redirectUri: string;
@@ -31,10 +32,11 @@ export type SpValues = {
 };
 export type SpValueKey = keyof SpValues;
 
-export function spValuesFrom(sp: { acsUrl: string; entityId: string; oidcRedirectUrl: string }): SpValues {
+export function spValuesFrom(sp: { acsUrl: string; entityId: string; sloUrl: string; oidcRedirectUrl: string }): SpValues {
   return {
     acsUrl: sp.acsUrl,
     entityId: sp.entityId,
+    sloUrl: sp.sloUrl,
     // The SP entity ID is the metadata URL (lib/sso/sp.ts); both are listed because IdPs ask for each.
     metadataUrl: sp.entityId,
     nameIdFormat: NAMEID_FORMAT_EMAIL,
@@ -58,6 +60,10 @@ export type Guide = {
   attributes: GuideAttribute[];
   /** Where the IdP shows the metadata URL (SAML) or discovery URL (OIDC) to give the portal. */
   metadata: { label: string; where: string; example?: string };
+  /** SAML, optional: how to encrypt assertions to the portal's encryption certificate (in the SP metadata). */
+  encryption?: string;
+  /** SAML, optional: how to turn on single logout with the portal's SLO URL. */
+  singleLogout?: string;
 };
 
 const SAML_ATTRS = (email: string, first: string, last: string, groups: string): GuideAttribute[] => [
@@ -83,7 +89,7 @@ export const GUIDES: Record<ProviderId, Guide> = {
       'Applications → Applications → Create App Integration → SAML 2.0 → Next; give the app a name.',
       'Single sign-on URL: paste the ACS URL and keep “Use this for Recipient URL and Destination URL” ticked.',
       'Audience URI (SP Entity ID): paste the SP entity ID. Name ID format: EmailAddress; Application username: Email.',
-      'Show Advanced Settings: Response and Assertion Signature “Signed”, Signature Algorithm RSA-SHA256, Digest Algorithm SHA256, Assertion Encryption “Unencrypted”.',
+      'Show Advanced Settings: Response and Assertion Signature “Signed”, Signature Algorithm RSA-SHA256, Digest Algorithm SHA256.',
       'Attribute Statements: add email, firstName and lastName (below); Group Attribute Statements: name “groups”, filter “Matches regex .*” (or narrower).',
       'Finish, then on the Assignments tab assign the people or groups who may sign in.',
     ],
@@ -93,6 +99,8 @@ export const GUIDES: Record<ProviderId, Guide> = {
       where: 'The app’s Sign On tab → SAML 2.0 section → “Metadata URL” (copy it), or View SAML setup instructions → IdP metadata.',
       example: 'https://{yourOktaOrg}.okta.com/app/{appId}/sso/saml/metadata',
     },
+    encryption: 'Show Advanced Settings → Assertion Encryption “Encrypted”, Encryption Algorithm AES256-GCM, Key Transport Algorithm RSA-OAEP, Encryption Certificate: upload the encryption certificate from the SP metadata ({metadataUrl}).',
+    singleLogout: 'Show Advanced Settings → tick “Enable Single Logout”: Single Logout URL = {sloUrl}, SP Issuer = {entityId}, Signature Certificate: upload the signing certificate from the SP metadata.',
   },
   entra: {
     id: 'entra',
@@ -119,6 +127,8 @@ export const GUIDES: Record<ProviderId, Guide> = {
       where: 'Single sign-on → SAML Certificates → “App Federation Metadata Url” (copy), or download “Federation Metadata XML”.',
       example: 'https://login.microsoftonline.com/{tenant-id}/federationmetadata/2007-06/federationmetadata.xml?appid={app-id}',
     },
+    encryption: 'Token encryption → Import certificate: the encryption certificate from the SP metadata ({metadataUrl}) → right-click it → Activate token encryption certificate.',
+    singleLogout: 'Basic SAML Configuration → Edit: Logout Url (Optional) = {sloUrl}.',
   },
   google: {
     id: 'google',
@@ -166,6 +176,8 @@ export const GUIDES: Record<ProviderId, Guide> = {
       where: 'The app’s SSO tab → “Issuer URL” is the metadata URL; or More Actions → SAML Metadata to download it.',
       example: 'https://{subdomain}.onelogin.com/saml/metadata/{app-id}',
     },
+    encryption: 'Configuration → tick “Encrypt assertion” (the SP encryption certificate is taken from the SP metadata, {metadataUrl}).',
+    singleLogout: 'Configuration → SAML Single Logout URL = {sloUrl}; SSO tab → SAML Signature Algorithm SHA-256.',
   },
   jumpcloud: {
     id: 'jumpcloud',
@@ -189,6 +201,7 @@ export const GUIDES: Record<ProviderId, Guide> = {
       label: 'IdP metadata (file)',
       where: 'The application’s SSO tab → “Export Metadata” downloads the XML; paste or upload it here.',
     },
+    singleLogout: 'SSO tab → Single Logout: enable it, SP SLO URL = {sloUrl}.',
   },
   adfs: {
     id: 'adfs',
@@ -206,7 +219,7 @@ export const GUIDES: Record<ProviderId, Guide> = {
       'Choose an access control policy that permits the people who may sign in; finish.',
       'Edit Claim Issuance Policy → Add Rule “Send LDAP Attributes as Claims” (Active Directory): E-Mail-Addresses → E-Mail Address, Given-Name → Given Name, Surname → Surname, Token-Groups - Unqualified Names → Group.',
       'Add Rule “Transform an Incoming Claim”: E-Mail Address → Name ID, outgoing format Email.',
-      'Properties → Advanced: Secure hash algorithm SHA-256. Leave the Encryption tab empty (encrypted assertions are not supported).',
+      'Properties → Advanced: Secure hash algorithm SHA-256.',
     ],
     attributes: SAML_ATTRS(
       'E-Mail-Addresses → E-Mail Address claim',
@@ -219,6 +232,8 @@ export const GUIDES: Record<ProviderId, Guide> = {
       where: 'AD FS Management → Service → Endpoints → Metadata: the FederationMetadata.xml path on your AD FS host.',
       example: 'https://{adfs-host}/FederationMetadata/2007-06/FederationMetadata.xml',
     },
+    encryption: 'Relying party trust → Properties → Encryption → Browse…: the encryption certificate from the SP metadata ({metadataUrl}); or create the trust from that metadata URL, which carries it.',
+    singleLogout: 'Relying party trust → Properties → Endpoints → Add SAML → SAML Logout, Binding Redirect, Trusted URL = {sloUrl}; Signature tab: the SP signing certificate from the SP metadata.',
   },
   ping: {
     id: 'ping',
@@ -235,7 +250,7 @@ export const GUIDES: Record<ProviderId, Guide> = {
       'PingOne: Applications → Applications → + → SAML Application; import the SP metadata URL, or enter ACS URLs and Entity ID by hand. Signing: “Sign Assertion”, RSA_SHA256.',
       'PingOne Attribute Mappings: saml_subject = Email Address; add email, firstName, lastName and groups (Group Names). Access: add the groups who may sign in. Enable the application.',
       'PingFederate: SP Connections → Create Connection → Browser SSO (SAML 2.0); import the SP metadata URL or set Partner’s Entity ID; Assertion Consumer Service URL = the ACS URL with POST binding.',
-      'PingFederate Attribute Contract: SAML_SUBJECT = mail (format emailAddress), plus email, firstName, lastName, groups; Signature Policy: always sign the assertion, RSA SHA256; no encryption.',
+      'PingFederate Attribute Contract: SAML_SUBJECT = mail (format emailAddress), plus email, firstName, lastName, groups; Signature Policy: always sign the assertion, RSA SHA256.',
     ],
     attributes: SAML_ATTRS('Email Address / mail', 'Given Name / givenName', 'Family Name / sn', 'Group Names / memberOf'),
     metadata: {
@@ -243,6 +258,8 @@ export const GUIDES: Record<ProviderId, Guide> = {
       where: 'PingOne: the application’s Configuration tab → “IDP Metadata URL”. PingFederate: /pf/federation_metadata.ping?PartnerSpId=<SP entity ID> on the runtime host, or export it under System → Protocol Metadata.',
       example: 'https://auth.pingone.com/{environment-id}/saml20/metadata/{application-id}',
     },
+    encryption: 'SP connection → Credentials → Encryption: the encryption certificate from the SP metadata ({metadataUrl}); Encryption Policy → The entire assertion (AES-256, RSA-OAEP).',
+    singleLogout: 'SP connection → SAML Profiles: tick SP-initiated and IdP-initiated SLO; Protocol Settings → SLO Service URLs: Redirect binding, {sloUrl}.',
   },
   saml: {
     id: 'saml',
@@ -258,7 +275,7 @@ export const GUIDES: Record<ProviderId, Guide> = {
     steps: [
       'Create a SAML 2.0 service provider / application in your IdP; import the SP metadata URL if it can, otherwise paste the ACS URL (HTTP-POST binding) and the SP entity ID (audience).',
       'Send the email address as the NameID (emailAddress format) or as an “email” attribute, and the attributes below.',
-      'Sign the assertion (or response and assertion) with RSA-SHA256; do not encrypt it.',
+      'Sign the assertion (or response and assertion) with RSA-SHA256.',
       'Allow the people who should sign in to use the application.',
     ],
     attributes: SAML_ATTRS('the user’s email address', 'given name', 'family name', 'group names (multi-valued)'),
@@ -266,6 +283,8 @@ export const GUIDES: Record<ProviderId, Guide> = {
       label: 'IdP metadata',
       where: 'Your IdP’s metadata XML (often at a /metadata address); paste it, upload the file or give its URL.',
     },
+    encryption: 'Encrypt the whole assertion with AES-GCM (or AES-CBC) and RSA-OAEP to the encryption certificate in the SP metadata ({metadataUrl}), with the EncryptedKey inside the EncryptedData’s KeyInfo.',
+    singleLogout: 'Single logout: the SP’s SLO service is {sloUrl} (HTTP-Redirect and HTTP-POST); logout messages must be signed with RSA-SHA256.',
   },
   oidc: {
     id: 'oidc',
@@ -304,7 +323,7 @@ export function isProviderId(v: unknown): v is ProviderId {
 
 /** Fills `{acsUrl}`-style placeholders with the SP values. */
 export function fill(text: string, values: SpValues): string {
-  return text.replace(/\{(acsUrl|entityId|metadataUrl|nameIdFormat|redirectUri|scopes)\}/g, (_, k: SpValueKey) => values[k]);
+  return text.replace(/\{(acsUrl|entityId|sloUrl|metadataUrl|nameIdFormat|redirectUri|scopes)\}/g, (_, k: SpValueKey) => values[k]);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { eq } from 'drizzle-orm';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import * as connectionRoute from '@/app/api/v1/tenants/[tenantId]/connections/[connectionId]/route';
 import * as keysRoute from '@/app/api/v1/sp/encryption-keys/route';
 import * as rolloverRoute from '@/app/api/v1/sp/encryption-keys/rollover/route';
@@ -11,6 +11,7 @@ import type { TestSamlIdp } from '@/lib/demo/saml-idp';
 import { call } from '@/lib/testing/api';
 import { beginSignIn, meta, postToAcs, samlTenant } from '@/lib/testing/sso';
 import { handleCallback } from '../flow';
+import { sso } from '../jackson';
 import { sp } from '../sp';
 import { spMetadataXml } from './sp-metadata';
 
@@ -46,6 +47,12 @@ async function failures(tenantId: string) {
 }
 
 const fp = (pem: string) => new X509Certificate(pem).fingerprint256;
+
+// The database first (opening and migrating it can take a while on a busy machine), then the SSO library.
+beforeAll(async () => {
+  await getDb();
+  await sso();
+}, 60_000);
 
 describe('encrypted assertions through the ACS', () => {
   it('signs in with an assertion encrypted to the certificate in the SP metadata; a connection can require encryption', async () => {

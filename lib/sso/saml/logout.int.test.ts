@@ -1,7 +1,7 @@
 import { verify as cryptoVerify } from 'node:crypto';
 import { inflateRawSync } from 'node:zlib';
 import { and, eq, sql } from 'drizzle-orm';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM } from '@/lib/audit/types';
 import { createConnection } from '@/lib/dal/connections';
 import { ssoOfSession } from '@/lib/dal/sessions';
@@ -12,6 +12,7 @@ import { createIdpKeyPair, TestSamlIdp } from '@/lib/demo/saml-idp';
 import { uniqueDomain } from '@/lib/testing/api';
 import { beginSignIn, meta, postToAcs } from '@/lib/testing/sso';
 import { handleCallback } from '../flow';
+import { sso } from '../jackson';
 import { sp } from '../sp';
 import { handleSlo, spLogoutTarget } from './logout';
 import { spMetadataXml } from './sp-metadata';
@@ -69,6 +70,12 @@ async function eventsOf(tenantId: string | null, action: string) {
 }
 
 const slo = (query: string) => handleSlo(new URL(`${sp().sloUrl}?${query}`), null, meta);
+
+// The database first (opening and migrating it can take a while on a busy machine), then the SSO library.
+beforeAll(async () => {
+  await getDb();
+  await sso();
+}, 60_000);
 
 describe('single logout', () => {
   it('publishes its SLO service in the SP metadata, both bindings', async () => {

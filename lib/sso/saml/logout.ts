@@ -187,7 +187,9 @@ async function answered(m: ReceivedMessage, meta: Omit<Ctx, 'actor'>): Promise<R
       status: 200,
     });
   }
-  return new Response(null, { status: 303, headers: { location: '/signin', 'cache-control': 'no-store' } });
+  // Written by spLogoutTarget only: /signin, or the application's registered post-logout URI.
+  const returnTo = (taken.flow.detail as { returnTo?: string } | null)?.returnTo ?? '/signin';
+  return new Response(null, { status: 303, headers: { location: returnTo, 'cache-control': 'no-store' } });
 }
 
 /**
@@ -195,7 +197,11 @@ async function answered(m: ReceivedMessage, meta: Omit<Ctx, 'actor'>): Promise<R
  * LogoutRequest for the session's NameID and SessionIndex, when the session came from a SAML
  * connection whose IdP has an SLO URL; null otherwise (the portal's own sign-in page).
  */
-export async function spLogoutTarget(sso: SessionSso | null | undefined): Promise<string | null> {
+export async function spLogoutTarget(
+  sso: SessionSso | null | undefined,
+  /** Where the browser goes once the IdP has answered: an application's checked post_logout_redirect_uri; default /signin. */
+  returnTo: string | null = null,
+): Promise<string | null> {
   if (!sso) return null;
   const c = await findConnectionById(sso.connectionId);
   if (!c || c.type !== 'saml') return null;
@@ -207,7 +213,7 @@ export async function spLogoutTarget(sso: SessionSso | null | undefined): Promis
     const key = await spSigningKey();
     const { id, xml } = logoutRequestXml({ issuer: sp().entityId, destination: location.href, nameId: sso.nameId, nameIdFormat: sso.nameIdFormat, sessionIndex: sso.sessionIndex });
     const expiresAt = new Date(Date.now() + FLOW_TTL_MS);
-    await putFlow({ key: `slo:${id}`, connectionId: c.id, tenantId: c.tenantId, expiresAt });
+    await putFlow({ key: `slo:${id}`, connectionId: c.id, tenantId: c.tenantId, expiresAt, ...(returnTo ? { detail: { returnTo } } : {}) });
     if (bindings.sloRedirectUrl) return redirectWithSignature(location, 'SAMLRequest', xml, null, key.privateKeyPem).href;
     // HTTP-POST only: a page of the portal posts it (a redirect cannot).
     const send = randomBytes(18).toString('base64url');

@@ -1,8 +1,9 @@
 import { eq } from 'drizzle-orm';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { getDb } from '@/lib/db/client';
 import { auditEvents, users } from '@/lib/db/schema';
 import { beginSignIn, postToAcs, samlTenant } from '@/lib/testing/sso';
+import { sso } from '../jackson';
 import { sp } from '../sp';
 import { checkSamlResponse, SamlRejection } from './checks';
 import { EngineRefusal, engineValidate } from './engine';
@@ -12,6 +13,12 @@ import { EngineRefusal, engineValidate } from './engine';
  * the library's SAML engine (./engine.ts), and a sign-in needs both. Each case shows one of them
  * alone accepting a response the other refuses, and the ACS refusing it.
  */
+// The database first (opening and migrating it can take a while on a busy machine), then the SSO library.
+beforeAll(async () => {
+  await getDb();
+  await sso();
+}, 60_000);
+
 describe('two SAML validators, both must accept', () => {
   async function setUp() {
     const t = await samlTenant();
