@@ -142,3 +142,15 @@ test('the service provider page shows the SAML endpoints and rolls the encryptio
   await expect(table.getByRole('row')).toHaveCount(2);
   expect(await encryptionCerts()).toBe(1);
 });
+
+test('the dashboard shows sign-ins across tenants and what needs attention, each linking to where it is fixed', async ({ page }) => {
+  const tenant = (await api('/tenants', { method: 'POST', body: { name: uniq('Dash Co'), domains: [`${uniq('dash')}.example.com`] } })).body;
+  await signIn(page);
+  await page.getByRole('link', { name: 'Dashboard' }).click();
+  await expect(page.getByRole('heading', { name: 'Dashboard' })).toBeVisible();
+  await expect(page.getByTestId('total-tenants')).not.toHaveText('0');
+  const row = page.getByRole('table', { name: 'Tenants by sign-ins' }).getByRole('row').filter({ hasText: tenant.name });
+  await expect(row).toContainText('none');
+  await row.getByRole('link', { name: tenant.name }).click();
+  await expect(page).toHaveURL(new RegExp(`/tenants/${tenant.id}$`));
+});

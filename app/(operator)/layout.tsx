@@ -10,6 +10,7 @@ export default async function OperatorLayout({ children }: { children: React.Rea
       title="Operator console"
       subtitle={op.email}
       nav={[
+        { href: '/dashboard', label: 'Dashboard' },
         { href: '/tenants', label: 'Tenants' },
         { href: '/applications', label: 'Applications' },
         { href: '/api-keys', label: 'API keys' },
