@@ -1,11 +1,16 @@
 import type { Metadata } from 'next';
+import { getBranding } from '@/lib/branding/branding';
 import './globals.css';
 
-export const metadata: Metadata = {
-  title: 'SSO Portal',
-  description: 'Enterprise SSO and provisioning admin portal',
-  icons: { icon: { url: '/favicon.svg', type: 'image/svg+xml' } },
-};
+/** The operator's product name in every page's title. */
+export async function generateMetadata(): Promise<Metadata> {
+  const brand = await getBranding().catch(() => null);
+  return {
+    title: brand?.productName ?? 'SSO Portal',
+    description: 'Enterprise SSO and provisioning admin portal',
+    icons: { icon: { url: '/favicon.svg', type: 'image/svg+xml' } },
+  };
+}
 export const dynamic = 'force-dynamic';
 
 export default function RootLayout({ children }: { children: React.ReactNode }) {

@@ -12,6 +12,8 @@ import { createTenant, deleteTenant, updateTenant } from '@/lib/dal/tenants';
 import { apiKeyFormSchema, tenantEditFormSchema, tenantFormSchema } from '@/lib/validation/forms';
 import { endSpKeyRollover, startSpKeyRollover } from '@/lib/sso/saml/sp-keys';
 import { spKeyEndSchema } from '@/lib/validation/sp-keys';
+import { updateBranding } from '@/lib/branding/branding';
+import { brandingPatchSchema } from '@/lib/validation/branding';
 
 const idSchema = z.object({ id: z.string().min(1).max(64) });
 
@@ -95,4 +97,14 @@ export async function endSpKeyRolloverAction(how: string) {
   const r = await runAction(spKeyEndSchema, { how }, (v) => endSpKeyRollover(ctx, v.how));
   revalidatePath('/service-provider');
   return r.ok ? {} : { error: r.error };
+}
+
+export async function updateBrandingAction(input: unknown) {
+  const p = await requireOperator();
+  const ctx = await ctxOf(p);
+  const r = await runAction(brandingPatchSchema, input, async (v) => {
+    await updateBranding(ctx, v);
+  });
+  if (r.ok) revalidatePath('/branding');
+  return r;
 }

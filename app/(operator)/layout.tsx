@@ -17,6 +17,7 @@ export default async function OperatorLayout({ children }: { children: React.Rea
         { href: '/audit-log', label: 'Audit log' },
         { href: '/webhooks', label: 'Webhooks' },
         { href: '/service-provider', label: 'Service provider' },
+        { href: '/branding', label: 'Branding' },
       ]}
       footer={
         <form action={signOutAction}>

@@ -55,6 +55,7 @@ import {
 } from '../webhooks/validation';
 import { endpoint } from './endpoint';
 import { spKeyEndSchema, spKeySchema } from '../validation/sp-keys';
+import { brandingPatchSchema, brandingSchema } from '../validation/branding';
 import {
   accessReviewExportQuerySchema,
   accessReviewQuerySchema,
@@ -383,6 +384,16 @@ export const api = {
     method: 'POST', path: '/applications/{applicationId}/rotate-secret', tag: 'Applications',
     summary: 'Make a new client secret (shown once); the old one stops working at once',
     params: applicationParams, response: z.object({ clientSecret: z.string() }), status: 200,
+  }),
+  getBranding: endpoint({
+    method: 'GET', path: '/branding', tag: 'Branding',
+    summary: 'The product name, logo and accent colour on the pages customers and their employees see (sign-in, its errors, set-up links, the demo)',
+    response: brandingSchema, status: 200,
+  }),
+  updateBranding: endpoint({
+    method: 'PATCH', path: '/branding', tag: 'Branding',
+    summary: 'Change the branding: productName (≤ 60 characters), accentColor (#rrggbb), logo (a data URL of a PNG, JPEG or WebP image, ≤ 256 KiB); null restores the default; records branding.updated',
+    body: brandingPatchSchema, response: brandingSchema, status: 200,
   }),
   listSpEncryptionKeys: endpoint({
     method: 'GET', path: '/sp/encryption-keys', tag: 'Service provider',

@@ -1,4 +1,5 @@
 import 'server-only';
+import { currentBranding } from '../branding/branding';
 import type { Ctx } from '../audit/types';
 import { htmlResponse } from '../http/html';
 import { peekPortalLink, usePortalLink } from '../dal/portal-links';
@@ -25,10 +26,14 @@ const SCOPE_NAMES: Record<string, string> = {
 const validShape = (token: string) => /^[A-Za-z0-9_-]{20,100}$/.test(token);
 
 function page(status: number, title: string, body: string): Response {
+  const brand = currentBranding();
   return htmlResponse(
-    `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>` +
-      `<meta name="viewport" content="width=device-width,initial-scale=1"><meta name="referrer" content="no-referrer"></head>` +
-      `<body style="font-family:system-ui,sans-serif;padding:40px;max-width:560px">${body}</body></html>`,
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(title)} · ${esc(brand.productName)}</title>` +
+      `<meta name="viewport" content="width=device-width,initial-scale=1"><meta name="referrer" content="no-referrer">` +
+      `${brand.accentColor ? `<style>a,button{color:${brand.accentColor}}</style>` : ''}</head>` +
+      `<body style="font-family:system-ui,sans-serif;padding:40px;max-width:560px">` +
+      `<p data-brand style="display:flex;align-items:center;gap:8px;font-weight:600">${brand.logoUrl ? `<img src="${esc(brand.logoUrl)}" alt="" style="height:28px;max-width:160px">` : ''}${esc(brand.productName)}</p>` +
+      `${body}</body></html>`,
     { status, headers: { 'referrer-policy': 'no-referrer' } },
   );
 }

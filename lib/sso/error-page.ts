@@ -1,3 +1,4 @@
+import { currentBranding } from '../branding/branding';
 import { isDatabaseUnavailable } from '../errors';
 import { checkHealth } from '../health';
 import { htmlResponse } from '../http/html';
@@ -24,13 +25,15 @@ export function signInErrorPage(reason: LoginFailure, status: number, typed: { e
 
 /** A page of the sign-in's style: a title, one sentence (an alert when it reports a failure), a link, and the reason code as small print. */
 export function messagePage(o: { title: string; sentence: string; status: number; reason?: string; body?: string }): Response {
-  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(o.title)}</title>
+  const brand = currentBranding();
+  const accent = brand.accentColor ? `a{color:${brand.accentColor}}` : '';
+  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(o.title)} · ${esc(brand.productName)}</title>
 <meta name="viewport" content="width=device-width,initial-scale=1">
 <style>body{font-family:system-ui,sans-serif;background:#f4f4f5;margin:0;display:flex;min-height:100vh;align-items:center;justify-content:center;padding:16px}
 main{background:#fff;border:1px solid #e4e4e7;border-radius:8px;padding:24px 28px;max-width:440px}h1{font-size:20px;margin:0 0 8px}
 p{color:#52525b;font-size:14px;line-height:1.5}code{background:#f4f4f5;padding:1px 4px;border-radius:4px}a{color:#18181b}
-.small{font-size:12px;color:#71717a}</style></head>
-<body><main><h1>${esc(o.title)}</h1><p${o.status >= 400 ? ' role="alert"' : ''}>${esc(o.sentence)}</p>
+.small{font-size:12px;color:#71717a}.brand{display:flex;align-items:center;gap:8px;font-weight:600;margin:0 0 16px}.brand img{height:28px;max-width:160px;object-fit:contain}${accent}</style></head>
+<body><main><p class="brand" data-brand>${brand.logoUrl ? `<img src="${esc(brand.logoUrl)}" alt="">` : ''}${esc(brand.productName)}</p><h1>${esc(o.title)}</h1><p${o.status >= 400 ? ' role="alert"' : ''}>${esc(o.sentence)}</p>
 ${o.body ?? '<p><a href="/signin">Sign in</a></p>'}
 ${o.reason ? `<p class="small">Reason code for support: <code data-reason>${esc(o.reason)}</code></p>` : ''}</main></body></html>`;
   return htmlResponse(html, { status: o.status });

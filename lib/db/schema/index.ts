@@ -9,3 +9,4 @@ export * from './portal-links';
 export * from './jobs';
 export * from './webhooks';
 export * from './applications';
+export * from './branding';

@@ -2,13 +2,17 @@ import Link from 'next/link';
 import { SidebarLayout } from '@/components/layout/sidebar';
 import { requireTenant } from '@/lib/auth/guards';
 import { canAccessTenant, type TenantScope } from '@/lib/auth/permissions';
+import { getBranding } from '@/lib/branding/branding';
 
 export default async function TenantLayout({ children, params }: { children: React.ReactNode; params: Promise<{ slug: string }> }) {
   const { slug } = await params;
   const { tenant, principal } = await requireTenant(slug);
   const base = `/t/${tenant.slug}`;
+  // Customers (their admins, set-up link visitors) see the operator's product; the operator does not.
+  const brand = principal.kind === 'operator' ? undefined : await getBranding();
   return (
     <SidebarLayout
+      brand={brand}
       title={tenant.name}
       subtitle="Tenant console"
       nav={([
