@@ -84,6 +84,9 @@ test('role mappings: add and reorder rules, preview pasted attributes, validate,
   await third.getByLabel('Attribute').fill('email');
   await third.getByLabel('Operator').selectOption('matches');
   await third.getByLabel('Value').fill('(a+');
+  // Checked as it is typed: the rule says what is wrong before any save.
+  await expect(third.getByRole('alert')).toContainText(/invalid regular expression/i);
+  await expect(third.getByLabel('Value')).toHaveAttribute('aria-invalid', 'true');
   await third.getByLabel('Role').selectOption('admin');
   await page.getByRole('button', { name: 'Save rules' }).click();
   await expect(third.getByRole('alert')).toContainText(/invalid regular expression/i);

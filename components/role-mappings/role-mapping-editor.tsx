@@ -77,6 +77,10 @@ export function RoleMappingEditor({
   const nextKey = useRef(0);
   const [serverErrors, setServerErrors] = useState<DraftErrors>(NO_ERRORS);
   const [attempted, setAttempted] = useState(false);
+  // Rules whose value the admin paused typing in: their value is checked live (a `matches`
+  // pattern that is not a regular expression shows at once, not only on save).
+  const [liveValues, setLiveValues] = useState<ReadonlySet<string>>(new Set());
+  const liveTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const [status, setStatus] = useState<string | null>(null);
   const [formError, setFormError] = useState<string | null>(null);
   const [announcement, setAnnouncement] = useState('');
@@ -101,11 +105,14 @@ export function RoleMappingEditor({
   const errorsOf = (key: string) => {
     // The browser's check shows only after a save was tried (then live): errors appearing on blur
     // would move the Save button under the pointer between mousedown and click.
-    const pick = (field: RuleField) => (attempted ? clientErrors.rules[key]?.[field] : undefined) ?? serverErrors.rules[key]?.[field];
+    const pick = (field: RuleField) =>
+      (attempted || (field === 'value' && liveValues.has(key)) ? clientErrors.rules[key]?.[field] : undefined) ?? serverErrors.rules[key]?.[field];
     return { attribute: pick('attribute'), operator: pick('operator'), value: pick('value'), role: pick('role'), rule: pick('rule') };
   };
   const defaultRoleError = (attempted ? clientErrors.defaultRole : undefined) ?? serverErrors.defaultRole;
   const shownFormError = serverErrors.form ?? (attempted ? clientErrors.form : undefined) ?? formError;
+
+  useEffect(() => () => clearTimeout(liveTimer.current), []);
 
   useEffect(() => {
     if (!focusTarget) return;
@@ -129,6 +136,10 @@ export function RoleMappingEditor({
     setDraft((d) => ({ ...d, rules: d.rules.map((r) => (r.key === key ? { ...r, ...patch } : r)) }));
     const fields = Object.keys(patch) as RuleField[];
     if (fields.includes('operator')) fields.push('value');
+    if (fields.includes('value')) {
+      clearTimeout(liveTimer.current);
+      liveTimer.current = setTimeout(() => setLiveValues((live) => (live.has(key) ? live : new Set(live).add(key))), 500);
+    }
     setServerErrors((e) => {
       const mine = e.rules[key];
       if (!mine) return e;
