@@ -38,8 +38,14 @@ test('demo mode: sign in to the demo tenant through the built-in demo IdP', asyn
   await expect(page.getByTestId('user-tenant')).toHaveText('Demo Company');
   await expect(page.getByRole('list', { name: 'Roles' })).toHaveText(/admin\s*editor/);
 
-  // Typed groups replace the sample user's own.
+  // Signing out signs out at the demo IdP too (single logout), and ends on the sign-in page.
+  const toIdp = page.waitForRequest((r) => r.url().startsWith(`${portal.url}/demo-idp/slo?SAMLRequest=`));
   await page.getByRole('button', { name: 'Sign out' }).click();
+  await toIdp;
+  await expect(page).toHaveURL(/\/signin$/);
+  expect(await (await page.request.get(`${portal.url}/api/auth/session`)).json()).toBeNull();
+
+  // Typed groups replace the sample user's own.
   await page.goto(`${portal.url}/sso?tenant=demo`);
   await page.getByLabel('User', { exact: true }).selectOption('ada@demo.example.com');
   await page.getByLabel(/Groups/).fill('Research');

@@ -30,6 +30,6 @@ export function demoIdp(): TestSamlIdp {
     mkdirSync(e.DATA_DIR, { recursive: true });
     writeFileSync(file, JSON.stringify(keyPair), { mode: 0o600 });
   }
-  cached = new TestSamlIdp({ entityId: `${e.PUBLIC_URL}/demo-idp/metadata`, ssoUrl: `${e.PUBLIC_URL}/demo-idp/sso`, keyPair });
+  cached = new TestSamlIdp({ entityId: `${e.PUBLIC_URL}/demo-idp/metadata`, ssoUrl: `${e.PUBLIC_URL}/demo-idp/sso`, sloUrl: `${e.PUBLIC_URL}/demo-idp/slo`, keyPair });
   return cached;
 }

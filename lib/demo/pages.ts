@@ -2,6 +2,7 @@ import 'server-only';
 import { readBody } from '../api/body';
 import { anyWebOrigin, AUTO_SUBMIT_SCRIPT, htmlResponse } from '../http/html';
 import { env } from '../env';
+import { inflateRawSync } from 'node:zlib';
 import { sp } from '../sso/sp';
 import { DEMO_USERS, demoIdp } from './idp';
 
@@ -79,4 +80,24 @@ export async function demoSignIn(req: Request): Promise<Response> {
     // The ACS redirects on to /app or to an application: Chrome checks form-action on each hop.
     [new URL(s.acsUrl).origin, ...anyWebOrigin()],
   );
+}
+
+/**
+ * The demo IdP's single logout service: the portal's signed LogoutRequest (a person signed out of
+ * the portal) is answered with a signed LogoutResponse back to the portal's SLO URL.
+ */
+export function demoSingleLogout(url: URL): Response {
+  if (!env().demoMode) return disabled();
+  const samlRequest = url.searchParams.get('SAMLRequest');
+  let id: string | undefined;
+  try {
+    id = samlRequest ? /\sID="([^"]+)"/.exec(inflateRawSync(Buffer.from(samlRequest, 'base64'), { maxOutputLength: 64 * 1024 }).toString('utf8'))?.[1] : undefined;
+  } catch {
+    id = undefined;
+  }
+  if (!id) return html('Demo IdP', '<h1>Signed out</h1><p>You are signed out of the demo identity provider.</p>');
+  const idp = demoIdp();
+  const answer = idp.buildLogoutResponseXml({ destination: sp().sloUrl, inResponseTo: id });
+  const relayState = url.searchParams.get('RelayState') ?? undefined;
+  return new Response(null, { status: 302, headers: { location: `${sp().sloUrl}?${idp.redirectQuery('SAMLResponse', answer, { relayState })}`, 'cache-control': 'no-store' } });
 }
