@@ -375,9 +375,15 @@ export async function handleAcs(form: URLSearchParams, meta: Omit<Ctx, 'actor'>)
   } catch (e) {
     if (!(e instanceof EngineRefusal)) throw e;
     log('warn', "the SAML engine refused a response the portal's checks accepted", { err: e.message, connectionId: connection.id });
-    return refuse(connection.tenantId, e.reason, 400, at);
+    // An encrypted response's refusals all read the same (no decryption oracle through the engine).
+    return refuse(connection.tenantId, checked.decryptedWithKey !== null ? 'decryption_failed' : e.reason, 400, at);
   }
-  if (validated.issuer?.trim() !== checked.issuer) return refuse(connection.tenantId, 'issuer_mismatch', 400, at);
+  // Both validators must have read the one assertion: the same issuer and session.
+  const sameSession = typeof validated.sessionIndex !== 'string' || validated.sessionIndex === checked.sessionIndex?.split(' ').filter(Boolean).join(' ');
+  if (validated.issuer?.trim() !== checked.issuer || !sameSession) {
+    log('warn', 'the SAML engine read another assertion than the portal', { connectionId: connection.id });
+    return refuse(connection.tenantId, checked.decryptedWithKey !== null ? 'decryption_failed' : 'issuer_mismatch', 400, at);
+  }
   const profile = toIdpProfile(validated.profile);
 
   const fresh = await firstUseOfAssertion(checked.assertionId, connection.id, checked.notOnOrAfter);

@@ -26,7 +26,7 @@ import { createHash, createPrivateKey, type KeyObject, verify as cryptoVerify, X
 import { DOMParser, XMLSerializer, type Document as XmlDocument, type Element as XmlElement, type Node as XmlNode } from '@xmldom/xmldom';
 import { ExclusiveCanonicalization, type HashAlgorithm, type SignatureAlgorithm, SignedXml } from 'xml-crypto';
 import { findAncestorNsForElement } from 'xml-crypto/lib/utils';
-import { decryptAssertionXml, EncryptionRefused, inspectEncryptedAssertion } from './decrypt';
+import { checkEncryptedShape, decryptAssertionXml, EncryptionRefused, inspectEncryptedAssertion } from './decrypt';
 
 // ---------------------------------------------------------------------------------------------
 // Public API
@@ -303,7 +303,9 @@ function decryptInPlace(xml: string, doc: XmlDocument, response: XmlElement, res
   let cbc = false;
   let plain: { xml: string; keyIndex: number };
   try {
-    cbc = inspectEncryptedAssertion(encrypted).content.mode === 'cbc';
+    const parts = inspectEncryptedAssertion(encrypted);
+    checkEncryptedShape(doc.documentElement!, encrypted, parts);
+    cbc = parts.content.mode === 'cbc';
     plain = decryptAssertionXml(encrypted, ctx.decryptionKeys);
   } catch (e) {
     if (e instanceof EncryptionRefused) reject(e.reason, e.message);

@@ -83,6 +83,57 @@ function checkKeyTransport(encryptedKey: XmlElement): void {
   if (elements(method, XENC, 'OAEPparams').length) throw new EncryptionRefused('encryption_unsupported', 'RSA-OAEP with OAEPparams is not supported');
 }
 
+/** Where each XML Encryption, signature and assertion element may be, by local name, in an encrypted response. */
+const EXPECTED_NS: Record<string, string> = {
+  EncryptedAssertion: 'urn:oasis:names:tc:SAML:2.0:assertion',
+  Assertion: 'urn:oasis:names:tc:SAML:2.0:assertion',
+  EncryptedData: XENC,
+  EncryptedKey: XENC,
+  CipherData: XENC,
+  CipherValue: XENC,
+  CipherReference: XENC,
+  EncryptionMethod: XENC,
+  ReferenceList: XENC,
+  KeyInfo: DS,
+  Signature: DS,
+};
+
+/**
+ * The whole encrypted response's shape, before anything is decrypted: the library's engine finds
+ * XML Encryption elements anywhere in the document by local name alone, so a look-alike (another
+ * namespace, or a second EncryptedData or CipherValue elsewhere) could make it decrypt something
+ * else than the portal does. Every such element must be in its own namespace, and there must be
+ * exactly one EncryptedData and one CipherValue per encrypted item, all inside the assertion.
+ */
+export function checkEncryptedShape(root: XmlElement, encrypted: XmlElement, parts: { data: XmlElement; keys: XmlElement[] }): void {
+  const inside = (el: XmlElement) => {
+    for (let n: XmlNode | null = el; n; n = n.parentNode) if (n === encrypted) return true;
+    return false;
+  };
+  let encryptedData = 0;
+  let cipherValues = 0;
+  let encryptedKeys = 0;
+  const all = root.getElementsByTagNameNS('*', '*');
+  for (let i = 0; i < all.length; i++) {
+    const el = all[i];
+    const ns = EXPECTED_NS[el.localName ?? ''];
+    if (ns && el.namespaceURI !== ns) throw new EncryptionRefused('malformed_response', `a ${el.localName} element in another namespace (${String(el.namespaceURI).slice(0, 100)})`);
+    if (el.localName === 'EncryptedData') encryptedData++;
+    if (el.localName === 'EncryptedKey') encryptedKeys++;
+    if (el.localName === 'CipherValue') {
+      cipherValues++;
+      if (!inside(el)) throw new EncryptionRefused('malformed_response', 'encrypted content outside the encrypted assertion');
+    }
+    if (el.localName === 'CipherReference') throw new EncryptionRefused('encryption_unsupported', 'a CipherReference (ciphertext elsewhere) is not supported');
+  }
+  if (encryptedData !== 1) throw new EncryptionRefused('malformed_response', `the response holds ${encryptedData} EncryptedData elements; exactly one is accepted`);
+  if (encryptedKeys !== parts.keys.length || cipherValues !== 1 + parts.keys.length) {
+    throw new EncryptionRefused('malformed_response', 'encrypted content or keys outside their places');
+  }
+  const stray = Array.from(encrypted.childNodes).filter((n) => n.nodeType === 1 && n !== parts.data);
+  if (stray.length) throw new EncryptionRefused('malformed_response', 'the encrypted assertion holds more than its EncryptedData');
+}
+
 /** The algorithms of an EncryptedAssertion, checked before any decryption. Returns its parts. */
 export function inspectEncryptedAssertion(encrypted: XmlElement): { data: XmlElement; keys: XmlElement[]; content: { mode: 'gcm' | 'cbc'; keyBytes: number } } {
   const data = only(encrypted, XENC, 'EncryptedData');

@@ -124,6 +124,27 @@ describe('encrypted assertions', () => {
     }
   });
 
+  it('refuses look-alike encryption elements, which would make the engine decrypt another assertion than the checks', async () => {
+    // Mallory's own fresh response, and a victim's captured encrypted assertion.
+    const mallory = idp.buildResponseXml(options({ nameId: 'mallory@example.com', attributes: { email: 'mallory@example.com' } }));
+    const victim = idp.buildResponseXml(options({ nameId: 'ceo@example.com', attributes: { email: 'ceo@example.com', groups: ['Admins'] } }));
+    const victimData = /<xenc:EncryptedData[\s\S]*<\/xenc:EncryptedData>/.exec(victim)![0];
+    // 1. The victim's EncryptedData renamed into another namespace, before Mallory's real one.
+    const renamed = victimData.replace(`xmlns:xenc="http://www.w3.org/2001/04/xmlenc#"`, 'xmlns:xenc="urn:not-xenc"');
+    const shadowed = mallory.replace('<saml:EncryptedAssertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion">', (m) => m + renamed);
+    // Without the shape check the engine alone reads the victim here, while the checks read Mallory.
+    await expect(engine(shadowed)).resolves.toMatchObject({ profile: { email: 'ceo@example.com' } });
+    expect(reasonOf(b64(shadowed))).toBe('malformed_response');
+    // 2. A correctly namespaced second EncryptedData elsewhere in the response.
+    const extensions = mallory.replace('<samlp:Status>', `<samlp:Extensions>${victimData}</samlp:Extensions><samlp:Status>`);
+    expect(reasonOf(b64(extensions))).toBe('malformed_response');
+    // 3. A stray CipherValue before the wrapped key.
+    const stray = mallory.replace('<saml:EncryptedAssertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion">', (m) => `${m}<x:CipherValue xmlns:x="urn:x">AAAA</x:CipherValue>`);
+    expect(reasonOf(b64(stray))).toBe('malformed_response');
+    // The genuine response still passes.
+    expect(checkSamlResponse(b64(mallory), expectations()).nameId).toBe('mallory@example.com');
+  });
+
   it('answers every tampering of a CBC ciphertext the same way: no padding or parsing oracle', () => {
     const xml = idp.buildResponseXml(options({ encryptTo: { certPem: sp.certPem, content: 'aes256-cbc' } }));
     const [, cipherB64] = /<xenc:CipherValue>([^<]+)<\/xenc:CipherValue><\/xenc:CipherData><\/xenc:EncryptedData>/.exec(xml)!;

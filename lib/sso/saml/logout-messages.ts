@@ -226,10 +226,13 @@ export function verifiedMessage(m: ReceivedMessage, certificates: string[]): Xml
   return signed;
 }
 
-/** Checks common to both messages: Destination, and (requests) age. */
+/**
+ * Checks common to both messages: Destination (required: a signed message must name where it was
+ * sent, SAML bindings 3.4.5.2 and 3.5.5.2) and age.
+ */
 function checkEnvelope(el: XmlElement, sloUrl: string, now: number): void {
   const destination = el.getAttribute('Destination');
-  if (destination && destination !== sloUrl) refuse('logout_destination_mismatch', `Destination ${JSON.stringify(destination.slice(0, 200))} is not this SLO URL`);
+  if (destination !== sloUrl) refuse('logout_destination_mismatch', `Destination ${JSON.stringify((destination ?? '(none)').slice(0, 200))} is not this SLO URL`);
   const instant = Date.parse(el.getAttribute('IssueInstant') ?? '');
   if (Number.isNaN(instant)) refuse('logout_malformed', 'the message has no valid IssueInstant');
   if (instant < now - MAX_AGE_MS - SKEW_MS || instant > now + SKEW_MS) refuse('logout_expired', 'the message is too old or dated in the future');

@@ -40,11 +40,19 @@ async function sloTenant() {
 }
 
 /** A sign-in with a chosen SessionIndex; returns the portal session's id. */
-async function signIn(idp: TestSamlIdp, email: string, sessionIndex: string): Promise<string> {
+async function signIn(idp: TestSamlIdp, email: string, sessionIndex: string, nameId = email): Promise<string> {
   const b = await beginSignIn(email);
   const req = idp.parseAuthnRequest(b.samlRequest);
   const acs = await postToAcs(
-    idp.buildResponse({ acsUrl: sp().acsUrl, audience: sp().entityId, inResponseTo: req.id, nameId: email, sessionIndex, attributes: { email } }),
+    idp.buildResponse({
+      acsUrl: sp().acsUrl,
+      audience: sp().entityId,
+      inResponseTo: req.id,
+      nameId,
+      ...(nameId !== email ? { nameIdFormat: 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent' } : {}),
+      sessionIndex,
+      attributes: { email },
+    }),
     b.relayState,
   );
   expect(acs.status).toBe(303);
@@ -54,7 +62,7 @@ async function signIn(idp: TestSamlIdp, email: string, sessionIndex: string): Pr
   const [row] = await db
     .select({ id: sessions.id })
     .from(sessions)
-    .where(and(sql`${sessions.sso}->>'nameId' = ${email}`, sql`${sessions.sso}->>'sessionIndex' = ${sessionIndex}`));
+    .where(and(sql`${sessions.sso}->>'nameId' = ${nameId}`, sql`${sessions.sso}->>'sessionIndex' = ${sessionIndex}`));
   return row.id;
 }
 
@@ -130,6 +138,8 @@ describe('single logout', () => {
       [idp.redirectQuery('SAMLRequest', req(), { signatureAlgorithm: 'sha1' }), 'weak_algorithm'],
       [idp.redirectQuery('SAMLRequest', req({ issueInstant: new Date(Date.now() - 15 * 60 * 1000) })), 'logout_expired'],
       [idp.redirectQuery('SAMLRequest', req({ destination: 'https://elsewhere.example/slo' })), 'logout_destination_mismatch'],
+      // A signed message must say where it was sent.
+      [idp.redirectQuery('SAMLRequest', req().replace(/ Destination="[^"]*"/, '')), 'logout_destination_mismatch'],
     ];
     for (const [query] of cases) expect((await slo(query)).status).toBe(400);
     // POST binding: an unsigned message, and one whose signature another key made.
@@ -173,6 +183,20 @@ describe('single logout', () => {
     const unsigned = await slo(idp.redirectQuery('SAMLResponse', idp.buildLogoutResponseXml({ destination: sp().sloUrl, inResponseTo: againId }), { unsigned: true }));
     expect(unsigned.status).toBe(400);
     expect((await eventsOf(tenant.id, 'sso.logout_refused')).map((e) => e.reason)).toEqual(['unknown_request', 'logout_unsigned']);
+  });
+
+  it('tenants that share an IdP (entity ID and key): its LogoutRequest ends the person’s sessions in each of them', async () => {
+    const a = await sloTenant();
+    const domainB = uniqueDomain('slo-b');
+    const tenantB = await createTenant(SYSTEM, { name: `SLO B ${domainB}`, domains: [domainB] });
+    await createConnection(SYSTEM, tenantB.id, { type: 'saml', metadataXml: a.idp.metadataXml() });
+    const inA = await signIn(a.idp, `emp@${a.domain}`, '_a', 'employee-42');
+    const inB = await signIn(a.idp, `emp@${domainB}`, '_b', 'employee-42');
+    const res = await slo(a.idp.redirectQuery('SAMLRequest', a.idp.buildLogoutRequestXml({ destination: sp().sloUrl, nameId: 'employee-42', nameIdFormat: 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent' })));
+    expect(res.status).toBe(303);
+    expect(await liveSessionIds(a.tenant.id)).not.toContain(inA);
+    expect(await liveSessionIds(tenantB.id)).not.toContain(inB);
+    expect((await eventsOf(tenantB.id, 'session.ended')).map((e) => e.reason)).toEqual(['idp_logout']);
   });
 
   it('a connection whose IdP has no SLO service signs out of the portal only', async () => {

@@ -76,28 +76,40 @@ export async function handleSlo(url: URL, form: URLSearchParams | null, meta: Om
 async function idpInitiated(m: ReceivedMessage, meta: Omit<Ctx, 'actor'>): Promise<Response> {
   const candidates = (await connectionsWithEntityId(m.issuer)).filter((c) => c.type === 'saml');
   if (!candidates.length) return refused(meta, [], 'unknown_connection', `no connection has the issuer ${m.issuer.slice(0, 200)}`, 'LogoutRequest');
-  // The connection whose certificates verify the signature (tenants may share an IdP's entity ID).
-  let connection: Connection | null = null;
+  // Every connection whose certificates verify the signature: tenants may share an IdP's entity ID
+  // (and even its key); each ends its own sessions for this NameID.
+  const verified: Connection[] = [];
   let failure: LogoutRefused | null = null;
   let request: ReturnType<typeof readLogoutRequest> | null = null;
   for (const c of candidates) {
     try {
       const el = verifiedMessage(m, pems(c));
-      connection = c;
-      request = readLogoutRequest(el, sp().sloUrl);
-      break;
+      request ??= readLogoutRequest(el, sp().sloUrl);
+      verified.push(c);
     } catch (e) {
       if (!(e instanceof LogoutRefused)) throw e;
       failure = e;
-      if (connection) break;
+      // A message verified but refused for its content is refused for every connection.
+      if (e.reason !== 'logout_unsigned' && e.reason !== 'logout_signature_invalid') {
+        verified.push(c);
+        request = null;
+        break;
+      }
     }
   }
-  if (!connection || !request) return refused(meta, connection ? [connection] : candidates, failure!.reason, failure!.message, 'LogoutRequest');
-  if (!(await firstUseOfAssertion(`slo:${connection.id}:${request.id}`, connection.id, request.notOnOrAfter))) {
-    return refused(meta, [connection], 'replayed', 'this LogoutRequest was already used', 'LogoutRequest');
+  if (!verified.length || !request) return refused(meta, verified.length ? verified : candidates, failure!.reason, failure!.message, 'LogoutRequest');
+  let ended = 0;
+  let replayedIn = 0;
+  for (const c of verified) {
+    if (!(await firstUseOfAssertion(`slo:${c.id}:${request.id}`, c.id, request.notOnOrAfter))) {
+      replayedIn++;
+      continue;
+    }
+    ended += await endSessions(c, request, meta);
   }
-  const ended = await endSessions(connection, request, meta);
-  log('info', 'IdP-initiated single logout', { connectionId: connection.id, sessionsEnded: ended });
+  if (replayedIn === verified.length) return refused(meta, verified, 'replayed', 'this LogoutRequest was already used', 'LogoutRequest');
+  const connection = verified[0];
+  log('info', 'IdP-initiated single logout', { connections: verified.map((c) => c.id), sessionsEnded: ended });
 
   // The answer, signed, to the IdP's SLO location.
   const bindings = await idpBindings(connection);
