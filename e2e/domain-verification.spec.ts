@@ -81,7 +81,7 @@ test('an IT admin adds a domain, a check before the TXT record exists is refused
   await expect(p.locator('[data-reason]')).toHaveText('unknown_tenant');
 
   // Checked before the record exists: refused, clearly, and audited.
-  await card.getByRole('button', { name: `Check ${domain} now` }).click();
+  await card.getByRole('button', { name: `Check now: ${domain}` }).click();
   await expect(card.getByRole('status')).toHaveText(/TXT record was not found yet/);
   await expect(card.getByText('not verified', { exact: true })).toBeVisible();
   const failed = (await api(`/tenants/${tenant.id}/audit-logs?action=domain.verification_failed`)).body.data;
@@ -91,7 +91,7 @@ test('an IT admin adds a domain, a check before the TXT record exists is refused
 
   // The admin publishes the record; the next check verifies the domain.
   records.set(recordName, [recordValue]);
-  await card.getByRole('button', { name: `Check ${domain} now` }).click();
+  await card.getByRole('button', { name: `Check now: ${domain}` }).click();
   await expect(card.getByRole('status')).toHaveText('Verified.');
   await page.reload();
   await expect(page.getByLabel(`Domain ${domain}`).getByText('verified', { exact: true })).toBeVisible();

@@ -1,11 +1,8 @@
 'use server';
 import { AuthError } from 'next-auth';
 import { headers } from 'next/headers';
-import { redirect } from 'next/navigation';
 import { runAction, type ActionResult } from '@/lib/actions';
-import { auth, signIn, signOut } from '@/lib/auth/config';
-import { ssoOfSession } from '@/lib/dal/sessions';
-import { spLogoutTarget } from '@/lib/sso/saml/logout';
+import { signIn } from '@/lib/auth/config';
 import { createFirstOperator } from '@/lib/dal/operators';
 import { requestMeta } from '@/lib/http/request-meta';
 import { setupSchema, signInSchema } from '@/lib/validation/auth';
@@ -38,16 +35,4 @@ export async function setupAction(input: unknown): Promise<ActionResult> {
   if (!result.ok) return result;
   const v = result.data!;
   return signInOperator(v.email, v.password, '/tenants');
-}
-
-
-/**
- * Signs the end user out of the portal; when they came through a SAML IdP with a single logout
- * service, the browser goes on to the IdP with a signed LogoutRequest (and comes back to /signin).
- */
-export async function signOutEndUserAction() {
-  const sid = ((await auth()) as { sessionId?: string } | null)?.sessionId;
-  const target = sid ? await spLogoutTarget(await ssoOfSession(sid)) : null;
-  await signOut({ redirect: false });
-  redirect(target ?? '/signin');
 }

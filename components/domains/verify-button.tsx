@@ -12,7 +12,7 @@ export function VerifyDomainButton({ domain, action }: { domain: string; action:
         size="sm"
         variant="outline"
         disabled={pending}
-        aria-label={`Check ${domain} now`}
+        aria-label={`Check now: ${domain}`}
         onClick={() =>
           start(async () => {
             const r = await action();

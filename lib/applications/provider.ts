@@ -3,7 +3,7 @@ import { createHash, hkdfSync, timingSafeEqual } from 'node:crypto';
 // @ts-expect-error -- oidc-provider ships no type declarations; the parts used are typed below.
 import ProviderImpl, { errors as errorsImpl, interactionPolicy as policyImpl } from 'oidc-provider';
 import { record } from '../audit/record';
-import { sessionCookieName, sessionFromCookie } from '../auth/session-cookie';
+import { clearSessionCookie, sessionFromCookie } from '../auth/session-cookie';
 import { dbHandle, getDb } from '../db/client';
 import type { Application } from '../db/schema';
 import { endSession, ssoOfSession } from '../dal/sessions';
@@ -240,7 +240,7 @@ const endPortalSession: Middleware = async (ctx, next) => {
   if (idpLogout) ctx.set('location', idpLogout);
   const s = await sessionFromCookie(ctx.get('cookie') || null);
   if (s?.sid === link.portal_session_id) {
-    ctx.append('set-cookie', `${sessionCookieName()}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0${env().PUBLIC_URL.startsWith('https:') ? '; Secure' : ''}`);
+    ctx.append('set-cookie', clearSessionCookie());
   }
 };
 

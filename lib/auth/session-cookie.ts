@@ -16,6 +16,9 @@ export async function sessionSetCookie(
   return `${sessionCookieName()}=${jwt}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${maxAgeSeconds}${sp().secureCookies ? '; Secure' : ''}`;
 }
 
+/** The Set-Cookie header that removes the session cookie. */
+export const clearSessionCookie = () => `${sessionCookieName()}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0${sp().secureCookies ? '; Secure' : ''}`;
+
 /**
  * The session named by this request's Auth.js cookie (`sub`, `sid`, `kind`; `unsolicited` when it
  * came from an IdP-initiated sign-in, which this browser did not start), or null. Does not check

@@ -32,7 +32,7 @@ export function messagePage(o: { title: string; sentence: string; status: number
 <style>body{font-family:system-ui,sans-serif;background:#f4f4f5;margin:0;display:flex;min-height:100vh;align-items:center;justify-content:center;padding:16px}
 main{background:#fff;border:1px solid #e4e4e7;border-radius:8px;padding:24px 28px;max-width:440px}h1{font-size:20px;margin:0 0 8px}
 p{color:#52525b;font-size:14px;line-height:1.5}code{background:#f4f4f5;padding:1px 4px;border-radius:4px}a{color:#18181b}
-.small{font-size:12px;color:#71717a}.brand{display:flex;align-items:center;gap:8px;font-weight:600;margin:0 0 16px}.brand img{height:28px;max-width:160px;object-fit:contain}${accent}</style></head>
+.small{font-size:12px;color:#52525b}.brand{display:flex;align-items:center;gap:8px;font-weight:600;margin:0 0 16px}.brand img{height:28px;max-width:160px;object-fit:contain}${accent}</style></head>
 <body><main><p class="brand" data-brand>${brand.logoUrl ? `<img src="${esc(brand.logoUrl)}" alt="">` : ''}${esc(brand.productName)}</p><h1>${esc(o.title)}</h1><p${o.status >= 400 ? ' role="alert"' : ''}>${esc(o.sentence)}</p>
 ${o.body ?? '<p><a href="/signin">Sign in</a></p>'}
 ${o.reason ? `<p class="small">Reason code for support: <code data-reason>${esc(o.reason)}</code></p>` : ''}</main></body></html>`;

@@ -2,7 +2,6 @@ import { Badge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
 import { requireEndUser } from '@/lib/auth/guards';
-import { signOutEndUserAction } from '../actions';
 
 /** Where an end user lands after SSO: who they are, for which organisation, with which roles. */
 export default async function AppHome() {
@@ -37,7 +36,8 @@ export default async function AppHome() {
             </ul>
           </dd>
         </dl>
-        <form action={signOutEndUserAction}>
+        {/* A plain form post: its redirect may lead to the identity provider (single logout). */}
+        <form method="post" action="/api/sso/logout">
           <Button type="submit" variant="outline">
             Sign out
           </Button>
