@@ -505,7 +505,7 @@ const GROUP_CLAIMS = ['groups', 'group', 'memberOf', 'http://schemas.microsoft.c
 const TOKEN_CLAIMS = new Set(['iss', 'aud', 'exp', 'iat', 'nbf', 'nonce', 'at_hash', 'c_hash', 'auth_time', 'sid', 'azp', 'jti']);
 
 /**
- * The SSO library's profile (SAML attributes or OIDC claims) as the portal's IdpProfile. What an
+ * A profile (SAML engine claims as ./saml/engine.ts maps them, or OIDC claims) as the portal's IdpProfile. What an
  * IdP sends is bounded, never cut (a cut value could match a rule the whole one does not): over
  * 256 attributes, 1,000 values in one attribute (or in `groups`), 5,000 values in all, or a value
  * over 4,096 characters, the profile carries `refusal: 'too_many_attributes'` and no attributes,
@@ -590,7 +590,7 @@ export async function handleCallback(url: URL, cookieHeader: string | null, meta
   let samlSession: { nameId: string; nameIdFormat: string | null; sessionIndex: string | null } | undefined;
   if (connection.type === 'oidc') {
     // OIDC: what the portal's own exchange checked at the OIDC redirect (./oidc/rp.ts), stored
-    // under this code and taken once; the SSO library takes no part.
+    // under this code and taken once; no library takes part.
     const checked = (byCode?.detail as { oidc?: CheckedOidc } | null)?.oidc;
     if (idpInitiated) return refuse(connection.tenantId, 'unsolicited_not_allowed', 403, at);
     if (!byCode) return refuse(connection.tenantId, 'replayed', 400, at);
