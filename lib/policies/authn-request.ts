@@ -12,13 +12,11 @@
  * answer itself in any case.
  */
 import { DOMParser, XMLSerializer, type Element as XmlElement } from '@xmldom/xmldom';
-import { SignedXml } from 'xml-crypto';
+import { signMessage } from '../sso/saml/sign';
 
 const SAMLP = 'urn:oasis:names:tc:SAML:2.0:protocol';
 const SAML = 'urn:oasis:names:tc:SAML:2.0:assertion';
 const DS = 'http://www.w3.org/2000/09/xmldsig#';
-const AUTHN_REQUEST_XPATH = '/*[local-name(.)="AuthnRequest" and namespace-uri(.)="urn:oasis:names:tc:SAML:2.0:protocol"]';
-const ISSUER_XPATH = `${AUTHN_REQUEST_XPATH}/*[local-name(.)="Issuer" and namespace-uri(.)="${SAML}"]`;
 
 /** Elements that follow RequestedAuthnContext in the AuthnRequest schema sequence. */
 const AFTER = new Set(['Scoping']);
@@ -49,17 +47,5 @@ export function addRequestedAuthnContext(xml: string, ctx: RequestedContext, key
   // HTTP-Redirect: the query string is signed instead (lib/sso/saml/request.ts).
   if (!key) return unsigned;
 
-  const sig = new SignedXml({
-    privateKey: key.privateKeyPem,
-    publicCert: key.certPem,
-    signatureAlgorithm: 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
-    canonicalizationAlgorithm: 'http://www.w3.org/2001/10/xml-exc-c14n#',
-  });
-  sig.addReference({
-    xpath: AUTHN_REQUEST_XPATH,
-    transforms: ['http://www.w3.org/2000/09/xmldsig#enveloped-signature', 'http://www.w3.org/2001/10/xml-exc-c14n#'],
-    digestAlgorithm: 'http://www.w3.org/2001/04/xmlenc#sha256',
-  });
-  sig.computeSignature(unsigned, { location: { reference: ISSUER_XPATH, action: 'after' } });
-  return sig.getSignedXml();
+  return signMessage(unsigned, key);
 }

@@ -296,22 +296,3 @@ export function logoutResponseXml(o: { issuer: string; destination: string; inRe
     `</samlp:LogoutResponse>`
   );
 }
-
-/** An enveloped RSA-SHA256 signature over a SAML message's element, after its Issuer (HTTP-POST binding). */
-export function signMessage(xml: string, key: { privateKeyPem: string; certPem: string }): string {
-  const root = parseXml(xml);
-  const name = root.localName;
-  const sig = new SignedXml({
-    privateKey: key.privateKeyPem,
-    publicCert: key.certPem,
-    signatureAlgorithm: 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
-    canonicalizationAlgorithm: 'http://www.w3.org/2001/10/xml-exc-c14n#',
-  });
-  sig.addReference({
-    xpath: `/*[local-name(.)="${name}" and namespace-uri(.)="${SAMLP}"]`,
-    transforms: ['http://www.w3.org/2000/09/xmldsig#enveloped-signature', 'http://www.w3.org/2001/10/xml-exc-c14n#'],
-    digestAlgorithm: 'http://www.w3.org/2001/04/xmlenc#sha256',
-  });
-  sig.computeSignature(xml, { location: { reference: `/*/*[local-name(.)="Issuer" and namespace-uri(.)="${SAML}"]`, action: 'after' } });
-  return sig.getSignedXml();
-}

@@ -20,11 +20,11 @@ import {
   readLogoutRequest,
   readLogoutResponse,
   receiveMessage,
-  signMessage,
   verifiedMessage,
   type ReceivedMessage,
 } from './logout-messages';
 import { idpBindings, redirectWithSignature, spSigningKey } from './request';
+import { signMessage } from './sign';
 
 /**
  * SAML single logout at the portal's SLO URL (`sp().sloUrl`, in the SP metadata):
