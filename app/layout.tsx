@@ -1,4 +1,5 @@
 import type { Metadata } from 'next';
+import { Toaster } from '@/components/ui/toast';
 import { getBranding } from '@/lib/branding/branding';
 import './globals.css';
 
@@ -16,7 +17,9 @@ export const dynamic = 'force-dynamic';
 export default function RootLayout({ children }: { children: React.ReactNode }) {
   return (
     <html lang="en">
-      <body>{children}</body>
+      <body>
+        <Toaster>{children}</Toaster>
+      </body>
     </html>
   );
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { expect, test, type Browser } from '@playwright/test';
 import { startSamlIdpServer, TestSamlIdp, type SamlIdpServer } from './idp/saml-idp';
-import { api, uniq } from './support/api';
+import { api, uniq, toasts } from './support/api';
 import { E2E } from './support/constants';
 import { freePort } from './support/portal';
 
@@ -122,7 +122,7 @@ test('access review: filters, charts, bulk suspend behind a confirmation, CSV do
   // Inactivity policy: 60 days; who is next and when.
   await page.getByRole('button', { name: '60 days' }).click();
   await page.getByRole('button', { name: 'Save policy' }).click();
-  await expect(page.getByRole('form', { name: 'Suspend after days without sign-in' }).getByText('Saved.')).toBeVisible();
+  await expect(toasts(page).getByText('Suspend after days without sign-in: saved.')).toBeVisible();
   expect((await api(`/tenants/${tenant.id}/inactivity-policy`)).body).toEqual({ inactivityDays: 60 });
   const next = page.getByRole('list', { name: 'Next to be suspended' });
   await expect(next).toContainText(kim);
@@ -137,7 +137,7 @@ test('access review: filters, charts, bulk suspend behind a confirmation, CSV do
   await page.goto(`/t/${tenant.slug}/audit-log`);
   await page.getByRole('textbox', { name: 'Keep audit events for (days)' }).fill('90');
   await page.getByRole('button', { name: 'Save retention' }).click();
-  await expect(page.getByRole('form', { name: 'Keep audit events for (days)' }).getByText('Saved.')).toBeVisible();
+  await expect(toasts(page).getByText('Keep audit events for (days): saved.')).toBeVisible();
   expect((await api(`/tenants/${tenant.id}/audit-logs/retention`)).body).toEqual({ days: 90 });
   expect((await api(`/tenants/${tenant.id}/audit-logs?action=audit.retention_updated`)).body.data[0].details).toEqual({ before: { days: 365 }, after: { days: 90 } });
   await kimCtx.close();

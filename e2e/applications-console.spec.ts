@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { api, uniq } from './support/api';
+import { api, uniq, toasts } from './support/api';
 import { E2E } from './support/constants';
 
 test('the operator registers an application (secret shown once), edits it, rotates its secret and deletes it', async ({ page }) => {
@@ -37,7 +37,7 @@ test('the operator registers an application (secret shown once), edits it, rotat
   await expect(page.getByLabel('Redirect URIs', { exact: true })).toHaveValue('https://billing.example.com/callback');
   await page.getByLabel('Redirect URIs', { exact: true }).fill('https://billing.example.com/callback\nhttp://localhost:4000/callback');
   await page.getByRole('button', { name: 'Save application' }).click();
-  await expect(page.getByRole('status').filter({ hasText: 'Saved.' })).toBeVisible();
+  await expect(toasts(page).getByText('Application saved.')).toBeVisible();
   expect((await api(`/applications/${app.id}`)).body.redirectUris).toEqual(['https://billing.example.com/callback', 'http://localhost:4000/callback']);
   await page.getByRole('button', { name: 'Rotate secret…' }).click();
   await page.getByRole('button', { name: 'Rotate secret', exact: true }).click();

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { api } from './support/api';
+import { api, toasts } from './support/api';
 import { E2E } from './support/constants';
 
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
@@ -24,7 +24,7 @@ test('the operator brands the pages customers see: product name, logo and accent
   await page.getByLabel('Accent colour').fill('#4f46e5');
   await page.getByLabel('Logo').setInputFiles({ name: 'logo.png', mimeType: 'image/png', buffer: PNG });
   await page.getByRole('button', { name: 'Save branding' }).click();
-  await expect(page.getByRole('status')).toContainText('Saved');
+  await expect(toasts(page)).toContainText('Branding saved.');
 
   await page.goto('/signin');
   await expect(page).toHaveTitle('Acme Cloud');

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { expect, test } from '@playwright/test';
 import { createIdpKeyPair, TestSamlIdp } from './idp/saml-idp';
-import { api, uniq, openSetupLink } from './support/api';
+import { api, uniq, openSetupLink, toasts } from './support/api';
 
 test('an IT admin sees expiring IdP certificates, rolls over to a new one, and adds a domain that waits for DNS verification', async ({ page }) => {
   const domain = `${uniq('certs')}.example.com`;
@@ -80,11 +80,11 @@ test('on the connection page an IT admin rolls the signing certificate over and 
     const pem = page.getByLabel('Add a signing certificate (PEM)');
     await pem.fill('not a certificate');
     await page.getByRole('button', { name: 'Add certificate' }).click();
-    await expect(page.getByRole('alert').filter({ hasText: /not a PEM|not an X\.509/ })).toBeVisible();
+    await expect(page.getByRole('alert').filter({ hasText: /not a PEM|not an X\.509/i })).toBeVisible();
     const next = createIdpKeyPair({ commonName: `next.${domain}`, validDays: 400 });
     await pem.fill(next.certPem);
     await page.getByRole('button', { name: 'Add certificate' }).click();
-    await expect(page.getByRole('status').filter({ hasText: 'Certificate added.' })).toBeVisible();
+    await expect(toasts(page).getByText('Certificate added.')).toBeVisible();
     await expect(certs.getByRole('row')).toHaveCount(3);
     await certs.getByRole('row').filter({ hasText: `CN=idp.${domain}` }).getByRole('button', { name: 'Remove' }).click();
     await page.getByRole('button', { name: 'Remove certificate' }).click();
@@ -105,6 +105,13 @@ test('on the connection page an IT admin rolls the signing certificate over and 
     expect((await api(`/tenants/${tenant.id}/connections/${conn.body.id}`)).body.idp.ssoUrl).toBe(moved.ssoUrl);
     const actions = (await api(`/tenants/${tenant.id}/audit-logs`)).body.data.map((e: { action: string }) => e.action);
     expect(actions).toEqual(expect.arrayContaining(['connection.metadata_changed', 'connection.metadata_approved', 'connection.certificate_removed']));
+
+    // Deleted from its own page: a confirmation, then the list.
+    await page.getByRole('button', { name: 'Delete', exact: true }).click();
+    await page.getByRole('alertdialog').getByRole('button', { name: 'Delete connection' }).click();
+    await expect(toasts(page).getByText('Connection deleted.')).toBeVisible();
+    await expect(page).toHaveURL(new RegExp(`/t/${tenant.slug}/connections$`));
+    expect((await api(`/tenants/${tenant.id}/connections/${conn.body.id}`)).status).toBe(404);
   } finally {
     server.closeAllConnections();
     await new Promise((r) => server.close(r));

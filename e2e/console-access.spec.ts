@@ -1,6 +1,6 @@
 import { expect, test, type Browser } from '@playwright/test';
 import { startSamlIdpServer, TestSamlIdp, type SamlIdpServer } from './idp/saml-idp';
-import { api, openSetupLink, uniq } from './support/api';
+import { api, openSetupLink, uniq, toasts } from './support/api';
 import { freePort } from './support/portal';
 
 /**
@@ -52,7 +52,7 @@ test('console access: no role opens the console by default, a scoped setup link 
   await rule.getByLabel('Value').fill('.*');
   await rule.getByLabel('Role').selectOption('admin');
   await admin.getByRole('button', { name: 'Save rules' }).click();
-  await expect(admin.getByRole('status').filter({ hasText: 'Saved.' })).toBeVisible();
+  await expect(toasts(admin).getByText(/^Saved\./).last()).toBeVisible();
 
   // Every SSO user is now "admin" in the product, and still opens no console section.
   const user = await signInThroughSso(browser);
@@ -91,7 +91,7 @@ test('console access: no role opens the console by default, a scoped setup link 
   // …while a rule it does not touch (rule 1, saved earlier) and a harmless role are fine.
   await second.getByLabel('Role').selectOption('editor');
   await admin.getByRole('button', { name: 'Save rules' }).click();
-  await expect(admin.getByRole('status').filter({ hasText: 'Saved.' })).toBeVisible();
+  await expect(toasts(admin).getByText(/^Saved\./).last()).toBeVisible();
   const stored = (await api(`/tenants/${tenant.id}/role-mappings`)).body;
   expect(stored.rules.map((r: { role: string }) => r.role)).toEqual(['admin', 'editor']);
 

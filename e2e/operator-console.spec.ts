@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { api, uniq } from './support/api';
+import { api, uniq, toasts } from './support/api';
 import { E2E } from './support/constants';
 
 async function signIn(page: Page) {
@@ -32,6 +32,7 @@ test('operator creates a tenant with two domains and sees the duplicate-domain e
   await dialog.getByLabel('Email domains').fill(`${d1}\n${d2}`);
   await dialog.getByRole('button', { name: 'Create tenant' }).click();
   await expect(dialog).toBeHidden();
+  await expect(toasts(page).getByText('Tenant created.')).toBeVisible();
 
   const row = page.getByRole('row').filter({ hasText: name });
   await expect(row).toContainText(d1);
@@ -64,12 +65,13 @@ test('operator renames a tenant and deletes it after confirming', async ({ page 
   const newName = uniq('Renamed');
   await page.getByLabel('Name').fill(newName);
   await page.getByRole('button', { name: 'Save changes' }).click();
-  await expect(page.getByRole('status')).toHaveText('Saved.');
+  await expect(toasts(page).getByText('Tenant saved.')).toBeVisible();
   await expect(page.getByRole('heading', { name: newName })).toBeVisible();
 
   await page.getByRole('button', { name: 'Delete tenant' }).click();
   await page.getByRole('alertdialog').getByRole('button', { name: 'Delete tenant' }).click();
   await expect(page).toHaveURL(/\/tenants$/);
+  await expect(toasts(page).getByText('Tenant deleted.')).toBeVisible();
   expect((await api(`/tenants/${created.body.id}`)).status).toBe(404);
 });
 
@@ -117,6 +119,11 @@ test('on a phone the sections fold behind a menu, the current one is marked, and
   await page.getByRole('button', { name: 'Menu' }).click();
   await expect(nav.getByRole('link', { name: 'API keys' })).toHaveAttribute('aria-current', 'page');
   await expect(nav.getByRole('link', { name: 'Tenants' })).not.toHaveAttribute('aria-current', 'page');
+  // A sheet: a dialog that Escape closes, giving focus back to its button.
+  await expect(page.getByRole('dialog', { name: 'Sections' })).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(nav).toBeHidden();
+  await expect(page.getByRole('button', { name: 'Menu' })).toBeFocused();
   // Wide tables scroll inside the page, not the page across the screen.
   await page.goto('/tenants');
   expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);

@@ -1,6 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import { startSamlIdpServer, TestSamlIdp, type SamlIdpServer } from './idp/saml-idp';
-import { api, uniq } from './support/api';
+import { api, uniq, toasts } from './support/api';
 import { E2E } from './support/constants';
 import { freePort } from './support/portal';
 
@@ -96,7 +96,7 @@ test('role mappings: add and reorder rules, preview pasted attributes, validate,
   await expect(page.getByRole('group', { name: 'Rule 3' })).toHaveCount(0);
 
   await page.getByRole('button', { name: 'Save rules' }).click();
-  await expect(page.getByRole('status').filter({ hasText: 'Saved.' })).toHaveText(
+  await expect(toasts(page).getByText(/^Saved\./).last()).toHaveText(
     'Saved. Existing users get their new roles at their next sign-in or SCIM update.',
   );
 
@@ -129,7 +129,7 @@ test('role mappings: add and reorder rules, preview pasted attributes, validate,
   await expect(dialog).toContainText('Save and apply the roles now?');
   await dialog.getByRole('button', { name: 'Save and apply' }).click();
   await expect(dialog).toBeHidden();
-  await expect(page.getByRole('status').filter({ hasText: 'Saved.' })).toHaveText('Saved. Roles of 0 users were updated now.');
+  await expect(toasts(page).getByText(/^Saved\./).last()).toHaveText('Saved. Roles of 0 users were updated now.');
   expect((await api(`/tenants/${id}/role-mappings`)).body.defaultRole).toBe('member');
 
   // The overview links here too.
@@ -202,7 +202,7 @@ test.describe('with a signed-in user', () => {
     await expect(dialog).toContainText('the roles of 1 user change immediately (1 gain admin; 1 lose editor)');
     await dialog.getByRole('button', { name: 'Save and apply' }).click();
     await expect(dialog).toBeHidden();
-    await expect(page.getByRole('status').filter({ hasText: 'Saved.' })).toHaveText('Saved. Roles of 1 user were updated now.');
+    await expect(toasts(page).getByText(/^Saved\./).last()).toHaveText('Saved. Roles of 1 user were updated now.');
     await expect(page.getByText('No change: all 1 user with a known sign-in keep their roles.')).toBeVisible();
 
     // Roles are read at every request: the user has admin now, without signing in again.

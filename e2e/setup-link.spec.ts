@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { api, openSetupLink, uniq } from './support/api';
+import { api, openSetupLink, uniq, toasts } from './support/api';
 import { E2E } from './support/constants';
 
 test('a setup link opens its tenant console in one browser only, scoped, until revoked', async ({ browser }) => {
@@ -38,7 +38,7 @@ test('a setup link opens its tenant console in one browser only, scoped, until r
   await page.getByLabel('Self-registration').check();
   await page.getByLabel('Allowed domains').fill('partner.example.org');
   await page.getByRole('button', { name: 'Save provisioning' }).click();
-  await expect(page.getByRole('status')).toHaveText('Saved.');
+  await expect(toasts(page).getByText('Provisioning saved.')).toBeVisible();
   expect((await api(`/tenants/${tenant.id}/provisioning`)).body).toMatchObject({ strategy: 'self_registration', allowedDomains: ['partner.example.org'] });
 
   // Only this tenant, and not the operator console.

@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect, test } from '@playwright/test';
 import { verifySignature } from '../lib/webhooks/signature';
-import { api, uniq } from './support/api';
+import { api, uniq, toasts } from './support/api';
 import { E2E } from './support/constants';
 
 /**
@@ -129,7 +129,7 @@ test('webhooks page: create, test event in the delivery log, user.suspended deli
   await expect(page.getByLabel('Events')).toHaveValue('user.suspended, user.deleted');
   await page.getByLabel('Description (optional)').fill('Offboarding only');
   await page.getByRole('button', { name: 'Save changes' }).click();
-  await expect(page.getByRole('status').filter({ hasText: /^Saved\./ })).toBeVisible();
+  await expect(toasts(page).getByText(/^Endpoint saved\./)).toBeVisible();
   expect((await api(`/tenants/${tenant.id}/webhooks/${webhookId}`)).body).toMatchObject({
     url,
     kind: 'webhook',

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { nulPath } from './api/body';
 import { AppError } from './errors';
 import { log } from './log';
+import { sentence } from './utils';
 
 /** What every server action answers: success, or an error with per-field messages for the form. */
 export type ActionResult<T = unknown> = { ok: true; data?: T } | { ok: false; error: string; fieldErrors?: Record<string, string> };
@@ -27,7 +28,7 @@ export async function runAction<S extends z.ZodType, T>(
   } catch (err) {
     if (err instanceof AppError) {
       const fieldErrors = Object.fromEntries((err.errors ?? []).map((e) => [e.path, e.message]));
-      return { ok: false, error: err.message, fieldErrors };
+      return { ok: false, error: sentence(err.message), fieldErrors };
     }
     if (err && typeof err === 'object' && 'digest' in err) throw err; // redirect() / notFound()
     log('error', 'action failed', { err });

@@ -1,6 +1,5 @@
 'use server';
 import { revalidatePath } from 'next/cache';
-import { redirect } from 'next/navigation';
 import { z } from 'zod';
 import { runAction } from '@/lib/actions';
 import { signOut } from '@/lib/auth/config';
@@ -43,7 +42,6 @@ export async function deleteTenantAction(id: string) {
   const ctx = await ctxOf(p);
   const r = await runAction(idSchema, { id }, (v) => deleteTenant(ctx, v.id));
   if (!r.ok) return { error: r.error };
-  redirect('/tenants');
 }
 
 export async function createApiKeyAction(input: unknown) {

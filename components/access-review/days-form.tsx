@@ -8,6 +8,8 @@ import { Button } from '@/components/ui/button';
 import { Field } from '@/components/ui/field';
 import { Input } from '@/components/ui/input';
 import type { ActionResult } from '@/lib/actions';
+import { useToast } from '@/components/ui/toast';
+import { FormError } from '@/components/ui/form-error';
 
 /** What the form sends: a number of days as typed (the server parses it again), or '' for off. */
 const formSchema = (allowOff: boolean) =>
@@ -44,12 +46,11 @@ export function DaysForm({
 }) {
   const router = useRouter();
   const [error, setError] = useState<string | null>(null);
-  const [saved, setSaved] = useState(false);
+  const toast = useToast();
   const form = useForm<{ days: string }>({ resolver: zodResolver(formSchema(allowOff)), defaultValues: { days: value == null ? '' : String(value) } });
   const { errors, isSubmitting } = form.formState;
   const submit = form.handleSubmit(async (v) => {
     setError(null);
-    setSaved(false);
     const r = await action(v.days === '' ? null : Number(v.days));
     if (!r.ok) {
       setError(r.error);
@@ -57,7 +58,7 @@ export function DaysForm({
       if (m) form.setError('days', { message: m });
       return;
     }
-    setSaved(true);
+    toast(`${label}: saved.`);
     router.refresh();
   });
   return (
@@ -81,9 +82,7 @@ export function DaysForm({
         <Button type="submit" disabled={isSubmitting}>
           {isSubmitting ? 'Saving…' : submitLabel}
         </Button>
-        <span aria-live="polite" className="text-sm">
-          {error ? <span className="text-destructive">{error}</span> : saved ? <span className="text-emerald-700">Saved.</span> : null}
-        </span>
+        <FormError error={error} />
       </div>
     </form>
   );

@@ -8,7 +8,7 @@ export function RevokeKeyButton({ name, action }: { name: string; action: () => 
       variant="outline"
       title={`Revoke “${name}”?`}
       description="Requests with this key are refused from now on. This cannot be undone."
-      confirmLabel="Revoke key"
+      confirmLabel="Revoke key" done="API key revoked."
       onConfirm={action}
     >
       Revoke

@@ -6,6 +6,8 @@ import { Button } from '@/components/ui/button';
 import { Field } from '@/components/ui/field';
 import { Input, Textarea } from '@/components/ui/input';
 import { SecretOnce } from '@/components/ui/secret-once';
+import { useToast } from '@/components/ui/toast';
+import { FormError } from '@/components/ui/form-error';
 
 type Values = {
   name: string;
@@ -37,7 +39,7 @@ export function ApplicationForm({
   const [created, setCreated] = useState<{ clientId: string; clientSecret?: string } | null>(null);
   const [restrict, setRestrict] = useState(!!initial?.tenantIds);
   const [busy, setBusy] = useState(false);
-  const [saved, setSaved] = useState(false);
+  const toast = useToast();
   const fe = (k: string) => Object.entries(fieldErrors).find(([p]) => p === k || p.startsWith(`${k}.`))?.[1];
 
   return (
@@ -50,7 +52,6 @@ export function ApplicationForm({
         setBusy(true);
         setError(null);
         setFieldErrors({});
-        setSaved(false);
         const r = await action({
           name: String(f.get('name') ?? ''),
           ...(initial ? {} : { type: String(f.get('type') ?? 'confidential') }),
@@ -69,7 +70,7 @@ export function ApplicationForm({
         if (!initial) {
           setCreated(r.data as { clientId: string; clientSecret?: string });
           (e.target as HTMLFormElement).reset();
-        } else setSaved(true);
+        } else toast('Application saved.');
         router.refresh();
       }}
     >
@@ -111,16 +112,7 @@ export function ApplicationForm({
         )}
         {fe('tenantIds') && <p className="text-sm text-destructive">{fe('tenantIds')}</p>}
       </fieldset>
-      {error && (
-        <p role="alert" className="text-sm text-destructive">
-          {error}
-        </p>
-      )}
-      {saved && (
-        <p role="status" className="text-sm text-emerald-700">
-          Saved.
-        </p>
-      )}
+      <FormError error={error} />
       <div>
         <Button type="submit" disabled={busy}>
           {busy ? 'Saving…' : submitLabel}

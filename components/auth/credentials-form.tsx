@@ -7,6 +7,7 @@ import { setupSchema, signInSchema } from '@/lib/validation/auth';
 import { Button } from '@/components/ui/button';
 import { Field } from '@/components/ui/field';
 import { Input } from '@/components/ui/input';
+import { FormError } from '@/components/ui/form-error';
 
 /** Email + password form used by operator sign-in and first-run setup. */
 export function CredentialsForm({
@@ -59,11 +60,7 @@ export function CredentialsForm({
           <Input type="password" autoComplete="new-password" {...form.register('confirm')} />
         </Field>
       )}
-      {error && (
-        <p role="alert" className="text-sm text-destructive">
-          {error}
-        </p>
-      )}
+      <FormError error={error} />
       <Button type="submit" disabled={isSubmitting}>
         {isSubmitting ? 'Please wait…' : submitLabel}
       </Button>

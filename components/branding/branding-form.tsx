@@ -5,6 +5,8 @@ import type { ActionResult } from '@/lib/actions';
 import { Button } from '@/components/ui/button';
 import { Field } from '@/components/ui/field';
 import { Input } from '@/components/ui/input';
+import { useToast } from '@/components/ui/toast';
+import { FormError } from '@/components/ui/form-error';
 
 type Values = { productName: string | null; accentColor: string | null; logoUrl: string | null };
 
@@ -15,7 +17,8 @@ export function BrandingForm({ initial, save }: { initial: Values; save: (input:
   const [color, setColor] = useState(initial.accentColor ?? '');
   const [logo, setLogo] = useState<string | null | undefined>(undefined); // undefined: unchanged
   const [errors, setErrors] = useState<Record<string, string>>({});
-  const [message, setMessage] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const toast = useToast();
   const [pending, start] = useTransition();
   return (
     <form
@@ -31,12 +34,13 @@ export function BrandingForm({ initial, save }: { initial: Values; save: (input:
           });
           if (r.ok) {
             setErrors({});
-            setMessage('Saved. The sign-in and set-up pages show it now.');
+            setError(null);
+            toast('Branding saved. The sign-in and set-up pages show it now.');
             setLogo(undefined);
             router.refresh();
           } else {
             setErrors(r.fieldErrors ?? {});
-            setMessage(r.error);
+            setError(r.error);
           }
         });
       }}
@@ -71,11 +75,7 @@ export function BrandingForm({ initial, save }: { initial: Values; save: (input:
       )}
       {logo === null && <p className="text-sm text-muted-foreground">The logo will be removed when you save.</p>}
       <div className="flex items-center justify-end gap-3">
-        {message && (
-          <p role="status" className="text-sm text-muted-foreground">
-            {message}
-          </p>
-        )}
+        <FormError error={error} shown={[errors.productName, errors.accentColor, errors.logo]} />
         <Button type="submit" disabled={pending}>
           {pending ? 'Saving…' : 'Save branding'}
         </Button>

@@ -11,6 +11,8 @@ import { ConfirmButton } from '@/components/ui/confirm-button';
 import { Field } from '@/components/ui/field';
 import { Textarea } from '@/components/ui/input';
 import { Table, TBody, Td, Th, THead, Tr } from '@/components/ui/table';
+import { useToast } from '@/components/ui/toast';
+import { FormError } from '@/components/ui/form-error';
 
 export type CertificateRow = {
   fingerprintSha256: string;
@@ -38,7 +40,7 @@ export function CertificateManager({
 }) {
   const router = useRouter();
   const [error, setError] = useState<string | null>(null);
-  const [added, setAdded] = useState(false);
+  const toast = useToast();
   const form = useForm<{ certificate: string }>({
     resolver: zodResolver(certificateAddSchema, undefined, { raw: true }) as never,
     defaultValues: { certificate: '' },
@@ -73,7 +75,7 @@ export function CertificateManager({
                     variant="outline"
                     title="Remove this signing certificate?"
                     description="Responses signed with it will be refused from now on. Remove it only once your IdP signs with the other certificate."
-                    confirmLabel="Remove certificate"
+                    confirmLabel="Remove certificate" done="Certificate removed."
                     onConfirm={async () => {
                       const r = await remove(c.fingerprintSha256);
                       if (!r.error) router.refresh();
@@ -95,7 +97,6 @@ export function CertificateManager({
         className="grid gap-3"
         onSubmit={form.handleSubmit(async (v) => {
           setError(null);
-          setAdded(false);
           const r = await add(v);
           if (!r.ok) {
             if (r.fieldErrors?.certificate) form.setError('certificate', { message: r.fieldErrors.certificate });
@@ -103,7 +104,7 @@ export function CertificateManager({
             return;
           }
           form.reset();
-          setAdded(true);
+          toast('Certificate added.');
           router.refresh();
         })}
       >
@@ -115,16 +116,7 @@ export function CertificateManager({
         >
           <Textarea rows={6} className="font-mono text-xs" placeholder="-----BEGIN CERTIFICATE-----" {...form.register('certificate')} />
         </Field>
-        {error && (
-          <p role="alert" className="text-sm text-destructive">
-            {error}
-          </p>
-        )}
-        {added && (
-          <p role="status" className="text-sm text-emerald-700">
-            Certificate added.
-          </p>
-        )}
+        <FormError error={error} />
         <div>
           <Button type="submit" disabled={isSubmitting}>
             {isSubmitting ? 'Adding…' : 'Add certificate'}

@@ -5,6 +5,8 @@ import type { ActionResult } from '@/lib/actions';
 import { Button } from '@/components/ui/button';
 import { Field } from '@/components/ui/field';
 import { Input } from '@/components/ui/input';
+import { useToast } from '@/components/ui/toast';
+import { FormError } from '@/components/ui/form-error';
 
 type Values = { name: string | null; allowIdpInitiated: boolean; requireMfa: boolean | null; trustUnverifiedEmail: boolean; requireEncryptedAssertions: boolean };
 
@@ -25,7 +27,8 @@ export function ConnectionSettingsForm({
   const [encrypted, setEncrypted] = useState(initial.requireEncryptedAssertions);
   const [mfa, setMfa] = useState(initial.requireMfa === null ? 'policy' : initial.requireMfa ? 'required' : 'off');
   const [errors, setErrors] = useState<Record<string, string>>({});
-  const [message, setMessage] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const toast = useToast();
   const [pending, start] = useTransition();
   return (
     <form
@@ -42,11 +45,12 @@ export function ConnectionSettingsForm({
           });
           if (r.ok) {
             setErrors({});
-            setMessage('Saved.');
+            setError(null);
+            toast('Connection settings saved.');
             router.refresh();
           } else {
             setErrors(r.fieldErrors ?? {});
-            setMessage(r.error);
+            setError(r.error);
           }
         });
       }}
@@ -90,11 +94,7 @@ export function ConnectionSettingsForm({
         </div>
       )}
       <div className="flex items-center justify-end gap-3">
-        {message && (
-          <p role="status" className="text-sm text-muted-foreground">
-            {message}
-          </p>
-        )}
+        <FormError error={error} shown={[errors.name, errors.requireMfa]} />
         <Button type="submit" disabled={pending}>
           {pending ? 'Saving…' : 'Save settings'}
         </Button>

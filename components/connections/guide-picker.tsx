@@ -7,6 +7,7 @@ import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/com
 import { IdpGuide } from './guide';
 import { OidcConnectionForm } from './oidc-connection-form';
 import { SamlConnectionForm } from './saml-connection-form';
+import { useToast } from '@/components/ui/toast';
 
 type Preview = { entityId: string; ssoUrl: string; certificates: { fingerprintSha256: string; notAfter: string; subject: string }[] };
 
@@ -31,7 +32,11 @@ export function GuidePicker({
   const router = useRouter();
   const [provider, setProvider] = useState<ProviderId>(initial);
   const guide = GUIDES[provider];
-  const onCreated = (id: string) => router.push(`/t/${slug}/connections/${id}`);
+  const toast = useToast();
+  const onCreated = (id: string) => {
+    toast('Connection created as a draft: test it, then activate it.');
+    router.push(`/t/${slug}/connections/${id}`);
+  };
   return (
     <div className="grid gap-6">
       <fieldset className="grid gap-2">

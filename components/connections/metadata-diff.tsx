@@ -94,7 +94,7 @@ export function MetadataRefreshPanel({
               size="sm"
               title="Apply the new metadata?"
               description="Sign-in will use the new entity ID, SSO URL and signing certificates shown, at once."
-              confirmLabel="Approve and apply"
+              confirmLabel="Approve and apply" done="Metadata change applied."
               onConfirm={async () => {
                 const r = await approve();
                 if (!r.error) router.refresh();

@@ -8,6 +8,7 @@ import { oidcConnectionSchema } from '@/lib/validation/connections';
 import { Button } from '@/components/ui/button';
 import { Field } from '@/components/ui/field';
 import { Input } from '@/components/ui/input';
+import { FormError } from '@/components/ui/form-error';
 
 type Values = { type: 'oidc'; discoveryUrl: string; clientId: string; clientSecret: string };
 
@@ -53,11 +54,7 @@ export function OidcConnectionForm({
       <Field id="oidc-client-secret" label="Client secret" hint="Stored encrypted; it is never shown again." error={errors.clientSecret?.message}>
         <Input type="password" autoComplete="off" {...form.register('clientSecret')} />
       </Field>
-      {error && (
-        <p role="alert" className="text-sm text-destructive">
-          {error}
-        </p>
-      )}
+      <FormError error={error} />
       <div className="flex justify-end">
         <Button type="submit" disabled={isSubmitting}>
           {isSubmitting ? 'Checking…' : 'Save OIDC connection'}

@@ -5,6 +5,7 @@ import type { ActionResult } from '@/lib/actions';
 import { Button } from '@/components/ui/button';
 import { Field } from '@/components/ui/field';
 import { Input, Textarea } from '@/components/ui/input';
+import { FormError } from '@/components/ui/form-error';
 
 type Preview = { entityId: string; ssoUrl: string; certificates: { fingerprintSha256: string; notAfter: string; subject: string }[] };
 
@@ -68,11 +69,7 @@ export function SamlConnectionForm({
         <input type="checkbox" checked={allowIdp} onChange={(e) => setAllowIdp(e.target.checked)} />
         Allow sign-in started at the identity provider (IdP-initiated)
       </label>
-      {error && (
-        <p role="alert" className="text-sm text-destructive">
-          {error}
-        </p>
-      )}
+      <FormError error={error} shown={[errors.metadataXml, errors.metadataUrl]} />
       {parsed && (
         <dl aria-label="Metadata read" className="grid grid-cols-[9rem_1fr] gap-y-1 rounded-md border border-border bg-muted/40 p-3 text-sm">
           <dt className="text-muted-foreground">Entity ID</dt>

@@ -4,6 +4,7 @@ import { useState, useTransition } from 'react';
 import type { ActionResult } from '@/lib/actions';
 import { Button } from '@/components/ui/button';
 import { ConfirmButton } from '@/components/ui/confirm-button';
+import { FormError } from '@/components/ui/form-error';
 
 type SetStatus = (status: 'active' | 'draft', force: boolean) => Promise<ActionResult<unknown>>;
 
@@ -46,7 +47,7 @@ export function StatusActions({
             variant="default"
             title="Activate despite the problems?"
             description={`The last test passed with problems, so some people would be refused: ${problems.join(' ')} Fix them and test again unless you are sure.`}
-            confirmLabel="Activate anyway"
+            confirmLabel="Activate anyway" done="Connection activated."
             onConfirm={() => run('active', false)}
           >
             Activate…
@@ -70,7 +71,7 @@ export function StatusActions({
             variant="outline"
             title="Activate without testing?"
             description="This connection has not passed a test sign-in. If its settings are wrong, everyone signing in through it gets an error. Test it first unless you are sure."
-            confirmLabel="Activate without testing"
+            confirmLabel="Activate without testing" done="Connection activated."
             onConfirm={() => run('active', true)}
           >
             Activate without testing…
@@ -81,18 +82,14 @@ export function StatusActions({
             variant="outline"
             title="Move back to draft?"
             description="Nobody can sign in through this connection until it is activated again. Tests keep working."
-            confirmLabel="Move to draft"
+            confirmLabel="Move to draft" done="Connection moved back to draft."
             onConfirm={() => run('draft', false)}
           >
             Move back to draft…
           </ConfirmButton>
         )}
       </div>
-      {error && (
-        <p role="alert" className="text-sm text-destructive">
-          {error}
-        </p>
-      )}
+      <FormError error={error} />
     </div>
   );
 }

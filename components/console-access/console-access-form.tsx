@@ -3,6 +3,8 @@ import { useRouter } from 'next/navigation';
 import { useState } from 'react';
 import type { ActionResult } from '@/lib/actions';
 import { Button } from '@/components/ui/button';
+import { useToast } from '@/components/ui/toast';
+import { FormError } from '@/components/ui/form-error';
 
 const SCOPE_LABELS: Record<string, string> = {
   sso: 'SSO, users and policies',
@@ -29,10 +31,9 @@ export function ConsoleAccessForm({
   const router = useRouter();
   const [grid, setGrid] = useState<Record<string, string[]>>(initial);
   const [error, setError] = useState<string | null>(null);
-  const [saved, setSaved] = useState(false);
+  const toast = useToast();
   const [busy, setBusy] = useState(false);
   const toggle = (role: string, scope: string, on: boolean) => {
-    setSaved(false);
     setGrid((g) => {
       const current = new Set(g[role] ?? []);
       if (on) current.add(scope);
@@ -50,7 +51,7 @@ export function ConsoleAccessForm({
         const r = await action({ roles: Object.fromEntries(Object.entries(grid).filter(([, s]) => s.length)) });
         setBusy(false);
         if (!r.ok) return setError(r.error);
-        setSaved(true);
+        toast('Console access saved.');
         router.refresh();
       }}
     >
@@ -90,16 +91,7 @@ export function ConsoleAccessForm({
           </tbody>
         </table>
       </div>
-      {error && (
-        <p role="alert" className="text-sm text-destructive">
-          {error}
-        </p>
-      )}
-      {saved && (
-        <p role="status" className="text-sm text-emerald-700">
-          Console access saved.
-        </p>
-      )}
+      <FormError error={error} />
       {!disabled && (
         <div>
           <Button type="submit" disabled={busy}>

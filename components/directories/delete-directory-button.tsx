@@ -9,7 +9,7 @@ export function DeleteDirectoryButton({ name, slug, action }: { name: string; sl
       size="sm"
       title={`Delete “${name}”?`}
       description="Its SCIM users, groups and request log are deleted. The people it pushed stay listed, suspended, unless another directory still provisions them. This cannot be undone."
-      confirmLabel="Delete directory"
+      confirmLabel="Delete directory" done="Directory deleted."
       onConfirm={async () => {
         const r = await action();
         if (!r.error) router.push(`/t/${slug}/directories`);

@@ -46,7 +46,7 @@ export function TokenActions({
             size="sm"
             title={`Revoke the token of “${name}”?`}
             description="Every SCIM request of this directory is refused from now on, until you make a new token. Users and groups already pushed stay as they are."
-            confirmLabel="Revoke token"
+            confirmLabel="Revoke token" done="Token revoked."
             onConfirm={async () => {
               const r = await revoke();
               if (!r.error) {

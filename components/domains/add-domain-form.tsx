@@ -9,6 +9,7 @@ import { domainSchema } from '@/lib/validation/common';
 import { Button } from '@/components/ui/button';
 import { Field } from '@/components/ui/field';
 import { Input } from '@/components/ui/input';
+import { FormError } from '@/components/ui/form-error';
 
 const schema = z.object({ domain: z.string().trim().toLowerCase().pipe(domainSchema) });
 type Values = { domain: string };
@@ -47,11 +48,7 @@ export function AddDomainForm({ action, needsVerification }: { action: (input: u
       >
         <Input autoComplete="off" placeholder="example.com" {...form.register('domain')} />
       </Field>
-      {error && (
-        <p role="alert" className="text-sm text-destructive">
-          {error}
-        </p>
-      )}
+      <FormError error={error} />
       <div>
         <Button type="submit" disabled={isSubmitting}>
           {isSubmitting ? 'Adding…' : 'Add domain'}

@@ -8,7 +8,7 @@ export function RemoveDomainButton({ domain, action }: { domain: string; action:
       variant="outline"
       title={`Remove ${domain}?`}
       description={`People with ${domain} addresses will no longer be routed to your identity provider or accepted at sign-in.`}
-      confirmLabel="Remove domain"
+      confirmLabel="Remove domain" done="Domain removed."
       onConfirm={action}
     >
       Remove {domain}

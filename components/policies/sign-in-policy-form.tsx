@@ -8,6 +8,8 @@ import { Button } from '@/components/ui/button';
 import { Field } from '@/components/ui/field';
 import { Input, Textarea } from '@/components/ui/input';
 import { fromSeconds, policyFieldOf, toPolicyInput, UNITS, type PolicyFormValues } from './form-values';
+import { useToast } from '@/components/ui/toast';
+import { FormError } from '@/components/ui/form-error';
 
 /** The shared schema, on the form's values (lists as lines, durations as number + unit). */
 const resolver: Resolver<PolicyFormValues> = async (values) => {
@@ -39,7 +41,7 @@ export function SignInPolicyForm({
 }) {
   const router = useRouter();
   const [error, setError] = useState<string | null>(null);
-  const [saved, setSaved] = useState(false);
+  const toast = useToast();
   const maxAge = fromSeconds(initial.sessionMaxAgeSeconds);
   const idle = fromSeconds(initial.sessionIdleSeconds);
   const form = useForm<PolicyFormValues>({
@@ -62,7 +64,6 @@ export function SignInPolicyForm({
       className="grid gap-6"
       onSubmit={form.handleSubmit(async (v) => {
         setError(null);
-        setSaved(false);
         const r = await action(toPolicyInput(v));
         if (!r.ok) {
           setError(r.error);
@@ -72,7 +73,7 @@ export function SignInPolicyForm({
           }
           return;
         }
-        setSaved(true);
+        toast('Sign-in policy saved.');
         router.refresh();
       })}
     >
@@ -146,16 +147,7 @@ export function SignInPolicyForm({
         />
       </section>
 
-      {error && (
-        <p role="alert" className="text-sm text-destructive">
-          {error}
-        </p>
-      )}
-      {saved && (
-        <p role="status" className="text-sm text-emerald-700">
-          Saved.
-        </p>
-      )}
+      <FormError error={error} />
       <div className="flex justify-end">
         <Button type="submit" disabled={isSubmitting}>
           {isSubmitting ? 'Saving…' : 'Save sign-in policy'}

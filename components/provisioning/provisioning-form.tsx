@@ -8,6 +8,8 @@ import { provisioningFormSchema } from '@/lib/validation/forms';
 import { Button } from '@/components/ui/button';
 import { Field } from '@/components/ui/field';
 import { Textarea } from '@/components/ui/input';
+import { useToast } from '@/components/ui/toast';
+import { FormError } from '@/components/ui/form-error';
 
 type Values = { strategy: 'jit' | 'scim' | 'self_registration'; defaultRole: string; allowedDomains: string };
 
@@ -28,7 +30,7 @@ export function ProvisioningForm({
 }) {
   const router = useRouter();
   const [error, setError] = useState<string | null>(null);
-  const [saved, setSaved] = useState(false);
+  const toast = useToast();
   const form = useForm<Values>({
     resolver: zodResolver(provisioningFormSchema, undefined, { raw: true }) as never,
     defaultValues: { strategy: initial.strategy, defaultRole: initial.defaultRole ?? '', allowedDomains: initial.allowedDomains.join('\n') },
@@ -40,14 +42,13 @@ export function ProvisioningForm({
       className="grid gap-5"
       onSubmit={form.handleSubmit(async (v) => {
         setError(null);
-        setSaved(false);
         const r = await action(v);
         if (!r.ok) {
           setError(r.error);
           for (const [k, m] of Object.entries(r.fieldErrors ?? {})) form.setError(k.split('.')[0] as keyof Values, { message: m });
           return;
         }
-        setSaved(true);
+        toast('Provisioning saved.');
         router.refresh();
       })}
     >
@@ -81,12 +82,7 @@ export function ProvisioningForm({
       >
         <Textarea rows={3} {...form.register('allowedDomains')} />
       </Field>
-      {error && (
-        <p role="alert" className="text-sm text-destructive">
-          {error}
-        </p>
-      )}
-      {saved && <p role="status" className="text-sm text-emerald-700">Saved.</p>}
+      <FormError error={error} />
       <div className="flex justify-end">
         <Button type="submit" disabled={isSubmitting}>
           {isSubmitting ? 'Saving…' : 'Save provisioning'}

@@ -29,6 +29,7 @@ import { NativeSelect } from './native-select';
 import { previewDraft } from './preview';
 import { RuleFields, ruleButtonId, ruleFieldId } from './rule-fields';
 import { parseSample, ruleInputOf } from './sample';
+import { useToast } from '@/components/ui/toast';
 
 export type SignInOption = { userId: string; email: string; lastLogin: string | null };
 
@@ -81,7 +82,7 @@ export function RoleMappingEditor({
   // pattern that is not a regular expression shows at once, not only on save).
   const [liveValues, setLiveValues] = useState<ReadonlySet<string>>(new Set());
   const liveTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
-  const [status, setStatus] = useState<string | null>(null);
+  const toast = useToast();
   const [formError, setFormError] = useState<string | null>(null);
   const [announcement, setAnnouncement] = useState('');
   const [focusTarget, setFocusTarget] = useState<string | null>(null);
@@ -129,7 +130,6 @@ export function RoleMappingEditor({
 
   // --- editing ------------------------------------------------------------------------------
   const edited = () => {
-    setStatus(null);
     setFormError(null);
   };
   const updateRule = (key: string, patch: Partial<Omit<DraftRule, 'key'>>) => {
@@ -244,7 +244,6 @@ export function RoleMappingEditor({
   /** Validates in the browser first; false when the draft cannot be sent. */
   const readyToSave = () => {
     setAttempted(true);
-    setStatus(null);
     setFormError(null);
     if (!check.success) {
       focusFirstError();
@@ -266,7 +265,7 @@ export function RoleMappingEditor({
     if (latestInput.current === sent) setDraft(draftOf(result.mapping));
     setServerErrors(NO_ERRORS);
     setAttempted(false);
-    setStatus(
+    toast(
       result.applied
         ? `Saved. Roles of ${result.applied.changed} ${result.applied.changed === 1 ? 'user were' : 'users were'} updated now.`
         : 'Saved. Existing users get their new roles at their next sign-in or SCIM update.',
@@ -473,11 +472,6 @@ export function RoleMappingEditor({
           {shownFormError && (
             <p role="alert" className="text-sm text-destructive">
               {shownFormError}
-            </p>
-          )}
-          {status && (
-            <p role="status" className="text-sm text-emerald-700">
-              {status}
             </p>
           )}
           <div className="flex flex-wrap items-center justify-end gap-2">

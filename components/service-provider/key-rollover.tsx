@@ -11,7 +11,7 @@ export function KeyRollover({ rolling, start, finish, cancel }: { rolling: boole
         variant="outline"
         title="Start an encryption key rollover?"
         description="A new encryption certificate is published in the SP metadata beside the current one; assertions encrypted to either are accepted until you finish the rollover."
-        confirmLabel="Start rollover"
+        confirmLabel="Start rollover" done="Rollover started: the next key is published beside the current one."
         onConfirm={start}
       >
         Start rollover
@@ -23,7 +23,7 @@ export function KeyRollover({ rolling, start, finish, cancel }: { rolling: boole
       <ConfirmButton
         title="Finish the rollover?"
         description="Only the new certificate stays. Identity providers that still encrypt to the old one are refused from now on: update them first."
-        confirmLabel="Finish rollover"
+        confirmLabel="Finish rollover" done="Rollover finished: the next key is now the current one."
         onConfirm={finish}
       >
         Finish rollover
@@ -32,7 +32,7 @@ export function KeyRollover({ rolling, start, finish, cancel }: { rolling: boole
         variant="outline"
         title="Cancel the rollover?"
         description="The new certificate is removed; the current one stays."
-        confirmLabel="Cancel rollover"
+        confirmLabel="Cancel rollover" done="Rollover cancelled."
         onConfirm={cancel}
       >
         Cancel rollover

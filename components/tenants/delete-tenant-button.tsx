@@ -6,7 +6,8 @@ export function DeleteTenantButton({ name, action }: { name: string; action: () 
     <ConfirmButton
       title={`Delete ${name}?`}
       description="This cannot be undone. Its users lose access through this portal at once."
-      confirmLabel="Delete tenant"
+      confirmLabel="Delete tenant" done="Tenant deleted."
+      then="/tenants"
       onConfirm={action}
     >
       Delete tenant

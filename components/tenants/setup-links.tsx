@@ -134,7 +134,7 @@ export function SetupLinks({
                         size="sm"
                         title="Revoke this setup link?"
                         description="The link stops working, and a console opened with it is signed out at once."
-                        confirmLabel="Revoke link"
+                        confirmLabel="Revoke link" done="Setup link revoked."
                         onConfirm={async () => {
                           const r = await revoke(l.id);
                           if (!r.error) router.refresh();

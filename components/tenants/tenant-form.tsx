@@ -8,6 +8,8 @@ import { tenantEditFormSchema, tenantFormSchema } from '@/lib/validation/forms';
 import { Button } from '@/components/ui/button';
 import { Field } from '@/components/ui/field';
 import { Input, Textarea } from '@/components/ui/input';
+import { useToast } from '@/components/ui/toast';
+import { FormError } from '@/components/ui/form-error';
 
 type Values = { name: string; slug?: string; domains: string; roles?: string };
 
@@ -25,7 +27,7 @@ export function TenantForm({
 }) {
   const router = useRouter();
   const [error, setError] = useState<string | null>(null);
-  const [saved, setSaved] = useState(false);
+  const toast = useToast();
   const form = useForm<Values>({
     // The resolver validates with the same schema as the server action; the server's answer still wins.
     resolver: (mode === 'create'
@@ -41,7 +43,6 @@ export function TenantForm({
       className="grid gap-4"
       onSubmit={form.handleSubmit(async (values) => {
         setError(null);
-        setSaved(false);
         const r = await action(values);
         if (!r.ok) {
           setError(r.error);
@@ -51,7 +52,7 @@ export function TenantForm({
           }
           return;
         }
-        setSaved(true);
+        toast(mode === 'edit' ? 'Tenant saved.' : 'Tenant created.');
         onDone?.(r.data);
         router.refresh();
       })}
@@ -82,12 +83,7 @@ export function TenantForm({
           <Input {...form.register('roles')} />
         </Field>
       )}
-      {error && (
-        <p role="alert" className="text-sm text-destructive">
-          {error}
-        </p>
-      )}
-      {saved && mode === 'edit' && <p role="status" className="text-sm text-emerald-700">Saved.</p>}
+      <FormError error={error} shown={[errors.name?.message, errors.slug?.message, errors.domains?.message, errors.roles?.message]} />
       <div className="flex justify-end">
         <Button type="submit" disabled={isSubmitting}>
           {isSubmitting ? 'Saving…' : mode === 'create' ? 'Create tenant' : 'Save changes'}

@@ -1,7 +1,8 @@
 import * as React from 'react';
+import { sentence } from '@/lib/utils';
 import { Label } from './label';
 
-/** A labelled form control with its hint and error, wired for screen readers. */
+/** A labelled form control with its hint and error (as a sentence), wired for screen readers. */
 export function Field({
   id,
   label,
@@ -27,7 +28,7 @@ export function Field({
       )}
       {error && (
         <p id={`${id}-error`} role="alert" className="text-xs text-destructive">
-          {error}
+          {sentence(error)}
         </p>
       )}
     </div>

@@ -7,6 +7,7 @@ import { Badge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
 import { ConfirmButton } from '@/components/ui/confirm-button';
 import { SecretOnce } from '@/components/ui/secret-once';
+import { FormError } from '@/components/ui/form-error';
 
 /** Send a test event, enable/disable, rotate the secret, delete (the last two behind a confirmation). */
 export function EndpointActions({
@@ -86,7 +87,7 @@ export function EndpointActions({
           size="sm"
           title="Delete this endpoint?"
           description={`${url} receives no more events, and its delivery log is deleted. This cannot be undone.`}
-          confirmLabel="Delete endpoint"
+          confirmLabel="Delete endpoint" done="Endpoint deleted."
           onConfirm={async () => {
             const r = await remove();
             if (!r.error) router.push(listHref);
@@ -104,11 +105,7 @@ export function EndpointActions({
           {test.durationMs} ms{test.error && <span className="text-destructive"> · {test.error}</span>}
         </p>
       )}
-      {error && (
-        <p role="alert" className="text-sm text-destructive">
-          {error}
-        </p>
-      )}
+      <FormError error={error} />
       {secret && <SecretOnce kind="secret" value={secret} label="New signing secret" />}
     </div>
   );

@@ -11,6 +11,8 @@ import { Input } from '@/components/ui/input';
 import { KIND_LABELS } from './labels';
 import { EVENT_SUGGESTIONS } from '@/lib/webhooks/filter';
 import { SecretOnce } from '@/components/ui/secret-once';
+import { useToast } from '@/components/ui/toast';
+import { FormError } from '@/components/ui/form-error';
 
 type Created = { id: string; url: string; secret: string };
 
@@ -30,7 +32,7 @@ const selectClass = 'flex h-9 w-full rounded-md border border-border bg-white px
 export function WebhookForm({ action, editing }: { action: (input: unknown) => Promise<ActionResult<Created | void>>; editing?: WebhookView }) {
   const router = useRouter();
   const [created, setCreated] = useState<Created | null>(null);
-  const [saved, setSaved] = useState(false);
+  const toast = useToast();
   const [error, setError] = useState<string | null>(null);
   const form = useForm<WebhookFormInput>({
     // raw: events are typed as text and split by the schema.
@@ -48,7 +50,6 @@ export function WebhookForm({ action, editing }: { action: (input: unknown) => P
         className="grid gap-3"
         onSubmit={form.handleSubmit(async (v) => {
           setError(null);
-          setSaved(false);
           const r = await action(v);
           if (!r.ok) {
             for (const [k, m] of Object.entries(r.fieldErrors ?? {})) {
@@ -58,7 +59,7 @@ export function WebhookForm({ action, editing }: { action: (input: unknown) => P
             return setError(r.error);
           }
           if (editing) {
-            setSaved(true);
+            toast('Endpoint saved. New events go to it as it is now.');
             form.reset(v);
           } else {
             setCreated((r.data as Created | undefined) ?? null);
@@ -129,16 +130,7 @@ export function WebhookForm({ action, editing }: { action: (input: unknown) => P
             {editing ? (form.formState.isSubmitting ? 'Saving…' : 'Save changes') : form.formState.isSubmitting ? 'Creating…' : 'Create endpoint'}
           </Button>
         </div>
-        {saved && (
-          <p role="status" className="text-sm text-muted-foreground">
-            Saved. New events go to the endpoint as it is now.
-          </p>
-        )}
-        {error && (
-          <p role="alert" className="text-sm text-destructive">
-            {error}
-          </p>
-        )}
+        <FormError error={error} />
       </form>
       {created && (
         <div className="grid gap-2" aria-label="New endpoint">

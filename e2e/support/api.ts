@@ -23,3 +23,6 @@ export async function openSetupLink(page: import('@playwright/test').Page, url: 
   await page.getByRole('button', { name: 'Continue' }).click();
   await page.waitForURL(/\/t\/[^/]+$/);
 }
+
+/** The confirmations ("Tenant saved.") shown as toasts, in their Radix notifications region. */
+export const toasts = (page: import('@playwright/test').Page) => page.getByRole('region', { name: /^Notifications/ });

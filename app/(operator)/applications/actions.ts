@@ -1,6 +1,5 @@
 'use server';
 import { revalidatePath } from 'next/cache';
-import { redirect } from 'next/navigation';
 import { z } from 'zod';
 import { runAction } from '@/lib/actions';
 import { createApplication, deleteApplication, rotateApplicationSecret, updateApplication } from '@/lib/applications/registry';
@@ -38,5 +37,4 @@ export async function deleteApplicationAction(id: string) {
   const ctx = await ctxOf(await requireOperator());
   const r = await runAction(idSchema, { id }, (v) => deleteApplication(ctx, v.id));
   if (!r.ok) return { error: r.error };
-  redirect('/applications');
 }

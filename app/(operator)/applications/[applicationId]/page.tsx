@@ -98,7 +98,8 @@ export default async function ApplicationPage({ params }: { params: Promise<{ ap
           <ConfirmButton
             title={`Delete ${app.name}?`}
             description="Its client ID stops working and every token it holds is revoked at once."
-            confirmLabel="Delete application"
+            confirmLabel="Delete application" done="Application deleted."
+            then="/applications"
             onConfirm={deleteApplicationAction.bind(null, app.id)}
           >
             Delete application…

@@ -1,6 +1,5 @@
 'use server';
 import { revalidatePath } from 'next/cache';
-import { redirect } from 'next/navigation';
 import { z } from 'zod';
 import { runAction } from '@/lib/actions';
 import { ctxOf, requireTenant } from '@/lib/auth/guards';
@@ -50,11 +49,10 @@ export async function setConnectionStatusAction(slug: string, connectionId: stri
   return r;
 }
 
-/** Deletes from the connection's page, then goes back to the list. */
+/** Deletes from the connection's page (the button then goes back to the list). */
 export async function deleteConnectionFromPageAction(slug: string, connectionId: string) {
   const { tenant, ctx } = await guard(slug);
   const r = await runAction(id, connectionId, (v) => deleteConnection(ctx, tenant.id, v));
   done(slug);
   if (!r.ok) return { error: r.error };
-  redirect(`/t/${slug}/connections`);
 }

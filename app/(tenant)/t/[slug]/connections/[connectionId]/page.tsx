@@ -136,7 +136,7 @@ export default async function ConnectionPage({
           </CardContent>
         </Card>
         <div className="flex justify-end">
-          <DeleteConnectionButton label={label} action={deleteConnectionFromPageAction.bind(null, slug, c.id)} />
+          <DeleteConnectionButton label={label} action={deleteConnectionFromPageAction.bind(null, slug, c.id)} then={`/t/${slug}/connections`} />
         </div>
       </div>
     </>
