@@ -32,7 +32,7 @@ function page(status: number, title: string, body: string, formAction: readonly 
   return htmlResponse(
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>` +
       `<meta name="viewport" content="width=device-width,initial-scale=1"></head>` +
-      `<body style="font-family:system-ui,sans-serif;background:#f4f4f5;margin:0;display:flex;min-height:100vh;align-items:center;justify-content:center">` +
+      `<body style="font-family:ui-sans-serif,system-ui,sans-serif;background:#f4f4f5;margin:0;display:flex;min-height:100vh;align-items:center;justify-content:center">` +
       `<main style="background:#fff;border:1px solid #e4e4e7;border-radius:8px;padding:24px 28px;max-width:440px;width:100%">${body}</main></body></html>`,
     { status, formAction },
   );

@@ -347,7 +347,7 @@ function build(keys: Awaited<ReturnType<typeof signingKeys>>): OidcProvider {
           ctx.type = 'html';
           ctx.body =
             `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sign out</title></head>` +
-            `<body style="font-family:system-ui,sans-serif;padding:40px">${yes}` +
+            `<body style="font-family:ui-sans-serif,system-ui,sans-serif;padding:40px">${yes}` +
             (auto
               ? `<script>${AUTO_SUBMIT_SCRIPT}</script><noscript><button type="submit" form="op.logoutForm">Sign out</button></noscript>`
               : `<h1>Sign out?</h1><p>You will be signed out of every application of this browser session.</p><button type="submit" form="op.logoutForm">Sign out</button>`) +
@@ -355,7 +355,7 @@ function build(keys: Awaited<ReturnType<typeof signingKeys>>): OidcProvider {
         },
         async postLogoutSuccessSource(ctx: Ctx) {
           ctx.type = 'html';
-          ctx.body = '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Signed out</title></head><body style="font-family:system-ui,sans-serif;padding:40px"><h1>Signed out</h1><p>You are signed out.</p></body></html>';
+          ctx.body = '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Signed out</title></head><body style="font-family:ui-sans-serif,system-ui,sans-serif;padding:40px"><h1>Signed out</h1><p>You are signed out.</p></body></html>';
         },
       },
       pushedAuthorizationRequests: { enabled: false },
@@ -394,7 +394,7 @@ function build(keys: Awaited<ReturnType<typeof signingKeys>>): OidcProvider {
       ctx.type = 'html';
       ctx.body =
         `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sign-in error</title></head>` +
-        `<body style="font-family:system-ui,sans-serif;padding:40px"><h1>Sign-in error</h1><p role="alert">${escapeHtml(out.error_description ?? out.error)}</p>` +
+        `<body style="font-family:ui-sans-serif,system-ui,sans-serif;padding:40px"><h1>Sign-in error</h1><p role="alert">${escapeHtml(out.error_description ?? out.error)}</p>` +
         `<p>Error code: <code data-reason>${escapeHtml(out.error)}</code></p></body></html>`;
     },
     ttl: {

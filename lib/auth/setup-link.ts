@@ -31,7 +31,7 @@ function page(status: number, title: string, body: string): Response {
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(title)} · ${esc(brand.productName)}</title>` +
       `<meta name="viewport" content="width=device-width,initial-scale=1"><meta name="referrer" content="no-referrer">` +
       `${brand.accentColor ? `<style>a,button{color:${brand.accentColor}}</style>` : ''}</head>` +
-      `<body style="font-family:system-ui,sans-serif;padding:40px;max-width:560px">` +
+      `<body style="font-family:ui-sans-serif,system-ui,sans-serif;padding:40px;max-width:560px">` +
       `<p data-brand style="display:flex;align-items:center;gap:8px;font-weight:600">${brand.logoUrl ? `<img src="${esc(brand.logoUrl)}" alt="" style="height:28px;max-width:160px">` : ''}${esc(brand.productName)}</p>` +
       `${body}</body></html>`,
     { status, headers: { 'referrer-policy': 'no-referrer' } },

@@ -12,7 +12,7 @@ function html(title: string, body: string, status = 200, autoSubmit = false, for
   return htmlResponse(
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>
 <meta name="viewport" content="width=device-width,initial-scale=1">
-<style>body{font-family:system-ui,sans-serif;background:#fffbeb;margin:0;display:flex;min-height:100vh;align-items:center;justify-content:center}
+<style>body{font-family:ui-sans-serif,system-ui,sans-serif;background:#fffbeb;margin:0;display:flex;min-height:100vh;align-items:center;justify-content:center}
 main{background:#fff;border:2px dashed #f59e0b;border-radius:8px;padding:24px 28px;max-width:520px;width:100%}
 h1{font-size:20px;margin:0 0 4px}.tag{color:#b45309;font-size:12px;font-weight:600;text-transform:uppercase}
 label{display:block;font-size:14px;margin:12px 0 4px}input,select{width:100%;padding:6px 8px;border:1px solid #d4d4d8;border-radius:6px;font:inherit}

@@ -79,7 +79,7 @@ export function autoPostPage(action: URL, fields: Record<string, string>, title 
     .join('');
   return htmlResponse(
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head>` +
-      `<body style="font-family:system-ui,sans-serif;padding:40px"><form method="post" action="${escapeHtml(action.href)}">${inputs}` +
+      `<body style="font-family:ui-sans-serif,system-ui,sans-serif;padding:40px"><form method="post" action="${escapeHtml(action.href)}">${inputs}` +
       `<noscript><p>Scripts are off: press Continue to go on.</p><button type="submit">Continue</button></noscript></form>` +
       `<script>${AUTO_SUBMIT_SCRIPT}</script></body></html>`,
     { formAction: [action.origin], autoSubmit: true },
@@ -93,7 +93,7 @@ export function autoPostPage(action: URL, fields: Record<string, string>, title 
 export function navigationPage(to: URL, label: string): Response {
   return htmlResponse(
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(label)}</title></head>` +
-      `<body style="font-family:system-ui,sans-serif;padding:40px"><p><a id="to" href="${escapeHtml(to.href)}">${escapeHtml(label)}</a></p>` +
+      `<body style="font-family:ui-sans-serif,system-ui,sans-serif;padding:40px"><p><a id="to" href="${escapeHtml(to.href)}">${escapeHtml(label)}</a></p>` +
       `<script>${NAVIGATE_SCRIPT}</script></body></html>`,
     { navigate: true },
   );

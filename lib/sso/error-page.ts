@@ -29,7 +29,7 @@ export function messagePage(o: { title: string; sentence: string; status: number
   const accent = brand.accentColor ? `a{color:${brand.accentColor}}` : '';
   const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(o.title)} · ${esc(brand.productName)}</title>
 <meta name="viewport" content="width=device-width,initial-scale=1">
-<style>body{font-family:system-ui,sans-serif;background:#f4f4f5;margin:0;display:flex;min-height:100vh;align-items:center;justify-content:center;padding:16px}
+<style>body{font-family:ui-sans-serif,system-ui,sans-serif;background:#f4f4f5;margin:0;display:flex;min-height:100vh;align-items:center;justify-content:center;padding:16px}
 main{background:#fff;border:1px solid #e4e4e7;border-radius:8px;padding:24px 28px;max-width:440px}h1{font-size:20px;margin:0 0 8px}
 p{color:#52525b;font-size:14px;line-height:1.5}code{background:#f4f4f5;padding:1px 4px;border-radius:4px}a{color:#18181b}
 .small{font-size:12px;color:#52525b}.brand{display:flex;align-items:center;gap:8px;font-weight:600;margin:0 0 16px}.brand img{height:28px;max-width:160px;object-fit:contain}${accent}</style></head>

@@ -411,7 +411,7 @@ export function resultPage(r: ConnectionTestResult, at: { tenantSlug: string | n
   parts.push(`<p><a href="${esc(back)}">Back to the connection</a></p>`);
   const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${HEADLINE[verdict]}</title>
 <meta name="viewport" content="width=device-width,initial-scale=1">
-<style>body{font-family:system-ui,sans-serif;background:#f4f4f5;margin:0;padding:32px 16px}main{background:#fff;border:1px solid #e4e4e7;border-radius:8px;padding:24px 28px;max-width:760px;margin:0 auto}
+<style>body{font-family:ui-sans-serif,system-ui,sans-serif;background:#f4f4f5;margin:0;padding:32px 16px}main{background:#fff;border:1px solid #e4e4e7;border-radius:8px;padding:24px 28px;max-width:760px;margin:0 auto}
 h1{font-size:20px;margin:0 0 8px;color:${verdict === 'passed' ? '#166534' : verdict === 'problems' ? '#92400e' : '#991b1b'}}h2{font-size:15px;margin:20px 0 6px}p,li,td,th{font-size:14px;line-height:1.5;color:#3f3f46}
 table{border-collapse:collapse;width:100%}th{text-align:left;vertical-align:top;padding:4px 12px 4px 0;width:35%;font-weight:500}td{padding:4px 0;word-break:break-all}
 code{background:#f4f4f5;padding:1px 4px;border-radius:4px;font-size:12px}.hint{background:#fffbeb;border:1px solid #fde68a;border-radius:6px;padding:4px 12px}a{color:#18181b}</style></head>

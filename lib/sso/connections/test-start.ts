@@ -8,7 +8,7 @@ import { startSignIn } from '../flow';
 
 const page = (status: number, title: string, text: string) =>
   new Response(
-    `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title></head><body style="font-family:system-ui,sans-serif;max-width:480px;margin:15vh auto"><h1 style="font-size:20px">${title}</h1><p role="alert">${text}</p></body></html>`,
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title></head><body style="font-family:ui-sans-serif,system-ui,sans-serif;max-width:480px;margin:15vh auto"><h1 style="font-size:20px">${title}</h1><p role="alert">${text}</p></body></html>`,
     { status, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' } },
   );
 
