@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { api, uniq } from './support/api';
+import { api, uniq, toasts } from './support/api';
 import { E2E } from './support/constants';
 
 /**
@@ -119,7 +119,8 @@ test('directory page: create, set-up steps, request log with status filter, user
   expect((await scim(scimUrl, fresh, 'GET', '/Users')).status).toBe(200);
   await page.getByRole('button', { name: 'Revoke token' }).click();
   await page.getByRole('alertdialog').getByRole('button', { name: 'Revoke token' }).click();
-  await expect(page.getByText('token revoked')).toBeVisible();
+  await expect(toasts(page).getByText('Token revoked.')).toBeVisible();
+  await expect(page.getByText('token revoked', { exact: true })).toBeVisible();
   expect((await scim(scimUrl, fresh, 'GET', '/Users')).status).toBe(401);
   await expect(page.getByRole('button', { name: 'Make a new token' })).toBeVisible();
 });

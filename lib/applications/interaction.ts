@@ -86,9 +86,13 @@ async function accountLabel(userId: string): Promise<string> {
   return u ? [u.first, u.last].filter(Boolean).join(' ') || u.email : 'this account';
 }
 
-async function tenantByEmail(email: string) {
-  const domain = email.includes('@') ? email.slice(email.lastIndexOf('@') + 1).trim().toLowerCase() : '';
+const domainOf = (email: string) => (email.includes('@') ? email.slice(email.lastIndexOf('@') + 1).trim().toLowerCase() : '');
+
+/** The tenant of an email's trusted domain; the browser's own session's tenant when it owns the domain (no lookup). */
+async function tenantByEmail(email: string, portal?: PortalSession | null) {
+  const domain = domainOf(email);
   if (!domain || domain.includes('\u0000')) return null;
+  if (portal?.tenant.trustedDomains.includes(domain)) return portal.tenant;
   return (await signInTarget({ domain }))?.tenant ?? null;
 }
 
@@ -117,8 +121,14 @@ export async function handleInteraction(request: Request, uid: string, step: 'st
   const app = params.client_id ? await applicationByClientId(params.client_id) : null;
   if (!app) return expired();
 
+  /** The provider's `interactionResult` without reading the interaction again: it is `details`. */
+  const saveResult = async (result: Record<string, unknown>) => {
+    details.result = result;
+    await details.save(details.exp - Math.floor(Date.now() / 1000));
+    return details.returnTo;
+  };
   const finish = async (result: Record<string, unknown>) => {
-    const to = await provider.interactionResult(req, res, result, { mergeWithLastSubmission: false });
+    const to = await saveResult(result);
     const headers = new Headers({ location: to, 'cache-control': 'no-store' });
     const cookies = res.getHeader('set-cookie');
     for (const c of Array.isArray(cookies) ? cookies : cookies ? [String(cookies)] : []) headers.append('set-cookie', c);
@@ -148,7 +158,7 @@ export async function handleInteraction(request: Request, uid: string, step: 'st
     tenant = await tenantByEmail(typed);
     if (!tenant) return emailPage(uid, app.name, { email: typed, error: 'No organisation uses this email domain. Check the address, or ask your IT department.' });
   } else if (params.login_hint) {
-    tenant = await tenantByEmail(params.login_hint);
+    tenant = await tenantByEmail(params.login_hint, portal);
     if (!tenant) return emailPage(uid, app.name, { email: params.login_hint, error: 'No organisation uses this email domain. Check the address, or ask your IT department.' });
   } else if (portal) {
     tenant = portal.tenant;
@@ -189,7 +199,7 @@ export async function handleInteraction(request: Request, uid: string, step: 'st
   sso.searchParams.set('returnTo', continuePath(uid));
   if (freshNeeded) {
     sso.searchParams.set('forceAuthn', '1');
-    await provider.interactionResult(req, res, { portalForce: { previous: usable?.sessionId ?? null } }, { mergeWithLastSubmission: false });
+    await saveResult({ portalForce: { previous: usable?.sessionId ?? null } });
   }
   return new Response(null, { status: 303, headers: { location: sso.pathname + sso.search, 'cache-control': 'no-store' } });
 }

@@ -2,7 +2,7 @@ import 'server-only';
 import { sessionFromCookie } from '../auth/session-cookie';
 import { dbHandle } from '../db/client';
 import type { SessionRow, SignInPolicy } from '../db/schema';
-import { sessionVerdict } from '../policies/session';
+import { LAST_SEEN_WRITE_INTERVAL_MS, sessionVerdict } from '../policies/session';
 import { enforceSessionPolicy } from '../policies/sessions';
 
 /** An end user's live portal session, as the OpenID Provider needs it. */
@@ -35,8 +35,16 @@ type Row = {
   trusted: string[];
 };
 
-/** One statement: the session, its user's status and its tenant with the trusted domains. */
-const SESSION_SQL = `select s.id, s.subject_id, s.tenant_id, s.created_at, s.expires_at, s.last_seen_at, u.status,
+/**
+ * One statement: the session, its user's status and its tenant with the trusted domains, as they
+ * were before this request; and this request's use of it, written as enforceSessionPolicy writes
+ * it (`last_seen_at`, at most once a minute, whichever instance or request comes first). A session
+ * the policy has ended is deleted right after, so that write does not matter.
+ */
+const SESSION_SQL = `with used as (update sessions set last_seen_at = now()
+    where id = $1 and kind = 'user' and expires_at > now()
+      and (last_seen_at is null or last_seen_at < now() - make_interval(secs => ${LAST_SEEN_WRITE_INTERVAL_MS / 1000})))
+  select s.id, s.subject_id, s.tenant_id, s.created_at, s.expires_at, s.last_seen_at, u.status,
     t.slug, t.name, t.sign_in_policy as policy,
     array(select d.domain from tenant_domains d where d.tenant_id = t.id and (d.added_by = 'operator' or d.verified) order by d.domain) as trusted
   from sessions s join users u on u.id = s.subject_id join tenants t on t.id = s.tenant_id
@@ -55,10 +63,11 @@ export async function portalSessionOf(cookieHeader: string | null): Promise<Port
   if (!r || r.subject_id !== c.sub || r.status !== 'active') return null;
   const times = { createdAt: new Date(r.created_at), expiresAt: new Date(r.expires_at), lastSeenAt: r.last_seen_at ? new Date(r.last_seen_at) : null };
   const verdict = sessionVerdict(r.policy, times, new Date());
-  // Ended by the policy (deleted, with its event) or due for its once-a-minute `lastSeenAt`: as on every request.
-  if (!verdict.live || verdict.touch) {
+  // Ended by the policy: deleted, with its event, as on every request.
+  if (!verdict.live) {
     const row = { id: r.id, kind: 'user', subjectId: r.subject_id, tenantId: r.tenant_id, scopes: null, ...times } as SessionRow;
-    if (!(await enforceSessionPolicy(row))) return null;
+    await enforceSessionPolicy(row);
+    return null;
   }
   const maxAge = r.policy?.sessionMaxAgeSeconds;
   const hardEnd = Math.min(times.expiresAt.getTime(), maxAge ? times.createdAt.getTime() + maxAge * 1000 : Infinity);

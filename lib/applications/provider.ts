@@ -51,7 +51,18 @@ export type OidcProvider = {
   callback(): (req: unknown, res: unknown) => unknown;
   use(mw: Middleware): void;
   on(event: string, fn: (...args: any[]) => void): void; // eslint-disable-line @typescript-eslint/no-explicit-any
-  interactionDetails(req: unknown, res: unknown): Promise<{ uid: string; result?: Record<string, unknown>; params: Record<string, unknown>; prompt: { name: string; reasons: string[] }; session?: { accountId?: string; uid?: string }; grantId?: string }>;
+  /** The interaction model itself: `result` set and `save(ttl)` is what `interactionResult` does. */
+  interactionDetails(req: unknown, res: unknown): Promise<{
+    uid: string;
+    result?: Record<string, unknown>;
+    params: Record<string, unknown>;
+    prompt: { name: string; reasons: string[] };
+    session?: { accountId?: string; uid?: string };
+    grantId?: string;
+    exp: number;
+    returnTo: string;
+    save(ttlSeconds: number): Promise<unknown>;
+  }>;
   interactionResult(req: unknown, res: unknown, result: Record<string, unknown>, opts?: { mergeWithLastSubmission?: boolean }): Promise<string>;
   Client: any; // eslint-disable-line @typescript-eslint/no-explicit-any
   Session: any; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -200,6 +211,15 @@ const csp: Middleware = async (ctx, next) => {
   if (origins.length) ctx.set('content-security-policy', String(ctx.response.get('content-security-policy')).replace("form-action 'self'", `form-action 'self' ${origins.join(' ')}`));
 };
 
+/** The application row the provider read for this request (its client), so it is not read twice. */
+const appOfRequest = new WeakMap<object, Application>();
+async function clientOfRequest(clientId: string): Promise<Application | null> {
+  const app = await applicationByClientId(clientId);
+  const ctx = Provider.ctx;
+  if (ctx && app) appOfRequest.set(ctx, app);
+  return app;
+}
+
 /** `application.signed_in` in the tenant's log, once per sign-in that ends at an application with a code. */
 const auditSignIn: Middleware = async (ctx, next) => {
   await next();
@@ -208,7 +228,8 @@ const auditSignIn: Middleware = async (ctx, next) => {
   const code = oidc.entities?.AuthorizationCode;
   const account = oidc.entities?.Account ?? oidc.account;
   if (!code || !account?.tenantId) return;
-  const app = await applicationByClientId(oidc.client.clientId);
+  const known = appOfRequest.get(ctx);
+  const app = known?.clientId === oidc.client.clientId ? known : await applicationByClientId(oidc.client.clientId);
   // One statement (an insert needs no transaction of its own).
   await record(await getDb(), { actor: { type: 'user', id: account.accountId, label: null }, ip: ctx.get('x-forwarded-for') || null, userAgent: ctx.get('user-agent') || null }, {
     tenantId: account.tenantId,
@@ -268,7 +289,7 @@ function build(keys: Awaited<ReturnType<typeof signingKeys>>): OidcProvider {
   const secret = env().AUTH_SECRET;
   const secure = env().PUBLIC_URL.startsWith('https:');
   const Adapter = adapterClass({
-    clients: applicationByClientId,
+    clients: clientOfRequest,
     metadata: clientMetadata,
     currentLink: () => (Provider.ctx?.oidc?.result?.portal as PortalLink | undefined) ?? undefined,
     invalidGrant: (m) => new errors.InvalidGrant(m),

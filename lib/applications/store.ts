@@ -22,8 +22,6 @@ const SQL = {
            values ($1, $2, $3::jsonb, $4, $5, $6, $7, $8, case when $9::int is null then null else now() + make_interval(secs => $9::int) end)
            on conflict (model, id) do update set payload = excluded.payload, grant_id = excluded.grant_id, uid = excluded.uid,
              user_code = excluded.user_code, account_id = excluded.account_id, client_id = excluded.client_id, expires_at = excluded.expires_at`,
-  link: `insert into oidc_session_links (session_uid, portal_session_id, account_id, tenant_id) values ($1, $2, $3, $4)
-         on conflict (session_uid) do update set portal_session_id = excluded.portal_session_id, account_id = excluded.account_id, tenant_id = excluded.tenant_id`,
   find: `select payload, extract(epoch from consumed_at)::int as consumed from oidc_payloads
          where model = $1 and id = $2 and (expires_at is null or expires_at > now() - interval '${GRACE}')`,
   findByUid: `select id, payload from oidc_payloads where model = 'Session' and uid = $1
@@ -38,6 +36,11 @@ const SQL = {
   destroy: `delete from oidc_payloads where model = $1 and id = $2`,
   revokeByGrantId: `delete from oidc_payloads where model = $1 and grant_id = $2`,
 };
+
+/** A provider session and its portal session's link, in one statement ($5 the session's uid, $7 its account). */
+const UPSERT_LINKED = `with saved as (${SQL.upsert})
+  insert into oidc_session_links (session_uid, portal_session_id, account_id, tenant_id) values ($5, $10, $7, $11)
+  on conflict (session_uid) do update set portal_session_id = excluded.portal_session_id, account_id = excluded.account_id, tenant_id = excluded.tenant_id`;
 
 export const hashId = (id: string) => createHash('sha256').update(id).digest('base64url');
 
@@ -74,7 +77,8 @@ export function adapterClass(deps: {
       const { jti: _jti, ...rest } = payload;
       const stored = this.hashed ? rest : payload;
       const grantId = GRANTABLE.has(this.model) ? ((payload.grantId as string | undefined) ?? null) : this.model === 'Grant' ? id : null;
-      await db.queryPrepared(SQL.upsert, [
+      const link = this.model === 'Session' && payload.accountId && payload.uid ? deps.currentLink() : undefined;
+      await db.queryPrepared(link ? UPSERT_LINKED : SQL.upsert, [
         this.model,
         this.key(id),
         JSON.stringify(stored),
@@ -84,11 +88,8 @@ export function adapterClass(deps: {
         (payload.accountId as string | undefined) ?? null,
         (payload.clientId as string | undefined) ?? null,
         typeof expiresIn === 'number' ? Math.ceil(expiresIn) : null,
+        ...(link ? [link.sessionId, link.tenantId] : []),
       ]);
-      if (this.model === 'Session' && payload.accountId && payload.uid) {
-        const link = deps.currentLink();
-        if (link) await db.queryPrepared(SQL.link, [payload.uid, link.sessionId, payload.accountId, link.tenantId]);
-      }
     }
 
     async find(id: string): Promise<Payload | undefined> {
