@@ -94,6 +94,7 @@ export async function authnRequest(
     callbackUrl: s.acsUrl,
     forceAuthn: !!opts.forceAuthn,
     identifierFormat: 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress',
+    // null, which the typings do not allow: no ProviderName attribute (undefined gives the engine's default name).
     providerName: null as never,
     signingKey: signHere ? key.privateKeyPem : '',
     publicKey: key.certPem,
