@@ -38,17 +38,30 @@ type Row = {
 /**
  * One statement: the session, its user's status and its tenant with the trusted domains, as they
  * were before this request; and this request's use of it, written as enforceSessionPolicy writes
- * it (`last_seen_at`, at most once a minute, whichever instance or request comes first). A session
- * the policy has ended is deleted right after, so that write does not matter.
+ * it (`last_seen_at`, at most once a minute, whichever instance or request comes first) and only
+ * while the tenant's policy still admits the session (as sessionVerdict decides), so that a
+ * request cannot keep alive a session the policy has ended.
  */
-const SESSION_SQL = `with used as (update sessions set last_seen_at = now()
-    where id = $1 and kind = 'user' and expires_at > now()
-      and (last_seen_at is null or last_seen_at < now() - make_interval(secs => ${LAST_SEEN_WRITE_INTERVAL_MS / 1000})))
+const SESSION_SQL = `with used as (update sessions s set last_seen_at = now() from tenants t
+    where s.id = $1 and s.kind = 'user' and s.expires_at > now() and t.id = s.tenant_id
+      and (s.last_seen_at is null or s.last_seen_at < now() - make_interval(secs => ${LAST_SEEN_WRITE_INTERVAL_MS / 1000}))
+      and (t.sign_in_policy->>'sessionMaxAgeSeconds' is null
+        or s.created_at + make_interval(secs => (t.sign_in_policy->>'sessionMaxAgeSeconds')::int) > now())
+      and (t.sign_in_policy->>'sessionIdleSeconds' is null
+        or coalesce(s.last_seen_at, s.created_at) + make_interval(secs => (t.sign_in_policy->>'sessionIdleSeconds')::int
+          + case when s.last_seen_at is null then 0 else ${LAST_SEEN_WRITE_INTERVAL_MS / 1000} end) > now()))
   select s.id, s.subject_id, s.tenant_id, s.created_at, s.expires_at, s.last_seen_at, u.status,
     t.slug, t.name, t.sign_in_policy as policy,
     array(select d.domain from tenant_domains d where d.tenant_id = t.id and (d.added_by = 'operator' or d.verified) order by d.domain) as trusted
   from sessions s join users u on u.id = s.subject_id join tenants t on t.id = s.tenant_id
   where s.id = $1 and s.kind = 'user' and s.expires_at > now()`;
+
+/** The session row as SESSION_SQL reads it (and this request's use written, when the policy admits it). */
+export async function readPortalSession(sid: string): Promise<Row | undefined> {
+  const db = await dbHandle();
+  const [r] = await db.queryPrepared<Row>(SESSION_SQL, [sid]);
+  return r;
+}
 
 /**
  * The end user's portal session named by this request's cookie, if it is live: the row exists,
@@ -58,8 +71,7 @@ const SESSION_SQL = `with used as (update sessions set last_seen_at = now()
 export async function portalSessionOf(cookieHeader: string | null): Promise<PortalSession | null> {
   const c = await sessionFromCookie(cookieHeader);
   if (!c || c.kind !== 'user') return null;
-  const db = await dbHandle();
-  const [r] = await db.queryPrepared<Row>(SESSION_SQL, [c.sid]);
+  const r = await readPortalSession(c.sid);
   if (!r || r.subject_id !== c.sub || r.status !== 'active') return null;
   const times = { createdAt: new Date(r.created_at), expiresAt: new Date(r.expires_at), lastSeenAt: r.last_seen_at ? new Date(r.last_seen_at) : null };
   const verdict = sessionVerdict(r.policy, times, new Date());

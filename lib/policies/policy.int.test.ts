@@ -17,6 +17,8 @@ import { DOMParser } from '@xmldom/xmldom';
 import { SignedXml } from 'xml-crypto';
 import { SAML_MFA_REQUEST } from './mfa';
 import { enforceSessionPolicy } from './sessions';
+import { portalSessionOf, readPortalSession } from '@/lib/applications/portal-session';
+import { sessionSetCookie } from '@/lib/auth/session-cookie';
 import { putSignInPolicy } from './store';
 
 const PASSWORD = 'urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport';
@@ -301,6 +303,31 @@ describe('session lifetime and idle timeout', () => {
     const [row] = await db.select().from(sessions).where(eq(sessions.subjectId, user.id));
     return { tenant, row, db };
   }
+
+  it('the OpenID Provider reading a portal session writes its use only while the policy admits it: a session the idle timeout ended is not revived', async () => {
+    const { tenant, row, db } = await signedInSession();
+    await setPolicy(tenant.id, { sessionIdleSeconds: 600 });
+    const cookie = (await sessionSetCookie({ sub: row.subjectId, sid: row.id, kind: 'user' }, 3600)).split(';')[0];
+    // Last used 20 minutes ago: over the idle timeout. The read leaves lastSeenAt as it was…
+    const stale = new Date(Date.now() - 20 * 60_000);
+    await db.update(sessions).set({ createdAt: new Date(stale.getTime() - 60_000), lastSeenAt: stale }).where(eq(sessions.id, row.id));
+    await readPortalSession(row.id);
+    let [now] = await db.select().from(sessions).where(eq(sessions.id, row.id));
+    expect(now.lastSeenAt?.getTime()).toBe(stale.getTime());
+    // …and the whole lookup refuses the session and ends it.
+    expect(await portalSessionOf(cookie)).toBeNull();
+    expect(await db.select().from(sessions).where(eq(sessions.id, row.id))).toHaveLength(0);
+
+    // A live session last used 5 minutes ago: the read is a use, written once.
+    const other = await signedInSession();
+    await setPolicy(other.tenant.id, { sessionIdleSeconds: 600 });
+    const used = new Date(Date.now() - 5 * 60_000);
+    await other.db.update(sessions).set({ createdAt: new Date(used.getTime() - 60_000), lastSeenAt: used }).where(eq(sessions.id, other.row.id));
+    const otherCookie = (await sessionSetCookie({ sub: other.row.subjectId, sid: other.row.id, kind: 'user' }, 3600)).split(';')[0];
+    expect((await portalSessionOf(otherCookie))?.sessionId).toBe(other.row.id);
+    [now] = await db.select().from(sessions).where(eq(sessions.id, other.row.id));
+    expect(now.lastSeenAt!.getTime()).toBeGreaterThan(Date.now() - 10_000);
+  });
 
   it('idle: a session unused for longer than the idle timeout is deleted; use within it keeps it alive (lastSeenAt at most once a minute)', async () => {
     const { tenant, row, db } = await signedInSession();
