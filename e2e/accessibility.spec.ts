@@ -1,8 +1,7 @@
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
 import { startSamlIdpServer, TestSamlIdp, type SamlIdpServer } from './idp/saml-idp';
-import { api, uniq } from './support/api';
-import { E2E } from './support/constants';
+import { api, uniq, signInAsOperator } from './support/api';
 import { freePort } from './support/portal';
 
 /**
@@ -35,13 +34,6 @@ async function expectNoSeriousViolations(page: Page, what: string) {
   expect(serious, `${what}: ${serious.join('\n')}`).toEqual([]);
 }
 
-async function operatorSignIn(page: Page) {
-  await page.goto('/login');
-  await page.getByLabel('Email').fill(E2E.operatorEmail);
-  await page.getByLabel('Password').fill(E2E.operatorPassword);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page).toHaveURL(/\/tenants$/);
-}
 
 test('sign-in pages: no serious or critical accessibility violation', async ({ page }) => {
   for (const path of ['/signin', '/login', '/sso?email=nobody%40unknown-a11y.example', '/setup-link/not-a-real-token-0000000000']) {
@@ -57,7 +49,7 @@ test('sign-in pages: no serious or critical accessibility violation', async ({ p
 
 async function scanAll(page: Page, paths: string[], phone = false) {
   test.setTimeout(180_000);
-  await operatorSignIn(page);
+  await signInAsOperator(page);
   if (phone) await page.setViewportSize({ width: 390, height: 844 });
   for (const path of paths) {
     await page.goto(path);
@@ -102,7 +94,7 @@ test('by keyboard alone: sign in with an email, and open, answer and cancel a co
   await page.keyboard.press('Enter');
   await expect(page.getByRole('heading', { name: 'Sign-in failed' })).toBeVisible();
 
-  await operatorSignIn(page);
+  await signInAsOperator(page);
   await page.goto('/service-provider');
   await page.getByRole('button', { name: 'Start rollover' }).focus();
   await page.keyboard.press('Enter');

@@ -1,14 +1,7 @@
 import { expect, test, type Page } from '@playwright/test';
-import { api, uniq } from './support/api';
+import { api, uniq, signInAsOperator } from './support/api';
 import { E2E } from './support/constants';
 
-async function signIn(page: Page) {
-  await page.goto('/login');
-  await page.getByLabel('Email').fill(E2E.operatorEmail);
-  await page.getByLabel('Password').fill(E2E.operatorPassword);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page).toHaveURL(/\/tenants$/);
-}
 
 const eventRows = (page: Page) => page.getByRole('table', { name: 'Audit events' }).locator('tbody > tr[data-event-id]');
 
@@ -25,7 +18,7 @@ test('the tenant audit log filters, expands, pages and exports; hostile values s
   // 50 more changes, so the unfiltered log has a second page.
   for (let i = 0; i < 50; i++) expect((await api(`/tenants/${id}`, { method: 'PATCH', body: { name: `Audit Trail ${i}` } })).status).toBe(200);
 
-  await signIn(page);
+  await signInAsOperator(page);
   await page.goto(`/t/${slug}`);
   await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Audit log' }).click();
   await expect(page.getByRole('heading', { name: 'Audit log' })).toBeVisible();
@@ -105,7 +98,7 @@ test('the operator-wide audit log shows every tenant with a tenant column', asyn
   const tag = uniq('wide');
   const a = await api('/tenants', { method: 'POST', body: { name: `Wide A ${tag}` } });
   const b = await api('/tenants', { method: 'POST', body: { name: `Wide B ${tag}` } });
-  await signIn(page);
+  await signInAsOperator(page);
   await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Audit log' }).click();
   await expect(page).toHaveURL(/\/audit-log$/);
   await expect(page.getByText(/Operator chain (intact|broken)/)).toBeVisible();

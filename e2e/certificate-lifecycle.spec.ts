@@ -106,6 +106,12 @@ test('on the connection page an IT admin rolls the signing certificate over and 
     const actions = (await api(`/tenants/${tenant.id}/audit-logs`)).body.data.map((e: { action: string }) => e.action);
     expect(actions).toEqual(expect.arrayContaining(['connection.metadata_changed', 'connection.metadata_approved', 'connection.certificate_removed']));
 
+    // Its settings: saved, with a confirmation.
+    await page.getByLabel('Name', { exact: true }).fill('Okta production');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await expect(toasts(page).getByText('Connection settings saved.')).toBeVisible();
+    expect((await api(`/tenants/${tenant.id}/connections/${conn.body.id}`)).body.name).toBe('Okta production');
+
     // Deleted from its own page: a confirmation, then the list.
     await page.getByRole('button', { name: 'Delete', exact: true }).click();
     await page.getByRole('alertdialog').getByRole('button', { name: 'Delete connection' }).click();

@@ -1,5 +1,5 @@
-import { expect, test, type Page } from '@playwright/test';
-import { api, uniq, toasts } from './support/api';
+import { expect, test } from '@playwright/test';
+import { api, uniq, toasts, signInAsOperator } from './support/api';
 import { E2E } from './support/constants';
 
 /**
@@ -8,13 +8,6 @@ import { E2E } from './support/constants';
  * SCIM, and rotating and revoking the token behind confirmations.
  */
 
-async function signIn(page: Page) {
-  await page.goto('/login');
-  await page.getByLabel('Email').fill(E2E.operatorEmail);
-  await page.getByLabel('Password').fill(E2E.operatorPassword);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page).toHaveURL(/\/tenants$/);
-}
 
 async function scim(scimUrl: string, token: string, method: string, path: string, body?: unknown) {
   const res = await fetch(`${scimUrl}${path}`, {
@@ -30,7 +23,7 @@ test('directory page: create, set-up steps, request log with status filter, user
   await context.grantPermissions(['clipboard-read', 'clipboard-write']).catch(() => {});
   const domain = `${uniq('dirs')}.example.com`;
   const tenant = (await api('/tenants', { method: 'POST', body: { name: uniq('Directory Co'), domains: [domain] } })).body;
-  await signIn(page);
+  await signInAsOperator(page);
   await page.goto(`/t/${tenant.slug}/directories`);
   await expect(page.getByRole('heading', { name: 'Directories' })).toBeVisible();
   await expect(page.getByText('No directory yet.')).toBeVisible();

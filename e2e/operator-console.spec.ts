@@ -1,14 +1,7 @@
-import { expect, test, type Page } from '@playwright/test';
-import { api, uniq, toasts } from './support/api';
+import { expect, test } from '@playwright/test';
+import { api, uniq, toasts, signInAsOperator } from './support/api';
 import { E2E } from './support/constants';
 
-async function signIn(page: Page) {
-  await page.goto('/login');
-  await page.getByLabel('Email').fill(E2E.operatorEmail);
-  await page.getByLabel('Password').fill(E2E.operatorPassword);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page).toHaveURL(/\/tenants$/);
-}
 
 test('a console page without a session goes to sign-in; a wrong password is refused', async ({ page }) => {
   await page.goto('/tenants');
@@ -21,7 +14,7 @@ test('a console page without a session goes to sign-in; a wrong password is refu
 });
 
 test('operator creates a tenant with two domains and sees the duplicate-domain error', async ({ page }) => {
-  await signIn(page);
+  await signInAsOperator(page);
   const name = uniq('Globex');
   const d1 = `${uniq('globex')}.example.com`;
   const d2 = `${uniq('globex-eu')}.example.com`;
@@ -60,7 +53,7 @@ test('operator creates a tenant with two domains and sees the duplicate-domain e
 
 test('operator renames a tenant and deletes it after confirming', async ({ page }) => {
   const created = await api('/tenants', { method: 'POST', body: { name: uniq('Rename Me') } });
-  await signIn(page);
+  await signInAsOperator(page);
   await page.goto(`/tenants/${created.body.id}`);
   const newName = uniq('Renamed');
   await page.getByLabel('Name').fill(newName);
@@ -76,7 +69,7 @@ test('operator renames a tenant and deletes it after confirming', async ({ page 
 });
 
 test('operator creates an API key, uses it, and revokes it', async ({ page }) => {
-  await signIn(page);
+  await signInAsOperator(page);
   await page.getByRole('link', { name: 'API keys' }).click();
   const keyName = uniq('billing');
   await page.getByLabel('Key name').fill(keyName);
@@ -100,14 +93,14 @@ test('operator creates an API key, uses it, and revokes it', async ({ page }) =>
 });
 
 test('a tenant console for an unknown tenant is a 404', async ({ page }) => {
-  await signIn(page);
+  await signInAsOperator(page);
   const res = await page.goto('/t/no-such-tenant-here');
   expect(res?.status()).toBe(404);
 });
 
 test('on a phone the sections fold behind a menu, the current one is marked, and the page keeps to the screen', async ({ page }) => {
   await page.setViewportSize({ width: 390, height: 844 });
-  await signIn(page);
+  await signInAsOperator(page);
   const nav = page.getByRole('navigation', { name: 'Sections' });
   await expect(nav).toBeHidden();
   await page.getByRole('button', { name: 'Menu' }).click();
@@ -130,7 +123,7 @@ test('on a phone the sections fold behind a menu, the current one is marked, and
 });
 
 test('the service provider page shows the SAML endpoints and rolls the encryption certificate over, publishing both meanwhile', async ({ page, request }) => {
-  await signIn(page);
+  await signInAsOperator(page);
   await page.getByRole('link', { name: 'Service provider' }).click();
   await expect(page.getByLabel('Single logout URL (HTTP-Redirect and HTTP-POST)')).toHaveText(`${E2E.baseURL}/api/oauth/saml/slo`);
   const table = page.getByRole('table', { name: 'Encryption certificates' });
@@ -152,7 +145,7 @@ test('the service provider page shows the SAML endpoints and rolls the encryptio
 
 test('the dashboard shows sign-ins across tenants and what needs attention, each linking to where it is fixed', async ({ page }) => {
   const tenant = (await api('/tenants', { method: 'POST', body: { name: uniq('Dash Co'), domains: [`${uniq('dash')}.example.com`] } })).body;
-  await signIn(page);
+  await signInAsOperator(page);
   await page.getByRole('link', { name: 'Dashboard' }).click();
   await expect(page.getByRole('heading', { name: 'Dashboard' })).toBeVisible();
   await expect(page.getByTestId('total-tenants')).not.toHaveText('0');

@@ -1,16 +1,8 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { startSamlIdpServer, TestSamlIdp, type SamlIdpServer } from './idp/saml-idp';
-import { api, uniq, toasts } from './support/api';
-import { E2E } from './support/constants';
+import { api, uniq, toasts, signInAsOperator } from './support/api';
 import { freePort } from './support/portal';
 
-async function signIn(page: Page) {
-  await page.goto('/login');
-  await page.getByLabel('Email').fill(E2E.operatorEmail);
-  await page.getByLabel('Password').fill(E2E.operatorPassword);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page).toHaveURL(/\/tenants$/);
-}
 
 const SAML_SECTION = `<saml:AttributeStatement>
   <saml:Attribute Name="http://schemas.xmlsoap.org/claims/Group" FriendlyName="groups">
@@ -26,7 +18,7 @@ test('role mappings: add and reorder rules, preview pasted attributes, validate,
   expect(created.status).toBe(201);
   const { id, slug } = created.body as { id: string; slug: string };
 
-  await signIn(page);
+  await signInAsOperator(page);
   await page.goto(`/t/${slug}`);
   await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Role mappings' }).click();
   await expect(page).toHaveURL(new RegExp(`/t/${slug}/role-mappings$`));
@@ -172,7 +164,7 @@ test.describe('with a signed-in user', () => {
     await expect(u).toHaveURL(/\/app$/);
     await expect(u.getByRole('list', { name: 'Roles' })).toHaveText('editor');
 
-    await signIn(page);
+    await signInAsOperator(page);
     await page.goto(`/t/${tenant.slug}/role-mappings`);
     await expect(page.getByText('No change: all 1 user with a known sign-in keep their roles.')).toBeVisible();
 

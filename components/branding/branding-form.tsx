@@ -1,48 +1,34 @@
 'use client';
-import { useRouter } from 'next/navigation';
-import { useState, useTransition } from 'react';
+import { useState } from 'react';
 import type { ActionResult } from '@/lib/actions';
 import { Button } from '@/components/ui/button';
 import { Field } from '@/components/ui/field';
 import { Input } from '@/components/ui/input';
-import { useToast } from '@/components/ui/toast';
+import { useSave } from '@/components/ui/use-save';
 import { FormError } from '@/components/ui/form-error';
 
 type Values = { productName: string | null; accentColor: string | null; logoUrl: string | null };
 
 /** The operator's product name, accent colour and logo on the pages customers see. */
 export function BrandingForm({ initial, save }: { initial: Values; save: (input: unknown) => Promise<ActionResult<unknown>> }) {
-  const router = useRouter();
   const [name, setName] = useState(initial.productName ?? '');
   const [color, setColor] = useState(initial.accentColor ?? '');
   const [logo, setLogo] = useState<string | null | undefined>(undefined); // undefined: unchanged
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [error, setError] = useState<string | null>(null);
-  const toast = useToast();
-  const [pending, start] = useTransition();
+  const { errors, error, pending, save: submit } = useSave(save, 'Branding saved. The sign-in and set-up pages show it now.');
   return (
     <form
       noValidate
       className="grid gap-4"
       onSubmit={(e) => {
         e.preventDefault();
-        start(async () => {
-          const r = await save({
+        submit(
+          {
             productName: name.trim() ? name : null,
             accentColor: color.trim() ? color.trim() : null,
             ...(logo !== undefined ? { logo } : {}),
-          });
-          if (r.ok) {
-            setErrors({});
-            setError(null);
-            toast('Branding saved. The sign-in and set-up pages show it now.');
-            setLogo(undefined);
-            router.refresh();
-          } else {
-            setErrors(r.fieldErrors ?? {});
-            setError(r.error);
-          }
-        });
+          },
+          () => setLogo(undefined),
+        );
       }}
     >
       <Field id="brand-name" label="Product name" hint="Shown on the sign-in page, its error pages, set-up links and the demo. Empty: “SSO Portal”." error={errors.productName}>

@@ -1,11 +1,10 @@
 'use client';
-import { useRouter } from 'next/navigation';
-import { useState, useTransition } from 'react';
+import { useState } from 'react';
 import type { ActionResult } from '@/lib/actions';
 import { Button } from '@/components/ui/button';
 import { Field } from '@/components/ui/field';
 import { Input } from '@/components/ui/input';
-import { useToast } from '@/components/ui/toast';
+import { useSave } from '@/components/ui/use-save';
 import { FormError } from '@/components/ui/form-error';
 
 type Values = { name: string | null; allowIdpInitiated: boolean; requireMfa: boolean | null; trustUnverifiedEmail: boolean; requireEncryptedAssertions: boolean };
@@ -20,38 +19,23 @@ export function ConnectionSettingsForm({
   initial: Values;
   save: (input: unknown) => Promise<ActionResult<unknown>>;
 }) {
-  const router = useRouter();
   const [name, setName] = useState(initial.name ?? '');
   const [idp, setIdp] = useState(initial.allowIdpInitiated);
   const [trustUnverified, setTrustUnverified] = useState(initial.trustUnverifiedEmail);
   const [encrypted, setEncrypted] = useState(initial.requireEncryptedAssertions);
   const [mfa, setMfa] = useState(initial.requireMfa === null ? 'policy' : initial.requireMfa ? 'required' : 'off');
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [error, setError] = useState<string | null>(null);
-  const toast = useToast();
-  const [pending, start] = useTransition();
+  const { errors, error, pending, save: submit } = useSave(save, 'Connection settings saved.');
   return (
     <form
       noValidate
       className="grid gap-4"
       onSubmit={(e) => {
         e.preventDefault();
-        start(async () => {
-          const r = await save({
-            name: name.trim() ? name : null,
-            allowIdpInitiated: idp,
-            requireMfa: mfa === 'policy' ? null : mfa === 'required',
-            ...(type === 'oidc' ? { trustUnverifiedEmail: trustUnverified } : { requireEncryptedAssertions: encrypted }),
-          });
-          if (r.ok) {
-            setErrors({});
-            setError(null);
-            toast('Connection settings saved.');
-            router.refresh();
-          } else {
-            setErrors(r.fieldErrors ?? {});
-            setError(r.error);
-          }
+        submit({
+          name: name.trim() ? name : null,
+          allowIdpInitiated: idp,
+          requireMfa: mfa === 'policy' ? null : mfa === 'required',
+          ...(type === 'oidc' ? { trustUnverifiedEmail: trustUnverified } : { requireEncryptedAssertions: encrypted }),
         });
       }}
     >

@@ -1,3 +1,4 @@
+import { expect } from '@playwright/test';
 import { E2E } from './constants';
 
 /** Calls the operator API of a portal with a bearer key (the shared portal's bootstrap key by default). */
@@ -26,3 +27,12 @@ export async function openSetupLink(page: import('@playwright/test').Page, url: 
 
 /** The confirmations ("Tenant saved.") shown as toasts, in their Radix notifications region. */
 export const toasts = (page: import('@playwright/test').Page) => page.getByRole('region', { name: /^Notifications/ });
+
+/** The operator's console sign-in with the e2e operator's password, ending on the tenant list. */
+export async function signInAsOperator(page: import('@playwright/test').Page): Promise<void> {
+  await page.goto('/login');
+  await page.getByLabel('Email').fill(E2E.operatorEmail);
+  await page.getByLabel('Password').fill(E2E.operatorPassword);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/tenants$/);
+}
