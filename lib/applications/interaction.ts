@@ -5,6 +5,8 @@ import { users } from '../db/schema';
 import { signInTarget } from '../dal/sign-in';
 import { requestMeta } from '../http/request-meta';
 import { signInIpAllowed } from '../policies/sso';
+import type { SignedIn } from '../sso/flow';
+import { startTenantSso } from '../sso/start';
 import { LOGIN_FAILURES } from '../sso/failures';
 import { findTenant } from '../dal/tenants';
 import { env } from '../env';
@@ -19,11 +21,13 @@ import { applicationByClientId } from './registry';
  * `organization` (slug or ID), else `login_hint`'s domain (as `/sso?email=`), else this browser's
  * portal session, else the person types their email. A live portal session of that tenant signs
  * in at once (single sign-on across the operator's products) unless `prompt=login` or `max_age`
- * asks for a fresh sign-in; otherwise the browser goes through `/sso` (every check, strategy,
- * policy, MFA requirement and JIT rule) and comes back to `…/continue`. Refusals return to the
- * application as `error=access_denied`.
+ * asks for a fresh sign-in; otherwise the tenant's SSO starts from here (every check, strategy,
+ * policy, MFA requirement and JIT rule of `/sso`) and its callback finishes the interaction
+ * (finishAfterSso), or sends a refusal to `…/continue`. Refusals return to the application as
+ * `error=access_denied`.
  */
 const SLUG_OR_ID = /^[A-Za-z0-9_.-]{1,128}$/;
+type Target = NonNullable<Awaited<ReturnType<typeof signInTarget>>>;
 
 export const interactionPath = (uid: string) => `${PREFIX}/interaction/${uid}`;
 export const continuePath = (uid: string) => `${interactionPath(uid)}/continue`;
@@ -88,12 +92,16 @@ async function accountLabel(userId: string): Promise<string> {
 
 const domainOf = (email: string) => (email.includes('@') ? email.slice(email.lastIndexOf('@') + 1).trim().toLowerCase() : '');
 
-/** The tenant of an email's trusted domain; the browser's own session's tenant when it owns the domain (no lookup). */
-async function tenantByEmail(email: string, portal?: PortalSession | null) {
+/**
+ * The sign-in target (tenant and active connection) of an email's trusted domain; only the tenant
+ * when the browser's own session's tenant owns the domain (no lookup).
+ */
+async function targetByEmail(email: string, portal?: PortalSession | null): Promise<{ tenant: { id: string; slug: string; name: string }; target?: Target } | null> {
   const domain = domainOf(email);
   if (!domain || domain.includes('\u0000')) return null;
-  if (portal?.tenant.trustedDomains.includes(domain)) return portal.tenant;
-  return (await signInTarget({ domain }))?.tenant ?? null;
+  if (portal?.tenant.trustedDomains.includes(domain)) return { tenant: portal.tenant };
+  const target = await signInTarget({ domain });
+  return target ? { tenant: target.tenant, target } : null;
 }
 
 async function tenantByOrganization(org: string) {
@@ -103,7 +111,8 @@ async function tenantByOrganization(org: string) {
 
 /**
  * GET /oidc/interaction/<uid> (`step: 'start'`, also the email form's target) and
- * GET /oidc/interaction/<uid>/continue (`step: 'continue'`, back from /sso, maybe with `error`).
+ * GET /oidc/interaction/<uid>/continue (`step: 'continue'`: back from the tenant's SSO with a
+ * refusal's `error`, or from a sign-in that the callback could not finish itself).
  */
 export async function handleInteraction(request: Request, uid: string, step: 'start' | 'continue' | 'confirm'): Promise<Response> {
   const provider = await oidcProvider();
@@ -147,18 +156,19 @@ export async function handleInteraction(request: Request, uid: string, step: 'st
   const typed = step === 'start' ? url.searchParams.get('email')?.trim().slice(0, 320) : undefined;
   const chooseAnother = typed === '';
 
-  // Which organisation.
-  let tenant: Awaited<ReturnType<typeof tenantByOrganization>> | PortalSession['tenant'] | null = null;
+  // Which organisation (and, when its lookup gave it, its sign-in target).
+  let tenant: { id: string; slug: string; name: string } | null = null;
+  let known: Target | undefined;
   if (params.organization) {
     tenant = await tenantByOrganization(params.organization);
     if (!tenant) return deny('no organisation has this slug or ID');
   } else if (chooseAnother) {
     return emailPage(uid, app.name);
   } else if (typed !== undefined) {
-    tenant = await tenantByEmail(typed);
+    ({ tenant, target: known } = (await targetByEmail(typed)) ?? { tenant: null });
     if (!tenant) return emailPage(uid, app.name, { email: typed, error: 'No organisation uses this email domain. Check the address, or ask your IT department.' });
   } else if (params.login_hint) {
-    tenant = await tenantByEmail(params.login_hint, portal);
+    ({ tenant, target: known } = (await targetByEmail(params.login_hint, portal)) ?? { tenant: null });
     if (!tenant) return emailPage(uid, app.name, { email: params.login_hint, error: 'No organisation uses this email domain. Check the address, or ask your IT department.' });
   } else if (portal) {
     tenant = portal.tenant;
@@ -194,12 +204,29 @@ export async function handleInteraction(request: Request, uid: string, step: 'st
   }
   if (step !== 'start') return deny('the sign-in did not produce a fresh session of this organisation');
 
-  const sso = new URL('/sso', publicUrl);
-  sso.searchParams.set('tenant', tenant.slug);
-  sso.searchParams.set('returnTo', continuePath(uid));
-  if (freshNeeded) {
-    sso.searchParams.set('forceAuthn', '1');
-    await saveResult({ portalForce: { previous: usable?.sessionId ?? null } });
-  }
-  return new Response(null, { status: 303, headers: { location: sso.pathname + sso.search, 'cache-control': 'no-store' } });
+  // The tenant's SSO starts here (as /sso would); its callback finishes this interaction (finishAfterSso).
+  if (freshNeeded) await saveResult({ portalForce: { previous: usable?.sessionId ?? null } });
+  const target = known?.tenant.id === tenant.id ? known : await signInTarget({ slug: tenant.slug });
+  if (!target) return deny('no organisation has this slug or ID');
+  return startTenantSso(target, requestMeta(request), { returnTo: continuePath(uid), forceAuthn: freshNeeded, interaction: uid });
+}
+
+/**
+ * Back from the tenant's SSO, signed in, in the browser that started it from this interaction: the
+ * callback ends the login step here and sends the browser straight on to the provider. The flow
+ * cookie the callback checked (signed, and bound to this browser by its state) names the
+ * interaction, and only handleInteraction starts such a flow, after the provider checked this
+ * browser's interaction cookie; a sign-in started elsewhere (`/sso?returnTo=…`) goes through
+ * …/continue, which checks that cookie itself. Null when the interaction is gone (expired).
+ */
+export async function finishAfterSso(uid: string, s: SignedIn): Promise<string | null> {
+  const provider = await oidcProvider();
+  const interaction = await provider.Interaction.find(uid);
+  if (!interaction) return null;
+  interaction.result = {
+    login: { accountId: s.userId, ts: s.authTime, amr: ['ext'], remember: true },
+    portal: { sessionId: s.sessionId, tenantId: s.tenantId, expiresAt: s.expiresAt },
+  };
+  await interaction.save(interaction.exp - Math.floor(Date.now() / 1000));
+  return interaction.returnTo;
 }

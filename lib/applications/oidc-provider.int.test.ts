@@ -427,6 +427,47 @@ describe('the OpenID Provider under attack', () => {
     expect(w.browser.idpVisits).toBe(1);
   });
 
+  it('a sign-in sent to another browser’s interaction (/sso?returnTo=…) does not finish it: no code for the attacker', async () => {
+    const w = await world();
+    const config = await configFor(await newApp());
+    // The attacker opens an application's sign-in in their own browser and learns its interaction.
+    const attacker = new TestBrowser([w.idp], null);
+    const started = await attacker.go(
+      oc.buildAuthorizationUrl(config, {
+        redirect_uri: `${APP_ORIGIN}/callback`, scope: 'openid', state: 's', nonce: 'n', login_hint: w.email,
+        code_challenge: await oc.calculatePKCECodeChallenge(oc.randomPKCECodeVerifier()), code_challenge_method: 'S256',
+      }),
+      { stopAt: (u) => u.pathname.startsWith('/oidc/interaction/') },
+    );
+    const uid = started.url.pathname.split('/')[3];
+    // The victim follows a link that signs them in at their IdP and returns to that interaction.
+    const lure = `${env().PUBLIC_URL}/sso?tenant=${w.tenant.slug}&returnTo=${encodeURIComponent(`/oidc/interaction/${uid}/continue`)}`;
+    await w.browser.go(lure);
+    expect(w.browser.idpVisits).toBe(1);
+    // The attacker's browser resumes the authorization: it gets no code (let alone the victim's).
+    const resumed = await attacker.go(new URL(`/oidc/auth/${uid}`, env().PUBLIC_URL), {
+      stopAt: (u) => u.origin === APP_ORIGIN || u.pathname.startsWith('/oidc/interaction/'),
+    });
+    expect(resumed.url.searchParams.get('code')).toBeNull();
+    // And nothing of the victim reached an application.
+    const db = await getDb();
+    const signedIn = await db.select().from(auditEvents).where(and(eq(auditEvents.tenantId, w.tenant.id), eq(auditEvents.action, 'application.signed_in')));
+    expect(signedIn).toHaveLength(0);
+  });
+
+  it('the product sign-in goes from the interaction straight to the IdP and from the SSO callback straight back to the provider', async () => {
+    const w = await world();
+    const config = await configFor(await newApp());
+    await signIn(config, w.browser, { login_hint: w.email });
+    expect(w.browser.visited.map((v) => v.replace(/\/(interaction|auth)\/[^/]+/, '/$1/:uid'))).toEqual([
+      'GET /oidc/auth',
+      'GET /oidc/interaction/:uid',
+      'POST /api/oauth/saml',
+      'GET /api/sso/callback',
+      'GET /oidc/auth/:uid',
+    ]);
+  });
+
   it('email_verified is true only for an address on a domain the tenant owns', async () => {
     const w = await world();
     const partner = `partner-${Date.now().toString(36)}.example.org`;

@@ -64,6 +64,9 @@ export type OidcProvider = {
     save(ttlSeconds: number): Promise<unknown>;
   }>;
   interactionResult(req: unknown, res: unknown, result: Record<string, unknown>, opts?: { mergeWithLastSubmission?: boolean }): Promise<string>;
+  Interaction: {
+    find(uid: string): Promise<{ result?: Record<string, unknown>; exp: number; returnTo: string; save(ttlSeconds: number): Promise<unknown> } | undefined>;
+  };
   Client: any; // eslint-disable-line @typescript-eslint/no-explicit-any
   Session: any; // eslint-disable-line @typescript-eslint/no-explicit-any
   Grant: any; // eslint-disable-line @typescript-eslint/no-explicit-any

@@ -31,7 +31,8 @@ const FLOW_TTL_SECONDS = 600;
 /** RelayStates the portal issues start with this; any other RelayState came from an IdP-initiated sign-in. */
 const RELAY_PREFIX = 'portal_sso_';
 
-type FlowCookie = { state: string; connectionId: string; returnTo: string; exp: number };
+/** `interaction`: the application sign-in (lib/applications/interaction.ts) that started this flow in this browser. */
+type FlowCookie = { state: string; connectionId: string; returnTo: string; exp: number; interaction?: string };
 
 const b64url = (b: Buffer) => b.toString('base64url');
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -150,8 +151,12 @@ export async function startSignIn(
   returnTo: string | null,
   /** A connection test (lib/sso/connections/test-sign-in.ts): signs nobody in; the result goes to the connection. */
   test?: TestFlowDetail,
-  /** `forceAuthn`: the IdP must sign the person in afresh (an application asked for prompt=login or max_age). */
-  opts: { forceAuthn?: boolean } = {},
+  /**
+   * `forceAuthn`: the IdP must sign the person in afresh (an application asked for prompt=login or
+   * max_age). `interaction`: the application sign-in this flow serves, which checked that it is
+   * this browser's; the callback finishes it (only a flow started so names one).
+   */
+  opts: { forceAuthn?: boolean; interaction?: string } = {},
 ): Promise<Response> {
   if (connection.tenantId !== tenant.id) throw new Error('connection of another tenant');
   const safeReturn = safeReturnTo(returnTo);
@@ -200,7 +205,13 @@ export async function startSignIn(
     postFields = request.postFields;
   }
 
-  const cookie: FlowCookie = { state, connectionId: connection.id, returnTo: safeReturn, exp: Math.floor(Date.now() / 1000) + FLOW_TTL_SECONDS };
+  const cookie: FlowCookie = {
+    state,
+    connectionId: connection.id,
+    returnTo: safeReturn,
+    exp: Math.floor(Date.now() / 1000) + FLOW_TTL_SECONDS,
+    ...(opts.interaction ? { interaction: opts.interaction } : {}),
+  };
   const data = b64url(Buffer.from(JSON.stringify(cookie)));
   const setCookie = `${FLOW_COOKIE}=${data}.${mac(data)}; ${cookieAttrs(FLOW_TTL_SECONDS)}`;
   if (!postFields) {
@@ -552,12 +563,24 @@ export function toIdpProfile(p: { id?: unknown; email?: unknown; firstName?: unk
   };
 }
 
+/** A sign-in the callback just completed: the new portal session (times in seconds). */
+export type SignedIn = { sessionId: string; userId: string; tenantId: string; authTime: number; expiresAt: number };
+
 /**
  * The callback: checks that this browser started the flow (its state), takes what the ACS or the
  * OIDC redirect checked under this one-time code, provisions the user just in time and starts
  * their session.
  */
-export async function handleCallback(url: URL, cookieHeader: string | null, meta: Omit<Ctx, 'actor'>): Promise<Response> {
+export async function handleCallback(
+  url: URL,
+  cookieHeader: string | null,
+  meta: Omit<Ctx, 'actor'>,
+  /**
+   * Finishes the application sign-in that started this flow in this browser (the flow cookie names
+   * it) and answers where the browser goes next, or null when that sign-in is gone.
+   */
+  finishInteraction?: (uid: string, signedIn: SignedIn) => Promise<string | null>,
+): Promise<Response> {
   const code = url.searchParams.get('code');
   const state = url.searchParams.get('state');
   const flow = readFlowCookie(cookieHeader);
@@ -628,10 +651,22 @@ export async function handleCallback(url: URL, cookieHeader: string | null, meta
   }
   countSignIn(connection.type, 'success', null, flow ? (flow.exp - FLOW_TTL_SECONDS) * 1000 : null);
   const u = outcome.user;
+  // An application's sign-in ends here, without a hop through its interaction's …/continue.
+  const maxAge = tenant.signInPolicy?.sessionMaxAgeSeconds;
+  const resume =
+    !idpInitiated && flow?.interaction && finishInteraction
+      ? await finishInteraction(flow.interaction, {
+          sessionId: outcome.sessionId,
+          userId: u.id,
+          tenantId: tenant.id,
+          authTime: Math.floor(Date.now() / 1000),
+          expiresAt: Math.floor(Math.min(outcome.expiresAt.getTime(), maxAge ? Date.now() + maxAge * 1000 : Infinity) / 1000),
+        })
+      : null;
   // An IdP-initiated sign-in was not started by this browser: it lands on /app, never on the
   // return path of a flow the browser may have pending (an application's sign-in), and its session
   // is marked, so an application does not silently reuse it (lib/applications/interaction.ts).
-  const headers = new Headers({ location: idpInitiated ? '/app' : (flow?.returnTo ?? '/app'), 'cache-control': 'no-store' });
+  const headers = new Headers({ location: idpInitiated ? '/app' : (resume ?? flow?.returnTo ?? '/app'), 'cache-control': 'no-store' });
   headers.append(
     'set-cookie',
     await sessionSetCookie(

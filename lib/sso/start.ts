@@ -1,5 +1,7 @@
 import 'server-only';
-import { signInTarget } from '../dal/sign-in';
+import { signInTarget, type SignInTenant } from '../dal/sign-in';
+import type { Connection } from '../db/schema';
+import type { Ctx } from '../audit/types';
 import { AppError } from '../errors';
 import { log } from '../log';
 import { isDatabaseFault, signInErrorPage } from './error-page';
@@ -28,16 +30,29 @@ export async function startSsoFromRequest(req: Request): Promise<Response> {
     // The person's own page shows what they typed and keeps it for another try.
     return appReturn ? refusalAnswer(reason, 404, appReturn) : signInErrorPage(reason, 404, { email: email ?? slug ?? null });
   }
+  return startTenantSso(target, requestMeta(req), { returnTo, forceAuthn: q.get('forceAuthn') === '1' });
+}
+
+/**
+ * Sends the browser to the tenant's IdP: its sign-in policy's IP allowlist first, then its active
+ * connection. `/sso` calls it, and so does an application's sign-in (lib/applications/interaction.ts),
+ * which names its interaction so that the callback can finish it.
+ */
+export async function startTenantSso(
+  target: { tenant: SignInTenant; connection: Connection | null },
+  meta: Omit<Ctx, 'actor'>,
+  opts: { returnTo: string | null; forceAuthn?: boolean; interaction?: string },
+): Promise<Response> {
   const { tenant, connection } = target;
+  const appReturn = isAppReturn(opts.returnTo) ? opts.returnTo : null;
   // Sign-in policy: the tenant's IP allowlist, before the browser is sent to the IdP.
-  const meta = requestMeta(req);
   if (!signInIpAllowed(tenant.signInPolicy ?? {}, meta.ip)) {
     return fail({ ip: meta.ip, userAgent: meta.userAgent }, tenant.id, 'ip_not_allowed', 403, { ip: meta.ip ?? null }, appReturn);
   }
   // Only an active connection serves sign-in; drafts and tested ones serve only test sign-ins.
   if (!connection) return refusalAnswer('no_connection', 404, appReturn);
   try {
-    return await startSignIn(tenant, connection, returnTo, undefined, { forceAuthn: q.get('forceAuthn') === '1' });
+    return await startSignIn(tenant, connection, opts.returnTo, undefined, { forceAuthn: opts.forceAuthn, interaction: opts.interaction });
   } catch (err) {
     // A connection whose stored IdP location fails the URL rules (written before they existed).
     if (err instanceof AppError && err.code === 'invalid_url') {
