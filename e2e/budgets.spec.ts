@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { expect, test } from '@playwright/test';
 import { TestSamlIdp } from './idp/saml-idp';
 import { api, uniq } from './support/api';
@@ -21,32 +22,56 @@ test('the worst sign-in an IdP can send is refused quickly and /api/health keeps
   expect(saved.status).toBe(200);
 
   const groups = Array.from({ length: 200 }, (_, i) => `${'a'.repeat(1020)}${String(i).padStart(4, '0')}`);
-  const slowest: number[] = [];
-  let stop = false;
-  const probe = (async () => {
-    while (!stop) {
-      const t = Date.now();
-      const res = await fetch(`${E2E.baseURL}/api/health`);
-      expect(res.status).toBe(200);
-      slowest.push(Date.now() - t);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  })();
+  // The probe runs in a process of its own: this one builds and signs the 200 KiB responses, and
+  // its own pauses must not count as the portal's.
+  const probe = healthProbe(`${E2E.baseURL}/api/health`);
+  await probe.ready;
   const outcomes = [];
   for (let i = 0; i < 5; i++) {
     const b = new NodeBrowser(E2E.baseURL, [E2E.baseURL], idp, { acsUrl: `${E2E.baseURL}/api/oauth/saml`, entityId: `${E2E.baseURL}/.well-known/sp-metadata` }, `user${i}@${domain}`, { groups });
     const t = Date.now();
     outcomes.push({ ...(await b.go(`${E2E.baseURL}/sso?email=user${i}@${domain}`)), ms: Date.now() - t });
   }
-  console.log(`worst-case sign-ins took ${outcomes.map((o) => o.ms).join(', ')} ms; /api/health at most ${Math.max(...slowest)} ms`);
-  stop = true;
-  await probe;
+  const health = await probe.stop();
+  console.log(`worst-case sign-ins took ${outcomes.map((o) => o.ms).join(', ')} ms; /api/health answered ${health.answers} times, at most in ${health.slowest} ms`);
   for (const o of outcomes) {
     expect(o.status).toBe(400);
     expect(o.text).toContain('attributes_over_budget');
   }
-  expect(Math.max(...slowest)).toBeLessThan(1000);
+  expect(health.failures).toEqual([]);
+  expect(health.answers).toBeGreaterThan(1);
+  expect(health.slowest).toBeLessThan(1000);
   const failed = (await api(`/tenants/${tenant.id}/audit-logs?action=sso.login_failed&limit=50`)).body.data;
   expect(failed.filter((e: { reason: string }) => e.reason === 'attributes_over_budget')).toHaveLength(5);
   expect((await api(`/tenants/${tenant.id}/users`)).body.data).toHaveLength(0);
 });
+
+/** Asks `url` every 50 ms from a separate process until stopped: how many answers, the slowest, and any non-200. */
+function healthProbe(url: string) {
+  const script = `let stop = false, answers = 0, slowest = 0; const failures = [];
+    process.stdin.on('data', () => (stop = true)); process.stdin.resume();
+    (async () => {
+      while (!stop) {
+        const t = Date.now();
+        try { const r = await fetch(${JSON.stringify(url)}); await r.arrayBuffer(); if (r.status !== 200) failures.push(r.status); }
+        catch (e) { failures.push(String(e)); }
+        slowest = Math.max(slowest, Date.now() - t); if (answers++ === 0) process.stdout.write('ready\\n');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      process.stdout.write(JSON.stringify({ answers, slowest, failures }) + '\\n', () => process.exit(0));
+    })();`;
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['pipe', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (c) => (out += c));
+  const done = new Promise<void>((r) => child.on('exit', () => r()));
+  const ready = new Promise<void>((r) => child.stdout.on('data', () => out.startsWith('ready') && r()));
+  return {
+    /** After the first answer, so that the probe covers all that follows. */
+    ready,
+    async stop(): Promise<{ answers: number; slowest: number; failures: unknown[] }> {
+      child.stdin.write('stop\n');
+      await done;
+      return JSON.parse(out.split('\n').filter(Boolean).at(-1)!);
+    },
+  };
+}

@@ -199,12 +199,16 @@ test('the scheduled jobs ran on both instances, each on one instance at a time',
       runs.push(JSON.parse(line) as Run);
     }
   }
-  expect(new Set(runs.map((r) => r.holder)).size).toBeGreaterThanOrEqual(2);
+  // What ran where, for the failure message.
+  const tally = new Map<string, number>();
+  for (const r of runs) tally.set(`${r.job} on ${r.holder}`, (tally.get(`${r.job} on ${r.holder}`) ?? 0) + 1);
+  const seen = `runs: ${JSON.stringify(Object.fromEntries(tally))}`;
+  expect(new Set(runs.map((r) => r.holder)).size, seen).toBeGreaterThanOrEqual(2);
   // No connection was taken for stalled while it merely sat idle.
   for (const p of [a, b]) expect(p.output()).not.toContain('silent too long');
   const byJob = new Map<string, Run[]>();
   for (const r of runs) byJob.set(r.job, [...(byJob.get(r.job) ?? []), r]);
-  expect(byJob.get('webhooks')?.length).toBeGreaterThan(2);
+  expect(byJob.get('webhooks')?.length, seen).toBeGreaterThan(2);
   for (const [job, list] of byJob) {
     list.sort((x, y) => x.started - y.started);
     for (let i = 1; i < list.length; i++) {
