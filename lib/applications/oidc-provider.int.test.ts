@@ -455,6 +455,34 @@ describe('the OpenID Provider under attack', () => {
     expect(signedIn).toHaveLength(0);
   });
 
+  it('an application sign-in’s request to the IdP, finished in another browser, finishes nothing: no code for either', async () => {
+    const w = await world();
+    const config = await configFor(await newApp());
+    // The attacker starts a sign-in and stops where their browser would go to the IdP.
+    const attacker = new TestBrowser([w.idp], null);
+    const atIdp = await attacker.go(
+      oc.buildAuthorizationUrl(config, {
+        redirect_uri: `${APP_ORIGIN}/callback`, scope: 'openid', state: 's', nonce: 'n', login_hint: w.email,
+        code_challenge: await oc.calculatePKCECodeChallenge(oc.randomPKCECodeVerifier()), code_challenge_method: 'S256',
+      }),
+      { stopAt: (u) => u.href.startsWith(w.idp.ssoUrl) },
+    );
+    const uid = attacker.visited.find((v) => v.includes('/oidc/interaction/'))!.split('/')[3];
+    // The victim opens that IdP link and signs in there; their browser lacks the flow's cookie.
+    const victim = await w.browser.go(atIdp.url);
+    expect(w.browser.idpVisits).toBe(1);
+    expect(victim.url.origin).not.toBe(APP_ORIGIN);
+    const resumed = await attacker.go(new URL(`/oidc/auth/${uid}`, env().PUBLIC_URL), {
+      stopAt: (u) => u.origin === APP_ORIGIN || u.pathname.startsWith('/oidc/interaction/'),
+    });
+    expect(resumed.url.searchParams.get('code')).toBeNull();
+    const db = await getDb();
+    const signedIn = await db.select().from(auditEvents).where(and(eq(auditEvents.tenantId, w.tenant.id), eq(auditEvents.action, 'application.signed_in')));
+    expect(signedIn).toHaveLength(0);
+    const refused = await db.select().from(auditEvents).where(and(eq(auditEvents.tenantId, w.tenant.id), eq(auditEvents.action, 'sso.login_failed')));
+    expect(refused.map((e) => e.reason)).toEqual(['state_mismatch']);
+  });
+
   it('the product sign-in goes from the interaction straight to the IdP and from the SSO callback straight back to the provider', async () => {
     const w = await world();
     const config = await configFor(await newApp());
@@ -466,6 +494,18 @@ describe('the OpenID Provider under attack', () => {
       'GET /api/sso/callback',
       'GET /oidc/auth/:uid',
     ]);
+  });
+
+  it('a login_hint no organisation uses: the person types their work email and signs in with it (the address they typed decides)', async () => {
+    const w = await world();
+    const config = await configFor(await newApp());
+    const a = await authorize(config, w.browser, { login_hint: 'ada@unknown-hint.example' });
+    expect(a.end.status).toBe(400);
+    expect(a.end.html).toContain('No organisation uses this email domain');
+    const typed = await w.browser.go(`${a.end.url.origin}${a.end.url.pathname}?email=${encodeURIComponent(w.email)}`);
+    expect(typed.url.origin).toBe(APP_ORIGIN);
+    const tokens = await oc.authorizationCodeGrant(config, typed.url, { pkceCodeVerifier: a.verifier, expectedState: a.state, expectedNonce: a.nonce });
+    expect(tokens.claims()).toMatchObject({ email: w.email, org_id: w.tenant.id });
   });
 
   it('email_verified is true only for an address on a domain the tenant owns', async () => {

@@ -1,6 +1,8 @@
 import { handleInteraction } from '@/lib/applications/interaction';
+import { unlessDatabaseDown } from '@/lib/sso/error-page';
 
-/** Back from the tenant's SSO (signed in, or with `error`): the login step finishes. */
+/** Back from the tenant's SSO with a refusal, or from a sign-in the callback did not finish: the login step ends. */
 export async function GET(request: Request, { params }: { params: Promise<{ uid: string }> }) {
-  return handleInteraction(request, (await params).uid, 'continue');
+  const { uid } = await params;
+  return unlessDatabaseDown(() => handleInteraction(request, uid, 'continue'));
 }
