@@ -373,8 +373,8 @@ export const api = {
   }),
   updateApplication: endpoint({
     method: 'PATCH', path: '/applications/{applicationId}', tag: 'Applications',
-    summary: 'Change any field of an application; records application.updated. A changed type drops the client secret (a confidential application then needs POST …/rotate-secret)',
-    params: applicationParams, body: applicationPatchSchema, response: applicationSchema, status: 200,
+    summary: 'Change any field of an application; records application.updated. Made public, it loses its client secret; made confidential, it gets a new one, in this answer only',
+    params: applicationParams, body: applicationPatchSchema, response: applicationCreatedSchema, status: 200,
   }),
   deleteApplication: endpoint({
     method: 'DELETE', path: '/applications/{applicationId}', tag: 'Applications', summary: 'Delete an application; its tokens stop working at once',

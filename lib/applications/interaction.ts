@@ -90,6 +90,18 @@ async function accountLabel(userId: string): Promise<string> {
   return u ? [u.first, u.last].filter(Boolean).join(' ') || u.email : 'this account';
 }
 
+/**
+ * The result of a finished login: the account, when it signed in, and the portal session it came
+ * from. It settles the consent prompt too: the operator registered its own applications, so there
+ * is no consent screen, and a `prompt=consent` (which OIDC Core §11 asks of clients that want
+ * offline_access) is answered here rather than asked again after every login.
+ */
+const signedInResult = (s: SignedIn) => ({
+  login: { accountId: s.userId, ts: s.authTime, amr: ['ext'], remember: true },
+  portal: { sessionId: s.sessionId, tenantId: s.tenantId, expiresAt: s.expiresAt },
+  consent: {},
+});
+
 const domainOf = (email: string) => (email.includes('@') ? email.slice(email.lastIndexOf('@') + 1).trim().toLowerCase() : '');
 
 /**
@@ -197,10 +209,7 @@ export async function handleInteraction(request: Request, uid: string, step: 'st
       const who = await accountLabel(usable.userId);
       return confirmPage(uid, app.name, { name: who, org: usable.tenant.name });
     }
-    return finish({
-      login: { accountId: usable.userId, ts: usable.authTime, amr: ['ext'], remember: true },
-      portal: { sessionId: usable.sessionId, tenantId: usable.tenant.id, expiresAt: usable.expiresAt },
-    });
+    return finish(signedInResult({ userId: usable.userId, authTime: usable.authTime, sessionId: usable.sessionId, tenantId: usable.tenant.id, expiresAt: usable.expiresAt }));
   }
   if (step !== 'start') return deny('the sign-in did not produce a fresh session of this organisation');
 
@@ -223,10 +232,7 @@ export async function finishAfterSso(uid: string, s: SignedIn): Promise<string |
   const provider = await oidcProvider();
   const interaction = await provider.Interaction.find(uid);
   if (!interaction) return null;
-  interaction.result = {
-    login: { accountId: s.userId, ts: s.authTime, amr: ['ext'], remember: true },
-    portal: { sessionId: s.sessionId, tenantId: s.tenantId, expiresAt: s.expiresAt },
-  };
+  interaction.result = signedInResult(s);
   await interaction.save(interaction.exp - Math.floor(Date.now() / 1000));
   return interaction.returnTo;
 }

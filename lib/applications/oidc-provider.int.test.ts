@@ -184,6 +184,21 @@ describe('the portal as OpenID Provider for the operator’s applications', () =
     await expect(oc.refreshTokenGrant(config, refreshed.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
   });
 
+  it('prompt=consent (which OIDC Core asks of clients that want offline_access) signs in without a consent screen, alone or with prompt=login', async () => {
+    const w = await world();
+    const config = await configFor(await newApp());
+    const first = await signIn(config, w.browser, { login_hint: w.email, prompt: 'consent' });
+    expect(first.tokens.refresh_token).toBeTruthy();
+    expect(w.browser.idpVisits).toBe(1);
+    // Again with the provider session in place (the consent prompt alone), then with a fresh login too.
+    const again = await signIn(config, w.browser, { prompt: 'consent' });
+    expect(again.claims.sub).toBe(first.claims.sub);
+    expect(w.browser.idpVisits).toBe(1);
+    const both = await signIn(config, w.browser, { prompt: 'login consent' });
+    expect(both.claims.sub).toBe(first.claims.sub);
+    expect(w.browser.idpVisits).toBe(2);
+  });
+
   it('one portal session serves every application: a second application signs in without the IdP; prompt=login goes back to it', async () => {
     const w = await world();
     const first = await configFor(await newApp());
@@ -549,7 +564,13 @@ describe('applications API', () => {
     const toPublic = await call(appRoute.PATCH, { method: 'PATCH', params: { applicationId: created.id }, body: { type: 'public' } });
     expect(toPublic.body.type).toBe('public');
     expect((await call(rotateRoute.POST, { method: 'POST', params: { applicationId: created.id } })).status).toBe(400);
-    await call(appRoute.PATCH, { method: 'PATCH', params: { applicationId: created.id }, body: { type: 'confidential' } });
+    // Made confidential again: a new secret, shown once in the PATCH's answer (as on POST).
+    const toConfidential = await call(appRoute.PATCH, { method: 'PATCH', params: { applicationId: created.id }, body: { type: 'confidential' } });
+    expect(toConfidential.body).toMatchObject({ type: 'confidential', clientSecret: expect.stringMatching(/^cs_/) });
+    const viaPatch = await configFor({ clientId: created.clientId, clientSecret: toConfidential.body.clientSecret });
+    const first = await world();
+    await signIn(viaPatch, first.browser, { login_hint: first.email });
+    expect((await call(appRoute.GET, { params: { applicationId: created.id } })).body.clientSecret).toBeUndefined();
     const rotated = await call(rotateRoute.POST, { method: 'POST', params: { applicationId: created.id } });
     expect(rotated.status).toBe(200);
     const oldConfig = await configFor(created);
@@ -562,8 +583,14 @@ describe('applications API', () => {
     expect((await call(appRoute.DELETE, { method: 'DELETE', params: { applicationId: created.id } })).status).toBe(204);
     expect((await call(appRoute.GET, { params: { applicationId: created.id } })).status).toBe(404);
     await expect(oc.refreshTokenGrant(newConfig, r.tokens.refresh_token!)).rejects.toBeTruthy();
-    const actions = (await (await getDb()).select().from(auditEvents).where(eq(auditEvents.targetId, created.id))).map((e) => e.action);
-    expect(actions).toEqual(expect.arrayContaining(['application.created', 'application.updated', 'application.secret_rotated', 'application.deleted']));
+    const events = await (await getDb()).select().from(auditEvents).where(eq(auditEvents.targetId, created.id));
+    expect(events.map((e) => e.action)).toEqual(expect.arrayContaining(['application.created', 'application.updated', 'application.secret_rotated', 'application.deleted']));
+    // A secret's change is shown by fingerprints, never the secret.
+    const rotation = events.find((e) => e.action === 'application.secret_rotated')!;
+    expect(rotation.details).toMatchObject({ before: { secret: expect.stringMatching(/^sha256:[0-9a-f]{8}…$/) }, after: { secret: expect.stringMatching(/^sha256:[0-9a-f]{8}…$/) } });
+    expect((rotation.details as { before: { secret: string } }).before.secret).not.toBe((rotation.details as { after: { secret: string } }).after.secret);
+    expect(JSON.stringify(events)).not.toContain(rotated.body.clientSecret);
+    expect(JSON.stringify(events)).not.toContain(toConfidential.body.clientSecret);
   });
 
   it.each([
@@ -575,11 +602,14 @@ describe('applications API', () => {
     ['a bad back-channel URI', { backchannelLogoutUri: 'http://10.0.0.1/logout' }, 'backchannelLogoutUri'],
     ['an unknown tenant', { tenantIds: ['tnt_nope'] }, 'tenantIds.0'],
     ['an unknown type', { type: 'spa' }, 'type'],
-  ])('refuses %s with a 400 naming the field, storing nothing', async (_n, body, path) => {
+  ])('refuses %s with a 400 naming the field (and a bad URI itself), storing nothing', async (_n, body, path) => {
     const before = (await call(appsRoute.GET, { path: '/api/v1/applications?limit=200' })).body.data.length;
     const res = await call(appsRoute.POST, { method: 'POST', body: { name: 'Bad', redirectUris: [`${APP_ORIGIN}/callback`], ...body } });
     expect(res.status).toBe(400);
     expect(res.body.errors.map((e: { path: string }) => e.path)).toContain(path);
+    const b = body as { redirectUris?: string[]; postLogoutRedirectUris?: string[]; backchannelLogoutUri?: string };
+    const uri = [b.redirectUris, b.postLogoutRedirectUris, [b.backchannelLogoutUri]].flat().find((u) => typeof u === 'string');
+    if (uri) expect(JSON.stringify(res.body)).toContain(uri);
     expect((await call(appsRoute.GET, { path: '/api/v1/applications?limit=200' })).body.data.length).toBe(before);
   });
 });

@@ -99,7 +99,8 @@ export function clientMetadata(app: Application): Record<string, unknown> {
     ...(app.type === 'public'
       ? { token_endpoint_auth_method: 'none' }
       : // client_secret_basic also accepts client_secret_post; the value is a hash (compareClientSecret).
-        { token_endpoint_auth_method: 'client_secret_basic', client_secret: app.secretHash ?? '' }),
+        // Without one (made confidential before PATCH issued secrets) no secret matches "none".
+        { token_endpoint_auth_method: 'client_secret_basic', client_secret: app.secretHash ?? 'none' }),
     ...(app.backchannelLogoutUri ? { backchannel_logout_uri: app.backchannelLogoutUri, backchannel_logout_session_required: true } : {}),
   };
 }

@@ -1,6 +1,6 @@
 import 'server-only';
 import { createHash, randomBytes } from 'node:crypto';
-import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
+import { asc, eq, gt, inArray } from 'drizzle-orm';
 import { changes, record } from '../audit/record';
 import type { Ctx } from '../audit/types';
 import { dbHandle, getDb, type Executor } from '../db/client';
@@ -16,6 +16,11 @@ import type { ApplicationCreate, ApplicationPatch, ApplicationView } from '../va
  * confidential application's secret is shown once and kept only as a SHA-256 hash.
  */
 export const secretHash = (secret: string) => createHash('sha256').update(secret).digest('hex');
+/**
+ * How the audit log names a client secret without revealing it: the first 8 hex digits of its
+ * SHA-256 (enough to tell two secrets apart), or "none".
+ */
+const fingerprint = (hash: string | null) => (hash ? `sha256:${hash.slice(0, 8)}…` : 'none');
 const newClientSecret = () => `cs_${randomBytes(32).toString('base64url')}`;
 const newClientId = () => `client_${randomBytes(16).toString('base64url').replace(/[-_]/g, '').slice(0, 20).toLowerCase()}${randomBytes(2).toString('hex')}`;
 
@@ -127,7 +132,7 @@ export async function applicationByClientId(clientId: string): Promise<Applicati
   };
 }
 
-export async function updateApplication(ctx: Ctx, id: string, patch: ApplicationPatch): Promise<ApplicationView> {
+export async function updateApplication(ctx: Ctx, id: string, patch: ApplicationPatch): Promise<ApplicationView & { clientSecret?: string }> {
   const db = await getDb();
   return db.transaction(async (tx) => {
     const [before] = await tx.select().from(applications).where(eq(applications.id, id)).for('update');
@@ -137,9 +142,10 @@ export async function updateApplication(ctx: Ctx, id: string, patch: Application
     for (const k of ['name', 'redirectUris', 'postLogoutRedirectUris', 'backchannelLogoutUri', 'tenantIds'] as const) {
       if (patch[k] !== undefined) (next as Record<string, unknown>)[k] = patch[k];
     }
-    // A new type: a public application has no secret; one made confidential has none yet either
-    // (POST …/rotate-secret makes it, shown once) and cannot authenticate until then.
-    const typeChange = patch.type !== undefined && patch.type !== before.type ? { type: patch.type, secretHash: null } : {};
+    // A new type: a public application has no secret; one made confidential gets a new one, shown
+    // once in this answer (as on POST).
+    const clientSecret = patch.type === 'confidential' && before.type !== 'confidential' ? newClientSecret() : undefined;
+    const typeChange = patch.type !== undefined && patch.type !== before.type ? { type: patch.type, secretHash: clientSecret ? secretHash(clientSecret) : null } : {};
     if (typeChange.type) next.type = typeChange.type;
     const diff = changes(settingsOf(before), next);
     if (!diff) return toApplicationView(before);
@@ -148,8 +154,10 @@ export async function updateApplication(ctx: Ctx, id: string, patch: Application
       .set({ ...next, ...typeChange, updatedAt: new Date() })
       .where(eq(applications.id, id))
       .returning();
-    await record(tx, ctx, { tenantId: null, action: 'application.updated', target: { type: 'application', id, label: after.name }, details: diff });
-    return toApplicationView(after);
+    const secrets = typeChange.type ? { before: { secret: fingerprint(before.secretHash) }, after: { secret: fingerprint(after.secretHash) } } : null;
+    const details = secrets ? { before: { ...diff.before, ...secrets.before }, after: { ...diff.after, ...secrets.after } } : diff;
+    await record(tx, ctx, { tenantId: null, action: 'application.updated', target: { type: 'application', id, label: after.name }, details });
+    return { ...toApplicationView(after), ...(clientSecret ? { clientSecret } : {}) };
   });
 }
 
@@ -174,18 +182,19 @@ export async function rotateApplicationSecret(ctx: Ctx, id: string): Promise<{ c
   const clientSecret = newClientSecret();
   const db = await getDb();
   return db.transaction(async (tx) => {
-    const [row] = await tx
-      .update(applications)
-      .set({ secretHash: secretHash(clientSecret), updatedAt: new Date() })
-      .where(and(eq(applications.id, id), sql`${applications.type} = 'confidential'`))
-      .returning();
-    if (!row) {
-      const [exists] = await tx.select({ id: applications.id }).from(applications).where(eq(applications.id, id));
-      if (!exists) throw notFound('Application');
+    const [previous] = await tx.select({ type: applications.type, secretHash: applications.secretHash }).from(applications).where(eq(applications.id, id)).for('update');
+    if (!previous) throw notFound('Application');
+    if (previous.type !== 'confidential') {
       const message = 'a public application has no secret (it uses PKCE)';
       throw badRequest(message, [{ path: 'applicationId', message }]);
     }
-    await record(tx, ctx, { tenantId: null, action: 'application.secret_rotated', target: { type: 'application', id, label: row.name } });
+    const [row] = await tx.update(applications).set({ secretHash: secretHash(clientSecret), updatedAt: new Date() }).where(eq(applications.id, id)).returning();
+    await record(tx, ctx, {
+      tenantId: null,
+      action: 'application.secret_rotated',
+      target: { type: 'application', id, label: row.name },
+      details: { before: { secret: fingerprint(previous.secretHash) }, after: { secret: fingerprint(row.secretHash) } },
+    });
     return { clientSecret };
   });
 }

@@ -25,9 +25,10 @@ export function uriProblem(raw: string): string | null {
   return null;
 }
 
+/** A refused URI is named in its error (at most 200 characters of it, as JSON quotes it). */
 const uriSchema = z.string({ error: 'must be a string' }).superRefine((s, ctx) => {
   const p = uriProblem(s);
-  if (p) ctx.addIssue({ code: 'custom', message: p });
+  if (p) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(s.length > 200 ? `${s.slice(0, 200)}…` : s)} ${p}` });
 });
 
 const uriListSchema = (min: number) =>
