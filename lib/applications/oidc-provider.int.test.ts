@@ -356,8 +356,12 @@ describe('the portal as OpenID Provider for the operator’s applications', () =
     const bad = oc.buildEndSessionUrl(config, { id_token_hint: r.tokens.id_token!, post_logout_redirect_uri: 'https://evil.example/bye' });
     expect((await portalFetch(bad)).status).toBe(400);
     const url = oc.buildEndSessionUrl(config, { id_token_hint: r.tokens.id_token!, post_logout_redirect_uri: `${APP_ORIGIN}/bye`, state: 'z' });
+    const before = w.browser.visited.length;
     const end = await w.browser.go(url);
     expect(end.url.href).toBe(`${APP_ORIGIN}/bye?state=z`);
+    // The hint proves this very session (OIDC RP-Initiated Logout: no question to ask): the end
+    // session endpoint answers the redirect itself, with no page for the browser to submit.
+    expect(w.browser.visited.slice(before)).toEqual(['GET /oidc/session/end']);
     await expect(oc.refreshTokenGrant(config, r.tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
     // The browser's portal session ended: the next sign-in goes through the IdP again.
     const visits = w.browser.idpVisits;

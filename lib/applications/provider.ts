@@ -18,6 +18,7 @@ import { applicationByClientId } from './registry';
 import { adapterClass, type PortalLink } from './store';
 import { portalSessionOf } from './portal-session';
 import { enqueueRetry } from './backchannel';
+import { runNodeHandler } from './http-bridge';
 
 /**
  * The portal's OpenID Provider (`oidc-provider`): the operator's applications sign their users in
@@ -369,6 +370,9 @@ function build(keys: Awaited<ReturnType<typeof signingKeys>>): OidcProvider {
           const clientId = ctx.oidc.client?.clientId;
           const auto = !!hint && hint.payload?.sub === ctx.oidc.session.accountId && !!clientId && hint.payload?.sid === ctx.oidc.session.sidFor(clientId);
           const yes = form.replace('</form>', '<input type="hidden" name="logout" value="yes"/></form>');
+          // The page stays the answer's body; oidcEndpoint submits it on the server (no script needed).
+          const xsrf = /name="xsrf" value="([^"]+)"/.exec(form)?.[1];
+          if (auto && xsrf) ctx.set(CONFIRM_HEADER, xsrf);
           ctx.type = 'html';
           ctx.body =
             `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sign out</title></head>` +
@@ -460,6 +464,41 @@ function build(keys: Awaited<ReturnType<typeof signingKeys>>): OidcProvider {
     void enqueueRetry(client.clientId, accountId, sid, err.message).catch((e) => log('error', 'could not queue a back-channel logout', { err: e }));
   });
   return provider;
+}
+
+/** Set by logoutSource when the logout needs no question; oidcEndpoint confirms it and drops the header. */
+const CONFIRM_HEADER = 'x-portal-logout-confirm';
+
+/**
+ * Every request to the provider's endpoints (app/oidc/[...path]). An RP-initiated logout whose
+ * id_token_hint proves the browser's own session (logoutSource) is confirmed here, on the server,
+ * with the form the page would have submitted: the application's browser gets the redirect at once
+ * (as OIDC RP-Initiated Logout allows when the hint belongs to the session), with or without
+ * scripts. The cookies the first step set go with the confirmation and back to the browser.
+ */
+export async function oidcEndpoint(request: Request): Promise<Response> {
+  const publicUrl = new URL(env().PUBLIC_URL);
+  const handler = (await oidcProvider()).callback();
+  const first = await runNodeHandler(handler, request, publicUrl);
+  const xsrf = first.headers.get(CONFIRM_HEADER);
+  if (!xsrf) return first;
+  first.headers.delete(CONFIRM_HEADER);
+  const jar = new Map<string, string>();
+  for (const c of (request.headers.get('cookie') ?? '').split(/;\s*/).filter(Boolean)) jar.set(c.slice(0, c.indexOf('=')), c.slice(c.indexOf('=') + 1));
+  for (const c of first.headers.getSetCookie()) {
+    const pair = c.split(';')[0];
+    const name = pair.slice(0, pair.indexOf('='));
+    if (/;\s*max-age=0/i.test(c) || /;\s*expires=Thu, 01 Jan 1970/i.test(c)) jar.delete(name);
+    else jar.set(name, pair.slice(pair.indexOf('=') + 1));
+  }
+  const headers = new Headers({ 'content-type': 'application/x-www-form-urlencoded', cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') });
+  for (const h of ['x-forwarded-for', 'user-agent']) if (request.headers.get(h)) headers.set(h, request.headers.get(h)!);
+  const confirm = new Request(new URL(`${PREFIX}/session/end/confirm`, publicUrl), { method: 'POST', headers, body: new URLSearchParams({ xsrf, logout: 'yes' }).toString() });
+  const second = await runNodeHandler(handler, confirm, publicUrl);
+  const out = new Headers(second.headers);
+  out.delete('set-cookie');
+  for (const c of [...first.headers.getSetCookie(), ...second.headers.getSetCookie()]) out.append('set-cookie', c);
+  return new Response(second.body, { status: second.status, headers: out });
 }
 
 const g = globalThis as unknown as { __portalOidc?: { provider: OidcProvider; version: string; checkedAt: number } };

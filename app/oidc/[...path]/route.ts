@@ -1,8 +1,6 @@
-import { runNodeHandler } from '@/lib/applications/http-bridge';
-import { oidcProvider } from '@/lib/applications/provider';
-import { env } from '@/lib/env';
+import { oidcEndpoint } from '@/lib/applications/provider';
 
 /** The OpenID Provider's endpoints (authorization, token, userinfo, JWKS, revocation, introspection, logout). */
-const handle = async (request: Request) => runNodeHandler((await oidcProvider()).callback(), request, new URL(env().PUBLIC_URL));
+const handle = (request: Request) => oidcEndpoint(request);
 
 export { handle as GET, handle as POST, handle as OPTIONS, handle as HEAD };
