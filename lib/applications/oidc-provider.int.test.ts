@@ -356,17 +356,45 @@ describe('the portal as OpenID Provider for the operator’s applications', () =
     const bad = oc.buildEndSessionUrl(config, { id_token_hint: r.tokens.id_token!, post_logout_redirect_uri: 'https://evil.example/bye' });
     expect((await portalFetch(bad)).status).toBe(400);
     const url = oc.buildEndSessionUrl(config, { id_token_hint: r.tokens.id_token!, post_logout_redirect_uri: `${APP_ORIGIN}/bye`, state: 'z' });
+    // Loaded as an image by some page of the same site, it signs nobody out.
+    const asImage = await portalFetch(url, { headers: { cookie: w.browser.cookieHeader(new URL(url)), 'sec-fetch-dest': 'image' } });
+    expect(asImage.status).toBe(200);
+    const live = (await oc.refreshTokenGrant(config, r.tokens.refresh_token!)).refresh_token!;
+    expect(live).toBeTruthy();
     const before = w.browser.visited.length;
     const end = await w.browser.go(url);
     expect(end.url.href).toBe(`${APP_ORIGIN}/bye?state=z`);
     // The hint proves this very session (OIDC RP-Initiated Logout: no question to ask): the end
     // session endpoint answers the redirect itself, with no page for the browser to submit.
     expect(w.browser.visited.slice(before)).toEqual(['GET /oidc/session/end']);
-    await expect(oc.refreshTokenGrant(config, r.tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    await expect(oc.refreshTokenGrant(config, live)).rejects.toMatchObject({ error: 'invalid_grant' });
     // The browser's portal session ended: the next sign-in goes through the IdP again.
     const visits = w.browser.idpVisits;
     await signIn(config, w.browser, { login_hint: w.email });
     expect(w.browser.idpVisits).toBe(visits + 1);
+  });
+
+  it('RP-initiated logout with a hint of another session asks first, and tells no application of another session', async () => {
+    const w = await world();
+    const x = await configFor(await newApp({ name: 'X' }));
+    const yApp = await newApp({ name: 'Y', backchannelLogoutUri: receiverUrl });
+    const y = await configFor(yApp);
+    // The same user signed in to Y in another browser; this browser signed in to X only.
+    const other = new TestBrowser([w.idp], { email: w.email, attributes: { groups: ['Engineering'] } });
+    const ry = await signIn(y, other, { login_hint: w.email });
+    await signIn(x, w.browser, { login_hint: w.email });
+    const before = logoutTokens.length;
+    const page = await w.browser.go(oc.buildEndSessionUrl(y, { id_token_hint: ry.tokens.id_token!, post_logout_redirect_uri: `${APP_ORIGIN}/bye` }));
+    expect(page.status).toBe(200);
+    expect(page.html).toContain('Sign out?');
+    // The person confirms: this browser's session ends; Y, which it never signed in to, hears nothing.
+    const xsrf = /name="xsrf" value="([^"]+)"/.exec(page.html!)![1];
+    await w.browser.go(new URL('/oidc/session/end/confirm', env().PUBLIC_URL), { method: 'POST', body: `xsrf=${xsrf}&logout=yes` });
+    await runJob();
+    const toY = logoutTokens.slice(before).map((t) => jose.decodeJwt(t)).filter((t) => t.aud === yApp.clientId);
+    expect(toY).toEqual([]);
+    // The other browser's sign-in to Y goes on.
+    expect((await oc.refreshTokenGrant(y, ry.tokens.refresh_token!)).access_token).toBeTruthy();
   });
 
   it('RP-initiated logout of a session from a SAML IdP with single logout signs out at the IdP, then returns to the application', async () => {

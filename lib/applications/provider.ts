@@ -368,7 +368,10 @@ function build(keys: Awaited<ReturnType<typeof signingKeys>>): OidcProvider {
           // with this session's user and sid); otherwise asks. `logout=yes` ends the whole session.
           const hint = ctx.oidc.entities.IdTokenHint;
           const clientId = ctx.oidc.client?.clientId;
-          const auto = !!hint && hint.payload?.sub === ctx.oidc.session.accountId && !!clientId && hint.payload?.sid === ctx.oidc.session.sidFor(clientId);
+          // The session's sid for that client, read without `sidFor`, which would add the client to the
+          // session (and a confirmed logout would then send it a logout token without a sid).
+          const sid = clientId ? (ctx.oidc.session.authorizations as Record<string, { sid?: string }> | undefined)?.[clientId]?.sid : undefined;
+          const auto = !!hint && hint.payload?.sub === ctx.oidc.session.accountId && !!sid && hint.payload?.sid === sid;
           const yes = form.replace('</form>', '<input type="hidden" name="logout" value="yes"/></form>');
           // The page stays the answer's body; oidcEndpoint submits it on the server (no script needed).
           const xsrf = /name="xsrf" value="([^"]+)"/.exec(form)?.[1];
@@ -481,8 +484,10 @@ export async function oidcEndpoint(request: Request): Promise<Response> {
   const handler = (await oidcProvider()).callback();
   const first = await runNodeHandler(handler, request, publicUrl);
   const xsrf = first.headers.get(CONFIRM_HEADER);
-  if (!xsrf) return first;
   first.headers.delete(CONFIRM_HEADER);
+  // Only a page the browser navigates to (not a HEAD, nor an image or script of some page).
+  const dest = request.headers.get('sec-fetch-dest');
+  if (!xsrf || !['GET', 'POST'].includes(request.method) || (dest !== null && dest !== 'document')) return first;
   const jar = new Map<string, string>();
   for (const c of (request.headers.get('cookie') ?? '').split(/;\s*/).filter(Boolean)) jar.set(c.slice(0, c.indexOf('=')), c.slice(c.indexOf('=') + 1));
   for (const c of first.headers.getSetCookie()) {
