@@ -199,6 +199,42 @@ describe('the portal as OpenID Provider for the operator’s applications', () =
     expect(w.browser.idpVisits).toBe(2);
   });
 
+  it('prompt=none: a browser signed in to its tenant gets a code without any page; otherwise login_required, nothing signed in', async () => {
+    const w = await world();
+    const app = await newApp({ backchannelLogoutUri: receiverUrl });
+    const config = await configFor(app);
+    const silent = (browser: TestBrowser, params: Record<string, string>) => authorize(config, browser, { prompt: 'none', ...params });
+    // No portal session: login_required.
+    const none = await silent(w.browser, { login_hint: w.email });
+    expect(none.end.url.origin).toBe(APP_ORIGIN);
+    expect(none.end.url.searchParams.get('error')).toBe('login_required');
+    // Signed in at the portal (its own /sso), never through the provider.
+    expect((await w.browser.go(`${env().PUBLIC_URL}/sso?email=${encodeURIComponent(w.email)}`)).url.pathname).toBe('/app');
+    expect(w.browser.idpVisits).toBe(1);
+    // Another organisation named, or another tenant's domain hinted: still login_required.
+    const other = await samlTenant();
+    expect((await silent(w.browser, { organization: other.tenant.slug })).end.url.searchParams.get('error')).toBe('login_required');
+    expect((await silent(w.browser, { login_hint: `bob@${other.domain}` })).end.url.searchParams.get('error')).toBe('login_required');
+    // An application closed to the tenant: the same.
+    const closed = await configFor(await newApp({ tenantIds: [other.tenant.id] }));
+    const refused = await authorize(closed, w.browser, { prompt: 'none', login_hint: w.email });
+    expect(refused.end.url.searchParams.get('error')).toBe('login_required');
+    // Its own tenant: a code at once, no IdP, no page.
+    const before = w.browser.visited.length;
+    const a = await silent(w.browser, { login_hint: w.email });
+    expect(w.browser.visited.slice(before)).toEqual(['GET /oidc/auth']);
+    expect(w.browser.idpVisits).toBe(1);
+    const tokens = await oc.authorizationCodeGrant(config, a.end.url, { pkceCodeVerifier: a.verifier, expectedState: a.state, expectedNonce: a.nonce });
+    expect(tokens.claims()).toMatchObject({ email: w.email, org_id: w.tenant.id, roles: ['editor'] });
+    // The provider session lives as the portal session: suspending the user ends both, and the
+    // application hears of it.
+    const sent = logoutTokens.length;
+    await call(suspendRoute.POST, { method: 'POST', params: { tenantId: w.tenant.id, userId: tokens.claims()!.sub } });
+    await runJob();
+    await expect(oc.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    expect(logoutTokens.slice(sent).map((t) => jose.decodeJwt(t)).filter((t) => t.aud === app.clientId)).toHaveLength(1);
+  });
+
   it('one portal session serves every application: a second application signs in without the IdP; prompt=login goes back to it', async () => {
     const w = await world();
     const first = await configFor(await newApp());

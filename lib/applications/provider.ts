@@ -17,6 +17,7 @@ import { jwksOf, keySetVersion, signingKeys } from './keys';
 import { applicationByClientId } from './registry';
 import { adapterClass, type PortalLink } from './store';
 import { portalSessionOf } from './portal-session';
+import { signInIpAllowed } from '../policies/sso';
 import { enqueueRetry } from './backchannel';
 import { runNodeHandler } from './http-bridge';
 
@@ -225,6 +226,38 @@ async function clientOfRequest(clientId: string): Promise<Application | null> {
   return app;
 }
 
+/** The portal session a silent authorization adopted in this request (it links the provider session). */
+const adoptedPortal = new WeakMap<object, PortalLink & { expiresAt: number }>();
+
+/**
+ * `prompt=none` from a browser that signed in to its tenant at the portal (`/sso`) but never
+ * through the provider: no page may be shown, so the login interaction cannot run. Its portal
+ * session becomes the provider session's sign-in here, exactly when the interaction would have
+ * taken it at once: the tenant named (`organization`) or hinted (`login_hint`'s domain) is the
+ * session's, or none is named (then not a session from an IdP-initiated sign-in); the tenant's IP
+ * allowlist admits the request; the application is open to the tenant. Otherwise nothing changes,
+ * and the provider answers `login_required`. `max_age` is the provider's check, on this auth_time.
+ */
+async function adoptPortalSession(ctx: Ctx): Promise<void> {
+  const { oidc } = ctx;
+  if (oidc.route !== 'authorization' || oidc.session.accountId) return;
+  if (!String(oidc.params.prompt ?? '').split(' ').includes('none')) return;
+  const portal = await portalSessionOf(ctx.get('cookie') || null);
+  if (!portal) return;
+  const org = oidc.params.organization as string | undefined;
+  if (org && org !== portal.tenant.id && org !== portal.tenant.slug) return;
+  const hint = typeof oidc.params.login_hint === 'string' ? oidc.params.login_hint : '';
+  const domain = hint.includes('@') ? hint.slice(hint.lastIndexOf('@') + 1).trim().toLowerCase() : '';
+  if (hint && !portal.tenant.trustedDomains.includes(domain)) return;
+  if (portal.unsolicited && !org && !hint) return;
+  const app = appOfRequest.get(ctx) ?? (await applicationByClientId(oidc.client.clientId));
+  if (!app || (app.tenantIds && !app.tenantIds.includes(portal.tenant.id))) return;
+  const ip = ctx.get('x-forwarded-for').split(',')[0]?.trim() || null;
+  if (!signInIpAllowed(portal.tenant.signInPolicy ?? {}, ip)) return;
+  oidc.session.loginAccount({ accountId: portal.userId, loginTs: portal.authTime, amr: ['ext'] });
+  adoptedPortal.set(ctx, { sessionId: portal.sessionId, tenantId: portal.tenant.id, expiresAt: portal.expiresAt });
+}
+
 /** `application.signed_in` in the tenant's log, once per sign-in that ends at an application with a code. */
 const auditSignIn: Middleware = async (ctx, next) => {
   await next();
@@ -296,7 +329,7 @@ function build(keys: Awaited<ReturnType<typeof signingKeys>>): OidcProvider {
   const Adapter = adapterClass({
     clients: clientOfRequest,
     metadata: clientMetadata,
-    currentLink: () => (Provider.ctx?.oidc?.result?.portal as PortalLink | undefined) ?? undefined,
+    currentLink: () => (Provider.ctx?.oidc?.result?.portal as PortalLink | undefined) ?? (Provider.ctx ? adoptedPortal.get(Provider.ctx) : undefined),
     invalidGrant: (m) => new errors.InvalidGrant(m),
   });
 
@@ -347,6 +380,8 @@ function build(keys: Awaited<ReturnType<typeof signingKeys>>): OidcProvider {
         if (value !== undefined && (typeof value !== 'string' || !/^[A-Za-z0-9_.-]{1,128}$/.test(value))) {
           throw new errors.InvalidRequest('organization must be a tenant slug or ID');
         }
+        // Before the provider loads the account (the next steps of the authorization request).
+        await adoptPortalSession(ctx);
       },
     },
     // S256 only (the library refuses plain); required for public applications, honoured for all.
@@ -434,7 +469,7 @@ function build(keys: Awaited<ReturnType<typeof signingKeys>>): OidcProvider {
       // Synchronous (the library does not await it): as long as the portal session it comes from.
       Session(ctx: Ctx | undefined, session: { exp?: number }) {
         const now = Math.floor(Date.now() / 1000);
-        const portalExp = ctx?.oidc?.result?.portal?.expiresAt as number | undefined;
+        const portalExp = (ctx?.oidc?.result?.portal?.expiresAt as number | undefined) ?? (ctx ? adoptedPortal.get(ctx)?.expiresAt : undefined);
         if (portalExp) return Math.max(1, portalExp - now);
         if (session.exp) return Math.max(1, session.exp - now);
         return 3600;
