@@ -12,7 +12,7 @@ import * as suspendRoute from '@/app/api/v1/tenants/[tenantId]/users/[userId]/su
 import * as reactivateRoute from '@/app/api/v1/tenants/[tenantId]/users/[userId]/reactivate/route';
 import * as mappingRoute from '@/app/api/v1/tenants/[tenantId]/role-mappings/route';
 import { SYSTEM } from '@/lib/audit/types';
-import { getDb } from '@/lib/db/client';
+import { dbHandle, getDb } from '@/lib/db/client';
 import { auditEvents, backchannelDeliveries, oidcPayloads, users } from '@/lib/db/schema';
 import { endSession } from '@/lib/dal/sessions';
 import { setProvisioning } from '@/lib/dal/tenants';
@@ -233,6 +233,31 @@ describe('the portal as OpenID Provider for the operator’s applications', () =
     await runJob();
     await expect(oc.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
     expect(logoutTokens.slice(sent).map((t) => jose.decodeJwt(t)).filter((t) => t.aud === app.clientId)).toHaveLength(1);
+  });
+
+  it('prompt=none gives the adopted sign-in a new provider session ID: a session cookie planted in the browser gains nothing', async () => {
+    const w = await world();
+    const config = await configFor(await newApp());
+    // The attacker holds a saved, empty provider session (their own, signed out) ...
+    const m = await world();
+    const own = await signIn(config, m.browser, { login_hint: m.email });
+    const [link] = await (await dbHandle()).queryPrepared<{ portal_session_id: string }>('select portal_session_id from oidc_session_links where account_id = $1', [own.claims.sub]);
+    await endSession(link.portal_session_id);
+    await runJob();
+    await authorize(config, m.browser, { prompt: 'none' });
+    // ... and plants its cookie in the victim's browser, which then signs in at the portal.
+    for (const [k, c] of m.browser.jar) if (c.name.startsWith('oidc_session')) w.browser.jar.set(k, { ...c });
+    await w.browser.go(`${env().PUBLIC_URL}/sso?email=${encodeURIComponent(w.email)}`);
+    const a = await authorize(config, w.browser, { prompt: 'none', login_hint: w.email.toUpperCase() });
+    const t = await oc.authorizationCodeGrant(config, a.end.url, { pkceCodeVerifier: a.verifier, expectedState: a.state, expectedNonce: a.nonce });
+    // The attacker's cookie cannot end the victim's sessions.
+    const page = await m.browser.go(new URL('/oidc/session/end', env().PUBLIC_URL));
+    const xsrf = /name="xsrf" value="([^"]+)"/.exec(page.html ?? '')?.[1];
+    if (xsrf) await m.browser.go(new URL('/oidc/session/end/confirm', env().PUBLIC_URL), { method: 'POST', body: `xsrf=${xsrf}&logout=yes` });
+    expect((await oc.refreshTokenGrant(config, t.refresh_token!)).access_token).toBeTruthy();
+    // The organisation's slug in capitals, as the interaction takes it.
+    const upper = await authorize(config, w.browser, { prompt: 'none', organization: w.tenant.slug.toUpperCase() });
+    expect(upper.end.url.searchParams.get('code')).toBeTruthy();
   });
 
   it('one portal session serves every application: a second application signs in without the IdP; prompt=login goes back to it', async () => {

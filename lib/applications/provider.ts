@@ -244,9 +244,10 @@ async function adoptPortalSession(ctx: Ctx): Promise<void> {
   if (!String(oidc.params.prompt ?? '').split(' ').includes('none')) return;
   const portal = await portalSessionOf(ctx.get('cookie') || null);
   if (!portal) return;
+  // As the interaction chooses: `organization` (slug in any case, or ID) first, else the hint's domain.
   const org = oidc.params.organization as string | undefined;
-  if (org && org !== portal.tenant.id && org !== portal.tenant.slug) return;
-  const hint = typeof oidc.params.login_hint === 'string' ? oidc.params.login_hint : '';
+  if (org && org !== portal.tenant.id && org.toLowerCase() !== portal.tenant.slug) return;
+  const hint = !org && typeof oidc.params.login_hint === 'string' ? oidc.params.login_hint : '';
   const domain = hint.includes('@') ? hint.slice(hint.lastIndexOf('@') + 1).trim().toLowerCase() : '';
   if (hint && !portal.tenant.trustedDomains.includes(domain)) return;
   if (portal.unsolicited && !org && !hint) return;
@@ -254,6 +255,9 @@ async function adoptPortalSession(ctx: Ctx): Promise<void> {
   if (!app || (app.tenantIds && !app.tenantIds.includes(portal.tenant.id))) return;
   const ip = ctx.get('x-forwarded-for').split(',')[0]?.trim() || null;
   if (!signInIpAllowed(portal.tenant.signInPolicy ?? {}, ip)) return;
+  // A session that existed before this sign-in gets a new ID (as the provider's own resume does):
+  // a session cookie planted in this browser must not end up naming the signed-in session.
+  if (!oidc.session.new) oidc.session.resetIdentifier();
   oidc.session.loginAccount({ accountId: portal.userId, loginTs: portal.authTime, amr: ['ext'] });
   adoptedPortal.set(ctx, { sessionId: portal.sessionId, tenantId: portal.tenant.id, expiresAt: portal.expiresAt });
 }
@@ -316,7 +320,7 @@ function build(keys: Awaited<ReturnType<typeof signingKeys>>): OidcProvider {
       const portal = await portalSessionOf(ctx.get('cookie') || null);
       if (!portal || portal.userId !== oidc.session.accountId) return Check.REQUEST_PROMPT;
       const org = oidc.params.organization as string | undefined;
-      if (org && org !== portal.tenant.id && org !== portal.tenant.slug) return Check.REQUEST_PROMPT;
+      if (org && org !== portal.tenant.id && org.toLowerCase() !== portal.tenant.slug) return Check.REQUEST_PROMPT;
       const raw = typeof oidc.params.login_hint === 'string' ? oidc.params.login_hint : '';
       const hint = raw.includes('@') ? raw.slice(raw.lastIndexOf('@') + 1).trim().toLowerCase() : undefined;
       if (!org && hint && !portal.tenant.trustedDomains.includes(hint)) return Check.REQUEST_PROMPT;
