@@ -10,6 +10,7 @@ import { startTenantSso } from '../sso/start';
 import { LOGIN_FAILURES } from '../sso/failures';
 import { findTenant } from '../dal/tenants';
 import { env } from '../env';
+import { emailDomain } from '../utils';
 import { anyWebOrigin, escapeHtml, htmlResponse } from '../http/html';
 import { nodePair } from './http-bridge';
 import { portalSessionOf, type PortalSession } from './portal-session';
@@ -102,14 +103,12 @@ const signedInResult = (s: SignedIn) => ({
   consent: {},
 });
 
-const domainOf = (email: string) => (email.includes('@') ? email.slice(email.lastIndexOf('@') + 1).trim().toLowerCase() : '');
-
 /**
  * The sign-in target (tenant and active connection) of an email's trusted domain; only the tenant
  * when the browser's own session's tenant owns the domain (no lookup).
  */
 async function targetByEmail(email: string, portal?: PortalSession | null): Promise<{ tenant: { id: string; slug: string; name: string }; target?: Target } | null> {
-  const domain = domainOf(email);
+  const domain = emailDomain(email);
   if (!domain || domain.includes('\u0000')) return null;
   if (portal?.tenant.trustedDomains.includes(domain)) return { tenant: portal.tenant };
   const target = await signInTarget({ domain });

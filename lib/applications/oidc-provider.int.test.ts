@@ -94,7 +94,7 @@ async function authorize(
   config: oc.Configuration,
   browser: TestBrowser,
   params: Record<string, string> = {},
-  opts: { pkce?: boolean } = {},
+  opts: { pkce?: boolean; stopAt?: (next: URL) => boolean } = {},
 ) {
   const verifier = oc.randomPKCECodeVerifier();
   const state = oc.randomState();
@@ -107,7 +107,7 @@ async function authorize(
     ...(opts.pkce === false ? {} : { code_challenge: await oc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' }),
     ...params,
   });
-  const end = await browser.go(url);
+  const end = await browser.go(url, { stopAt: opts.stopAt });
   return { end, verifier, state, nonce };
 }
 
@@ -120,6 +120,16 @@ async function signIn(config: oc.Configuration, browser: TestBrowser, params: Re
 }
 
 const runJob = () => backchannelJob.run(undefined as never);
+
+/** The attacker's browser resumes the authorization `uid`: no code, and no sign-in of the tenant reached an application. */
+async function expectNoCodeOnResume(attacker: TestBrowser, uid: string, tenantId: string) {
+  const resumed = await attacker.go(new URL(`/oidc/auth/${uid}`, env().PUBLIC_URL), {
+    stopAt: (u) => u.origin === APP_ORIGIN || u.pathname.startsWith('/oidc/interaction/'),
+  });
+  expect(resumed.url.searchParams.get('code')).toBeNull();
+  const signedIn = await (await getDb()).select().from(auditEvents).where(and(eq(auditEvents.tenantId, tenantId), eq(auditEvents.action, 'application.signed_in')));
+  expect(signedIn).toHaveLength(0);
+}
 
 describe('the portal as OpenID Provider for the operator’s applications', () => {
   it('discovery: the issuer is PUBLIC_URL and every endpoint is found through it', async () => {
@@ -540,27 +550,13 @@ describe('the OpenID Provider under attack', () => {
     const config = await configFor(await newApp());
     // The attacker opens an application's sign-in in their own browser and learns its interaction.
     const attacker = new TestBrowser([w.idp], null);
-    const started = await attacker.go(
-      oc.buildAuthorizationUrl(config, {
-        redirect_uri: `${APP_ORIGIN}/callback`, scope: 'openid', state: 's', nonce: 'n', login_hint: w.email,
-        code_challenge: await oc.calculatePKCECodeChallenge(oc.randomPKCECodeVerifier()), code_challenge_method: 'S256',
-      }),
-      { stopAt: (u) => u.pathname.startsWith('/oidc/interaction/') },
-    );
-    const uid = started.url.pathname.split('/')[3];
+    const started = await authorize(config, attacker, { login_hint: w.email }, { stopAt: (u) => u.pathname.startsWith('/oidc/interaction/') });
+    const uid = started.end.url.pathname.split('/')[3];
     // The victim follows a link that signs them in at their IdP and returns to that interaction.
     const lure = `${env().PUBLIC_URL}/sso?tenant=${w.tenant.slug}&returnTo=${encodeURIComponent(`/oidc/interaction/${uid}/continue`)}`;
     await w.browser.go(lure);
     expect(w.browser.idpVisits).toBe(1);
-    // The attacker's browser resumes the authorization: it gets no code (let alone the victim's).
-    const resumed = await attacker.go(new URL(`/oidc/auth/${uid}`, env().PUBLIC_URL), {
-      stopAt: (u) => u.origin === APP_ORIGIN || u.pathname.startsWith('/oidc/interaction/'),
-    });
-    expect(resumed.url.searchParams.get('code')).toBeNull();
-    // And nothing of the victim reached an application.
-    const db = await getDb();
-    const signedIn = await db.select().from(auditEvents).where(and(eq(auditEvents.tenantId, w.tenant.id), eq(auditEvents.action, 'application.signed_in')));
-    expect(signedIn).toHaveLength(0);
+    await expectNoCodeOnResume(attacker, uid, w.tenant.id);
   });
 
   it('an application sign-in’s request to the IdP, finished in another browser, finishes nothing: no code for either', async () => {
@@ -568,26 +564,14 @@ describe('the OpenID Provider under attack', () => {
     const config = await configFor(await newApp());
     // The attacker starts a sign-in and stops where their browser would go to the IdP.
     const attacker = new TestBrowser([w.idp], null);
-    const atIdp = await attacker.go(
-      oc.buildAuthorizationUrl(config, {
-        redirect_uri: `${APP_ORIGIN}/callback`, scope: 'openid', state: 's', nonce: 'n', login_hint: w.email,
-        code_challenge: await oc.calculatePKCECodeChallenge(oc.randomPKCECodeVerifier()), code_challenge_method: 'S256',
-      }),
-      { stopAt: (u) => u.href.startsWith(w.idp.ssoUrl) },
-    );
+    const { end: atIdp } = await authorize(config, attacker, { login_hint: w.email }, { stopAt: (u) => u.href.startsWith(w.idp.ssoUrl) });
     const uid = attacker.visited.find((v) => v.includes('/oidc/interaction/'))!.split('/')[3];
     // The victim opens that IdP link and signs in there; their browser lacks the flow's cookie.
     const victim = await w.browser.go(atIdp.url);
     expect(w.browser.idpVisits).toBe(1);
     expect(victim.url.origin).not.toBe(APP_ORIGIN);
-    const resumed = await attacker.go(new URL(`/oidc/auth/${uid}`, env().PUBLIC_URL), {
-      stopAt: (u) => u.origin === APP_ORIGIN || u.pathname.startsWith('/oidc/interaction/'),
-    });
-    expect(resumed.url.searchParams.get('code')).toBeNull();
-    const db = await getDb();
-    const signedIn = await db.select().from(auditEvents).where(and(eq(auditEvents.tenantId, w.tenant.id), eq(auditEvents.action, 'application.signed_in')));
-    expect(signedIn).toHaveLength(0);
-    const refused = await db.select().from(auditEvents).where(and(eq(auditEvents.tenantId, w.tenant.id), eq(auditEvents.action, 'sso.login_failed')));
+    await expectNoCodeOnResume(attacker, uid, w.tenant.id);
+    const refused = await (await getDb()).select().from(auditEvents).where(and(eq(auditEvents.tenantId, w.tenant.id), eq(auditEvents.action, 'sso.login_failed')));
     expect(refused.map((e) => e.reason)).toEqual(['state_mismatch']);
   });
 

@@ -2,8 +2,9 @@ import 'server-only';
 import { sessionFromCookie } from '../auth/session-cookie';
 import { dbHandle } from '../db/client';
 import type { SessionRow, SignInPolicy } from '../db/schema';
-import { LAST_SEEN_WRITE_INTERVAL_MS, sessionVerdict } from '../policies/session';
+import { LAST_SEEN_WRITE_INTERVAL_MS, sessionHardEnd, sessionVerdict } from '../policies/session';
 import { enforceSessionPolicy } from '../policies/sessions';
+import { emailDomain } from '../utils';
 
 /** An end user's live portal session, as the OpenID Provider needs it. */
 export type PortalSession = {
@@ -20,6 +21,20 @@ export type PortalSession = {
   /** The session came from an IdP-initiated sign-in: this browser did not start it. */
   unsolicited: boolean;
 };
+
+/**
+ * Whether a portal session is of the organisation an authorization request names, as the
+ * interaction chooses it (lib/applications/interaction.ts): by `organization` (its slug in any
+ * case, or its ID) first, else by `login_hint`'s domain (one the tenant owns); naming neither
+ * (`named: false`), any session serves.
+ */
+export function servesRequest(portal: PortalSession, params: { organization?: unknown; login_hint?: unknown }): { named: boolean; serves: boolean } {
+  const org = typeof params.organization === 'string' ? params.organization : '';
+  if (org) return { named: true, serves: org === portal.tenant.id || org.toLowerCase() === portal.tenant.slug };
+  const hint = typeof params.login_hint === 'string' ? params.login_hint : '';
+  if (hint) return { named: true, serves: portal.tenant.trustedDomains.includes(emailDomain(hint)) };
+  return { named: false, serves: true };
+}
 
 type Row = {
   id: string;
@@ -81,14 +96,12 @@ export async function portalSessionOf(cookieHeader: string | null): Promise<Port
     await enforceSessionPolicy(row);
     return null;
   }
-  const maxAge = r.policy?.sessionMaxAgeSeconds;
-  const hardEnd = Math.min(times.expiresAt.getTime(), maxAge ? times.createdAt.getTime() + maxAge * 1000 : Infinity);
   return {
     sessionId: r.id,
     userId: r.subject_id,
     tenant: { id: r.tenant_id, slug: r.slug, name: r.name, signInPolicy: r.policy ?? {}, trustedDomains: r.trusted },
     authTime: Math.floor(times.createdAt.getTime() / 1000),
-    expiresAt: Math.floor(hardEnd / 1000),
+    expiresAt: Math.floor(sessionHardEnd(r.policy, times.createdAt, times.expiresAt).getTime() / 1000),
     unsolicited: c.unsolicited,
   };
 }

@@ -16,7 +16,7 @@ import { countToken } from '../metrics';
 import { jwksOf, keySetVersion, signingKeys } from './keys';
 import { applicationByClientId } from './registry';
 import { adapterClass, type PortalLink } from './store';
-import { portalSessionOf } from './portal-session';
+import { portalSessionOf, servesRequest } from './portal-session';
 import { signInIpAllowed } from '../policies/sso';
 import { enqueueRetry } from './backchannel';
 import { runNodeHandler } from './http-bridge';
@@ -244,13 +244,8 @@ async function adoptPortalSession(ctx: Ctx): Promise<void> {
   if (!String(oidc.params.prompt ?? '').split(' ').includes('none')) return;
   const portal = await portalSessionOf(ctx.get('cookie') || null);
   if (!portal) return;
-  // As the interaction chooses: `organization` (slug in any case, or ID) first, else the hint's domain.
-  const org = oidc.params.organization as string | undefined;
-  if (org && org !== portal.tenant.id && org.toLowerCase() !== portal.tenant.slug) return;
-  const hint = !org && typeof oidc.params.login_hint === 'string' ? oidc.params.login_hint : '';
-  const domain = hint.includes('@') ? hint.slice(hint.lastIndexOf('@') + 1).trim().toLowerCase() : '';
-  if (hint && !portal.tenant.trustedDomains.includes(domain)) return;
-  if (portal.unsolicited && !org && !hint) return;
+  const { named, serves } = servesRequest(portal, oidc.params);
+  if (!serves || (portal.unsolicited && !named)) return;
   const app = appOfRequest.get(ctx) ?? (await applicationByClientId(oidc.client.clientId));
   if (!app || (app.tenantIds && !app.tenantIds.includes(portal.tenant.id))) return;
   const ip = ctx.get('x-forwarded-for').split(',')[0]?.trim() || null;
@@ -319,11 +314,7 @@ function build(keys: Awaited<ReturnType<typeof signingKeys>>): OidcProvider {
       if (!oidc.account) return Check.REQUEST_PROMPT;
       const portal = await portalSessionOf(ctx.get('cookie') || null);
       if (!portal || portal.userId !== oidc.session.accountId) return Check.REQUEST_PROMPT;
-      const org = oidc.params.organization as string | undefined;
-      if (org && org !== portal.tenant.id && org.toLowerCase() !== portal.tenant.slug) return Check.REQUEST_PROMPT;
-      const raw = typeof oidc.params.login_hint === 'string' ? oidc.params.login_hint : '';
-      const hint = raw.includes('@') ? raw.slice(raw.lastIndexOf('@') + 1).trim().toLowerCase() : undefined;
-      if (!org && hint && !portal.tenant.trustedDomains.includes(hint)) return Check.REQUEST_PROMPT;
+      if (!servesRequest(portal, oidc.params).serves) return Check.REQUEST_PROMPT;
       return Check.NO_NEED_TO_PROMPT;
     }),
   );

@@ -9,6 +9,12 @@ export type SessionVerdict =
   | { live: false; reason: 'max_age' | 'idle' | 'expired' }
   | { live: true; expiresAt: Date; touch: boolean };
 
+/** When a session ends at the latest: its own expiry, or its tenant's maximum lifetime (the idle timeout aside). */
+export function sessionHardEnd(policy: SignInPolicy | null | undefined, createdAt: Date, expiresAt: Date): Date {
+  const max = policy?.sessionMaxAgeSeconds;
+  return new Date(Math.min(expiresAt.getTime(), max ? createdAt.getTime() + max * 1000 : Infinity));
+}
+
 /**
  * Is a session still live under the tenant's policy at `now`, until when, and is it time to write
  * `lastSeenAt` again? Max age counts from `createdAt`; idle time from `lastSeenAt` (or `createdAt`

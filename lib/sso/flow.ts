@@ -21,6 +21,7 @@ import { oidcAuthorization, oidcExchange, type OidcSignIn } from './oidc/rp';
 import { checkSamlResponse, peekResponse, SamlRejection, type CheckedAssertion, type PeekedResponse } from './saml/checks';
 import { completeTest, failTest, sessionNotOnOrAfterOf, type TestFlowDetail } from './connections/test-sign-in';
 import { sp } from './sp';
+import { sessionHardEnd } from '../policies/session';
 import { checkOidcMfa, checkSamlMfa, isNoAuthnContext, mfaRequiredFor, requestOidcMfa, samlMfaContext, signInIpAllowed, tenantPolicy } from '../policies/sso';
 import { EngineRefusal, engineValidate } from './saml/engine';
 import { authnRequest } from './saml/request';
@@ -652,7 +653,6 @@ export async function handleCallback(
   countSignIn(connection.type, 'success', null, flow ? (flow.exp - FLOW_TTL_SECONDS) * 1000 : null);
   const u = outcome.user;
   // An application's sign-in ends here, without a hop through its interaction's …/continue.
-  const maxAge = tenant.signInPolicy?.sessionMaxAgeSeconds;
   const resume =
     !idpInitiated && flow?.interaction && finishInteraction
       ? await finishInteraction(flow.interaction, {
@@ -660,7 +660,7 @@ export async function handleCallback(
           userId: u.id,
           tenantId: tenant.id,
           authTime: Math.floor(Date.now() / 1000),
-          expiresAt: Math.floor(Math.min(outcome.expiresAt.getTime(), maxAge ? Date.now() + maxAge * 1000 : Infinity) / 1000),
+          expiresAt: Math.floor(sessionHardEnd(tenant.signInPolicy, new Date(), outcome.expiresAt).getTime() / 1000),
         })
       : null;
   // An IdP-initiated sign-in was not started by this browser: it lands on /app, never on the
