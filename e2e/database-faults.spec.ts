@@ -68,7 +68,7 @@ async function scimFind(userName: string): Promise<number> {
 }
 
 /** A whole SAML sign-in (the portal's /sso, the test IdP's signed response, the ACS) for a new person. */
-async function signIn(): Promise<{ ok: boolean; status?: number; text?: string; email: string; url?: string }> {
+async function signIn(): Promise<{ ok: boolean; status?: number; text?: string; email: string; url?: string; browser: NodeBrowser }> {
   const email = `person${signIns++}@${domain}`;
   const browser = new NodeBrowser(publicUrl, [portal.url], idp, { acsUrl: `${publicUrl}/api/oauth/saml`, entityId: `${publicUrl}/.well-known/sp-metadata` }, email);
   try {
@@ -77,9 +77,9 @@ async function signIn(): Promise<{ ok: boolean; status?: number; text?: string; 
     // /app itself may fail to render if the database goes in that moment: a 500 whose page
     // (app/error.tsx, drawn by the browser) says so — never a trip back to the sign-in page.
     if (end.url.pathname === '/app' && end.status !== 200) expect(end.status).toBe(500);
-    return { ok: end.url.pathname === '/app', status: end.status, text: end.text, email, url: end.url.href };
+    return { ok: end.url.pathname === '/app', status: end.status, text: end.text, email, url: end.url.href, browser };
   } catch (err) {
-    return { ok: false, text: String(err), email };
+    return { ok: false, text: String(err), email, browser };
   }
 }
 
@@ -329,6 +329,41 @@ test('the network to the database stalls: requests answer 503 within the stateme
   } finally {
     await check.end();
   }
+  expect(processErrors(), portal.output().slice(-4000)).toEqual([]);
+});
+
+test('connections to the database cut under page traffic: a signed-in page answers itself or the error page, never the sign-in page, and the log holds no driver error', async () => {
+  test.setTimeout(60_000);
+  const { ok, browser } = await signIn();
+  expect(ok).toBe(true);
+  const from = portal.output().length;
+  let going = true;
+  const answers: Record<string, number> = {};
+  const readers = [0, 1, 2, 3, 4, 5].map(async () => {
+    while (going) {
+      const end = await browser.go(`${publicUrl}/app`);
+      const key = `${end.status} ${end.url.pathname}`;
+      answers[key] = (answers[key] ?? 0) + 1;
+    }
+  });
+  try {
+    await new Promise((r) => setTimeout(r, 500));
+    // Sixty resets, 5 to 47 ms apart: each catches some page between its session check and its reads.
+    for (let i = 0; i < 60; i++) {
+      relay.cut();
+      await new Promise((r) => setTimeout(r, 5 + (i % 7) * 7));
+    }
+  } finally {
+    going = false;
+    await Promise.all(readers);
+  }
+  console.log(`measured: /app answers while connections were cut ${JSON.stringify(answers)}`);
+  expect(Object.keys(answers).filter((k) => k !== '200 /app' && k !== '500 /app'), JSON.stringify(answers)).toEqual([]);
+  expect(answers['500 /app'], 'the cuts reached pages').toBeGreaterThan(0);
+  // Next.js prints what a page throws as it is: the page's own error names the outage in one line,
+  // never the driver's error with the query, its parameters (people's addresses) and stack.
+  const printed = portal.output().slice(from).split('\n').filter((line) => !line.startsWith('{'));
+  expect(printed.filter((line) => /Failed query|Connection terminated|params:/.test(line))).toEqual([]);
   expect(processErrors(), portal.output().slice(-4000)).toEqual([]);
 });
 

@@ -61,6 +61,13 @@ export class TcpRelay {
     for (const [to, data] of this.held.splice(0)) if (!to.destroyed) to.write(data);
   }
 
+  cut() {
+    for (const { client, upstream } of this.pairs) {
+      client.destroy();
+      upstream.destroy();
+    }
+  }
+
   async close() {
     for (const { client, upstream } of this.pairs) {
       client.destroy();

@@ -1,10 +1,12 @@
 import NextAuth, { CredentialsSignin } from 'next-auth';
+import { cache } from 'react';
 import Credentials from 'next-auth/providers/credentials';
 import { z } from 'zod';
 import { checkOperatorCredentials, recordOperatorLoginFailure, SESSION_TTL_SECONDS, startOperatorSession } from '../dal/operators';
 import { clearSignInFailures, recordSignInFailure, signInBlockedFor } from './throttle';
 import { endSession, liveSession } from '../dal/sessions';
 import { env } from '../env';
+import { isDatabaseUnavailable } from '../errors';
 import { requestMeta } from '../http/request-meta';
 import { log } from '../log';
 import { enforceSessionPolicy } from '../policies/sessions';
@@ -18,6 +20,13 @@ class BadCredentials extends CredentialsSignin {
 class Throttled extends CredentialsSignin {
   code = 'throttled';
 }
+
+/**
+ * Whether this request's session check failed on the database (per page render; React's cache
+ * scope). Auth.js turns any failure of the check into "no session"; a guard reads this so that a
+ * moment's outage answers the error page instead of the sign-in page (lib/auth/guards.ts).
+ */
+export const sessionCheck = cache(() => ({ databaseUnavailable: false }));
 
 /**
  * Auth.js issues the session cookie (a signed, encrypted JWT that names a row of `sessions`).
@@ -70,11 +79,17 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
         return { ...token, sub: u.id, sid: u.sessionId, kind: u.kind };
       }
       if (typeof token.sid !== 'string') return null;
-      const row = await liveSession(token.sid);
-      if (!row) return null;
-      // The tenant's sign-in policy: session lifetime and idle timeout (the row is deleted when over).
-      const expiresAt = await enforceSessionPolicy(row);
-      if (!expiresAt) return null;
+      const sid = token.sid;
+      const checked = await (async () => {
+        const row = await liveSession(sid);
+        // The tenant's sign-in policy: session lifetime and idle timeout (the row is deleted when over).
+        return row ? { row, expiresAt: await enforceSessionPolicy(row) } : null;
+      })().catch((err) => {
+        if (isDatabaseUnavailable(err)) sessionCheck().databaseUnavailable = true;
+        throw err;
+      });
+      if (!checked?.expiresAt) return null;
+      const { row, expiresAt } = checked;
       return { ...token, exp: Math.floor(expiresAt.getTime() / 1000), tenantId: row.tenantId, roles: row.roles, scopes: row.scopes ?? undefined };
     },
     async session({ session, token }) {

@@ -7,9 +7,9 @@ import { getUser } from '../dal/users';
 import type { User } from '../db/schema';
 import { requestMeta } from '../http/request-meta';
 import { consoleAccessAllowed } from '../policies/cidr';
-import { auth } from './config';
+import { auth, sessionCheck } from './config';
 import { sessionCookieName } from './session-cookie';
-import { AppError, DatabaseUnavailable } from '../errors';
+import { AppError, DatabaseUnavailable, isDatabaseUnavailable } from '../errors';
 import { checkHealth } from '../health';
 import { actorOf, canAccessTenant, isOperator, scopesOfRoles, type Principal, type TenantScope } from './permissions';
 
@@ -29,7 +29,7 @@ export async function currentPrincipal(): Promise<Principal | null> {
     return { kind: 'tenant_admin', id: u.id, email: null, tenantId: u.tenantId, sessionId: session.sessionId, scopes: u.scopes ?? [] };
   }
   if (u.kind === 'user' && u.roles?.length) {
-    const tenant = await findTenant({ id: u.tenantId });
+    const tenant = await pageRead(findTenant({ id: u.tenantId }));
     const scopes = tenant ? scopesOfRoles(tenant.consoleAccess ?? {}, u.roles) : [];
     if (scopes.length) return { kind: 'tenant_admin', id: u.id, email: u.email, tenantId: u.tenantId, sessionId: session.sessionId, scopes };
   }
@@ -43,9 +43,25 @@ export async function requireOperator(): Promise<Extract<Principal, { kind: 'ope
 }
 
 /**
+ * A read a page cannot do without. While the database is unreachable it fails as one
+ * DatabaseUnavailable: the page's error view (app/error.tsx) answers, and Next.js prints that one
+ * line instead of the driver's error with its query, parameters (people's addresses) and stack.
+ */
+async function pageRead<T>(read: Promise<T>): Promise<T> {
+  try {
+    return await read;
+  } catch (err) {
+    if (isDatabaseUnavailable(err) && !(err instanceof DatabaseUnavailable)) throw new DatabaseUnavailable('the page could not be read: the database is unavailable');
+    throw err;
+  }
+}
+
+/**
  * Sends a visitor without a live session to the sign-in page `to` — unless they hold a session
- * cookie while the database is down: a session check that failed reads as "signed out", and the
- * sign-in page would blame the person for the outage. The page's error view (app/error.tsx) answers instead.
+ * cookie and the database failed: a session check that failed reads as "signed out", and the
+ * sign-in page would blame the person for the outage. The page's error view (app/error.tsx)
+ * answers instead, whether the check itself failed on the database (even for a moment) or the
+ * database is down now.
  */
 async function signedOut(to: string): Promise<never> {
   const name = sessionCookieName();
@@ -53,7 +69,7 @@ async function signedOut(to: string): Promise<never> {
     const n = c.trim().split('=')[0];
     return n === name || n.startsWith(`${name}.`); // Auth.js splits a large cookie into name.0, name.1, …
   });
-  if (held && !(await checkHealth()).ok) {
+  if (held && (sessionCheck().databaseUnavailable || !(await checkHealth()).ok)) {
     throw new DatabaseUnavailable('the session could not be checked: the database is unavailable');
   }
   redirect(to);
@@ -72,7 +88,7 @@ export type TenantAccess =
 export async function tenantAccess(slug: string, scope: TenantScope | undefined, ip: string | null | undefined): Promise<TenantAccess> {
   const principal = await currentPrincipal();
   if (!principal) return { ok: false, why: 'signed_out' };
-  const tenant = await findTenant({ slug });
+  const tenant = await pageRead(findTenant({ slug }));
   if (!tenant || !canAccessTenant(principal, tenant.id, scope)) return { ok: false, why: 'not_found' };
   if (principal.kind === 'tenant_admin' && tenant.signInPolicy?.consoleIpAllowlist?.length) {
     if (!consoleAccessAllowed(principal.kind, tenant.signInPolicy, ip ?? null)) return { ok: false, why: 'ip_blocked', tenant };
@@ -104,11 +120,11 @@ export async function requireEndUser(): Promise<{ user: User; tenant: TenantWith
   const session = (await auth()) as { user?: SessionUser; sessionId?: string } | null;
   const u = session?.user;
   if (!u || u.kind !== 'user' || !u.tenantId) return signedOut('/signin');
-  const user = await getUser(u.tenantId, u.id).catch((err) => {
+  const user = await pageRead(getUser(u.tenantId, u.id)).catch((err) => {
     if (err instanceof AppError && err.status === 404) return null;
     throw err;
   });
-  const tenant = user ? await findTenant({ id: user.tenantId }) : null;
+  const tenant = user ? await pageRead(findTenant({ id: user.tenantId })) : null;
   if (!user || !tenant) return signedOut('/signin');
   return { user, tenant };
 }
