@@ -212,7 +212,9 @@ if (process.argv.includes('--product-only')) {
   await closeDb();
   process.exit(0);
 }
-for (const c of levels) {
+// Profiling: `--refresh-only` skips the sign-in levels (`node --cpu-prof … --storage=… --refresh-only`).
+const refreshOnly = process.argv.includes('--refresh-only');
+for (const c of refreshOnly ? [] : levels) {
   const u1 = await level('upstream', c, upstreamFlow);
   const p = await level('product', c, productFlow);
   const u2 = await level('upstream', c, upstreamFlow);
@@ -253,7 +255,7 @@ for (const r of rows) {
     );
   }
 }
-for (const c of levels) {
+for (const c of refreshOnly ? [] : levels) {
   const u = rows.find((r) => r.variant === 'upstream' && r.c === c)!;
   const p = rows.find((r) => r.variant === 'product' && r.c === c)!;
   console.log(`c=${c}: the OIDC layer adds ${(((p.cpuMsPerFlow - u.cpuMsPerFlow) / u.cpuMsPerFlow) * 100).toFixed(0)} % CPU per flow (target ≤ 25 %); product flows/s = ${(p.perSec / u.perSec).toFixed(2)} × upstream`);
