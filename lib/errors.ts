@@ -46,8 +46,8 @@ export function isDatabaseUnavailable(err: unknown): boolean {
     if (e instanceof DatabaseUnavailable) return true;
     const o = e as { code?: unknown; message?: unknown; cause?: unknown };
     // Unreachable, shut down, or busy past the bounded waits (lock_timeout 55P03, statement_timeout 57014).
-    if (typeof o.code === 'string' && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|57P0[1-3]|08\d{3}|55P03|57014)$/.test(o.code)) return true;
-    if (typeof o.message === 'string' && /Connection terminated|timeout exceeded when trying to connect|did not start in time/i.test(o.message)) return true;
+    if (typeof o.code === 'string' && /^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|57P0[1-3]|08\d{3}|55P03|57014)$/.test(o.code)) return true;
+    if (typeof o.message === 'string' && /Connection terminated|and is not queryable|timeout exceeded when trying to connect|did not start in time/i.test(o.message)) return true;
     e = o.cause;
   }
   return false;
