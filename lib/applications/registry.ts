@@ -1,7 +1,7 @@
 import 'server-only';
 import { createHash, randomBytes } from 'node:crypto';
 import { asc, eq, gt, inArray } from 'drizzle-orm';
-import { changes, record } from '../audit/record';
+import { changes, record, secretFingerprint } from '../audit/record';
 import type { Ctx } from '../audit/types';
 import { dbHandle, getDb, type Executor } from '../db/client';
 import { applications, oidcPayloads, tenants, type Application } from '../db/schema';
@@ -16,11 +16,8 @@ import type { ApplicationCreate, ApplicationPatch, ApplicationView } from '../va
  * confidential application's secret is shown once and kept only as a SHA-256 hash.
  */
 export const secretHash = (secret: string) => createHash('sha256').update(secret).digest('hex');
-/**
- * How the audit log names a client secret without revealing it: the first 8 hex digits of its
- * SHA-256 (enough to tell two secrets apart), or "none".
- */
-const fingerprint = (hash: string | null) => (hash ? `sha256:${hash.slice(0, 8)}…` : 'none');
+/** A client secret in the audit log: its fingerprint, from the hash that is all the portal keeps. */
+const fingerprint = (hash: string | null) => secretFingerprint(hash ? { sha256: hash } : null);
 const newClientSecret = () => `cs_${randomBytes(32).toString('base64url')}`;
 const newClientId = () => `client_${randomBytes(16).toString('base64url').replace(/[-_]/g, '').slice(0, 20).toLowerCase()}${randomBytes(2).toString('hex')}`;
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../db/client';
 import { newId } from '../ids';
@@ -14,6 +15,17 @@ export type AuditInput = {
 
 /** Chain of events with no tenant (operator sign-ins, API keys). */
 export const OPERATOR_CHAIN = 'operator';
+
+/**
+ * How the audit log names a secret without revealing it: the first 8 hex digits of its SHA-256
+ * (enough to tell two secrets apart), or "none". Takes the secret, or its SHA-256 in hex where
+ * only that is kept.
+ */
+export function secretFingerprint(secret: { plain: string } | { sha256: string } | null): string {
+  if (!secret) return 'none';
+  const hex = 'sha256' in secret ? secret.sha256 : createHash('sha256').update(secret.plain).digest('hex');
+  return `sha256:${hex.slice(0, 8)}…`;
+}
 
 const clip = (v: string | null | undefined, n: number) => (v == null ? null : v.slice(0, n));
 

@@ -1,6 +1,6 @@
 import 'server-only';
 import { and, desc, eq, isNull, lt, sql, type SQL } from 'drizzle-orm';
-import { changes, record } from '../audit/record';
+import { changes, record, secretFingerprint } from '../audit/record';
 import { sequence } from '../audit/sequencer';
 import type { Ctx } from '../audit/types';
 import { getDb, type Executor } from '../db/client';
@@ -200,8 +200,20 @@ export async function rotateWebhookSecret(ctx: Ctx, scope: WebhookScope, id: str
   const db = await getDb();
   const row = await db.transaction(async (tx) => {
     const e = await findEndpoint(tx, scope, id, true);
+    // A secret that no longer decrypts (AUTH_SECRET changed) is what a rotation repairs: it is named "unreadable".
+    let before: string;
+    try {
+      before = secretFingerprint({ plain: decryptSecret(e.secretEncrypted) });
+    } catch {
+      before = 'unreadable';
+    }
     const [u] = await tx.update(webhookEndpoints).set({ secretEncrypted: encryptSecret(secret) }).where(eq(webhookEndpoints.id, e.id)).returning();
-    await record(tx, ctx, { tenantId: scope.tenantId, action: 'webhook.secret_rotated', target: webhookTarget(u) });
+    await record(tx, ctx, {
+      tenantId: scope.tenantId,
+      action: 'webhook.secret_rotated',
+      target: webhookTarget(u),
+      details: { before: { secret: before }, after: { secret: secretFingerprint({ plain: secret }) } },
+    });
     return u;
   });
   return { ...toWebhookView(row), secret };

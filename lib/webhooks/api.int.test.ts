@@ -1,5 +1,6 @@
 process.env.ALLOW_PRIVATE_URLS = 'false'; // the API refuses http:// and private addresses (the delivery tests allow them)
 
+import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import * as openapiRoute from '@/app/api/v1/openapi.json/route';
@@ -116,10 +117,26 @@ describe('webhooks API (tenant)', () => {
     };
     expect(events.rows.map((e) => e.action)).toEqual(['webhook.created', 'webhook.created', 'webhook.updated', 'webhook.secret_rotated', 'webhook.deleted']);
     expect(events.rows[2].details).toEqual({ before: { enabled: true, events: ['*'] }, after: { enabled: false, events: ['user.*', 'sso.login_failed'] } });
+    // The rotation names the secrets by fingerprint only: the first 8 hex digits of their SHA-256.
+    const print = (v: string) => `sha256:${createHash('sha256').update(v).digest('hex').slice(0, 8)}…`;
+    expect(events.rows[3].details).toEqual({ before: { secret: print(secret) }, after: { secret: print(r.body.secret) } });
     const all = JSON.stringify(events.rows);
     expect(all).not.toContain(secret);
     expect(all).not.toContain(r.body.secret);
     expect(all).not.toContain('whsec_');
+  });
+
+  it('rotates a secret that no longer decrypts (AUTH_SECRET changed): the rotation repairs it, named "unreadable" in the audit log', async () => {
+    const t = await newTenant();
+    const params = { tenantId: t.id };
+    const c = await call(tHooks.POST, { method: 'POST', params, body: { url: url() } });
+    const db = await getDb();
+    await db.execute(sql`update webhook_endpoints set secret_encrypted = 'v1.AAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAA.AAAA' where id = ${c.body.id}`);
+    const r = await call(tRotate.POST, { method: 'POST', params: { ...params, webhookId: c.body.id } });
+    expect(r.status).toBe(200);
+    expect(r.body.secret).toMatch(/^whsec_/);
+    const ev = (await db.execute(sql`select details from audit_events where tenant_id = ${t.id} and action = 'webhook.secret_rotated'`)) as unknown as { rows: { details: Record<string, any> }[] };
+    expect(ev.rows.map((e) => e.details.before)).toEqual([{ secret: 'unreadable' }]);
   });
 
   it('keeps a URL\'s query string (which may hold a receiver token) out of the audit log', async () => {
