@@ -11,6 +11,7 @@ import * as userRoute from '@/app/api/v1/tenants/[tenantId]/users/[userId]/route
 import * as suspendRoute from '@/app/api/v1/tenants/[tenantId]/users/[userId]/suspend/route';
 import * as reactivateRoute from '@/app/api/v1/tenants/[tenantId]/users/[userId]/reactivate/route';
 import * as mappingRoute from '@/app/api/v1/tenants/[tenantId]/role-mappings/route';
+import * as policyRoute from '@/app/api/v1/tenants/[tenantId]/sign-in-policy/route';
 import { SYSTEM } from '@/lib/audit/types';
 import { dbHandle, getDb } from '@/lib/db/client';
 import { auditEvents, backchannelDeliveries, oidcPayloads, users } from '@/lib/db/schema';
@@ -229,6 +230,11 @@ describe('the portal as OpenID Provider for the operator’s applications', () =
     const closed = await configFor(await newApp({ tenantIds: [other.tenant.id] }));
     const refused = await authorize(closed, w.browser, { prompt: 'none', login_hint: w.email });
     expect(refused.end.url.searchParams.get('error')).toBe('login_required');
+    // The tenant's sign-in IP allowlist does not admit this browser's address (203.0.113.10): the same.
+    const allow = (ipAllowlist: string[]) => call(policyRoute.PUT, { method: 'PUT', params: { tenantId: w.tenant.id }, body: { ipAllowlist } });
+    expect((await allow(['198.51.100.0/24'])).status).toBe(200);
+    expect((await silent(w.browser, { login_hint: w.email })).end.url.searchParams.get('error')).toBe('login_required');
+    expect((await allow(['203.0.113.0/24'])).status).toBe(200);
     // Its own tenant: a code at once, no IdP, no page.
     const before = w.browser.visited.length;
     const a = await silent(w.browser, { login_hint: w.email });

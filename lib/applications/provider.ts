@@ -11,6 +11,7 @@ import { spLogoutTarget } from '../sso/saml/logout';
 import { env } from '../env';
 import { AUTO_SUBMIT_SCRIPT, escapeHtml } from '../http/html';
 import { isLoopbackHost } from '../http/safe-fetch';
+import { requestMeta } from '../http/request-meta';
 import { log } from '../log';
 import { countToken } from '../metrics';
 import { jwksOf, keySetVersion, signingKeys } from './keys';
@@ -226,6 +227,9 @@ async function clientOfRequest(clientId: string): Promise<Application | null> {
   return app;
 }
 
+/** A provider request's client address and user agent, by the portal's one rule (requestMeta). */
+const metaOf = (ctx: Ctx) => requestMeta({ headers: { get: (name: string) => ctx.get(name) || null } });
+
 /** The portal session a silent authorization adopted in this request (it links the provider session). */
 const adoptedPortal = new WeakMap<object, PortalLink & { expiresAt: number }>();
 
@@ -248,8 +252,7 @@ async function adoptPortalSession(ctx: Ctx): Promise<void> {
   if (!serves || (portal.unsolicited && !named)) return;
   const app = appOfRequest.get(ctx) ?? (await applicationByClientId(oidc.client.clientId));
   if (!app || (app.tenantIds && !app.tenantIds.includes(portal.tenant.id))) return;
-  const ip = ctx.get('x-forwarded-for').split(',')[0]?.trim() || null;
-  if (!signInIpAllowed(portal.tenant.signInPolicy ?? {}, ip)) return;
+  if (!signInIpAllowed(portal.tenant.signInPolicy ?? {}, metaOf(ctx).ip)) return;
   // A session that existed before this sign-in gets a new ID (as the provider's own resume does):
   // a session cookie planted in this browser must not end up naming the signed-in session.
   if (!oidc.session.new) oidc.session.resetIdentifier();
@@ -268,7 +271,7 @@ const auditSignIn: Middleware = async (ctx, next) => {
   const known = appOfRequest.get(ctx);
   const app = known?.clientId === oidc.client.clientId ? known : await applicationByClientId(oidc.client.clientId);
   // One statement (an insert needs no transaction of its own).
-  await record(await getDb(), { actor: { type: 'user', id: account.accountId, label: null }, ip: ctx.get('x-forwarded-for') || null, userAgent: ctx.get('user-agent') || null }, {
+  await record(await getDb(), { ...metaOf(ctx), actor: { type: 'user', id: account.accountId, label: null } }, {
     tenantId: account.tenantId,
     action: 'application.signed_in',
     target: { type: 'application', id: app?.id ?? oidc.client.clientId, label: app?.name ?? oidc.client.clientId },

@@ -79,17 +79,17 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
         return { ...token, sub: u.id, sid: u.sessionId, kind: u.kind };
       }
       if (typeof token.sid !== 'string') return null;
-      const sid = token.sid;
-      const checked = await (async () => {
-        const row = await liveSession(sid);
+      let row: Awaited<ReturnType<typeof liveSession>>;
+      let expiresAt: Date | null = null;
+      try {
+        row = await liveSession(token.sid);
         // The tenant's sign-in policy: session lifetime and idle timeout (the row is deleted when over).
-        return row ? { row, expiresAt: await enforceSessionPolicy(row) } : null;
-      })().catch((err) => {
+        if (row) expiresAt = await enforceSessionPolicy(row);
+      } catch (err) {
         if (isDatabaseUnavailable(err)) sessionCheck().databaseUnavailable = true;
         throw err;
-      });
-      if (!checked?.expiresAt) return null;
-      const { row, expiresAt } = checked;
+      }
+      if (!row || !expiresAt) return null;
       return { ...token, exp: Math.floor(expiresAt.getTime() / 1000), tenantId: row.tenantId, roles: row.roles, scopes: row.scopes ?? undefined };
     },
     async session({ session, token }) {

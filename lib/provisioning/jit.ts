@@ -10,6 +10,7 @@ import type { SignInTenant } from '../dal/sign-in';
 import type { TenantWithDomains } from '../dal/tenants';
 import { newId } from '../ids';
 import { LoginRejected } from '../sso/failures';
+import { emailDomain } from '../utils';
 import { nextTurn } from './breathe';
 import { diffRoles, evaluate, evaluationCost, MAPPING_BUDGET, MappingBudgetExceeded, type Attributes, type RoleMapping } from './mapping';
 
@@ -37,7 +38,6 @@ export type IdpProfile = {
 
 export const USER_SESSION_TTL_SECONDS = 8 * 60 * 60;
 
-const domainOf = (email: string) => email.slice(email.lastIndexOf('@') + 1).toLowerCase();
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /**
@@ -122,7 +122,7 @@ export async function signInUser(
   if (!EMAIL.test(email)) throw new LoginRejected('email_missing', 400);
   // OIDC: an email the provider does not vouch for (rule 1 of linkByEmail).
   if (connection.type === 'oidc' && profile.emailVerified !== true && !connection.trustUnverifiedEmail) throw new LoginRejected('email_not_verified', 403);
-  const domain = domainOf(email);
+  const domain = emailDomain(email);
   // The tenant's own domains count only when trusted (an admin-added domain once DNS-verified).
   const ownDomain = tenant.trustedDomains.includes(domain);
   const allowedDomain = tenant.allowedDomains.includes(domain);
