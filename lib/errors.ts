@@ -37,13 +37,16 @@ export function isUniqueViolation(err: unknown, constraint?: string): boolean {
 }
 
 /** The database failed underneath a library that reports it as an error of its own (the SSO library's storage). */
-export class DatabaseUnavailable extends Error {}
+export class DatabaseUnavailable extends Error {
+  override name = 'DatabaseUnavailable';
+}
 
 /** Is this the database being unreachable (answer 503, retry later) rather than a bug? */
 export function isDatabaseUnavailable(err: unknown): boolean {
   let e: unknown = err;
   for (let i = 0; i < 4 && e && typeof e === 'object'; i++) {
-    if (e instanceof DatabaseUnavailable) return true;
+    // By name too: Next.js bundles a module once per server chunk, so the class is not always this one.
+    if (e instanceof DatabaseUnavailable || (e as Error).name === 'DatabaseUnavailable') return true;
     const o = e as { code?: unknown; message?: unknown; cause?: unknown };
     // Unreachable, shut down, or busy past the bounded waits (lock_timeout 55P03, statement_timeout 57014).
     if (typeof o.code === 'string' && /^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|57P0[1-3]|08\d{3}|55P03|57014)$/.test(o.code)) return true;

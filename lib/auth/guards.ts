@@ -9,7 +9,7 @@ import { requestMeta } from '../http/request-meta';
 import { consoleAccessAllowed } from '../policies/cidr';
 import { auth, sessionCheck } from './config';
 import { sessionCookieName } from './session-cookie';
-import { AppError, DatabaseUnavailable, isDatabaseUnavailable } from '../errors';
+import { AppError, DatabaseUnavailable } from '../errors';
 import { checkHealth } from '../health';
 import { actorOf, canAccessTenant, isOperator, scopesOfRoles, type Principal, type TenantScope } from './permissions';
 
@@ -29,7 +29,7 @@ export async function currentPrincipal(): Promise<Principal | null> {
     return { kind: 'tenant_admin', id: u.id, email: null, tenantId: u.tenantId, sessionId: session.sessionId, scopes: u.scopes ?? [] };
   }
   if (u.kind === 'user' && u.roles?.length) {
-    const tenant = await pageRead(findTenant({ id: u.tenantId }));
+    const tenant = await findTenant({ id: u.tenantId });
     const scopes = tenant ? scopesOfRoles(tenant.consoleAccess ?? {}, u.roles) : [];
     if (scopes.length) return { kind: 'tenant_admin', id: u.id, email: u.email, tenantId: u.tenantId, sessionId: session.sessionId, scopes };
   }
@@ -40,20 +40,6 @@ export async function requireOperator(): Promise<Extract<Principal, { kind: 'ope
   const p = await currentPrincipal();
   if (!isOperator(p)) return signedOut('/login');
   return p;
-}
-
-/**
- * A read a page cannot do without. While the database is unreachable it fails as one
- * DatabaseUnavailable: the page's error view (app/error.tsx) answers, and Next.js prints that one
- * line instead of the driver's error with its query, parameters (people's addresses) and stack.
- */
-async function pageRead<T>(read: Promise<T>): Promise<T> {
-  try {
-    return await read;
-  } catch (err) {
-    if (isDatabaseUnavailable(err) && !(err instanceof DatabaseUnavailable)) throw new DatabaseUnavailable('the page could not be read: the database is unavailable');
-    throw err;
-  }
 }
 
 /**
@@ -88,7 +74,7 @@ export type TenantAccess =
 export async function tenantAccess(slug: string, scope: TenantScope | undefined, ip: string | null | undefined): Promise<TenantAccess> {
   const principal = await currentPrincipal();
   if (!principal) return { ok: false, why: 'signed_out' };
-  const tenant = await pageRead(findTenant({ slug }));
+  const tenant = await findTenant({ slug });
   if (!tenant || !canAccessTenant(principal, tenant.id, scope)) return { ok: false, why: 'not_found' };
   if (principal.kind === 'tenant_admin' && tenant.signInPolicy?.consoleIpAllowlist?.length) {
     if (!consoleAccessAllowed(principal.kind, tenant.signInPolicy, ip ?? null)) return { ok: false, why: 'ip_blocked', tenant };
@@ -120,11 +106,11 @@ export async function requireEndUser(): Promise<{ user: User; tenant: TenantWith
   const session = (await auth()) as { user?: SessionUser; sessionId?: string } | null;
   const u = session?.user;
   if (!u || u.kind !== 'user' || !u.tenantId) return signedOut('/signin');
-  const user = await pageRead(getUser(u.tenantId, u.id)).catch((err) => {
+  const user = await getUser(u.tenantId, u.id).catch((err) => {
     if (err instanceof AppError && err.status === 404) return null;
     throw err;
   });
-  const tenant = user ? await pageRead(findTenant({ id: user.tenantId })) : null;
+  const tenant = user ? await findTenant({ id: user.tenantId }) : null;
   if (!user || !tenant) return signedOut('/signin');
   return { user, tenant };
 }
