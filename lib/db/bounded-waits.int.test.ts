@@ -1,8 +1,10 @@
+import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tenantRoute from '@/app/api/v1/tenants/[tenantId]/route';
 import * as tenantsRoute from '@/app/api/v1/tenants/route';
 import { dbHandle, getDb } from '@/lib/db/client';
+import { tenants } from '@/lib/db/schema';
 import { env } from '@/lib/env';
 import { call } from '@/lib/testing/api';
 
@@ -43,5 +45,17 @@ describe('bounded waits', () => {
       await other.end();
     }
     expect((await call(tenantRoute.GET, { params: { tenantId: t.id } })).body.name).toBe('Locked Co');
+  });
+});
+
+describe('transactions give their connection back', () => {
+  it('a transaction whose `begin` fails leaves no connection checked out; the next transaction works and the pool closes', async () => {
+    const h = await dbHandle();
+    const before = h.poolStats?.();
+    // The server refuses this `begin`, as it does when the connection dies at that moment.
+    await expect(h.db.transaction(async () => 'never', { isolationLevel: 'bogus' as never })).rejects.toThrow(/isolation/);
+    const after = h.poolStats?.();
+    if (before && after) expect(after.total - after.idle, JSON.stringify({ before, after })).toBe(0);
+    expect(await h.db.transaction(async (tx) => (await tx.select({ one: sql<number>`1` }).from(tenants)).length >= 0)).toBe(true);
   });
 });

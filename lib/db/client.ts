@@ -197,6 +197,23 @@ async function openPostgres(url: string): Promise<DbHandle> {
     dropWhenStalled(client, statementMs + 2000);
   });
   const db = drizzle(pool, { schema }) as unknown as Db;
+  // drizzle's transaction() on a pool sends `begin` before the try whose `finally` releases the
+  // connection: when `begin` fails (the connection died that moment), the connection stays checked
+  // out for ever. The pool shrinks with every such failure, and closing it waits for ever. So the
+  // portal checks the connection out itself and runs drizzle's transaction on that one connection
+  // (a drizzle instance per pooled connection, made once), releasing it whatever happens. A dead
+  // connection is dropped by the pool on release.
+  const onConnection = new WeakMap<import('pg').PoolClient, Db>();
+  db.transaction = (async (run: Parameters<Db['transaction']>[0], config?: Parameters<Db['transaction']>[1]) => {
+    const client = await pool.connect();
+    try {
+      let single = onConnection.get(client);
+      if (!single) onConnection.set(client, (single = drizzle(client, { schema }) as unknown as Db));
+      return await single.transaction(run, config);
+    } finally {
+      client.release();
+    }
+  }) as Db['transaction'];
   return {
     db,
     kind: 'postgres',

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { getDb } from '../db/client';
 import { newId } from '../ids';
-import { acquire, runJob, type Job } from './scheduler';
+import { acquire, runJob, startScheduler, type Job } from './scheduler';
 
 const job = (over: Partial<Job> = {}): Job => ({ name: newId('job'), everyMs: 60_000, run: async () => ({}), ...over });
 
@@ -54,5 +54,16 @@ describe('scheduler leases', () => {
     const rows = (await db.execute<{ last_error: string }>(sql`select last_error from job_leases where name = ${j.name}`)) as unknown as { rows: { last_error: string }[] };
     expect(rows.rows[0].last_error).toBe('receiver down');
     expect(await runJob({ ...j, run: async () => ({ ok: true }) }, { holder: 'b', force: true })).toEqual({ ok: true });
+  });
+
+  it('gives back at shutdown a lease whose release failed (the database went at that moment), and only its own', async () => {
+    const db = await getDb();
+    const mine = job({ leaseMs: 60_000 });
+    const theirs = job({ leaseMs: 60_000 });
+    expect(await acquire(db, mine)).toBe(true); // held by this instance, as after a run whose release failed
+    expect(await acquire(db, theirs, 'another-instance')).toBe(true);
+    await startScheduler([]).stop();
+    expect(await acquire(db, mine, 'another-instance')).toBe(true);
+    expect(await acquire(db, theirs, 'a-third-instance', true)).toBe(false); // still held by its runner
   });
 });

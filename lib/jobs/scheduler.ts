@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { sql } from 'drizzle-orm';
 import { getDb, type Db } from '../db/client';
 import { newId } from '../ids';
-import { log } from '../log';
+import { errorMessage, log } from '../log';
 
 export type Job = {
   name: string;
@@ -89,7 +89,7 @@ export async function runJob(job: Job, opts: { force?: boolean; holder?: string 
   } catch (err) {
     ended ||= Date.now();
     await stopHeartbeat();
-    const message = err instanceof Error ? err.message : String(err);
+    const message = errorMessage(err);
     log('error', 'job failed', { job: job.name, error: message });
     await release(db, job, holder, message.slice(0, 500)).catch(() => {});
     throw err;
@@ -133,12 +133,17 @@ export function startScheduler(jobs: Job[]): Scheduler {
     /**
      * Starts no more runs and waits (10 s at most) for those running: each releases its lease when
      * it ends, so another instance takes the job over at once instead of after the lease expires.
+     * Then gives back every lease this instance still holds: a release that failed earlier (the
+     * database went at that moment) would otherwise hold its job until the lease expires.
      */
     stop: async () => {
       stopped = true;
       for (const t of timers) clearTimeout(t);
       g.__portalScheduler = undefined;
       await Promise.race([Promise.all(running), new Promise((r) => setTimeout(r, 10_000).unref())]);
+      await getDb()
+        .then((db) => db.execute(sql`update job_leases set lease_until = now() where holder = ${HOLDER} and lease_until > now()`))
+        .catch((err) => log('warn', 'could not give back the job leases at shutdown', { err }));
     },
   };
   return g.__portalScheduler;
