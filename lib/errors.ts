@@ -36,7 +36,7 @@ export function isUniqueViolation(err: unknown, constraint?: string): boolean {
   return pg.constraint === constraint || (pg.detail ?? '').includes(constraint) || String((err as Error).message ?? '').includes(constraint);
 }
 
-/** The database failed underneath a library that reports it as an error of its own (the SSO library's storage). */
+/** The database is unreachable, as the portal reports it where the driver's error would say too much or too little (the SSO library's storage, a session check, a shutdown). */
 export class DatabaseUnavailable extends Error {
   override name = 'DatabaseUnavailable';
 }
