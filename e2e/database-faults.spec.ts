@@ -19,6 +19,7 @@ import { TcpRelay } from './support/tcp-relay';
  */
 
 const KEY = 'database-faults-spec-key-0123456';
+const METRICS_TOKEN = 'database-faults-metrics-0123456';
 /** The portal's statement timeout here: a stalled connection is dropped 2 s after it. */
 const STATEMENT_MS = 6_000;
 test.describe.configure({ mode: 'serial' });
@@ -101,6 +102,7 @@ test.beforeAll(async ({}, info) => {
     PORT: String(port),
     DATA_DIR: tempDataDir(),
     DB_POOL_SIZE: '8',
+    METRICS_TOKEN,
   });
 });
 
@@ -378,6 +380,13 @@ test('connections to the database cut under page traffic: a signed-in page answe
   const digest = errorPage.match(/digest\\?":\\?"(\d+)/)?.[1];
   expect(digest, errorPage.slice(0, 300)).toBeTruthy();
   expect(output.filter((line) => line.includes(`"digest":"${digest}"`) && line.includes('"msg":"request failed: database unavailable"')).length).toBeGreaterThan(0);
+  // Every connection a failed page or job had checked out went back to the pool: it recovers
+  // without a restart (a transaction whose `begin` failed used to keep its connection for ever).
+  const inUse = async () => {
+    const text = await (await fetch(`${portal.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
+    return Number(/portal_db_pool_connections\{state="in_use"\} (\d+)/.exec(text)?.[1] ?? NaN);
+  };
+  await expect.poll(inUse, { timeout: 15_000, intervals: [250] }).toBe(0);
   expect(processErrors(), portal.output().slice(-4000)).toEqual([]);
 });
 
