@@ -35,7 +35,7 @@ export async function acquire(db: Db, job: Job, holder = HOLDER, force = false):
     values (${job.name}, ${holder}, now() + ${`${leaseMs} milliseconds`}::interval, now())
     on conflict (name) do update
       set holder = excluded.holder, lease_until = excluded.lease_until, last_started_at = now()
-      where job_leases.lease_until < now()
+      where job_leases.lease_until <= now()
         and (job_leases.last_finished_at is null or job_leases.last_finished_at < ${dueBefore})
     returning name`);
   return (res as unknown as { rows: unknown[] }).rows.length === 1;
