@@ -45,8 +45,8 @@ export class DatabaseUnavailable extends Error {
 export function isDatabaseUnavailable(err: unknown): boolean {
   let e: unknown = err;
   for (let i = 0; i < 4 && e && typeof e === 'object'; i++) {
-    // By name too: Next.js bundles a module once per server chunk, so the class is not always this one.
-    if (e instanceof DatabaseUnavailable || (e as Error).name === 'DatabaseUnavailable') return true;
+    // By name, not instanceof: Next.js bundles a module once per server chunk, so the class is not always this one.
+    if ((e as Error).name === 'DatabaseUnavailable') return true;
     const o = e as { code?: unknown; message?: unknown; cause?: unknown };
     // Unreachable, shut down, or busy past the bounded waits (lock_timeout 55P03, statement_timeout 57014).
     if (typeof o.code === 'string' && /^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|57P0[1-3]|08\d{3}|55P03|57014)$/.test(o.code)) return true;

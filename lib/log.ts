@@ -13,7 +13,7 @@ function threshold(): number {
  * and its causes. A failed query names its statement, never its parameters (people's addresses,
  * ids, hashes): drizzle puts them in the message.
  */
-export function errorFields(e: Error, depth = 0): Record<string, unknown> {
+function errorFields(e: Error, depth = 0): Record<string, unknown> {
   const o = e as Error & { code?: unknown; query?: unknown; params?: unknown; digest?: unknown };
   const query = typeof o.query === 'string' && 'params' in o ? o.query : null;
   return {

@@ -113,7 +113,7 @@ describe('webhooks API (tenant)', () => {
 
     const db = await getDb();
     const events = (await db.execute(sql`select action, details from audit_events where tenant_id = ${t.id} and action like 'webhook.%' order by id`)) as unknown as {
-      rows: { action: string; details: Record<string, any> | null }[];
+      rows: { action: string; details: Record<string, unknown> | null }[];
     };
     expect(events.rows.map((e) => e.action)).toEqual(['webhook.created', 'webhook.created', 'webhook.updated', 'webhook.secret_rotated', 'webhook.deleted']);
     expect(events.rows[2].details).toEqual({ before: { enabled: true, events: ['*'] }, after: { enabled: false, events: ['user.*', 'sso.login_failed'] } });
@@ -135,7 +135,7 @@ describe('webhooks API (tenant)', () => {
     const r = await call(tRotate.POST, { method: 'POST', params: { ...params, webhookId: c.body.id } });
     expect(r.status).toBe(200);
     expect(r.body.secret).toMatch(/^whsec_/);
-    const ev = (await db.execute(sql`select details from audit_events where tenant_id = ${t.id} and action = 'webhook.secret_rotated'`)) as unknown as { rows: { details: Record<string, any> }[] };
+    const ev = (await db.execute(sql`select details from audit_events where tenant_id = ${t.id} and action = 'webhook.secret_rotated'`)) as unknown as { rows: { details: { before: unknown } }[] };
     expect(ev.rows.map((e) => e.details.before)).toEqual([{ secret: 'unreadable' }]);
   });
 

@@ -8,7 +8,7 @@ import { connections, type Connection, type IdpInfo, type PendingMetadata } from
 import { env } from '../../env';
 import { AppError, badRequest, isUniqueViolation } from '../../errors';
 import { fetchUntrusted } from '../../http/safe-fetch';
-import { errorMessage, log } from '../../log';
+import { log } from '../../log';
 import type { MetadataStatus } from '../../validation/certificates';
 import type { ConnectionView } from '../../validation/connections';
 import { diffIdp, warnedDaysAfterChange } from './certificate-expiry';
@@ -262,7 +262,7 @@ export async function refreshDueMetadata(
       if ((await checkMetadata(SYSTEM, c, now)).changed) changed++;
     } catch (err) {
       failed++;
-      log('warn', 'metadata refresh failed', { connectionId: c.id, tenantId: c.tenantId, err: errorMessage(err) });
+      log('warn', 'metadata refresh failed', { connectionId: c.id, tenantId: c.tenantId, err });
       await db.update(connections).set({ metadataCheckedAt: now }).where(eq(connections.id, c.id));
     }
   }
