@@ -135,8 +135,6 @@ test('access review: filters, charts, bulk suspend behind a confirmation, CSV do
 
   // Audit retention on the audit-log page.
   await page.goto(`/t/${tenant.slug}/audit-log`);
-  // Typed only once the page is hydrated: a fill before that raced the form's own value ("36590").
-  await page.waitForLoadState('networkidle');
   await page.getByRole('textbox', { name: 'Keep audit events for (days)' }).fill('90');
   await page.getByRole('button', { name: 'Save retention' }).click();
   await expect(toasts(page).getByText('Keep audit events for (days): saved.')).toBeVisible();

@@ -10,6 +10,7 @@ import { Input } from '@/components/ui/input';
 import type { ActionResult } from '@/lib/actions';
 import { useToast } from '@/components/ui/toast';
 import { FormError } from '@/components/ui/form-error';
+import { Form } from '@/components/ui/form';
 
 /** What the form sends: a number of days as typed (the server parses it again), or '' for off. */
 const formSchema = (allowOff: boolean) =>
@@ -62,7 +63,7 @@ export function DaysForm({
     router.refresh();
   });
   return (
-    <form noValidate onSubmit={submit} className="grid gap-3" aria-label={label}>
+    <Form noValidate onSubmit={submit} className="grid gap-3" aria-label={label}>
       <Field id={id} label={label} hint={hint} error={errors.days?.message}>
         <Input inputMode="numeric" className="max-w-40" placeholder={allowOff ? 'off' : undefined} {...form.register('days')} />
       </Field>
@@ -84,6 +85,6 @@ export function DaysForm({
         </Button>
         <FormError error={error} />
       </div>
-    </form>
+    </Form>
   );
 }

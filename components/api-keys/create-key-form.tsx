@@ -8,6 +8,7 @@ import { apiKeyFormSchema } from '@/lib/validation/forms';
 import { Button } from '@/components/ui/button';
 import { Field } from '@/components/ui/field';
 import { Input } from '@/components/ui/input';
+import { Form } from '@/components/ui/form';
 
 /** Creates a key and shows it once. */
 export function CreateKeyForm({ action }: { action: (input: unknown) => Promise<ActionResult<string>> }) {
@@ -19,7 +20,7 @@ export function CreateKeyForm({ action }: { action: (input: unknown) => Promise<
 
   return (
     <div className="grid gap-4">
-      <form
+      <Form
         noValidate
         className="flex items-end gap-2"
         onSubmit={form.handleSubmit(async (v) => {
@@ -40,7 +41,7 @@ export function CreateKeyForm({ action }: { action: (input: unknown) => Promise<
         <Button type="submit" disabled={form.formState.isSubmitting}>
           Create key
         </Button>
-      </form>
+      </Form>
       {key && (
         <div role="status" className="rounded-lg border border-amber-300 bg-amber-50 p-4 text-sm">
           <p className="mb-2 font-medium">Copy this key now — it will not be shown again.</p>

@@ -8,6 +8,7 @@ import { Input, Textarea } from '@/components/ui/input';
 import { SecretOnce } from '@/components/ui/secret-once';
 import { useToast } from '@/components/ui/toast';
 import { FormError } from '@/components/ui/form-error';
+import { Form } from '@/components/ui/form';
 
 type Values = {
   name: string;
@@ -43,7 +44,7 @@ export function ApplicationForm({
   const fe = (k: string) => Object.entries(fieldErrors).find(([p]) => p === k || p.startsWith(`${k}.`))?.[1];
 
   return (
-    <form
+    <Form
       noValidate
       className="grid gap-4"
       onSubmit={async (e) => {
@@ -126,6 +127,6 @@ export function ApplicationForm({
           {created.clientSecret && <SecretOnce label="Client secret" value={created.clientSecret} kind="secret" title="Copy the client secret now" />}
         </div>
       )}
-    </form>
+    </Form>
   );
 }

@@ -8,6 +8,7 @@ import { Button } from '@/components/ui/button';
 import { Field } from '@/components/ui/field';
 import { Input } from '@/components/ui/input';
 import { FormError } from '@/components/ui/form-error';
+import { Form } from '@/components/ui/form';
 
 /** Email + password form used by operator sign-in and first-run setup. */
 export function CredentialsForm({
@@ -32,7 +33,7 @@ export function CredentialsForm({
   const msg = (k: string) => errors[k]?.message as string | undefined;
 
   return (
-    <form
+    <Form
       noValidate
       className="grid gap-4"
       onSubmit={form.handleSubmit(async (values) => {
@@ -64,6 +65,6 @@ export function CredentialsForm({
       <Button type="submit" disabled={isSubmitting}>
         {isSubmitting ? 'Please wait…' : submitLabel}
       </Button>
-    </form>
+    </Form>
   );
 }

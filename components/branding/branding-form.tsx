@@ -6,6 +6,7 @@ import { Field } from '@/components/ui/field';
 import { Input } from '@/components/ui/input';
 import { useSave } from '@/components/ui/use-save';
 import { FormError } from '@/components/ui/form-error';
+import { Form } from '@/components/ui/form';
 
 type Values = { productName: string | null; accentColor: string | null; logoUrl: string | null };
 
@@ -16,7 +17,7 @@ export function BrandingForm({ initial, save }: { initial: Values; save: (input:
   const [logo, setLogo] = useState<string | null | undefined>(undefined); // undefined: unchanged
   const { errors, error, pending, save: submit } = useSave(save, 'Branding saved. The sign-in and set-up pages show it now.');
   return (
-    <form
+    <Form
       noValidate
       className="grid gap-4"
       onSubmit={(e) => {
@@ -66,6 +67,6 @@ export function BrandingForm({ initial, save }: { initial: Values; save: (input:
           {pending ? 'Saving…' : 'Save branding'}
         </Button>
       </div>
-    </form>
+    </Form>
   );
 }

@@ -13,6 +13,7 @@ import { Textarea } from '@/components/ui/input';
 import { Table, TBody, Td, Th, THead, Tr } from '@/components/ui/table';
 import { useToast } from '@/components/ui/toast';
 import { FormError } from '@/components/ui/form-error';
+import { Form } from '@/components/ui/form';
 
 export type CertificateRow = {
   fingerprintSha256: string;
@@ -92,7 +93,7 @@ export function CertificateManager({
           ))}
         </TBody>
       </Table>
-      <form
+      <Form
         noValidate
         className="grid gap-3"
         onSubmit={form.handleSubmit(async (v) => {
@@ -122,7 +123,7 @@ export function CertificateManager({
             {isSubmitting ? 'Adding…' : 'Add certificate'}
           </Button>
         </div>
-      </form>
+      </Form>
     </div>
   );
 }

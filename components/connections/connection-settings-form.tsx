@@ -6,6 +6,7 @@ import { Field } from '@/components/ui/field';
 import { Input } from '@/components/ui/input';
 import { useSave } from '@/components/ui/use-save';
 import { FormError } from '@/components/ui/form-error';
+import { Form } from '@/components/ui/form';
 
 type Values = { name: string | null; allowIdpInitiated: boolean; requireMfa: boolean | null; trustUnverifiedEmail: boolean; requireEncryptedAssertions: boolean };
 
@@ -26,7 +27,7 @@ export function ConnectionSettingsForm({
   const [mfa, setMfa] = useState(initial.requireMfa === null ? 'policy' : initial.requireMfa ? 'required' : 'off');
   const { errors, error, pending, save: submit } = useSave(save, 'Connection settings saved.');
   return (
-    <form
+    <Form
       noValidate
       className="grid gap-4"
       onSubmit={(e) => {
@@ -83,6 +84,6 @@ export function ConnectionSettingsForm({
           {pending ? 'Saving…' : 'Save settings'}
         </Button>
       </div>
-    </form>
+    </Form>
   );
 }

@@ -9,6 +9,7 @@ import { Button } from '@/components/ui/button';
 import { Field } from '@/components/ui/field';
 import { Input } from '@/components/ui/input';
 import { FormError } from '@/components/ui/form-error';
+import { Form } from '@/components/ui/form';
 
 type Values = { type: 'oidc'; discoveryUrl: string; clientId: string; clientSecret: string };
 
@@ -29,7 +30,7 @@ export function OidcConnectionForm({
   });
   const { errors, isSubmitting } = form.formState;
   return (
-    <form
+    <Form
       noValidate
       className="grid gap-4"
       onSubmit={form.handleSubmit(async (v) => {
@@ -60,6 +61,6 @@ export function OidcConnectionForm({
           {isSubmitting ? 'Checking…' : 'Save OIDC connection'}
         </Button>
       </div>
-    </form>
+    </Form>
   );
 }

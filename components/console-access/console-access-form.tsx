@@ -5,6 +5,7 @@ import type { ActionResult } from '@/lib/actions';
 import { Button } from '@/components/ui/button';
 import { useToast } from '@/components/ui/toast';
 import { FormError } from '@/components/ui/form-error';
+import { Form } from '@/components/ui/form';
 
 const SCOPE_LABELS: Record<string, string> = {
   sso: 'SSO, users and policies',
@@ -42,7 +43,7 @@ export function ConsoleAccessForm({
     });
   };
   return (
-    <form
+    <Form
       className="grid gap-4"
       onSubmit={async (e) => {
         e.preventDefault();
@@ -99,6 +100,6 @@ export function ConsoleAccessForm({
           </Button>
         </div>
       )}
-    </form>
+    </Form>
   );
 }

@@ -10,6 +10,7 @@ import { Field } from '@/components/ui/field';
 import { Input } from '@/components/ui/input';
 import { PROVIDER_LABELS } from './providers';
 import { SecretOnce } from '@/components/ui/secret-once';
+import { Form } from '@/components/ui/form';
 
 type Created = { id: string; name: string; scimUrl: string; bearerToken: string };
 
@@ -24,7 +25,7 @@ export function CreateDirectoryForm({ slug, action }: { slug: string; action: (i
 
   return (
     <div className="grid gap-4">
-      <form
+      <Form
         noValidate
         className="grid gap-3 md:grid-cols-[1fr_16rem_auto] md:items-end"
         onSubmit={async (e) => {
@@ -58,7 +59,7 @@ export function CreateDirectoryForm({ slug, action }: { slug: string; action: (i
         <Button type="submit" disabled={pending}>
           {pending ? 'Creating…' : 'Create directory'}
         </Button>
-      </form>
+      </Form>
       {errors.form && !errors.name && (
         <p role="alert" className="text-sm text-destructive">
           {errors.form}

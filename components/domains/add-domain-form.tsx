@@ -10,6 +10,7 @@ import { Button } from '@/components/ui/button';
 import { Field } from '@/components/ui/field';
 import { Input } from '@/components/ui/input';
 import { FormError } from '@/components/ui/form-error';
+import { Form } from '@/components/ui/form';
 
 const schema = z.object({ domain: z.string().trim().toLowerCase().pipe(domainSchema) });
 type Values = { domain: string };
@@ -21,7 +22,7 @@ export function AddDomainForm({ action, needsVerification }: { action: (input: u
   const form = useForm<Values>({ resolver: zodResolver(schema, undefined, { raw: true }) as never, defaultValues: { domain: '' } });
   const { errors, isSubmitting } = form.formState;
   return (
-    <form
+    <Form
       noValidate
       className="grid gap-3"
       onSubmit={form.handleSubmit(async (v) => {
@@ -54,6 +55,6 @@ export function AddDomainForm({ action, needsVerification }: { action: (input: u
           {isSubmitting ? 'Adding…' : 'Add domain'}
         </Button>
       </div>
-    </form>
+    </Form>
   );
 }

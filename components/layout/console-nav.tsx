@@ -4,6 +4,7 @@ import Link from 'next/link';
 import { usePathname } from 'next/navigation';
 import { useEffect, useState } from 'react';
 import { cn } from '@/lib/utils';
+import { useHydrated } from '@/components/ui/use-hydrated';
 
 export type NavItem = { href: string; label: string };
 
@@ -15,6 +16,7 @@ export type NavItem = { href: string; label: string };
 export function ConsoleNav({ nav, footer }: { nav: NavItem[]; footer?: React.ReactNode }) {
   const path = usePathname();
   const [open, setOpen] = useState(false);
+  const hydrated = useHydrated();
   useEffect(() => setOpen(false), [path]);
   // The deepest section containing this page (the overview only for itself).
   const current = nav
@@ -42,7 +44,7 @@ export function ConsoleNav({ nav, footer }: { nav: NavItem[]; footer?: React.Rea
     <>
       <Dialog.Root open={open} onOpenChange={setOpen}>
         <Dialog.Trigger asChild>
-          <button type="button" className="absolute right-4 top-3.5 rounded-md border border-border bg-white px-3 py-1 text-sm min-[900px]:hidden">
+          <button type="button" aria-disabled={hydrated ? undefined : true} className="absolute right-4 top-3.5 rounded-md border border-border bg-white px-3 py-1 text-sm min-[900px]:hidden">
             Menu
           </button>
         </Dialog.Trigger>

@@ -10,6 +10,7 @@ import { Input, Textarea } from '@/components/ui/input';
 import { fromSeconds, policyFieldOf, toPolicyInput, UNITS, type PolicyFormValues } from './form-values';
 import { useToast } from '@/components/ui/toast';
 import { FormError } from '@/components/ui/form-error';
+import { Form } from '@/components/ui/form';
 
 /** The shared schema, on the form's values (lists as lines, durations as number + unit). */
 const resolver: Resolver<PolicyFormValues> = async (values) => {
@@ -58,7 +59,7 @@ export function SignInPolicyForm({
   });
   const { errors, isSubmitting } = form.formState;
   return (
-    <form
+    <Form
       noValidate
       aria-label="Sign-in policy"
       className="grid gap-6"
@@ -153,7 +154,7 @@ export function SignInPolicyForm({
           {isSubmitting ? 'Saving…' : 'Save sign-in policy'}
         </Button>
       </div>
-    </form>
+    </Form>
   );
 }
 

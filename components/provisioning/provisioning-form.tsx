@@ -10,6 +10,7 @@ import { Field } from '@/components/ui/field';
 import { Textarea } from '@/components/ui/input';
 import { useToast } from '@/components/ui/toast';
 import { FormError } from '@/components/ui/form-error';
+import { Form } from '@/components/ui/form';
 
 type Values = { strategy: 'jit' | 'scim' | 'self_registration'; defaultRole: string; allowedDomains: string };
 
@@ -37,7 +38,7 @@ export function ProvisioningForm({
   });
   const { errors, isSubmitting } = form.formState;
   return (
-    <form
+    <Form
       noValidate
       className="grid gap-5"
       onSubmit={form.handleSubmit(async (v) => {
@@ -88,6 +89,6 @@ export function ProvisioningForm({
           {isSubmitting ? 'Saving…' : 'Save provisioning'}
         </Button>
       </div>
-    </form>
+    </Form>
   );
 }

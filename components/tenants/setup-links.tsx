@@ -7,6 +7,7 @@ import { ConfirmButton } from '@/components/ui/confirm-button';
 import { SecretOnce } from '@/components/ui/secret-once';
 import type { ActionResult } from '@/lib/actions';
 import { utcMinute as when } from '@/lib/utils';
+import { Form } from '@/components/ui/form';
 
 type Scope = 'sso' | 'directory_sync' | 'role_mappings' | 'audit_log' | 'domains';
 type Link = { id: string; scopes: Scope[]; createdAt: string; expiresAt: string; usedAt: string | null; state: 'unused' | 'in_use' | 'expired' | 'revoked' };
@@ -52,7 +53,7 @@ export function SetupLinks({
   const [error, setError] = useState<string | null>(null);
   return (
     <div className="grid gap-4 text-sm">
-      <form
+      <Form
         className="grid gap-3"
         onSubmit={(e) => {
           e.preventDefault();
@@ -101,7 +102,7 @@ export function SetupLinks({
             {error}
           </p>
         )}
-      </form>
+      </Form>
       {url && <SecretOnce label="Setup link" value={url} kind="link" title="Send this link to the customer’s IT admin. Copy it now" />}
       {links.length === 0 ? (
         <p className="text-muted-foreground">No setup links yet.</p>

@@ -10,6 +10,7 @@ import { Field } from '@/components/ui/field';
 import { Input, Textarea } from '@/components/ui/input';
 import { useToast } from '@/components/ui/toast';
 import { FormError } from '@/components/ui/form-error';
+import { Form } from '@/components/ui/form';
 
 type Values = { name: string; slug?: string; domains: string; roles?: string };
 
@@ -38,7 +39,7 @@ export function TenantForm({
   const { errors, isSubmitting } = form.formState;
 
   return (
-    <form
+    <Form
       noValidate
       className="grid gap-4"
       onSubmit={form.handleSubmit(async (values) => {
@@ -89,6 +90,6 @@ export function TenantForm({
           {isSubmitting ? 'Saving…' : mode === 'create' ? 'Create tenant' : 'Save changes'}
         </Button>
       </div>
-    </form>
+    </Form>
   );
 }

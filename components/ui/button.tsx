@@ -1,7 +1,9 @@
+'use client';
 import { Slot } from '@radix-ui/react-slot';
 import { cva, type VariantProps } from 'class-variance-authority';
 import * as React from 'react';
 import { cn } from '@/lib/utils';
+import { useHydrated } from './use-hydrated';
 
 const buttonVariants = cva(
   'inline-flex items-center justify-center gap-2 whitespace-nowrap rounded-md text-sm font-medium transition-colors focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring focus-visible:ring-offset-2 disabled:pointer-events-none disabled:opacity-50',
@@ -23,7 +25,14 @@ const buttonVariants = cva(
 export type ButtonProps = React.ButtonHTMLAttributes<HTMLButtonElement> &
   VariantProps<typeof buttonVariants> & { asChild?: boolean };
 
+/**
+ * A button with a click handler does nothing until the page's scripts run, so until then it says
+ * so (`aria-disabled`, no visual change): a browser test's click waits for it instead of being
+ * lost. Buttons that submit a form natively (a server action, a plain POST) work before that.
+ */
 export function Button({ className, variant, size, asChild, ...props }: ButtonProps) {
   const Comp = asChild ? Slot : 'button';
-  return <Comp className={cn(buttonVariants({ variant, size }), className)} {...props} />;
+  const hydrated = useHydrated();
+  const waiting = !hydrated && props.onClick !== undefined;
+  return <Comp className={cn(buttonVariants({ variant, size }), className)} aria-disabled={waiting ? true : undefined} {...props} />;
 }

@@ -13,6 +13,7 @@ import { EVENT_SUGGESTIONS } from '@/lib/webhooks/filter';
 import { SecretOnce } from '@/components/ui/secret-once';
 import { useToast } from '@/components/ui/toast';
 import { FormError } from '@/components/ui/form-error';
+import { Form } from '@/components/ui/form';
 
 type Created = { id: string; url: string; secret: string };
 
@@ -45,7 +46,7 @@ export function WebhookForm({ action, editing }: { action: (input: unknown) => P
 
   return (
     <div className="grid gap-4">
-      <form
+      <Form
         noValidate
         className="grid gap-3"
         onSubmit={form.handleSubmit(async (v) => {
@@ -131,7 +132,7 @@ export function WebhookForm({ action, editing }: { action: (input: unknown) => P
           </Button>
         </div>
         <FormError error={error} />
-      </form>
+      </Form>
       {created && (
         <div className="grid gap-2" aria-label="New endpoint">
           <p className="text-sm font-medium">Endpoint created for {created.url}. Events are signed with this secret:</p>
