@@ -124,7 +124,8 @@ async function main() {
   Object.assign(process.env, { DATABASE_URL: url.toString(), DATA_DIR: dataDir, LOG_LEVEL: 'warn', AUTH_SECRET: 'bench-secret-bench-secret-bench-secret-00' });
 
   const { dbHandle, closeDb } = await import('../lib/db/client');
-  const { listAuditEvents, toAuditView, encodeCursor, decodeCursor } = await import('../lib/audit/query');
+  const { listAuditEvents, toAuditView } = await import('../lib/audit/query');
+  const { encodePosition: encodeCursor, decodePosition: decodeCursor } = await import('../lib/api/cursor');
   const { exportStream } = await import('../lib/audit/export');
   const { verifyTenantChain } = await import('../lib/audit/verify');
   const { seedAuditEvents } = await import('../lib/testing/audit');

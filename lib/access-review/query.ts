@@ -3,7 +3,8 @@ import { and, asc, eq, isNull, ne, sql, type SQL } from 'drizzle-orm';
 import { getDb } from '../db/client';
 import { tenants, users, type User } from '../db/schema';
 import { toUserView } from '../dal/users';
-import { badRequest, notFound } from '../errors';
+import { notFound } from '../errors';
+import { decodePosition, encodePosition, type Position } from '../api/cursor';
 import { daysInactive, DEFAULT_DORMANT_DAYS, inactivityCutoff, suspensionDueAt } from './dates';
 import type { ReviewFilterInput, ReviewItem } from './validation';
 
@@ -51,19 +52,6 @@ function conditions(tenantId: string, f: ReviewFilter): SQL[] {
 }
 
 // Cursors: opaque base64url of [last activity with microseconds, id].
-type Position = { ts: string; id: string };
-const TS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{1,6}Z$/;
-export const encodeReviewCursor = (p: Position) => Buffer.from(JSON.stringify([p.ts, p.id]), 'utf8').toString('base64url');
-export function decodeReviewCursor(cursor: string): Position {
-  try {
-    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && TS.test(v[0]) && typeof v[1] === 'string' && v[1].length <= 64) return { ts: v[0], id: v[1] };
-  } catch {
-    /* below */
-  }
-  throw badRequest('Invalid query parameters: cursor: not a cursor returned by this list', [{ path: 'cursor', message: 'not a cursor returned by this list' }]);
-}
-
 const afterPosition = (p: Position) =>
   sql`(${ACTIVITY} > ${p.ts}::timestamptz or (${ACTIVITY} = ${p.ts}::timestamptz and ${users.id} > ${p.id}))`;
 
@@ -88,12 +76,12 @@ export async function listAccessReview(
   opts: { limit: number; cursor?: string },
 ): Promise<{ data: ReviewItem[]; nextCursor: string | null }> {
   const now = f.now ?? new Date();
-  const rows = await page(tenantId, { ...f, now }, opts.limit + 1, opts.cursor ? decodeReviewCursor(opts.cursor) : null);
+  const rows = await page(tenantId, { ...f, now }, opts.limit + 1, opts.cursor ? decodePosition(opts.cursor) : null);
   const shown = rows.slice(0, opts.limit);
   const last = shown.at(-1);
   return {
     data: shown.map((r) => toReviewItem(r.u, now)),
-    nextCursor: rows.length > opts.limit && last ? encodeReviewCursor({ ts: last.ts, id: last.u.id }) : null,
+    nextCursor: rows.length > opts.limit && last ? encodePosition({ ts: last.ts, id: last.u.id }) : null,
   };
 }
 

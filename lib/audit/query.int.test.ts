@@ -140,6 +140,11 @@ describe('audit log listing', () => {
     ['action=s*o*', 'action'],
     ['cursor=not-a-cursor', 'cursor'],
     [`cursor=${Buffer.from('["x","y"]').toString('base64url')}`, 'cursor'],
+    // Shaped like a cursor but not one: an impossible time, year 0, a NUL in the id.
+    [`cursor=${Buffer.from('["2025-13-45T25:61:61.0Z","x"]').toString('base64url')}`, 'cursor'],
+    [`cursor=${Buffer.from('["2025-02-30T00:00:00.0Z","x"]').toString('base64url')}`, 'cursor'],
+    [`cursor=${Buffer.from('["0000-01-01T00:00:00.0Z","x"]').toString('base64url')}`, 'cursor'],
+    [`cursor=${Buffer.from(JSON.stringify(['2025-01-01T00:00:00.0Z', 'a\u0000b'])).toString('base64url')}`, 'cursor'],
     [`q=${'x'.repeat(201)}`, 'q'],
   ])('refuses %s with 400 naming %s', async (qs, param) => {
     const res = await list(tenantId, qs);

@@ -2,7 +2,7 @@ import { and, eq, inArray, like, or, sql, type SQL } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import { dbHandle, getDb } from '../db/client';
 import { auditEvents, tenants } from '../db/schema';
-import { badRequest } from '../errors';
+import { decodePosition, encodePosition, type Position } from '../api/cursor';
 import type { AuditEventView, AuditFilter, AuditListQuery } from '../validation/audit';
 
 /**
@@ -87,27 +87,7 @@ export function toAuditView(r: Omit<AuditListRow, 'ts'>): AuditEventView {
 // Cursors: opaque base64url of [occurredAt with microseconds, id]
 // ---------------------------------------------------------------------------------------------
 
-export type Position = { ts: string; id: string };
-
-const TS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{1,6}Z$/;
-
-export function encodeCursor(p: Position): string {
-  return Buffer.from(JSON.stringify([p.ts, p.id]), 'utf8').toString('base64url');
-}
-
-export function decodeCursor(cursor: string): Position {
-  try {
-    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && TS.test(v[0]) && typeof v[1] === 'string' && v[1].length <= 64) {
-      return { ts: v[0], id: v[1] };
-    }
-  } catch {
-    /* below */
-  }
-  throw badRequest('Invalid query parameters: cursor: not a cursor returned by this list', [
-    { path: 'cursor', message: 'not a cursor returned by this list' },
-  ]);
-}
+export type { Position };
 
 // ---------------------------------------------------------------------------------------------
 // Filters
@@ -183,7 +163,7 @@ export type AuditPage = { data: AuditListRow[]; nextCursor: string | null };
 /** One page of events, newest first; `nextCursor` continues where it ended (null at the end). */
 export async function listAuditEvents(scope: AuditScope, query: Pick<AuditListQuery, 'limit' | 'cursor'> & Partial<AuditFilter>): Promise<AuditPage> {
   const conds = [scopeCondition(scope), ...filterConditions(query)].filter((c): c is SQL => c !== undefined);
-  if (query.cursor) conds.push(after(decodeCursor(query.cursor), 'desc'));
+  if (query.cursor) conds.push(after(decodePosition(query.cursor), 'desc'));
   const rows = await run<AuditListRow>(sql`
     select ${LIST_COLUMNS} from audit_events
     ${conds.length ? sql`where ${and(...conds)}` : sql``}
@@ -191,7 +171,7 @@ export async function listAuditEvents(scope: AuditScope, query: Pick<AuditListQu
     limit ${query.limit + 1}`);
   const page = rows.slice(0, query.limit);
   const last = page.at(-1);
-  return { data: page, nextCursor: rows.length > query.limit && last ? encodeCursor({ ts: last.ts, id: last.id }) : null };
+  return { data: page, nextCursor: rows.length > query.limit && last ? encodePosition({ ts: last.ts, id: last.id }) : null };
 }
 
 /**
