@@ -61,8 +61,8 @@ function emailPage(uid: string, appName: string, opts: { email?: string; error?:
 
 /**
  * A session this browser did not start (an IdP-initiated sign-in, which anyone can post to this
- * browser) is not reused silently when the application named no organisation: the person
- * confirms who they are (a POST, which a cross-site page cannot make with the interaction cookie).
+ * browser) is never reused silently, whatever organisation or user the application names: the
+ * person confirms who they are (a POST, which a cross-site page cannot make with the interaction cookie).
  */
 function confirmPage(uid: string, appName: string, who: { name: string; org: string }): Response {
   return page(
@@ -204,7 +204,9 @@ export async function handleInteraction(request: Request, uid: string, step: 'st
   if (usable && fresh) {
     // The tenant's sign-in policy applies here too: its IP allowlist.
     if (!signInIpAllowed(usable.tenant.signInPolicy ?? {}, requestMeta(request).ip)) return deny('your organisation does not allow sign-in from this network');
-    if (usable.unsolicited && !params.organization && !params.login_hint && step !== 'confirm') {
+    // Naming the organisation or a user proves nothing: a session planted cross-site is of that
+    // organisation too. The person confirms who they are signed in as.
+    if (usable.unsolicited && step !== 'confirm') {
       const who = await accountLabel(usable.userId);
       return confirmPage(uid, app.name, { name: who, org: usable.tenant.name });
     }

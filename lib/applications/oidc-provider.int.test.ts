@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { and, eq } from 'drizzle-orm';
 import * as jose from 'jose';
 import * as oc from 'openid-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as appsRoute from '@/app/api/v1/applications/route';
 import * as appRoute from '@/app/api/v1/applications/[applicationId]/route';
 import * as rotateRoute from '@/app/api/v1/applications/[applicationId]/rotate-secret/route';
@@ -23,7 +23,7 @@ import { env } from '@/lib/env';
 import { call } from '@/lib/testing/api';
 import { portalFetch, TestBrowser } from '@/lib/testing/oidc';
 import { samlTenant } from '@/lib/testing/sso';
-import { backchannelJob } from './backchannel';
+import { backchannelJob, deliverDue } from './backchannel';
 import { rotateSigningKeys } from './keys';
 import { resetOidcProvider } from './provider';
 
@@ -534,6 +534,72 @@ describe('the OpenID Provider under attack', () => {
     expect(tokens.claims()!.email).toBe(attacker);
   });
 
+  it('a session this browser did not start is not reused silently even when the application names the organisation or a user', async () => {
+    const w = await world();
+    await updateConnection(SYSTEM, w.tenant.id, w.connection.id, { allowIdpInitiated: true });
+    // Mallory plants her own sign-in (same tenant, same domain) in Ada's browser ...
+    const attacker = `mallory@${w.domain}`;
+    const response = w.idp.buildResponse({ acsUrl: sp().acsUrl, audience: sp().entityId, nameId: attacker, attributes: { email: attacker } });
+    await w.browser.go(sp().acsUrl, { method: 'POST', body: new URLSearchParams({ SAMLResponse: response, RelayState: '' }).toString() });
+    const config = await configFor(await newApp());
+    // ... and Ada's application asks for Ada, or for her organisation: the person is asked first.
+    for (const params of [{ login_hint: w.email }, { organization: w.tenant.slug }, { organization: w.tenant.id, login_hint: w.email }] as Record<string, string>[]) {
+      const a = await authorize(config, w.browser, params);
+      expect(a.end.status, JSON.stringify(params)).toBe(200);
+      expect(a.end.html).toContain('Continue as');
+    }
+    // Without a page to show, no code either.
+    for (const params of [{ login_hint: w.email }, { organization: w.tenant.slug }] as Record<string, string>[]) {
+      const a = await authorize(config, w.browser, { ...params, prompt: 'none' });
+      expect(a.end.url.origin).toBe(APP_ORIGIN);
+      expect(a.end.url.searchParams.get('error')).toBe('login_required');
+      expect(a.end.url.searchParams.get('code')).toBeNull();
+    }
+    expect(w.browser.idpVisits).toBe(0);
+  });
+
+  it('a new sign-in in the same browser takes the applications along: signing out then ends them too', async () => {
+    const w = await world();
+    const config = await configFor(await newApp({ backchannelLogoutUri: receiverUrl }));
+    const r = await signIn(config, w.browser, { login_hint: w.email });
+    // The person signs in again at the portal (a bookmark, the IdP's tile) and then signs out.
+    expect((await w.browser.go(`${env().PUBLIC_URL}/sso?tenant=${w.tenant.slug}`)).url.pathname).toBe('/app');
+    expect(w.browser.idpVisits).toBe(2);
+    const before = logoutTokens.length;
+    const out = await w.browser.go(`${env().PUBLIC_URL}/api/sso/logout`, { method: 'POST', body: '', stopAt: (u) => u.pathname === '/signin' });
+    expect(out.status).toBeLessThan(400);
+    await runJob();
+    await expect(oc.refreshTokenGrant(config, r.tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    expect(logoutTokens.slice(before).map((t) => jose.decodeJwt(t)).filter((t) => t.aud === config.clientMetadata().client_id)).toHaveLength(1);
+    // And the browser is signed out: the next sign-in goes to the IdP.
+    await signIn(config, w.browser, { login_hint: w.email });
+    expect(w.browser.idpVisits).toBe(3);
+  });
+
+  it('another person signing in in the same browser ends the first one’s session and its applications', async () => {
+    const w = await world();
+    const config = await configFor(await newApp({ backchannelLogoutUri: receiverUrl }));
+    const r = await signIn(config, w.browser, { login_hint: w.email });
+    const before = logoutTokens.length;
+    const other = `grace@${w.domain}`;
+    w.browser.user = { email: other, attributes: {} };
+    expect((await w.browser.go(`${env().PUBLIC_URL}/sso?email=${encodeURIComponent(other)}`)).url.pathname).toBe('/app');
+    await runJob();
+    await expect(oc.refreshTokenGrant(config, r.tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    expect(logoutTokens.slice(before).map((t) => jose.decodeJwt(t)).filter((t) => t.aud === config.clientMetadata().client_id && t.sub === r.claims.sub)).toHaveLength(1);
+  });
+
+  it('a refresh cannot revive a session the idle timeout ended (never used since sign-in: no slack)', async () => {
+    const w = await world();
+    const config = await configFor(await newApp());
+    const r = await signIn(config, w.browser, { login_hint: w.email });
+    expect((await call(policyRoute.PUT, { method: 'PUT', params: { tenantId: w.tenant.id }, body: { sessionIdleSeconds: 600 } })).status).toBe(200);
+    // Signed in 630 s ago and not used since: the policy ended it 30 s ago.
+    const [link] = await (await dbHandle()).queryPrepared<{ portal_session_id: string }>('select portal_session_id from oidc_session_links where account_id = $1', [r.claims.sub]);
+    await (await dbHandle()).queryPrepared(`update sessions set created_at = now() - interval '630 seconds', last_seen_at = null where id = $1`, [link.portal_session_id]);
+    await expect(oc.refreshTokenGrant(config, r.tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+  });
+
   it('prompt=login cannot be skipped by going straight to the interaction’s continue step', async () => {
     const w = await world();
     const config = await configFor(await newApp());
@@ -629,6 +695,38 @@ describe('the OpenID Provider under attack', () => {
     const a = await authorize(config, new TestBrowser([w.idp], { email: w.email }), { login_hint: w.email, prompt: 'login' }).catch(() => null);
     void a;
   });
+});
+
+describe('back-channel delivery', () => {
+  it('an application whose endpoint never answers does not hold up the others’ logout tokens', async () => {
+    // Accepts the connection and never answers (a host that is down behind a load balancer).
+    const stuck = http.createServer(() => {});
+    await new Promise<void>((r) => stuck.listen(0, '127.0.0.1', r));
+    try {
+      const hanging = await newApp({ name: 'Hanging product', backchannelLogoutUri: `http://127.0.0.1:${(stuck.address() as AddressInfo).port}/bc` });
+      const healthy = await newApp({ name: 'Healthy product', backchannelLogoutUri: receiverUrl });
+      const db = await getDb();
+      const due = (applicationId: string, n: number, ageMs: number) =>
+        Array.from({ length: n }, (_, i) => ({ id: `bcl_t${applicationId}${i}`, applicationId, accountId: 'usr_gone', sid: `sid-${applicationId}-${i}`, reason: 'session_ended', nextAttemptAt: new Date(Date.now() - ageMs) }));
+      // The hanging application's deliveries are due first.
+      await db.insert(backchannelDeliveries).values([...due(hanging.id, 3, 60_000), ...due(healthy.id, 1, 1_000)]);
+      const before = logoutTokens.length;
+      let finished = false;
+      const run = deliverDue().then((c) => ((finished = true), c));
+      await vi.waitFor(() => expect(logoutTokens.slice(before).map((t) => jose.decodeJwt(t).aud)).toContain(healthy.clientId), { timeout: 5_000, interval: 50 });
+      // Delivered while the hanging one was still being tried.
+      expect(finished).toBe(false);
+      const counts = await run;
+      expect(counts.delivered).toBe(1);
+      // The hanging application's others wait for the next run rather than holding this one.
+      const rows = await db.select().from(backchannelDeliveries).where(eq(backchannelDeliveries.applicationId, hanging.id));
+      expect(rows.filter((r) => r.attempts > 0)).toHaveLength(1);
+      expect(rows.every((r) => r.status === 'pending')).toBe(true);
+    } finally {
+      stuck.closeAllConnections();
+      stuck.close();
+    }
+  }, 40_000);
 });
 
 describe('applications API', () => {

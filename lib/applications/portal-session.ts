@@ -25,15 +25,15 @@ export type PortalSession = {
 /**
  * Whether a portal session is of the organisation an authorization request names, as the
  * interaction chooses it (lib/applications/interaction.ts): by `organization` (its slug in any
- * case, or its ID) first, else by `login_hint`'s domain (one the tenant owns); naming neither
- * (`named: false`), any session serves.
+ * case, or its ID) first, else by `login_hint`'s domain (one the tenant owns); naming neither,
+ * any session serves.
  */
-export function servesRequest(portal: PortalSession, params: { organization?: unknown; login_hint?: unknown }): { named: boolean; serves: boolean } {
+export function servesRequest(portal: PortalSession, params: { organization?: unknown; login_hint?: unknown }): boolean {
   const org = typeof params.organization === 'string' ? params.organization : '';
-  if (org) return { named: true, serves: org === portal.tenant.id || org.toLowerCase() === portal.tenant.slug };
+  if (org) return org === portal.tenant.id || org.toLowerCase() === portal.tenant.slug;
   const hint = typeof params.login_hint === 'string' ? params.login_hint : '';
-  if (hint) return { named: true, serves: portal.tenant.trustedDomains.includes(emailDomain(hint)) };
-  return { named: false, serves: true };
+  if (hint) return portal.tenant.trustedDomains.includes(emailDomain(hint));
+  return true;
 }
 
 type Row = {

@@ -18,6 +18,7 @@ import { jwksOf, keySetVersion, signingKeys } from './keys';
 import { applicationByClientId } from './registry';
 import { adapterClass, type PortalLink } from './store';
 import { portalSessionOf, servesRequest } from './portal-session';
+import { LAST_SEEN_WRITE_INTERVAL_MS } from '../policies/session';
 import { signInIpAllowed } from '../policies/sso';
 import { enqueueRetry } from './backchannel';
 import { runNodeHandler } from './http-bridge';
@@ -140,10 +141,11 @@ const ACCOUNT_SQL = `with link as (
   live as (
     select id from link where expires_at > now()
       and (policy->>'sessionMaxAgeSeconds' is null or created_at + make_interval(secs => (policy->>'sessionMaxAgeSeconds')::int) > now())
-      and (policy->>'sessionIdleSeconds' is null or coalesce(last_seen_at, created_at) + make_interval(secs => (policy->>'sessionIdleSeconds')::int + 60) > now())),
+      and (policy->>'sessionIdleSeconds' is null or coalesce(last_seen_at, created_at) + make_interval(secs => (policy->>'sessionIdleSeconds')::int
+        + case when last_seen_at is null then 0 else ${LAST_SEEN_WRITE_INTERVAL_MS / 1000} end) > now())),
   touched as (
     update sessions set last_seen_at = now() where id = (select id from live)
-      and (last_seen_at is null or last_seen_at < now() - interval '60 seconds') returning id)
+      and (last_seen_at is null or last_seen_at < now() - make_interval(secs => ${LAST_SEEN_WRITE_INTERVAL_MS / 1000})) returning id)
   select u.id, u.email, u.first_name, u.last_name, u.roles, u.groups, u.status,
     t.id as tenant_id, t.slug as tenant_slug, t.name as tenant_name,
     a.tenant_ids as app_tenants, a.id is not null as app_exists,
@@ -237,8 +239,9 @@ const adoptedPortal = new WeakMap<object, PortalLink & { expiresAt: number }>();
  * `prompt=none` from a browser that signed in to its tenant at the portal (`/sso`) but never
  * through the provider: no page may be shown, so the login interaction cannot run. Its portal
  * session becomes the provider session's sign-in here, exactly when the interaction would have
- * taken it at once: the tenant named (`organization`) or hinted (`login_hint`'s domain) is the
- * session's, or none is named (then not a session from an IdP-initiated sign-in); the tenant's IP
+ * taken it at once: the tenant named (`organization`) or hinted (`login_hint`'s domain), if any, is
+ * the session's, and the session is not from an IdP-initiated sign-in (that one the person confirms
+ * on a page, which prompt=none cannot show); the tenant's IP
  * allowlist admits the request; the application is open to the tenant. Otherwise nothing changes,
  * and the provider answers `login_required`. `max_age` is the provider's check, on this auth_time.
  */
@@ -248,8 +251,7 @@ async function adoptPortalSession(ctx: Ctx): Promise<void> {
   if (!String(oidc.params.prompt ?? '').split(' ').includes('none')) return;
   const portal = await portalSessionOf(ctx.get('cookie') || null);
   if (!portal) return;
-  const { named, serves } = servesRequest(portal, oidc.params);
-  if (!serves || (portal.unsolicited && !named)) return;
+  if (!servesRequest(portal, oidc.params) || portal.unsolicited) return;
   const app = appOfRequest.get(ctx) ?? (await applicationByClientId(oidc.client.clientId));
   if (!app || (app.tenantIds && !app.tenantIds.includes(portal.tenant.id))) return;
   if (!signInIpAllowed(portal.tenant.signInPolicy ?? {}, metaOf(ctx).ip)) return;
@@ -317,7 +319,7 @@ function build(keys: Awaited<ReturnType<typeof signingKeys>>): OidcProvider {
       if (!oidc.account) return Check.REQUEST_PROMPT;
       const portal = await portalSessionOf(ctx.get('cookie') || null);
       if (!portal || portal.userId !== oidc.session.accountId) return Check.REQUEST_PROMPT;
-      if (!servesRequest(portal, oidc.params).serves) return Check.REQUEST_PROMPT;
+      if (!servesRequest(portal, oidc.params)) return Check.REQUEST_PROMPT;
       return Check.NO_NEED_TO_PROMPT;
     }),
   );

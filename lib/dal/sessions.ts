@@ -1,7 +1,7 @@
 import 'server-only';
 import { and, eq, gt } from 'drizzle-orm';
 import { getDb, type Executor } from '../db/client';
-import { sessions, tenants, users, type SessionRow, type SessionSso } from '../db/schema';
+import { oidcSessionLinks, sessions, tenants, users, type SessionRow, type SessionSso } from '../db/schema';
 
 export type LiveSession = SessionRow & { roles: string[] };
 
@@ -27,6 +27,24 @@ export async function liveSession(id: string): Promise<LiveSession | null> {
 export async function endSession(id: string): Promise<void> {
   const db = await getDb();
   await db.delete(sessions).where(eq(sessions.id, id));
+}
+
+/**
+ * One portal session per browser: a sign-in in a browser that held another end user's session
+ * ends that one (its cookie is replaced, so nobody could sign it out any more). When the same
+ * person signed in again, the applications that session signed in to follow the new one (signing
+ * out ends them); for another person they hear that the first one's session ended (back-channel
+ * logout, lib/applications/backchannel.ts).
+ */
+export async function supersedeSession(previous: { sid: string; sub: string }, next: { sessionId: string; userId: string }): Promise<void> {
+  if (previous.sid === next.sessionId) return;
+  const db = await getDb();
+  await db.transaction(async (tx) => {
+    if (previous.sub === next.userId) {
+      await tx.update(oidcSessionLinks).set({ portalSessionId: next.sessionId }).where(eq(oidcSessionLinks.portalSessionId, previous.sid));
+    }
+    await tx.delete(sessions).where(and(eq(sessions.id, previous.sid), eq(sessions.subjectId, previous.sub), eq(sessions.kind, 'user')));
+  });
 }
 
 /** Ends every session of a subject at once (suspension, deletion). */

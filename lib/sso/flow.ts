@@ -2,7 +2,8 @@ import 'server-only';
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { record } from '../audit/record';
-import { sessionSetCookie } from '../auth/session-cookie';
+import { sessionFromCookie, sessionSetCookie } from '../auth/session-cookie';
+import { supersedeSession } from '../dal/sessions';
 import type { Ctx } from '../audit/types';
 import { getDb } from '../db/client';
 import { seenAssertions, ssoFlows, type Connection } from '../db/schema';
@@ -652,6 +653,8 @@ export async function handleCallback(
   }
   countSignIn(connection.type, 'success', null, flow ? (flow.exp - FLOW_TTL_SECONDS) * 1000 : null);
   const u = outcome.user;
+  const previous = await sessionFromCookie(cookieHeader);
+  if (previous?.kind === 'user') await supersedeSession(previous, { sessionId: outcome.sessionId, userId: u.id });
   // An application's sign-in ends here, without a hop through its interaction's …/continue.
   const resume =
     !idpInitiated && flow?.interaction && finishInteraction

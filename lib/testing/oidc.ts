@@ -5,6 +5,7 @@ import * as continueRoute from '@/app/oidc/interaction/[uid]/continue/route';
 import * as acsRoute from '@/app/api/oauth/saml/route';
 import * as sloRoute from '@/app/api/oauth/saml/slo/route';
 import * as callbackRoute from '@/app/api/sso/callback/route';
+import * as logoutRoute from '@/app/api/sso/logout/route';
 import * as ssoRoute from '@/app/(public)/sso/route';
 import { inflateRawSync } from 'node:zlib';
 import { TestSamlIdp } from '@/lib/demo/saml-idp';
@@ -34,6 +35,7 @@ function route(pathname: string, method: string): { fn: Handler; params: Record<
   if (pathname === '/api/oauth/saml') return pick(acsRoute) ? { fn: pick(acsRoute)!, params: {} } : null;
   if (pathname === '/api/oauth/saml/slo') return pick(sloRoute) ? { fn: pick(sloRoute)!, params: {} } : null;
   if (pathname === '/api/sso/callback') return pick(callbackRoute) ? { fn: pick(callbackRoute)!, params: {} } : null;
+  if (pathname === '/api/sso/logout') return pick(logoutRoute) ? { fn: pick(logoutRoute)!, params: {} } : null;
   return null;
 }
 
