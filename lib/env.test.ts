@@ -37,3 +37,50 @@ describe('secrets', () => {
     expect(e.AUTH_SECRET).toBe('s');
   });
 });
+
+describe('AUTH_SECRET when unset', () => {
+  it('is generated once under DATA_DIR: instances started at the same moment on a fresh directory agree on it', async () => {
+    const { spawn } = await import('node:child_process');
+    const { mkdtempSync, readFileSync, rmSync } = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'portal-secret-'));
+    try {
+      // Each child parses its environment as a starting instance does, printing the secret it got.
+      const code = `import('${path.resolve(__dirname, 'env.ts')}').then((m) => process.stdout.write(m.parseEnv({ NODE_ENV: 'production', DATA_DIR: ${JSON.stringify(dir)} }).AUTH_SECRET))`;
+      const one = () =>
+        new Promise<{ out: string; err: string; status: number | null }>((resolve) => {
+          const c = spawn(process.execPath, ['--import', 'tsx', '-e', code], { stdio: ['ignore', 'pipe', 'pipe'] });
+          let out = '';
+          let err = '';
+          c.stdout.on('data', (d) => (out += d));
+          c.stderr.on('data', (d) => (err += d));
+          c.on('close', (status) => resolve({ out, err, status }));
+        });
+      const runs = await Promise.all(Array.from({ length: 6 }, one));
+      for (const r of runs) expect(r.status, r.err).toBe(0);
+      const secrets = new Set(runs.map((r) => r.out));
+      expect(secrets.size).toBe(1);
+      const [secret] = secrets;
+      expect(secret.length).toBeGreaterThanOrEqual(32);
+      expect(readFileSync(path.join(dir, 'auth-secret'), 'utf8').trim()).toBe(secret);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
+});
+
+describe('a damaged auth-secret file', () => {
+  it('an empty one is refused, naming the file (never an empty secret)', async () => {
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'portal-secret-'));
+    try {
+      writeFileSync(path.join(dir, 'auth-secret'), '\n');
+      expect(() => parseEnv({ NODE_ENV: 'production', DATA_DIR: dir } as NodeJS.ProcessEnv)).toThrow(/auth-secret.*empty/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

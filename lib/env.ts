@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -82,14 +82,28 @@ function emptyToUndefined(source: NodeJS.ProcessEnv): Record<string, string | un
   return out;
 }
 
-/** The session secret: from AUTH_SECRET, else generated once and kept under DATA_DIR. */
+/**
+ * The session secret: from AUTH_SECRET, else generated once and kept under DATA_DIR. Instances
+ * starting at the same moment on a fresh directory agree on it: the file appears whole (written
+ * aside, then linked into place, which fails when another instance was first) and each reads it.
+ */
 function authSecret(dataDir: string, given: string | undefined): string {
   if (given) return given;
   const file = path.join(dataDir, 'auth-secret');
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  mkdirSync(dataDir, { recursive: true });
-  const secret = randomBytes(32).toString('base64url');
-  writeFileSync(file, secret, { mode: 0o600, flag: 'wx' });
+  if (!existsSync(file)) {
+    mkdirSync(dataDir, { recursive: true });
+    const aside = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+    writeFileSync(aside, randomBytes(32).toString('base64url'), { mode: 0o600 });
+    try {
+      linkSync(aside, file);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    } finally {
+      rmSync(aside, { force: true });
+    }
+  }
+  const secret = readFileSync(file, 'utf8').trim();
+  if (!secret) throw new EnvError(`Invalid environment:\n  ${file} is empty: delete it (a new secret is generated) or set AUTH_SECRET`);
   return secret;
 }
 

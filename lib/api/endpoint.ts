@@ -47,10 +47,11 @@ export type Handler<E extends Endpoint> = (input: {
 }) => Promise<unknown>;
 
 export function zodErrors(err: z.ZodError, prefix?: string): FieldError[] {
-  return err.issues.map((i) => ({
-    path: [prefix, ...i.path.map(String)].filter(Boolean).join('.') || '(root)',
-    message: i.message,
-  }));
+  const at = (path: PropertyKey[]) => [prefix, ...path.map(String)].filter(Boolean).join('.') || '(root)';
+  // An unknown field is named itself, not the object that holds it.
+  return err.issues.flatMap((i) =>
+    i.code === 'unrecognized_keys' ? i.keys.map((k) => ({ path: at([...i.path, k]), message: 'unknown field' })) : [{ path: at(i.path), message: i.message }],
+  );
 }
 
 function parse<T extends z.ZodType>(schema: T, value: unknown, where: string, prefix?: string): z.output<T> {

@@ -67,7 +67,7 @@ describe('branding', () => {
       [{ logo: html }, 'logo'],
       [{ logo: huge }, 'logo'],
       [{ logo: 'https://evil.example/logo.png' }, 'logo'],
-      [{ colour: '#000000' }, '(root)'],
+      [{ colour: '#000000' }, 'colour'],
     ];
     for (const [body, path] of cases) {
       const r = await patch(body);

@@ -114,7 +114,8 @@ describe('role mappings API', () => {
     ['in with a single string', { rules: [{ ...ok, operator: 'in', value: 'Admins' }] }, ['rules.0.value']],
     ['in with an empty list', { rules: [{ ...ok, operator: 'in', value: [] }] }, ['rules.0.value']],
     ['exists with a value', { rules: [{ ...ok, operator: 'exists' }] }, ['rules.0.value']],
-    ['an unknown field in a rule', { rules: [{ ...ok, priority: 1 }] }, ['rules.0']],
+    ['an unknown field in a rule', { rules: [{ ...ok, priority: 1 }] }, ['rules.0.priority']],
+    ['an unknown field beside the rules', { rules: [], defaultRol: 'member' }, ['defaultRol']],
     // All problems at once, across rules and the default role.
     ['a bad operator and an empty role in another rule', { rules: [{ ...ok, operator: 'like' }, { ...ok, role: '' }] }, ['rules.0.operator', 'rules.1.role']],
     ['a bad operator, a new role and an empty defaultRole (nothing is added)', { rules: [{ ...ok, operator: 'like' }, { ...ok, role: 'wizard' }], defaultRole: '' }, ['rules.0.operator', 'defaultRole']],

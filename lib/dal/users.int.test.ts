@@ -154,6 +154,10 @@ describe('users API', () => {
     expect(exact.body.data).toHaveLength(emails.length);
     expect(exact.body.nextCursor).toBeNull();
     expect((await listUsers(ctx.tenant.id, '?limit=200')).status).toBe(200);
+    // An empty ?limit= (a form or a client that always sends it) is the default.
+    const empty = await listUsers(ctx.tenant.id, '?limit=');
+    expect(empty.status).toBe(200);
+    expect(empty.body.data.length).toBe(Math.min(50, emails.length));
   });
 
   it.each([

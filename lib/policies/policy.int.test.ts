@@ -69,7 +69,7 @@ describe('sign-in policy API', () => {
     [{ sessionIdleSeconds: 31 * 86400 }, 'sessionIdleSeconds'],
     [{ sessionMaxAgeSeconds: 600, sessionIdleSeconds: 900 }, 'sessionIdleSeconds'],
     [{ requireMfa: 'true' }, 'requireMfa'],
-    [{ requireMFA: true }, '(root)'],
+    [{ requireMFA: true }, 'requireMFA'],
   ])('bad input %j → 400 naming %s, nothing saved, nothing audited', async (body, path) => {
     const { tenant } = await samlTenant();
     await setPolicy(tenant.id, { requireMfa: true });

@@ -9,6 +9,9 @@ import { LIST_RESPONSE, SCIMMY } from './scimmy';
 type Filter = InstanceType<typeof SCIMMY.Types.Filter>;
 export type Attrs = Filter | undefined;
 
+/** The parser's own reason (a SCIM error naming the token), never the words of a crash inside it. */
+const parseFailure = (e: unknown) => (e instanceof SCIMMY.Types.Error ? e.message : 'not a SCIM filter expression (attribute operator value, RFC 7644 §3.4.2.2)');
+
 /** `attributes` / `excludedAttributes` as SCIMMY's attribute filter (as its Resource would build it). */
 export function attributeFilter(p: { attributes?: string; excludedAttributes?: string }): Attrs {
   const build = (list: string, op: 'pr' | 'np') => {
@@ -19,7 +22,7 @@ export function attributeFilter(p: { attributes?: string; excludedAttributes?: s
     try {
       return new SCIMMY.Types.Filter(names.map((a) => `${a} ${op}`).join(' and '));
     } catch (e) {
-      throw scimError(400, 'invalidFilter', `Invalid ${op === 'pr' ? 'attributes' : 'excludedAttributes'}: ${(e as Error).message}`);
+      throw scimError(400, 'invalidFilter', `Invalid ${op === 'pr' ? 'attributes' : 'excludedAttributes'}: ${parseFailure(e)}`);
     }
   };
   if (p.attributes) return build(p.attributes, 'pr');
@@ -53,7 +56,7 @@ export function parseFilter(expr: string): Filter {
     return new SCIMMY.Types.Filter(unqualifyCore(expr));
   } catch (e) {
     if (e instanceof SCIMMY.Types.Error) throw e;
-    throw scimError(400, 'invalidFilter', (e as Error).message);
+    throw scimError(400, 'invalidFilter', parseFailure(e));
   }
 }
 

@@ -45,8 +45,11 @@ export const nameSchema = z
   .min(1, 'must not be empty')
   .max(120, 'must be at most 120 characters');
 
-/** `?limit=` of every list: default 50, at most 200. */
-export const limitSchema = z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be from 1 to 200').max(200, 'must be from 1 to 200').default(50);
+/** `?limit=` of every list: default 50 (also when empty), at most 200. */
+export const limitSchema = z.preprocess(
+  (v) => (v === '' ? undefined : v),
+  z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be from 1 to 200').max(200, 'must be from 1 to 200').default(50),
+);
 
 /** `?limit=` and `?cursor=` of every list. */
 export const listQuerySchema = z.object({
