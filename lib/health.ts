@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { dbHandle } from './db/client';
+import { unsealable } from './applications/keys';
 
 const TIMEOUT_MS = 3000;
 
@@ -41,8 +42,12 @@ export async function checkReadiness(): Promise<{ ok: boolean; checks: Record<st
     const [m] = await withTimeout(h.query<{ last: string | null }>('select max(created_at)::text as last from drizzle.__drizzle_migrations'), 'database');
     const applied = Number(m?.last ?? 0);
     checks.migrations = applied >= newestMigration() ? { ok: true } : { ok: false, detail: 'this build has migrations the database lacks' };
-    const [k] = await withTimeout(h.query<{ n: number }>("select count(*)::int as n from oidc_signing_keys where state = 'current'"), 'database');
-    checks.keys = k?.n ? { ok: true } : { ok: false, detail: 'no signing key yet (created at the first OpenID request or start)' };
+    const [k] = await withTimeout(h.query<{ kid: string; private_jwk_sealed: string }>("select kid, private_jwk_sealed from oidc_signing_keys where state = 'current' limit 1"), 'database');
+    checks.keys = !k
+      ? { ok: false, detail: 'no signing key yet (created at the first OpenID request or start)' }
+      : unsealable(k)
+        ? { ok: true }
+        : { ok: false, detail: 'the signing keys are sealed under another AUTH_SECRET: give every instance the same AUTH_SECRET' };
   } catch (err) {
     checks.database ??= { ok: false, detail: (err as Error).message };
   }

@@ -52,6 +52,16 @@ export async function signingKeys(): Promise<OidcSigningKey[]> {
 }
 
 /** A short fingerprint of the key set: a provider is rebuilt when it changes. */
+/** Whether this instance's AUTH_SECRET opens a sealed key (every instance must share it). */
+export function unsealable(row: { kid: string; private_jwk_sealed: string }): boolean {
+  try {
+    unsealKey(row.private_jwk_sealed, row.kid);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export const keySetVersion = (rows: OidcSigningKey[]) =>
   rows
     .map((r) => `${r.kid}:${r.state}`)

@@ -105,4 +105,20 @@ describe('console access', () => {
     // The operator may.
     await expect(setProvisioning(operator, t.id, { strategy: 'jit', defaultRole: 'admin' })).resolves.toMatchObject({ defaultRole: 'admin' });
   });
+  it('a scoped admin may not send users to a default role that opens sections they lack, by removing or narrowing the rule that kept them from it', async () => {
+    const t = await newTenant();
+    const contractors = { attribute: 'groups', operator: 'contains' as const, value: 'Contractors', role: 'guest' };
+    await putConsoleAccess(operator, t.id, { roles: { staff: ['audit_log'] } });
+    await putRoleMapping(operator, t.id, { rules: [contractors], defaultRole: 'staff' }, 'add');
+    // Without the rule, contractors fall to the default role, which opens the audit log.
+    await expect(putRoleMapping(mappingsOnly, t.id, { rules: [] })).rejects.toMatchObject({
+      status: 403,
+      errors: [{ path: 'rules', message: expect.stringContaining('(audit_log)') }],
+    });
+    await expect(putRoleMapping(mappingsOnly, t.id, { rules: [{ ...contractors, value: 'Nobody' }] })).rejects.toMatchObject({ status: 403, errors: [{ path: 'rules' }] });
+    // Adding a rule takes users away from the default role: fine. So is the same change by one who holds the audit log.
+    const eng = { attribute: 'groups', operator: 'contains' as const, value: 'Eng', role: 'guest' };
+    await expect(putRoleMapping(mappingsOnly, t.id, { rules: [contractors, eng] })).resolves.toMatchObject({ rules: [contractors, eng] });
+    await expect(putRoleMapping({ ...mappingsOnly, consoleScopes: ['role_mappings', 'audit_log'] }, t.id, { rules: [] })).resolves.toMatchObject({ rules: [] });
+  });
 });
