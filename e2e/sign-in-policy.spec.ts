@@ -75,7 +75,8 @@ test('MFA required: a password-only sign-in ends on a page that says why and is 
 
 test('the console form: field errors name the bad line, a console allowlist that locks out its admin is refused, then the console IP allowlist answers a 403 page', async ({ browser }) => {
   const tenant = (await api('/tenants', { method: 'POST', body: { name: uniq('Policy Co'), domains: [`${uniq('pol')}.example.com`] } })).body;
-  const link = await api(`/tenants/${tenant.id}/portal-links`, { method: 'POST', body: { scopes: ['sso'] } });
+  // The console allowlist can shut out every admin: only one who holds every section sets it.
+  const link = await api(`/tenants/${tenant.id}/portal-links`, { method: 'POST', body: { scopes: ['sso', 'directory_sync', 'role_mappings', 'audit_log', 'domains'] } });
   const ctx = await browser.newContext();
   const page = await ctx.newPage();
   await openSetupLink(page, link.body.url);

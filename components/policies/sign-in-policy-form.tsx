@@ -30,6 +30,7 @@ export function SignInPolicyForm({
   initial,
   ownIp,
   guardsOwnAccess,
+  setsConsoleAllowlist = true,
   overrides,
   action,
 }: {
@@ -37,6 +38,8 @@ export function SignInPolicyForm({
   ownIp: string | null;
   /** A tenant admin: a console allowlist without their own address is refused. */
   guardsOwnAccess: boolean;
+  /** Only an admin holding every console section changes the console allowlist (it can shut out every admin). */
+  setsConsoleAllowlist?: boolean;
   overrides: { id: string; label: string; requireMfa: boolean }[];
   action: (input: unknown) => Promise<ActionResult<unknown>>;
 }) {
@@ -120,11 +123,12 @@ export function SignInPolicyForm({
               This admin console may be used only from these ranges (operators are not bound by it). Empty: from anywhere.{' '}
               Your address: <code data-testid="own-ip">{ownIp ?? 'unknown'}</code>
               {guardsOwnAccess ? ' — it must be in the list, so you cannot lock yourself out.' : '.'}
+              {setsConsoleAllowlist ? '' : ' Only an admin who holds every section of this console can change it.'}
             </>
           }
           error={errors.consoleIpAllowlist?.message}
         >
-          <Textarea rows={3} spellCheck={false} className="font-mono" {...form.register('consoleIpAllowlist')} />
+          <Textarea rows={3} spellCheck={false} className="font-mono" readOnly={!setsConsoleAllowlist} {...form.register('consoleIpAllowlist')} />
         </Field>
       </section>
 

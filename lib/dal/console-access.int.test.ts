@@ -4,7 +4,10 @@ import * as tenantRoutes from '@/app/api/v1/tenants/route';
 import * as accessRoute from '@/app/api/v1/tenants/[tenantId]/console-access/route';
 import type { Ctx } from '@/lib/audit/types';
 import { getDb } from '@/lib/db/client';
-import { auditEvents } from '@/lib/db/schema';
+import { auditEvents, users } from '@/lib/db/schema';
+import { newId } from '@/lib/ids';
+import { putSignInPolicy } from '@/lib/policies/store';
+import { deleteUser, reactivateUser, suspendUser, suspendUsers } from './users';
 import { call, uniqueDomain } from '@/lib/testing/api';
 import { putConsoleAccess } from './console-access';
 import { putRoleMapping } from './role-mappings';
@@ -120,5 +123,43 @@ describe('console access', () => {
     const eng = { attribute: 'groups', operator: 'contains' as const, value: 'Eng', role: 'guest' };
     await expect(putRoleMapping(mappingsOnly, t.id, { rules: [contractors, eng] })).resolves.toMatchObject({ rules: [contractors, eng] });
     await expect(putRoleMapping({ ...mappingsOnly, consoleScopes: ['role_mappings', 'audit_log'] }, t.id, { rules: [] })).resolves.toMatchObject({ rules: [] });
+  });
+  it('a scoped admin may not suspend, reactivate or delete a user who holds sections they lack', async () => {
+    const t = await newTenant();
+    await putConsoleAccess(operator, t.id, { roles: { admin: ['sso', 'directory_sync', 'role_mappings', 'audit_log', 'domains'], helpdesk: ['sso'] } });
+    const db = await getDb();
+    const user = async (roles: string[]) =>
+      (await db.insert(users).values({ id: newId('usr'), tenantId: t.id, email: `${newId('u')}@c.example`, source: 'jit', roles }).returning())[0];
+    const alice = await user(['admin']);
+    const bob = await user(['member']);
+    const ssoOnly: Ctx = { actor: { type: 'admin', id: 'usr_helpdesk', label: 'helpdesk' }, consoleScopes: ['sso'] };
+    for (const act of [() => suspendUser(ssoOnly, t.id, alice.id), () => deleteUser(ssoOnly, t.id, alice.id), () => suspendUsers(ssoOnly, t.id, [bob.id, alice.id])]) {
+      await expect(act()).rejects.toMatchObject({ status: 403, errors: [{ message: expect.stringContaining('(directory_sync, role_mappings, audit_log, domains)') }] });
+    }
+    const [still] = await db.select().from(users).where(eq(users.id, bob.id));
+    expect(still.status).toBe('active');
+    // Users within their sections: fine. An operator, or one who holds every section: fine.
+    await expect(suspendUser(ssoOnly, t.id, bob.id)).resolves.toMatchObject({ status: 'suspended' });
+    await expect(reactivateUser(ssoOnly, t.id, bob.id)).resolves.toMatchObject({ status: 'active' });
+    await expect(suspendUser(everySection, t.id, alice.id)).resolves.toMatchObject({ status: 'suspended' });
+    await expect(reactivateUser(ssoOnly, t.id, alice.id)).rejects.toMatchObject({ status: 403 });
+    await expect(reactivateUser(operator, t.id, alice.id)).resolves.toMatchObject({ status: 'active' });
+  });
+
+  it('only a holder of every section sets the console IP allowlist (a narrower one could shut out those above them)', async () => {
+    const t = await newTenant();
+    const ssoOnly: Ctx = { actor: { type: 'admin', id: 'plk_sso', label: 'setup link' }, consoleScopes: ['sso'] };
+    await expect(putSignInPolicy(ssoOnly, t.id, { consoleIpAllowlist: ['203.0.113.10/32'] }, { keepConsoleAccessFor: '203.0.113.10' })).rejects.toMatchObject({
+      status: 403,
+      errors: [{ path: 'consoleIpAllowlist' }],
+    });
+    // The rest of the policy is theirs to set, the allowlist left as it is.
+    await expect(putSignInPolicy(ssoOnly, t.id, { requireMfa: true }, { keepConsoleAccessFor: '203.0.113.10' })).resolves.toMatchObject({ requireMfa: true, consoleIpAllowlist: [] });
+    await expect(putSignInPolicy(everySection, t.id, { consoleIpAllowlist: ['203.0.113.10/32'] }, { keepConsoleAccessFor: '203.0.113.10' })).resolves.toMatchObject({
+      consoleIpAllowlist: ['203.0.113.10/32'],
+    });
+    // Saving the rest keeps the list an admin above set (PUT leaves it out: kept, not cleared).
+    await expect(putSignInPolicy(ssoOnly, t.id, { requireMfa: false, consoleIpAllowlist: ['203.0.113.10/32'] }, { keepConsoleAccessFor: '203.0.113.10' })).resolves.toMatchObject({ requireMfa: false });
+    await expect(putSignInPolicy(ssoOnly, t.id, { requireMfa: false, consoleIpAllowlist: [] }, { keepConsoleAccessFor: '203.0.113.10' })).rejects.toMatchObject({ status: 403 });
   });
 });

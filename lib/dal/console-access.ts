@@ -2,8 +2,8 @@ import 'server-only';
 import { eq } from 'drizzle-orm';
 import { changes, record } from '../audit/record';
 import type { Ctx } from '../audit/types';
-import { holdsEveryScope, scopesBeyond, type ConsoleAccess } from '../auth/permissions';
-import { getDb } from '../db/client';
+import { holdsEveryScope, scopesBeyond, scopesOfRoles, type ConsoleAccess } from '../auth/permissions';
+import { getDb, type Tx } from '../db/client';
 import { tenants, type Tenant } from '../db/schema';
 import { AppError, notFound } from '../errors';
 import type { ConsoleAccessInput } from '../validation/console-access';
@@ -63,3 +63,18 @@ export function refuseEscalation(ctx: Ctx, access: ConsoleAccess, role: string |
     throw forbidden(path, `role "${role}" opens console sections you do not hold (${beyond.join(', ')}); only an admin holding them may give it to users`);
   }
 }
+
+/**
+ * Refuses (403) a console admin acting on users who hold console sections they lack (suspending,
+ * reactivating or deleting an admin above them). Operators, the API and the system may.
+ */
+export async function refuseActingAbove(tx: Tx, ctx: Ctx, tenantId: string, targets: readonly { email: string; roles: string[] }[], path: string): Promise<void> {
+  if (ctx.consoleScopes === undefined || !targets.length) return;
+  const [t] = await tx.select({ access: tenants.consoleAccess }).from(tenants).where(eq(tenants.id, tenantId));
+  const access = t?.access ?? {};
+  for (const u of targets) {
+    const beyond = scopesOfRoles(access, u.roles).filter((s) => !ctx.consoleScopes!.includes(s));
+    if (beyond.length) throw forbidden(path, `${u.email} holds console sections you do not (${beyond.join(', ')}); only an admin holding them may change their account`);
+  }
+}
+

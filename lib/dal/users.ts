@@ -7,6 +7,7 @@ import { sessions, users, type User } from '../db/schema';
 import { badRequest, notFound } from '../errors';
 import { endSessionsOf } from './sessions';
 import { pageOf } from './page';
+import { refuseActingAbove } from './console-access';
 
 export type UserView = {
   id: string;
@@ -106,6 +107,7 @@ export async function suspendUser(ctx: Ctx, tenantId: string, id: string, reason
   const db = await getDb();
   return db.transaction(async (tx) => {
     const before = await lockUser(tx, tenantId, id);
+    await refuseActingAbove(tx, ctx, tenantId, [before], 'userId');
     const { users: [u], events } = await suspendLocked(tx, tenantId, [before], { by: 'admin', reason });
     await recordMany(tx, ctx, events);
     return u;
@@ -129,6 +131,7 @@ export async function suspendUsers(ctx: Ctx, tenantId: string, ids: string[], re
     if (unknown.length) {
       throw badRequest(`Unknown user ids (none in this tenant; nothing was suspended): ${unknown.map((x) => x.id).join(', ')}`, unknown.map((x) => ({ path: `userIds.${x.i}`, message: `no user ${x.id} in this tenant` })));
     }
+    await refuseActingAbove(tx, ctx, tenantId, locked, 'userIds');
     const { users: after, events } = await suspendLocked(tx, tenantId, locked, { by: 'admin', reason });
     await recordMany(tx, ctx, events);
     return { users: after, suspended: events.length };
@@ -140,6 +143,7 @@ export async function reactivateUser(ctx: Ctx, tenantId: string, id: string): Pr
   const db = await getDb();
   return db.transaction(async (tx) => {
     const before = await lockUser(tx, tenantId, id);
+    await refuseActingAbove(tx, ctx, tenantId, [before], 'userId');
     const [u] = await tx.update(users).set({ status: 'active', suspendedBy: null, updatedAt: new Date() }).where(eq(users.id, id)).returning();
     if (before.status !== 'active') {
       await record(tx, ctx, {
@@ -158,6 +162,7 @@ export async function deleteUser(ctx: Ctx, tenantId: string, id: string): Promis
   const db = await getDb();
   await db.transaction(async (tx) => {
     const before = await lockUser(tx, tenantId, id);
+    await refuseActingAbove(tx, ctx, tenantId, [before], 'userId');
     await endSessionsOf(tx, id);
     await tx.delete(users).where(eq(users.id, id));
     await record(tx, ctx, { tenantId, action: 'user.deleted', target: { type: 'user', id, label: before.email }, details: { before: { email: before.email, source: before.source } } });

@@ -7,6 +7,7 @@ import { tenants, type SignInPolicy } from '../db/schema';
 import { AppError, notFound } from '../errors';
 import { ipAllowed, parseIp } from './cidr';
 import { policyView, signInPolicyInputSchema, toStoredPolicy, type SignInPolicyView } from './schema';
+import { holdsEveryScope } from '../auth/permissions';
 
 /** A tenant's stored sign-in policy (absent fields: no restriction); `{}` for an unknown tenant. */
 export async function tenantPolicy(tenantId: string): Promise<SignInPolicy> {
@@ -59,6 +60,11 @@ export async function putSignInPolicy(
     if (!row) throw notFound('Tenant');
     const before = policyView(row.p);
     const after = policyView(next);
+    // The console allowlist can shut out every admin: only one who holds every section sets it.
+    if (!holdsEveryScope(ctx.consoleScopes) && [...before.consoleIpAllowlist].sort().join() !== [...after.consoleIpAllowlist].sort().join()) {
+      const message = 'only an admin who holds every section of this console may change its IP allowlist';
+      throw new AppError(403, 'forbidden', message, [{ path: 'consoleIpAllowlist', message }]);
+    }
     await tx.update(tenants).set({ signInPolicy: next, updatedAt: new Date() }).where(eq(tenants.id, tenantId));
     const diff = changes(before, after);
     if (diff) {
