@@ -197,6 +197,20 @@ describe('webhooks API (tenant)', () => {
     expect((await call(tHook.GET, { params: hook })).body).toMatchObject({ enabled: true, kind: 'webhook' });
   });
 
+  it('a tenant has at most 20 endpoints: the 21st is a 409 naming url, written nowhere', async () => {
+    const t = await newTenant();
+    const params = { tenantId: t.id };
+    const made = await Promise.all(Array.from({ length: 20 }, () => call(tHooks.POST, { method: 'POST', params, body: { url: url() } })));
+    expect(made.map((r) => r.status)).toEqual(Array(20).fill(201));
+    // Two more at once: the tenant's lock lets neither past the limit.
+    const over = await Promise.all([0, 1].map(() => call(tHooks.POST, { method: 'POST', params, body: { url: url() } })));
+    for (const r of over) {
+      expect(r.status).toBe(409);
+      expect(r.body.errors.map((e: { path: string }) => e.path)).toEqual(['url']);
+    }
+    expect((await call(tHooks.GET, { params, path: '/x?limit=200' })).body.data).toHaveLength(20);
+  });
+
   it('a test event to a URL the portal may not reach is a failed delivery, logged, not an error', async () => {
     const t = await newTenant();
     const ep = (await call(tHooks.POST, { method: 'POST', params: { tenantId: t.id }, body: { url: `https://does-not-exist-${marker}.invalid/hook` } })).body;
