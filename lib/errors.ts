@@ -15,6 +15,7 @@ export class AppError extends Error {
 export const notFound = (what = 'Resource') => new AppError(404, 'not_found', `${what} not found`);
 export const conflict = (path: string, message: string) =>
   new AppError(409, 'conflict', message, [{ path, message }]);
+export const forbidden = (path: string, message: string) => new AppError(403, 'forbidden', message, [{ path, message }]);
 export const badRequest = (message: string, errors?: FieldError[]) =>
   new AppError(400, 'invalid_input', message, errors);
 

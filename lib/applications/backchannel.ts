@@ -159,7 +159,11 @@ export async function deliverDue(limit = DELIVERY_BATCH): Promise<Record<string,
     .limit(limit);
   const counts: Record<string, number> = { delivered: 0, retry: 0, failed: 0 };
   const byApp = new Map<string, BackchannelDelivery[]>();
-  for (const d of due) byApp.set(d.applicationId, [...(byApp.get(d.applicationId) ?? []), d]);
+  for (const d of due) {
+    const list = byApp.get(d.applicationId);
+    if (list) list.push(d);
+    else byApp.set(d.applicationId, [d]);
+  }
   const until = Date.now() + RUN_BUDGET_MS;
   await Promise.all(
     [...byApp.values()].map(async (list) => {

@@ -51,7 +51,6 @@ export async function signingKeys(): Promise<OidcSigningKey[]> {
   return rows;
 }
 
-/** A short fingerprint of the key set: a provider is rebuilt when it changes. */
 /** Whether this instance's AUTH_SECRET opens a sealed key (every instance must share it). */
 export function unsealable(row: { kid: string; private_jwk_sealed: string }): boolean {
   try {
@@ -62,6 +61,7 @@ export function unsealable(row: { kid: string; private_jwk_sealed: string }): bo
   }
 }
 
+/** A short fingerprint of the key set: a provider is rebuilt when it changes. */
 export const keySetVersion = (rows: OidcSigningKey[]) =>
   rows
     .map((r) => `${r.kid}:${r.state}`)

@@ -2,10 +2,10 @@ import 'server-only';
 import { eq } from 'drizzle-orm';
 import { changes, record } from '../audit/record';
 import type { Ctx } from '../audit/types';
-import { holdsEveryScope, scopesBeyond, scopesOfRoles, type ConsoleAccess } from '../auth/permissions';
+import { holdsEveryScope, scopesBeyond, type ConsoleAccess } from '../auth/permissions';
 import { getDb, type Tx } from '../db/client';
 import { tenants, type Tenant } from '../db/schema';
-import { AppError, notFound } from '../errors';
+import { forbidden, notFound } from '../errors';
 import type { ConsoleAccessInput } from '../validation/console-access';
 
 /**
@@ -32,8 +32,6 @@ const normalised = (roles: ConsoleAccess): ConsoleAccess =>
       .map(([role, scopes]) => [role, [...scopes].sort()]),
   );
 
-const forbidden = (path: string, message: string) => new AppError(403, 'forbidden', message, [{ path, message }]);
-
 export async function putConsoleAccess(ctx: Ctx, tenantId: string, input: ConsoleAccessInput): Promise<{ roles: ConsoleAccess }> {
   if (!holdsEveryScope(ctx.consoleScopes)) {
     throw forbidden('roles', 'only an admin who holds every section of this console may change who opens it');
@@ -57,10 +55,10 @@ export async function putConsoleAccess(ctx: Ctx, tenantId: string, input: Consol
  * giving `role` to users: a new or changed rule, or a new default role. Operators, the API and
  * the system hold every section.
  */
-export function refuseEscalation(ctx: Ctx, access: ConsoleAccess, role: string | null | undefined, path: string): void {
+export function refuseEscalation(ctx: Ctx, access: ConsoleAccess, role: string | null | undefined, path: string, how = ''): void {
   const beyond = scopesBeyond(access, role, ctx.consoleScopes);
   if (beyond.length) {
-    throw forbidden(path, `role "${role}" opens console sections you do not hold (${beyond.join(', ')}); only an admin holding them may give it to users`);
+    throw forbidden(path, `${how}role "${role}" opens console sections you do not hold (${beyond.join(', ')}); only an admin holding them may give it to users`);
   }
 }
 
@@ -73,7 +71,7 @@ export async function refuseActingAbove(tx: Tx, ctx: Ctx, tenantId: string, targ
   const [t] = await tx.select({ access: tenants.consoleAccess }).from(tenants).where(eq(tenants.id, tenantId));
   const access = t?.access ?? {};
   for (const u of targets) {
-    const beyond = scopesOfRoles(access, u.roles).filter((s) => !ctx.consoleScopes!.includes(s));
+    const beyond = [...new Set(u.roles.flatMap((r) => scopesBeyond(access, r, ctx.consoleScopes)))];
     if (beyond.length) throw forbidden(path, `${u.email} holds console sections you do not (${beyond.join(', ')}); only an admin holding them may change their account`);
   }
 }

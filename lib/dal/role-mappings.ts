@@ -11,7 +11,6 @@ import { MappingBudgetExceeded, type Attributes } from '../provisioning/mapping'
 import { roleMappingInputSchema, roleMappingSchemaFor, type RoleMapping, type RoleMappingInput } from '../validation/role-mappings';
 import { MAX_ROLES } from '../validation/tenants';
 import { refuseEscalation } from './console-access';
-import { scopesBeyond } from '../auth/permissions';
 
 export const roleMappingOf = (t: Tenant): RoleMapping => ({ rules: t.roleRules, defaultRole: t.defaultRole });
 
@@ -56,11 +55,8 @@ export async function writeRoleMapping(
   if (next.defaultRole !== before.defaultRole) refuseEscalation(ctx, before.consoleAccess ?? {}, next.defaultRole, 'defaultRole');
   // Nor by removing or narrowing a rule: the users it matched fall to the default role.
   const nextKeys = new Set(next.rules.map(ruleKey));
-  const dropped = before.roleRules.filter((r) => !nextKeys.has(ruleKey(r)));
-  const beyond = dropped.length ? scopesBeyond(before.consoleAccess ?? {}, next.defaultRole, ctx.consoleScopes) : [];
-  if (beyond.length) {
-    const message = `removing or changing a rule sends its users to the default role "${next.defaultRole}", which opens console sections you do not hold (${beyond.join(', ')}); only an admin holding them may`;
-    throw new AppError(403, 'forbidden', message, [{ path: 'rules', message }]);
+  if (before.roleRules.some((r) => !nextKeys.has(ruleKey(r)))) {
+    refuseEscalation(ctx, before.consoleAccess ?? {}, next.defaultRole, 'rules', 'removing or changing a rule sends its users to the default role: ');
   }
   const { roles, added } = withRoles(before.roles, [...next.rules.map((r) => r.role), next.defaultRole], 'rules');
   const [row] = await tx

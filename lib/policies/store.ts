@@ -4,7 +4,7 @@ import { changes, record } from '../audit/record';
 import type { Ctx } from '../audit/types';
 import { getDb } from '../db/client';
 import { tenants, type SignInPolicy } from '../db/schema';
-import { AppError, notFound } from '../errors';
+import { AppError, forbidden, notFound } from '../errors';
 import { ipAllowed, parseIp } from './cidr';
 import { policyView, signInPolicyInputSchema, toStoredPolicy, type SignInPolicyView } from './schema';
 import { holdsEveryScope } from '../auth/permissions';
@@ -62,8 +62,7 @@ export async function putSignInPolicy(
     const after = policyView(next);
     // The console allowlist can shut out every admin: only one who holds every section sets it.
     if (!holdsEveryScope(ctx.consoleScopes) && [...before.consoleIpAllowlist].sort().join() !== [...after.consoleIpAllowlist].sort().join()) {
-      const message = 'only an admin who holds every section of this console may change its IP allowlist';
-      throw new AppError(403, 'forbidden', message, [{ path: 'consoleIpAllowlist', message }]);
+      throw forbidden('consoleIpAllowlist', 'only an admin who holds every section of this console may change its IP allowlist');
     }
     await tx.update(tenants).set({ signInPolicy: next, updatedAt: new Date() }).where(eq(tenants.id, tenantId));
     const diff = changes(before, after);
