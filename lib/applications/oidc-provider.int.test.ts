@@ -338,6 +338,12 @@ describe('the portal as OpenID Provider for the operator’s applications', () =
     const plain = await authorize(config, w.browser, { code_challenge: 'x'.repeat(43), code_challenge_method: 'plain' }, { pkce: false });
     expect(plain.end.url.origin).toBe(APP_ORIGIN);
     expect(plain.end.url.searchParams.get('error')).toBe('invalid_request');
+    // Without `openid` it is not an OpenID Connect request (a plain OAuth one, no nonce): refused at the application.
+    const oauthOnly = await authorize(config, w.browser, { scope: 'profile email roles', nonce: '' });
+    expect(oauthOnly.end.url.origin).toBe(APP_ORIGIN);
+    expect(oauthOnly.end.url.searchParams.get('error')).toBe('invalid_request');
+    expect(oauthOnly.end.url.searchParams.get('error_description')).toMatch(/openid/);
+    expect(oauthOnly.end.url.searchParams.get('code')).toBeNull();
     // A public application with S256 signs in without a secret.
     const ok = await signIn(config, w.browser, { login_hint: w.email });
     expect(ok.claims.org_id).toBe(w.tenant.id);

@@ -100,6 +100,10 @@ export function clientMetadata(app: Application): Record<string, unknown> {
     response_types: ['code'],
     grant_types: ['authorization_code', 'refresh_token'],
     id_token_signed_response_alg: 'RS256',
+    // Every ID token carries auth_time anyway; this also makes the provider refuse a request
+    // without the `openid` scope (invalid_request, back at the application) instead of serving it
+    // as plain OAuth: the contract's applications speak OpenID Connect.
+    require_auth_time: true,
     ...(app.type === 'public'
       ? { token_endpoint_auth_method: 'none' }
       : // client_secret_basic also accepts client_secret_post; the value is a hash (compareClientSecret).
