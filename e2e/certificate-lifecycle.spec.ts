@@ -86,6 +86,10 @@ test('on the connection page an IT admin rolls the signing certificate over and 
     await page.getByRole('button', { name: 'Add certificate' }).click();
     await expect(toasts(page).getByText('Certificate added.')).toBeVisible();
     await expect(certs.getByRole('row')).toHaveCount(3);
+    // A change by an admin holding only SSO: the connection now opens no more than that in the console, and says so.
+    const ceiling = page.getByRole('note').filter({ hasText: 'holding only' });
+    await expect(ceiling).toContainText('An admin holding only SSO connections, users, provisioning and sign-in policy set up or last changed this connection.');
+    await expect(ceiling).toContainText('lifts this by saving the connection');
     await certs.getByRole('row').filter({ hasText: `CN=idp.${domain}` }).getByRole('button', { name: 'Remove' }).click();
     await page.getByRole('button', { name: 'Remove certificate' }).click();
     await expect(certs.getByRole('row')).toHaveCount(2);

@@ -11,7 +11,7 @@ import { auth, sessionCheck } from './config';
 import { sessionCookieName } from './session-cookie';
 import { AppError, DatabaseUnavailable } from '../errors';
 import { checkHealth } from '../health';
-import { actorOf, canAccessTenant, isOperator, scopesOfRoles, type Principal, type TenantScope } from './permissions';
+import { actorOf, canAccessTenant, consoleScopesOf, isOperator, type Principal, type TenantScope } from './permissions';
 
 type SessionUser = { id: string; email: string; kind: string; tenantId: string | null; roles?: string[]; scopes?: TenantScope[] };
 
@@ -24,13 +24,14 @@ export async function currentPrincipal(): Promise<Principal | null> {
   if (!u.tenantId) return null;
   // A customer's IT admin: through a setup link (its sections only), or signed in through the
   // tenant's SSO with a role that the tenant's console-access setting opens sections to (none by
-  // default; read at every request, so a change or a lost role takes effect at once).
+  // default; read at every request, so a change or a lost role takes effect at once), never more
+  // than the sources that vouched for them allow (`scopes`, lib/dal/sessions.ts liveSession).
   if (u.kind === 'portal_link') {
     return { kind: 'tenant_admin', id: u.id, email: null, tenantId: u.tenantId, sessionId: session.sessionId, scopes: u.scopes ?? [] };
   }
   if (u.kind === 'user' && u.roles?.length) {
     const tenant = await findTenant({ id: u.tenantId });
-    const scopes = tenant ? scopesOfRoles(tenant.consoleAccess ?? {}, u.roles) : [];
+    const scopes = tenant ? consoleScopesOf(tenant.consoleAccess ?? {}, u.roles, u.scopes) : [];
     if (scopes.length) return { kind: 'tenant_admin', id: u.id, email: u.email, tenantId: u.tenantId, sessionId: session.sessionId, scopes };
   }
   return null;

@@ -11,6 +11,15 @@ export type Principal =
 export const TENANT_SCOPES = ['sso', 'directory_sync', 'role_mappings', 'audit_log', 'domains'] as const;
 export type TenantScope = (typeof TENANT_SCOPES)[number];
 
+/** What each section lets an admin set up, as a sentence names it ("It lets you set up …"). */
+export const SCOPE_NAMES: Record<TenantScope, string> = {
+  sso: 'SSO connections, users, provisioning and sign-in policy',
+  directory_sync: 'directory sync (SCIM)',
+  role_mappings: 'role mappings',
+  audit_log: 'the audit log and webhooks',
+  domains: 'email domains',
+};
+
 export function isOperator(p: Principal | null): p is Extract<Principal, { kind: 'operator' }> {
   return p?.kind === 'operator';
 }
@@ -39,6 +48,33 @@ export function scopesOfRoles(access: ConsoleAccess, roles: readonly string[]): 
   const held = new Set<TenantScope>();
   for (const r of roles) if (Object.hasOwn(access, r)) for (const s of access[r]) held.add(s);
   return TENANT_SCOPES.filter((s) => held.has(s));
+}
+
+/**
+ * The console sections a signed-in user opens: those their roles open, within `ceiling` (see
+ * {@link ceilingOf}; null: no limit).
+ */
+export function consoleScopesOf(access: ConsoleAccess, roles: readonly string[], ceiling: readonly string[] | null | undefined): TenantScope[] {
+  const opened = scopesOfRoles(access, roles);
+  return ceiling ? opened.filter((s) => ceiling.includes(s)) : opened;
+}
+
+/**
+ * The ceiling a source of identity (an SSO connection, a SCIM directory) takes from the admin who
+ * makes or changes it: their console sections, or null (no limit) for an operator, the API, the
+ * system or an admin holding every section. Whoever sets up a source decides who its users are
+ * and which groups they are in; what those users open in the console is capped at this, so a
+ * narrower admin cannot reach sections they lack through users they vouch for.
+ */
+export function ceilingOf(ctx: { consoleScopes?: readonly string[] }): TenantScope[] | null {
+  if (holdsEveryScope(ctx.consoleScopes)) return null;
+  return TENANT_SCOPES.filter((s) => ctx.consoleScopes!.includes(s));
+}
+
+/** The narrowest of several ceilings (their intersection; null is no limit). */
+export function narrowest(...ceilings: (readonly string[] | null | undefined)[]): TenantScope[] | null {
+  const set = ceilings.filter((c): c is readonly string[] => !!c);
+  return set.length ? TENANT_SCOPES.filter((s) => set.every((c) => c.includes(s))) : null;
 }
 
 /**

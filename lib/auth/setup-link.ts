@@ -4,6 +4,7 @@ import type { Ctx } from '../audit/types';
 import { htmlResponse } from '../http/html';
 import { peekPortalLink, usePortalLink } from '../dal/portal-links';
 import { findTenant } from '../dal/tenants';
+import { SCOPE_NAMES, type TenantScope } from './permissions';
 import { sessionFromCookie, sessionSetCookie } from './session-cookie';
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -14,14 +15,6 @@ const MESSAGES = {
   revoked: 'This setup link was revoked. Ask your contact at the vendor for a new one.',
   already_used: 'This setup link was already opened in another browser. Ask for a new one.',
 } as const;
-
-const SCOPE_NAMES: Record<string, string> = {
-  sso: 'single sign-on, users and policies',
-  directory_sync: 'directory sync (SCIM)',
-  role_mappings: 'role mappings',
-  audit_log: 'the audit log',
-  domains: 'domains',
-};
 
 const validShape = (token: string) => /^[A-Za-z0-9_-]{20,100}$/.test(token);
 
@@ -55,7 +48,7 @@ export async function previewSetupLink(token: string, cookieHeader: string | nul
   if (!validShape(token)) return refused('unknown');
   const peek = await peekPortalLink(token, await sameBrowserOf(cookieHeader));
   if (!peek.ok) return refused(peek.reason);
-  const scopes = peek.scopes.map((s) => SCOPE_NAMES[s] ?? s).join(', ');
+  const scopes = peek.scopes.map((s) => SCOPE_NAMES[s as TenantScope] ?? s).join(', ');
   return page(
     200,
     `Set up single sign-on for ${peek.tenantName}`,

@@ -2,6 +2,7 @@ import 'server-only';
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import { changes, record } from '../audit/record';
 import type { Ctx } from '../audit/types';
+import { ceilingOf } from '../auth/permissions';
 import { getDb } from '../db/client';
 import { connections, type Connection, type IdpInfo } from '../db/schema';
 import { env } from '../env';
@@ -17,6 +18,7 @@ import { buildIdpMetadataXml, MAX_METADATA_BYTES, parseIdpMetadata } from '../ss
 import { PRODUCT, sp } from '../sso/sp';
 import type { ConnectionCreate, ConnectionPatch, ConnectionTestResult, ConnectionView } from '../validation/connections';
 import { auditableUrl, connectionRefusalReason, recordRefusal } from './refusals';
+import { refuseOverLimit } from './tenant-limits';
 import { getTenant } from './tenants';
 import { pageOf } from './page';
 import { connectionLabel } from '../validation/connections';
@@ -234,6 +236,7 @@ export async function createConnection(ctx: Ctx, tenantId: string, input: Connec
   try {
     const db = await getDb();
     const row = await db.transaction(async (tx) => {
+      await refuseOverLimit(tx, tenant.id, 'connections', 'type');
       const [c] = await tx
         .insert(connections)
         .values({
@@ -250,6 +253,7 @@ export async function createConnection(ctx: Ctx, tenantId: string, input: Connec
           status: input.status ?? 'active',
           idp,
           metadataUrl: input.type === 'saml' ? (input.metadataUrl ?? null) : input.discoveryUrl,
+          scopeCeiling: ceilingOf(ctx),
         })
         .returning();
       await record(tx, ctx, {
@@ -353,6 +357,7 @@ const settingsOf = (c: Connection) => ({
   trustUnverifiedEmail: c.trustUnverifiedEmail,
   requireEncryptedAssertions: c.requireEncryptedAssertions,
   status: c.status,
+  scopeCeiling: c.scopeCeiling,
 });
 
 /**
@@ -360,6 +365,8 @@ const settingsOf = (c: Connection) => ({
  * emails (OIDC only) or status, with one audit
  * event (`connection.activated` when it becomes active, else `connection.updated`). A draft that
  * never passed a test is activated only with `force` (the console asks to confirm).
+ * Whoever changes a connection vouches for it: it takes their ceiling (lib/auth/permissions.ts
+ * `ceilingOf`); saving it, even unchanged, as someone holding every section lifts a ceiling.
  */
 export async function updateConnection(ctx: Ctx, tenantId: string, id: string, patch: ConnectionPatch): Promise<ConnectionView> {
   const db = await getDb();
@@ -395,6 +402,8 @@ export async function updateConnection(ctx: Ctx, tenantId: string, id: string, p
       }
       next.status = patch.status;
     }
+    const ceiling = ceilingOf(ctx);
+    if (ceiling === null || changes(settingsOf(before), next)) next.scopeCeiling = ceiling;
     const diff = changes(settingsOf(before), next);
     if (!diff) return before;
     const [after] = await tx

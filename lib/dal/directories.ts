@@ -2,6 +2,7 @@ import 'server-only';
 import { and, asc, count, desc, eq, gt, gte, inArray, lt, sql } from 'drizzle-orm';
 import { record } from '../audit/record';
 import type { Ctx } from '../audit/types';
+import { ceilingOf } from '../auth/permissions';
 import { getDb } from '../db/client';
 import { directories, scimGroupMembers, scimGroups, scimRequests, scimUsers, users, type Directory } from '../db/schema';
 import { notFound } from '../errors';
@@ -10,7 +11,9 @@ import { hashToken, newDirectoryToken } from '../scim/auth';
 import { portalEmail } from '../scim/normalise';
 import { scimUrl } from '../scim/urls';
 import type { DirectoryCreate, DirectoryView, ScimGroupView, ScimRequestView, ScimUserView, ScimOutcome } from '../validation/directories';
+import { refuseActingAbove } from './console-access';
 import { endSessionsOf } from './sessions';
+import { refuseOverLimit } from './tenant-limits';
 import { getTenant } from './tenants';
 import { pageOf } from './page';
 
@@ -55,10 +58,11 @@ export async function createDirectory(ctx: Ctx, tenantId: string, input: Directo
   const token = newDirectoryToken();
   const db = await getDb();
   const row = await db.transaction(async (tx) => {
+    await refuseOverLimit(tx, tenant.id, 'directories', 'name');
     const now = new Date();
     const [d] = await tx
       .insert(directories)
-      .values({ id: newId('dir'), tenantId: tenant.id, name: input.name, provider: input.provider ?? 'generic', tokenHash: hashToken(token), tokenCreatedAt: now })
+      .values({ id: newId('dir'), tenantId: tenant.id, name: input.name, provider: input.provider ?? 'generic', tokenHash: hashToken(token), tokenCreatedAt: now, scopeCeiling: ceilingOf(ctx) })
       .returning();
     await record(tx, ctx, {
       tenantId: tenant.id,
@@ -99,14 +103,17 @@ export async function getDirectoryView(tenantId: string, id: string): Promise<Di
   return toDirectoryView(d, (await countsOf([d.id])).get(d.id));
 }
 
-/** A new token; the old one stops working at once. */
+/**
+ * A new token; the old one stops working at once. Whoever holds the token decides what the
+ * directory says: its ceiling becomes that of the admin who issued it (lib/auth/permissions.ts).
+ */
 export async function rotateDirectoryToken(ctx: Ctx, tenantId: string, id: string): Promise<{ id: string; bearerToken: string }> {
   const token = newDirectoryToken();
   const db = await getDb();
   await db.transaction(async (tx) => {
     const [d] = await tx
       .update(directories)
-      .set({ tokenHash: hashToken(token), tokenCreatedAt: new Date(), updatedAt: new Date() })
+      .set({ tokenHash: hashToken(token), tokenCreatedAt: new Date(), updatedAt: new Date(), scopeCeiling: ceilingOf(ctx) })
       .where(and(eq(directories.tenantId, tenantId), eq(directories.id, id)))
       .returning();
     if (!d) throw notFound('Directory');
@@ -156,6 +163,9 @@ export async function deleteDirectory(ctx: Ctx, tenantId: string, id: string): P
       );
       const orphans = ids.filter((x) => !stillLinked.has(x));
       if (orphans.length) {
+        // Deleting suspends them: not an admin above the one deleting (lib/dal/console-access.ts).
+        const targets = await tx.select().from(users).where(and(eq(users.tenantId, tenantId), inArray(users.id, orphans), eq(users.status, 'active')));
+        await refuseActingAbove(tx, ctx, tenantId, targets, 'directoryId');
         const suspended = await tx
           .update(users)
           .set({ status: 'suspended', suspendedBy: 'scim', updatedAt: new Date() })

@@ -10,6 +10,7 @@ import { env } from '../env';
 import { AppError, badRequest, conflict, notFound } from '../errors';
 import { domainSchema } from '../validation/common';
 import { recordRefusal } from './refusals';
+import { refuseOverLimit } from './tenant-limits';
 
 /**
  * Domain trust. A domain an operator added (operator API, operator console, or an operator in a
@@ -145,6 +146,7 @@ export async function addDomain(ctx: Ctx, tenantId: string, input: unknown): Pro
     const [tenant] = await tx.select({ id: tenants.id }).from(tenants).where(eq(tenants.id, tenantId)).for('update');
     if (!tenant) throw notFound('Tenant');
     const addedBy = domainAddedBy(ctx);
+    if (addedBy === 'admin') await refuseOverLimit(tx, tenantId, 'unverifiedDomains', 'domain');
     await releaseUnverifiedClaims(tx, ctx, tenantId, [domain]);
     const [row] = await tx
       .insert(tenantDomains)

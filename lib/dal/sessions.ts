@@ -1,5 +1,6 @@
 import 'server-only';
 import { and, eq, gt } from 'drizzle-orm';
+import { narrowest } from '../auth/permissions';
 import { getDb, type Executor } from '../db/client';
 import { oidcSessionLinks, sessions, tenants, users, type SessionRow, type SessionSso } from '../db/schema';
 
@@ -8,19 +9,23 @@ export type LiveSession = SessionRow & { roles: string[] };
 /**
  * The live session for an id, or null when it was ended, revoked or has expired, when its tenant
  * is gone, or (end users) when the user is gone or suspended. End users' roles are read fresh on
- * every request.
+ * every request, and their `scopes` is the most their roles open in the console: the narrowest of
+ * the session's connection's ceiling and the user's own (lib/auth/permissions.ts `ceilingOf`).
  */
 export async function liveSession(id: string): Promise<LiveSession | null> {
   const db = await getDb();
   const [row] = await db
-    .select({ s: sessions, roles: users.roles, status: users.status, tenantId: tenants.id })
+    .select({ s: sessions, roles: users.roles, status: users.status, ceiling: users.scopeCeiling, tenantId: tenants.id })
     .from(sessions)
     .leftJoin(users, eq(users.id, sessions.subjectId))
     .leftJoin(tenants, eq(tenants.id, sessions.tenantId))
     .where(and(eq(sessions.id, id), gt(sessions.expiresAt, new Date())));
   if (!row) return null;
   if (row.s.tenantId && !row.tenantId) return null;
-  if (row.s.kind === 'user' && row.status !== 'active') return null;
+  if (row.s.kind === 'user') {
+    if (row.status !== 'active') return null;
+    return { ...row.s, roles: row.roles ?? [], scopes: narrowest(row.s.scopes, row.ceiling) };
+  }
   return { ...row.s, roles: row.roles ?? [] };
 }
 

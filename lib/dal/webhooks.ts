@@ -1,12 +1,12 @@
 import 'server-only';
-import { and, count, desc, eq, isNull, lt, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, isNull, lt, sql, type SQL } from 'drizzle-orm';
 import { changes, record, secretFingerprint } from '../audit/record';
 import { sequence } from '../audit/sequencer';
 import type { Ctx } from '../audit/types';
 import { getDb, type Executor } from '../db/client';
-import { auditEvents, tenants, webhookDeliveries, webhookEndpoints, type WebhookDelivery, type WebhookEndpoint } from '../db/schema';
+import { auditEvents, webhookDeliveries, webhookEndpoints, type WebhookDelivery, type WebhookEndpoint } from '../db/schema';
 import { env } from '../env';
-import { AppError, conflict, notFound } from '../errors';
+import { AppError, notFound } from '../errors';
 import { checkUntrustedUrl } from '../http/safe-fetch';
 import { newId } from '../ids';
 import { buildPayload, testPayload } from '../webhooks/payload';
@@ -20,6 +20,7 @@ import {
   type WebhookView,
   type WebhookWithSecret,
 } from '../webhooks/validation';
+import { refuseOverLimit } from './tenant-limits';
 import { getTenant } from './tenants';
 import { pageOf } from './page';
 
@@ -108,9 +109,6 @@ async function startCursors(tx: Executor, e: WebhookEndpoint): Promise<void> {
     on conflict (endpoint_id, chain_key) do update set seq = greatest(webhook_cursors.seq, excluded.seq)`);
 }
 
-/** Webhook and audit-stream endpoints per tenant. */
-export const MAX_TENANT_ENDPOINTS = 20;
-
 export async function createWebhook(ctx: Ctx, scope: WebhookScope, input: WebhookCreate): Promise<WebhookWithSecret> {
   checkUrl(input.url);
   if (scope.tenantId !== null) await getTenant(scope.tenantId);
@@ -118,13 +116,7 @@ export async function createWebhook(ctx: Ctx, scope: WebhookScope, input: Webhoo
   const secret = newWebhookSecret();
   const db = await getDb();
   const row = await db.transaction(async (tx) => {
-    // Each endpoint gets every event of its scope: a bounded number per tenant (the tenant's row
-    // locked, so that two creations at once cannot both take the last place).
-    if (scope.tenantId !== null) {
-      await tx.select({ id: tenants.id }).from(tenants).where(eq(tenants.id, scope.tenantId)).for('update');
-      const [{ n }] = await tx.select({ n: count() }).from(webhookEndpoints).where(eq(webhookEndpoints.tenantId, scope.tenantId));
-      if (n >= MAX_TENANT_ENDPOINTS) throw conflict('url', `an organisation has at most ${MAX_TENANT_ENDPOINTS} webhook endpoints; delete one first`);
-    }
+    if (scope.tenantId !== null) await refuseOverLimit(tx, scope.tenantId, 'webhooks', 'url');
     const [e] = await tx
       .insert(webhookEndpoints)
       .values({

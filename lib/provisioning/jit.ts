@@ -145,6 +145,8 @@ export async function signInUser(
       groups: [...new Set(profile.groups)].sort(),
       attributes: profile.attributes,
       roles: rolesFor(tenant, profile),
+      // What the roles open in the console is capped at the connection's ceiling (whoever set it up).
+      scopeCeiling: connection.scopeCeiling,
       lastLoginAt: now,
       updatedAt: now,
     },
@@ -201,7 +203,7 @@ type SignIn = {
   email: string;
   now: Date;
   mayCreate: boolean;
-  fields: Pick<User, 'firstName' | 'lastName' | 'groups' | 'attributes' | 'roles' | 'lastLoginAt' | 'updatedAt'>;
+  fields: Pick<User, 'firstName' | 'lastName' | 'groups' | 'attributes' | 'roles' | 'scopeCeiling' | 'lastLoginAt' | 'updatedAt'>;
   sessionId: string;
   expiresAt: Date;
   /** A SAML sign-in: what single logout needs, kept on the session. */
@@ -242,7 +244,8 @@ function planExisting(s: SignIn, existing: User): Plan {
   if (s.tenant.strategy === 'scim' && existing.source !== 'scim') throw new LoginRejected('user_not_provisioned');
   if (existing.status === 'suspended') throw new LoginRejected('user_suspended');
   // A directory-provisioned user's groups and attributes belong to the directory: sign-in
-  // re-evaluates their roles over what SCIM stored, and keeps the rest.
+  // re-evaluates their roles over what SCIM stored, and keeps the rest (their ceiling is the
+  // directories'; the session still carries the connection's).
   const update: Partial<User> =
     existing.source === 'scim'
       ? {
@@ -309,8 +312,13 @@ function writes(s: SignIn, p: Plan, userRow: SQL): SQL {
     i as (insert into ${userIdentities} (connection_id, subject, user_id, tenant_id)
       select ${s.connection.id}, ${s.profile.subject}, id, ${s.tenant.id} from u on conflict do nothing),
     a as (${audit})
-    insert into ${sessions} (id, kind, subject_id, tenant_id, expires_at, sso)
-    values (${s.sessionId}, 'user', (select id from u), ${s.tenant.id}, ${s.expiresAt}, ${s.sso ? JSON.stringify(s.sso) : null}::jsonb)`;
+    insert into ${sessions} (id, kind, subject_id, tenant_id, expires_at, sso, scopes)
+    values (${s.sessionId}, 'user', (select id from u), ${s.tenant.id}, ${s.expiresAt}, ${s.sso ? JSON.stringify(s.sso) : null}::jsonb, ${textArray(s.connection.scopeCeiling)}::text[])`;
+}
+
+/** A text[] parameter as an array literal (a bare array would be spread into a list); null stays null. Scope names only. */
+function textArray(values: readonly string[] | null): string | null {
+  return values ? `{${values.join(',')}}` : null;
 }
 
 /** Did the one-statement path fail because the user row was not as read ({@link writes})? */

@@ -1,6 +1,8 @@
 import { and, asc, desc, eq, getTableColumns, inArray, ne, sql } from 'drizzle-orm';
 import { endSessionsOf } from '../dal/sessions';
-import { scimGroupMembers, scimGroups, scimUsers, users, type ScimUserRow, type User } from '../db/schema';
+import { narrowest } from '../auth/permissions';
+import { sectionsAbove } from '../dal/console-access';
+import { directories, scimGroupMembers, scimGroups, scimUsers, users, type ScimUserRow, type User } from '../db/schema';
 import { newId } from '../ids';
 import { breather } from '../provisioning/breathe';
 import { diffRoles, evaluate, MappingBudgetExceeded, type Attributes } from '../provisioning/mapping';
@@ -13,6 +15,10 @@ import { mappingAttributes, namesOf, portalEmail } from './normalise';
  * `source: "scim"` — when JIT made it first). The portal user's groups are the display names of
  * the SCIM groups of its SCIM users, its roles come from the tenant's mapping rules, and it is
  * suspended (by `scim`) when none of its SCIM users is active.
+ *
+ * A directory set up by a narrower admin (its `scopeCeiling`, lib/auth/permissions.ts `ceilingOf`)
+ * caps what its users open in the console at that ceiling, and may not link to, change or remove a
+ * portal user who holds console sections beyond it (403, nothing written; {@link refuseAbove}).
  *
  * Locking: callers lock SCIM rows first; portal users are locked here, several at once in id
  * order; audit events are written at the end of the transaction. One order everywhere, no
@@ -33,6 +39,21 @@ function rolesOf(c: ScimContext, attributes: Attributes, who: string): string[] 
       400,
       'invalidValue',
       `The attributes and groups of ${who} are more than this tenant's role-mapping rules can evaluate (${e.cost} units, budget ${e.budget}); send fewer or shorter values. Nothing was changed`,
+    );
+  }
+}
+
+/**
+ * Refuses (403) this directory acting on a portal user who holds console sections beyond its
+ * ceiling: a directory_sync admin's directory may not take over, change or suspend an admin above them.
+ */
+function refuseAbove(c: ScimContext, u: User): void {
+  const beyond = sectionsAbove(c.tenant.consoleAccess, u, c.directory.scopeCeiling);
+  if (beyond.length) {
+    throw scimError(
+      403,
+      null,
+      `${u.email} holds console sections (${beyond.join(', ')}) that the admin who set up this directory's token does not; only the operator or an admin holding them may let this directory manage that user (by issuing its token). Nothing was changed`,
     );
   }
 }
@@ -74,6 +95,7 @@ export async function linkPortalUser(
         if (other && other.id !== current.id) {
           throw scimError(409, 'uniqueness', `email ${email} already belongs to another user of this tenant`);
         }
+        refuseAbove(c, current);
         await c.tx.update(users).set({ email, updatedAt: new Date() }).where(and(eq(users.tenantId, c.tenant.id), eq(users.id, current.id)));
         c.events.push({
           tenantId: c.tenant.id,
@@ -90,11 +112,21 @@ export async function linkPortalUser(
   const names = namesOf(su.resource);
   const [inserted] = await c.tx
     .insert(users)
-    .values({ id: newId('usr'), tenantId: c.tenant.id, email, source: 'scim', status: su.active ? 'active' : 'suspended', suspendedBy: su.active ? null : 'scim', ...names })
+    .values({
+      id: newId('usr'),
+      tenantId: c.tenant.id,
+      email,
+      source: 'scim',
+      status: su.active ? 'active' : 'suspended',
+      suspendedBy: su.active ? null : 'scim',
+      scopeCeiling: c.directory.scopeCeiling,
+      ...names,
+    })
     .onConflictDoNothing()
     .returning();
   const portal = inserted ?? (await byEmail(c, email));
   if (!portal) throw new Error(`portal user for ${email} neither inserted nor found`);
+  if (!inserted) refuseAbove(c, portal);
   await c.tx
     .update(scimUsers)
     .set({ portalUserId: portal.id })
@@ -124,6 +156,7 @@ export function newPortalUserFor(c: ScimContext, resource: Record<string, unknow
     roles,
     groups,
     attributes,
+    scopeCeiling: c.directory.scopeCeiling,
     ...namesOf(resource),
     lastLoginAt: null,
     createdAt: now,
@@ -163,11 +196,12 @@ export async function refreshPortalUsers(c: ScimContext, ids: string[], opts: Re
   const sorted = [...new Set(ids)].sort();
   if (!sorted.length) return;
   const locked = await c.tx.select().from(users).where(and(eq(users.tenantId, c.tenant.id), inArray(users.id, sorted))).orderBy(asc(users.id)).for('update');
-  // Their SCIM users, each with the names of its groups, in one statement.
+  // Their SCIM users, each with the names of its groups and its directory's ceiling, in one statement.
   const linked = await c.tx
     .select({
       ...getTableColumns(scimUsers),
       groupNames: sql<string[]>`array(select g.display_name from ${scimGroupMembers} m join ${scimGroups} g on g.id = m.group_id where m.user_id = "scim_users"."id")`, // qualified: a bare "id" would be g.id
+      ceiling: sql<string[] | null>`(select ${directories.scopeCeiling} from ${directories} where ${directories.id} = "scim_users"."directory_id")`,
     })
     .from(scimUsers)
     .where(and(eq(scimUsers.tenantId, c.tenant.id), inArray(scimUsers.portalUserId, sorted)))
@@ -178,13 +212,13 @@ export async function refreshPortalUsers(c: ScimContext, ids: string[], opts: Re
     await pause();
     const mine = linked.filter((s) => s.portalUserId === before.id);
     if (!mine.length) continue; // no longer a SCIM user here (unlinked); leave it as it is
-    const u = await refreshOne(c, before, mine, mine.flatMap((s) => s.groupNames), opts[before.id] ?? {});
+    const u = await refreshOne(c, before, mine, mine.flatMap((s) => s.groupNames), narrowest(...mine.map((s) => s.ceiling)), opts[before.id] ?? {});
     if (u) updates.push(u);
   }
   await writeUpdates(c, updates);
 }
 
-type Update = { id: string; after: Pick<User, 'firstName' | 'lastName' | 'groups' | 'roles' | 'attributes' | 'status' | 'suspendedBy' | 'source'> };
+type Update = { id: string; after: Pick<User, 'firstName' | 'lastName' | 'groups' | 'roles' | 'attributes' | 'status' | 'suspendedBy' | 'source' | 'scopeCeiling'> };
 
 /** The changed portal users, in one statement (a group PATCH of 50 members is one UPDATE, not 50). */
 async function writeUpdates(c: ScimContext, updates: Update[]): Promise<void> {
@@ -199,17 +233,19 @@ async function writeUpdates(c: ScimContext, updates: Update[]): Promise<void> {
     status: a.status,
     suspended_by: a.suspendedBy,
     source: a.source,
+    scope_ceiling: a.scopeCeiling,
   }));
   await c.tx.execute(sql`
     update users as u set first_name = v.first_name, last_name = v.last_name,
       groups = array(select jsonb_array_elements_text(v.groups)), roles = array(select jsonb_array_elements_text(v.roles)),
-      attributes = v.attributes, status = v.status, suspended_by = v.suspended_by, source = v.source, updated_at = now()
+      attributes = v.attributes, status = v.status, suspended_by = v.suspended_by, source = v.source, updated_at = now(),
+      scope_ceiling = case when v.scope_ceiling is null then null else array(select jsonb_array_elements_text(v.scope_ceiling)) end
     from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
-      as v(id text, first_name text, last_name text, groups jsonb, roles jsonb, attributes jsonb, status text, suspended_by text, source text)
+      as v(id text, first_name text, last_name text, groups jsonb, roles jsonb, attributes jsonb, status text, suspended_by text, source text, scope_ceiling jsonb)
     where u.tenant_id = ${c.tenant.id} and u.id = v.id`);
 }
 
-async function refreshOne(c: ScimContext, before: User, linked: ScimUserRow[], groupNames: string[], opts: Refresh): Promise<Update | null> {
+async function refreshOne(c: ScimContext, before: User, linked: ScimUserRow[], groupNames: string[], scopeCeiling: string[] | null, opts: Refresh): Promise<Update | null> {
   // Names and attributes from the most recently changed active SCIM user (else the most recent).
   const main = linked.find((s) => s.active) ?? linked[0];
   const groups = [...new Set(groupNames)].sort();
@@ -226,10 +262,11 @@ async function refreshOne(c: ScimContext, before: User, linked: ScimUserRow[], g
     status = 'active';
     suspendedBy = null;
   }
-  const after = { ...names, groups, roles, attributes, status, suspendedBy, source: 'scim' as const };
+  const after = { ...names, groups, roles, attributes, status, suspendedBy, source: 'scim' as const, scopeCeiling };
   const changed =
-    JSON.stringify([before.firstName, before.lastName, before.groups, before.roles, before.attributes, before.status, before.suspendedBy, before.source]) !==
-    JSON.stringify([after.firstName, after.lastName, after.groups, after.roles, after.attributes, after.status, after.suspendedBy, after.source]);
+    JSON.stringify([before.firstName, before.lastName, before.groups, before.roles, before.attributes, before.status, before.suspendedBy, before.source, before.scopeCeiling]) !==
+    JSON.stringify([after.firstName, after.lastName, after.groups, after.roles, after.attributes, after.status, after.suspendedBy, after.source, after.scopeCeiling]);
+  if (changed) refuseAbove(c, before);
   const update: Update | null = changed ? { id: before.id, after } : null;
   if (status === 'suspended' && before.status === 'active') await endSessionsOf(c.tx, before.id);
 
@@ -298,6 +335,7 @@ export async function afterScimUserDeleted(c: ScimContext, su: ScimUserRow): Pro
   if (!su.portalUserId) return;
   const [before] = await c.tx.select().from(users).where(and(eq(users.tenantId, c.tenant.id), eq(users.id, su.portalUserId))).for('update');
   if (!before) return;
+  refuseAbove(c, before);
   const others = await c.tx
     .select({ id: scimUsers.id })
     .from(scimUsers)

@@ -46,6 +46,11 @@ export const connections = pgTable(
     metadataCheckedAt: timestamp('metadata_checked_at', { withTimezone: true, mode: 'date' }),
     /** The smallest expiry-warning threshold (30/14/7 days) already announced for the certificates. */
     certWarnedDays: integer('cert_warned_days'),
+    /**
+     * The console sections of the admin who made it or last changed it (null: the operator, the
+     * API or an admin holding every section): the most a sign-in through it opens in the console.
+     */
+    scopeCeiling: text('scope_ceiling').array(),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   },
   (t) => [

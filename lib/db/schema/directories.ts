@@ -22,6 +22,11 @@ export const directories = pgTable(
     provider: text('provider', { enum: DIRECTORY_PROVIDERS }).notNull().default('generic'),
     tokenHash: text('token_hash'),
     tokenCreatedAt: timestamp('token_created_at', { withTimezone: true, mode: 'date' }),
+    /**
+     * The console sections of the admin who made it or last issued its token (null: the operator,
+     * the API or an admin holding every section): the most its users' roles open in the console.
+     */
+    scopeCeiling: text('scope_ceiling').array(),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   },

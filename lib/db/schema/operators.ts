@@ -54,7 +54,10 @@ export const sessions = pgTable(
     kind: text('kind', { enum: ['operator', 'user', 'portal_link'] }).notNull(),
     subjectId: text('subject_id').notNull(),
     tenantId: text('tenant_id'),
-    /** For setup-link sessions: the tenant console sections it opens. */
+    /**
+     * Setup-link sessions: the tenant console sections it opens. End users: the most it opens (the
+     * ceiling of the connection signed in through; null: what their roles open).
+     */
     scopes: text('scopes').array(),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),

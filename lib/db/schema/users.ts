@@ -25,6 +25,12 @@ export const users = pgTable(
     /** Who suspended: an admin's suspension is lifted only by an admin. */
     suspendedBy: text('suspended_by', { enum: ['admin', 'scim', 'policy'] }),
     source: text('source', { enum: ['jit', 'scim', 'self_registration'] }).notNull(),
+    /**
+     * The console sections this user's roles may open: those of whoever set up the sources that
+     * last wrote them (the connection of a JIT sign-in; every directory of a SCIM user). Null: no
+     * limit. See lib/auth/permissions.ts `ceilingOf`.
+     */
+    scopeCeiling: text('scope_ceiling').array(),
     lastLoginAt: timestamp('last_login_at', { withTimezone: true, mode: 'date' }),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),

@@ -14,20 +14,12 @@ import {
 import { Button } from '@/components/ui/button';
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
 import { requireTenant } from '@/lib/auth/guards';
-import { canAccessTenant, type TenantScope } from '@/lib/auth/permissions';
+import { canAccessTenant, SCOPE_NAMES, type TenantScope } from '@/lib/auth/permissions';
 import { sessionExpiry, tenantSetupState } from '@/lib/dal/overview';
 import { roleMappingOf } from '@/lib/dal/role-mappings';
 import { provisioningOf } from '@/lib/dal/tenants';
 import { signOutConsoleAction } from './actions';
 import { utcMinute as when } from '@/lib/utils';
-
-const SCOPE_LABEL: Record<TenantScope, string> = {
-  sso: 'SSO connections, users, provisioning and sign-in policy',
-  directory_sync: 'directory sync (SCIM)',
-  role_mappings: 'role mappings',
-  audit_log: 'the audit log and webhooks',
-  domains: 'email domains',
-};
 
 
 /** The tenant's live set-up checklist, with recent sign-ins; where a setup link lands. */
@@ -60,7 +52,7 @@ export default async function TenantOverview({ params }: { params: Promise<{ slu
             <CardHeader>
               <CardTitle>You opened a setup link</CardTitle>
               <CardDescription>
-                It lets you set up {principal.scopes.map((s) => SCOPE_LABEL[s]).join(', ')} for {tenant.name}
+                It lets you set up {principal.scopes.map((s) => SCOPE_NAMES[s]).join(', ')} for {tenant.name}
                 {expires ? `, until ${when(expires)}` : ''}. Nothing else in the portal is open to it.
               </CardDescription>
             </CardHeader>

@@ -7,6 +7,7 @@ import { DeleteConnectionButton } from '@/components/connections/delete-connecti
 import { IdpGuide } from '@/components/connections/guide';
 import { StatusActions } from '@/components/connections/status-actions';
 import { TestResultView } from '@/components/connections/test-result';
+import { CeilingNotice } from '@/components/console-access/ceiling-notice';
 import { PageHeader } from '@/components/layout/sidebar';
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
 import { requireTenant } from '@/lib/auth/guards';
@@ -49,6 +50,7 @@ export default async function ConnectionPage({
     <>
       <PageHeader back={{ href: `/t/${slug}/connections`, label: 'Connections' }} title={label} description={`${c.type.toUpperCase()} connection`} />
       <div className="grid max-w-4xl gap-6">
+        <CeilingNotice ceiling={row.scopeCeiling} of="connection" />
         <Card>
           <CardHeader>
             <CardTitle className="flex items-center gap-2">

@@ -6,12 +6,13 @@ import { DeleteDirectoryButton } from '@/components/directories/delete-directory
 import { PROVIDER_LABELS } from '@/components/directories/providers';
 import { SetupSteps } from '@/components/directories/setup-steps';
 import { TokenActions } from '@/components/directories/token-actions';
+import { CeilingNotice } from '@/components/console-access/ceiling-notice';
 import { PageHeader } from '@/components/layout/sidebar';
 import { Badge } from '@/components/ui/badge';
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
 import { Table, TBody, Td, Th, THead, Tr } from '@/components/ui/table';
 import { requireTenant } from '@/lib/auth/guards';
-import { getDirectoryView, listDirectoryGroups, listDirectoryUsers, listRequests } from '@/lib/dal/directories';
+import { getDirectory, getDirectoryView, listDirectoryGroups, listDirectoryUsers, listRequests } from '@/lib/dal/directories';
 import { AppError } from '@/lib/errors';
 import { statusFilterSchema } from '@/lib/validation/directories';
 import { deleteDirectoryAction, revokeDirectoryTokenAction, rotateDirectoryTokenAction } from '../actions';
@@ -35,6 +36,7 @@ export default async function DirectoryPage({ params, searchParams }: { params: 
     if (e instanceof AppError && e.status === 404) notFound();
     throw e;
   });
+  const { scopeCeiling } = await getDirectory(tenant.id, directoryId);
   const tab = TABS.some((t) => t.id === sp.tab) ? (sp.tab as (typeof TABS)[number]['id']) : 'log';
   const status = statusFilterSchema.safeParse(sp.status || undefined).success ? sp.status || undefined : undefined;
   const cursor = typeof sp.cursor === 'string' && sp.cursor.length <= 64 ? sp.cursor : undefined;
@@ -53,6 +55,7 @@ export default async function DirectoryPage({ params, searchParams }: { params: 
         actions={<DeleteDirectoryButton name={directory.name} slug={slug} action={deleteDirectoryAction.bind(null, slug, directory.id)} />}
       />
       <div className="grid max-w-5xl gap-6">
+        <CeilingNotice ceiling={scopeCeiling} of="directory" />
         <Card>
           <CardHeader>
             <CardTitle>Connection</CardTitle>

@@ -1,0 +1,3 @@
+ALTER TABLE "connections" ADD COLUMN "scope_ceiling" text[];--> statement-breakpoint
+ALTER TABLE "users" ADD COLUMN "scope_ceiling" text[];--> statement-breakpoint
+ALTER TABLE "directories" ADD COLUMN "scope_ceiling" text[];
