@@ -43,6 +43,12 @@ export function ImpactPanel({ value }: { value: ImpactState }) {
         {value.state === 'loading' && !impact ? 'Checking existing users…' : impact ? summary(impact) : null}
         {value.state === 'loading' && impact ? <span className="text-muted-foreground"> (updating…)</span> : null}
       </p>
+      {impact && impact.notChecked > 0 && (
+        <p role="note" className="text-xs text-amber-800">
+          The preview stopped early to stay quick: {plural(impact.notChecked, 'more user')} {impact.notChecked === 1 ? 'was' : 'were'} not checked, so the counts
+          above are a part only. Saving with “Apply now” still applies these rules to everyone.
+        </p>
+      )}
       {impact && impact.changedCount > impact.changedByDraft && (
         <p className="text-xs text-muted-foreground">
           {impact.changedCount - impact.changedByDraft} of them (marked “pending”) would change at their next sign-in even without this

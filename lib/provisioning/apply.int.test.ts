@@ -89,11 +89,18 @@ describe('role mapping impact and apply-now', () => {
     expect(await signInSample(other.tenant.id, byEmail.eng.id)).toBeNull(); // another tenant's user
   });
 
+  it('the preview has a total budget: past it, it stops and counts the users it did not check', async () => {
+    const { tenant } = await tenantWithUsers();
+    const saved = roleMappingOf(await getTenant(tenant.id));
+    expect(await impactFor(tenant.id, saved, DRAFT, { budgetMs: 0 })).toMatchObject({ evaluated: 0, unknownCount: 0, changedCount: 0, notChecked: 4 });
+    expect(await impactFor(tenant.id, saved, DRAFT)).toMatchObject({ evaluated: 3, unknownCount: 1, notChecked: 0 });
+  });
+
   it('computes who would gain and lose which roles under a draft, and who is unknown', async () => {
     const { tenant, byEmail } = await tenantWithUsers();
     const saved = roleMappingOf(await getTenant(tenant.id));
     const impact = await impactFor(tenant.id, saved, DRAFT);
-    expect(impact).toMatchObject({ evaluated: 3, changedCount: 2, changedByDraft: 2, unknownCount: 1 });
+    expect(impact).toMatchObject({ evaluated: 3, changedCount: 2, changedByDraft: 2, unknownCount: 1, notChecked: 0 });
     const changes = Object.fromEntries(impact.changes.map((c) => [c.email.split('@')[0], c]));
     expect(changes.eng).toMatchObject({ userId: byEmail.eng.id, before: ['editor'], after: ['admin'], added: ['admin'], removed: ['editor'], pending: false });
     expect(changes.sales).toMatchObject({ before: ['member'], after: ['viewer'], added: ['viewer'], removed: ['member'] });

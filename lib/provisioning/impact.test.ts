@@ -120,6 +120,7 @@ describe('computeImpact', () => {
       byRole: [],
       unknownCount: 0,
       unknown: [],
+      notChecked: 0,
     });
   });
 });

@@ -1,5 +1,5 @@
 import 'server-only';
-import { and, asc, desc, eq, gt, isNotNull, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, gte, isNotNull, sql } from 'drizzle-orm';
 import { getDb, type Executor } from '../db/client';
 import { AppError } from '../errors';
 import { users, type User } from '../db/schema';
@@ -33,9 +33,14 @@ import { diffRoles, evaluate, MappingBudgetExceeded, type RoleMapping } from './
  *   user's change not `pending`.
  * - Counts are complete; the lists are capped ({@link DEFAULT_LIST_LIMIT}) so that a tenant with
  *   many thousands of users gets a bounded answer. Users are read in pages of {@link PAGE_SIZE}.
+ * - The preview runs as an admin edits, so its whole evaluation has a total budget
+ *   ({@link IMPACT_BUDGET_MS} of evaluation time, on top of each user's): past it, it stops and
+ *   says how many users it did not check (`notChecked`). "Apply now" always covers everyone.
  */
 
 export const DEFAULT_LIST_LIMIT = 200;
+/** Evaluation time one impact preview may spend across all users. */
+export const IMPACT_BUDGET_MS = 2000;
 export const PAGE_SIZE = 1000;
 
 /** The fields of a user the impact needs. */
@@ -68,6 +73,8 @@ export type Impact = {
   /** Users without kept attributes (all of them counted; `unknown` may be capped). */
   unknownCount: number;
   unknown: UnknownUser[];
+  /** Users not checked because the preview's total budget ran out (0: everyone was checked). */
+  notChecked: number;
 };
 
 /** What the rules saw at this user's last sign-in: their kept attributes, `email` and `groups`. */
@@ -107,7 +114,7 @@ export function userChange(saved: RoleMapping, draft: RoleMapping, u: ImpactUser
 /** Accumulates the impact over users fed in any number of batches. */
 export function impactCollector(saved: RoleMapping, draft: RoleMapping, opts: { listLimit?: number } = {}) {
   const limit = opts.listLimit ?? DEFAULT_LIST_LIMIT;
-  const impact: Impact = { evaluated: 0, changedCount: 0, changes: [], changedByDraft: 0, byRole: [], unknownCount: 0, unknown: [] };
+  const impact: Impact = { evaluated: 0, changedCount: 0, changes: [], changedByDraft: 0, byRole: [], unknownCount: 0, unknown: [], notChecked: 0 };
   const gained = new Map<string, number>();
   const lost = new Map<string, number>();
   const bump = (m: Map<string, number>, r: string) => m.set(r, (m.get(r) ?? 0) + 1);
@@ -126,6 +133,10 @@ export function impactCollector(saved: RoleMapping, draft: RoleMapping, opts: { 
       c.added.forEach((r) => bump(gained, r));
       c.removed.forEach((r) => bump(lost, r));
       if (impact.changes.length < limit) impact.changes.push(c);
+    },
+    /** Ends the preview early: `n` users were left unchecked. */
+    stop(n: number) {
+      impact.notChecked = n;
     },
     result(): Impact {
       const roles = [...new Set([...gained.keys(), ...lost.keys()])].sort();
@@ -170,16 +181,33 @@ export async function* tenantUsers(
   }
 }
 
-/** The impact of `draft` on tenant `tenantId`, whose saved mapping is `saved`. */
-export async function impactFor(tenantId: string, saved: RoleMapping, draft: RoleMapping, opts: { listLimit?: number } = {}): Promise<Impact> {
+/**
+ * The impact of `draft` on tenant `tenantId`, whose saved mapping is `saved`, within `budgetMs` of
+ * evaluation time in all (then `notChecked` counts the users left).
+ */
+export async function impactFor(
+  tenantId: string,
+  saved: RoleMapping,
+  draft: RoleMapping,
+  opts: { listLimit?: number; budgetMs?: number } = {},
+): Promise<Impact> {
   const db = await getDb();
   const c = impactCollector(saved, draft, opts);
+  const budget = opts.budgetMs ?? IMPACT_BUDGET_MS;
+  let spent = 0;
   const pause = breather(); // other requests run between users
   for await (const page of tenantUsers(db, tenantId)) {
     for (const u of page) {
+      if (spent >= budget) {
+        const [{ n }] = await db.select({ n: count() }).from(users).where(and(eq(users.tenantId, tenantId), gte(users.id, u.id)));
+        c.stop(n);
+        return c.result();
+      }
       await pause();
+      const started = performance.now();
       try {
         c.add(u);
+        spent += performance.now() - started;
       } catch (e) {
         if (!(e instanceof MappingBudgetExceeded)) throw e;
         const where = e.heaviest ? `rule ${e.heaviest.index + 1} (${e.heaviest.operator} on ${e.heaviest.attribute})` : 'the rules';
