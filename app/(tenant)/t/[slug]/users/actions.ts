@@ -11,6 +11,7 @@ const ops = { suspend: suspendUser, reactivate: reactivateUser, delete: deleteUs
 /** Suspend (ends the user's sessions at once), reactivate or delete one user of this tenant. */
 export async function userAction(slug: string, op: keyof typeof ops, userId: string) {
   const { principal, tenant } = await requireTenant(slug, 'sso');
+  if (!Object.hasOwn(ops, op)) return { error: 'unknown action' }; // a server action's arguments come from the client
   const ctx = await ctxOf(principal);
   const r = await runAction(id, userId, async (v) => {
     await ops[op](ctx, tenant.id, v);
