@@ -58,7 +58,7 @@ test('an IT admin sees expiring IdP certificates, rolls over to a new one, and a
   expect(actions).toEqual(expect.arrayContaining(['domain.added', 'domain.removed', 'connection.certificate_added', 'connection.certificate_removed']));
 });
 
-test('on the connection page an IT admin rolls the signing certificate over and approves changed metadata', async ({ page }) => {
+test('on the connection page an IT admin rolls the signing certificate over and approves changed metadata', async ({ page, browser }) => {
   const domain = `${uniq('meta')}.example.com`;
   const tenant = (await api('/tenants', { method: 'POST', body: { name: uniq('Meta Co'), domains: [domain] } })).body;
   const idp = new TestSamlIdp({ entityId: `https://idp.${domain}/metadata`, ssoUrl: `https://idp.${domain}/sso` });
@@ -86,10 +86,11 @@ test('on the connection page an IT admin rolls the signing certificate over and 
     await page.getByRole('button', { name: 'Add certificate' }).click();
     await expect(toasts(page).getByText('Certificate added.')).toBeVisible();
     await expect(certs.getByRole('row')).toHaveCount(3);
-    // A change by an admin holding only SSO: the connection now opens no more than that in the console, and says so.
-    const ceiling = page.getByRole('note').filter({ hasText: 'holding only' });
-    await expect(ceiling).toContainText('An admin holding only SSO connections, users, provisioning and sign-in policy set up or last changed this connection.');
-    await expect(ceiling).toContainText('lifts this by saving the connection');
+    // A new signing certificate from an admin holding only SSO: the connection is now trusted no further than that, and says so.
+    const limit = page.getByRole('note', { name: 'Limited trust' });
+    await expect(limit).toContainText('An admin holding only SSO connections, users, provisioning and sign-in policy set up or last changed how far this connection is trusted.');
+    await expect(limit).toContainText('The operator, or an admin holding every section, can lift this limit.');
+    await expect(limit.getByRole('button', { name: 'Lift the limit' })).toHaveCount(0);
     await certs.getByRole('row').filter({ hasText: `CN=idp.${domain}` }).getByRole('button', { name: 'Remove' }).click();
     await page.getByRole('button', { name: 'Remove certificate' }).click();
     await expect(certs.getByRole('row')).toHaveCount(2);
@@ -109,6 +110,19 @@ test('on the connection page an IT admin rolls the signing certificate over and 
     expect((await api(`/tenants/${tenant.id}/connections/${conn.body.id}`)).body.idp.ssoUrl).toBe(moved.ssoUrl);
     const actions = (await api(`/tenants/${tenant.id}/audit-logs`)).body.data.map((e: { action: string }) => e.action);
     expect(actions).toEqual(expect.arrayContaining(['connection.metadata_changed', 'connection.metadata_approved', 'connection.certificate_removed']));
+
+    // An admin holding every section lifts the limit, after a confirmation.
+    const full = await browser.newContext();
+    const fullPage = await full.newPage();
+    await openSetupLink(fullPage, (await api(`/tenants/${tenant.id}/portal-links`, { method: 'POST', body: {} })).body.url);
+    await fullPage.goto(`/t/${tenant.slug}/connections/${conn.body.id}`);
+    await fullPage.getByRole('note', { name: 'Limited trust' }).getByRole('button', { name: 'Lift the limit' }).click();
+    await fullPage.getByRole('alertdialog').getByRole('button', { name: 'Lift the limit' }).click();
+    await expect(toasts(fullPage).getByText('Limit lifted.')).toBeVisible();
+    await expect(fullPage.getByRole('note', { name: 'Limited trust' })).toHaveCount(0);
+    await full.close();
+    const lifted = (await api(`/tenants/${tenant.id}/audit-logs?action=connection.limit_lifted`)).body.data;
+    expect(lifted).toHaveLength(1);
 
     // Its settings: saved, with a confirmation.
     await page.getByLabel('Name', { exact: true }).fill('Okta production');

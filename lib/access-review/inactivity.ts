@@ -2,6 +2,7 @@ import 'server-only';
 import { and, asc, eq, isNotNull, ne, sql } from 'drizzle-orm';
 import { changes, record, recordMany } from '../audit/record';
 import type { Ctx } from '../audit/types';
+import { ceilingOf, scopesBeyond } from '../auth/permissions';
 import { suspendLocked } from '../dal/users';
 import { getDb } from '../db/client';
 import { tenants, users } from '../db/schema';
@@ -15,6 +16,8 @@ import type { InactivityPolicy } from './validation';
  *
  * - Users owned by a SCIM directory (`source: scim`) are left out: the directory owns their
  *   lifecycle (it deactivates them) and they may legitimately never sign in through the portal.
+ * - Set by an admin holding only some console sections, it leaves out the users whose roles open
+ *   sections they lack: nobody suspends an admin above them, through a policy either.
  * - The suspension is `suspendedBy: 'policy'`: sessions end at once, `user.suspended` with reason
  *   `inactive` and actor `system`. Only an admin lifts it (a later SCIM `active: true` lifts SCIM's
  *   own suspensions only — lib/scim/portal.ts), and a suspended user's sign-in is refused.
@@ -35,7 +38,8 @@ export async function setInactivityPolicy(ctx: Ctx, tenantId: string, input: Ina
   return db.transaction(async (tx) => {
     const [before] = await tx.select().from(tenants).where(eq(tenants.id, tenantId)).for('update');
     if (!before) throw notFound('Tenant');
-    await tx.update(tenants).set({ inactivityDays: input.inactivityDays, updatedAt: new Date() }).where(eq(tenants.id, tenantId));
+    // Whoever sets the policy suspends through it: never users above them (see suspendInactiveUsers).
+    await tx.update(tenants).set({ inactivityDays: input.inactivityDays, inactivityCeiling: ceilingOf(ctx), updatedAt: new Date() }).where(eq(tenants.id, tenantId));
     const diff = changes({ inactivityDays: before.inactivityDays }, { inactivityDays: input.inactivityDays });
     if (diff) {
       await record(tx, ctx, {
@@ -71,9 +75,14 @@ export async function suspendInactiveUsers(opts: { now?: Date; batchSize?: numbe
       budget--;
       const n = await db.transaction(async (tx) => {
         // The policy as it is now (it may have been turned off since the list was read).
-        const [cur] = await tx.select({ days: tenants.inactivityDays }).from(tenants).where(eq(tenants.id, t.id));
+        const [cur] = await tx
+          .select({ days: tenants.inactivityDays, ceiling: tenants.inactivityCeiling, access: tenants.consoleAccess })
+          .from(tenants)
+          .where(eq(tenants.id, t.id));
         if (!cur?.days) return 0;
         const days = cur.days;
+        // Set by a narrower admin: not the users whose roles open sections that admin lacks.
+        const above = Object.keys(cur.access ?? {}).filter((role) => scopesBeyond(cur.access ?? {}, role, cur.ceiling ?? undefined).length);
         const cutoff = inactivityCutoff(opts.now ?? new Date(), days);
         const locked = await tx
           .select()
@@ -84,6 +93,7 @@ export async function suspendInactiveUsers(opts: { now?: Date; batchSize?: numbe
               eq(users.status, 'active'),
               ne(users.source, 'scim'),
               sql`coalesce(${users.lastLoginAt}, ${users.createdAt}) < ${cutoff.toISOString()}::timestamptz`,
+              above.length ? sql`not (${users.roles} && array(select jsonb_array_elements_text(${JSON.stringify(above)}::jsonb)))` : undefined,
             ),
           )
           .orderBy(asc(users.id))

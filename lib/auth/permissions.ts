@@ -71,6 +71,18 @@ export function ceilingOf(ctx: { consoleScopes?: readonly string[] }): TenantSco
   return TENANT_SCOPES.filter((s) => ctx.consoleScopes!.includes(s));
 }
 
+/** A user as far as their console sections go: their roles and ceiling. */
+export type ConsoleHolder = { email: string; roles: string[]; scopeCeiling: string[] | null };
+
+/**
+ * The console sections `u` holds beyond `holder`'s: what makes them "above" someone who would act
+ * on them (suspend them, or vouch for who they are through a source). `holder` undefined or null
+ * has no limit: nobody is above them.
+ */
+export function sectionsAbove(access: ConsoleAccess, u: ConsoleHolder, holder: readonly string[] | null | undefined): TenantScope[] {
+  return holder ? consoleScopesOf(access, u.roles, u.scopeCeiling).filter((s) => !holder.includes(s)) : [];
+}
+
 /** The narrowest of several ceilings (their intersection; null is no limit). */
 export function narrowest(...ceilings: (readonly string[] | null | undefined)[]): TenantScope[] | null {
   const set = ceilings.filter((c): c is readonly string[] => !!c);
@@ -85,6 +97,9 @@ export function scopesBeyond(access: ConsoleAccess, role: string | null | undefi
   if (!role || holder === undefined) return [];
   return scopesOfRoles(access, [role]).filter((s) => !holder.includes(s));
 }
+
+/** Whether this principal holds every section of its tenant's console (operators do). */
+export const holdsEverySection = (p: Principal): boolean => p.kind === 'operator' || holdsEveryScope(p.scopes);
 
 /** Whether `holder` holds every console scope (who may change console access from the console). */
 export const holdsEveryScope = (holder: readonly string[] | undefined): boolean => holder === undefined || TENANT_SCOPES.every((s) => holder.includes(s));

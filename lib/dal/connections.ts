@@ -2,11 +2,11 @@ import 'server-only';
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import { changes, record } from '../audit/record';
 import type { Ctx } from '../audit/types';
-import { ceilingOf } from '../auth/permissions';
+import { ceilingOf, holdsEveryScope, narrowest } from '../auth/permissions';
 import { getDb } from '../db/client';
 import { connections, type Connection, type IdpInfo } from '../db/schema';
 import { env } from '../env';
-import { AppError, isUniqueViolation, notFound } from '../errors';
+import { AppError, forbidden, isUniqueViolation, notFound } from '../errors';
 import { parseJson } from '../http/json';
 import { assertPublicHost, checkBrowserUrl, checkUntrustedUrl, fetchUntrusted } from '../http/safe-fetch';
 import { newId } from '../ids';
@@ -365,8 +365,9 @@ const settingsOf = (c: Connection) => ({
  * emails (OIDC only) or status, with one audit
  * event (`connection.activated` when it becomes active, else `connection.updated`). A draft that
  * never passed a test is activated only with `force` (the console asks to confirm).
- * Whoever changes a connection vouches for it: it takes their ceiling (lib/auth/permissions.ts
- * `ceilingOf`); saving it, even unchanged, as someone holding every section lifts a ceiling.
+ * Trusting unverified emails changes whom the IdP's word reaches: the connection keeps the narrower
+ * of its ceiling and the changer's (lib/auth/permissions.ts `ceilingOf`); only
+ * {@link liftConnectionLimit} lifts one.
  */
 export async function updateConnection(ctx: Ctx, tenantId: string, id: string, patch: ConnectionPatch): Promise<ConnectionView> {
   const db = await getDb();
@@ -402,8 +403,7 @@ export async function updateConnection(ctx: Ctx, tenantId: string, id: string, p
       }
       next.status = patch.status;
     }
-    const ceiling = ceilingOf(ctx);
-    if (ceiling === null || changes(settingsOf(before), next)) next.scopeCeiling = ceiling;
+    if (next.trustUnverifiedEmail !== undefined) next.scopeCeiling = narrowest(before.scopeCeiling, ceilingOf(ctx));
     const diff = changes(settingsOf(before), next);
     if (!diff) return before;
     const [after] = await tx
@@ -417,6 +417,31 @@ export async function updateConnection(ctx: Ctx, tenantId: string, id: string, p
       action: activated ? 'connection.activated' : 'connection.updated',
       target: { type: 'connection', id, label: connectionLabel(after) },
       details: { ...diff, ...(activated ? { untested: before.status === 'draft' } : {}) },
+    });
+    return after;
+  });
+  return toConnectionView(row);
+}
+
+/**
+ * Lifts a connection's limit (its ceiling, lib/auth/permissions.ts `ceilingOf`): from now on a
+ * sign-in through it opens what the user's roles open, and it signs in users holding any section.
+ * Only the operator, the API or an admin holding every section may: they vouch for the IdP.
+ * Sessions already started keep their limit until the next sign-in.
+ */
+export async function liftConnectionLimit(ctx: Ctx, tenantId: string, id: string): Promise<ConnectionView> {
+  if (!holdsEveryScope(ctx.consoleScopes)) throw forbidden('connectionId', 'only the operator or an admin holding every section of this console may lift a connection’s limit');
+  const db = await getDb();
+  const row = await db.transaction(async (tx) => {
+    const [before] = await tx.select().from(connections).where(and(eq(connections.tenantId, tenantId), eq(connections.id, id))).for('update');
+    if (!before) throw notFound('Connection');
+    if (!before.scopeCeiling) return before;
+    const [after] = await tx.update(connections).set({ scopeCeiling: null }).where(eq(connections.id, id)).returning();
+    await record(tx, ctx, {
+      tenantId,
+      action: 'connection.limit_lifted',
+      target: { type: 'connection', id, label: connectionLabel(after) },
+      details: { before: { scopeCeiling: before.scopeCeiling }, after: { scopeCeiling: null } },
     });
     return after;
   });

@@ -2,7 +2,7 @@ import 'server-only';
 import { eq } from 'drizzle-orm';
 import { changes, record } from '../audit/record';
 import type { Ctx } from '../audit/types';
-import { consoleScopesOf, holdsEveryScope, scopesBeyond, type ConsoleAccess, type TenantScope } from '../auth/permissions';
+import { holdsEveryScope, scopesBeyond, sectionsAbove, type ConsoleAccess, type ConsoleHolder } from '../auth/permissions';
 import { getDb, type Tx } from '../db/client';
 import { tenants, type Tenant } from '../db/schema';
 import { forbidden, notFound } from '../errors';
@@ -62,19 +62,12 @@ export function refuseEscalation(ctx: Ctx, access: ConsoleAccess, role: string |
   }
 }
 
-type Target = { email: string; roles: string[]; scopeCeiling: string[] | null };
-
-/** The console sections `u` holds beyond `holder`'s (undefined or null: nobody is above them). */
-export function sectionsAbove(access: ConsoleAccess, u: Target, holder: readonly string[] | null | undefined): TenantScope[] {
-  return holder ? consoleScopesOf(access, u.roles, u.scopeCeiling).filter((s) => !holder.includes(s)) : [];
-}
-
 /**
  * Refuses (403) a console admin acting on users who hold console sections they lack (suspending,
  * reactivating or deleting an admin above them, or deleting the directory that keeps them active).
  * Operators, the API and the system may.
  */
-export async function refuseActingAbove(tx: Tx, ctx: Ctx, tenantId: string, targets: readonly Target[], path: string): Promise<void> {
+export async function refuseActingAbove(tx: Tx, ctx: Ctx, tenantId: string, targets: readonly ConsoleHolder[], path: string): Promise<void> {
   if (ctx.consoleScopes === undefined || !targets.length) return;
   const [t] = await tx.select({ access: tenants.consoleAccess }).from(tenants).where(eq(tenants.id, tenantId));
   for (const u of targets) {

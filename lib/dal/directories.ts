@@ -2,10 +2,10 @@ import 'server-only';
 import { and, asc, count, desc, eq, gt, gte, inArray, lt, sql } from 'drizzle-orm';
 import { record } from '../audit/record';
 import type { Ctx } from '../audit/types';
-import { ceilingOf } from '../auth/permissions';
+import { ceilingOf, holdsEveryScope, narrowest } from '../auth/permissions';
 import { getDb } from '../db/client';
 import { directories, scimGroupMembers, scimGroups, scimRequests, scimUsers, users, type Directory } from '../db/schema';
-import { notFound } from '../errors';
+import { forbidden, notFound } from '../errors';
 import { newId } from '../ids';
 import { hashToken, newDirectoryToken } from '../scim/auth';
 import { portalEmail } from '../scim/normalise';
@@ -105,21 +105,48 @@ export async function getDirectoryView(tenantId: string, id: string): Promise<Di
 
 /**
  * A new token; the old one stops working at once. Whoever holds the token decides what the
- * directory says: its ceiling becomes that of the admin who issued it (lib/auth/permissions.ts).
+ * directory says: it keeps the narrower of its ceiling and the issuer's (lib/auth/permissions.ts
+ * `ceilingOf`); only {@link liftDirectoryLimit} lifts one.
  */
 export async function rotateDirectoryToken(ctx: Ctx, tenantId: string, id: string): Promise<{ id: string; bearerToken: string }> {
   const token = newDirectoryToken();
   const db = await getDb();
   await db.transaction(async (tx) => {
+    const [before] = await tx.select().from(directories).where(and(eq(directories.tenantId, tenantId), eq(directories.id, id))).for('update');
+    if (!before) throw notFound('Directory');
     const [d] = await tx
       .update(directories)
-      .set({ tokenHash: hashToken(token), tokenCreatedAt: new Date(), updatedAt: new Date(), scopeCeiling: ceilingOf(ctx) })
-      .where(and(eq(directories.tenantId, tenantId), eq(directories.id, id)))
+      .set({ tokenHash: hashToken(token), tokenCreatedAt: new Date(), updatedAt: new Date(), scopeCeiling: narrowest(before.scopeCeiling, ceilingOf(ctx)) })
+      .where(eq(directories.id, id))
       .returning();
-    if (!d) throw notFound('Directory');
     await record(tx, ctx, { tenantId, action: 'directory.token_rotated', target: { type: 'directory', id: d.id, label: d.name } });
   });
   return { id, bearerToken: token };
+}
+
+/**
+ * Lifts a directory's limit (its ceiling, lib/auth/permissions.ts `ceilingOf`): what it says of
+ * its users is trusted in full, including the groups it put them in while limited, and it may
+ * manage users holding any section. Only the operator, the API or an admin holding every section
+ * may: they vouch for whoever holds its token. Its users' own limits follow at their next change.
+ */
+export async function liftDirectoryLimit(ctx: Ctx, tenantId: string, id: string): Promise<DirectoryView> {
+  if (!holdsEveryScope(ctx.consoleScopes)) throw forbidden('directoryId', 'only the operator or an admin holding every section of this console may lift a directory’s limit');
+  const db = await getDb();
+  const row = await db.transaction(async (tx) => {
+    const [before] = await tx.select().from(directories).where(and(eq(directories.tenantId, tenantId), eq(directories.id, id))).for('update');
+    if (!before) throw notFound('Directory');
+    if (!before.scopeCeiling) return before;
+    const [d] = await tx.update(directories).set({ scopeCeiling: null, updatedAt: new Date() }).where(eq(directories.id, id)).returning();
+    await record(tx, ctx, {
+      tenantId,
+      action: 'directory.limit_lifted',
+      target: { type: 'directory', id, label: d.name },
+      details: { before: { scopeCeiling: before.scopeCeiling }, after: { scopeCeiling: null } },
+    });
+    return d;
+  });
+  return toDirectoryView(row, (await countsOf([row.id])).get(row.id));
 }
 
 /** No token works any more (until a new one is made by rotating). */

@@ -1,20 +1,23 @@
 import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
+import { setInactivityPolicy, suspendInactiveUsers } from '@/lib/access-review/inactivity';
 import { SYSTEM, type Ctx } from '@/lib/audit/types';
 import { consoleScopesOf, TENANT_SCOPES } from '@/lib/auth/permissions';
 import { getDb } from '@/lib/db/client';
-import { scimUsers, users } from '@/lib/db/schema';
+import { auditEvents, scimUsers, users } from '@/lib/db/schema';
 import { TestSamlIdp } from '@/lib/demo/saml-idp';
 import { signInUser, type IdpProfile } from '@/lib/provisioning/jit';
 import { patch, scimCall } from '@/lib/testing/scim';
 import { meta, samlTenant } from '@/lib/testing/sso';
-import { createConnection, findConnectionById, updateConnection } from './connections';
+import { addCertificate } from '@/lib/sso/saml/certificates';
+import { createIdpKeyPair } from '@/lib/demo/saml-idp';
+import { createConnection, findConnectionById, liftConnectionLimit, updateConnection } from './connections';
 import { putConsoleAccess } from './console-access';
-import { createDirectory, deleteDirectory, rotateDirectoryToken } from './directories';
+import { createDirectory, deleteDirectory, liftDirectoryLimit, rotateDirectoryToken } from './directories';
+import { deleteUser, suspendUser } from './users';
 import { putRoleMapping } from './role-mappings';
 import { liveSession } from './sessions';
 import { signInTenant } from './sign-in';
-import { setProvisioning } from './tenants';
 
 /**
  * An admin holding some console sections may not reach the others through a source of identity
@@ -125,7 +128,7 @@ describe('a source of identity is trusted up to the console sections of who set 
     expect((await scimCall(taken, 'POST', '/Users', scimUser(bob))).status).toBe(201);
   });
 
-  it('an SSO connection made with sso alone signs people in, but opens no more than sso in the console', async () => {
+  it('an SSO connection made with sso alone opens no more than sso in the console, and does not sign in anyone above that', async () => {
     const { tenant: t, connection: trusted, domain } = await tenant();
     const ada = `ada@${domain}`;
     const before = await signIn(t.id, trusted.id, ada, ['Admins']);
@@ -133,30 +136,91 @@ describe('a source of identity is trusted up to the console sections of who set 
 
     const idp = new TestSamlIdp({ entityId: `https://evil.${domain}/metadata`, ssoUrl: `https://evil.${domain}/sso` });
     const own = await createConnection(ssoOnly, t.id, { type: 'saml', metadataXml: idp.metadataXml() });
-    // Mallory's IdP says "ada, in Admins": the session through it opens sso only …
-    const forged = await signIn(t.id, own.id, ada, ['Admins']);
-    expect(forged.user.roles).toEqual(['admin']);
-    expect(await sectionsOf(t.id, forged.sessionId)).toEqual(['sso']);
-    // … and the roles it wrote do not lift any other session of hers either.
-    expect(await sectionsOf(t.id, before.sessionId)).toEqual(['sso']);
-    const mallory = await signIn(t.id, own.id, `mallory@${domain}`, ['Admins']);
-    expect(await sectionsOf(t.id, mallory.sessionId)).toEqual(['sso']);
-
-    // Her next sign-in through the trusted IdP restores what the rules give.
-    const again = await signIn(t.id, trusted.id, ada, ['Admins']);
-    expect(await sectionsOf(t.id, again.sessionId)).toEqual([...TENANT_SCOPES]);
+    // Mallory's IdP says "ada, in Admins": refused, and nothing of ada's changes …
+    await expect(signIn(t.id, own.id, ada, ['Admins'])).rejects.toMatchObject({ reason: 'above_connection_ceiling' });
+    expect(await userByEmail(t.id, ada)).toMatchObject({ roles: ['admin'], scopeCeiling: null, status: 'active' });
     expect(await sectionsOf(t.id, before.sessionId)).toEqual([...TENANT_SCOPES]);
+    // … so she stays above the sso admin, who may not suspend or delete her.
+    await expect(suspendUser(ssoOnly, t.id, before.user.id)).rejects.toMatchObject({ status: 403 });
+    await expect(deleteUser(ssoOnly, t.id, before.user.id)).rejects.toMatchObject({ status: 403 });
+    // Mallory herself, "in Admins" by her own IdP's word, opens sso only.
+    const mallory = await signIn(t.id, own.id, `mallory@${domain}`, ['Admins']);
+    expect(mallory.user.roles).toEqual(['admin']);
+    expect(await sectionsOf(t.id, mallory.sessionId)).toEqual(['sso']);
   });
 
-  it('a change by a narrower admin narrows a connection; saving it as an admin holding every section lifts that', async () => {
+  it('a narrower admin changing how far a connection is trusted narrows it (not a rename); only an explicit lift by a holder of every section lifts it', async () => {
     const { tenant: t, connection, domain } = await tenant();
-    await setProvisioning(SYSTEM, t.id, { strategy: 'jit' });
-    await updateConnection(ssoOnly, t.id, connection.id, { requireMfa: false });
     const ada = `ada@${domain}`;
-    const narrowed = await signIn(t.id, connection.id, ada, ['Admins']);
-    expect(await sectionsOf(t.id, narrowed.sessionId)).toEqual(['sso']);
+    await updateConnection(ssoOnly, t.id, connection.id, { name: 'Okta', requireMfa: false, allowIdpInitiated: true });
+    expect((await findConnectionById(connection.id))!.scopeCeiling).toBeNull();
+    const admin = await signIn(t.id, connection.id, ada, ['Admins']);
+    expect(await sectionsOf(t.id, admin.sessionId)).toEqual([...TENANT_SCOPES]);
+
+    // A signing certificate the sso admin adds could sign anyone in: the connection is limited to sso.
+    const next = createIdpKeyPair({ commonName: `next.${domain}` });
+    await addCertificate(ssoOnly, t.id, connection.id, { certificate: next.certPem });
+    expect((await findConnectionById(connection.id))!.scopeCeiling).toEqual(['sso']);
+    await expect(signIn(t.id, connection.id, ada, ['Admins'])).rejects.toMatchObject({ reason: 'above_connection_ceiling' });
+    const bob = await signIn(t.id, connection.id, `bob@${domain}`, ['Admins']);
+    expect(await sectionsOf(t.id, bob.sessionId)).toEqual(['sso']);
+    // Saving or re-issuing as someone holding more does not lift it; neither does the narrower admin.
     await updateConnection(every, t.id, connection.id, { name: 'Okta (checked)' });
+    await addCertificate(SYSTEM, t.id, connection.id, { certificate: createIdpKeyPair({ commonName: `third.${domain}` }).certPem });
+    expect((await findConnectionById(connection.id))!.scopeCeiling).toEqual(['sso']);
+    await expect(liftConnectionLimit(ssoOnly, t.id, connection.id)).rejects.toMatchObject({ status: 403 });
+    await liftConnectionLimit(every, t.id, connection.id);
+    expect((await findConnectionById(connection.id))!.scopeCeiling).toBeNull();
     const lifted = await signIn(t.id, connection.id, ada, ['Admins']);
     expect(await sectionsOf(t.id, lifted.sessionId)).toEqual([...TENANT_SCOPES]);
+    const db = await getDb();
+    const [event] = await db.select().from(auditEvents).where(and(eq(auditEvents.tenantId, t.id), eq(auditEvents.action, 'connection.limit_lifted')));
+    expect(event.details).toEqual({ before: { scopeCeiling: ['sso'] }, after: { scopeCeiling: null } });
+  });
+
+  it('an inactivity policy set by a narrower admin never suspends a user above them; set by a holder of every section, it does', async () => {
+    const { tenant: t, connection, domain } = await tenant();
+    const ada = await signIn(t.id, connection.id, `ada@${domain}`, ['Admins']);
+    const bob = await signIn(t.id, connection.id, `bob@${domain}`, []);
+    const later = new Date(Date.now() + 3 * 86_400_000);
+    await setInactivityPolicy(ssoOnly, t.id, { inactivityDays: 1 });
+    expect(await suspendInactiveUsers({ tenantId: t.id, now: later })).toMatchObject({ suspended: 1 });
+    expect(await userByEmail(t.id, ada.user.email)).toMatchObject({ status: 'active' });
+    expect(await userByEmail(t.id, bob.user.email)).toMatchObject({ status: 'suspended', suspendedBy: 'policy' });
+    await setInactivityPolicy(every, t.id, { inactivityDays: 1 });
+    expect(await suspendInactiveUsers({ tenantId: t.id, now: later })).toMatchObject({ suspended: 1 });
+    expect(await userByEmail(t.id, ada.user.email)).toMatchObject({ status: 'suspended', suspendedBy: 'policy' });
+  });
+
+  it('a limited directory checks console access as it is now, not as it was when its token was last accepted', async () => {
+    const { tenant: t, connection, domain } = await tenant();
+    await putConsoleAccess(SYSTEM, t.id, { roles: { admin: ['directory_sync'] } });
+    const ada = `ada@${domain}`;
+    await signIn(t.id, connection.id, ada, ['Admins']);
+    const dir = await createDirectory(directoryOnly, t.id, { name: 'Mallory’s directory' });
+    expect((await scimCall(dir, 'POST', '/Users', scimUser(`bob@${domain}`))).status).toBe(201);
+    // The operator widens what admin opens: ada is now above the directory's maker.
+    await putConsoleAccess(SYSTEM, t.id, { roles: { admin: [...TENANT_SCOPES] } });
+    const res = await scimCall(dir, 'POST', '/Users', { ...scimUser(ada), active: false });
+    expect(res.status).toBe(403);
+    expect(await userByEmail(t.id, ada)).toMatchObject({ status: 'active', source: 'jit' });
+  });
+
+  it('re-issuing a limited directory’s token does not lift its limit; an explicit lift by a holder of every section does', async () => {
+    const { tenant: t, connection, domain } = await tenant();
+    const dir = await createDirectory(directoryOnly, t.id, { name: 'Directory' });
+    const mallory = `mallory@${domain}`;
+    const created = await scimCall(dir, 'POST', '/Users', scimUser(mallory));
+    expect((await scimCall(dir, 'POST', '/Groups', scimGroup('Admins', [created.body.id]))).status).toBe(201);
+    const { bearerToken } = await rotateDirectoryToken(SYSTEM, t.id, dir.id);
+    const reissued = { id: dir.id, bearerToken };
+    expect((await scimCall(reissued, 'PATCH', `/Users/${created.body.id}`, patch({ op: 'replace', path: 'displayName', value: 'M' }))).status).toBe(200);
+    const s = await signIn(t.id, connection.id, mallory, []);
+    expect(await sectionsOf(t.id, s.sessionId)).toEqual(['directory_sync']);
+    await expect(liftDirectoryLimit(directoryOnly, t.id, dir.id)).rejects.toMatchObject({ status: 403 });
+    await liftDirectoryLimit(SYSTEM, t.id, dir.id);
+    // Its users follow at their next change.
+    expect((await scimCall(reissued, 'PATCH', `/Users/${created.body.id}`, patch({ op: 'replace', path: 'displayName', value: 'Mallory' }))).status).toBe(200);
+    expect(await sectionsOf(t.id, s.sessionId)).toEqual([...TENANT_SCOPES]);
   });
 });

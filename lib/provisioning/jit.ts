@@ -3,6 +3,7 @@ import { and, eq, or, sql, type SQL } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import { auditInsert, type AuditInput } from '../audit/record';
 import type { Ctx } from '../audit/types';
+import { sectionsAbove } from '../auth/permissions';
 import { dbHandle, getDb, type Executor, type Tx } from '../db/client';
 import { pgError } from '../errors';
 import { sessions, userIdentities, users, type Connection, type SessionSso, type User } from '../db/schema';
@@ -243,6 +244,9 @@ function planNew(s: SignIn): Plan {
 function planExisting(s: SignIn, existing: User): Plan {
   if (s.tenant.strategy === 'scim' && existing.source !== 'scim') throw new LoginRejected('user_not_provisioned');
   if (existing.status === 'suspended') throw new LoginRejected('user_suspended');
+  // A connection set up by a narrower admin does not vouch for someone holding console sections
+  // beyond theirs (their IdP could name anyone): such a person signs in through another one.
+  if (sectionsAbove(s.tenant.consoleAccess ?? {}, existing, s.connection.scopeCeiling).length) throw new LoginRejected('above_connection_ceiling');
   // A directory-provisioned user's groups and attributes belong to the directory: sign-in
   // re-evaluates their roles over what SCIM stored, and keeps the rest (their ceiling is the
   // directories'; the session still carries the connection's).

@@ -29,7 +29,7 @@ export async function authenticate(db: Executor, directoryId: string, token: str
   const row = ID.test(directoryId)
     ? (
         await db
-          .select({ d: directories, roleRules: tenants.roleRules, defaultRole: tenants.defaultRole, consoleAccess: tenants.consoleAccess })
+          .select({ d: directories, roleRules: tenants.roleRules, defaultRole: tenants.defaultRole })
           .from(directories)
           .innerJoin(tenants, eq(tenants.id, directories.tenantId))
           .where(eq(directories.id, directoryId))
@@ -42,7 +42,7 @@ export async function authenticate(db: Executor, directoryId: string, token: str
   const given = Buffer.from(hashToken(token), 'hex');
   const stored = Buffer.from(row.d.tokenHash, 'hex');
   if (given.length !== stored.length || !timingSafeEqual(given, stored)) return { ok: false, reason: 'wrong_token', directory };
-  const ok = { ok: true as const, directory: row.d, tenant: { id: row.d.tenantId, roleRules: row.roleRules, defaultRole: row.defaultRole, consoleAccess: row.consoleAccess ?? {} } };
+  const ok = { ok: true as const, directory: row.d, tenant: { id: row.d.tenantId, roleRules: row.roleRules, defaultRole: row.defaultRole } };
   remember(directoryId, row.d.tokenHash, ok);
   return ok;
 }

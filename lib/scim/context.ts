@@ -1,12 +1,11 @@
 import type { AuditInput } from '../audit/record';
 import type { Ctx } from '../audit/types';
-import type { ConsoleAccess } from '../auth/permissions';
 import type { Tx } from '../db/client';
 import type { Directory, ScimOutcome } from '../db/schema';
 import type { Rule } from '../validation/role-mappings';
 import { SCIMMY, ScimError } from './scimmy';
 
-export type ScimTenant = { id: string; roleRules: Rule[]; defaultRole: string | null; consoleAccess: ConsoleAccess };
+export type ScimTenant = { id: string; roleRules: Rule[]; defaultRole: string | null };
 
 /**
  * Everything one SCIM request works with, passed explicitly down every call (never kept on a

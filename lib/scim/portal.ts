@@ -1,8 +1,7 @@
 import { and, asc, desc, eq, getTableColumns, inArray, ne, sql } from 'drizzle-orm';
 import { endSessionsOf } from '../dal/sessions';
-import { narrowest } from '../auth/permissions';
-import { sectionsAbove } from '../dal/console-access';
-import { directories, scimGroupMembers, scimGroups, scimUsers, users, type ScimUserRow, type User } from '../db/schema';
+import { narrowest, sectionsAbove } from '../auth/permissions';
+import { directories, scimGroupMembers, scimGroups, scimUsers, tenants, users, type ScimUserRow, type User } from '../db/schema';
 import { newId } from '../ids';
 import { breather } from '../provisioning/breathe';
 import { diffRoles, evaluate, MappingBudgetExceeded, type Attributes } from '../provisioning/mapping';
@@ -47,8 +46,11 @@ function rolesOf(c: ScimContext, attributes: Attributes, who: string): string[] 
  * Refuses (403) this directory acting on a portal user who holds console sections beyond its
  * ceiling: a directory_sync admin's directory may not take over, change or suspend an admin above them.
  */
-function refuseAbove(c: ScimContext, u: User): void {
-  const beyond = sectionsAbove(c.tenant.consoleAccess, u, c.directory.scopeCeiling);
+async function refuseAbove(c: ScimContext, u: User): Promise<void> {
+  if (!c.directory.scopeCeiling) return;
+  // Console access as it is now, in this transaction (the request's authentication may be remembered).
+  const [t] = await c.tx.select({ access: tenants.consoleAccess }).from(tenants).where(eq(tenants.id, c.tenant.id));
+  const beyond = sectionsAbove(t?.access ?? {}, u, c.directory.scopeCeiling);
   if (beyond.length) {
     throw scimError(
       403,
@@ -95,7 +97,7 @@ export async function linkPortalUser(
         if (other && other.id !== current.id) {
           throw scimError(409, 'uniqueness', `email ${email} already belongs to another user of this tenant`);
         }
-        refuseAbove(c, current);
+        await refuseAbove(c, current);
         await c.tx.update(users).set({ email, updatedAt: new Date() }).where(and(eq(users.tenantId, c.tenant.id), eq(users.id, current.id)));
         c.events.push({
           tenantId: c.tenant.id,
@@ -126,7 +128,7 @@ export async function linkPortalUser(
     .returning();
   const portal = inserted ?? (await byEmail(c, email));
   if (!portal) throw new Error(`portal user for ${email} neither inserted nor found`);
-  if (!inserted) refuseAbove(c, portal);
+  if (!inserted) await refuseAbove(c, portal);
   await c.tx
     .update(scimUsers)
     .set({ portalUserId: portal.id })
@@ -266,7 +268,7 @@ async function refreshOne(c: ScimContext, before: User, linked: ScimUserRow[], g
   const changed =
     JSON.stringify([before.firstName, before.lastName, before.groups, before.roles, before.attributes, before.status, before.suspendedBy, before.source, before.scopeCeiling]) !==
     JSON.stringify([after.firstName, after.lastName, after.groups, after.roles, after.attributes, after.status, after.suspendedBy, after.source, after.scopeCeiling]);
-  if (changed) refuseAbove(c, before);
+  if (changed) await refuseAbove(c, before);
   const update: Update | null = changed ? { id: before.id, after } : null;
   if (status === 'suspended' && before.status === 'active') await endSessionsOf(c.tx, before.id);
 
@@ -335,7 +337,7 @@ export async function afterScimUserDeleted(c: ScimContext, su: ScimUserRow): Pro
   if (!su.portalUserId) return;
   const [before] = await c.tx.select().from(users).where(and(eq(users.tenantId, c.tenant.id), eq(users.id, su.portalUserId))).for('update');
   if (!before) return;
-  refuseAbove(c, before);
+  await refuseAbove(c, before);
   const others = await c.tx
     .select({ id: scimUsers.id })
     .from(scimUsers)

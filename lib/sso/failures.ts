@@ -38,6 +38,8 @@ export const LOGIN_FAILURES = {
   domain_not_allowed: 'Your email domain is not allowed for this organisation.',
   user_not_provisioned: 'Your account has not been provisioned by your organisation’s directory.',
   user_suspended: 'Your account is suspended.',
+  above_connection_ceiling:
+    'This connection was set up by an admin who may not vouch for your account (you hold console sections they do not). Sign in through another connection, or ask the operator or an admin holding every section to lift its limit.',
   // Budgets of work whose size the identity provider controls (lib/sso/flow.ts toIdpProfile, lib/provisioning/mapping.ts)
   too_many_attributes: 'The identity provider sent too many attributes or values, or a value that is too long (at most 256 attributes, 1,000 values in one, 5,000 in all, 4,096 characters a value).',
   attributes_over_budget: 'The identity provider sent more attribute values than this organisation’s role-mapping rules can check in time; ask your administrator to send fewer groups or to simplify the rules.',

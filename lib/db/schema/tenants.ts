@@ -20,6 +20,11 @@ export const tenants = pgTable(
     signInPolicy: jsonb('sign_in_policy').$type<SignInPolicy>().notNull().default(sql`'{}'::jsonb`),
     /** Suspend users not seen through SSO for this many days; null: off. */
     inactivityDays: integer('inactivity_days'),
+    /**
+     * The console sections of the admin who last set the inactivity policy (null: the operator, the
+     * API or a holder of every section): it never suspends a user whose roles open more.
+     */
+    inactivityCeiling: text('inactivity_ceiling').array(),
     /** Audit events older than this many days are pruned by the retention job. */
     auditRetentionDays: integer('audit_retention_days').notNull().default(365),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),

@@ -164,6 +164,10 @@ const HINTS: { [K in LoginFailure]?: Hint } = {
   domain_not_allowed: { default: 'The person’s email domain is neither one of the organisation’s domains nor an allowed domain. Add the domain (Domains / Provisioning), or test with an account of that domain.' },
   user_not_provisioned: { default: 'The organisation provisions through SCIM and this person was not pushed by the directory. Assign them to the provisioning app in the IdP and push, then test again.' },
   user_suspended: { default: 'This person is suspended in the portal. Reactivate them on the Users page, or test with another account.' },
+  above_connection_ceiling: {
+    default:
+      'This person holds console sections that the admin who set up or last changed this connection does not, so it may not sign them in. The operator, or an admin holding every section, lifts the limit on the connection’s page once they trust it.',
+  },
   too_many_attributes: {
     default: 'The IdP sends more than the portal reads (at most 256 attributes, 1,000 values in one, 5,000 in all, 4,096 characters a value). Send only the attributes the role mappings use, and filter the groups claim to the groups that matter.',
     entra: 'In Entra ID: Attributes & Claims → Groups claim → “Groups assigned to the application” (or filter by name), and remove claims the portal does not use.',

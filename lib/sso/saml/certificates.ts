@@ -5,7 +5,7 @@ import { X509Certificate } from 'node:crypto';
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import { changes, record } from '../../audit/record';
 import { SYSTEM, type Ctx } from '../../audit/types';
-import { ceilingOf } from '../../auth/permissions';
+import { ceilingOf, narrowest } from '../../auth/permissions';
 import { findConnectionById, getConnection, toConnectionView } from '../../dal/connections';
 import { getDb, type Db } from '../../db/client';
 import { connections, type Connection, type IdpCertificate, type IdpInfo } from '../../db/schema';
@@ -167,7 +167,7 @@ async function applyCertificates(
       const idp: IdpInfo = { ...c.idp, certificates: next };
       const [row] = await tx
         .update(connections)
-        .set({ idp, certWarnedDays: warnedDaysAfterChange(c.idp, idp, c.certWarnedDays), scopeCeiling: ceilingOf(ctx) })
+        .set({ idp, certWarnedDays: warnedDaysAfterChange(c.idp, idp, c.certWarnedDays), scopeCeiling: narrowest(c.scopeCeiling, ceilingOf(ctx)) })
         .where(and(eq(connections.tenantId, c.tenantId), eq(connections.id, c.id), sql`${connections.idp} = ${JSON.stringify(c.idp)}::jsonb`))
         .returning();
       if (!row) throw new AppError(409, 'conflict', 'the connection changed meanwhile; reload it and try again');

@@ -3,7 +3,7 @@ import { revalidatePath } from 'next/cache';
 import { z } from 'zod';
 import { runAction } from '@/lib/actions';
 import { ctxOf, requireTenant } from '@/lib/auth/guards';
-import { createConnection, deleteConnection, updateConnection } from '@/lib/dal/connections';
+import { createConnection, deleteConnection, liftConnectionLimit, updateConnection } from '@/lib/dal/connections';
 import { GUIDES, isProviderId, type ProviderId } from '@/lib/sso/connections/guides';
 import { connectionCreateSchema, connectionPatchSchema } from '@/lib/validation/connections';
 
@@ -55,4 +55,14 @@ export async function deleteConnectionFromPageAction(slug: string, connectionId:
   const r = await runAction(id, connectionId, (v) => deleteConnection(ctx, tenant.id, v));
   done(slug);
   if (!r.ok) return { error: r.error };
+}
+
+/** Lifts the connection's limit (only an admin holding every section, or an operator; the DAL checks). */
+export async function liftConnectionLimitAction(slug: string, connectionId: string) {
+  const { tenant, ctx } = await guard(slug);
+  const r = await runAction(id, connectionId, async (v) => {
+    await liftConnectionLimit(ctx, tenant.id, v);
+  });
+  done(slug, connectionId);
+  return r.ok ? {} : { error: r.error };
 }

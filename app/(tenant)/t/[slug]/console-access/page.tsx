@@ -2,14 +2,14 @@ import { ConsoleAccessForm } from '@/components/console-access/console-access-fo
 import { PageHeader } from '@/components/layout/sidebar';
 import { Card, CardContent } from '@/components/ui/card';
 import { requireTenant } from '@/lib/auth/guards';
-import { holdsEveryScope, TENANT_SCOPES } from '@/lib/auth/permissions';
+import { holdsEverySection, TENANT_SCOPES } from '@/lib/auth/permissions';
 import { consoleAccessOf } from '@/lib/dal/console-access';
 import { saveConsoleAccessAction } from './actions';
 
 export default async function ConsoleAccessPage({ params }: { params: Promise<{ slug: string }> }) {
   const { slug } = await params;
   const { tenant, principal } = await requireTenant(slug);
-  const mayEdit = holdsEveryScope(principal.kind === 'tenant_admin' ? principal.scopes : undefined);
+  const mayEdit = holdsEverySection(principal);
   const { roles: access } = consoleAccessOf(tenant);
   const roles = [...new Set([...tenant.roles, ...Object.keys(access)])];
   return (

@@ -3,7 +3,7 @@ import { revalidatePath } from 'next/cache';
 import { z } from 'zod';
 import { runAction } from '@/lib/actions';
 import { ctxOf, requireTenant } from '@/lib/auth/guards';
-import { createDirectory, deleteDirectory, revokeDirectoryToken, rotateDirectoryToken } from '@/lib/dal/directories';
+import { createDirectory, deleteDirectory, liftDirectoryLimit, revokeDirectoryToken, rotateDirectoryToken } from '@/lib/dal/directories';
 import { directoryCreateSchema } from '@/lib/validation/directories';
 
 const idSchema = z.string().min(1).max(64);
@@ -44,5 +44,16 @@ export async function deleteDirectoryAction(slug: string, directoryId: string) {
   const ctx = await ctxOf(principal);
   const r = await runAction(idSchema, directoryId, (id) => deleteDirectory(ctx, tenant.id, id));
   revalidatePath(`/t/${slug}/directories`);
+  return r.ok ? {} : { error: r.error };
+}
+
+/** Lifts the directory's limit (only an admin holding every section, or an operator; the DAL checks). */
+export async function liftDirectoryLimitAction(slug: string, directoryId: string) {
+  const { principal, tenant } = await requireTenant(slug, 'directory_sync');
+  const ctx = await ctxOf(principal);
+  const r = await runAction(idSchema, directoryId, async (id) => {
+    await liftDirectoryLimit(ctx, tenant.id, id);
+  });
+  revalidatePath(`/t/${slug}/directories/${directoryId}`);
   return r.ok ? {} : { error: r.error };
 }

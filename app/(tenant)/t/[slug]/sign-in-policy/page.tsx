@@ -3,7 +3,7 @@ import { PageHeader } from '@/components/layout/sidebar';
 import { SignInPolicyForm } from '@/components/policies/sign-in-policy-form';
 import { Card, CardContent } from '@/components/ui/card';
 import { requireTenant } from '@/lib/auth/guards';
-import { holdsEveryScope } from '@/lib/auth/permissions';
+import { holdsEverySection } from '@/lib/auth/permissions';
 import { listConnections } from '@/lib/dal/connections';
 import { requestMeta } from '@/lib/http/request-meta';
 import { policyView } from '@/lib/policies/schema';
@@ -29,7 +29,7 @@ export default async function SignInPolicyPage({ params }: { params: Promise<{ s
             initial={policyView(tenant.signInPolicy)}
             ownIp={ip ?? null}
             guardsOwnAccess={principal.kind === 'tenant_admin'}
-            setsConsoleAllowlist={principal.kind === 'operator' || holdsEveryScope(principal.scopes)}
+            setsConsoleAllowlist={holdsEverySection(principal)}
             overrides={overrides}
             action={saveSignInPolicyAction.bind(null, slug)}
           />

@@ -11,12 +11,13 @@ import { CeilingNotice } from '@/components/console-access/ceiling-notice';
 import { PageHeader } from '@/components/layout/sidebar';
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
 import { requireTenant } from '@/lib/auth/guards';
+import { holdsEverySection } from '@/lib/auth/permissions';
 import { findConnectionById, toConnectionView } from '@/lib/dal/connections';
 import { detectProvider, GUIDES, isProviderId, PROVIDERS, spValuesFrom } from '@/lib/sso/connections/guides';
 import { sp } from '@/lib/sso/sp';
 import { testVerdict } from '@/lib/validation/connections';
 import * as lifecycle from './lifecycle-actions';
-import { deleteConnectionFromPageAction, setConnectionStatusAction, updateConnectionSettingsAction } from '../actions';
+import { deleteConnectionFromPageAction, liftConnectionLimitAction, setConnectionStatusAction, updateConnectionSettingsAction } from '../actions';
 
 const STATUS_TEXT = {
   draft: 'Draft: nobody can sign in through this connection yet. Test it, then activate it.',
@@ -33,7 +34,7 @@ export default async function ConnectionPage({
 }) {
   const { slug, connectionId } = await params;
   const { guide: guideParam } = await searchParams;
-  const { tenant } = await requireTenant(slug, 'sso');
+  const { principal, tenant } = await requireTenant(slug, 'sso');
   const row = await findConnectionById(connectionId);
   if (!row || row.tenantId !== tenant.id) notFound();
   const c = toConnectionView(row);
@@ -50,7 +51,7 @@ export default async function ConnectionPage({
     <>
       <PageHeader back={{ href: `/t/${slug}/connections`, label: 'Connections' }} title={label} description={`${c.type.toUpperCase()} connection`} />
       <div className="grid max-w-4xl gap-6">
-        <CeilingNotice ceiling={row.scopeCeiling} of="connection" />
+        <CeilingNotice ceiling={row.scopeCeiling} of="connection" lift={holdsEverySection(principal) ? liftConnectionLimitAction.bind(null, slug, c.id) : undefined} />
         <Card>
           <CardHeader>
             <CardTitle className="flex items-center gap-2">

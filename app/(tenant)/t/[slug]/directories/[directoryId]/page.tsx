@@ -12,10 +12,11 @@ import { Badge } from '@/components/ui/badge';
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
 import { Table, TBody, Td, Th, THead, Tr } from '@/components/ui/table';
 import { requireTenant } from '@/lib/auth/guards';
+import { holdsEverySection } from '@/lib/auth/permissions';
 import { getDirectory, getDirectoryView, listDirectoryGroups, listDirectoryUsers, listRequests } from '@/lib/dal/directories';
 import { AppError } from '@/lib/errors';
 import { statusFilterSchema } from '@/lib/validation/directories';
-import { deleteDirectoryAction, revokeDirectoryTokenAction, rotateDirectoryTokenAction } from '../actions';
+import { deleteDirectoryAction, liftDirectoryLimitAction, revokeDirectoryTokenAction, rotateDirectoryTokenAction } from '../actions';
 
 type Search = { tab?: string; status?: string; cursor?: string };
 const TABS = [
@@ -31,7 +32,7 @@ const time = (iso: string) => iso.replace('T', ' ').slice(0, 19);
 export default async function DirectoryPage({ params, searchParams }: { params: Promise<{ slug: string; directoryId: string }>; searchParams: Promise<Search> }) {
   const { slug, directoryId } = await params;
   const sp = await searchParams;
-  const { tenant } = await requireTenant(slug, 'directory_sync');
+  const { principal, tenant } = await requireTenant(slug, 'directory_sync');
   const directory = await getDirectoryView(tenant.id, directoryId).catch((e) => {
     if (e instanceof AppError && e.status === 404) notFound();
     throw e;
@@ -55,7 +56,7 @@ export default async function DirectoryPage({ params, searchParams }: { params: 
         actions={<DeleteDirectoryButton name={directory.name} slug={slug} action={deleteDirectoryAction.bind(null, slug, directory.id)} />}
       />
       <div className="grid max-w-5xl gap-6">
-        <CeilingNotice ceiling={scopeCeiling} of="directory" />
+        <CeilingNotice ceiling={scopeCeiling} of="directory" lift={holdsEverySection(principal) ? liftDirectoryLimitAction.bind(null, slug, directory.id) : undefined} />
         <Card>
           <CardHeader>
             <CardTitle>Connection</CardTitle>
