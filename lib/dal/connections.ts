@@ -6,7 +6,7 @@ import { ceilingOf, holdsEveryScope, narrowest } from '../auth/permissions';
 import { getDb } from '../db/client';
 import { connections, type Connection, type IdpInfo } from '../db/schema';
 import { env } from '../env';
-import { AppError, forbidden, isUniqueViolation, notFound } from '../errors';
+import { AppError, conflict, forbidden, isUniqueViolation, notFound } from '../errors';
 import { parseJson } from '../http/json';
 import { assertPublicHost, checkBrowserUrl, checkUntrustedUrl, fetchUntrusted } from '../http/safe-fetch';
 import { newId } from '../ids';
@@ -215,6 +215,13 @@ export async function createConnection(ctx: Ctx, tenantId: string, input: Connec
       idp = { entityId: parsed.entityId, ssoUrl: parsed.ssoUrl, certificates: parsed.certificates, bindings: parsed.bindings };
     } else {
       const discovery = await checkDiscovery(input.discoveryUrl);
+      // The library keys an OIDC record by tenant and client ID, and a create with a key it has
+      // overwrites that record in place (provider, endpoints, keys): another connection's client ID
+      // (it is in every sign-in's address) would re-point that connection at this provider.
+      const records = (await jackson.connectionAPIController.getConnections({ tenant: tenant.id, product: PRODUCT } as never)) as { oidcProvider?: { clientId?: string } }[];
+      if (records.some((r) => r.oidcProvider?.clientId === input.clientId)) {
+        throw conflict('clientId', 'a connection with this client ID already exists in this organisation');
+      }
       const rec = await jackson.connectionAPIController
         .createOIDCConnection({
           ...common,
@@ -365,8 +372,8 @@ const settingsOf = (c: Connection) => ({
  * emails (OIDC only) or status, with one audit
  * event (`connection.activated` when it becomes active, else `connection.updated`). A draft that
  * never passed a test is activated only with `force` (the console asks to confirm).
- * Trusting unverified emails changes whom the IdP's word reaches: the connection keeps the narrower
- * of its ceiling and the changer's (lib/auth/permissions.ts `ceilingOf`); only
+ * Starting to trust unverified emails widens whom the IdP's word reaches: the connection keeps the
+ * narrower of its limit and the changer's (lib/auth/permissions.ts `ceilingOf`); only
  * {@link liftConnectionLimit} lifts one.
  */
 export async function updateConnection(ctx: Ctx, tenantId: string, id: string, patch: ConnectionPatch): Promise<ConnectionView> {
@@ -403,7 +410,7 @@ export async function updateConnection(ctx: Ctx, tenantId: string, id: string, p
       }
       next.status = patch.status;
     }
-    if (next.trustUnverifiedEmail !== undefined) next.scopeCeiling = narrowest(before.scopeCeiling, ceilingOf(ctx));
+    if (next.trustUnverifiedEmail === true) next.scopeCeiling = narrowest(before.scopeCeiling, ceilingOf(ctx));
     const diff = changes(settingsOf(before), next);
     if (!diff) return before;
     const [after] = await tx

@@ -119,10 +119,32 @@ describe('console access', () => {
       errors: [{ path: 'rules', message: expect.stringContaining('(audit_log)') }],
     });
     await expect(putRoleMapping(mappingsOnly, t.id, { rules: [{ ...contractors, value: 'Nobody' }] })).rejects.toMatchObject({ status: 403, errors: [{ path: 'rules' }] });
-    // Adding a rule takes users away from the default role: fine. So is the same change by one who holds the audit log.
+    // Adding a rule takes users away from the default role, and so the audit log from them: refused too.
     const eng = { attribute: 'groups', operator: 'contains' as const, value: 'Eng', role: 'guest' };
-    await expect(putRoleMapping(mappingsOnly, t.id, { rules: [contractors, eng] })).resolves.toMatchObject({ rules: [contractors, eng] });
-    await expect(putRoleMapping({ ...mappingsOnly, consoleScopes: ['role_mappings', 'audit_log'] }, t.id, { rules: [] })).resolves.toMatchObject({ rules: [] });
+    await expect(putRoleMapping(mappingsOnly, t.id, { rules: [contractors, eng] })).rejects.toMatchObject({ status: 403, errors: [{ path: 'rules' }] });
+    // The same changes by one who holds the audit log are fine.
+    const auditToo = { ...mappingsOnly, consoleScopes: ['role_mappings', 'audit_log'] };
+    await expect(putRoleMapping(auditToo, t.id, { rules: [contractors, eng] })).resolves.toMatchObject({ rules: [contractors, eng] });
+    await expect(putRoleMapping(auditToo, t.id, { rules: [] })).resolves.toMatchObject({ rules: [] });
+  });
+
+  it('a scoped admin may not take from users a role that opens sections they lack: by removing or changing its rule, or moving the default role away from it', async () => {
+    const t = await newTenant();
+    const admins = { attribute: 'groups', operator: 'contains' as const, value: 'Admins', role: 'admin' };
+    const eng = { attribute: 'groups', operator: 'contains' as const, value: 'Eng', role: 'editor' };
+    await putConsoleAccess(operator, t.id, { roles: { admin: ['sso', 'audit_log', 'role_mappings'] } });
+    await putRoleMapping(operator, t.id, { rules: [admins, eng], defaultRole: 'member' }, 'add');
+    await expect(putRoleMapping(mappingsOnly, t.id, { rules: [eng] })).rejects.toMatchObject({
+      status: 403,
+      errors: [{ path: 'rules', message: expect.stringContaining('(sso, audit_log)') }],
+    });
+    await expect(putRoleMapping(mappingsOnly, t.id, { rules: [{ ...admins, value: 'Nobody' }, eng] })).rejects.toMatchObject({ status: 403, errors: [{ path: 'rules.0.role' }] });
+    // Rules that give roles opening nothing they lack stay theirs to change.
+    await expect(putRoleMapping(mappingsOnly, t.id, { rules: [admins] })).resolves.toMatchObject({ rules: [admins] });
+    // The default role.
+    await putRoleMapping(operator, t.id, { rules: [], defaultRole: 'admin' }, 'add');
+    await expect(putRoleMapping(mappingsOnly, t.id, { rules: [], defaultRole: 'member' })).rejects.toMatchObject({ status: 403, errors: [{ path: 'defaultRole' }] });
+    await expect(putRoleMapping(operator, t.id, { rules: [], defaultRole: 'member' })).resolves.toMatchObject({ defaultRole: 'member' });
   });
   it('a scoped admin may not suspend, reactivate or delete a user who holds sections they lack', async () => {
     const t = await newTenant();

@@ -51,14 +51,15 @@ export async function putConsoleAccess(ctx: Ctx, tenantId: string, input: Consol
 }
 
 /**
- * Refuses (403 naming the field) when `ctx`'s holder would grant a console section they lack by
- * giving `role` to users: a new or changed rule, or a new default role. Operators, the API and
- * the system hold every section.
+ * Refuses (403 naming the field) when `role` opens a console section `ctx`'s holder lacks and the
+ * change would give it to users (a new or changed rule, a new default role) or take it from them
+ * (`what`: a removed or changed rule, the default role changed or its users moved). Operators, the
+ * API and the system hold every section.
  */
-export function refuseEscalation(ctx: Ctx, access: ConsoleAccess, role: string | null | undefined, path: string, how = ''): void {
+export function refuseEscalation(ctx: Ctx, access: ConsoleAccess, role: string | null | undefined, path: string, how = '', what = 'give it to users'): void {
   const beyond = scopesBeyond(access, role, ctx.consoleScopes);
   if (beyond.length) {
-    throw forbidden(path, `${how}role "${role}" opens console sections you do not hold (${beyond.join(', ')}); only an admin holding them may give it to users`);
+    throw forbidden(path, `${how}role "${role}" opens console sections you do not hold (${beyond.join(', ')}); only an admin holding them may ${what}`);
   }
 }
 

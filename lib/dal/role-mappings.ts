@@ -44,19 +44,27 @@ export async function writeRoleMapping(
     rules: parsed.data.rules as RoleMapping['rules'],
     defaultRole: parsed.data.defaultRole === undefined ? before.defaultRole : parsed.data.defaultRole,
   };
-  // Console access: a new or changed rule, or a new default role, may not give users a role that
-  // opens console sections the person saving does not hold (a setup link scoped to role mappings
-  // cannot make everyone an admin of the whole console).
+  // Console access: the person saving may neither give users nor take from them a role that opens
+  // console sections they do not hold (a setup link scoped to role mappings cannot make everyone an
+  // admin of the whole console, nor demote the admins above it).
+  const access = before.consoleAccess ?? {};
   const ruleKey = (r: RoleMapping['rules'][number]) => JSON.stringify([r.attribute, r.operator, r.value ?? null, r.role]);
   const kept = new Set(before.roleRules.map(ruleKey));
-  next.rules.forEach((r, i) => {
-    if (!kept.has(ruleKey(r))) refuseEscalation(ctx, before.consoleAccess ?? {}, r.role, `rules.${i}.role`);
-  });
-  if (next.defaultRole !== before.defaultRole) refuseEscalation(ctx, before.consoleAccess ?? {}, next.defaultRole, 'defaultRole');
-  // Nor by removing or narrowing a rule: the users it matched fall to the default role.
   const nextKeys = new Set(next.rules.map(ruleKey));
-  if (before.roleRules.some((r) => !nextKeys.has(ruleKey(r)))) {
-    refuseEscalation(ctx, before.consoleAccess ?? {}, next.defaultRole, 'rules', 'removing or changing a rule sends its users to the default role: ');
+  next.rules.forEach((r, i) => {
+    if (!kept.has(ruleKey(r))) refuseEscalation(ctx, access, r.role, `rules.${i}.role`);
+  });
+  for (const r of before.roleRules) {
+    if (!nextKeys.has(ruleKey(r))) refuseEscalation(ctx, access, r.role, 'rules', 'removing or changing its rule takes from users a role: ', 'take it from users');
+  }
+  if (next.defaultRole !== before.defaultRole) {
+    refuseEscalation(ctx, access, next.defaultRole, 'defaultRole');
+    refuseEscalation(ctx, access, before.defaultRole, 'defaultRole', 'the default role now: ', 'take it from users');
+  }
+  // The users no rule matches have the default role: any other change of the rules moves users
+  // into or out of it.
+  if (kept.size !== nextKeys.size || [...kept].some((k) => !nextKeys.has(k))) {
+    refuseEscalation(ctx, access, before.defaultRole, 'rules', 'a change of rules moves users into or out of the default role: ', 'change who has it');
   }
   const { roles, added } = withRoles(before.roles, [...next.rules.map((r) => r.role), next.defaultRole], 'rules');
   const [row] = await tx

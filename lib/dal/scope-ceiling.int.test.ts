@@ -9,7 +9,7 @@ import { TestSamlIdp } from '@/lib/demo/saml-idp';
 import { signInUser, type IdpProfile } from '@/lib/provisioning/jit';
 import { patch, scimCall } from '@/lib/testing/scim';
 import { meta, samlTenant } from '@/lib/testing/sso';
-import { addCertificate } from '@/lib/sso/saml/certificates';
+import { addCertificate, removeCertificate } from '@/lib/sso/saml/certificates';
 import { createIdpKeyPair } from '@/lib/demo/saml-idp';
 import { createConnection, findConnectionById, liftConnectionLimit, updateConnection } from './connections';
 import { putConsoleAccess } from './console-access';
@@ -173,6 +173,9 @@ describe('a source of identity is trusted up to the console sections of who set 
     expect((await findConnectionById(connection.id))!.scopeCeiling).toBeNull();
     const lifted = await signIn(t.id, connection.id, ada, ['Admins']);
     expect(await sectionsOf(t.id, lifted.sessionId)).toEqual([...TENANT_SCOPES]);
+    // Removing a certificate lets nobody new in: it narrows nothing.
+    await removeCertificate(ssoOnly, t.id, connection.id, (await findConnectionById(connection.id))!.idp.certificates!.at(-1)!.fingerprintSha256);
+    expect((await findConnectionById(connection.id))!.scopeCeiling).toBeNull();
     const db = await getDb();
     const [event] = await db.select().from(auditEvents).where(and(eq(auditEvents.tenantId, t.id), eq(auditEvents.action, 'connection.limit_lifted')));
     expect(event.details).toEqual({ before: { scopeCeiling: ['sso'] }, after: { scopeCeiling: null } });

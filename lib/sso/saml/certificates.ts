@@ -167,7 +167,13 @@ async function applyCertificates(
       const idp: IdpInfo = { ...c.idp, certificates: next };
       const [row] = await tx
         .update(connections)
-        .set({ idp, certWarnedDays: warnedDaysAfterChange(c.idp, idp, c.certWarnedDays), scopeCeiling: narrowest(c.scopeCeiling, ceilingOf(ctx)) })
+        .set({
+          idp,
+          certWarnedDays: warnedDaysAfterChange(c.idp, idp, c.certWarnedDays),
+          // A certificate the admin brings could sign anyone in: the connection keeps the narrower
+          // of its limit and theirs (lib/auth/permissions.ts ceilingOf). Removing one narrows nothing.
+          scopeCeiling: event.action === 'connection.certificate_added' ? narrowest(c.scopeCeiling, ceilingOf(ctx)) : c.scopeCeiling,
+        })
         .where(and(eq(connections.tenantId, c.tenantId), eq(connections.id, c.id), sql`${connections.idp} = ${JSON.stringify(c.idp)}::jsonb`))
         .returning();
       if (!row) throw new AppError(409, 'conflict', 'the connection changed meanwhile; reload it and try again');

@@ -2,7 +2,6 @@ import 'server-only';
 import { and, asc, eq, isNotNull, isNull, lt, or, sql } from 'drizzle-orm';
 import { record } from '../../audit/record';
 import { SYSTEM, type Ctx } from '../../audit/types';
-import { ceilingOf, narrowest } from '../../auth/permissions';
 import { findConnectionByEntityId, findConnectionById, getConnection, toConnectionView } from '../../dal/connections';
 import { getDb, type Db } from '../../db/client';
 import { connections, type Connection, type IdpInfo, type PendingMetadata } from '../../db/schema';
@@ -168,7 +167,7 @@ export async function approveMetadata(ctx: Ctx, tenantId: string, connectionId: 
     const row = await db.transaction(async (tx) => {
       const [row] = await tx
         .update(connections)
-        .set({ idp: next, clientId, pendingMetadata: null, certWarnedDays: warnedDaysAfterChange(c.idp, next, c.certWarnedDays), scopeCeiling: narrowest(c.scopeCeiling, ceilingOf(ctx)) })
+        .set({ idp: next, clientId, pendingMetadata: null, certWarnedDays: warnedDaysAfterChange(c.idp, next, c.certWarnedDays) })
         .where(
           and(
             eq(connections.tenantId, c.tenantId),
