@@ -222,6 +222,9 @@ describe('a source of identity is trusted up to the console sections of who set 
     expect(await sectionsOf(t.id, s.sessionId)).toEqual(['directory_sync']);
     await expect(liftDirectoryLimit(directoryOnly, t.id, dir.id)).rejects.toMatchObject({ status: 403 });
     await liftDirectoryLimit(SYSTEM, t.id, dir.id);
+    // A user it creates next has no limit, even on the one-statement path of a token it used before.
+    expect((await scimCall(reissued, 'POST', '/Users', scimUser(`carol@${domain}`))).status).toBe(201);
+    expect(await userByEmail(t.id, `carol@${domain}`)).toMatchObject({ scopeCeiling: null });
     // Its users follow at their next change.
     expect((await scimCall(reissued, 'PATCH', `/Users/${created.body.id}`, patch({ op: 'replace', path: 'displayName', value: 'Mallory' }))).status).toBe(200);
     expect(await sectionsOf(t.id, s.sessionId)).toEqual([...TENANT_SCOPES]);

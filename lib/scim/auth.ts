@@ -81,12 +81,14 @@ export function forgetAccepted(directoryId: string): void {
 /**
  * A query giving the tenant id only while everything a remembered authentication stands for still
  * holds: this token is the directory's current one, and the directory's name (the audit actor's
- * label) and the tenant's role mappings (the roles it computes) are unchanged. Inserts take their
+ * label) and limit (the new users' limit) and the tenant's role mappings (the roles it computes)
+ * are unchanged. Inserts take their
  * `tenant_id` from it, so if any of that changed the statement fails on NOT NULL and stores nothing.
  */
 export function authGuard(a: Pick<Accepted, 'directory' | 'tenant'>, token: string): SQL {
   return sql`select d.tenant_id from directories d join tenants t on t.id = d.tenant_id
     where d.id = ${a.directory.id} and d.tenant_id = ${a.tenant.id} and d.token_hash = ${hashToken(token)} and d.name = ${a.directory.name}
+      and coalesce(to_jsonb(d.scope_ceiling), 'null'::jsonb) = ${JSON.stringify(a.directory.scopeCeiling)}::jsonb
       and t.role_rules = ${JSON.stringify(a.tenant.roleRules)}::jsonb and t.default_role is not distinct from ${a.tenant.defaultRole}`;
 }
 
