@@ -86,6 +86,21 @@ describe('a source of identity is trusted up to the console sections of who set 
     }
   });
 
+  it('a user two directories push has the narrower limit of the two', async () => {
+    const { tenant: t, domain } = await tenant();
+    const bob = `bob@${domain}`;
+    const trusted = await createDirectory(SYSTEM, t.id, { name: 'Okta' });
+    const limited = await createDirectory(directoryOnly, t.id, { name: 'Side directory' });
+    expect((await scimCall(trusted, 'POST', '/Users', scimUser(bob))).status).toBe(201);
+    expect(await userByEmail(t.id, bob)).toMatchObject({ scopeCeiling: null });
+    expect((await scimCall(limited, 'POST', '/Users', scimUser(bob))).status).toBe(201);
+    expect(await userByEmail(t.id, bob)).toMatchObject({ scopeCeiling: ['directory_sync'] });
+    // A change from the trusted one keeps the narrower limit.
+    const [su] = (await scimCall(trusted, 'GET', `/Users?filter=${encodeURIComponent(`userName eq "${bob}"`)}`)).body.Resources;
+    expect((await scimCall(trusted, 'PATCH', `/Users/${su.id}`, patch({ op: 'replace', path: 'displayName', value: 'Bob' }))).status).toBe(200);
+    expect(await userByEmail(t.id, bob)).toMatchObject({ scopeCeiling: ['directory_sync'] });
+  });
+
   it('it may not take over, change or suspend a user above its maker; nothing is written', async () => {
     const { tenant: t, connection, domain } = await tenant();
     const ada = `ada@${domain}`;

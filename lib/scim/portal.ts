@@ -198,23 +198,28 @@ export async function refreshPortalUsers(c: ScimContext, ids: string[], opts: Re
   const sorted = [...new Set(ids)].sort();
   if (!sorted.length) return;
   const locked = await c.tx.select().from(users).where(and(eq(users.tenantId, c.tenant.id), inArray(users.id, sorted))).orderBy(asc(users.id)).for('update');
-  // Their SCIM users, each with the names of its groups and its directory's ceiling, in one statement.
+  // Their SCIM users, each with the names of its groups, in one statement.
   const linked = await c.tx
     .select({
       ...getTableColumns(scimUsers),
       groupNames: sql<string[]>`array(select g.display_name from ${scimGroupMembers} m join ${scimGroups} g on g.id = m.group_id where m.user_id = "scim_users"."id")`, // qualified: a bare "id" would be g.id
-      ceiling: sql<string[] | null>`(select ${directories.scopeCeiling} from ${directories} where ${directories.id} = "scim_users"."directory_id")`,
     })
     .from(scimUsers)
     .where(and(eq(scimUsers.tenantId, c.tenant.id), inArray(scimUsers.portalUserId, sorted)))
     .orderBy(desc(scimUsers.updatedAt));
+  // The limits of the directories involved (usually only this one, known already).
+  const others = [...new Set(linked.map((s) => s.directoryId))].filter((id) => id !== c.directory.id);
+  const limits = new Map<string, string[] | null>([[c.directory.id, c.directory.scopeCeiling]]);
+  if (others.length) {
+    for (const d of await c.tx.select({ id: directories.id, limit: directories.scopeCeiling }).from(directories).where(inArray(directories.id, others))) limits.set(d.id, d.limit);
+  }
   const updates: Update[] = [];
   const pause = breather(); // other requests run between users of a group of thousands
   for (const before of locked) {
     await pause();
     const mine = linked.filter((s) => s.portalUserId === before.id);
     if (!mine.length) continue; // no longer a SCIM user here (unlinked); leave it as it is
-    const u = await refreshOne(c, before, mine, mine.flatMap((s) => s.groupNames), narrowest(...mine.map((s) => s.ceiling)), opts[before.id] ?? {});
+    const u = await refreshOne(c, before, mine, mine.flatMap((s) => s.groupNames), narrowest(...mine.map((s) => limits.get(s.directoryId))), opts[before.id] ?? {});
     if (u) updates.push(u);
   }
   await writeUpdates(c, updates);
