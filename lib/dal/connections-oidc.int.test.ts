@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOidcIdp, type OidcIdp } from '@/e2e/idp/oidc-idp';
 import { SYSTEM, type Ctx } from '@/lib/audit/types';
 import { createTenant } from '@/lib/dal/tenants';
+import { TestSamlIdp } from '@/lib/demo/saml-idp';
 import { sso } from '@/lib/sso/jackson';
 import { PRODUCT, sp } from '@/lib/sso/sp';
 import { uniqueDomain } from '@/lib/testing/api';
@@ -47,6 +48,19 @@ describe('OIDC connections', () => {
     expect(await records()).toEqual(before);
     expect(taken).toMatchObject({ status: 409, errors: [{ path: 'clientId' }] });
     expect((await listConnections(tenant.id)).data.map((c) => c.id)).toEqual([first.id]);
+
+    // Nor may a SAML connection take the OIDC one's place: the library files both under the same key.
+    const samlOverOidc = new TestSamlIdp({ entityId: CLIENT_ID, ssoUrl: `https://idp.${domain}/sso` });
+    await expect(createConnection(ssoOnly, tenant.id, { type: 'saml', metadataXml: samlOverOidc.metadataXml() })).rejects.toMatchObject({ status: 409, errors: [{ path: 'metadataXml' }] });
+    expect(await records()).toEqual(before);
+    // Nor an OIDC connection a SAML one's, whose entity ID is public in its metadata.
+    const saml = new TestSamlIdp({ entityId: `https://idp.${domain}/metadata`, ssoUrl: `https://idp.${domain}/sso` });
+    await createConnection(SYSTEM, tenant.id, { type: 'saml', metadataXml: saml.metadataXml() });
+    const both = await records();
+    await expect(
+      createConnection(ssoOnly, tenant.id, { type: 'oidc', discoveryUrl: mallorys.discoveryUrl, clientId: saml.entityId, clientSecret: 'another-secret-0123456789' }),
+    ).rejects.toMatchObject({ status: 409, errors: [{ path: 'clientId' }] });
+    expect(await records()).toEqual(both);
 
     // Another tenant may use the same client ID (its own record).
     const other = await createTenant(SYSTEM, { name: `Other ${domain}`, domains: [`other.${domain}`] });

@@ -12,7 +12,7 @@ import { assertPublicHost, checkBrowserUrl, checkUntrustedUrl, fetchUntrusted } 
 import { newId } from '../ids';
 import { log } from '../log';
 import { sso } from '../sso/jackson';
-import { inTenantScope } from '../sso/jackson-store';
+import { inTenantScope, jacksonStoreKey } from '../sso/jackson-store';
 import { removeLibraryConnections } from '../sso/library-records';
 import { buildIdpMetadataXml, MAX_METADATA_BYTES, parseIdpMetadata } from '../sso/saml/metadata';
 import { PRODUCT, sp } from '../sso/sp';
@@ -188,6 +188,19 @@ function libraryError(err: unknown, path: string): never {
 }
 
 /**
+ * The SSO library files SAML and OIDC records under one key made of the tenant and the IdP's
+ * entity ID or the OIDC client ID (both public: in the IdP's metadata, in every sign-in's address),
+ * and a create with a key it holds overwrites that record in place (provider, endpoints, keys).
+ * Refuses (409 on `path`) a key that a connection or the library holds already.
+ */
+export async function refuseTakenLibraryKey(tenantId: string, idpKey: string, path: string): Promise<void> {
+  const clientId = jacksonStoreKey(`${tenantId}:${PRODUCT}:${idpKey}`); // the library's clientID
+  const { jackson } = await sso();
+  const held = (await findConnectionByClientId(clientId)) ?? ((await jackson.connectionAPIController.getConnections({ clientID: clientId } as never)) as unknown[])[0];
+  if (held) throw conflict(path, 'another connection of this organisation already uses this identity provider identifier (its entity ID or client ID)');
+}
+
+/**
  * Creates a SAML or OIDC connection: the SSO library's record (metadata, encrypted secret) and
  * the portal's row with its audit event. Should the portal's transaction fail, the library's
  * record is removed again.
@@ -207,6 +220,7 @@ export async function createConnection(ctx: Ctx, tenantId: string, input: Connec
         const message = `a connection for IdP ${parsed.entityId} already exists in this tenant`;
         throw new AppError(409, 'conflict', message, [{ path: input.metadataXml ? 'metadataXml' : 'metadataUrl', message }]);
       }
+      await refuseTakenLibraryKey(tenant.id, parsed.entityId, input.metadataXml ? 'metadataXml' : 'metadataUrl');
       // Another tenant may have a connection to the same IdP entity ID (lib/sso/jackson-store.ts).
       const rec = await inTenantScope(tenant.id, PRODUCT, () => jackson.connectionAPIController.createSAMLConnection({ ...common, rawMetadata: xml, name: input.name } as never))
         .catch((e) => libraryError(e, 'metadataXml'));
@@ -215,13 +229,7 @@ export async function createConnection(ctx: Ctx, tenantId: string, input: Connec
       idp = { entityId: parsed.entityId, ssoUrl: parsed.ssoUrl, certificates: parsed.certificates, bindings: parsed.bindings };
     } else {
       const discovery = await checkDiscovery(input.discoveryUrl);
-      // The library keys an OIDC record by tenant and client ID, and a create with a key it has
-      // overwrites that record in place (provider, endpoints, keys): another connection's client ID
-      // (it is in every sign-in's address) would re-point that connection at this provider.
-      const records = (await jackson.connectionAPIController.getConnections({ tenant: tenant.id, product: PRODUCT } as never)) as { oidcProvider?: { clientId?: string } }[];
-      if (records.some((r) => r.oidcProvider?.clientId === input.clientId)) {
-        throw conflict('clientId', 'a connection with this client ID already exists in this organisation');
-      }
+      await refuseTakenLibraryKey(tenant.id, input.clientId, 'clientId');
       const rec = await jackson.connectionAPIController
         .createOIDCConnection({
           ...common,

@@ -144,6 +144,8 @@ describe('console access', () => {
     // The default role.
     await putRoleMapping(operator, t.id, { rules: [], defaultRole: 'admin' }, 'add');
     await expect(putRoleMapping(mappingsOnly, t.id, { rules: [], defaultRole: 'member' })).rejects.toMatchObject({ status: 403, errors: [{ path: 'defaultRole' }] });
+    // Nor through the provisioning settings, which set the same default role.
+    await expect(setProvisioning({ ...mappingsOnly, consoleScopes: ['sso'] }, t.id, { strategy: 'jit', defaultRole: 'member' })).rejects.toMatchObject({ status: 403, errors: [{ path: 'defaultRole' }] });
     await expect(putRoleMapping(operator, t.id, { rules: [], defaultRole: 'member' })).resolves.toMatchObject({ defaultRole: 'member' });
   });
   it('a scoped admin may not suspend, reactivate or delete a user who holds sections they lack', async () => {

@@ -260,6 +260,7 @@ export async function setProvisioning(ctx: Ctx, id: string, input: ProvisioningI
     }
     if (input.defaultRole !== undefined && input.defaultRole !== before.defaultRole) {
       refuseEscalation(ctx, before.consoleAccess ?? {}, input.defaultRole, 'defaultRole');
+      refuseEscalation(ctx, before.consoleAccess ?? {}, before.defaultRole, 'defaultRole', 'the default role now: ', 'take it from users');
     }
     if (input.allowedDomains?.length) await refuseForeignDomains(tx, id, input.allowedDomains);
     const { roles, added } = withRoles(before.roles, [input.defaultRole], 'defaultRole');

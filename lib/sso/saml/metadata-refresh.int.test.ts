@@ -17,7 +17,7 @@ import { beginSignIn, samlSignIn, samlTenant } from '@/lib/testing/sso';
 import { libraryRecord } from './certificates';
 import { sso } from '../jackson';
 import { buildIdpMetadataXml } from './metadata';
-import { refreshDueMetadata } from './metadata-refresh';
+import { approveMetadata, refreshDueMetadata } from './metadata-refresh';
 
 const fp = (pem: string) => new X509Certificate(pem).fingerprint256;
 const g = globalThis as Record<string, unknown>;
@@ -130,6 +130,19 @@ describe('metadata refresh with approval', () => {
     const ev = await eventOf(tenant.id, 'connection.metadata_approved');
     expect(ev.details).toMatchObject({ diff: { ssoUrl: { after: idpB.ssoUrl } }, after: { ssoUrl: idpB.ssoUrl } });
     expect(await actionsOf(tenant.id)).toContain('connection.metadata_changed');
+  });
+
+  it('an approval by a narrower admin that adds a certificate limits the connection to their sections; one that only moves the SSO URL does not', async () => {
+    const { tenant, idp, connection, domain, serve } = await urlTenant();
+    const ssoOnly = { actor: { type: 'admin' as const, id: 'plk_sso', label: 'setup link' }, consoleScopes: ['sso'] };
+    serve(metadataOf(idp.entityId, `https://login.${domain}/sso`, [idp]));
+    await refresh(tenant.id, connection.id);
+    await approveMetadata(ssoOnly, tenant.id, connection.id);
+    expect((await rowOf(tenant.id, connection.id)).scopeCeiling).toBeNull();
+    serve(metadataOf(idp.entityId, `https://login.${domain}/sso`, [idp, createIdpKeyPair({ commonName: 'new.example.com' })]));
+    await refresh(tenant.id, connection.id);
+    await approveMetadata(ssoOnly, tenant.id, connection.id);
+    expect((await rowOf(tenant.id, connection.id)).scopeCeiling).toEqual(['sso']);
   });
 
   it('rejecting drops the pending change and leaves the connection as it was', async () => {

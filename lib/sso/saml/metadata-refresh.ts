@@ -2,7 +2,8 @@ import 'server-only';
 import { and, asc, eq, isNotNull, isNull, lt, or, sql } from 'drizzle-orm';
 import { record } from '../../audit/record';
 import { SYSTEM, type Ctx } from '../../audit/types';
-import { findConnectionByEntityId, findConnectionById, getConnection, toConnectionView } from '../../dal/connections';
+import { ceilingOf, narrowest } from '../../auth/permissions';
+import { findConnectionByEntityId, findConnectionById, getConnection, refuseTakenLibraryKey, toConnectionView } from '../../dal/connections';
 import { getDb, type Db } from '../../db/client';
 import { connections, type Connection, type IdpInfo, type PendingMetadata } from '../../db/schema';
 import { env } from '../../env';
@@ -143,6 +144,7 @@ export async function approveMetadata(ctx: Ctx, tenantId: string, connectionId: 
       const message = `another connection of this tenant already uses the IdP entity ID ${parsed.entityId}`;
       throw new AppError(409, 'conflict', message, [{ path: 'pendingMetadata', message }]);
     }
+    await refuseTakenLibraryKey(c.tenantId, parsed.entityId, 'pendingMetadata');
     const { jackson } = await sso();
     const s = sp();
     const rec = await inTenantScope(c.tenantId, PRODUCT, () =>
@@ -167,7 +169,15 @@ export async function approveMetadata(ctx: Ctx, tenantId: string, connectionId: 
     const row = await db.transaction(async (tx) => {
       const [row] = await tx
         .update(connections)
-        .set({ idp: next, clientId, pendingMetadata: null, certWarnedDays: warnedDaysAfterChange(c.idp, next, c.certWarnedDays) })
+        .set({
+          idp: next,
+          clientId,
+          pendingMetadata: null,
+          certWarnedDays: warnedDaysAfterChange(c.idp, next, c.certWarnedDays),
+          // A new signing certificate or entity ID could sign anyone in: approving it, the admin
+          // vouches for it (lib/auth/permissions.ts ceilingOf). A moved SSO URL or a removal does not.
+          scopeCeiling: entityChanged || diff?.certificates?.added.length ? narrowest(c.scopeCeiling, ceilingOf(ctx)) : c.scopeCeiling,
+        })
         .where(
           and(
             eq(connections.tenantId, c.tenantId),
