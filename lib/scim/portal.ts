@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, getTableColumns, inArray, ne, sql } from 'drizzle-orm';
 import { endSessionsOf } from '../dal/sessions';
-import { narrowest, sectionsAbove } from '../auth/permissions';
+import { narrowest, sectionsAbove, type ConsoleAccess } from '../auth/permissions';
 import { directories, scimGroupMembers, scimGroups, scimUsers, tenants, users, type ScimUserRow, type User } from '../db/schema';
 import { newId } from '../ids';
 import { breather } from '../provisioning/breathe';
@@ -48,9 +48,7 @@ function rolesOf(c: ScimContext, attributes: Attributes, who: string): string[] 
  */
 async function refuseAbove(c: ScimContext, u: User): Promise<void> {
   if (!c.directory.scopeCeiling) return;
-  // Console access as it is now, in this transaction (the request's authentication may be remembered).
-  const [t] = await c.tx.select({ access: tenants.consoleAccess }).from(tenants).where(eq(tenants.id, c.tenant.id));
-  const beyond = sectionsAbove(t?.access ?? {}, u, c.directory.scopeCeiling);
+  const beyond = sectionsAbove(await consoleAccessIn(c), u, c.directory.scopeCeiling);
   if (beyond.length) {
     throw scimError(
       403,
@@ -58,6 +56,24 @@ async function refuseAbove(c: ScimContext, u: User): Promise<void> {
       `${u.email} holds console sections (${beyond.join(', ')}) that the admin who set up this directory's token does not; only the operator or an admin holding them may let this directory manage that user (by issuing its token). Nothing was changed`,
     );
   }
+}
+
+/**
+ * The tenant's console access as it is now, read once per request in its transaction (the request's
+ * authentication may be remembered from an earlier one; a group change may refresh many users).
+ */
+const accessByRequest = new WeakMap<ScimContext, Promise<ConsoleAccess>>();
+function consoleAccessIn(c: ScimContext): Promise<ConsoleAccess> {
+  let access = accessByRequest.get(c);
+  if (!access) {
+    access = c.tx
+      .select({ access: tenants.consoleAccess })
+      .from(tenants)
+      .where(eq(tenants.id, c.tenant.id))
+      .then(([t]) => t?.access ?? {});
+    accessByRequest.set(c, access);
+  }
+  return access;
 }
 
 const byEmail = async (c: ScimContext, email: string) => {

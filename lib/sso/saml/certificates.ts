@@ -13,7 +13,7 @@ import { AppError, badRequest, conflict, notFound } from '../../errors';
 import { log } from '../../log';
 import type { ConnectionView } from '../../validation/connections';
 import { fingerprintSchema, type CertificateAdd } from '../../validation/certificates';
-import { expiryAnnouncement, warnedDaysAfterChange } from './certificate-expiry';
+import { diffIdp, expiryAnnouncement, warnedDaysAfterChange } from './certificate-expiry';
 import { sso } from '../jackson';
 import { buildIdpMetadataXml, fingerprint, toPem, type IdpBindings } from './metadata';
 import { connectionLabel } from '../../validation/connections';
@@ -151,6 +151,17 @@ export async function resyncLibrary(connectionId: string): Promise<void> {
   }
 }
 
+/**
+ * A SAML connection's limit after `ctx` changes how its IdP is trusted (`next`): a new signing
+ * certificate or entity ID could sign anyone in, so the connection keeps the narrower of its limit
+ * and theirs (lib/auth/permissions.ts `ceilingOf`). A removed certificate or a moved SSO URL lets
+ * nobody new in: the limit stays. Certificates added by hand and approved metadata alike.
+ */
+export function limitAfterIdpChange(ctx: Ctx, c: Pick<Connection, 'idp' | 'scopeCeiling'>, next: IdpInfo): string[] | null {
+  const diff = diffIdp(c.idp, next);
+  return diff?.entityId || diff?.certificates?.added.length ? narrowest(c.scopeCeiling, ceilingOf(ctx)) : c.scopeCeiling;
+}
+
 const certificateList = (idp: IdpInfo) => (idp.certificates ?? []).map((c) => ({ fingerprintSha256: c.fingerprintSha256, notAfter: c.notAfter }));
 
 /** Library first, then the row (only if nobody changed it meanwhile) with its audit event. */
@@ -170,9 +181,7 @@ async function applyCertificates(
         .set({
           idp,
           certWarnedDays: warnedDaysAfterChange(c.idp, idp, c.certWarnedDays),
-          // A certificate the admin brings could sign anyone in: the connection keeps the narrower
-          // of its limit and theirs (lib/auth/permissions.ts ceilingOf). Removing one narrows nothing.
-          scopeCeiling: event.action === 'connection.certificate_added' ? narrowest(c.scopeCeiling, ceilingOf(ctx)) : c.scopeCeiling,
+          scopeCeiling: limitAfterIdpChange(ctx, c, idp),
         })
         .where(and(eq(connections.tenantId, c.tenantId), eq(connections.id, c.id), sql`${connections.idp} = ${JSON.stringify(c.idp)}::jsonb`))
         .returning();

@@ -2,7 +2,6 @@ import 'server-only';
 import { and, asc, eq, isNotNull, isNull, lt, or, sql } from 'drizzle-orm';
 import { record } from '../../audit/record';
 import { SYSTEM, type Ctx } from '../../audit/types';
-import { ceilingOf, narrowest } from '../../auth/permissions';
 import { findConnectionByEntityId, findConnectionById, getConnection, refuseTakenLibraryKey, toConnectionView } from '../../dal/connections';
 import { getDb, type Db } from '../../db/client';
 import { connections, type Connection, type IdpInfo, type PendingMetadata } from '../../db/schema';
@@ -13,7 +12,7 @@ import { log } from '../../log';
 import type { MetadataStatus } from '../../validation/certificates';
 import type { ConnectionView } from '../../validation/connections';
 import { diffIdp, warnedDaysAfterChange } from './certificate-expiry';
-import { bindingsOf, libraryRecord, pemCertificates, writeLibraryIdp } from './certificates';
+import { bindingsOf, libraryRecord, limitAfterIdpChange, pemCertificates, writeLibraryIdp } from './certificates';
 import { sso } from '../jackson';
 import { inTenantScope } from '../jackson-store';
 import { removeLibraryConnections } from '../library-records';
@@ -174,9 +173,7 @@ export async function approveMetadata(ctx: Ctx, tenantId: string, connectionId: 
           clientId,
           pendingMetadata: null,
           certWarnedDays: warnedDaysAfterChange(c.idp, next, c.certWarnedDays),
-          // A new signing certificate or entity ID could sign anyone in: approving it, the admin
-          // vouches for it (lib/auth/permissions.ts ceilingOf). A moved SSO URL or a removal does not.
-          scopeCeiling: entityChanged || diff?.certificates?.added.length ? narrowest(c.scopeCeiling, ceilingOf(ctx)) : c.scopeCeiling,
+          scopeCeiling: limitAfterIdpChange(ctx, c, next), // approving, the admin vouches for it
         })
         .where(
           and(
