@@ -193,14 +193,14 @@ export async function handleInteraction(request: Request, uid: string, step: 'st
   const maxAge = params.max_age !== undefined && /^\d{1,9}$/.test(params.max_age) ? Number(params.max_age) : undefined;
   const usable = portal && portal.tenant.id === tenant.id ? portal : null;
   const freshNeeded = details.prompt.name === 'login' && (details.prompt.reasons.includes('login_prompt') || maxAge !== undefined);
-  // A fresh sign-in was asked for and the browser sent to its IdP: only a session other than the
-  // one it had then will do (kept in the interaction, so going straight to …/continue gains nothing).
-  const forcedFrom = (details.result as { portalForce?: { previous: string | null } } | undefined)?.portalForce;
+  // A fresh sign-in was asked for and the browser sent to its IdP with ForceAuthn (marked in the
+  // interaction): only that flow's callback finishes it (finishAfterSso). No session will do here,
+  // not even one begun since: a sign-in through /sso (which the IdP's own session answers) is not fresh.
+  const forced = (details.result as { portalForce?: true } | undefined)?.portalForce === true;
   const fresh =
     !!usable &&
-    (forcedFrom
-      ? usable.sessionId !== forcedFrom.previous
-      : !freshNeeded || (maxAge !== undefined && !details.prompt.reasons.includes('login_prompt') && now - usable.authTime < maxAge));
+    !forced &&
+    (!freshNeeded || (maxAge !== undefined && !details.prompt.reasons.includes('login_prompt') && now - usable.authTime < maxAge));
   if (usable && fresh) {
     // The tenant's sign-in policy applies here too: its IP allowlist.
     if (!signInIpAllowed(usable.tenant.signInPolicy ?? {}, requestMeta(request).ip)) return deny('your organisation does not allow sign-in from this network');
@@ -215,7 +215,7 @@ export async function handleInteraction(request: Request, uid: string, step: 'st
   if (step !== 'start') return deny('the sign-in did not produce a fresh session of this organisation');
 
   // The tenant's SSO starts here (as /sso would); its callback finishes this interaction (finishAfterSso).
-  if (freshNeeded) await saveResult({ portalForce: { previous: usable?.sessionId ?? null } });
+  if (freshNeeded) await saveResult({ portalForce: true });
   const target = known?.tenant.id === tenant.id ? known : await signInTarget({ slug: tenant.slug });
   if (!target) return deny('no organisation has this slug or ID');
   return startTenantSso(target, requestMeta(request), { returnTo: continuePath(uid), forceAuthn: freshNeeded, interaction: uid });

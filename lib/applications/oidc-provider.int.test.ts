@@ -623,6 +623,39 @@ describe('the OpenID Provider under attack', () => {
     expect(w.browser.idpVisits).toBe(1);
   });
 
+  it('prompt=login cannot be met by a sign-in the IdP was not asked to make afresh (/sso?returnTo=…/continue)', async () => {
+    const w = await world();
+    const config = await configFor(await newApp());
+    await signIn(config, w.browser, { login_hint: w.email });
+    // prompt=login sends the browser to the IdP with ForceAuthn; someone at the signed-in browser
+    // instead signs in through /sso (no ForceAuthn: the IdP's own session answers) and returns there.
+    const a = await authorize(config, w.browser, { prompt: 'login' }, { stopAt: (u) => u.href.startsWith(w.idp.ssoUrl) });
+    const uid = w.browser.visited.filter((v) => v.includes('/oidc/interaction/')).pop()!.split('/')[3];
+    const lure = `${env().PUBLIC_URL}/sso?tenant=${w.tenant.slug}&returnTo=${encodeURIComponent(`/oidc/interaction/${uid}/continue`)}`;
+    const end = await w.browser.go(lure);
+    expect(w.browser.idpVisits).toBe(2);
+    expect(end.url.origin).toBe(APP_ORIGIN);
+    expect(end.url.searchParams.get('code')).toBeNull();
+    expect(end.url.searchParams.get('error')).toBe('access_denied');
+    expect(a.end.url.href.startsWith(w.idp.ssoUrl)).toBe(true);
+  });
+
+  it('a provider session is reused only from an address the tenant’s IP allowlist admits', async () => {
+    const w = await world();
+    const first = await configFor(await newApp());
+    const second = await configFor(await newApp({ name: 'Second product' }));
+    await signIn(first, w.browser, { login_hint: w.email });
+    // The browser's address (203.0.113.10) is no longer admitted: the provider session alone gives no code.
+    expect((await call(policyRoute.PUT, { method: 'PUT', params: { tenantId: w.tenant.id }, body: { ipAllowlist: ['198.51.100.0/24'] } })).status).toBe(200);
+    const refused = await authorize(second, w.browser, { login_hint: w.email });
+    expect(refused.end.url.origin).toBe(APP_ORIGIN);
+    expect(refused.end.url.searchParams.get('code')).toBeNull();
+    expect(refused.end.url.searchParams.get('error')).toBe('access_denied');
+    const silent = await authorize(first, w.browser, { prompt: 'none' });
+    expect(silent.end.url.searchParams.get('code')).toBeNull();
+    expect(silent.end.url.searchParams.get('error')).toBe('login_required');
+  });
+
   it('a sign-in sent to another browser’s interaction (/sso?returnTo=…) does not finish it: no code for the attacker', async () => {
     const w = await world();
     const config = await configFor(await newApp());

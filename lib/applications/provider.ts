@@ -315,15 +315,17 @@ function build(keys: Awaited<ReturnType<typeof signingKeys>>): OidcProvider {
   const { Check } = interactionPolicy;
   const policy = interactionPolicy.base();
   // Whether to sign in again is decided by the portal's own session: it may have ended, belong to
-  // another user, or the request may name another organisation.
+  // another user, the request may name another organisation, or come from an address the tenant does not admit.
   policy.get('login').checks.add(
-    new Check('portal_session', 'the portal session ended, changed or is of another organisation', async (ctx: Ctx) => {
+    new Check('portal_session', 'the portal session ended, changed or is of another organisation', 'login_required', async (ctx: Ctx) => {
       const { oidc } = ctx;
       if (!oidc.session.accountId || oidc.result?.login) return Check.NO_NEED_TO_PROMPT;
       if (!oidc.account) return Check.REQUEST_PROMPT;
       const portal = await portalSessionOf(ctx.get('cookie') || null);
       if (!portal || portal.userId !== oidc.session.accountId) return Check.REQUEST_PROMPT;
       if (!servesRequest(portal, oidc.params)) return Check.REQUEST_PROMPT;
+      // The tenant's IP allowlist, as for a sign-in: the interaction then refuses (access_denied).
+      if (!signInIpAllowed(portal.tenant.signInPolicy ?? {}, metaOf(ctx).ip)) return Check.REQUEST_PROMPT;
       return Check.NO_NEED_TO_PROMPT;
     }),
   );
