@@ -82,7 +82,7 @@ const Provider = ProviderImpl as { new (issuer: string, config: Record<string, u
 const errors = errorsImpl as { InvalidGrant: new (d: string) => Error; InvalidRequest: new (d: string) => Error };
 const interactionPolicy = policyImpl as {
   base(): { get(name: string): { checks: { add(c: unknown): void } } };
-  Check: { new (reason: string, description: string, check: (ctx: Ctx) => Promise<unknown> | unknown): unknown; REQUEST_PROMPT: unknown; NO_NEED_TO_PROMPT: unknown };
+  Check: { new (reason: string, description: string, error: string, check: (ctx: Ctx) => Promise<unknown> | unknown): unknown; REQUEST_PROMPT: unknown; NO_NEED_TO_PROMPT: unknown };
 };
 
 // ---------------------------------------------------------------------------------------------
