@@ -618,6 +618,25 @@ describe('checkSamlResponse: document and structure', () => {
     expect(reasonOf(b64(valid().slice(0, -5)))).toBe('malformed_response');
   });
 
+  it('refuses a response of too many or too deeply nested elements before parsing it (peek and check)', () => {
+    // Nested ds:Signature elements around many small ones: every lookup below a signature walked
+    // its subtree, so elements × signatures of work (a 375 KB response held the process 80 s).
+    const bomb = (inside: string) =>
+      b64(valid().replace('</saml:Assertion>', `${inside}</saml:Assertion>`));
+    const nested = bomb(`${'<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#">'.repeat(100)}${'<a/>'.repeat(5000)}${'</ds:Signature>'.repeat(100)}`);
+    const wide = bomb('<a/>'.repeat(20_001));
+    for (const response of [nested, wide]) {
+      expect(reasonOf(response)).toBe('response_too_large');
+      expect(rejectionOf(() => peekResponse(response)).reason).toBe('response_too_large');
+    }
+    // Within the bounds, more than the two signatures a response may carry: refused as such.
+    const three = signedAfter((doc) => {
+      const a = first(doc, NS.saml, 'Assertion');
+      for (let i = 0; i < 3; i++) a.appendChild(doc.createElementNS(NS.ds, 'ds:Signature'));
+    });
+    expect(reasonOf(three)).toBe('signature_invalid');
+  });
+
   it('accepts line-wrapped base64', () => {
     const wrapped = idp.buildResponse(baseOptions()).replace(/(.{76})/g, '$1\r\n');
     expect(checkSamlResponse(wrapped, expectations()).nameId).toBe('alice@example.com');

@@ -27,6 +27,7 @@ import { DOMParser, XMLSerializer, type Document as XmlDocument, type Element as
 import { ExclusiveCanonicalization, type HashAlgorithm, type SignatureAlgorithm, SignedXml } from 'xml-crypto';
 import { findAncestorNsForElement } from 'xml-crypto/lib/utils';
 import { checkEncryptedShape, decryptAssertionXml, EncryptionRefused, inspectEncryptedAssertion } from './decrypt';
+import { xmlShapeProblem } from './xml-shape';
 
 // ---------------------------------------------------------------------------------------------
 // Public API
@@ -286,7 +287,7 @@ function countAssertions(doc: XmlDocument): void {
 function decryptInPlace(xml: string, doc: XmlDocument, response: XmlElement, responseId: string, encrypted: XmlElement, ctx: Context): Decrypted {
   if (!ctx.decryptionKeys.length) reject('encrypted_assertion_unsupported', 'no SP encryption key is configured');
   if (encrypted.parentNode !== response) reject('malformed_response', 'the encrypted assertion is not a direct child of the Response');
-  const signatures = Array.from(doc.getElementsByTagNameNS(NS.ds, 'Signature'));
+  const signatures = signaturesOf(doc);
   for (const signature of signatures) rejectWeakAlgorithms(signature);
   let responseSignature: XmlElement | null = null;
   for (const signature of signatures) {
@@ -352,7 +353,7 @@ function checkAssertion(xml: string, doc: XmlDocument, response: XmlElement, res
   const xmlOf = () => (decrypted ? new XMLSerializer().serializeToString(doc) : xml);
 
   // --- Signatures ----------------------------------------------------------------------------
-  const signatures = Array.from(doc.getElementsByTagNameNS(NS.ds, 'Signature'));
+  const signatures = signaturesOf(doc);
   // SHA-1 anywhere is refused before anything else about signatures is looked at.
   for (const signature of signatures) rejectWeakAlgorithms(signature);
 
@@ -629,6 +630,13 @@ function readAttributes(assertion: XmlElement): Record<string, string[]> {
 // Signatures
 // ---------------------------------------------------------------------------------------------
 
+/** The document's ds:Signature elements: at most two (the assertion's and the Response's) are ever accepted. */
+function signaturesOf(doc: XmlDocument): XmlElement[] {
+  const signatures = Array.from(doc.getElementsByTagNameNS(NS.ds, 'Signature'));
+  if (signatures.length > 2) reject('signature_invalid', `the document holds ${signatures.length} ds:Signature elements; at most two are accepted`);
+  return signatures;
+}
+
 function rejectWeakAlgorithms(signature: XmlElement): void {
   for (const el of Array.from(signature.getElementsByTagName('*'))) {
     const algorithm = attr(el, 'Algorithm');
@@ -885,8 +893,10 @@ function decodeSamlResponse(samlResponseBase64: string): string {
   return xml;
 }
 
-/** xmldom with every warning and error fatal. */
+/** xmldom with every warning and error fatal, on text within the shape budget (./xml-shape.ts). */
 function parseStrict(xml: string, what: string): XmlDocument {
+  const shape = xmlShapeProblem(xml);
+  if (shape) reject('response_too_large', `${what} has ${shape}`);
   let doc: XmlDocument;
   try {
     doc = new DOMParser({

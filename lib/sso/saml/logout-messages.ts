@@ -15,6 +15,7 @@ import { inflateRawSync } from 'node:zlib';
 import { DOMParser, type Element as XmlElement } from '@xmldom/xmldom';
 import { SignedXml } from 'xml-crypto';
 import { esc } from './metadata';
+import { xmlShapeProblem } from './xml-shape';
 
 const SAMLP = 'urn:oasis:names:tc:SAML:2.0:protocol';
 const SAML = 'urn:oasis:names:tc:SAML:2.0:assertion';
@@ -85,6 +86,8 @@ const decode = (v: string) => {
 
 function parseXml(xml: string): XmlElement {
   if (/<!\s*(DOCTYPE|ENTITY)/i.test(xml)) refuse('logout_malformed', 'the message contains a DOCTYPE or ENTITY declaration');
+  const shape = xmlShapeProblem(xml);
+  if (shape) refuse('logout_malformed', `the message has ${shape}`);
   let root: XmlElement | null = null;
   try {
     const doc = new DOMParser({

@@ -151,6 +151,14 @@ describe('parseIdpMetadata: accepted metadata', () => {
     expect(parsed.certificates.map((c) => c.fingerprintSha256)).toEqual([fingerprintOf(good)]);
   });
 
+  it('refuses metadata of too many or too deeply nested elements, before any lookup walks it', () => {
+    // Nested EntityDescriptors around many small elements: finding the IdP's looked below each one.
+    const nested = `<md:EntitiesDescriptor xmlns:md="${NS.md}">${'<md:EntityDescriptor>'.repeat(100)}${'<a/>'.repeat(5000)}${'</md:EntityDescriptor>'.repeat(100)}</md:EntitiesDescriptor>`;
+    expect(refusal(nested).message).toMatch(/nested more than 32 deep/);
+    const wide = idpMetadata().replace('</md:EntityDescriptor>', `<md:Extensions>${'<a/>'.repeat(20_001)}</md:Extensions></md:EntityDescriptor>`);
+    expect(refusal(wide).message).toMatch(/more than 20,000 elements/);
+  });
+
   it('ignores a use="encryption" key and keeps the signing one', () => {
     const parsed = parseIdpMetadata(
       idpMetadata({ keys: [{ cert: other.certBase64, use: 'encryption' }, { cert: good.certBase64, use: 'signing' }] }),

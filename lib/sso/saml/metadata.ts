@@ -3,6 +3,7 @@ import { DOMParser, type Element as XmlElement } from '@xmldom/xmldom';
 import type { IdpCertificate } from '../../db/schema/connections';
 import { AppError } from '../../errors';
 import { checkBrowserUrl } from '../../http/safe-fetch';
+import { xmlShapeProblem } from './xml-shape';
 
 const MD = 'urn:oasis:names:tc:SAML:2.0:metadata';
 const DS = 'http://www.w3.org/2000/09/xmldsig#';
@@ -46,6 +47,8 @@ export function parseIdpMetadata(
 ): ParsedIdpMetadata {
   if (Buffer.byteLength(xml) > MAX_METADATA_BYTES) throw bad(path, 'metadata is larger than 1 MiB');
   if (/<!DOCTYPE|<!ENTITY/i.test(xml)) throw bad(path, 'metadata must not contain a DOCTYPE or entity declarations');
+  const shape = xmlShapeProblem(xml);
+  if (shape) throw bad(path, `metadata has ${shape}`);
   let doc;
   try {
     doc = new DOMParser({
@@ -60,12 +63,14 @@ export function parseIdpMetadata(
   }
   const root = doc.documentElement;
   if (!root) throw bad(path, 'metadata is not well-formed XML');
+  // The IdP's entity: the document, or (in an EntitiesDescriptor) the parent of its first IDPSSODescriptor.
+  const firstIdp = root.getElementsByTagNameNS(MD, 'IDPSSODescriptor')[0]?.parentNode as XmlElement | null | undefined;
   const entity =
     root.localName === 'EntityDescriptor' && root.namespaceURI === MD
       ? root
-      : (Array.from(root.getElementsByTagNameNS(MD, 'EntityDescriptor')).find((e) =>
-          e.getElementsByTagNameNS(MD, 'IDPSSODescriptor').length,
-        ) as XmlElement | undefined);
+      : firstIdp?.localName === 'EntityDescriptor' && firstIdp.namespaceURI === MD
+        ? firstIdp
+        : undefined;
   if (!entity) throw bad(path, 'metadata has no SAML 2.0 EntityDescriptor');
   const idp = entity.getElementsByTagNameNS(MD, 'IDPSSODescriptor')[0];
   if (!idp) throw bad(path, 'metadata has no IDPSSODescriptor: is this the identity provider’s metadata?');

@@ -1,0 +1,50 @@
+/**
+ * The shape budget of XML an outsider sends (SAML responses and logout messages, IdP metadata),
+ * checked on the text before any parser or DOM walk sees it. Real documents have a few hundred
+ * elements at most a dozen deep; DOM lookups below an element walk its subtree, so a document of
+ * many small elements nested deep made lookups per element cost elements × depth (a 375 KB
+ * response held the process for 80 s). With these bounds every later walk is linear.
+ */
+export const XML_MAX_ELEMENTS = 20_000;
+export const XML_MAX_DEPTH = 32;
+
+/**
+ * Null when `xml` opens at most `maxElements` elements nested at most `maxDepth` deep, else why
+ * not. One pass over the text; comments, CDATA, processing instructions and quoted attribute
+ * values are skipped. Not a well-formedness check: the parser does that afterwards.
+ */
+export function xmlShapeProblem(xml: string, maxElements = XML_MAX_ELEMENTS, maxDepth = XML_MAX_DEPTH): string | null {
+  let elements = 0;
+  let depth = 0;
+  let i = xml.indexOf('<');
+  while (i !== -1 && i < xml.length) {
+    const next = xml[i + 1];
+    if (next === '/') {
+      depth--;
+      i = xml.indexOf('>', i);
+    } else if (next === '!') {
+      const end = xml.startsWith('<!--', i) ? xml.indexOf('-->', i + 4) : xml.startsWith('<![CDATA[', i) ? xml.indexOf(']]>', i + 9) : xml.indexOf('>', i);
+      i = end;
+    } else if (next === '?') {
+      i = xml.indexOf('?>', i + 2);
+    } else {
+      if (++elements > maxElements) return `more than ${maxElements.toLocaleString('en')} elements`;
+      if (++depth > maxDepth) return `elements nested more than ${maxDepth} deep`;
+      // To the tag's end, past quoted attribute values (which may hold '>').
+      let j = i + 1;
+      let quote = '';
+      for (; j < xml.length; j++) {
+        const c = xml[j];
+        if (quote) {
+          if (c === quote) quote = '';
+        } else if (c === '"' || c === "'") quote = c;
+        else if (c === '>') break;
+      }
+      if (xml[j - 1] === '/') depth--; // <empty/>
+      i = j;
+    }
+    if (i === -1) break;
+    i = xml.indexOf('<', i + 1);
+  }
+  return null;
+}
