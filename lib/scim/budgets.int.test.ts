@@ -59,6 +59,24 @@ describe('SCIM budgets', () => {
     scimError((await scimCall(dir, 'GET', `/Users?attributes=${attrs}`)).body, 400, 'invalidFilter', /101 attributes/);
   });
 
+  it('an AND of ORs past 64 terms once expanded → 400 invalidFilter, in a filter, an attribute list or a PATCH path; nothing written', async () => {
+    const { t, dir, userId } = await directoryWithUser();
+    const pairs = (k: number) => Array.from({ length: k }, (_, i) => `(id eq "a${i}" or id eq "b${i}")`).join(' and ');
+    const get = await scimCall(dir, 'GET', `/Users?filter=${encodeURIComponent(pairs(16))}`);
+    scimError(get.body, 400, 'invalidFilter', /65536 terms once expanded; at most 64/);
+    const search = await scimCall(dir, 'POST', '/Users/.search', { schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'], filter: pairs(16) });
+    scimError(search.body, 400, 'invalidFilter', /65536 terms/);
+    // The attribute list was glued into a filter: a "name" holding an expression is not a name.
+    const attrs = Array.from({ length: 14 }, (_, i) => `(a${i} pr or b${i} pr)`).join(' and ');
+    scimError((await scimCall(dir, 'GET', `/Users/${userId}?attributes=${encodeURIComponent(`${attrs} and userName`)}`)).body, 400, 'invalidFilter', /not an attribute name/);
+    const before = await snapshot(t.id);
+    const p = await scimCall(dir, 'PATCH', `/Users/${userId}`, patch({ op: 'remove', path: `emails[${pairs(14)}].value` }));
+    scimError(p.body, 400, 'invalidValue', /path's filter has 16384 terms/);
+    expect(await snapshot(t.id)).toEqual(before);
+    // An everyday value-path PATCH still works.
+    expect((await scimCall(dir, 'PATCH', `/Users/${userId}`, patch({ op: 'replace', path: 'emails[type eq "work"].value', value: `ada@${t.domain}` }))).status).toBe(200);
+  });
+
   it(`a filter without SQL translation over more than ${FALLBACK_LIMIT} users → 400 tooMany; at ${FALLBACK_LIMIT} it is answered`, async () => {
     const { t, dir } = await directoryWithUser();
     const db = await getDb();

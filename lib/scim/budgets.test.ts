@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { attributeListProblem, filterProblem, MAX_FILTER_COMPARISONS, MAX_FILTER_LENGTH, MAX_PATCH_MEMBERS, MAX_PATCH_OPERATIONS, patchProblem } from './budgets';
 
 const or = (n: number) => Array.from({ length: n }, (_, i) => `userName eq "u${i}"`).join(' or ');
+const pairs = (k: number) => Array.from({ length: k }, (_, i) => `(id eq "a${i}" or id eq "b${i}")`).join(' and ');
 const members = (n: number) => Array.from({ length: n }, (_, i) => ({ value: `scu_${i}` }));
 const ops = (...o: unknown[]) => ({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: o });
 
@@ -14,6 +15,12 @@ describe('filterProblem', () => {
     ['operators inside quoted values do not count', `userName eq "${' eq '.repeat(100)}"`, null],
     ['2,000 characters', `userName eq "${'a'.repeat(MAX_FILTER_LENGTH - 14)}"`, null],
     ['over 2,000 characters', `userName eq "${'a'.repeat(MAX_FILTER_LENGTH)}"`, /at most 2000/],
+    // ANDs of ORs expand (to an OR of ANDs) multiplicatively: 16 pairs, 32 comparisons, 65,536 terms.
+    ['ANDs of ORs past 64 terms', pairs(7), /128 terms once expanded; at most 64/],
+    ['64 terms', pairs(6), null],
+    ['a NOT of ORs of ANDs expands the same way', `not (${Array.from({ length: 7 }, (_, i) => `(id eq "a${i}" and id eq "b${i}")`).join(' or ')})`, /128 terms/],
+    ['value-path filters count too', Array.from({ length: 7 }, (_, i) => `emails[value eq "a${i}" or value eq "b${i}"]`).join(' and '), /128 terms/],
+    ['the 2^16 filter of the review', pairs(16), /65536 terms/],
   ])('%s', (_name, filter, problem) => {
     const p = filterProblem(filter);
     if (problem) expect(p).toMatch(problem);
@@ -28,6 +35,8 @@ describe('attributeListProblem', () => {
     ['100 names', Array.from({ length: 100 }, (_, i) => `a${i}`).join(','), null],
     ['101 names', Array.from({ length: 101 }, (_, i) => `a${i}`).join(','), /101 attributes; at most 100/],
     ['over 2,000 characters', 'a'.repeat(2001), /at most 2000/],
+    ['qualified names and sub-attributes', 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value,name.givenName,$ref', null],
+    ['a filter expression in place of a name', '(a0 pr or b0 pr) and userName', /not an attribute name/],
   ])('%s', (_name, list, problem) => {
     const p = attributeListProblem(list, 'attributes');
     if (problem) expect(p).toMatch(problem);
@@ -48,6 +57,9 @@ describe('patchProblem', () => {
     ['members across ops add up', ops({ op: 'add', path: 'members', value: members(6000) }, { op: 'remove', path: 'members', value: members(4001) }), /10001 member values/],
     ['pathless members count', ops({ op: 'replace', value: { displayName: 'G', members: members(10_001) } }), /10001 member values/],
     ['the core schema URN form counts', ops({ op: 'add', path: 'urn:ietf:params:scim:schemas:core:2.0:Group:members', value: members(10_001) }), /10001/],
+    ['a value-path filter past 64 terms', ops({ op: 'remove', path: `emails[${pairs(7)}].value` }), /operation 1: the path's filter has 128 terms/],
+    ['a value-path filter past 50 comparisons', ops({ op: 'remove', path: `emails[${or(51)}]` }), /operation 1: the path's filter has 51 comparisons/],
+    ['value-path filters add up past 2,000 terms', ops(...Array.from({ length: 1000 }, () => ({ op: 'remove', path: `emails[${or(3)}]` }))), /3000 terms in all; at most 2000/],
     ['remove by filter is one op, no values', ops(...Array.from({ length: 1000 }, (_, i) => ({ op: 'remove', path: `members[value eq "scu_${i}"]` }))), null],
   ])('%s', (_name, body, problem) => {
     const p = patchProblem(body);

@@ -20,24 +20,108 @@ export const MAX_PATCH_OPERATIONS = 1000;
 /** Most `members` values in all the operations of one PATCH. */
 export const MAX_PATCH_MEMBERS = 10_000;
 
+/**
+ * Most terms of a filter once expanded as the parser expands it (an OR of ANDs): `(a or b) and
+ * (c or d)` is 4. Each term is parsed, translated and matched, so ANDs of ORs cost their product:
+ * 16 pairs (32 comparisons, 503 characters) were 65,536 terms and held the process for 25 s.
+ */
+export const MAX_FILTER_TERMS = 64;
+/** Most expanded terms in all the value-path filters (`emails[type eq "work"]`) of one PATCH. */
+export const MAX_PATCH_FILTER_TERMS = 2000;
+
 const COMPARISON = /\b(?:eq|ne|co|sw|ew|gt|lt|ge|le|pr|np)\b/gi;
+const unquote = (expr: string) => expr.replace(/"(?:[^"\\]|\\.)*"/g, '""');
+const CAP = 1e9;
+const add = (a: number, b: number) => Math.min(CAP, a + b);
+const mul = (a: number, b: number) => Math.min(CAP, a * b);
+
+/**
+ * How many terms the filter has once expanded to an OR of ANDs (an upper bound, saturating at 10⁹),
+ * read from its and/or/not structure, parentheses and value-path brackets. Each part is kept as
+ * [terms as an OR of ANDs, terms as an AND of ORs]: `not` swaps them. Never throws: a malformed
+ * filter gets its bound and is refused by the parser afterwards.
+ */
+export function filterTerms(expr: string): number {
+  const tokens = unquote(expr).match(/[()[\]]|[^\s()[\]]+/g) ?? [];
+  let i = 0;
+  const word = (w: string) => tokens[i]?.toLowerCase() === w;
+  type Size = [dnf: number, cnf: number];
+  const or = (): Size => {
+    let s = and();
+    while (word('or')) {
+      i++;
+      const r = and();
+      s = [add(s[0], r[0]), mul(s[1], r[1])];
+    }
+    return s;
+  };
+  const and = (): Size => {
+    let s = unary();
+    while (word('and')) {
+      i++;
+      const r = unary();
+      s = [mul(s[0], r[0]), add(s[1], r[1])];
+    }
+    return s;
+  };
+  const unary = (): Size => {
+    if (word('not')) {
+      i++;
+      const [d, c] = unary();
+      return [c, d];
+    }
+    if (tokens[i] === '(') {
+      i++;
+      const s = or();
+      if (tokens[i] === ')') i++;
+      return s;
+    }
+    // A comparison: tokens up to the next and/or or closing parenthesis; a bracket inside it
+    // (a value-path filter) expands with it.
+    let s: Size = [1, 1];
+    while (i < tokens.length && tokens[i] !== ')' && tokens[i] !== ']' && !word('and') && !word('or')) {
+      if (tokens[i++] === '[') {
+        const inner = or();
+        if (tokens[i] === ']') i++;
+        s = [mul(s[0], inner[0]), mul(s[1], inner[1])];
+      }
+    }
+    return s;
+  };
+  let total: Size = or();
+  // Whatever a malformed filter leaves over is read as further parts.
+  while (i < tokens.length) {
+    i++;
+    const r = or();
+    total = [add(total[0], r[0]), add(total[1], r[1])];
+  }
+  return total[0];
+}
 
 /** Why a filter is over budget, or null. Comparisons are counted outside quoted values. */
-export function filterProblem(expr: string): string | null {
-  if (expr.length > MAX_FILTER_LENGTH) return `The filter is ${expr.length} characters long; at most ${MAX_FILTER_LENGTH} are accepted`;
-  const unquoted = expr.replace(/"(?:[^"\\]|\\.)*"/g, '""');
-  const comparisons = unquoted.match(COMPARISON)?.length ?? 0;
+export function filterProblem(expr: string, what = 'The filter'): string | null {
+  if (expr.length > MAX_FILTER_LENGTH) return `${what} is ${expr.length} characters long; at most ${MAX_FILTER_LENGTH} are accepted`;
+  const comparisons = unquote(expr).match(COMPARISON)?.length ?? 0;
   if (comparisons > MAX_FILTER_COMPARISONS) {
-    return `The filter has ${comparisons} comparisons; at most ${MAX_FILTER_COMPARISONS} are accepted`;
+    return `${what} has ${comparisons} comparisons; at most ${MAX_FILTER_COMPARISONS} are accepted`;
+  }
+  const terms = filterTerms(expr);
+  if (terms > MAX_FILTER_TERMS) {
+    return `${what} has ${terms} terms once expanded; at most ${MAX_FILTER_TERMS} are accepted (an AND of ORs multiplies: write it as an OR of ANDs)`;
   }
   return null;
 }
 
+/** An attribute name or path (`name.givenName`, `urn:…:User:manager.value`, `$ref`). */
+const ATTRIBUTE_NAME = /^[A-Za-z0-9:._$-]+$/;
+
 /** Why an `attributes` / `excludedAttributes` list is over budget, or null. */
 export function attributeListProblem(list: string, param: string): string | null {
   if (list.length > MAX_FILTER_LENGTH) return `${param} is ${list.length} characters long; at most ${MAX_FILTER_LENGTH} are accepted`;
-  const names = list.split(',').filter((s) => s.trim()).length;
-  if (names > MAX_ATTRIBUTE_NAMES) return `${param} names ${names} attributes; at most ${MAX_ATTRIBUTE_NAMES} are accepted`;
+  const names = list.split(',').map((s) => s.trim()).filter(Boolean);
+  if (names.length > MAX_ATTRIBUTE_NAMES) return `${param} names ${names.length} attributes; at most ${MAX_ATTRIBUTE_NAMES} are accepted`;
+  const odd = names.find((n) => !ATTRIBUTE_NAME.test(n));
+  if (odd !== undefined) return `${param} holds ${JSON.stringify(odd.slice(0, 80))}, which is not an attribute name`;
   return null;
 }
 
@@ -54,12 +138,25 @@ export function patchProblem(body: unknown): string | null {
   if (!Array.isArray(ops)) return null;
   if (ops.length > MAX_PATCH_OPERATIONS) return `The PATCH has ${ops.length} operations; at most ${MAX_PATCH_OPERATIONS} are accepted in one request`;
   let members = 0;
-  for (const op of ops) {
+  let terms = 0;
+  for (const [n, op] of ops.entries()) {
     if (!isObject(op)) continue;
+    // A value-path filter (`emails[type eq "work"].value`) is a filter like any other.
+    const path = typeof op.path === 'string' ? op.path : '';
+    const open = path.indexOf('[');
+    if (open !== -1) {
+      const inner = path.slice(open + 1, path.lastIndexOf(']') > open ? path.lastIndexOf(']') : undefined);
+      const over = filterProblem(inner, `operation ${n + 1}: the path's filter`);
+      if (over) return over;
+      terms += filterTerms(inner);
+    }
     if (isMembersPath(op.path)) members += count(op.value);
     else if (op.path === undefined && isObject(op.value)) {
       for (const [k, v] of Object.entries(op.value)) if (isMembersPath(k)) members += count(v);
     }
+  }
+  if (terms > MAX_PATCH_FILTER_TERMS) {
+    return `The PATCH's path filters have ${terms} terms in all; at most ${MAX_PATCH_FILTER_TERMS} are accepted in one request (send several requests)`;
   }
   if (members > MAX_PATCH_MEMBERS) {
     return `The PATCH names ${members} member values; at most ${MAX_PATCH_MEMBERS} are accepted in one request (send several requests)`;
