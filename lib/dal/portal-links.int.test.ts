@@ -5,6 +5,7 @@ import * as verifyRoute from '@/app/api/v1/tenants/[tenantId]/domains/[domain]/v
 import * as linkRoute from '@/app/api/v1/tenants/[tenantId]/portal-links/[linkId]/route';
 import * as linksRoute from '@/app/api/v1/tenants/[tenantId]/portal-links/route';
 import * as tenantsRoute from '@/app/api/v1/tenants/route';
+import * as setupLinkRoute from '@/app/(public)/setup-link/[token]/route';
 import { openSetupLink } from '@/lib/auth/setup-link';
 import { getDb } from '@/lib/db/client';
 import { auditEvents, sessions, tenants } from '@/lib/db/schema';
@@ -23,6 +24,22 @@ async function actions(tenantId: string) {
 }
 
 describe('setup links', () => {
+  it('a Continue posted from another site is refused (403): no session in that browser, the link unused', async () => {
+    // Login CSRF: the holder of a link to their own tenant would put the victim's browser in that tenant's console.
+    const t = await newTenant();
+    const link = (await call(linksRoute.POST, { method: 'POST', params: { tenantId: t.id }, body: { scopes: ['sso'] } })).body as { url: string };
+    const token = tokenOf(link.url);
+    const post = (origin: string) =>
+      setupLinkRoute.POST(new Request(`http://localhost:3000/setup-link/${token}`, { method: 'POST', headers: { origin } }), { params: Promise.resolve({ token }) });
+    const forged = await post('https://evil.example');
+    expect(forged.status).toBe(403);
+    expect(forged.headers.getSetCookie()).toEqual([]);
+    expect((await actions(t.id)).filter(([a]) => a === 'admin.signed_in')).toEqual([]);
+    const own = await post('http://localhost:3000');
+    expect(own.status).toBe(303);
+    expect(own.headers.getSetCookie()).toHaveLength(1);
+  });
+
   it('creates a scoped, expiring link; the first browser gets a scoped session (admin.signed_in) and may reopen it; another browser is refused', async () => {
     const t = await newTenant();
     const res = await call(linksRoute.POST, { method: 'POST', params: { tenantId: t.id }, body: { scopes: ['sso', 'domains'], expiresInSeconds: 3600 } });

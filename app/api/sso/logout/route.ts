@@ -2,6 +2,7 @@ import { clearSessionCookie, sessionFromCookie } from '@/lib/auth/session-cookie
 import { endSession, ssoOfSession } from '@/lib/dal/sessions';
 import { env } from '@/lib/env';
 import { navigationPage } from '@/lib/http/html';
+import { crossSitePost } from '@/lib/http/request-meta';
 import { spLogoutTarget } from '@/lib/sso/saml/logout';
 
 /**
@@ -11,8 +12,7 @@ import { spLogoutTarget } from '@/lib/sso/saml/logout';
  * with form-action 'self' may not be redirected to another origin. Posts from other sites are refused.
  */
 export async function POST(req: Request) {
-  const origin = req.headers.get('origin');
-  if (origin && origin !== new URL(env().PUBLIC_URL).origin) return new Response('Cross-site sign-out refused', { status: 403 });
+  if (crossSitePost(req)) return new Response('Cross-site sign-out refused', { status: 403 });
   const session = await sessionFromCookie(req.headers.get('cookie'));
   let target: string | null = null;
   if (session?.kind === 'user') {
