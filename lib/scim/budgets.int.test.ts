@@ -59,6 +59,60 @@ describe('SCIM budgets', () => {
     scimError((await scimCall(dir, 'GET', `/Users?attributes=${attrs}`)).body, 400, 'invalidFilter', /101 attributes/);
   });
 
+  it('a user of more than 100 values in one attribute or 64 KiB → 400 invalidValue; a PATCH whose work (operations × the user’s size) is over budget too; nothing written', async () => {
+    const { t, dir, userId } = await directoryWithUser();
+    const emails = (n: number) => [{ value: `bo@${t.domain}`, type: 'work', primary: true }, ...Array.from({ length: n - 1 }, (_, i) => ({ value: `e${i}@x.io`, type: 'other' }))];
+    const before = await snapshot(t.id);
+    const many = await scimCall(dir, 'POST', '/Users', oktaUser(`bo@${t.domain}`, { emails: emails(101) }));
+    scimError(many.body, 400, 'invalidValue', /emails holds 101 values; at most 100/);
+    const big = await scimCall(dir, 'POST', '/Users', oktaUser(`bo@${t.domain}`, { title: 'x'.repeat(70_000) }));
+    scimError(big.body, 400, 'invalidValue', /larger than 64 KiB/);
+    // By PATCH as well.
+    const grown = await scimCall(dir, 'PATCH', `/Users/${userId}`, patch({ op: 'add', path: 'emails', value: emails(101).slice(1) }));
+    scimError(grown.body, 400, 'invalidValue', /emails holds 10[12] values; at most 100/);
+    expect(await snapshot(t.id)).toEqual(before);
+    // A user near the size limit: 1,000 operations are too much work; 5 are not.
+    expect((await scimCall(dir, 'PATCH', `/Users/${userId}`, patch({ op: 'replace', path: 'title', value: 'x'.repeat(60_000) }))).status).toBe(200);
+    const full = await snapshot(t.id);
+    const ops = (n: number) => patch(...Array.from({ length: n }, (_, i) => ({ op: 'remove', path: `emails[value eq "nomatch${i}@x.io"]` })));
+    scimError((await scimCall(dir, 'PATCH', `/Users/${userId}`, ops(1000))).body, 400, 'invalidValue', /operations × .* of this user/);
+    expect(await snapshot(t.id)).toEqual(full);
+    expect((await scimCall(dir, 'PATCH', `/Users/${userId}`, ops(5))).status).toBe(200);
+  });
+
+  it('a list of groups renders at most 10,000 members (a page cut short, at least one group); a PATCH the engine applies to a whole large group is over budget', async () => {
+    const { t, dir } = await directoryWithUser();
+    const db = await getDb();
+    // 12,010 users and three groups of 6,000, 6,000 and 10 members, straight into the tables.
+    await db.execute(sql`insert into scim_users (id, directory_id, tenant_id, user_name, resource)
+      select 'scu_m_' || ${dir.id} || '_' || g, ${dir.id}, ${t.id}, 'm' || g || '@' || ${t.domain}, jsonb_build_object('userName', 'm' || g || '@' || ${t.domain})
+      from generate_series(1, 12010) g`);
+    const group = async (id: string, from: number, to: number) => {
+      await db.insert(scimGroups).values({ id: `scg_${id}_${dir.id}`, directoryId: dir.id, tenantId: t.id, displayName: id });
+      await db.execute(sql`insert into scim_group_members (group_id, user_id, directory_id)
+        select ${`scg_${id}_${dir.id}`}, 'scu_m_' || ${dir.id} || '_' || g, ${dir.id} from generate_series(${from}::int, ${to}::int) g`);
+    };
+    await group('a', 1, 6000);
+    await group('b', 6001, 12000);
+    await group('c', 12001, 12010);
+    const list = async (q: string) => (await scimCall(dir, 'GET', `/Groups?${q}`)).body;
+    const ids = (body: any) => body.Resources.map((r: any) => r.displayName);
+    // Groups sort by id: Eng (made through SCIM, scg_0…) first, then a, b, c.
+    const first = await list('count=10');
+    expect(first).toMatchObject({ totalResults: 4, startIndex: 1, itemsPerPage: 2 });
+    expect(ids(first)).toEqual(['Eng', 'a']);
+    expect(first.Resources[1].members).toHaveLength(6000);
+    const next = await list('startIndex=3&count=10');
+    expect(ids(next)).toEqual(['b', 'c']);
+    expect(ids(await list('count=10&excludedAttributes=members'))).toEqual(['Eng', 'a', 'b', 'c']);
+    // A filter without SQL translation reads every group with its members: refused past 10,000.
+    const fallback = await scimCall(dir, 'GET', `/Groups?filter=${encodeURIComponent('members.display co "m1"')}`);
+    scimError(fallback.body, 400, 'tooMany', /groups have more than 10000/);
+    // A PATCH of a shape the engine applies to the whole group (not a member add/remove or rename).
+    const odd = patch(...Array.from({ length: 10 }, (_, i) => ({ op: 'remove', path: `members[display eq "nobody${i}"]` })));
+    scimError((await scimCall(dir, 'PATCH', `/Groups/scg_a_${dir.id}`, odd)).body, 400, 'invalidValue', /over the work budget/);
+  }, 30_000);
+
   it('an AND of ORs past 64 terms once expanded → 400 invalidFilter, in a filter, an attribute list or a PATCH path; nothing written', async () => {
     const { t, dir, userId } = await directoryWithUser();
     const pairs = (k: number) => Array.from({ length: k }, (_, i) => `(id eq "a${i}" or id eq "b${i}")`).join(' and ');

@@ -1,6 +1,6 @@
 import { and, asc, count, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { scimGroupMembers, scimGroups, scimUsers, type ScimGroupRow, type ScimUserRow } from '../db/schema';
-import { attributeListProblem, FALLBACK_LIMIT, filterProblem } from './budgets';
+import { attributeListProblem, FALLBACK_LIMIT, filterProblem, MAX_LIST_MEMBERS } from './budgets';
 import { coerce, plain, scimError, type ScimContext } from './context';
 import { filterToSql } from './filter-sql';
 import type { ListParams } from './normalise';
@@ -156,6 +156,22 @@ export async function membersOfGroups(c: ScimContext, groupIds: string[]): Promi
   return map;
 }
 
+/** How many of these groups, in order, a list answer renders within MAX_LIST_MEMBERS members (at least one). */
+async function groupsWithinMemberBudget(c: ScimContext, groupIds: string[]): Promise<number> {
+  const counts = await c.tx
+    .select({ groupId: scimGroupMembers.groupId, n: count() })
+    .from(scimGroupMembers)
+    .where(and(eq(scimGroupMembers.directoryId, c.directory.id), inArray(scimGroupMembers.groupId, groupIds)))
+    .groupBy(scimGroupMembers.groupId);
+  const of = new Map(counts.map((r) => [r.groupId, Number(r.n)]));
+  let sum = 0;
+  for (const [i, id] of groupIds.entries()) {
+    sum += of.get(id) ?? 0;
+    if (sum > MAX_LIST_MEMBERS) return Math.max(1, i);
+  }
+  return groupIds.length;
+}
+
 /**
  * A list request (`GET /Users`, `GET /Groups`, `POST /.search`): filter translated to SQL and
  * scoped to the directory, paged by startIndex/count, as a ListResponse.
@@ -190,6 +206,12 @@ export async function listResources(c: ScimContext, kind: 'User' | 'Group', p: L
         `This filter can only be answered by reading every ${kind === 'User' ? 'user' : 'group'}, and this directory holds more than ${FALLBACK_LIMIT}; filter on ${kind === 'User' ? 'id, userName, externalId or emails' : 'id, displayName, externalId or members'} instead`,
       );
     }
+    if (withMembers) {
+      const [{ m }] = await c.tx.select({ m: count() }).from(scimGroupMembers).where(eq(scimGroupMembers.directoryId, c.directory.id));
+      if (Number(m) > MAX_LIST_MEMBERS) {
+        throw scimError(400, 'tooMany', `This filter can only be answered by reading every group with its members, and this directory's groups have more than ${MAX_LIST_MEMBERS}; filter on id, displayName, externalId or members, or add excludedAttributes=members`);
+      }
+    }
     const all = await c.tx.select().from(table).where(scope).orderBy(asc(table.id)).limit(FALLBACK_LIMIT);
     const full = await render(all as (ScimUserRow | ScimGroupRow)[], undefined);
     const matched = filter!.match(full) as Record<string, unknown>[];
@@ -201,11 +223,12 @@ export async function listResources(c: ScimContext, kind: 'User' | 'Group', p: L
     const where = translated ? and(scope, translated) : scope;
     const [{ n }] = await c.tx.select({ n: count() }).from(table).where(where);
     total = Number(n);
-    const rows =
+    let rows: (ScimUserRow | ScimGroupRow)[] =
       p.count === 0 || p.startIndex > total
         ? []
         : await c.tx.select().from(table).where(where).orderBy(asc(table.id)).limit(p.count).offset(p.startIndex - 1);
-    resources = await render(rows as (ScimUserRow | ScimGroupRow)[], attrs);
+    if (withMembers && rows.length > 1) rows = rows.slice(0, await groupsWithinMemberBudget(c, rows.map((r) => r.id)));
+    resources = await render(rows, attrs);
   }
   c.summary.push(`${kind === 'User' ? 'users' : 'groups'}${p.filter ? ` where ${p.filter.slice(0, 200)}` : ''}: ${total} found`);
   return { schemas: [LIST_RESPONSE], totalResults: total, startIndex: p.startIndex, itemsPerPage: resources.length, Resources: resources };

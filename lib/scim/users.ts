@@ -2,7 +2,7 @@ import { and, eq, ne, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import { scimUsers, users, type ScimUserRow } from '../db/schema';
 import { newId } from '../ids';
 import { coerce, notFound, plain, scimError, type ScimContext } from './context';
-import { patchProblem } from './budgets';
+import { patchProblem, patchWorkProblem, userProblem } from './budgets';
 import { emailValues, normalisePatch, normaliseResource, rewriteFilteredAdds, settlePrimary, splitPathlessReplaces, type JsonObject } from './normalise';
 import { afterScimUserDeleted, announcePortalUserCreated, linkPortalUser, newPortalUserFor, refreshPortalUsers } from './portal';
 import { groupsOfUsers, userOut, type Attrs } from './resources';
@@ -25,6 +25,8 @@ function toStored(input: JsonObject): Stored {
   const userName = coerced.userName;
   if (typeof userName !== 'string' || !userName.trim()) throw scimError(400, 'invalidValue', 'userName must be a non-empty string');
   if (userName.length > 512) throw scimError(400, 'invalidValue', 'userName is longer than 512 characters');
+  const over = userProblem(coerced);
+  if (over) throw scimError(400, 'invalidValue', over);
   const externalId = typeof coerced.externalId === 'string' ? coerced.externalId : null;
   const active = typeof coerced.active === 'boolean' ? coerced.active : undefined;
   return { resource: coerced, userName, externalId, active };
@@ -202,6 +204,8 @@ export async function patchUser(c: ScimContext, id: string, body: unknown) {
     coerce(() => new SCIMMY.Schemas.User({ ...before.resource, id: before.id, userName: before.userName, active: before.active }, 'out')),
   );
   const message = { ...n.message, Operations: rewriteFilteredAdds(splitPathlessReplaces(n.message.Operations), current) };
+  const tooMuch = patchWorkProblem(Array.isArray(message.Operations) ? message.Operations.length : 0, JSON.stringify(current).length);
+  if (tooMuch) throw scimError(400, 'invalidValue', tooMuch);
   const patch = coerce(() => new SCIMMY.Messages.PatchOp(message as never));
   const instance = coerce(() => new SCIMMY.Schemas.User(current, 'out'));
   let patched: unknown;
