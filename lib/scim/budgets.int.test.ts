@@ -78,6 +78,11 @@ describe('SCIM budgets', () => {
     scimError((await scimCall(dir, 'PATCH', `/Users/${userId}`, ops(1000))).body, 400, 'invalidValue', /operations × .* of this user/);
     expect(await snapshot(t.id)).toEqual(full);
     expect((await scimCall(dir, 'PATCH', `/Users/${userId}`, ops(5))).status).toBe(200);
+    // A user stored over the limits before they existed can still be deactivated.
+    await (await getDb()).update(scimUsers).set({ resource: sql`${scimUsers.resource} || ${JSON.stringify({ emails: emails(150) })}::jsonb` }).where(eq(scimUsers.id, userId));
+    const off = await scimCall(dir, 'PATCH', `/Users/${userId}`, patch({ op: 'replace', path: 'active', value: false }));
+    expect(off.status).toBe(200);
+    expect(off.body.active).toBe(false);
   });
 
   it('a list of groups renders at most 10,000 members (a page cut short, at least one group); a PATCH the engine applies to a whole large group is over budget', async () => {

@@ -181,15 +181,20 @@ export function patchProblem(body: unknown): string | null {
   return null;
 }
 
-/** Why a user, as it would be stored, is over budget, or null. */
-export function userProblem(user: Record<string, unknown>): string | null {
+/**
+ * Why a user, as it would be stored, is over budget, or null. `before`: the user as stored, which
+ * may be over the limits (stored before they existed): it may be written again without growing
+ * (a deactivation), that is with no attribute over the limit holding more values than before, and
+ * no more than a few characters larger (a flag turned from true to false).
+ */
+export function userProblem(user: Record<string, unknown>, before?: Record<string, unknown>): string | null {
   for (const [name, value] of Object.entries(user)) {
-    if (name !== 'schemas' && Array.isArray(value) && value.length > MAX_ATTRIBUTE_VALUES) {
-      return `${name} holds ${value.length} values; at most ${MAX_ATTRIBUTE_VALUES} are accepted`;
-    }
+    if (name === 'schemas' || !Array.isArray(value) || value.length <= MAX_ATTRIBUTE_VALUES) continue;
+    const had = before?.[name];
+    if (!Array.isArray(had) || value.length > had.length) return `${name} holds ${value.length} values; at most ${MAX_ATTRIBUTE_VALUES} are accepted`;
   }
   const size = JSON.stringify(user).length;
-  if (size > MAX_USER_CHARS) return `The user is ${size} characters of JSON, larger than 64 KiB`;
+  if (size > MAX_USER_CHARS && !(before && size <= JSON.stringify(before).length + 64)) return `The user is ${size} characters of JSON, larger than 64 KiB`;
   return null;
 }
 

@@ -15,8 +15,11 @@ import { SCIMMY } from './scimmy';
 
 type Stored = { resource: Record<string, unknown>; userName: string; externalId: string | null; active: boolean | undefined };
 
-/** Validates a (normalised) user through SCIMMY's User schema and returns what we store. */
-function toStored(input: JsonObject): Stored {
+/**
+ * Validates a (normalised) user through SCIMMY's User schema and returns what we store. A user
+ * stored before the size limits existed may be written again (a deactivation) while it does not grow.
+ */
+function toStored(input: JsonObject, before?: ScimUserRow): Stored {
   const coerced = plain(coerce(() => new SCIMMY.Schemas.User(input, 'in')));
   delete coerced.meta;
   delete coerced.id;
@@ -25,7 +28,7 @@ function toStored(input: JsonObject): Stored {
   const userName = coerced.userName;
   if (typeof userName !== 'string' || !userName.trim()) throw scimError(400, 'invalidValue', 'userName must be a non-empty string');
   if (userName.length > 512) throw scimError(400, 'invalidValue', 'userName is longer than 512 characters');
-  const over = userProblem(coerced);
+  const over = userProblem(coerced, before?.resource);
   if (over) throw scimError(400, 'invalidValue', over);
   const externalId = typeof coerced.externalId === 'string' ? coerced.externalId : null;
   const active = typeof coerced.active === 'boolean' ? coerced.active : undefined;
@@ -184,7 +187,7 @@ export async function replaceUser(c: ScimContext, id: string, body: unknown) {
   const before = await lockUser(c, id);
   const n = normaliseResource(body, 'User');
   if (!n) throw scimError(400, 'invalidSyntax', 'The request body must be a JSON object (a SCIM User)');
-  return writeUser(c, before, toStored(n.resource), dropNote(n.dropped));
+  return writeUser(c, before, toStored(n.resource, before), dropNote(n.dropped));
 }
 
 export async function patchUser(c: ScimContext, id: string, body: unknown) {
@@ -222,7 +225,7 @@ export async function patchUser(c: ScimContext, id: string, body: unknown) {
     return render(c, before);
   }
   const next = settlePrimary(current, plain<JsonObject>(patched));
-  return writeUser(c, before, toStored(next), dropNote(n.dropped));
+  return writeUser(c, before, toStored(next, before), dropNote(n.dropped));
 }
 
 export async function deleteUser(c: ScimContext, id: string) {
