@@ -43,7 +43,7 @@ describe('access review CSV', () => {
   it('has a header and one CRLF-terminated line per user, in column order', () => {
     expect(reviewCsvHeader()).toBe(`${REVIEW_CSV_COLUMNS.join(',')}\r\n`);
     expect(reviewCsvLine(item())).toBe(
-      'usr_1,kim@example.com,Kim,Lee,admin;member,Engineering,jit,active,2026-03-01T10:00:00.000Z,2026-01-01T10:00:00.000Z,30\r\n',
+      'usr_1,kim@example.com,Kim,Lee,"admin;member",Engineering,jit,active,2026-03-01T10:00:00.000Z,2026-01-01T10:00:00.000Z,30\r\n',
     );
     expect(reviewCsvLine(item({ lastLoginAt: null, firstName: null, roles: [] }))).toBe(
       'usr_1,kim@example.com,,Lee,,Engineering,jit,active,,2026-01-01T10:00:00.000Z,30\r\n',

@@ -28,7 +28,8 @@ export const CSV_COLUMNS = [
   'details',
 ] as const;
 
-const NEEDS_QUOTES = /[",\r\n]/;
+/** Quoted: the separators (`;` too: spreadsheets in many locales split on it, and could run what follows), quotes and line ends. */
+const NEEDS_QUOTES = /[",;\r\n]/;
 /** Cells a spreadsheet would run as a formula (OWASP CSV injection: = + - @ tab CR). */
 const FORMULA_START = /^[=+\-@\t\r]/;
 

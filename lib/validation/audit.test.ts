@@ -38,5 +38,7 @@ describe('csvCell', () => {
     ['\tx', "'\tx"],
     ['=HYPERLINK("x")', `"'=HYPERLINK(""x"")"`],
     ['a=b', 'a=b'],
+    // Spreadsheets set to a semicolon list separator (many European locales) would split here and run the rest.
+    ['x;=1+1', '"x;=1+1"'],
   ])('%j → %j', (v, out) => expect(csvCell(v)).toBe(out));
 });
