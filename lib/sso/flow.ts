@@ -495,7 +495,8 @@ export async function handleOidcRedirect(
     connectionId: flow.connectionId,
     tenantId: flow.tenantId,
     purpose: flow.purpose,
-    detail: { ...detail, oidc: { profile, authn: signIn.authn } satisfies CheckedOidc },
+    // The state goes with the code: the callback takes it only with this flow's state (as for SAML).
+    detail: { ...detail, state, oidc: { profile, authn: signIn.authn } satisfies CheckedOidc },
     expiresAt: new Date(Date.now() + FLOW_TTL_SECONDS * 1000),
   });
   const next = new URL(sp().callbackUrl);
@@ -620,6 +621,7 @@ export async function handleCallback(
     if (idpInitiated) return refuse(connection.tenantId, 'unsolicited_not_allowed', 403, at);
     if (!byCode) return refuse(connection.tenantId, 'replayed', 400, at);
     if (!checked) return refuse(connection.tenantId, 'unknown_request', 400, at);
+    if ((byCode.detail as { state?: string }).state !== state) return refuse(connection.tenantId, 'state_mismatch', 400, at);
     // Sign-in policy: MFA of an OIDC sign-in, from the ID token's amr/acr (SAML was checked at the ACS).
     if (mfaRequiredFor(await tenantPolicy(connection.tenantId), connection)) {
       const mfa = checkOidcMfa(checked.authn);

@@ -196,6 +196,29 @@ describe('SP-initiated OIDC sign-in with JIT provisioning', () => {
     expect(failed[0].tenantId).toBe(tenant.id);
   });
 
+  it('refuses the portal code of another sign-in with this browser’s state (login CSRF): the code is bound to its own flow', async () => {
+    const { tenant, domain } = await setup();
+    const attacker = `mal@${domain}`;
+    const victim = `vic@${domain}`;
+    addUser({ sub: `sub-mal-${domain}`, email: attacker });
+    addUser({ sub: `sub-vic-${domain}`, email: victim });
+    // The attacker signs in up to the portal's own code (their browser, no cookie needed for this step).
+    const a = await begin(attacker);
+    const redirect = await handleOidcRedirect(await signInWithHttpClient(a.location, attacker), meta);
+    const attackerCode = new URL(redirect.headers.get('location')!).searchParams.get('code')!;
+    // The victim's browser has a flow of its own; the attacker's code arrives with the victim's state.
+    const v = await begin(victim);
+    const victimState = v.location.searchParams.get('state')!;
+    const forged = new URL(sp().callbackUrl);
+    forged.searchParams.set('code', attackerCode);
+    forged.searchParams.set('state', victimState);
+    const r = await handleCallback(forged, v.cookie, meta);
+    expect(r.status).toBe(400);
+    expect(await r.text()).toContain('state_mismatch');
+    expect(r.headers.getSetCookie().some((c) => c.startsWith('authjs.session-token='))).toBe(false);
+    expect(await usersOf(tenant.id)).toHaveLength(0);
+  });
+
   it('refuses a reused code and a replayed provider redirect', async () => {
     const { tenant, domain } = await setup();
     const email = `bob@${domain}`;
