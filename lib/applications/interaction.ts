@@ -64,12 +64,13 @@ function emailPage(uid: string, appName: string, opts: { email?: string; error?:
  * browser) is never reused silently, whatever organisation or user the application names: the
  * person confirms who they are (a POST, which a cross-site page cannot make with the interaction cookie).
  */
-function confirmPage(uid: string, appName: string, who: { name: string; org: string }): Response {
+function confirmPage(uid: string, appName: string, who: { name: string; email: string; org: string }): Response {
   return page(
     200,
     `Continue to ${appName}`,
     `<h1 style="font-size:20px;margin:0 0 8px">Continue to ${escapeHtml(appName)}?</h1>` +
-      `<p style="color:#52525b;font-size:14px">You are signed in as <strong>${escapeHtml(who.name)}</strong> of ${escapeHtml(who.org)}.</p>` +
+      // The email too: the IdP asserting the session chose the name, and may have copied someone else's.
+      `<p style="color:#52525b;font-size:14px">You are signed in as <strong>${escapeHtml(who.name)}</strong> (${escapeHtml(who.email)}) of ${escapeHtml(who.org)}.</p>` +
       `<form method="post" action="${escapeHtml(interactionPath(uid))}"><input type="hidden" name="confirm" value="1">` +
       `<button type="submit" style="padding:8px 16px;border:0;border-radius:6px;background:#18181b;color:#fff;font:inherit;cursor:pointer">Continue as ${escapeHtml(who.name)}</button></form>` +
       `<p style="font-size:14px"><a href="${escapeHtml(interactionPath(uid))}?email=">Use another account</a></p>`,
@@ -85,10 +86,10 @@ const expired = () =>
     `<h1 style="font-size:20px;margin:0 0 8px">This sign-in has expired</h1><p role="alert" style="color:#52525b;font-size:14px">Go back to the application and sign in again.</p>`,
   );
 
-async function accountLabel(userId: string): Promise<string> {
+async function accountLabel(userId: string): Promise<{ name: string; email: string }> {
   const db = await getDb();
   const [u] = await db.select({ email: users.email, first: users.firstName, last: users.lastName }).from(users).where(eq(users.id, userId));
-  return u ? [u.first, u.last].filter(Boolean).join(' ') || u.email : 'this account';
+  return u ? { name: [u.first, u.last].filter(Boolean).join(' ') || u.email, email: u.email } : { name: 'this account', email: 'unknown' };
 }
 
 /**
@@ -207,8 +208,7 @@ export async function handleInteraction(request: Request, uid: string, step: 'st
     // Naming the organisation or a user proves nothing: a session planted cross-site is of that
     // organisation too. The person confirms who they are signed in as.
     if (usable.unsolicited && step !== 'confirm') {
-      const who = await accountLabel(usable.userId);
-      return confirmPage(uid, app.name, { name: who, org: usable.tenant.name });
+      return confirmPage(uid, app.name, { ...(await accountLabel(usable.userId)), org: usable.tenant.name });
     }
     return finish(signedInResult({ userId: usable.userId, authTime: usable.authTime, sessionId: usable.sessionId, tenantId: usable.tenant.id, expiresAt: usable.expiresAt }));
   }

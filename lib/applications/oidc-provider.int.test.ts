@@ -530,6 +530,7 @@ describe('the OpenID Provider under attack', () => {
     const a = await authorize(config, w.browser, {});
     expect(a.end.status).toBe(200);
     expect(a.end.html).toContain('Continue as');
+    expect(a.end.html).toContain(`(${attacker})`); // the address, not only the name the IdP chose
     // Another site cannot press the button: without the interaction cookie the POST is refused.
     const forged = await portalFetch(a.end.url, { method: 'POST', body: 'confirm=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
     expect(forged.status).toBe(400);
