@@ -20,7 +20,7 @@ export function xmlShapeProblem(xml: string, maxElements = XML_MAX_ELEMENTS, max
   while (i !== -1 && i < xml.length) {
     const next = xml[i + 1];
     if (next === '/') {
-      depth--;
+      depth = Math.max(0, depth - 1); // stray end tags cannot buy depth for later elements
       i = xml.indexOf('>', i);
     } else if (next === '!') {
       const end = xml.startsWith('<!--', i) ? xml.indexOf('-->', i + 4) : xml.startsWith('<![CDATA[', i) ? xml.indexOf(']]>', i + 9) : xml.indexOf('>', i);
