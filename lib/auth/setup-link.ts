@@ -22,12 +22,13 @@ function page(status: number, title: string, body: string): Response {
   const brand = currentBranding();
   return htmlResponse(
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(title)} · ${esc(brand.productName)}</title>` +
-      `<meta name="viewport" content="width=device-width,initial-scale=1"><meta name="referrer" content="no-referrer">` +
+      `<meta name="viewport" content="width=device-width,initial-scale=1"><meta name="referrer" content="same-origin">` +
       `${brand.accentColor ? `<style>a,button{color:${brand.accentColor}}</style>` : ''}</head>` +
       `<body style="font-family:ui-sans-serif,system-ui,sans-serif;padding:40px;max-width:560px">` +
       `<p data-brand style="display:flex;align-items:center;gap:8px;font-weight:600">${brand.logoUrl ? `<img src="${esc(brand.logoUrl)}" alt="" style="height:28px;max-width:160px">` : ''}${esc(brand.productName)}</p>` +
       `${body}</body></html>`,
-    { status, headers: { 'referrer-policy': 'no-referrer' } },
+    // same-origin: the link's token never reaches another site, and Continue's POST carries its Origin.
+    { status, headers: { 'referrer-policy': 'same-origin' } },
   );
 }
 

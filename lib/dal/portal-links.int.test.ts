@@ -33,6 +33,8 @@ describe('setup links', () => {
       setupLinkRoute.POST(new Request(`http://localhost:3000/setup-link/${token}`, { method: 'POST', headers: { origin } }), { params: Promise.resolve({ token }) });
     const forged = await post('https://evil.example');
     expect(forged.status).toBe(403);
+    // A page with no-referrer posts Origin: null.
+    expect((await post('null')).status).toBe(403);
     expect(forged.headers.getSetCookie()).toEqual([]);
     expect((await actions(t.id)).filter(([a]) => a === 'admin.signed_in')).toEqual([]);
     const own = await post('http://localhost:3000');

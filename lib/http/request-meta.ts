@@ -13,11 +13,14 @@ export function requestMeta(req: { headers: Pick<Headers, 'get'> } | undefined):
 }
 
 /**
- * A form post another site made (its Origin is not PUBLIC_URL's). Browsers send Origin with every
- * POST; a request without one is not a browser's cross-site post. For posts whose effect lands in
- * the browser (a session begun or ended), which SameSite=Lax cookies alone do not stop.
+ * A form post another site made: Fetch Metadata says so (cross-site or same-site), or its Origin is
+ * not PUBLIC_URL's (`null` included: a page with no-referrer, or sandboxed). Browsers send Origin
+ * with every POST; a request without one is not a browser's cross-site post. For posts whose
+ * effect lands in the browser (a session begun or ended), which SameSite=Lax cookies do not stop.
  */
 export function crossSitePost(req: { headers: Pick<Headers, 'get'> }): boolean {
+  const site = req.headers.get('sec-fetch-site');
+  if (site === 'cross-site' || site === 'same-site') return true;
   const origin = req.headers.get('origin');
   return !!origin && origin !== new URL(env().PUBLIC_URL).origin;
 }
