@@ -2,8 +2,11 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { dbHandle } from './db/client';
 import { unsealable } from './applications/keys';
+import { log } from './log';
 
 const TIMEOUT_MS = 3000;
+/** What anyone asking is told; the driver's words (hosts, addresses, user names) go to the log only. */
+const UNAVAILABLE = 'the database is unavailable (see the log)';
 
 function withTimeout<T>(p: Promise<T>, what: string): Promise<T> {
   return Promise.race([
@@ -19,7 +22,8 @@ export async function checkHealth(): Promise<{ ok: boolean; database: { kind?: s
     await withTimeout(h.query('select 1'), 'database');
     return { ok: true, database: { kind: h.kind, ok: true } };
   } catch (err) {
-    return { ok: false, database: { ok: false, error: (err as Error).message } };
+    log('warn', 'health check: the database is unavailable', { err });
+    return { ok: false, database: { ok: false, error: UNAVAILABLE } };
   }
 }
 
@@ -49,7 +53,8 @@ export async function checkReadiness(): Promise<{ ok: boolean; checks: Record<st
         ? { ok: true }
         : { ok: false, detail: 'the signing keys are sealed under another AUTH_SECRET: give every instance the same AUTH_SECRET' };
   } catch (err) {
-    checks.database ??= { ok: false, detail: (err as Error).message };
+    log('warn', 'readiness check: the database is unavailable', { err });
+    checks.database ??= { ok: false, detail: UNAVAILABLE };
   }
   return { ok: Object.values(checks).length === 3 && Object.values(checks).every((c) => c.ok), checks };
 }

@@ -98,6 +98,9 @@ export function countScim(kind: string, method: string, status: number): void {
   metrics().scim.inc({ kind, method, status: String(status) });
 }
 
+const GRANT_TYPES = new Set(['authorization_code', 'refresh_token', 'client_credentials']);
+
+/** `grantType` is what the request said: a label only when it is a known grant type, else `other` (no series per caller). */
 export function countToken(grantType: string, outcome: 'issued' | 'refused'): void {
-  metrics().tokens.inc({ grant_type: grantType, outcome });
+  metrics().tokens.inc({ grant_type: GRANT_TYPES.has(grantType) ? grantType : 'other', outcome });
 }

@@ -7,6 +7,8 @@ import * as scimRoute from '@/app/api/scim/v2/[directoryId]/[[...path]]/route';
 import { getDb } from '@/lib/db/client';
 import { makeDirectory, scimTenant } from '@/lib/testing/scim';
 import { samlSignIn, samlTenant } from '@/lib/testing/sso';
+import { portalFetch } from '@/lib/testing/oidc';
+import { env } from '@/lib/env';
 
 const scrape = async (auth = 'Bearer metrics-token-0123456789abcdef') =>
   metricsRoute.GET(new Request('http://localhost/metrics', { headers: { authorization: auth } }));
@@ -47,5 +49,20 @@ describe('/metrics', () => {
     expect(delta('portal_scim_requests_total{kind="okta",method="GET",status="200"}')).toBe(1);
     expect(text).toMatch(/^portal_audit_unsequenced_events \d+$/m);
     expect(text).toMatch(/^# TYPE portal_job_last_finished_seconds gauge$/m);
+  });
+
+  it('labels token requests by known grant types only: an anonymous caller cannot add series', async () => {
+    for (let i = 0; i < 5; i++) {
+      await portalFetch(`${env().PUBLIC_URL}/oidc/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: `x${i}-${'A'.repeat(2000)}`, client_id: 'nobody', code: 'x' }),
+      });
+    }
+    const text = await (await scrape()).text();
+    expect(text).not.toContain('AAAA');
+    const grantTypes = [...text.matchAll(/^portal_oidc_tokens_total\{grant_type="([^"]*)"/gm)].map((m) => m[1]);
+    expect(new Set(grantTypes)).toEqual(new Set(grantTypes.filter((g) => ['authorization_code', 'refresh_token', 'client_credentials', 'other'].includes(g))));
+    expect(grantTypes).toContain('other');
   });
 });
