@@ -75,3 +75,22 @@ function healthProbe(url: string) {
     },
   };
 }
+
+test('a body over 16 KiB to the sign-in endpoints (/api/auth) is refused with 413 before it is read whole; sign-in still works', async () => {
+  const big = `email=a%40b.example&password=${'x'.repeat(2 * 1024 * 1024)}`;
+  for (const path of ['/api/auth/callback/operator', '/api/auth/session', '/api/auth/signout']) {
+    const res = await fetch(`${E2E.baseURL}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: big, redirect: 'manual' });
+    expect(res.status, path).toBe(413);
+  }
+  // Without a declared length (chunked), the same once 16 KiB have arrived.
+  const chunked = await fetch(`${E2E.baseURL}/api/auth/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new ReadableStream({ pull: (c) => c.enqueue(new TextEncoder().encode('a'.repeat(64 * 1024))) }),
+    duplex: 'half',
+    redirect: 'manual',
+  } as RequestInit);
+  expect(chunked.status).toBe(413);
+  const session = await fetch(`${E2E.baseURL}/api/auth/session`);
+  expect(session.status).toBe(200);
+});
