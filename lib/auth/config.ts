@@ -2,8 +2,8 @@ import NextAuth, { CredentialsSignin } from 'next-auth';
 import { cache } from 'react';
 import Credentials from 'next-auth/providers/credentials';
 import { z } from 'zod';
-import { checkOperatorCredentials, recordOperatorLoginFailure, SESSION_TTL_SECONDS, startOperatorSession } from '../dal/operators';
-import { clearSignInFailures, recordSignInFailure, signInBlockedFor } from './throttle';
+import { SESSION_TTL_SECONDS, startOperatorSession } from '../dal/operators';
+import { operatorSignIn } from './throttle';
 import { endSession, liveSession } from '../dal/sessions';
 import { env } from '../env';
 import { isDatabaseUnavailable } from '../errors';
@@ -56,17 +56,9 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
         const meta = requestMeta(request);
         const { email, password } = parsed.data;
         // Throttled per account and per address; every failure is audited (operator.login_failed).
-        if ((await signInBlockedFor(email, meta.ip)) > 0) {
-          await recordOperatorLoginFailure(meta, email, 'throttled');
-          throw new Throttled();
-        }
-        const op = await checkOperatorCredentials(email, password);
-        if (!op) {
-          await recordSignInFailure(email, meta.ip);
-          await recordOperatorLoginFailure(meta, email, 'bad_credentials');
-          throw new BadCredentials();
-        }
-        await clearSignInFailures(email);
+        const attempt = await operatorSignIn(email, password, meta);
+        if ('refused' in attempt) throw attempt.refused === 'throttled' ? new Throttled() : new BadCredentials();
+        const { op } = attempt;
         const { sessionId } = await startOperatorSession(meta, op);
         return { id: op.id, email: op.email, name: op.email, sessionId, kind: 'operator' };
       },
