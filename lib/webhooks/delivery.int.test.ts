@@ -274,6 +274,18 @@ describe('webhook delivery from the audit log', () => {
     expect(ofC.at(-1)).toBe(ec);
   });
 
+  it('an operator-wide endpoint reads its chains in turn: a flood on one (anonymous sign-in failures on the operator’s) does not hold back the others', async () => {
+    const t = await tenant('Flooded');
+    const rx = await receiver();
+    const ep = await createWebhook(ctx, { tenantId: null }, { url: rx.url, kind: 'audit_stream' });
+    await emit(null, Array.from({ length: 500 }, (_, i) => `flood.${i}`));
+    const [mine] = await emit(t.id, ['user.suspended']);
+    // One run with room for 400 deliveries: the tenant's event is among them.
+    await deliver([ep.id], { maxDeliveries: 400 });
+    expect(rx.received.map((x) => x.id)).toContain(mine);
+    expect(rx.received.filter((x) => x.type.startsWith('flood.')).length).toBeGreaterThanOrEqual(100);
+  }, 30_000);
+
   it('two workers at once deliver each event exactly once', async () => {
     const t = await tenant();
     const rx = await receiver();

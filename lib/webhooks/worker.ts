@@ -58,6 +58,9 @@ const DEFAULTS: Required<WorkerOptions> = {
   endpointIds: [],
 };
 
+/** Events read from one chain before the next chain's turn. */
+const PAGE = 100;
+
 type Rows<T> = { rows: T[] };
 const rowsOf = <T>(r: unknown) => (r as Rows<T>).rows;
 
@@ -120,23 +123,25 @@ async function runEndpoint(db: Db, ep: WebhookEndpoint, o: Required<WorkerOption
   let failures = ep.failures;
   let read = 0;
   try {
-    outer: for (const chain of await chainsOf(db, ep)) {
-      let cursor = chain.seq;
-      let persisted = chain.seq;
-      try {
-        for (;;) {
+    // The chains in turn, a page of events each, until the budgets run out: a flood on one chain
+    // (anonymous sign-in failures on the operator's) does not hold back the others.
+    const chains = (await chainsOf(db, ep)).map((c) => ({ ...c, cursor: c.seq, persisted: c.seq, done: false }));
+    outer: while (chains.some((c) => !c.done)) {
+      for (const chain of chains) {
+        if (chain.done) continue;
+        try {
           const events = await db
             .select()
             .from(auditEvents)
-            .where(and(eq(auditEvents.chainKey, chain.chainKey), gt(auditEvents.seq, cursor)))
+            .where(and(eq(auditEvents.chainKey, chain.chainKey), gt(auditEvents.seq, chain.cursor)))
             .orderBy(asc(auditEvents.seq))
-            .limit(100);
-          if (!events.length) break;
+            .limit(PAGE);
+          if (events.length < PAGE) chain.done = true;
           for (const ev of events) {
             if (read >= o.maxEvents || out.delivered >= o.maxDeliveries || Date.now() - started > o.maxMsPerEndpoint) break outer;
             read++;
             if (!matchesEvent(ep.events, ev.action)) {
-              cursor = ev.seq!;
+              chain.cursor = ev.seq!;
               out.skipped++;
               continue;
             }
@@ -151,14 +156,14 @@ async function runEndpoint(db: Db, ep: WebhookEndpoint, o: Required<WorkerOption
                   .set({ failures: 0, lastError: null, lastDeliveredAt: new Date(), nextAttemptAt: sql`now() + ${`${o.claimMs} milliseconds`}::interval` })
                   .where(eq(webhookEndpoints.id, ep.id));
               });
-              cursor = persisted = ev.seq!;
+              chain.cursor = chain.persisted = ev.seq!;
               failures = 0;
               out.delivered++;
             } else {
               const delay = backoffMs(attempt);
               const giveUp = attempt >= DISABLE_AFTER_FAILURES;
               await db.transaction(async (tx) => {
-                if (cursor > persisted) await tx.execute(advance(ep.id, chain.chainKey, cursor));
+                if (chain.cursor > chain.persisted) await tx.execute(advance(ep.id, chain.chainKey, chain.cursor));
                 await logDelivery(tx, { endpointId: ep.id, eventId: ev.id, action: ev.action, attempt, result, manual: false });
                 await tx
                   .update(webhookEndpoints)
@@ -179,16 +184,18 @@ async function runEndpoint(db: Db, ep: WebhookEndpoint, o: Required<WorkerOption
                   });
                 }
               });
-              persisted = cursor;
+              chain.persisted = chain.cursor;
               out.failed = true;
               break outer;
             }
           }
-          if (events.length < 100) break;
+        } finally {
+          // Events filtered out after the last delivery: move past them too.
+          if (chain.cursor > chain.persisted) {
+            await db.execute(advance(ep.id, chain.chainKey, chain.cursor));
+            chain.persisted = chain.cursor;
+          }
         }
-      } finally {
-        // Events filtered out after the last delivery: move past them too.
-        if (cursor > persisted) await db.execute(advance(ep.id, chain.chainKey, cursor));
       }
     }
   } finally {
