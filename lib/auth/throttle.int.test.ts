@@ -40,6 +40,11 @@ describe('operator sign-in throttling', () => {
     expect(refused.filter((r) => r === 'throttled')).toHaveLength(20 - FREE_FAILURES - 1);
     // Now even the right password waits.
     expect(await operatorSignIn(e, 'the-right-password-0123', meta)).toEqual({ refused: 'throttled' });
+    // Every checked guess is in the audit log; throttled ones once a minute per account or address.
+    const db = await getDb();
+    const logged = await db.select().from(auditEvents).where(and(isNull(auditEvents.tenantId), eq(auditEvents.action, 'operator.login_failed'), eq(auditEvents.targetLabel, e)));
+    expect(logged.filter((ev) => ev.reason === 'bad_credentials')).toHaveLength(FREE_FAILURES + 1);
+    expect(logged.filter((ev) => ev.reason === 'throttled')).toHaveLength(1);
   });
 
   it('a success frees the account and does not count against the address', async () => {

@@ -16,6 +16,7 @@ export async function operatorCount(): Promise<number> {
 }
 
 const SETUP_LOCK = 72_190_002;
+const THROTTLED_LOCK = 72_190_004; // pg_advisory_xact_lock key: throttled sign-in events, one check at a time
 
 /**
  * Creates the first operator through the one-time setup page: needs the setup token
@@ -99,19 +100,32 @@ export async function getOperator(id: string): Promise<Operator | null> {
 
 /**
  * A refused operator sign-in in the operator's audit log: the email typed (the account, when it
- * exists), the address, and why (`bad_credentials`, `throttled`). Never the password.
+ * exists), the address, and why (`bad_credentials`, `throttled`; that one at most once a minute
+ * per account and address). Never the password.
  */
 export async function recordOperatorLoginFailure(meta: Omit<Ctx, 'actor'>, email: string, reason: 'bad_credentials' | 'throttled'): Promise<void> {
   const db = await getDb();
   const label = email.trim().toLowerCase().slice(0, 320);
   const [op] = await db.select({ id: operators.id }).from(operators).where(sql`lower(${operators.email}) = ${label}`);
-  await db.transaction((tx) =>
-    record(tx, { ...meta, actor: { type: 'operator', id: op?.id ?? null, label } }, {
+  await db.transaction(async (tx) => {
+    // Refusals while throttled cost the sender nothing: at most one event a minute per account and
+    // per address (a flood must not grow the append-only log without bound).
+    if (reason === 'throttled') {
+      await tx.execute(sql`select pg_advisory_xact_lock(${THROTTLED_LOCK})`); // one such check at a time
+      const recent = await tx.execute(sql`
+        select 1 from audit_events
+        where tenant_id is null and occurred_at > now() - interval '60 seconds' and action = 'operator.login_failed' and reason = 'throttled'
+          and (target_label = ${label}${meta.ip ? sql` or ip = ${meta.ip}` : sql``})
+        limit 1`);
+      if ((recent as unknown as { rows: unknown[] }).rows.length) return;
+    }
+    await record(tx, { ...meta, actor: { type: 'operator', id: op?.id ?? null, label } }, {
       tenantId: null,
       action: 'operator.login_failed',
       outcome: 'failure',
       reason,
       target: { type: 'operator', id: op?.id ?? 'unknown', label },
-    }),
-  );
+      ...(reason === 'throttled' ? { details: { note: 'further throttled attempts within 60 s from this account or address are not recorded one by one' } } : {}),
+    });
+  });
 }
