@@ -20,6 +20,9 @@ export async function bootstrap(): Promise<void> {
   if (e.ALLOW_PRIVATE_URLS) {
     log('warn', 'ALLOW_PRIVATE_URLS is on: metadata, discovery and webhook URLs may reach loopback and private addresses (this machine and its network). Turn it off in production.');
   }
+  if (e.demoMode) {
+    log('warn', 'DEMO_MODE is on: anyone who can reach this portal may sign in to the demo tenant through the built-in demo IdP. Set DEMO_MODE=false anywhere but a development machine.');
+  }
   await dbHandle();
   if (e.OPERATOR_EMAIL && e.OPERATOR_PASSWORD) await ensureOperator(SYSTEM, e.OPERATOR_EMAIL, e.OPERATOR_PASSWORD);
   // First-run setup needs a token only the person who started the portal sees (printed, and under DATA_DIR).

@@ -20,6 +20,11 @@ describe('the container image and compose file', () => {
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).toMatch(/HEALTHCHECK[\s\S]*\/api\/health/);
     expect(dockerfile).toMatch(/RUN npx next build/);
+    // A container's localhost is not the user's machine: no demo tenant anyone may sign in to, unless asked for.
+    const runtime = dockerfile.slice(dockerfile.lastIndexOf('FROM '));
+    expect(runtime).toMatch(/^ENV .*\bDEMO_MODE=false\b/m);
+    const inContainer = parseEnv({ DATA_DIR: '/tmp/portal-image-test', PORT: '3000', DEMO_MODE: 'false' } as unknown as NodeJS.ProcessEnv);
+    expect(inContainer.demoMode).toBe(false);
   });
 
   it('compose.yaml sets only variables the portal reads, and they parse', () => {
