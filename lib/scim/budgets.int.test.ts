@@ -78,6 +78,10 @@ describe('SCIM budgets', () => {
     scimError((await scimCall(dir, 'PATCH', `/Users/${userId}`, ops(1000))).body, 400, 'invalidValue', /operations × .* of this user/);
     expect(await snapshot(t.id)).toEqual(full);
     expect((await scimCall(dir, 'PATCH', `/Users/${userId}`, ops(5))).status).toBe(200);
+    // The work is charged on what the PATCH brings too: a list of more values than a user may hold
+    // is refused before any operation runs (2,000 added, then 100 removals over them took 13 s).
+    const growing = patch({ op: 'add', path: 'emails', value: emails(2000).slice(1) }, ...Array.from({ length: 100 }, (_, i) => ({ op: 'remove', path: `emails[value eq "n${i}"]` })));
+    scimError((await scimCall(dir, 'PATCH', `/Users/${userId}`, growing)).body, 400, 'invalidValue', /holds 1999 values; at most 100/);
     // A user stored over the limits before they existed can still be deactivated.
     await (await getDb()).update(scimUsers).set({ resource: sql`${scimUsers.resource} || ${JSON.stringify({ emails: emails(150) })}::jsonb` }).where(eq(scimUsers.id, userId));
     const off = await scimCall(dir, 'PATCH', `/Users/${userId}`, patch({ op: 'replace', path: 'active', value: false }));

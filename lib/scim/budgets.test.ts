@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { attributeListProblem, filterProblem, MAX_FILTER_COMPARISONS, MAX_FILTER_LENGTH, MAX_PATCH_MEMBERS, MAX_PATCH_OPERATIONS, patchProblem } from './budgets';
+import { SCIMMY } from './scimmy';
+import { attributeListProblem, filterProblem, filterTerms, MAX_FILTER_COMPARISONS, MAX_FILTER_LENGTH, MAX_PATCH_MEMBERS, MAX_PATCH_OPERATIONS, patchCost, patchProblem } from './budgets';
 
 const or = (n: number) => Array.from({ length: n }, (_, i) => `userName eq "u${i}"`).join(' or ');
 const pairs = (k: number) => Array.from({ length: k }, (_, i) => `(id eq "a${i}" or id eq "b${i}")`).join(' and ');
@@ -21,6 +22,9 @@ describe('filterProblem', () => {
     ['a NOT of ORs of ANDs expands the same way', `not (${Array.from({ length: 7 }, (_, i) => `(id eq "a${i}" and id eq "b${i}")`).join(' or ')})`, /128 terms/],
     ['value-path filters count too', Array.from({ length: 7 }, (_, i) => `emails[value eq "a${i}" or value eq "b${i}"]`).join(' and '), /128 terms/],
     ['the 2^16 filter of the review', pairs(16), /65536 terms/],
+    // NOT keeps the OR it negates: 25 negated pairs (1 KB) were 2^25 terms and ran the process out of memory.
+    ['NOTs of ORs multiply like ORs', Array.from({ length: 7 }, (_, i) => `not (title eq "a${i}" or title eq "b${i}")`).join(' and '), /128 terms/],
+    ['a NOT of a value path with an OR inside', Array.from({ length: 7 }, (_, i) => `not emails[value eq "a${i}" or value eq "b${i}"]`).join(' and '), /128 terms/],
   ])('%s', (_name, filter, problem) => {
     const p = filterProblem(filter);
     if (problem) expect(p).toMatch(problem);
@@ -60,10 +64,37 @@ describe('patchProblem', () => {
     ['a value-path filter past 64 terms', ops({ op: 'remove', path: `emails[${pairs(7)}].value` }), /operation 1: the path's filter has 128 terms/],
     ['a value-path filter past 50 comparisons', ops({ op: 'remove', path: `emails[${or(51)}]` }), /operation 1: the path's filter has 51 comparisons/],
     ['value-path filters add up past 2,000 terms', ops(...Array.from({ length: 1000 }, () => ({ op: 'remove', path: `emails[${or(3)}]` }))), /3000 terms in all; at most 2000/],
+    ['a value-path filter in a pathless value’s key', ops({ op: 'add', value: { [`emails[${pairs(7)}].display`]: 'x' } }), /operation 1: the path's filter has 128 terms/],
     ['remove by filter is one op, no values', ops(...Array.from({ length: 1000 }, (_, i) => ({ op: 'remove', path: `members[value eq "scu_${i}"]` }))), null],
   ])('%s', (_name, body, problem) => {
     const p = patchProblem(body);
     if (problem) expect(p).toMatch(problem);
     else expect(p).toBeNull();
+  });
+});
+
+describe('filterTerms bounds what the parser expands', () => {
+  it.each([
+    'userName eq "a"',
+    '(a eq "1" or b eq "2") and (c eq "1" or d eq "2")',
+    'not (title eq "a" or title eq "b")',
+    'not (title eq "a" or title eq "b") and not (title eq "c" or title eq "d")',
+    'not (title eq "a" and title eq "b")',
+    'emails[value eq "a" or value eq "b"] and emails[type eq "c" or type eq "d"]',
+    'not emails[value eq "a" or value eq "b"]',
+    'emails[not (value eq "a" or value eq "b") and not (type eq "c" or type eq "d")]',
+    '(a eq "1" or b eq "2") and not (c eq "1" or d eq "2" and e eq "3")',
+  ])('%s', (filter) => {
+    expect(filterTerms(filter)).toBeGreaterThanOrEqual((new SCIMMY.Types.Filter(filter) as unknown as unknown[]).length);
+  });
+});
+
+describe('patchCost', () => {
+  it('counts a pathless value’s keys as operations, the size of the lists it brings and the longest', () => {
+    expect(patchCost([{ op: 'replace', path: 'active', value: false }, { op: 'replace', value: { displayName: 'A', title: 'B', nickName: 'C' } }, { op: 'add', path: 'emails', value: members(150) }])).toEqual({
+      operations: 5,
+      valueChars: JSON.stringify(members(150)).length,
+      largestList: 150,
+    });
   });
 });

@@ -55,8 +55,9 @@ const mul = (a: number, b: number) => Math.min(CAP, a * b);
 /**
  * How many terms the filter has once expanded to an OR of ANDs (an upper bound, saturating at 10⁹),
  * read from its and/or/not structure, parentheses and value-path brackets. Each part is kept as
- * [terms as an OR of ANDs, terms as an AND of ORs]: `not` swaps them. Never throws: a malformed
- * filter gets its bound and is refused by the parser afterwards.
+ * [terms as an OR of ANDs, terms as an AND of ORs]; a `not` counts as the larger. Never throws: a
+ * malformed filter gets its bound and is refused by the parser afterwards. (Value paths repeated
+ * under an AND can add terms linearly, which the 50 comparisons bound.)
  */
 export function filterTerms(expr: string): number {
   const tokens = unquote(expr).match(/[()[\]]|[^\s()[\]]+/g) ?? [];
@@ -83,9 +84,12 @@ export function filterTerms(expr: string): number {
   };
   const unary = (): Size => {
     if (word('not')) {
+      // The parser does not turn `not (a or b)` into `not a and not b`: it keeps the OR (2 terms).
+      // Either way the larger count bounds it.
       i++;
       const [d, c] = unary();
-      return [c, d];
+      const most = Math.max(d, c);
+      return [most, most];
     }
     if (tokens[i] === '(') {
       i++;
@@ -158,10 +162,12 @@ export function patchProblem(body: unknown): string | null {
   let terms = 0;
   for (const [n, op] of ops.entries()) {
     if (!isObject(op)) continue;
-    // A value-path filter (`emails[type eq "work"].value`) is a filter like any other.
-    const path = typeof op.path === 'string' ? op.path : '';
-    const open = path.indexOf('[');
-    if (open !== -1) {
+    // A value-path filter (`emails[type eq "work"].value`) is a filter like any other, in the path
+    // or in the keys of a pathless value (each key is applied as a path).
+    const paths = typeof op.path === 'string' ? [op.path] : op.path === undefined && isObject(op.value) ? Object.keys(op.value) : [];
+    for (const path of paths) {
+      const open = path.indexOf('[');
+      if (open === -1) continue;
       const inner = path.slice(open + 1, path.lastIndexOf(']') > open ? path.lastIndexOf(']') : undefined);
       const over = filterProblem(inner, `operation ${n + 1}: the path's filter`);
       if (over) return over;
@@ -196,6 +202,31 @@ export function userProblem(user: Record<string, unknown>, before?: Record<strin
   const size = JSON.stringify(user).length;
   if (size > MAX_USER_CHARS && !(before && size <= JSON.stringify(before).length + 64)) return `The user is ${size} characters of JSON, larger than 64 KiB`;
   return null;
+}
+
+/**
+ * What a PATCH's operations weigh for the PATCH engine: operations (each key of a pathless value
+ * is one: it is applied as a path), the characters of the lists among their values (what the
+ * resource may grow by while later operations go over it) and the longest of those lists.
+ */
+export function patchCost(ops: unknown[]): { operations: number; valueChars: number; largestList: number } {
+  let operations = 0;
+  let valueChars = 0;
+  let largestList = 0;
+  for (const op of ops) {
+    if (!isObject(op)) {
+      operations++;
+      continue;
+    }
+    operations += op.path === undefined && isObject(op.value) ? Math.max(1, Object.keys(op.value).length) : 1;
+    // Lists are what a resource grows by (a single value replaces one).
+    const lists = Array.isArray(op.value) ? [op.value] : isObject(op.value) ? Object.values(op.value).filter(Array.isArray) : [];
+    for (const list of lists) {
+      largestList = Math.max(largestList, (list as unknown[]).length);
+      valueChars += JSON.stringify(list).length;
+    }
+  }
+  return { operations, valueChars, largestList };
 }
 
 /**

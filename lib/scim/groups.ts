@@ -1,7 +1,7 @@
 import { and, eq, inArray, ne, sql } from 'drizzle-orm';
 import { scimGroupMembers, scimGroups, scimUsers, type ScimGroupRow } from '../db/schema';
 import { newId } from '../ids';
-import { patchProblem, patchWorkProblem } from './budgets';
+import { patchCost, patchProblem, patchWorkProblem } from './budgets';
 import { coerce, notFound, plain, scimError, type ScimContext } from './context';
 import { isObject, normalisePatch, normaliseResource, type Json, type JsonObject } from './normalise';
 import { portalUsersOf, refreshPortalUsers } from './portal';
@@ -321,7 +321,8 @@ export async function patchGroup(c: ScimContext, id: string, body: unknown, want
     // Any other shape: SCIMMY applies it to the whole group, then we store the result.
     const members = (await membersOfGroups(c, [before.id])).get(before.id) ?? [];
     const current = groupOut(c, before, members);
-    const tooMuch = patchWorkProblem(patch.Operations.length, JSON.stringify(current).length, 'group');
+    const cost = patchCost(patch.Operations as unknown[]);
+    const tooMuch = patchWorkProblem(cost.operations, JSON.stringify(current).length + cost.valueChars, 'group');
     if (tooMuch) throw scimError(400, 'invalidValue', tooMuch);
     const instance = coerce(() => new SCIMMY.Schemas.Group(current, 'out'));
     let patched: unknown;

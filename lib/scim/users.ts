@@ -2,7 +2,7 @@ import { and, eq, ne, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import { scimUsers, users, type ScimUserRow } from '../db/schema';
 import { newId } from '../ids';
 import { coerce, notFound, plain, scimError, type ScimContext } from './context';
-import { patchProblem, patchWorkProblem, userProblem } from './budgets';
+import { MAX_ATTRIBUTE_VALUES, patchCost, patchProblem, patchWorkProblem, userProblem } from './budgets';
 import { emailValues, normalisePatch, normaliseResource, rewriteFilteredAdds, settlePrimary, splitPathlessReplaces, type JsonObject } from './normalise';
 import { afterScimUserDeleted, announcePortalUserCreated, linkPortalUser, newPortalUserFor, refreshPortalUsers } from './portal';
 import { groupsOfUsers, userOut, type Attrs } from './resources';
@@ -207,7 +207,12 @@ export async function patchUser(c: ScimContext, id: string, body: unknown) {
     coerce(() => new SCIMMY.Schemas.User({ ...before.resource, id: before.id, userName: before.userName, active: before.active }, 'out')),
   );
   const message = { ...n.message, Operations: rewriteFilteredAdds(splitPathlessReplaces(n.message.Operations), current) };
-  const tooMuch = patchWorkProblem(Array.isArray(message.Operations) ? message.Operations.length : 0, JSON.stringify(current).length);
+  // Charged before any operation runs, on what the PATCH brings as well as on the user.
+  const cost = patchCost(Array.isArray(message.Operations) ? message.Operations : []);
+  if (cost.largestList > MAX_ATTRIBUTE_VALUES) {
+    throw scimError(400, 'invalidValue', `An operation's value holds ${cost.largestList} values; at most ${MAX_ATTRIBUTE_VALUES} are accepted in one attribute`);
+  }
+  const tooMuch = patchWorkProblem(cost.operations, JSON.stringify(current).length + cost.valueChars);
   if (tooMuch) throw scimError(400, 'invalidValue', tooMuch);
   const patch = coerce(() => new SCIMMY.Messages.PatchOp(message as never));
   const instance = coerce(() => new SCIMMY.Schemas.User(current, 'out'));

@@ -27,7 +27,7 @@ import { DOMParser, XMLSerializer, type Document as XmlDocument, type Element as
 import { ExclusiveCanonicalization, type HashAlgorithm, type SignatureAlgorithm, SignedXml } from 'xml-crypto';
 import { findAncestorNsForElement } from 'xml-crypto/lib/utils';
 import { checkEncryptedShape, decryptAssertionXml, EncryptionRefused, inspectEncryptedAssertion } from './decrypt';
-import { xmlShapeProblem } from './xml-shape';
+import { domShapeProblem, xmlShapeProblem } from './xml-shape';
 
 // ---------------------------------------------------------------------------------------------
 // Public API
@@ -910,6 +910,8 @@ function parseStrict(xml: string, what: string): XmlDocument {
   }
   if (doc.doctype) reject('doctype_forbidden', `${what} contains a DOCTYPE`);
   if (!doc.documentElement) reject('malformed_response', `${what} has no document element`);
+  const tree = domShapeProblem(doc.documentElement);
+  if (tree) reject('response_too_large', `${what} has ${tree}`);
   return doc;
 }
 

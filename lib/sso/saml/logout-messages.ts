@@ -15,7 +15,7 @@ import { inflateRawSync } from 'node:zlib';
 import { DOMParser, type Element as XmlElement } from '@xmldom/xmldom';
 import { SignedXml } from 'xml-crypto';
 import { esc } from './metadata';
-import { xmlShapeProblem } from './xml-shape';
+import { domShapeProblem, xmlShapeProblem } from './xml-shape';
 
 const SAMLP = 'urn:oasis:names:tc:SAML:2.0:protocol';
 const SAML = 'urn:oasis:names:tc:SAML:2.0:assertion';
@@ -99,6 +99,8 @@ function parseXml(xml: string): XmlElement {
   } catch (e) {
     refuse('logout_malformed', `the message is not well-formed XML: ${String(e instanceof Error ? e.message : e).slice(0, 200)}`);
   }
+  const tree = root ? domShapeProblem(root) : null;
+  if (tree) refuse('logout_malformed', `the message has ${tree}`);
   if (!root || root.namespaceURI !== SAMLP || (root.localName !== 'LogoutRequest' && root.localName !== 'LogoutResponse')) {
     refuse('logout_malformed', 'the message is not a samlp:LogoutRequest or samlp:LogoutResponse');
   }

@@ -157,6 +157,9 @@ describe('parseIdpMetadata: accepted metadata', () => {
     expect(refusal(nested).message).toMatch(/nested more than 32 deep/);
     const wide = idpMetadata().replace('</md:EntityDescriptor>', `<md:Extensions>${'<a/>'.repeat(20_001)}</md:Extensions></md:EntityDescriptor>`);
     expect(refusal(wide).message).toMatch(/more than 20,000 elements/);
+    // A stray quote in an unquoted attribute (the parser only warns) hid what followed from the text scan.
+    const hidden = idpMetadata().replace('</md:EntityDescriptor>', `<md:Extensions x=1"y>${'<md:KeyDescriptor>'.repeat(40)}${'</md:KeyDescriptor>'.repeat(40)}</md:Extensions></md:EntityDescriptor>`);
+    expect(refusal(hidden).message).toMatch(/nested more than 32 deep/);
   });
 
   it('ignores a use="encryption" key and keeps the signing one', () => {

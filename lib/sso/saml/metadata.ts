@@ -3,7 +3,7 @@ import { DOMParser, type Element as XmlElement } from '@xmldom/xmldom';
 import type { IdpCertificate } from '../../db/schema/connections';
 import { AppError } from '../../errors';
 import { checkBrowserUrl } from '../../http/safe-fetch';
-import { xmlShapeProblem } from './xml-shape';
+import { domShapeProblem, xmlShapeProblem } from './xml-shape';
 
 const MD = 'urn:oasis:names:tc:SAML:2.0:metadata';
 const DS = 'http://www.w3.org/2000/09/xmldsig#';
@@ -63,6 +63,8 @@ export function parseIdpMetadata(
   }
   const root = doc.documentElement;
   if (!root) throw bad(path, 'metadata is not well-formed XML');
+  const tree = domShapeProblem(root);
+  if (tree) throw bad(path, `metadata has ${tree}`);
   // The IdP's entity: the document, or (in an EntitiesDescriptor) the parent of its first IDPSSODescriptor.
   const firstIdp = root.getElementsByTagNameNS(MD, 'IDPSSODescriptor')[0]?.parentNode as XmlElement | null | undefined;
   const entity =

@@ -30,21 +30,44 @@ export function xmlShapeProblem(xml: string, maxElements = XML_MAX_ELEMENTS, max
     } else {
       if (++elements > maxElements) return `more than ${maxElements.toLocaleString('en')} elements`;
       if (++depth > maxDepth) return `elements nested more than ${maxDepth} deep`;
-      // To the tag's end, past quoted attribute values (which may hold '>').
+      // To the tag's end, past quoted attribute values (which may hold '>'); a quote opens a value
+      // only after '=' (a lenient parser reads a stray one as part of an unquoted value).
       let j = i + 1;
       let quote = '';
+      let afterEquals = false;
       for (; j < xml.length; j++) {
         const c = xml[j];
         if (quote) {
           if (c === quote) quote = '';
-        } else if (c === '"' || c === "'") quote = c;
+        } else if ((c === '"' || c === "'") && afterEquals) quote = c;
         else if (c === '>') break;
+        if (!quote && c !== ' ' && c !== '\t' && c !== '\n' && c !== '\r') afterEquals = c === '=';
       }
       if (xml[j - 1] === '/') depth--; // <empty/>
       i = j;
     }
     if (i === -1) break;
     i = xml.indexOf('<', i + 1);
+  }
+  return null;
+}
+
+/** Minimal DOM node shape (xmldom's), for {@link domShapeProblem}. */
+type ShapeNode = { nodeType: number; firstChild: ShapeNode | null; nextSibling: ShapeNode | null };
+
+/**
+ * The same budget on a parsed tree, whatever the text scan made of it (a lenient parser may read
+ * text differently): one walk without recursion, before any lookup. Null when within it.
+ */
+export function domShapeProblem(root: ShapeNode, maxElements = XML_MAX_ELEMENTS, maxDepth = XML_MAX_DEPTH): string | null {
+  let elements = 0;
+  const stack: [ShapeNode, number][] = [[root, 1]];
+  while (stack.length) {
+    const [node, depth] = stack.pop()!;
+    if (node.nodeType !== 1) continue;
+    if (++elements > maxElements) return `more than ${maxElements.toLocaleString('en')} elements`;
+    if (depth > maxDepth) return `elements nested more than ${maxDepth} deep`;
+    for (let c = node.firstChild; c; c = c.nextSibling) if (c.nodeType === 1) stack.push([c, depth + 1]);
   }
   return null;
 }
