@@ -20,13 +20,6 @@ const MAX_BLOCK_MS = 15 * 60 * 1000;
 
 const keysOf = (email: string, ip: string | null | undefined) => [`email:${email.trim().toLowerCase()}`, ...(ip ? [`ip:${ip}`] : [])];
 
-/** How long this account or address must still wait (ms), 0 when it may try now. */
-export async function signInBlockedFor(email: string, ip: string | null | undefined, now = new Date()): Promise<number> {
-  const db = await getDb();
-  const rows = await db.select().from(signInThrottle).where(inArray(signInThrottle.key, keysOf(email, ip)));
-  return Math.max(0, ...rows.map((r) => (r.blockedUntil ? r.blockedUntil.getTime() - now.getTime() : 0)));
-}
-
 export const blockMs = (failures: number) => (failures <= FREE_FAILURES ? 0 : Math.min(MAX_BLOCK_MS, FIRST_BLOCK_MS * 2 ** (failures - FREE_FAILURES - 1)));
 
 /**

@@ -187,17 +187,21 @@ function libraryError(err: unknown, path: string): never {
   throw err;
 }
 
+/** An identifier as an error message shows it (IdPs' identifiers are outside input: at most 200 characters). */
+const shown = (k: string) => JSON.stringify(k.length > 200 ? `${k.slice(0, 200)}…` : k);
+
 /**
  * The SSO library files SAML and OIDC records under one key made of the tenant and the IdP's
  * entity ID or the OIDC client ID (both public: in the IdP's metadata, in every sign-in's address),
  * and a create with a key it holds overwrites that record in place (provider, endpoints, keys).
- * Refuses (409 on `path`) a key that a connection or the library holds already.
+ * Refuses (409 on `path`) a key that a connection or the library holds already: this covers a
+ * connection of the organisation with the same entity ID or client ID.
  */
 export async function refuseTakenLibraryKey(tenantId: string, idpKey: string, path: string): Promise<void> {
   const clientId = jacksonStoreKey(`${tenantId}:${PRODUCT}:${idpKey}`); // the library's clientID
   const { jackson } = await sso();
   const held = (await findConnectionByClientId(clientId)) ?? ((await jackson.connectionAPIController.getConnections({ clientID: clientId } as never)) as unknown[])[0];
-  if (held) throw conflict(path, 'another connection of this organisation already uses this identity provider identifier (its entity ID or client ID)');
+  if (held) throw conflict(path, `another connection of this organisation already uses the identity provider identifier ${shown(idpKey)} (an entity ID or a client ID)`);
 }
 
 /**
@@ -216,10 +220,6 @@ export async function createConnection(ctx: Ctx, tenantId: string, input: Connec
   try {
     if (input.type === 'saml') {
       const { xml, parsed } = await previewSamlMetadata(input);
-      if (await findConnectionByEntityId(parsed.entityId, tenant.id)) {
-        const message = `a connection for IdP ${parsed.entityId} already exists in this tenant`;
-        throw new AppError(409, 'conflict', message, [{ path: input.metadataXml ? 'metadataXml' : 'metadataUrl', message }]);
-      }
       await refuseTakenLibraryKey(tenant.id, parsed.entityId, input.metadataXml ? 'metadataXml' : 'metadataUrl');
       // Another tenant may have a connection to the same IdP entity ID (lib/sso/jackson-store.ts).
       const rec = await inTenantScope(tenant.id, PRODUCT, () => jackson.connectionAPIController.createSAMLConnection({ ...common, rawMetadata: xml, name: input.name } as never))
@@ -314,16 +314,6 @@ export async function getConnection(tenantId: string, id: string): Promise<Conne
   const [c] = await db.select().from(connections).where(and(eq(connections.tenantId, tenantId), eq(connections.id, id)));
   if (!c) throw notFound('Connection');
   return c;
-}
-
-/** A tenant's connection with this IdP entity ID (at most one per tenant), or null. */
-export async function findConnectionByEntityId(entityId: string, tenantId: string): Promise<Connection | null> {
-  const db = await getDb();
-  const [c] = await db
-    .select()
-    .from(connections)
-    .where(and(sql`${connections.idp}->>'entityId' = ${entityId}`, eq(connections.tenantId, tenantId)));
-  return c ?? null;
 }
 
 /** Every connection with this IdP entity ID, across tenants (tenants of one IdP may share it), oldest first. */

@@ -64,24 +64,18 @@ export function filterTerms(expr: string): number {
   let i = 0;
   const word = (w: string) => tokens[i]?.toLowerCase() === w;
   type Size = [dnf: number, cnf: number];
-  const or = (): Size => {
-    let s = and();
-    while (word('or')) {
+  /** Parts joined by `op`, left to right: an OR adds terms (and multiplies the AND-of-ORs count), an AND the other way round. */
+  const joined = (op: 'and' | 'or', part: () => Size): Size => {
+    let s = part();
+    while (word(op)) {
       i++;
-      const r = and();
-      s = [add(s[0], r[0]), mul(s[1], r[1])];
+      const r = part();
+      s = op === 'or' ? [add(s[0], r[0]), mul(s[1], r[1])] : [mul(s[0], r[0]), add(s[1], r[1])];
     }
     return s;
   };
-  const and = (): Size => {
-    let s = unary();
-    while (word('and')) {
-      i++;
-      const r = unary();
-      s = [mul(s[0], r[0]), add(s[1], r[1])];
-    }
-    return s;
-  };
+  const or = (): Size => joined('or', and);
+  const and = (): Size => joined('and', unary);
   const unary = (): Size => {
     if (word('not')) {
       // The parser does not turn `not (a or b)` into `not a and not b`: it keeps the OR (2 terms).
@@ -119,19 +113,22 @@ export function filterTerms(expr: string): number {
   return total[0];
 }
 
-/** Why a filter is over budget, or null. Comparisons are counted outside quoted values. */
-export function filterProblem(expr: string, what = 'The filter'): string | null {
-  if (expr.length > MAX_FILTER_LENGTH) return `${what} is ${expr.length} characters long; at most ${MAX_FILTER_LENGTH} are accepted`;
+/** Why a filter is over budget (`problem`, else null), and its terms once expanded. Comparisons are counted outside quoted values. */
+function filterBudget(expr: string, what: string): { problem: string | null; terms: number } {
+  if (expr.length > MAX_FILTER_LENGTH) return { problem: `${what} is ${expr.length} characters long; at most ${MAX_FILTER_LENGTH} are accepted`, terms: 0 };
   const comparisons = unquote(expr).match(COMPARISON)?.length ?? 0;
   if (comparisons > MAX_FILTER_COMPARISONS) {
-    return `${what} has ${comparisons} comparisons; at most ${MAX_FILTER_COMPARISONS} are accepted`;
+    return { problem: `${what} has ${comparisons} comparisons; at most ${MAX_FILTER_COMPARISONS} are accepted`, terms: 0 };
   }
   const terms = filterTerms(expr);
   if (terms > MAX_FILTER_TERMS) {
-    return `${what} has ${terms} terms once expanded; at most ${MAX_FILTER_TERMS} are accepted (an AND of ORs multiplies: write it as an OR of ANDs)`;
+    return { problem: `${what} has ${terms} terms once expanded; at most ${MAX_FILTER_TERMS} are accepted (an AND of ORs multiplies: write it as an OR of ANDs)`, terms };
   }
-  return null;
+  return { problem: null, terms };
 }
+
+/** Why a filter is over budget, or null. */
+export const filterProblem = (expr: string, what = 'The filter'): string | null => filterBudget(expr, what).problem;
 
 /** An attribute name or path (`name.givenName`, `urn:…:User:manager.value`, `$ref`). */
 const ATTRIBUTE_NAME = /^[A-Za-z0-9:._$-]+$/;
@@ -169,9 +166,9 @@ export function patchProblem(body: unknown): string | null {
       const open = path.indexOf('[');
       if (open === -1) continue;
       const inner = path.slice(open + 1, path.lastIndexOf(']') > open ? path.lastIndexOf(']') : undefined);
-      const over = filterProblem(inner, `operation ${n + 1}: the path's filter`);
-      if (over) return over;
-      terms += filterTerms(inner);
+      const { problem, terms: these } = filterBudget(inner, `operation ${n + 1}: the path's filter`);
+      if (problem) return problem;
+      terms += these;
     }
     if (isMembersPath(op.path)) members += count(op.value);
     else if (op.path === undefined && isObject(op.value)) {

@@ -2,7 +2,7 @@ import 'server-only';
 import { and, asc, eq, isNotNull, isNull, lt, or, sql } from 'drizzle-orm';
 import { record } from '../../audit/record';
 import { SYSTEM, type Ctx } from '../../audit/types';
-import { findConnectionByEntityId, findConnectionById, getConnection, refuseTakenLibraryKey, toConnectionView } from '../../dal/connections';
+import { findConnectionById, getConnection, refuseTakenLibraryKey, toConnectionView } from '../../dal/connections';
 import { getDb, type Db } from '../../db/client';
 import { connections, type Connection, type IdpInfo, type PendingMetadata } from '../../db/schema';
 import { env } from '../../env';
@@ -138,11 +138,6 @@ export async function approveMetadata(ctx: Ctx, tenantId: string, connectionId: 
   const before = await libraryRecord(c.clientId);
   let clientId = c.clientId;
   if (entityChanged) {
-    const taken = await findConnectionByEntityId(parsed.entityId, c.tenantId);
-    if (taken && taken.id !== c.id) {
-      const message = `another connection of this tenant already uses the IdP entity ID ${parsed.entityId}`;
-      throw new AppError(409, 'conflict', message, [{ path: 'pendingMetadata', message }]);
-    }
     await refuseTakenLibraryKey(c.tenantId, parsed.entityId, 'pendingMetadata');
     const { jackson } = await sso();
     const s = sp();
