@@ -47,6 +47,8 @@ const schema = z.object({
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(20),
   /** The longest a PostgreSQL statement may run; a connection silent 2 s longer than this with a statement outstanding is dropped as stalled. */
   DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(10_000),
+  /** Days the operator's own audit chain keeps its events (sign-in failures, tenants, applications…); tenants set theirs. */
+  OPERATOR_AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
   /** `off` stops this instance from running scheduled jobs (webhook delivery, retention, …). */
   JOBS: z.enum(['on', 'off']).default('on'),
   /** DNS servers for domain verification (comma-separated host or host:port); default: the system's. */

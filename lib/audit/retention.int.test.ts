@@ -10,6 +10,7 @@ import { runJob, type Job } from '../jobs/scheduler';
 import { call } from '../testing/api';
 import { seedAuditEvents, withoutAppendOnly } from '../testing/audit';
 import { eventHash } from './chain';
+import { OPERATOR_CHAIN } from './record';
 import { auditRetentionJob, pruneExpiredAuditEvents, pruneTenantAudit } from './retention';
 import { verifyTenantChain, verifyTenantChainCached } from './verify';
 
@@ -144,6 +145,47 @@ describe('audit retention job', () => {
     await runJob(jobFor(a.id, b.id), { force: true });
     expect(await chainOf(a.id)).toHaveLength(1);
     expect(await chainOf(b.id)).toHaveLength(2);
+  });
+});
+
+// The operator's chain is one per database: on PostgreSQL, test files running at once share it,
+// and a prune there would delete their fresh operator events too. Embedded storage only.
+describe.skipIf(!!process.env.DATABASE_URL)('the operator chain', () => {
+  it('is pruned by the job at OPERATOR_AUDIT_RETENTION_DAYS (default 365), with its own audit.pruned, and still verifies', async () => {
+    // Anonymous sign-in failures write operator events: without retention the chain grows for ever.
+    await seedAuditEvents(OPERATOR_CHAIN, Array.from({ length: 30 }, (_, i) => ({ occurredAt: daysAgo(400, i), action: 'operator.login_failed' })));
+    await seedAuditEvents(OPERATOR_CHAIN, [{ occurredAt: daysAgo(100), action: 'operator.login_failed' }, { occurredAt: daysAgo(1) }]);
+    /** How many events of the chain a prune at `days` takes: its prefix through the newest older event. */
+    const due = (chain: { seq: number | null; occurredAt: Date }[], days: number) => {
+      const through = Math.max(...chain.filter((e) => e.occurredAt.getTime() < daysAgo(days).getTime()).map((e) => e.seq!));
+      return chain.filter((e) => e.seq! <= through).length;
+    };
+    const before = await chainOf(OPERATOR_CHAIN);
+    const expected = due(before, 365);
+    expect(expected).toBeGreaterThanOrEqual(30);
+    expect(await runJob(auditRetentionJob, { force: true })).toMatchObject({ deleted: expected });
+    const after = await chainOf(OPERATOR_CHAIN);
+    expect(after).toHaveLength(before.length - expected + 1);
+    const pruned = after.filter((e) => e.action === 'audit.pruned');
+    expect(pruned).toHaveLength(1);
+    expect(pruned[0]).toMatchObject({ tenantId: null, reason: 'retention 365 days', details: { throughSeq: before[expected - 1].seq, count: expected } });
+    expect(await verifyTenantChain(OPERATOR_CHAIN)).toMatchObject({ intact: true, firstBrokenId: null });
+
+    // A shorter retention from the environment prunes the 100-day-old event too.
+    const g = globalThis as { __portalEnv?: unknown };
+    process.env.OPERATOR_AUDIT_RETENTION_DAYS = '30';
+    g.__portalEnv = undefined;
+    try {
+      const again = due(after, 30);
+      expect(await runJob(auditRetentionJob, { force: true })).toMatchObject({ deleted: again });
+      const left = await chainOf(OPERATOR_CHAIN);
+      expect(left.some((e) => e.occurredAt.getTime() < daysAgo(30).getTime())).toBe(false);
+      expect(left.filter((e) => e.action === 'audit.pruned').at(-1)).toMatchObject({ reason: 'retention 30 days' });
+      expect(await verifyTenantChain(OPERATOR_CHAIN)).toMatchObject({ intact: true });
+    } finally {
+      delete process.env.OPERATOR_AUDIT_RETENTION_DAYS;
+      g.__portalEnv = undefined;
+    }
   });
 });
 

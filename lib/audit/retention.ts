@@ -5,13 +5,15 @@ import type { Job } from '../jobs/scheduler';
 import { tenants } from '../db/schema';
 import { notFound } from '../errors';
 import { PRUNED_ACTION } from './chain';
-import { changes, record } from './record';
+import { env } from '../env';
+import { changes, OPERATOR_CHAIN, record } from './record';
 import type { AuditRetention } from './retention-schema';
 import { SYSTEM, type Ctx } from './types';
 
 /**
- * Audit retention: each tenant keeps its events for `auditRetentionDays` days (default 365). The
- * retention job deletes the oldest part of each tenant's chain — always a contiguous prefix of
+ * Audit retention: each tenant keeps its events for `auditRetentionDays` days (default 365), the
+ * operator's chain for OPERATOR_AUDIT_RETENTION_DAYS (default 365). The retention job deletes the
+ * oldest part of each chain — always a contiguous prefix of
  * seq, so what is left still verifies — and writes `audit.pruned` in the same transaction naming
  * where the retained part starts (`throughSeq`) and the hash it links to (`anchorHash`); the
  * verifier (verify.ts) accepts a chain that starts after seq 1 only with such an event. The delete
@@ -56,29 +58,43 @@ export async function pruneTenantAudit(
   tenantId: string,
   opts: { now?: Date; days?: number; batchSize?: number; maxBatches?: number; label?: string | null } = {},
 ): Promise<PruneResult> {
+  return pruneChain(tenantId, { ...opts, days: opts.days ?? (await getAuditRetention(tenantId)).days });
+}
+
+/** Prunes the operator's chain (no tenant) by OPERATOR_AUDIT_RETENTION_DAYS, as pruneTenantAudit. */
+export function pruneOperatorAudit(opts: { now?: Date; batchSize?: number; maxBatches?: number } = {}): Promise<PruneResult> {
+  return pruneChain(OPERATOR_CHAIN, { ...opts, days: env().OPERATOR_AUDIT_RETENTION_DAYS });
+}
+
+/** One chain: a tenant's (key = its id) or the operator's (OPERATOR_CHAIN, events without a tenant). */
+async function pruneChain(
+  chainKey: string,
+  opts: { now?: Date; days: number; batchSize?: number; maxBatches?: number; label?: string | null },
+): Promise<PruneResult> {
   const db = await getDb();
-  const days = opts.days ?? (await getAuditRetention(tenantId)).days;
+  const days = opts.days;
+  const tenantId = chainKey === OPERATOR_CHAIN ? null : chainKey;
   const cutoff = new Date((opts.now ?? new Date()).getTime() - days * DAY_MS);
   const batchSize = opts.batchSize ?? 5000;
   const maxBatches = opts.maxBatches ?? 20;
-  await sequence(db, tenantId); // only linked events are pruned; link what has committed
+  await sequence(db, chainKey); // only linked events are pruned; link what has committed
   const [target] = rowsOf<{ through: string | number | null }>(
     await db.execute(sql`
       select max(seq) as through from audit_events
-      where tenant_id = ${tenantId} and chain_key = ${tenantId} and occurred_at < ${cutoff.toISOString()}::timestamptz`),
+      where chain_key = ${chainKey} and occurred_at < ${cutoff.toISOString()}::timestamptz`),
   );
   const through = target?.through == null ? null : Number(target.through);
   const out: PruneResult = { deleted: 0, batches: 0, throughSeq: null, more: false };
   if (through === null) return out;
   while (out.batches < maxBatches) {
     const done = await db.transaction(async (tx) => {
-      const [first] = rowsOf<{ seq: string | number | null }>(await tx.execute(sql`select min(seq) as seq from audit_events where chain_key = ${tenantId}`));
+      const [first] = rowsOf<{ seq: string | number | null }>(await tx.execute(sql`select min(seq) as seq from audit_events where chain_key = ${chainKey}`));
       if (first?.seq == null || Number(first.seq) > through) return null;
       const hi = Math.min(Number(first.seq) + batchSize - 1, through);
       await tx.execute(sql`select set_config('portal.audit_prune', 'on', true)`);
       const [d] = rowsOf<{ n: number; through: string | number | null; anchor: string | null }>(
         await tx.execute(sql`
-          with d as (delete from audit_events where chain_key = ${tenantId} and seq <= ${hi} returning seq, hash)
+          with d as (delete from audit_events where chain_key = ${chainKey} and seq <= ${hi} returning seq, hash)
           select count(*)::int as n, max(seq) as through, (select hash from d order by seq desc limit 1) as anchor from d`),
       );
       await tx.execute(sql`select set_config('portal.audit_prune', 'off', true)`);
@@ -87,7 +103,7 @@ export async function pruneTenantAudit(
       await record(tx, SYSTEM, {
         tenantId,
         action: PRUNED_ACTION,
-        target: { type: 'tenant', id: tenantId, label: opts.label ?? null },
+        target: tenantId ? { type: 'tenant', id: tenantId, label: opts.label ?? null } : { type: 'audit_chain', id: OPERATOR_CHAIN, label: 'operator' },
         reason: `retention ${days} days`,
         details: { throughSeq, anchorHash: d.anchor, count: Number(d.n), cutoff: cutoff.toISOString() },
       });
@@ -103,7 +119,7 @@ export async function pruneTenantAudit(
   return out;
 }
 
-/** One run of the retention job over every tenant; bounded by `maxBatches` transactions in all. */
+/** One run of the retention job over every tenant (and the operator's chain, unless `tenantIds` narrows it); bounded by `maxBatches` transactions in all. */
 export async function pruneExpiredAuditEvents(opts: { now?: Date; batchSize?: number; maxBatches?: number; tenantIds?: string[] } = {}) {
   const db = await getDb();
   const list = await db
@@ -114,6 +130,12 @@ export async function pruneExpiredAuditEvents(opts: { now?: Date; batchSize?: nu
   let budget = opts.maxBatches ?? 50;
   let deleted = 0;
   let pruned = 0;
+  if (!opts.tenantIds) {
+    const r = await pruneOperatorAudit({ now: opts.now, batchSize: opts.batchSize, maxBatches: budget });
+    budget -= r.batches;
+    deleted += r.deleted;
+    if (r.more) return { tenants: list.length, pruned, deleted, more: true };
+  }
   for (const t of list) {
     if (budget <= 0) return { tenants: list.length, pruned, deleted, more: true };
     const r = await pruneTenantAudit(t.id, { now: opts.now, days: t.days, batchSize: opts.batchSize, maxBatches: budget, label: t.name });
@@ -125,7 +147,7 @@ export async function pruneExpiredAuditEvents(opts: { now?: Date; batchSize?: nu
   return { tenants: list.length, pruned, deleted, more: false };
 }
 
-/** Prunes audit events older than each tenant's retention (hourly; bounded per run). */
+/** Prunes audit events older than each tenant's retention and the operator's (hourly; bounded per run). */
 export const auditRetentionJob: Job = {
   name: 'audit-retention',
   everyMs: 60 * 60_000,

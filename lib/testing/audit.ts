@@ -3,13 +3,15 @@ import { eventHash, GENESIS_HASH, type ChainedContent } from '../audit/chain';
 import { sequence } from '../audit/sequencer';
 import { getDb } from '../db/client';
 import { auditChains, auditEvents } from '../db/schema';
+import { OPERATOR_CHAIN } from '../audit/record';
 import { newId } from '../ids';
 
 export type SeedEvent = Partial<Omit<ChainedContent, 'id' | 'chainKey' | 'seq' | 'tenantId'>> & { id?: string };
 
 /**
- * Appends events with chosen timestamps and fields to a tenant's chain, many rows per statement,
- * with correct hashes (record() would stamp them "now", one by one). Returns the ids in order.
+ * Appends events with chosen timestamps and fields to a tenant's chain (or the operator's, key
+ * OPERATOR_CHAIN), many rows per statement, with correct hashes (record() would stamp them "now",
+ * one by one). Returns the ids in order.
  */
 export async function seedAuditEvents(tenantId: string, events: SeedEvent[], batch = 500): Promise<string[]> {
   const db = await getDb();
@@ -29,7 +31,7 @@ export async function seedAuditEvents(tenantId: string, events: SeedEvent[], bat
           id: e.id ?? newId('evt'),
           chainKey: tenantId,
           seq: ++seq,
-          tenantId,
+          tenantId: tenantId === OPERATOR_CHAIN ? null : tenantId,
           occurredAt: e.occurredAt ?? new Date(),
           action: e.action ?? 'test.event',
           outcome: e.outcome ?? 'success',
