@@ -45,7 +45,7 @@ async function signIn(user: Omit<OidcTestUser, 'sub'>, ips: { start?: string; ba
   const authorizeUrl = new URL(start.headers.get('location')!);
   const cookie = start.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
   const back = await signInWithHttpClient(authorizeUrl, user.email);
-  const redirect = await handleOidcRedirect(back, meta(ips.back ?? ips.start ?? '203.0.113.20'));
+  const redirect = await handleOidcRedirect(back, meta(ips.back ?? ips.start ?? '203.0.113.20'), cookie);
   if (redirect.status !== 303) return { authorizeUrl, redirect, callback: null };
   const callback = await handleCallback(new URL(redirect.headers.get('location')!), cookie, meta('203.0.113.20'));
   return { authorizeUrl, redirect, callback };

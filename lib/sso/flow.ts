@@ -472,7 +472,10 @@ export async function handleOidcRedirect(
     testConnection
       ? failTest(meta, testConnection, flow.detail as TestFlowDetail | null, reason, { error: typeof extra.error === 'string' ? extra.error : null })
       : fail(meta, flow.tenantId, reason, status, extra, (flow.detail as { returnTo?: string } | null)?.returnTo, 'oidc');
-  if (browserFlow && browserFlow.state !== state) return refuse('state_mismatch', 400, at);
+  // Only in the browser that started this flow, before any request to the provider: a code
+  // delivered with the state of someone else's flow (a link to the victim's own provider carrying
+  // an attacker's state) must not be sent to that flow's token endpoint (IdP mix-up).
+  if (!browserFlow || browserFlow.state !== state) return refuse('state_mismatch', 400, at);
   // Sign-in policy: the tenant's IP allowlist, again when the OpenID provider sends the browser back.
   if (!signInIpAllowed(taken.tenant?.signInPolicy ?? (await tenantPolicy(flow.tenantId)), meta.ip)) return refuse('ip_not_allowed', 403, { ...at, ip: meta.ip ?? null });
   if (url.searchParams.get('error')) {

@@ -53,7 +53,7 @@ describe('OIDC connection test', () => {
     expect(start.status).toBe(302);
     const cookie = start.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
     const back = await signInWithHttpClient(start.headers.get('location')!, email);
-    const redirect = await handleOidcRedirect(back, meta);
+    const redirect = await handleOidcRedirect(back, meta, cookie);
     expect(redirect.status).toBe(303);
     const result = await handleCallback(new URL(redirect.headers.get('location')!), cookie, meta);
     expect(result.status).toBe(200);
@@ -98,9 +98,10 @@ describe('OIDC connection test', () => {
   it('a cancelled test stores idp_error with the OIDC hint; no failed sign-in is logged', async () => {
     const t = await setup();
     const start = await startConnectionTest(t.tenant, t.connectionId, ADMIN);
+    const cookie = start.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
     const back = await signInWithHttpClient(start.headers.get('location')!, null);
     expect(back.searchParams.get('error')).toBe('access_denied');
-    const res = await handleOidcRedirect(back, meta);
+    const res = await handleOidcRedirect(back, meta, cookie);
     expect(res.status).toBe(400);
     expect(await res.text()).toContain('idp_error');
     const row = await rowOf(t.connectionId);

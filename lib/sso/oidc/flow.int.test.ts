@@ -77,7 +77,7 @@ async function signIn(who: string | { sub: string; email: string }, opts: { with
   const back = await signInWithHttpClient(b.location, typeof who === 'string' ? who : { sub: who.sub });
   expect(back.origin + back.pathname).toBe(sp().oidcRedirectUrl);
   const cookie = opts.withCookie === false ? null : b.cookie;
-  const redirect = await handleOidcRedirect(back, meta, cookie);
+  const redirect = await handleOidcRedirect(back, opts.meta ?? meta, cookie);
   if (redirect.status !== 303) return { redirect, callback: null, authorizeUrl: b.location, back, cookie: b.cookie };
   const callbackUrl = new URL(redirect.headers.get('location')!);
   const callback = await handleCallback(callbackUrl, cookie, opts.meta ?? meta);
@@ -184,10 +184,11 @@ describe('SP-initiated OIDC sign-in with JIT provisioning', () => {
     // tenant without the cookie, so the event may carry none).
     const probe = { ...meta, userAgent: `vitest no-cookie ${domain}` };
     const r = await signIn(email, { withCookie: false, meta: probe });
-    expect(r.redirect.status).toBe(303);
-    expect(r.callback!.status).toBe(400);
-    expect(await r.callback!.text()).toContain('state_mismatch');
-    expect(r.callback!.headers.getSetCookie().some((c) => c.startsWith('authjs.session-token='))).toBe(false);
+    // Refused at the OIDC redirect, before the code is exchanged (see mixup.int.test.ts).
+    expect(r.redirect.status).toBe(400);
+    expect(r.callback).toBeNull();
+    expect(await r.redirect.text()).toContain('state_mismatch');
+    expect(r.redirect.headers.getSetCookie().some((c) => c.startsWith('authjs.session-token='))).toBe(false);
     expect(await usersOf(tenant.id)).toHaveLength(0);
     const db = await getDb();
     const failed = await db.select().from(auditEvents).where(eq(auditEvents.userAgent, probe.userAgent));
@@ -202,9 +203,9 @@ describe('SP-initiated OIDC sign-in with JIT provisioning', () => {
     const victim = `vic@${domain}`;
     addUser({ sub: `sub-mal-${domain}`, email: attacker });
     addUser({ sub: `sub-vic-${domain}`, email: victim });
-    // The attacker signs in up to the portal's own code (their browser, no cookie needed for this step).
+    // The attacker signs in up to the portal's own code, in their own browser.
     const a = await begin(attacker);
-    const redirect = await handleOidcRedirect(await signInWithHttpClient(a.location, attacker), meta);
+    const redirect = await handleOidcRedirect(await signInWithHttpClient(a.location, attacker), meta, a.cookie);
     const attackerCode = new URL(redirect.headers.get('location')!).searchParams.get('code')!;
     // The victim's browser has a flow of its own; the attacker's code arrives with the victim's state.
     const v = await begin(victim);
@@ -225,13 +226,13 @@ describe('SP-initiated OIDC sign-in with JIT provisioning', () => {
     addUser({ sub: `sub-bob-${domain}`, email });
     const b = await begin(email);
     const back = await signInWithHttpClient(b.location, email);
-    const redirect = await handleOidcRedirect(back, meta);
+    const redirect = await handleOidcRedirect(back, meta, b.cookie);
     expect(redirect.status).toBe(303);
     const callbackUrl = new URL(redirect.headers.get('location')!);
     expect((await handleCallback(callbackUrl, b.cookie, meta)).status).toBe(303);
     expect((await handleCallback(callbackUrl, b.cookie, meta)).status).toBeGreaterThanOrEqual(400);
-    // The provider's redirect again: the library's session for this state is gone.
-    expect((await handleOidcRedirect(back, meta)).status).toBeGreaterThanOrEqual(400);
+    // The provider's redirect again: the flow of this state is gone.
+    expect((await handleOidcRedirect(back, meta, b.cookie)).status).toBeGreaterThanOrEqual(400);
     expect(await usersOf(tenant.id)).toHaveLength(1);
   });
 
@@ -242,7 +243,7 @@ describe('SP-initiated OIDC sign-in with JIT provisioning', () => {
     const b = await begin(email);
     const back = await signInWithHttpClient(b.location, null);
     expect(back.searchParams.get('error')).toBe('access_denied');
-    const redirect = await handleOidcRedirect(back, meta);
+    const redirect = await handleOidcRedirect(back, meta, b.cookie);
     // The library forwards the provider's error to the callback, which refuses it.
     let final = redirect;
     if (redirect.status === 303) {
@@ -374,7 +375,8 @@ describe('OIDC relying party under attack', () => {
     const trap = http.createServer((req, res) => {
       const base = `https://${host}:${(trap.address() as AddressInfo).port}`;
       res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ issuer: base, authorization_endpoint: `${base}/auth`, token_endpoint: `${base}/token`, userinfo_endpoint: `${base}/me`, jwks_uri: `${base}/jwks` }));
+      // The issuer is where the document is (discovery binds it); the endpoints are on the name.
+      res.end(JSON.stringify({ issuer: `http://localhost:${(trap.address() as AddressInfo).port}`, authorization_endpoint: `${base}/auth`, token_endpoint: `${base}/token`, userinfo_endpoint: `${base}/me`, jwks_uri: `${base}/jwks` }));
     });
     await new Promise<void>((r) => trap.listen(0, '127.0.0.1', r));
     const domain = uniqueDomain('rebind');

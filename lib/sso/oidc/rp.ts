@@ -187,6 +187,9 @@ function refusalOf(err: unknown, deadline: AbortSignal): LoginRejected {
     return new LoginRejected('idp_error', 400, `${err.error}${err.error_description ? `: ${err.error_description}` : ''}`.slice(0, 200));
   }
   if (err instanceof oc.ClientError && ANSWER_UNREADABLE.has(err.code ?? '')) return new LoginRejected('idp_error', 502, err.message);
+  // The answer names another provider (RFC 9207 `iss`), or lacks it from one that always sends it.
+  const issuer = /"iss" \(issuer\)/.test(String((err as { cause?: { message?: unknown } })?.cause?.message ?? ''));
+  if (err instanceof oc.ClientError && issuer) return new LoginRejected('issuer_mismatch', 400, String((err.cause as Error).message));
   // Anything else openid-client refused is in the provider's answer: the ID token (signature, key,
   // claims, times) or the token response around it.
   if (err instanceof oc.ClientError) return new LoginRejected('id_token_invalid', 400, err.message);
