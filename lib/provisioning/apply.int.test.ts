@@ -13,6 +13,7 @@ import * as roleMappingsRoute from '@/app/api/v1/tenants/[tenantId]/role-mapping
 import * as provisioningRoute from '@/app/api/v1/tenants/[tenantId]/provisioning/route';
 import { call } from '@/lib/testing/api';
 import { saveRoleMapping } from './apply';
+import { evaluationCost, MAPPING_BUDGET } from './mapping';
 import { impactFor, recentSignIns, signInSample } from './impact';
 
 const admin: Ctx = { actor: { type: 'operator', id: 'op_impact', label: 'ops@portal.test' }, ip: '198.51.100.7', userAgent: 'vitest' };
@@ -251,4 +252,29 @@ describe('role mapping impact and apply-now', () => {
     // The saved mapping being over budget for a user does not stop an impact: that change is just not pending.
     expect((await impactFor(tenant.id, heavy, SAVED)).evaluated).toBe(4);
   });
+});
+
+describe('Save and apply across many users', () => {
+  it('rules whose evaluation over every user together costs more than one request may are refused (400 over_budget), nothing saved; saving without applying still works', async () => {
+    // Each user just under the per-user budget: 40 of them would hold the database for seconds
+    // in the one transaction (on embedded storage, every tenant's requests wait behind it).
+    const { tenant, domain } = await samlTenant();
+    const db = await getDb();
+    const rules = Array.from({ length: 10 }, (_, i) => ({ attribute: 'department', operator: 'matches' as const, value: `(?:.?){1,662}x${'y'.repeat(i)}`, role: 'viewer' }));
+    const mapping = { rules, defaultRole: 'member' };
+    let len = 10;
+    while (evaluationCost(mapping, { department: ['a'.repeat(len + 1)] }).cost < MAPPING_BUDGET) len++;
+    await db.insert(users).values(
+      Array.from({ length: 40 }, (_, i) => ({ id: newId('usr'), tenantId: tenant.id, email: `u${i}@${domain}`, source: 'scim' as const, roles: ['member'], attributes: { department: ['a'.repeat(len)], email: [`u${i}@${domain}`] } })),
+    );
+    const before = roleMappingOf(await getTenant(tenant.id));
+    const err = await saveRoleMapping(admin, tenant.id, mapping, { applyNow: true, newRoles: 'add' }).catch((e) => e);
+    expect(err).toBeInstanceOf(AppError);
+    expect(err.status).toBe(400);
+    expect(err.code).toBe('over_budget');
+    expect(err.message).toMatch(/save without applying/);
+    expect(roleMappingOf(await getTenant(tenant.id))).toEqual(before);
+    const saved = await saveRoleMapping(admin, tenant.id, mapping, { applyNow: false, newRoles: 'add' });
+    expect(saved.mapping.rules).toHaveLength(10);
+  }, 60_000);
 });

@@ -9,7 +9,7 @@ import { putRoleMapping, writeRoleMapping, type NewRoles } from '../dal/role-map
 import type { RoleMapping, RoleMappingInput } from '../validation/role-mappings';
 import { breather } from './breathe';
 import { tenantUsers, userRuleInput } from './impact';
-import { diffRoles, evaluate, MappingBudgetExceeded } from './mapping';
+import { diffRoles, evaluate, MappingBudgetExceeded, MappingMeter, RequestMappingBudgetExceeded } from './mapping';
 
 /**
  * Saving a role mapping, optionally applying it to existing users at once.
@@ -63,13 +63,18 @@ export async function applyRoleMapping(tx: Tx, ctx: Ctx, tenantId: string, mappi
   const applied: AppliedChange[] = [];
   let changed = 0;
   const pause = breather();
+  const meter = new MappingMeter();
   for await (const page of tenantUsers(tx, tenantId, { withAttributes: true, forUpdate: true })) {
     for (const u of page) {
       await pause();
       let after: string[];
       try {
-        after = evaluate(mapping, userRuleInput(u)).roles;
+        after = evaluate(mapping, userRuleInput(u), { meter }).roles;
       } catch (e) {
+        if (e instanceof RequestMappingBudgetExceeded) {
+          const message = `these rules cost too much to apply to every user at once (over ${e.evaluated + 1} users they pass the budget of one request, ${e.budget} units). Nothing was saved: save without applying (each user's roles are then evaluated at their next sign-in or directory change), or simplify the rules`;
+          throw new AppError(400, 'over_budget', `Role mapping refused: ${message}`, [{ path: 'rules', message }]);
+        }
         if (!(e instanceof MappingBudgetExceeded)) throw e;
         const where = e.heaviest ? `rule ${e.heaviest.index + 1} (${e.heaviest.operator} on ${e.heaviest.attribute})` : 'the rules';
         const message = `these rules cannot be applied: over the attributes kept for ${u.email} they would cost ${e.cost}, over the evaluation budget of ${e.budget} (costliest: ${where}); that user's sign-ins would be refused too. Nothing was saved; simplify the rules`;

@@ -5,6 +5,7 @@ import { getDb } from '@/lib/db/client';
 import { scimGroupMembers, scimGroups, scimUsers, users } from '@/lib/db/schema';
 import { putRoleMapping } from '@/lib/dal/role-mappings';
 import { makeDirectory, oktaUser, patch, scimCall, scimTenant } from '@/lib/testing/scim';
+import { evaluationCost, MAPPING_BUDGET } from '@/lib/provisioning/mapping';
 import { FALLBACK_LIMIT } from './budgets';
 
 /** SCIM work whose size the client controls is refused (SCIM Error schema), and nothing is written. */
@@ -198,4 +199,34 @@ describe('SCIM budgets', () => {
     const ok = await scimCall(dir, 'POST', '/Users', oktaUser(`big@${t.domain}`, { displayName: 'Ada' }));
     expect(ok.status).toBe(201);
   });
+});
+
+describe('role mappings across one request', () => {
+  it('a group change whose members’ roles together cost more than one request may is refused (400), nothing changed; fewer members per request pass', async () => {
+    // A tenant's own costly rules (each user just under the per-user budget) and a group of 40:
+    // re-evaluating them all in the request's transaction would hold the database for seconds.
+    const t = await scimTenant('MappingTotal');
+    const rules = Array.from({ length: 10 }, (_, i) => ({ attribute: 'title', operator: 'matches' as const, value: `(?:.?){1,662}x${'y'.repeat(i)}`, role: 'viewer' }));
+    const mapping = { rules, defaultRole: 'member' };
+    await putRoleMapping(SYSTEM, t.id, mapping);
+    let len = 10;
+    while (evaluationCost(mapping, { title: ['a'.repeat(len + 1)] }).cost < MAPPING_BUDGET) len++;
+    const dir = await makeDirectory(t.id);
+    const ids: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      const r = await scimCall(dir, 'POST', '/Users', oktaUser(`u${i}@${t.domain}`, { title: 'a'.repeat(len) }));
+      expect(r.status).toBe(201);
+      ids.push(r.body.id);
+    }
+    const group = (members: string[]) => ({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: `Everyone ${members.length}`, members: members.map((value) => ({ value })) });
+    const refused = await scimCall(dir, 'POST', '/Groups', group(ids));
+    expect(refused.status).toBe(400);
+    expect(refused.body.detail).toMatch(/role-mapping rules/);
+    expect(refused.body.detail).toMatch(/fewer members/);
+    const db = await getDb();
+    expect(await db.select().from(scimGroups).where(eq(scimGroups.directoryId, dir.id))).toHaveLength(0);
+    // Within the budget the same members pass, a few per request.
+    const ok = await scimCall(dir, 'POST', '/Groups', group(ids.slice(0, 5)));
+    expect(ok.status).toBe(201);
+  }, 120_000);
 });

@@ -1,3 +1,4 @@
+import type { MappingMeter } from '../provisioning/mapping';
 import type { AuditInput } from '../audit/record';
 import type { Ctx } from '../audit/types';
 import type { Tx } from '../db/client';
@@ -25,6 +26,8 @@ export type ScimContext = {
   outcome: ScimOutcome;
   /** The parsed JSON body of a POST/PUT/PATCH. */
   body?: unknown;
+  /** What this request's role-mapping evaluations cost so far (lib/scim/portal.ts). */
+  mappingMeter?: MappingMeter;
 };
 
 /** A SCIM error (RFC 7644 §3.12) to answer with. */

@@ -4,7 +4,7 @@ import { narrowest, sectionsAbove, type ConsoleAccess } from '../auth/permission
 import { directories, scimGroupMembers, scimGroups, scimUsers, tenants, users, type ScimUserRow, type User } from '../db/schema';
 import { newId } from '../ids';
 import { breather } from '../provisioning/breathe';
-import { diffRoles, evaluate, MappingBudgetExceeded, type Attributes } from '../provisioning/mapping';
+import { diffRoles, evaluate, MappingBudgetExceeded, MappingMeter, RequestMappingBudgetExceeded, type Attributes } from '../provisioning/mapping';
 import { scimError, type ScimContext } from './context';
 import { mappingAttributes, namesOf, portalEmail } from './normalise';
 
@@ -31,8 +31,15 @@ import { mappingAttributes, namesOf, portalEmail } from './normalise';
  */
 function rolesOf(c: ScimContext, attributes: Attributes, who: string): string[] {
   try {
-    return evaluate({ rules: c.tenant.roleRules, defaultRole: c.tenant.defaultRole }, attributes).roles;
+    return evaluate({ rules: c.tenant.roleRules, defaultRole: c.tenant.defaultRole }, attributes, { meter: (c.mappingMeter ??= new MappingMeter()) }).roles;
   } catch (e) {
+    if (e instanceof RequestMappingBudgetExceeded) {
+      throw scimError(
+        400,
+        'invalidValue',
+        `Re-evaluating the roles of the ${e.evaluated + 1} or more users this request changes costs more than one request may under this tenant's role-mapping rules (budget ${e.budget} units); send fewer members per request. Nothing was changed`,
+      );
+    }
     if (!(e instanceof MappingBudgetExceeded)) throw e;
     throw scimError(
       400,
