@@ -8,6 +8,7 @@ import { newId } from '../ids';
 import type { Job } from '../jobs/scheduler';
 import { log } from '../log';
 import { sweepPolicyEndedSessions } from '../policies/sessions';
+import { destroySessionRecords, sessionAuthorizations } from './store';
 
 /**
  * Access taken away reaches the applications. Whenever a portal session ends — sign-out,
@@ -58,8 +59,7 @@ export async function reapEndedSessions(limit = REAP_BATCH): Promise<{ sessions:
   const ended = await handle.queryPrepared<EndedLink>(ENDED_SQL, [limit]);
   let queued = 0;
   for (const link of ended) {
-    const session = await provider.Session.findByUid(link.session_uid);
-    const authorizations = (session?.authorizations ?? {}) as Record<string, { sid?: string; grantId?: string }>;
+    const authorizations = await sessionAuthorizations(link.session_uid);
     const clientIds = Object.keys(authorizations);
     const apps = clientIds.length
       ? await db.select().from(applications).where(inArray(applications.clientId, clientIds))
@@ -79,7 +79,7 @@ export async function reapEndedSessions(limit = REAP_BATCH): Promise<{ sessions:
         queued++;
       }
     }
-    if (session) await session.destroy();
+    await destroySessionRecords(link.session_uid);
     await handle.queryPrepared('delete from oidc_session_links where session_uid = $1', [link.session_uid]);
   }
   return { sessions: ended.length, queued };

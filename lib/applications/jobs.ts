@@ -8,11 +8,13 @@ export { backchannelJob } from './backchannel';
 
 /**
  * The OpenID Provider's housekeeping: expired codes, tokens, sessions and interactions deleted in
- * batches (the provider checks expiry itself, with 15 s of tolerance), old delivery rows dropped,
+ * batches (the provider checks expiry itself, with 15 s of tolerance; a session's record stays
+ * while a link names it, until the reaper has told its applications, lib/applications/backchannel.ts), old delivery rows dropped,
  * and the signing keys rotated on schedule (a new key is published a day before it signs).
  */
 const SWEEP = `delete from oidc_payloads where (model, id) in (
-  select model, id from oidc_payloads where expires_at < now() - interval '15 seconds' limit 5000)`;
+  select p.model, p.id from oidc_payloads p where p.expires_at < now() - interval '15 seconds'
+    and not (p.model = 'Session' and exists (select 1 from oidc_session_links l where l.session_uid = p.uid)) limit 5000)`;
 const OLD_DELIVERIES = `delete from backchannel_deliveries where status <> 'pending' and created_at < now() - interval '30 days'`;
 
 export const oidcMaintenanceJob: Job = {

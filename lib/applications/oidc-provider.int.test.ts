@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import * as jose from 'jose';
 import * as oc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -24,6 +24,7 @@ import { call } from '@/lib/testing/api';
 import { portalFetch, TestBrowser } from '@/lib/testing/oidc';
 import { samlTenant } from '@/lib/testing/sso';
 import { backchannelJob, deliverDue } from './backchannel';
+import { oidcMaintenanceJob } from './jobs';
 import { rotateSigningKeys } from './keys';
 import { resetOidcProvider } from './provider';
 
@@ -581,6 +582,49 @@ describe('the OpenID Provider under attack', () => {
     // And the browser is signed out: the next sign-in goes to the IdP.
     await signIn(config, w.browser, { login_hint: w.email });
     expect(w.browser.idpVisits).toBe(3);
+  });
+
+  it('a sign-in again at the portal keeps the applications’ provider session as long as the new portal session: refreshes work, and a later suspension still reaches them', async () => {
+    const w = await world();
+    const app = await newApp({ backchannelLogoutUri: receiverUrl });
+    const config = await configFor(app);
+    const db = await getDb();
+    // The first portal session ends 2 s from now (it was signed in to long ago).
+    expect((await w.browser.go(`${env().PUBLIC_URL}/sso?tenant=${w.tenant.slug}`)).url.pathname).toBe('/app');
+    await db.execute(sql`update sessions set expires_at = now() + interval '2 seconds' where tenant_id = ${w.tenant.id}`);
+    const r = await signIn(config, w.browser, { organization: w.tenant.slug });
+    // Before it ends the person signs in again at the portal: a new session of 8 hours takes the applications along.
+    expect((await w.browser.go(`${env().PUBLIC_URL}/sso?tenant=${w.tenant.slug}`)).url.pathname).toBe('/app');
+    expect(w.browser.idpVisits).toBe(2);
+    // The first session's end passes, and the provider's 15 s of clock tolerance after it.
+    await new Promise((res) => setTimeout(res, 18_000));
+    const fresh = await oc.refreshTokenGrant(config, r.tokens.refresh_token!);
+    expect(fresh.claims()?.roles).toEqual(['editor']);
+    const before = logoutTokens.length;
+    expect((await call(suspendRoute.POST, { method: 'POST', params: { tenantId: w.tenant.id, userId: r.claims.sub } })).status).toBe(200);
+    await runJob();
+    expect(logoutTokens.slice(before).map((t) => jose.decodeJwt(t)).filter((t) => t.aud === app.clientId && t.sub === r.claims.sub)).toHaveLength(1);
+  }, 60_000);
+
+  it('a portal session that ended while the jobs were late (its provider session’s own record expired meanwhile) still sends every logout token', async () => {
+    const w = await world();
+    const app = await newApp({ backchannelLogoutUri: receiverUrl });
+    const config = await configFor(app);
+    const r = await signIn(config, w.browser, { organization: w.tenant.slug });
+    const db = await getDb();
+    // The portal session reached its end a minute ago and no job ran since (a restart, a slow run):
+    // the provider session's record, which ends with it, is past its expiry and its grace too.
+    await db.execute(sql`update sessions set expires_at = now() - interval '1 minute' where tenant_id = ${w.tenant.id}`);
+    await db.execute(sql`update oidc_payloads set expires_at = now() - interval '1 minute',
+      payload = jsonb_set(payload, '{exp}', to_jsonb(extract(epoch from now() - interval '1 minute')::bigint))
+      where model = 'Session' and account_id = ${r.claims.sub}`);
+    const before = logoutTokens.length;
+    await oidcMaintenanceJob.run(undefined as never); // the housekeeping may run first
+    await runJob();
+    expect(logoutTokens.slice(before).map((t) => jose.decodeJwt(t)).filter((t) => t.aud === app.clientId && t.sub === r.claims.sub)).toHaveLength(1);
+    await expect(oc.refreshTokenGrant(config, r.tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    // Reaped: the record and its link are gone.
+    expect(await db.select().from(oidcPayloads).where(and(eq(oidcPayloads.model, 'Session'), eq(oidcPayloads.accountId, r.claims.sub)))).toHaveLength(0);
   });
 
   it('another person signing in in the same browser ends the first one’s session and its applications', async () => {

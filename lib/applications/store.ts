@@ -44,6 +44,26 @@ const UPSERT_LINKED = `with saved as (${SQL.upsert})
 
 export const hashId = (id: string) => createHash('sha256').update(id).digest('base64url');
 
+/**
+ * The authorizations (application → sid, grant) of a provider session, read however long ago the
+ * record expired: ending a session must tell every application it signed in to, even when the job
+ * that does it runs late. The housekeeping keeps a session's record while a link names it.
+ */
+export async function sessionAuthorizations(uid: string): Promise<Record<string, { sid?: string; grantId?: string }>> {
+  const db = await dbHandle();
+  const rows = await db.queryPrepared<{ payload: { authorizations?: Record<string, { sid?: string; grantId?: string }> } }>(
+    `select payload from oidc_payloads where model = 'Session' and uid = $1`,
+    [uid],
+  );
+  return Object.assign({}, ...rows.map((r) => r.payload.authorizations ?? {}));
+}
+
+/** Deletes a provider session's records (the reaper, once its applications are told). */
+export async function destroySessionRecords(uid: string): Promise<void> {
+  const db = await dbHandle();
+  await db.queryPrepared(`delete from oidc_payloads where model = 'Session' and uid = $1`, [uid]);
+}
+
 type Payload = Record<string, unknown>;
 
 export type ClientSource = (clientId: string) => Promise<Application | null>;

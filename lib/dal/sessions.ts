@@ -1,5 +1,5 @@
 import 'server-only';
-import { and, eq, gt } from 'drizzle-orm';
+import { and, eq, gt, sql } from 'drizzle-orm';
 import { narrowest } from '../auth/permissions';
 import { getDb, type Executor } from '../db/client';
 import { oidcSessionLinks, sessions, tenants, users, type SessionRow, type SessionSso } from '../db/schema';
@@ -47,6 +47,14 @@ export async function supersedeSession(previous: { sid: string; sub: string }, n
   await db.transaction(async (tx) => {
     if (previous.sub === next.userId) {
       await tx.update(oidcSessionLinks).set({ portalSessionId: next.sessionId }).where(eq(oidcSessionLinks.portalSessionId, previous.sid));
+      // The provider sessions (whose codes and tokens live as long as they do) now last as long as
+      // the new portal session, not the one they came from.
+      await tx.execute(sql`
+        update oidc_payloads p set expires_at = s.expires_at,
+          payload = jsonb_set(p.payload, '{exp}', to_jsonb(floor(extract(epoch from s.expires_at))::bigint))
+        from oidc_session_links l join sessions s on s.id = l.portal_session_id
+        where l.portal_session_id = ${next.sessionId} and p.model = 'Session' and p.uid = l.session_uid
+          and (p.expires_at is null or p.expires_at < s.expires_at)`);
     }
     await tx.delete(sessions).where(and(eq(sessions.id, previous.sid), eq(sessions.subjectId, previous.sub), eq(sessions.kind, 'user')));
   });
