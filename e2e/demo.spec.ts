@@ -69,6 +69,11 @@ test('the example product signs in through the portal, shows organisation and ro
     await expect(page.getByTestId('who')).toContainText('grace@demo.example.com');
     await expect(page.getByTestId('org')).toHaveText('Demo Company (demo)');
     await expect(page.getByTestId('roles')).toHaveText('admin, editor');
+    // Another site cannot sign Grace out of the product (and so of the portal): /logout is the app's own form only.
+    expect((await page.request.get(`${app.url}/logout`)).status()).toBe(403);
+    expect((await page.request.post(`${app.url}/logout`, { headers: { origin: 'https://evil.example' } })).status()).toBe(403);
+    await page.reload();
+    await expect(page.getByTestId('who')).toContainText('grace@demo.example.com');
 
     // An admin suspends Grace through the API: the portal's back-channel logout ends the app's session.
     const key = { authorization: `Bearer ${portal.apiKey}` };

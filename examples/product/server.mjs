@@ -57,7 +57,7 @@ async function route(req, res) {
 <dl><dt>Organisation</dt><dd data-testid="org">${esc(c.org_name)} (${esc(c.org_slug)})</dd>
 <dt>Roles</dt><dd data-testid="roles">${esc((c.roles ?? []).join(', ') || 'none')}</dd>
 <dt>Groups</dt><dd data-testid="groups">${esc((c.groups ?? []).join(', ') || 'none')}</dd></dl>
-<p><a href="/logout">Sign out</a></p>`);
+<form method="post" action="/logout"><button type="submit">Sign out</button></form>`);
   }
 
   if (url.pathname === '/login') {
@@ -83,11 +83,17 @@ async function route(req, res) {
     if (!s?.pending) return redirect(res, '/');
     if (url.searchParams.get('error')) return page(res, `<p role="alert">Sign-in refused: ${esc(url.searchParams.get('error_description') ?? url.searchParams.get('error'))}</p><p><a href="/">Back</a></p>`, 403);
     const tokens = await oidc.authorizationCodeGrant(config, url, { pkceCodeVerifier: s.pending.verifier, expectedState: s.pending.state, expectedNonce: s.pending.nonce });
-    sessions.set(s.id, { claims: tokens.claims(), idToken: tokens.id_token, refreshToken: tokens.refresh_token });
-    return redirect(res, '/');
+    // A new session id once signed in: an id planted before the sign-in gains nothing.
+    const id = randomBytes(16).toString('hex');
+    sessions.delete(s.id);
+    sessions.set(id, { claims: tokens.claims(), idToken: tokens.id_token, refreshToken: tokens.refresh_token });
+    return redirect(res, '/', { 'set-cookie': `app_session=${id}; Path=/; HttpOnly; SameSite=Lax` });
   }
 
+  // Only this app's own form signs out (a link or form on another site must not end the session).
   if (url.pathname === '/logout') {
+    const fromHere = req.headers['sec-fetch-site'] === 'same-origin' || req.headers.origin === new URL(APP_URL).origin;
+    if (req.method !== 'POST' || !fromHere) return page(res, '<p role="alert">Sign out with the button on this app’s page.</p>', 403);
     if (s) sessions.delete(s.id);
     if (!s?.idToken) return redirect(res, '/');
     return redirect(res, oidc.buildEndSessionUrl(config, { id_token_hint: s.idToken, post_logout_redirect_uri: `${APP_URL}/` }).href);
