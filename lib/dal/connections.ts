@@ -15,13 +15,24 @@ import { sso } from '../sso/jackson';
 import { inTenantScope, jacksonStoreKey } from '../sso/jackson-store';
 import { removeLibraryConnections } from '../sso/library-records';
 import { buildIdpMetadataXml, MAX_METADATA_BYTES, parseIdpMetadata } from '../sso/saml/metadata';
-import { PRODUCT, sp } from '../sso/sp';
+import { oidcRedirectUrlOf, PRODUCT, sp } from '../sso/sp';
 import type { ConnectionCreate, ConnectionPatch, ConnectionTestResult, ConnectionView } from '../validation/connections';
 import { auditableUrl, connectionRefusalReason, recordRefusal } from './refusals';
 import { refuseOverLimit } from './tenant-limits';
 import { getTenant } from './tenants';
 import { pageOf } from './page';
 import { connectionLabel } from '../validation/connections';
+
+/**
+ * The OIDC redirect of a connection `ctx` makes: the portal's one for the operator (the API, its
+ * console, the demo), the tenant's own for a tenant's admin. Every connection sharing one URI lets
+ * an answer of one provider be taken for another's (IdP mix-up, RFC 9700 §4.4); the tenant's own
+ * URI means a tenant's admin can never make the portal send another tenant's codes to their server.
+ */
+export const redirectFor = (ctx: Pick<Ctx, 'actor'>): 'shared' | 'tenant' => (ctx.actor.type === 'admin' ? 'tenant' : 'shared');
+
+/** The OIDC redirect URI a connection made by `ctx` in this tenant gets (the console shows it before one exists). */
+export const redirectUriFor = (ctx: Pick<Ctx, 'actor'>, tenantId: string) => oidcRedirectUrlOf({ tenantId, oidcRedirect: redirectFor(ctx) });
 
 export function toConnectionView(c: Connection): ConnectionView {
   return {
@@ -38,6 +49,7 @@ export function toConnectionView(c: Connection): ConnectionView {
         ? { certificates: c.idp.certificates.map((x) => ({ fingerprintSha256: x.fingerprintSha256, notAfter: x.notAfter })) }
         : {}),
     },
+    ...(c.type === 'oidc' ? { redirectUri: oidcRedirectUrlOf(c) } : {}),
     createdAt: c.createdAt.toISOString(),
     status: c.status,
     requireMfa: c.requireMfa,
@@ -276,6 +288,7 @@ export async function createConnection(ctx: Ctx, tenantId: string, input: Connec
           allowIdpInitiated: input.allowIdpInitiated ?? false,
           trustUnverifiedEmail: input.type === 'oidc' ? (input.trustUnverifiedEmail ?? false) : false,
           requireEncryptedAssertions: input.type === 'saml' ? (input.requireEncryptedAssertions ?? false) : false,
+          oidcRedirect: input.type === 'oidc' ? redirectFor(ctx) : 'shared',
           // The API's default stays `active` (a connection created there serves sign-in at once);
           // the console creates drafts, which serve only test sign-ins until activated.
           status: input.status ?? 'active',

@@ -21,7 +21,7 @@ import { LoginRejected, type LoginFailure } from './failures';
 import { oidcAuthorization, oidcExchange, type OidcSignIn } from './oidc/rp';
 import { checkSamlResponse, peekResponse, SamlRejection, type CheckedAssertion, type PeekedResponse } from './saml/checks';
 import { completeTest, failTest, sessionNotOnOrAfterOf, type TestFlowDetail } from './connections/test-sign-in';
-import { sp } from './sp';
+import { oidcRedirectUrlOf, sp } from './sp';
 import { sessionHardEnd } from '../policies/session';
 import { checkOidcMfa, checkSamlMfa, isNoAuthnContext, mfaRequiredFor, requestOidcMfa, samlMfaContext, signInIpAllowed, tenantPolicy } from '../policies/sso';
 import { EngineRefusal, engineValidate } from './saml/engine';
@@ -455,6 +455,8 @@ export async function handleOidcRedirect(
   /** Tests: a shorter deadline than the exchange's 10 s. */
   opts: { timeoutMs?: number } = {},
 ): Promise<Response> {
+  // Answered at the portal's one redirect URI, or at a tenant's own (`…/oidc/{tenantId}`).
+  const tenantPath = url.pathname.slice(sp().oidcPath.length + 1) || null;
   const state = url.searchParams.get('state') ?? '';
   const browserFlow = readFlowCookie(cookieHeader);
   const taken = state ? await takeFlow(`oidc:${state}`) : null;
@@ -483,6 +485,9 @@ export async function handleOidcRedirect(
   }
   const { oidcRequest, ...detail } = (flow.detail ?? {}) as { oidcRequest?: { nonce: string; verifier: string } } & Record<string, unknown>;
   if (!taken.connection || taken.connection.type !== 'oidc' || !oidcRequest) return refuse('unknown_request', 400, at);
+  // Only at the connection's own redirect URI: a tenant's connection is finished only by answers
+  // sent to its tenant's URI, never by another provider's answer sent to the shared one (mix-up).
+  if (oidcRedirectUrlOf(taken.connection) !== sp().oidcRedirectUrl + (tenantPath ? `/${tenantPath}` : '')) return refuse('unknown_request', 400, at);
   let signIn: OidcSignIn;
   try {
     signIn = await oidcExchange(taken.connection, { state, ...oidcRequest }, url, opts);

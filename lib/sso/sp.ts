@@ -19,5 +19,13 @@ export function sp() {
   };
 }
 
+/**
+ * Where an OIDC connection's provider sends the browser back: the portal's one redirect URI, or,
+ * for a connection a tenant's admin made, the tenant's own (`{oidcRedirectUrl}/{tenantId}`).
+ */
+export function oidcRedirectUrlOf(c: { tenantId: string; oidcRedirect: 'shared' | 'tenant' }): string {
+  return c.oidcRedirect === 'tenant' ? `${sp().oidcRedirectUrl}/${c.tenantId}` : sp().oidcRedirectUrl;
+}
+
 /** Every connection belongs to this one product in the SSO library; the tenant is ours. */
 export const PRODUCT = 'portal';

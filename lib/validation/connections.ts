@@ -94,6 +94,8 @@ export const connectionSchema = z.object({
     issuer: z.string().optional(),
     certificates: z.array(z.object({ fingerprintSha256: z.string(), notAfter: z.string() })).optional(),
   }),
+  /** OIDC: the redirect URI to register at the provider (the portal's one, or the tenant's own for a connection its admin made). */
+  redirectUri: z.string().optional(),
   createdAt: z.string(),
   status: z.enum(['draft', 'tested', 'active']),
   requireMfa: z.boolean().nullable(),

@@ -39,6 +39,12 @@ export const connections = pgTable(
      * new subject to an existing user (lib/provisioning/jit.ts).
      */
     trustUnverifiedEmail: boolean('trust_unverified_email').notNull().default(false),
+    /**
+     * OIDC: where the provider sends the browser back. `shared`: the portal's one redirect URI
+     * (connections the operator makes); `tenant`: the tenant's own (connections a tenant's admin
+     * makes), so that a provider's answer can finish only a flow of its tenant (IdP mix-up).
+     */
+    oidcRedirect: text('oidc_redirect', { enum: ['shared', 'tenant'] }).notNull().default('shared'),
     /** SAML: refuse assertions that are not encrypted to the portal's encryption certificate. */
     requireEncryptedAssertions: boolean('require_encrypted_assertions').notNull().default(false),
     /** Metadata fetched by the scheduled refresh that differs from the active one, awaiting approval. */

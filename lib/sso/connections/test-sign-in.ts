@@ -16,7 +16,7 @@ import { testVerdict, type ConnectionTestResult, type TestVerdict } from '../../
 import { LOGIN_FAILURES, type LoginFailure } from '../failures';
 import { detectProvider, spValuesFrom } from './guides';
 import { hintFor } from './hints';
-import { sp } from '../sp';
+import { oidcRedirectUrlOf, sp } from '../sp';
 
 /**
  * Connection tests: an admin runs the real SP-initiated sign-in against a connection (draft,
@@ -270,9 +270,9 @@ export async function completeTest(
   };
   // Without an email address nobody could sign in through this connection: that is its failure.
   const result: ConnectionTestResult = !checks[0]?.ok
-    ? { ...base, outcome: 'failure', reason: 'email_missing', message: LOGIN_FAILURES.email_missing, hint: hintFor('email_missing', provider, spValuesFrom(sp())) }
+    ? { ...base, outcome: 'failure', reason: 'email_missing', message: LOGIN_FAILURES.email_missing, hint: hintFor('email_missing', provider, spValuesFrom({ ...sp(), oidcRedirectUrl: oidcRedirectUrlOf(connection) })) }
     : unverified && !connection.trustUnverifiedEmail
-      ? { ...base, outcome: 'failure', reason: 'email_not_verified', message: LOGIN_FAILURES.email_not_verified, hint: hintFor('email_not_verified', provider, spValuesFrom(sp())) }
+      ? { ...base, outcome: 'failure', reason: 'email_not_verified', message: LOGIN_FAILURES.email_not_verified, hint: hintFor('email_not_verified', provider, spValuesFrom({ ...sp(), oidcRedirectUrl: oidcRedirectUrlOf(connection) })) }
       : base;
   return store(meta, connection, tenant, detail, result);
 }
@@ -286,7 +286,7 @@ export async function failTest(
   extra: { samlResponse?: string | null; error?: string | null } = {},
 ): Promise<Response> {
   const provider = detectProvider(connection.type, connection.idp);
-  const values = spValuesFrom(sp());
+  const values = spValuesFrom({ ...sp(), oidcRedirectUrl: oidcRedirectUrlOf(connection) });
   const observed = extra.samlResponse ? observeSamlResponse(extra.samlResponse) : {};
   if (extra.error) observed.error = extra.error.slice(0, 200);
   const result: ConnectionTestResult = {

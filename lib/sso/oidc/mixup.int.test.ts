@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signInWithHttpClient, startOidcIdp, type OidcIdp, type OidcTestUser } from '@/e2e/idp/oidc-idp';
-import { SYSTEM } from '@/lib/audit/types';
+import { SYSTEM, type Ctx } from '@/lib/audit/types';
 import { getDb } from '@/lib/db/client';
 import { connections, users } from '@/lib/db/schema';
 import { createConnection } from '@/lib/dal/connections';
@@ -87,8 +87,11 @@ async function tenants() {
   return { a, b, victim };
 }
 
-const evilConnection = (tenantId: string) =>
-  createConnection(SYSTEM, tenantId, { type: 'oidc', discoveryUrl: `${evilBase}/.well-known/openid-configuration`, clientId: 'whatever', clientSecret: 'whatever-secret-0123456789' });
+/** The attacker: an admin of tenant A in its console (a setup link with the `sso` scope). */
+const tenantAdmin: Ctx = { actor: { type: 'admin', id: 'plk_attacker', label: 'it@evil.example' }, consoleScopes: ['sso'] };
+
+const evilConnection = (tenantId: string, ctx: Ctx = SYSTEM) =>
+  createConnection(ctx, tenantId, { type: 'oidc', discoveryUrl: `${evilBase}/.well-known/openid-configuration`, clientId: 'whatever', clientSecret: 'whatever-secret-0123456789' });
 
 async function attackerFlowAtB(slugB: string) {
   const start = await startSsoFromRequest(new Request(`http://localhost/sso?tenant=${slugB}`));
@@ -128,6 +131,27 @@ describe('OIDC IdP mix-up across tenants', () => {
     expect(await r.text()).toContain('issuer_mismatch');
     expect(stolen).toHaveLength(0);
     void flowB; // nothing to redeem through it
+    const db = await getDb();
+    expect(await db.select().from(users).where(eq(users.tenantId, b.id))).toHaveLength(0);
+  });
+
+  it('a connection a tenant’s admin made answers at the tenant’s own redirect URI: the lure through it fails even with a provider that sends no iss (Entra ID)', async () => {
+    const { a, b, victim } = await tenants();
+    const conn = await evilConnection(a.id, tenantAdmin);
+    expect(conn.redirectUri).toBe(`${sp().oidcRedirectUrl}/${a.id}`);
+    stolen.length = 0;
+    await attackerFlowAtB(b.slug); // B's connection (the operator's) answers at the shared URI
+    const vic = await startSsoFromRequest(new Request(`http://localhost/sso?tenant=${a.slug}`));
+    const toEvil = new URL(vic.headers.get('location')!);
+    expect(toEvil.searchParams.get('redirect_uri')).toBe(conn.redirectUri);
+    const bounced = await fetch(toEvil, { redirect: 'manual' });
+    const back = await signInWithHttpClient(bounced.headers.get('location')!, victim);
+    expect(back.origin + back.pathname).toBe(sp().oidcRedirectUrl); // B's provider sends it to B's URI
+    back.searchParams.delete('iss');
+    const r = await handleOidcRedirect(back, meta, cookieOf(vic));
+    expect(r.status).toBe(400);
+    expect(await r.text()).toContain('unknown_request');
+    expect(stolen).toHaveLength(0);
     const db = await getDb();
     expect(await db.select().from(users).where(eq(users.tenantId, b.id))).toHaveLength(0);
   });

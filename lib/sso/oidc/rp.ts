@@ -7,7 +7,7 @@ import { log } from '../../log';
 import { LoginRejected } from '../failures';
 import { sso } from '../jackson';
 import { emailOf, iatProblem } from './claims';
-import { sp } from '../sp';
+import { oidcRedirectUrlOf } from '../sp';
 
 /**
  * The portal as OpenID Connect relying party, with openid-client (v6) called by the portal itself:
@@ -74,12 +74,14 @@ function keepJwks(config: oc.Configuration): void {
 export type OidcAuthorization = { url: URL; nonce: string; verifier: string };
 
 /** The authorization URL of a sign-in whose flow is named `state` (no network). */
-export async function oidcAuthorization(connection: Pick<Connection, 'clientId'>, state: string, opts: { forceAuthn?: boolean } = {}): Promise<OidcAuthorization> {
+type RpConnection = Pick<Connection, 'clientId' | 'tenantId' | 'oidcRedirect'>;
+
+export async function oidcAuthorization(connection: RpConnection, state: string, opts: { forceAuthn?: boolean } = {}): Promise<OidcAuthorization> {
   const config = configFor(await storedClient(connection), OIDC_EXCHANGE_TIMEOUT_MS);
   const nonce = oc.randomNonce();
   const verifier = oc.randomPKCECodeVerifier();
   const url = oc.buildAuthorizationUrl(config, {
-    redirect_uri: sp().oidcRedirectUrl,
+    redirect_uri: oidcRedirectUrlOf(connection),
     scope: OIDC_SCOPE,
     state,
     nonce,
@@ -111,7 +113,7 @@ const list = (...v: unknown[]) => v.find((x): x is string[] => Array.isArray(x) 
  * ID token fails a check.
  */
 export async function oidcExchange(
-  connection: Pick<Connection, 'clientId'>,
+  connection: RpConnection,
   flow: { state: string; nonce: string; verifier: string },
   redirect: URL,
   opts: { timeoutMs?: number } = {},
@@ -127,7 +129,7 @@ export async function oidcExchange(
   const work = async (): Promise<OidcSignIn> => {
     const config = configFor(await storedClient(connection), timeoutMs, deadline);
     // The redirect URI sent to the token endpoint is derived from this URL: exactly the registered one.
-    const current = new URL(sp().oidcRedirectUrl);
+    const current = new URL(oidcRedirectUrlOf(connection));
     for (const [k, v] of redirect.searchParams) current.searchParams.append(k, v);
     const tokens = await oc.authorizationCodeGrant(config, current, {
       pkceCodeVerifier: flow.verifier,

@@ -9,15 +9,18 @@ import { EmptyState } from '@/components/ui/empty-state';
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
 import { Table, TBody, Td, Th, THead, Tr } from '@/components/ui/table';
 import { requireTenant } from '@/lib/auth/guards';
-import { listConnections } from '@/lib/dal/connections';
+import { actorOf } from '@/lib/auth/permissions';
+import { listConnections, redirectUriFor } from '@/lib/dal/connections';
 import { sp } from '@/lib/sso/sp';
 import { deleteConnectionAction } from '../actions';
 
 export default async function ConnectionsPage({ params }: { params: Promise<{ slug: string }> }) {
   const { slug } = await params;
-  const { tenant } = await requireTenant(slug, 'sso');
+  const { tenant, principal } = await requireTenant(slug, 'sso');
   const { data: connections } = await listConnections(tenant.id);
   const s = sp();
+  // The URI a connection made here gets (each connection's own is on its page).
+  const redirectUri = redirectUriFor({ actor: actorOf(principal) }, tenant.id);
   return (
     <>
       <PageHeader
@@ -43,7 +46,7 @@ export default async function ConnectionsPage({ params }: { params: Promise<{ sl
           <CardContent className="grid gap-3">
             <CopyValue label="ACS URL (Reply URL)" value={s.acsUrl} />
             <CopyValue label="SP entity ID (Audience)" value={s.entityId} />
-            <CopyValue label="OIDC redirect URI" value={s.oidcRedirectUrl} />
+            <CopyValue label="OIDC redirect URI" value={redirectUri} />
           </CardContent>
         </Card>
         {connections.length === 0 ? (

@@ -38,7 +38,7 @@ export default async function ConnectionPage({
   const row = await findConnectionById(connectionId);
   if (!row || row.tenantId !== tenant.id) notFound();
   const c = toConnectionView(row);
-  const values = spValuesFrom(sp());
+  const values = spValuesFrom({ ...sp(), oidcRedirectUrl: c.redirectUri ?? sp().oidcRedirectUrl });
   const provider = isProviderId(guideParam) ? guideParam : detectProvider(c.type, c.idp);
   const guide = GUIDES[provider];
   const label = c.name ?? c.idp.entityId ?? c.idp.issuer ?? c.type;

@@ -2,6 +2,8 @@ import Link from 'next/link';
 import { GuidePicker } from '@/components/connections/guide-picker';
 import { PageHeader } from '@/components/layout/sidebar';
 import { requireTenant } from '@/lib/auth/guards';
+import { actorOf } from '@/lib/auth/permissions';
+import { redirectUriFor } from '@/lib/dal/connections';
 import { isProviderId, spValuesFrom } from '@/lib/sso/connections/guides';
 import { sp } from '@/lib/sso/sp';
 import { previewMetadataAction } from '../../actions';
@@ -16,7 +18,7 @@ export default async function NewConnectionPage({
 }) {
   const { slug } = await params;
   const { provider } = await searchParams;
-  await requireTenant(slug, 'sso');
+  const { tenant, principal } = await requireTenant(slug, 'sso');
   return (
     <>
       <PageHeader
@@ -31,7 +33,7 @@ export default async function NewConnectionPage({
       <div className="max-w-4xl">
         <GuidePicker
           slug={slug}
-          values={spValuesFrom(sp())}
+          values={spValuesFrom({ ...sp(), oidcRedirectUrl: redirectUriFor({ actor: actorOf(principal) }, tenant.id) })}
           initial={isProviderId(provider) ? provider : 'okta'}
           preview={previewMetadataAction.bind(null, slug)}
           create={createDraftConnectionAction.bind(null, slug)}

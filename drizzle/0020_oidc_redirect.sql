@@ -1,0 +1,1 @@
+ALTER TABLE "connections" ADD COLUMN "oidc_redirect" text DEFAULT 'shared' NOT NULL;
