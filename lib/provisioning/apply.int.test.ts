@@ -256,7 +256,7 @@ describe('role mapping impact and apply-now', () => {
 
 describe('Save and apply across many users', () => {
   it('rules whose evaluation over every user together costs more than one request may are refused (400 over_budget), nothing saved; saving without applying still works', async () => {
-    // Each user just under the per-user budget: 40 of them would hold the database for seconds
+    // Each user just under the per-user budget: 80 of them would hold the database for seconds
     // in the one transaction (on embedded storage, every tenant's requests wait behind it).
     const { tenant, domain } = await samlTenant();
     const db = await getDb();
@@ -265,7 +265,7 @@ describe('Save and apply across many users', () => {
     let len = 10;
     while (evaluationCost(mapping, { department: ['a'.repeat(len + 1)] }).cost < MAPPING_BUDGET) len++;
     await db.insert(users).values(
-      Array.from({ length: 40 }, (_, i) => ({ id: newId('usr'), tenantId: tenant.id, email: `u${i}@${domain}`, source: 'scim' as const, roles: ['member'], attributes: { department: ['a'.repeat(len)], email: [`u${i}@${domain}`] } })),
+      Array.from({ length: 80 }, (_, i) => ({ id: newId('usr'), tenantId: tenant.id, email: `u${i}@${domain}`, source: 'scim' as const, roles: ['member'], attributes: { department: ['a'.repeat(len)], email: [`u${i}@${domain}`] } })),
     );
     const before = roleMappingOf(await getTenant(tenant.id));
     const err = await saveRoleMapping(admin, tenant.id, mapping, { applyNow: true, newRoles: 'add' }).catch((e) => e);

@@ -72,7 +72,7 @@ export async function applyRoleMapping(tx: Tx, ctx: Ctx, tenantId: string, mappi
         after = evaluate(mapping, userRuleInput(u), { meter }).roles;
       } catch (e) {
         if (e instanceof RequestMappingBudgetExceeded) {
-          const message = `these rules cost too much to apply to every user at once (over ${e.evaluated + 1} users they pass the budget of one request, ${e.budget} units). Nothing was saved: save without applying (each user's roles are then evaluated at their next sign-in or directory change), or simplify the rules`;
+          const message = `these rules take too long to apply to every user at once (${e.evaluated} users took ${Math.round(e.spentMs)} ms, the budget of one request being ${e.budgetMs} ms). Nothing was saved: save without applying (each user's roles are then evaluated at their next sign-in or directory change), or simplify the rules`;
           throw new AppError(400, 'over_budget', `Role mapping refused: ${message}`, [{ path: 'rules', message }]);
         }
         if (!(e instanceof MappingBudgetExceeded)) throw e;

@@ -203,7 +203,7 @@ describe('SCIM budgets', () => {
 
 describe('role mappings across one request', () => {
   it('a group change whose members’ roles together cost more than one request may is refused (400), nothing changed; fewer members per request pass', async () => {
-    // A tenant's own costly rules (each user just under the per-user budget) and a group of 40:
+    // A tenant's own costly rules (each user just under the per-user budget) and a group of 80:
     // re-evaluating them all in the request's transaction would hold the database for seconds.
     const t = await scimTenant('MappingTotal');
     const rules = Array.from({ length: 10 }, (_, i) => ({ attribute: 'title', operator: 'matches' as const, value: `(?:.?){1,662}x${'y'.repeat(i)}`, role: 'viewer' }));
@@ -213,7 +213,7 @@ describe('role mappings across one request', () => {
     while (evaluationCost(mapping, { title: ['a'.repeat(len + 1)] }).cost < MAPPING_BUDGET) len++;
     const dir = await makeDirectory(t.id);
     const ids: string[] = [];
-    for (let i = 0; i < 40; i++) {
+    for (let i = 0; i < 80; i++) {
       const r = await scimCall(dir, 'POST', '/Users', oktaUser(`u${i}@${t.domain}`, { title: 'a'.repeat(len) }));
       expect(r.status).toBe(201);
       ids.push(r.body.id);
@@ -228,5 +228,29 @@ describe('role mappings across one request', () => {
     // Within the budget the same members pass, a few per request.
     const ok = await scimCall(dir, 'POST', '/Groups', group(ids.slice(0, 5)));
     expect(ok.status).toBe(201);
+  }, 120_000);
+
+  it('ordinary rules over a large group: a DELETE or a rename, which cannot be split, is not refused (the budget is the work actually done)', async () => {
+    // Patterns whose worst-case estimate is high (about 580,000 units a user) but which run in microseconds.
+    const t = await scimTenant('MappingOrdinary');
+    const rules = ['[a-z]{1,300}-team', '[A-Z][a-z]{1,300}-leads', '[a-z]{1,300}-finance'].map((value) => ({ attribute: 'title', operator: 'matches' as const, value, role: 'viewer' }));
+    await putRoleMapping(SYSTEM, t.id, { rules, defaultRole: 'member' });
+    const dir = await makeDirectory(t.id);
+    const ids: string[] = [];
+    for (let i = 0; i < 200; i++) {
+      const r = await scimCall(dir, 'POST', '/Users', oktaUser(`o${i}@${t.domain}`, { title: `${'q'.repeat(290)}${i}` }));
+      expect(r.status).toBe(201);
+      ids.push(r.body.id);
+    }
+    const g = await scimCall(dir, 'POST', '/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'All staff', members: [] });
+    expect(g.status).toBe(201);
+    for (let i = 0; i < ids.length; i += 50) {
+      const add = await scimCall(dir, 'PATCH', `/Groups/${g.body.id}`, patch({ op: 'add', path: 'members', value: ids.slice(i, i + 50).map((value) => ({ value })) }));
+      expect(add.status).toBeLessThan(300);
+    }
+    const renamed = await scimCall(dir, 'PATCH', `/Groups/${g.body.id}`, patch({ op: 'replace', path: 'displayName', value: 'Everyone' }));
+    expect(renamed.status, JSON.stringify(renamed.body)).toBeLessThan(300);
+    const gone = await scimCall(dir, 'DELETE', `/Groups/${g.body.id}`);
+    expect(gone.status, JSON.stringify(gone.body)).toBe(204);
   }, 120_000);
 });

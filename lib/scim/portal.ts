@@ -37,7 +37,7 @@ function rolesOf(c: ScimContext, attributes: Attributes, who: string): string[] 
       throw scimError(
         400,
         'invalidValue',
-        `Re-evaluating the roles of the ${e.evaluated + 1} or more users this request changes costs more than one request may under this tenant's role-mapping rules (budget ${e.budget} units); send fewer members per request. Nothing was changed`,
+        `Re-evaluating the roles of the users this request changes takes too long under this tenant's role-mapping rules (${e.evaluated} users took ${Math.round(e.spentMs)} ms, the budget of one request being ${e.budgetMs} ms): send fewer members per request, or ask the tenant's admin to simplify the rules. Nothing was changed`,
       );
     }
     if (!(e instanceof MappingBudgetExceeded)) throw e;
