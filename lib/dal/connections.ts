@@ -12,6 +12,7 @@ import { assertPublicHost, checkBrowserUrl, checkUntrustedUrl, fetchUntrusted } 
 import { newId } from '../ids';
 import { log } from '../log';
 import { sso } from '../sso/jackson';
+import { issuerProblem } from '../sso/oidc/claims';
 import { inTenantScope, jacksonStoreKey } from '../sso/jackson-store';
 import { removeLibraryConnections } from '../sso/library-records';
 import { buildIdpMetadataXml, MAX_METADATA_BYTES, parseIdpMetadata } from '../sso/saml/metadata';
@@ -150,8 +151,6 @@ const DISCOVERY_LISTS = [
  * checked values only (normalised URLs, lists of short names), so nothing unchecked from the
  * document reaches the SSO library, and the endpoints cannot change behind the portal's back.
  */
-const WELL_KNOWN = '/.well-known/openid-configuration';
-
 async function checkDiscovery(url: string): Promise<OidcDiscovery> {
   const { ALLOW_PRIVATE_URLS: allowPrivate, loopbackHttp } = env();
   const text = await fetchUntrusted(url, { path: 'discoveryUrl', allowPrivate, maxBytes: 256 * 1024 });
@@ -169,15 +168,9 @@ async function checkDiscovery(url: string): Promise<OidcDiscovery> {
   } catch (e) {
     throw discoveryError(`issuer ${(e as Error).message}`);
   }
-  // OpenID Connect Discovery §4.3: the issuer is the URL the document was fetched under. A document
-  // on one's own server naming another provider's issuer would let its answers pass for that
-  // provider's (the `iss` checks), the first step of a mix-up across tenants (RFC 9700 §4.4).
-  const base = url.endsWith(WELL_KNOWN) ? url.slice(0, -WELL_KNOWN.length) : null;
-  if (!base || base.replace(/\/+$/, '') !== doc.issuer.replace(/\/+$/, '')) {
-    throw discoveryError(
-      `the discovery document's issuer ${shown(doc.issuer)} is not the URL it was fetched from: the discovery URL must be the issuer followed by ${WELL_KNOWN} (for Microsoft Entra ID: https://login.microsoftonline.com/<tenant>/v2.0${WELL_KNOWN})`,
-    );
-  }
+  // The issuer is where the document is (OpenID Connect Discovery §4.3; see issuerProblem).
+  const wrongIssuer = issuerProblem(url, doc.issuer);
+  if (wrongIssuer) throw discoveryError(wrongIssuer);
   checked.issuer = doc.issuer; // kept exactly as given: ID tokens' iss must equal it
   // The provider sends `iss` with every answer: then an answer without it is refused too.
   if (doc.authorization_response_iss_parameter_supported === true) checked.authorization_response_iss_parameter_supported = true;

