@@ -606,6 +606,21 @@ describe('the OpenID Provider under attack', () => {
     expect(logoutTokens.slice(before).map((t) => jose.decodeJwt(t)).filter((t) => t.aud === app.clientId && t.sub === r.claims.sub)).toHaveLength(1);
   }, 60_000);
 
+  it('a session ended by a suspension is not taken along by a sign-in again before the jobs ran: the applications still get their logout token', async () => {
+    const w = await world();
+    const app = await newApp({ backchannelLogoutUri: receiverUrl });
+    const config = await configFor(app);
+    const r = await signIn(config, w.browser, { organization: w.tenant.slug });
+    const before = logoutTokens.length;
+    // Suspended and reactivated at once; the person signs in again in the same browser, all before any job run.
+    expect((await call(suspendRoute.POST, { method: 'POST', params: { tenantId: w.tenant.id, userId: r.claims.sub } })).status).toBe(200);
+    expect((await call(reactivateRoute.POST, { method: 'POST', params: { tenantId: w.tenant.id, userId: r.claims.sub } })).status).toBe(200);
+    expect((await w.browser.go(`${env().PUBLIC_URL}/sso?tenant=${w.tenant.slug}`)).url.pathname).toBe('/app');
+    await runJob();
+    expect(logoutTokens.slice(before).map((t) => jose.decodeJwt(t)).filter((t) => t.aud === app.clientId && t.sub === r.claims.sub)).toHaveLength(1);
+    await expect(oc.refreshTokenGrant(config, r.tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+  });
+
   it('a portal session that ended while the jobs were late (its provider session’s own record expired meanwhile) still sends every logout token', async () => {
     const w = await world();
     const app = await newApp({ backchannelLogoutUri: receiverUrl });

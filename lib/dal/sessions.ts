@@ -46,7 +46,18 @@ export async function supersedeSession(previous: { sid: string; sub: string }, n
   const db = await getDb();
   await db.transaction(async (tx) => {
     if (previous.sub === next.userId) {
-      await tx.update(oidcSessionLinks).set({ portalSessionId: next.sessionId }).where(eq(oidcSessionLinks.portalSessionId, previous.sid));
+      // Only from a session still live: one that a suspension, a sign-out or its expiry ended has
+      // its applications told by the reaper (lib/applications/backchannel.ts), even when the
+      // person signs in again before it ran.
+      await tx
+        .update(oidcSessionLinks)
+        .set({ portalSessionId: next.sessionId })
+        .where(
+          and(
+            eq(oidcSessionLinks.portalSessionId, previous.sid),
+            sql`exists (select 1 from ${sessions} where ${sessions.id} = ${previous.sid} and ${sessions.expiresAt} > now())`,
+          ),
+        );
       // The provider sessions (whose codes and tokens live as long as they do) now last as long as
       // the new portal session, not the one they came from.
       await tx.execute(sql`
