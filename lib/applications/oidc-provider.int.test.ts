@@ -621,6 +621,21 @@ describe('the OpenID Provider under attack', () => {
     await expect(oc.refreshTokenGrant(config, r.tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
   });
 
+  it('a session the idle timeout ended is not taken along by a sign-in again before the jobs ran either', async () => {
+    const w = await world();
+    const app = await newApp({ backchannelLogoutUri: receiverUrl });
+    const config = await configFor(app);
+    const r = await signIn(config, w.browser, { organization: w.tenant.slug });
+    expect((await call(policyRoute.PUT, { method: 'PUT', params: { tenantId: w.tenant.id }, body: { sessionIdleSeconds: 600 } })).status).toBe(200);
+    // Idle for 11 minutes (and the minute of slack for an unwritten activity).
+    await (await getDb()).execute(sql`update sessions set created_at = now() - interval '30 minutes', last_seen_at = now() - interval '12 minutes' where tenant_id = ${w.tenant.id}`);
+    const before = logoutTokens.length;
+    expect((await w.browser.go(`${env().PUBLIC_URL}/sso?tenant=${w.tenant.slug}`)).url.pathname).toBe('/app');
+    await runJob();
+    expect(logoutTokens.slice(before).map((t) => jose.decodeJwt(t)).filter((t) => t.aud === app.clientId && t.sub === r.claims.sub)).toHaveLength(1);
+    await expect(oc.refreshTokenGrant(config, r.tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+  });
+
   it('a portal session that ended while the jobs were late (its provider session’s own record expired meanwhile) still sends every logout token', async () => {
     const w = await world();
     const app = await newApp({ backchannelLogoutUri: receiverUrl });

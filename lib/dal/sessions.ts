@@ -3,6 +3,7 @@ import { and, eq, gt, sql } from 'drizzle-orm';
 import { narrowest } from '../auth/permissions';
 import { getDb, type Executor } from '../db/client';
 import { oidcSessionLinks, sessions, tenants, users, type SessionRow, type SessionSso } from '../db/schema';
+import { sessionVerdict } from '../policies/session';
 
 export type LiveSession = SessionRow & { roles: string[] };
 
@@ -46,18 +47,18 @@ export async function supersedeSession(previous: { sid: string; sub: string }, n
   const db = await getDb();
   await db.transaction(async (tx) => {
     if (previous.sub === next.userId) {
-      // Only from a session still live: one that a suspension, a sign-out or its expiry ended has
-      // its applications told by the reaper (lib/applications/backchannel.ts), even when the
-      // person signs in again before it ran.
-      await tx
-        .update(oidcSessionLinks)
-        .set({ portalSessionId: next.sessionId })
-        .where(
-          and(
-            eq(oidcSessionLinks.portalSessionId, previous.sid),
-            sql`exists (select 1 from ${sessions} where ${sessions.id} = ${previous.sid} and ${sessions.expiresAt} > now())`,
-          ),
-        );
+      // Only from a session still live under its tenant's policy: one that a suspension, a
+      // sign-out, its expiry or the policy (idle, max age) ended has its applications told by the
+      // reaper (lib/applications/backchannel.ts), even when the person signs in again before it ran.
+      const [prev] = await tx
+        .select({ createdAt: sessions.createdAt, expiresAt: sessions.expiresAt, lastSeenAt: sessions.lastSeenAt, policy: tenants.signInPolicy })
+        .from(sessions)
+        .leftJoin(tenants, eq(tenants.id, sessions.tenantId))
+        .where(eq(sessions.id, previous.sid))
+        .for('update', { of: sessions });
+      if (prev && sessionVerdict(prev.policy, prev, new Date()).live) {
+        await tx.update(oidcSessionLinks).set({ portalSessionId: next.sessionId }).where(eq(oidcSessionLinks.portalSessionId, previous.sid));
+      }
       // The provider sessions (whose codes and tokens live as long as they do) now last as long as
       // the new portal session, not the one they came from.
       await tx.execute(sql`
