@@ -4,7 +4,8 @@ process.env.ALLOW_PRIVATE_URLS = 'true';
 
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { eq } from 'drizzle-orm';
+import { readFileSync } from 'node:fs';
+import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signInWithHttpClient, startOidcIdp, type OidcIdp, type OidcTestUser } from '@/e2e/idp/oidc-idp';
 import { SYSTEM, type Ctx } from '@/lib/audit/types';
@@ -173,6 +174,19 @@ describe('OIDC IdP mix-up across tenants', () => {
     // And a flow started before the upgrade, answered after it: refused at the redirect.
     void victim;
     expect(stolen).toHaveLength(0);
+  });
+
+  it('the upgrade moves the OIDC connections tenants’ admins made before it to their tenant’s URI; the operator’s stay', async () => {
+    const { a } = await tenants();
+    const byAdmin = await evilConnection(a.id, tenantAdmin);
+    const byOperator = await createConnection(SYSTEM, a.id, { type: 'oidc', discoveryUrl: idp.discoveryUrl, clientId: 'operator-made', clientSecret: 'operator-made-secret-0123456789' });
+    const db = await getDb();
+    // As they were before the column: every row on the shared URI.
+    await db.update(connections).set({ oidcRedirect: 'shared' }).where(eq(connections.tenantId, a.id));
+    const migration = readFileSync(new URL('../../../drizzle/0020_oidc_redirect.sql', import.meta.url), 'utf8').split('--> statement-breakpoint')[1];
+    await db.execute(sql.raw(migration));
+    const rows = await db.select({ id: connections.id, oidcRedirect: connections.oidcRedirect }).from(connections).where(eq(connections.tenantId, a.id));
+    expect(Object.fromEntries(rows.map((r) => [r.id, r.oidcRedirect]))).toEqual({ [byAdmin.id]: 'tenant', [byOperator.id]: 'shared' });
   });
 
   it('a provider’s answer in a browser that did not start its flow is refused before any token request (even with no iss, as Entra ID sends)', async () => {
