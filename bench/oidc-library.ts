@@ -1,0 +1,79 @@
+/**
+ * bench:oidc's library child: oidc-provider alone (its in-memory storage, no portal code) serving
+ * the three requests a product sign-in adds, mounted as the portal mounts it (runNodeHandler).
+ * Run in a process of its own by bench/oidc.ts (`--storage=library`).
+ */
+import { generateKeyPairSync } from 'node:crypto';
+import * as oc from 'openid-client';
+import { nodePair, runNodeHandler } from '../lib/applications/http-bridge';
+
+const APP = 'https://app.bench.test';
+const domain = 'bench.example.com';
+
+// The sign-in itself is a login result set at once; its CPU per flow is the least any OIDC layer
+// built on this library can add to a sign-in here.
+// @ts-expect-error -- oidc-provider ships no type declarations (lib/applications/provider.ts types the parts used).
+const { default: BareProvider } = (await import('oidc-provider')) as unknown as { default: new (issuer: string, config: Record<string, unknown>) => import('../lib/applications/provider').OidcProvider & { Grant: new (o: object) => { addOIDCScope(s: string): void; save(): Promise<string> } } };
+const BARE = new URL('http://op.bench.test');
+const bare = new BareProvider(BARE.origin, {
+  jwks: { keys: [{ ...generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' }), use: 'sig', alg: 'RS256', kid: 'bench' }] },
+  clients: [{ client_id: 'bare', client_secret: 'bare-secret-bare-secret', redirect_uris: [`${APP}/callback`], grant_types: ['authorization_code', 'refresh_token'] }],
+  features: { devInteractions: { enabled: false } },
+  // A refresh token with every code, as the portal issues for offline_access.
+  issueRefreshToken: async () => true,
+  ttl: { AccessToken: 600, AuthorizationCode: 60, IdToken: 600, Interaction: 900, Session: 3600, Grant: 30 * 24 * 3600, RefreshToken: 30 * 24 * 3600 },
+  scopes: ['openid', 'offline_access', 'profile', 'email'],
+  claims: { openid: ['sub'], profile: ['name'], email: ['email'] },
+  async findAccount(_ctx: unknown, sub: string) {
+    return { accountId: sub, claims: async () => ({ sub, email: `${sub}@${domain}`, name: 'Ada Lovelace' }) };
+  },
+  async loadExistingGrant(ctx: { oidc: { client: { clientId: string }; account: { accountId: string }; params: { scope: string } } }) {
+    const grant = new bare.Grant({ accountId: ctx.oidc.account.accountId, clientId: ctx.oidc.client.clientId });
+    grant.addOIDCScope(ctx.oidc.params.scope);
+    await grant.save();
+    return grant;
+  },
+});
+const bareHandler = bare.callback();
+const bareFetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+  const req = input instanceof Request ? input : new Request(input, init);
+  if (new URL(req.url).pathname.startsWith('/interaction/')) {
+    // The sign-in, done at once: the login result, then the redirect to the resume.
+    const { req: nreq, res } = await nodePair(req, BARE);
+    const to = await bare.interactionResult(nreq, res, { login: { accountId: 'bench-user' } }, { mergeWithLastSubmission: false });
+    return new Response(null, { status: 303, headers: { location: to } });
+  }
+  return runNodeHandler(bareHandler as never, req, BARE);
+};
+const bareConfig = await oc.discovery(BARE, 'bare', undefined, oc.ClientSecretBasic('bare-secret-bare-secret'), {
+  [oc.customFetch]: bareFetch as never,
+  execute: [oc.allowInsecureRequests],
+});
+
+export async function libraryFlow() {
+  const verifier = oc.randomPKCECodeVerifier();
+  const state = oc.randomState();
+  const nonce = oc.randomNonce();
+  let url = oc.buildAuthorizationUrl(bareConfig, {
+    redirect_uri: `${APP}/callback`,
+    scope: 'openid profile email',
+    state,
+    nonce,
+    code_challenge: await oc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+  });
+  const jar = new Map<string, string>();
+  for (let hop = 0; url.origin === BARE.origin; hop++) {
+    if (hop > 5) throw new Error('library flow: too many redirects');
+    const res = await bareFetch(url, { headers: { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') } });
+    for (const c of res.headers.getSetCookie()) {
+      const pair = c.split(';')[0];
+      jar.set(pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1));
+    }
+    if (!res.headers.get('location')) throw new Error(`library flow: ${res.status} at ${url.pathname}`);
+    url = new URL(res.headers.get('location')!, url);
+  }
+  const tokens = await oc.authorizationCodeGrant(bareConfig, url, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce });
+  if (!tokens.claims()?.sub || !tokens.refresh_token) throw new Error('library flow: no ID token or refresh token');
+}
+
