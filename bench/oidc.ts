@@ -8,12 +8,13 @@
  * - **refresh**: refresh-token grants (rotating; roles read afresh on each).
  *
  * - **library** (a process of its own, bench/oidc-library.ts): oidc-provider alone (in memory, no
- *   portal code) serving the three requests the
- *   product flow adds, its sign-in a login result set at once: the floor of any layer on it.
+ *   portal code) serving the three requests the product flow adds, its sign-in a login result
+ *   set at once: the floor of any OIDC layer on the library.
  *
  * Flows/s at 1, 10 and 50 concurrent and process CPU per flow; the product/upstream CPU ratio is
- * the cost of the OIDC layer (target: at most +25 %), the library/upstream ratio its floor. Refreshes: server CPU per grant at
- * concurrency 1, as grants per second per core (target: at least 2 × 120, Keycloak's sizing).
+ * the cost of the OIDC layer (target: at most +25 %), the library/upstream ratio its floor.
+ * Refreshes: server CPU per grant at concurrency 1, as grants per second per core (target: at
+ * least 2 × 120, Keycloak's sizing).
  *
  *   npm run bench:oidc                 # PostgreSQL (fresh database) and PGlite
  *   npm run bench:oidc -- --quick      # 1 s warm-up, 3 s per level
