@@ -123,6 +123,10 @@ async function signIn(config: oc.Configuration, browser: TestBrowser, params: Re
 
 const runJob = () => backchannelJob.run(undefined as never);
 
+/** The logout tokens received since `before` (an index into logoutTokens) for this client and user. */
+const logoutTokensFor = (before: number, clientId: string, sub: string) =>
+  logoutTokens.slice(before).map((t) => jose.decodeJwt(t)).filter((t) => t.aud === clientId && t.sub === sub);
+
 /** The attacker's browser resumes the authorization `uid`: no code, and no sign-in of the tenant reached an application. */
 async function expectNoCodeOnResume(attacker: TestBrowser, uid: string, tenantId: string) {
   const resumed = await attacker.go(new URL(`/oidc/auth/${uid}`, env().PUBLIC_URL), {
@@ -603,7 +607,7 @@ describe('the OpenID Provider under attack', () => {
     const before = logoutTokens.length;
     expect((await call(suspendRoute.POST, { method: 'POST', params: { tenantId: w.tenant.id, userId: r.claims.sub } })).status).toBe(200);
     await runJob();
-    expect(logoutTokens.slice(before).map((t) => jose.decodeJwt(t)).filter((t) => t.aud === app.clientId && t.sub === r.claims.sub)).toHaveLength(1);
+    expect(logoutTokensFor(before, app.clientId, r.claims.sub)).toHaveLength(1);
   }, 60_000);
 
   it('a session ended by a suspension is not taken along by a sign-in again before the jobs ran: the applications still get their logout token', async () => {
@@ -617,7 +621,7 @@ describe('the OpenID Provider under attack', () => {
     expect((await call(reactivateRoute.POST, { method: 'POST', params: { tenantId: w.tenant.id, userId: r.claims.sub } })).status).toBe(200);
     expect((await w.browser.go(`${env().PUBLIC_URL}/sso?tenant=${w.tenant.slug}`)).url.pathname).toBe('/app');
     await runJob();
-    expect(logoutTokens.slice(before).map((t) => jose.decodeJwt(t)).filter((t) => t.aud === app.clientId && t.sub === r.claims.sub)).toHaveLength(1);
+    expect(logoutTokensFor(before, app.clientId, r.claims.sub)).toHaveLength(1);
     await expect(oc.refreshTokenGrant(config, r.tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
   });
 
@@ -632,7 +636,7 @@ describe('the OpenID Provider under attack', () => {
     const before = logoutTokens.length;
     expect((await w.browser.go(`${env().PUBLIC_URL}/sso?tenant=${w.tenant.slug}`)).url.pathname).toBe('/app');
     await runJob();
-    expect(logoutTokens.slice(before).map((t) => jose.decodeJwt(t)).filter((t) => t.aud === app.clientId && t.sub === r.claims.sub)).toHaveLength(1);
+    expect(logoutTokensFor(before, app.clientId, r.claims.sub)).toHaveLength(1);
     await expect(oc.refreshTokenGrant(config, r.tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
   });
 
@@ -651,7 +655,7 @@ describe('the OpenID Provider under attack', () => {
     const before = logoutTokens.length;
     await oidcMaintenanceJob.run(undefined as never); // the housekeeping may run first
     await runJob();
-    expect(logoutTokens.slice(before).map((t) => jose.decodeJwt(t)).filter((t) => t.aud === app.clientId && t.sub === r.claims.sub)).toHaveLength(1);
+    expect(logoutTokensFor(before, app.clientId, r.claims.sub)).toHaveLength(1);
     await expect(oc.refreshTokenGrant(config, r.tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
     // Reaped: the record and its link are gone.
     expect(await db.select().from(oidcPayloads).where(and(eq(oidcPayloads.model, 'Session'), eq(oidcPayloads.accountId, r.claims.sub)))).toHaveLength(0);
@@ -667,7 +671,7 @@ describe('the OpenID Provider under attack', () => {
     expect((await w.browser.go(`${env().PUBLIC_URL}/sso?email=${encodeURIComponent(other)}`)).url.pathname).toBe('/app');
     await runJob();
     await expect(oc.refreshTokenGrant(config, r.tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
-    expect(logoutTokens.slice(before).map((t) => jose.decodeJwt(t)).filter((t) => t.aud === config.clientMetadata().client_id && t.sub === r.claims.sub)).toHaveLength(1);
+    expect(logoutTokensFor(before, config.clientMetadata().client_id, r.claims.sub)).toHaveLength(1);
   });
 
   it('a refresh cannot revive a session the idle timeout ended (never used since sign-in: no slack)', async () => {

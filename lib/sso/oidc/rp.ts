@@ -80,9 +80,10 @@ function keepJwks(config: oc.Configuration): void {
 /** What the browser is sent with, and what the flow keeps server-side for the exchange. */
 export type OidcAuthorization = { url: URL; nonce: string; verifier: string };
 
-/** The authorization URL of a sign-in whose flow is named `state` (no network). */
-type RpConnection = Pick<Connection, 'clientId' | 'tenantId' | 'oidcRedirect' | 'metadataUrl'>;
+/** What the relying party reads of a connection (its redirect URI from the last two). */
+type RpConnection = Pick<Connection, 'clientId' | 'metadataUrl' | 'tenantId' | 'oidcRedirect'>;
 
+/** The authorization URL of a sign-in whose flow is named `state` (no network). */
 export async function oidcAuthorization(connection: RpConnection, state: string, opts: { forceAuthn?: boolean } = {}): Promise<OidcAuthorization> {
   const config = configFor(await storedClient(connection), OIDC_EXCHANGE_TIMEOUT_MS);
   const nonce = oc.randomNonce();
