@@ -4,7 +4,7 @@ import { getDb, type Executor } from '../db/client';
 import { AppError } from '../errors';
 import { users, type User } from '../db/schema';
 import { breather } from './breathe';
-import { diffRoles, evaluate, MappingBudgetExceeded, type RoleMapping } from './mapping';
+import { diffRoles, evaluate, MappingBudgetExceeded, MappingMeter, REQUEST_MAPPING_BUDGET_MS, type RoleMapping } from './mapping';
 
 /**
  * What a role-mapping change would do to a tenant's existing users.
@@ -35,12 +35,13 @@ import { diffRoles, evaluate, MappingBudgetExceeded, type RoleMapping } from './
  *   many thousands of users gets a bounded answer. Users are read in pages of {@link PAGE_SIZE}.
  * - The preview runs as an admin edits, so its whole evaluation has a total budget
  *   ({@link IMPACT_BUDGET_MS} of evaluation time, on top of each user's): past it, it stops and
- *   says how many users it did not check (`notChecked`). "Apply now" always covers everyone.
+ *   says how many users it did not check (`notChecked`). "Apply now" covers everyone within the same
+ *   budget, or is refused.
  */
 
 export const DEFAULT_LIST_LIMIT = 200;
-/** Evaluation time one impact preview may spend across all users. */
-export const IMPACT_BUDGET_MS = 2000;
+/** Evaluation time one impact preview may spend across all users: one request's, as for "apply now". */
+export const IMPACT_BUDGET_MS = REQUEST_MAPPING_BUDGET_MS;
 export const PAGE_SIZE = 1000;
 
 /** The fields of a user the impact needs. */
@@ -193,12 +194,11 @@ export async function impactFor(
 ): Promise<Impact> {
   const db = await getDb();
   const c = impactCollector(saved, draft, opts);
-  const budget = opts.budgetMs ?? IMPACT_BUDGET_MS;
-  let spent = 0;
+  const meter = new MappingMeter(opts.budgetMs ?? IMPACT_BUDGET_MS);
   const pause = breather(); // other requests run between users
   for await (const page of tenantUsers(db, tenantId)) {
     for (const u of page) {
-      if (spent >= budget) {
+      if (meter.spentMs >= meter.budgetMs) {
         const [{ n }] = await db.select({ n: count() }).from(users).where(and(eq(users.tenantId, tenantId), gte(users.id, u.id)));
         c.stop(n);
         return c.result();
@@ -207,7 +207,7 @@ export async function impactFor(
       const started = performance.now();
       try {
         c.add(u);
-        spent += performance.now() - started;
+        meter.add(performance.now() - started);
       } catch (e) {
         if (!(e instanceof MappingBudgetExceeded)) throw e;
         const where = e.heaviest ? `rule ${e.heaviest.index + 1} (${e.heaviest.operator} on ${e.heaviest.attribute})` : 'the rules';

@@ -455,8 +455,8 @@ export async function handleOidcRedirect(
   /** Tests: a shorter deadline than the exchange's 10 s. */
   opts: { timeoutMs?: number } = {},
 ): Promise<Response> {
-  // Answered at the portal's one redirect URI, or at a tenant's own (`…/oidc/{tenantId}`).
-  const tenantPath = url.pathname.slice(sp().oidcPath.length + 1) || null;
+  // The redirect URI this answer came to: the portal's one, or a tenant's own (`…/oidc/{tenantId}`).
+  const answeredAt = sp().oidcRedirectUrl + url.pathname.slice(sp().oidcPath.length);
   const state = url.searchParams.get('state') ?? '';
   const browserFlow = readFlowCookie(cookieHeader);
   const taken = state ? await takeFlow(`oidc:${state}`) : null;
@@ -487,7 +487,7 @@ export async function handleOidcRedirect(
   if (!taken.connection || taken.connection.type !== 'oidc' || !oidcRequest) return refuse('unknown_request', 400, at);
   // Only at the connection's own redirect URI: a tenant's connection is finished only by answers
   // sent to its tenant's URI, never by another provider's answer sent to the shared one (mix-up).
-  if (oidcRedirectUrlOf(taken.connection) !== sp().oidcRedirectUrl + (tenantPath ? `/${tenantPath}` : '')) return refuse('unknown_request', 400, at);
+  if (oidcRedirectUrlOf(taken.connection) !== answeredAt) return refuse('unknown_request', 400, at);
   let signIn: OidcSignIn;
   try {
     signIn = await oidcExchange(taken.connection, { state, ...oidcRequest }, url, opts);
