@@ -1,7 +1,9 @@
 /**
- * bench:oidc's library child: oidc-provider alone (its in-memory storage, no portal code) serving
- * the three requests a product sign-in adds, mounted as the portal mounts it (runNodeHandler).
- * Run in a process of its own by bench/oidc.ts (`--storage=library`).
+ * bench:oidc's library child: oidc-provider alone (no portal code) serving the three requests a
+ * product sign-in adds, mounted as the portal mounts it (runNodeHandler). Run in a process of its
+ * own by bench/oidc.ts: `--storage=library` keeps the library's models in its in-memory storage;
+ * `--storage=library-durable` in the portal's database through the portal's adapter
+ * (lib/applications/store.ts, its client an `applications` row), as any instance must find them.
  */
 import { generateKeyPairSync } from 'node:crypto';
 import * as oc from 'openid-client';
@@ -15,9 +17,32 @@ const domain = 'bench.example.com';
 // @ts-expect-error -- oidc-provider ships no type declarations (lib/applications/provider.ts types the parts used).
 const { default: BareProvider } = (await import('oidc-provider')) as unknown as { default: new (issuer: string, config: Record<string, unknown>) => import('../lib/applications/provider').OidcProvider & { Grant: new (o: object) => { addOIDCScope(s: string): void; save(): Promise<string> } } };
 const BARE = new URL('http://op.bench.test');
+let clientId = 'bare';
+let clientSecret = 'bare-secret-bare-secret';
+const durable = process.argv.includes('--storage=library-durable');
+const storage = durable ? await durableStorage() : { clients: [{ client_id: 'bare', client_secret: 'bare-secret-bare-secret', redirect_uris: [`${APP}/callback`], grant_types: ['authorization_code', 'refresh_token'] }] };
+
+/** The portal's adapter over a fresh database (the runner passes its URL or data directory); the client a real application row. */
+async function durableStorage() {
+  const arg = (k: string) => process.argv.find((a) => a.startsWith(`--${k}=`))?.slice(k.length + 3) ?? '';
+  for (const k of ['DATABASE_URL', 'PUBLIC_URL', 'DEMO_MODE', 'OPERATOR_API_KEY']) delete process.env[k];
+  Object.assign(process.env, { DATA_DIR: arg('data-dir'), AUTH_SECRET: 'bench-secret-bench-secret-bench-secret-0123', LOG_LEVEL: 'silent', PUBLIC_URL: BARE.origin, ...(arg('database-url') ? { DATABASE_URL: arg('database-url') } : {}) });
+  const { dbHandle } = await import('../lib/db/client');
+  const { SYSTEM } = await import('../lib/audit/types');
+  const { adapterClass } = await import('../lib/applications/store');
+  const { clientMetadata } = await import('../lib/applications/provider');
+  const { createApplication, applicationByClientId } = await import('../lib/applications/registry');
+  await dbHandle();
+  const app = await createApplication(SYSTEM, { name: 'Bench library', redirectUris: [`${APP}/callback`] });
+  clientId = app.clientId;
+  clientSecret = app.clientSecret!;
+  return {
+    adapter: adapterClass({ clients: applicationByClientId, metadata: clientMetadata, currentLink: () => undefined, invalidGrant: (m) => new Error(m) }),
+  };
+}
 const bare = new BareProvider(BARE.origin, {
+  ...storage,
   jwks: { keys: [{ ...generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' }), use: 'sig', alg: 'RS256', kid: 'bench' }] },
-  clients: [{ client_id: 'bare', client_secret: 'bare-secret-bare-secret', redirect_uris: [`${APP}/callback`], grant_types: ['authorization_code', 'refresh_token'] }],
   features: { devInteractions: { enabled: false } },
   // A refresh token with every code, as the portal issues for offline_access.
   issueRefreshToken: async () => true,
@@ -45,7 +70,14 @@ const bareFetch = async (input: string | URL | Request, init?: RequestInit): Pro
   }
   return runNodeHandler(bareHandler as never, req, BARE);
 };
-const bareConfig = await oc.discovery(BARE, 'bare', undefined, oc.ClientSecretBasic('bare-secret-bare-secret'), {
+if (durable) {
+  // Secrets are kept as hashes, as the portal compares them.
+  const { createHash, timingSafeEqual } = await import('node:crypto');
+  (bare as unknown as { Client: { prototype: { compareClientSecret(this: { clientSecret?: string }, s: string): Promise<boolean> } } }).Client.prototype.compareClientSecret = async function (this: { clientSecret?: string }, actual: string) {
+    return timingSafeEqual(Buffer.from(String(this.clientSecret), 'hex'), createHash('sha256').update(actual).digest());
+  };
+}
+const bareConfig = await oc.discovery(BARE, clientId, undefined, oc.ClientSecretBasic(clientSecret), {
   [oc.customFetch]: bareFetch as never,
   execute: [oc.allowInsecureRequests],
 });

@@ -9,7 +9,10 @@
  *
  * - **library** (a process of its own, bench/oidc-library.ts): oidc-provider alone (in memory, no
  *   portal code) serving the three requests the product flow adds, its sign-in a login result
- *   set at once: the floor of any OIDC layer on the library.
+ *   set at once: the floor of any OIDC layer on the library;
+ * - **library, durable** (likewise, per storage): the same with the library's models in a fresh
+ *   database of that storage through the portal's adapter (lib/applications/store.ts), as every
+ *   instance must find them: the floor of any OIDC layer on the library that keeps them there.
  *
  * Flows/s at 1, 10 and 50 concurrent and process CPU per flow; the product/upstream CPU ratio is
  * the cost of the OIDC layer (target: at most +25 %), the library/upstream ratio its floor.
@@ -35,6 +38,8 @@ const levels = (arg('levels', '1,10,50') ?? '1,10,50').split(',').map(Number);
 const storage = arg('storage');
 /** The library child's CPU ms per flow by level, passed on by the runner. */
 const libraryFloor = JSON.parse(arg('library-floor', '{}') ?? '{}') as Record<number, number>;
+/** The same with the library's models in this storage (the portal's adapter), by level. */
+const durableFloor = JSON.parse(arg('durable-floor', '{}') ?? '{}') as Record<number, number>;
 
 type Row = { variant: string; c: number; flows: number; perSec: number; cpuMsPerFlow: number; serverMsPerFlow: number; p50: number; p99: number };
 
@@ -49,28 +54,42 @@ if (!storage) {
   });
   process.stdout.write(lib.stdout.split('\n').filter((l) => !l.startsWith('LIBRARY_FLOOR') && !/oidc-provider (NOTICE|WARNING)/.test(l)).join('\n'));
   const floorArg = `--library-floor=${/^LIBRARY_FLOOR (.*)$/m.exec(lib.stdout)?.[1] ?? '{}'}`;
-  for (const s of ['postgres', 'pglite'].filter((x) => only.has(x))) {
+  /** Fresh storage of kind `s` for one child: its arguments, and how to drop it. */
+  const fresh = async (s: string, name: string) => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'portal-bench-oidc-'));
-    let db: string | null = null;
-    if (s === 'postgres') {
-      db = `bench_oidc_${process.pid}`;
+    const db = s === 'postgres' ? `bench_oidc_${name}_${process.pid}` : null;
+    const admin = async (sql: string) => {
       const c = new pg.Client({ connectionString: adminUrl });
       await c.connect();
-      await c.query(`create database ${db}`);
+      await c.query(sql);
       await c.end();
-    }
+    };
+    if (db) await admin(`create database ${db}`);
     const url = db ? Object.assign(new URL(adminUrl), { pathname: `/${db}` }).toString() : '';
-    const r = spawnSync(process.execPath, ['--conditions=react-server', '--import', 'tsx', self, `--storage=${s}`, `--data-dir=${dir}`, `--database-url=${url}`, floorArg, ...process.argv.slice(2)], {
+    return {
+      args: [`--data-dir=${dir}`, `--database-url=${url}`],
+      drop: async () => {
+        rmSync(dir, { recursive: true, force: true });
+        if (db) await admin(`drop database if exists ${db} with (force)`);
+      },
+    };
+  };
+  for (const s of ['postgres', 'pglite'].filter((x) => only.has(x))) {
+    // The library again, its models in this storage through the portal's adapter.
+    const d = await fresh(s, 'lib');
+    const durable = spawnSync(process.execPath, ['--conditions=react-server', '--import', 'tsx', self, '--storage=library-durable', ...d.args, ...process.argv.slice(2)], {
+      env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
+      encoding: 'utf8',
+    });
+    await d.drop();
+    process.stdout.write(durable.stdout.split('\n').filter((l) => !l.startsWith('LIBRARY_FLOOR') && !/oidc-provider (NOTICE|WARNING)/.test(l)).join('\n'));
+    const durableArg = `--durable-floor=${/^LIBRARY_FLOOR (.*)$/m.exec(durable.stdout)?.[1] ?? '{}'}`;
+    const f = await fresh(s, 'portal');
+    const r = spawnSync(process.execPath, ['--conditions=react-server', '--import', 'tsx', self, `--storage=${s}`, ...f.args, floorArg, durableArg, ...process.argv.slice(2)], {
       stdio: 'inherit',
       env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
     });
-    rmSync(dir, { recursive: true, force: true });
-    if (db) {
-      const c = new pg.Client({ connectionString: adminUrl });
-      await c.connect();
-      await c.query(`drop database if exists ${db} with (force)`);
-      await c.end();
-    }
+    await f.drop();
     if (r.status !== 0) process.exit(r.status ?? 1);
   }
   process.exit(0);
@@ -130,14 +149,15 @@ async function level(variant: string, c: number, flow: (i: number, worker: numbe
   };
 }
 
-if (storage === 'library') {
+if (storage === 'library' || storage === 'library-durable') {
   // oidc-provider alone, in a process of its own (a second provider in the portal's process would
   // change what the JIT makes of the library's code for the portal's): its floor per level.
   const { libraryFlow } = await import('./oidc-library');
   for (let k = 0; k < 30; k++) await libraryFlow();
   const rows: Row[] = [];
   for (const c of levels) rows.push(await level('library', c, libraryFlow));
-  for (const r of rows) console.log(`library (oidc-provider alone, in memory) c=${r.c}: ${r.perSec.toFixed(0)} flows/s, ${r.cpuMsPerFlow.toFixed(2)} CPU ms per flow`);
+  const what = storage === 'library' ? 'oidc-provider alone, in memory' : `oidc-provider alone, its models in ${process.argv.some((a) => /^--database-url=.+/.test(a)) ? 'PostgreSQL' : 'PGlite'}`;
+  for (const r of rows) console.log(`library (${what}) c=${r.c}: ${r.perSec.toFixed(0)} flows/s, ${r.cpuMsPerFlow.toFixed(2)} CPU ms per flow`);
   console.log(`LIBRARY_FLOOR ${JSON.stringify(Object.fromEntries(rows.map((r) => [r.c, r.cpuMsPerFlow])))}`);
   process.exit(0);
 }
@@ -288,9 +308,12 @@ for (const c of refreshOnly ? [] : levels) {
   const u = rows.find((r) => r.variant === 'upstream' && r.c === c)!;
   const p = rows.find((r) => r.variant === 'product' && r.c === c)!;
   const floor = libraryFloor[c];
+  const stored = durableFloor[c];
+  const pct = (ms: number) => `${((ms / u.cpuMsPerFlow) * 100).toFixed(0)} % (${ms.toFixed(1)} ms)`;
   console.log(
     `c=${c}: the OIDC layer adds ${(((p.cpuMsPerFlow - u.cpuMsPerFlow) / u.cpuMsPerFlow) * 100).toFixed(0)} % CPU per flow (target ≤ 25 %); product flows/s = ${(p.perSec / u.perSec).toFixed(2)} × upstream` +
-      (floor ? `; oidc-provider alone would add ${((floor / u.cpuMsPerFlow) * 100).toFixed(0)} % (${floor.toFixed(1)} ms: its floor)` : ''),
+      (floor ? `; oidc-provider alone would add ${pct(floor)}` : '') +
+      (stored ? `, with its models in ${storage}: ${pct(stored)}` : ''),
   );
 }
 await closeDb();

@@ -352,6 +352,11 @@ describe('the portal as OpenID Provider for the operator’s applications', () =
     // A public application with S256 signs in without a secret.
     const ok = await signIn(config, w.browser, { login_hint: w.email });
     expect(ok.claims.org_id).toBe(w.tenant.id);
+    // A redirect URI the operator removes stops working at once, though the application was just read.
+    expect((await call(appRoute.PATCH, { method: 'PATCH', params: { applicationId: app.id }, body: { redirectUris: [`${APP_ORIGIN}/elsewhere`] } })).status).toBe(200);
+    const removed = await portalFetch(q({ client_id: app.clientId, redirect_uri: `${APP_ORIGIN}/callback`, code_challenge: 'x'.repeat(43), code_challenge_method: 'S256' }));
+    expect(removed.status).toBe(400);
+    expect(removed.headers.get('location')).toBeNull();
   });
 
   it('an application limited to other tenants, or a user the tenant refuses: access_denied at the application', async () => {

@@ -105,7 +105,32 @@ export async function getApplication(id: string): Promise<Application> {
  * The application of an OAuth client_id (the provider's client lookup, several times per sign-in),
  * or null: one prepared statement.
  */
+/**
+ * How long an application row read for a sign-in is reused. One sign-in reads its client four
+ * times within moments (authorization request, interaction, resume, token exchange), a refresh
+ * once. A change made through this module clears the row on this instance at once; another
+ * instance sees it within this time. Deleting an application still ends its tokens at once on
+ * every instance: they are deleted with it, and every token use reads the application afresh
+ * (ACCOUNT_SQL in provider.ts).
+ */
+export const CLIENT_REUSE_MS = 2000;
+const recentClients = new Map<string, { app: Application; until: number }>();
+/** Only rows that exist are kept (unknown client IDs never fill it); a bound all the same. */
+const MAX_RECENT_CLIENTS = 1000;
+const forgetClient = (clientId: string) => recentClients.delete(clientId);
+
 export async function applicationByClientId(clientId: string): Promise<Application | null> {
+  const recent = recentClients.get(clientId);
+  if (recent && recent.until > performance.now()) return recent.app;
+  const app = await readApplicationByClientId(clientId);
+  if (app) {
+    if (recentClients.size >= MAX_RECENT_CLIENTS) recentClients.clear();
+    recentClients.set(clientId, { app, until: performance.now() + CLIENT_REUSE_MS });
+  } else recentClients.delete(clientId);
+  return app;
+}
+
+async function readApplicationByClientId(clientId: string): Promise<Application | null> {
   if (clientId.length > 100 || clientId.includes('\u0000')) return null;
   const db = await dbHandle();
   const [r] = await db.queryPrepared<Record<string, unknown>>(
@@ -131,7 +156,7 @@ export async function applicationByClientId(clientId: string): Promise<Applicati
 
 export async function updateApplication(ctx: Ctx, id: string, patch: ApplicationPatch): Promise<ApplicationView & { clientSecret?: string }> {
   const db = await getDb();
-  return db.transaction(async (tx) => {
+  const view = await db.transaction(async (tx) => {
     const [before] = await tx.select().from(applications).where(eq(applications.id, id)).for('update');
     if (!before) throw notFound('Application');
     await checkTenants(tx, patch.tenantIds);
@@ -156,12 +181,14 @@ export async function updateApplication(ctx: Ctx, id: string, patch: Application
     await record(tx, ctx, { tenantId: null, action: 'application.updated', target: { type: 'application', id, label: after.name }, details });
     return { ...toApplicationView(after), ...(clientSecret ? { clientSecret } : {}) };
   });
+  forgetClient(view.clientId);
+  return view;
 }
 
 /** Deletes the application and, in the same transaction, every code, token and grant it holds. */
 export async function deleteApplication(ctx: Ctx, id: string): Promise<void> {
   const db = await getDb();
-  await db.transaction(async (tx) => {
+  const clientId = await db.transaction(async (tx) => {
     const [row] = await tx.delete(applications).where(eq(applications.id, id)).returning();
     if (!row) throw notFound('Application');
     await tx.delete(oidcPayloads).where(eq(oidcPayloads.clientId, row.clientId));
@@ -171,14 +198,19 @@ export async function deleteApplication(ctx: Ctx, id: string): Promise<void> {
       target: { type: 'application', id, label: row.name },
       details: { before: { ...settingsOf(row), clientId: row.clientId } },
     });
+    return row.clientId;
   });
+  forgetClient(clientId);
 }
 
-/** A new secret, shown once; the old one stops working at once. Public applications have none. */
+/**
+ * A new secret, shown once; the old one stops working at once on this instance, within
+ * CLIENT_REUSE_MS on others. Public applications have none.
+ */
 export async function rotateApplicationSecret(ctx: Ctx, id: string): Promise<{ clientSecret: string }> {
   const clientSecret = newClientSecret();
   const db = await getDb();
-  return db.transaction(async (tx) => {
+  const clientId = await db.transaction(async (tx) => {
     const [previous] = await tx.select({ type: applications.type, secretHash: applications.secretHash }).from(applications).where(eq(applications.id, id)).for('update');
     if (!previous) throw notFound('Application');
     if (previous.type !== 'confidential') {
@@ -192,6 +224,8 @@ export async function rotateApplicationSecret(ctx: Ctx, id: string): Promise<{ c
       target: { type: 'application', id, label: row.name },
       details: { before: { secret: fingerprint(previous.secretHash) }, after: { secret: fingerprint(row.secretHash) } },
     });
-    return { clientSecret };
+    return row.clientId;
   });
+  forgetClient(clientId);
+  return { clientSecret };
 }
