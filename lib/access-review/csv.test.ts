@@ -64,7 +64,8 @@ describe('access review CSV', () => {
       const c = cells(line);
       for (const i of [2, 3, 5]) {
         expect(c[i].startsWith("'")).toBe(true);
-        expect(c[i].slice(1)).toBe(evil);
+        // Only apostrophes added (after a tab or line end inside too: a spreadsheet may split there).
+        expect(c[i].replace(/'/g, '')).toBe(evil);
       }
     },
   );

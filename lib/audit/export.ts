@@ -32,11 +32,17 @@ export const CSV_COLUMNS = [
 const NEEDS_QUOTES = /[",;\r\n]/;
 /** Cells a spreadsheet would run as a formula (OWASP CSV injection: = + - @ tab CR). */
 const FORMULA_START = /^[=+\-@\t\r]/;
+/**
+ * The same after a place where a spreadsheet may split inside the quotes: one set to a semicolon
+ * list separator (many locales) counts a quote only at a field's start, so it splits at every `;`,
+ * and a line break there starts a new row; some split on tabs. Spaces between are allowed.
+ */
+const FORMULA_AFTER_SPLIT = /([;\t\r\n] *)(?=[=+\-@\t\r])/g;
 
-/** One CSV cell: formula-looking text is prefixed with ', then quoted when it must be. */
+/** One CSV cell: formula-looking text (at its start or after a split) is prefixed with ', then quoted when it must be. */
 export function csvCell(value: string | null | undefined): string {
   if (value == null || value === '') return '';
-  let v = value;
+  let v = value.replace(FORMULA_AFTER_SPLIT, "$1'");
   if (FORMULA_START.test(v)) v = `'${v}`;
   return NEEDS_QUOTES.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
 }

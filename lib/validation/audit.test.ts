@@ -38,7 +38,22 @@ describe('csvCell', () => {
     ['\tx', "'\tx"],
     ['=HYPERLINK("x")', `"'=HYPERLINK(""x"")"`],
     ['a=b', 'a=b'],
-    // Spreadsheets set to a semicolon list separator (many European locales) would split here and run the rest.
-    ['x;=1+1', '"x;=1+1"'],
+    // Spreadsheets set to a semicolon list separator (many European locales) split inside the
+    // quotes (a quote counts only at a field's start), and a line break there starts a new row:
+    // what follows is neutralised as well.
+    ['x;=1+1', `"x;'=1+1"`],
+    ['Mozilla/5.0;=cmd|\'/c calc\'!A0;', `"Mozilla/5.0;'=cmd|'/c calc'!A0;"`],
+    ['Bob\n=1+1;', `"Bob\n'=1+1;"`],
+    ['a;  +1', `"a;  '+1"`],
+    ['tab\t@x', `tab\t'@x`],
+    ['-1;-2', `"'-1;'-2"`],
+    ['a;b', '"a;b"'],
   ])('%j → %j', (v, out) => expect(csvCell(v)).toBe(out));
+
+  it.each(['Ada;=HYPERLINK(A1);', 'x\r\n=1+1', 'x\r@SUM(A1)', 'a;\t=1', ';;=1', 'a; ; -2'])(
+    'a spreadsheet splitting on ; tab or line ends finds no formula in %j',
+    (v) => {
+      for (const piece of csvCell(v).split(/[;\t\r\n]/)) expect(piece.trimStart()).not.toMatch(/^[=+\-@]/);
+    },
+  );
 });
