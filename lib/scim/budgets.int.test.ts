@@ -141,6 +141,40 @@ describe('SCIM budgets', () => {
     expect((await scimCall(dir, 'PATCH', `/Users/${userId}`, patch({ op: 'replace', path: 'emails[type eq "work"].value', value: `ada@${t.domain}` }))).status).toBe(200);
   });
 
+  it('a filter or PATCH path the parser would backtrack on (backslashes, line breaks) → 400 before it is parsed, nothing written; a few backslashes pass', async () => {
+    const { t, dir, userId } = await directoryWithUser();
+    // An unclosed quoted value of backslashes backtracks exponentially in the filter parser (40 held the process 2.4 s).
+    const slashes = `userName eq "${'\\'.repeat(26)}x`;
+    const breaks = `userName eq "${'\n'.repeat(26)}x`;
+    for (const [filter, why] of [[slashes, /26 backslashes; at most 8/], [breaks, /line break/]] as const) {
+      scimError((await scimCall(dir, 'GET', `/Users?filter=${encodeURIComponent(filter)}`)).body, 400, 'invalidFilter', why);
+      scimError((await scimCall(dir, 'POST', '/Users/.search', { schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'], filter })).body, 400, 'invalidFilter', why);
+    }
+    const before = await snapshot(t.id);
+    for (const path of [`emails[value eq "${'\\'.repeat(26)}x]`, `emails[value eq "${'\n'.repeat(26)}x]`]) {
+      scimError((await scimCall(dir, 'PATCH', `/Users/${userId}`, patch({ op: 'remove', path }))).body, 400, 'invalidValue', /backslashes|line break/);
+    }
+    expect(await snapshot(t.id)).toEqual(before);
+    // A value with a backslash or two (a DOMAIN\\user name) is an ordinary filter.
+    const fine = await scimCall(dir, 'GET', `/Users?filter=${encodeURIComponent('userName eq "CORP\\\\ada" or userName eq "a"')}`);
+    expect(fine.status, JSON.stringify(fine.body)).toBe(200);
+  });
+
+  it('PATCH paths the parser would split for long (quadratic in their length) → 400 invalidValue, nothing written; a thousand everyday value paths pass', async () => {
+    const { t, dir, userId, groupId } = await directoryWithUser();
+    const before = await snapshot(t.id);
+    const long = `${'a.'.repeat(2000)}b`;
+    scimError((await scimCall(dir, 'PATCH', `/Users/${userId}`, patch({ op: 'replace', path: long, value: 'x' }))).body, 400, 'invalidValue', /4001 characters; at most 2300/);
+    scimError((await scimCall(dir, 'PATCH', `/Users/${userId}`, patch({ op: 'replace', value: { [long]: 'x' } }))).body, 400, 'invalidValue', /4001 characters/);
+    // Under the length limit each, but too many together (an 80,000-character path took 2.2 s).
+    const many = Array.from({ length: 30 }, () => ({ op: 'replace', path: `${'a.'.repeat(1100)}b`, value: 'x' }));
+    scimError((await scimCall(dir, 'PATCH', `/Users/${userId}`, patch(...many))).body, 400, 'invalidValue', /paths are too long together/);
+    expect(await snapshot(t.id)).toEqual(before);
+    const removals = Array.from({ length: 1000 }, (_, i) => ({ op: 'remove', path: `members[value eq "scu_not_a_member_${String(i).padStart(20, '0')}"]` }));
+    const ok = await scimCall(dir, 'PATCH', `/Groups/${groupId}`, patch(...removals));
+    expect(ok.status, JSON.stringify(ok.body).slice(0, 300)).toBeLessThan(300);
+  }, 30_000);
+
   it(`a filter without SQL translation over more than ${FALLBACK_LIMIT} users → 400 tooMany; at ${FALLBACK_LIMIT} it is answered`, async () => {
     const { t, dir } = await directoryWithUser();
     const db = await getDb();

@@ -45,6 +45,21 @@ export const MAX_PATCH_MEMBERS = 10_000;
 export const MAX_FILTER_TERMS = 64;
 /** Most expanded terms in all the value-path filters (`emails[type eq "work"]`) of one PATCH. */
 export const MAX_PATCH_FILTER_TERMS = 2000;
+/**
+ * Most backslashes in one filter or PATCH path, which may hold no line break: the parser's pattern
+ * for a quoted value (SCIMMY 1.3.5) backtracks exponentially on each where the quote is never
+ * closed (40 backslashes held the process 2.4 s, 24 line breaks 0.2 s, each more about 1.6 times
+ * that). A value needs one for an escaped quote, two for a `DOMAIN\\user` name.
+ */
+export const MAX_FILTER_BACKSLASHES = 8;
+/** Longest PATCH path: an attribute path with a value-path filter of up to MAX_FILTER_LENGTH. */
+export const MAX_PATCH_PATH_LENGTH = MAX_FILTER_LENGTH + 300;
+/**
+ * Most work splitting the paths of one PATCH, as the sum of their lengths squared: the parser
+ * splits a path in time quadratic in its length (one of 80,000 characters took 2.2 s). 10⁸ is
+ * about 20 ms; a thousand value paths of 300 characters pass.
+ */
+export const MAX_PATCH_PATH_WORK = 100_000_000;
 
 const COMPARISON = /\b(?:eq|ne|co|sw|ew|gt|lt|ge|le|pr|np)\b/gi;
 const unquote = (expr: string) => expr.replace(/"(?:[^"\\]|\\.)*"/g, '""');
@@ -116,6 +131,8 @@ export function filterTerms(expr: string): number {
 /** Why a filter is over budget (`problem`, else null), and its terms once expanded. Comparisons are counted outside quoted values. */
 function filterBudget(expr: string, what: string): { problem: string | null; terms: number } {
   if (expr.length > MAX_FILTER_LENGTH) return { problem: `${what} is ${expr.length} characters long; at most ${MAX_FILTER_LENGTH} are accepted`, terms: 0 };
+  const backtracking = backtrackProblem(expr, what);
+  if (backtracking) return { problem: backtracking, terms: 0 };
   const comparisons = unquote(expr).match(COMPARISON)?.length ?? 0;
   if (comparisons > MAX_FILTER_COMPARISONS) {
     return { problem: `${what} has ${comparisons} comparisons; at most ${MAX_FILTER_COMPARISONS} are accepted`, terms: 0 };
@@ -125,6 +142,13 @@ function filterBudget(expr: string, what: string): { problem: string | null; ter
     return { problem: `${what} has ${terms} terms once expanded; at most ${MAX_FILTER_TERMS} are accepted (an AND of ORs multiplies: write it as an OR of ANDs)`, terms };
   }
   return { problem: null, terms };
+}
+
+/** Line breaks or too many backslashes (see MAX_FILTER_BACKSLASHES), or null. */
+function backtrackProblem(expr: string, what: string): string | null {
+  if (/[\r\n]/.test(expr)) return `${what} contains a line break; none is accepted`;
+  const backslashes = expr.split('\\').length - 1;
+  return backslashes > MAX_FILTER_BACKSLASHES ? `${what} has ${backslashes} backslashes; at most ${MAX_FILTER_BACKSLASHES} are accepted` : null;
 }
 
 /** Why a filter is over budget, or null. */
@@ -157,12 +181,18 @@ export function patchProblem(body: unknown): string | null {
   if (ops.length > MAX_PATCH_OPERATIONS) return `The PATCH has ${ops.length} operations; at most ${MAX_PATCH_OPERATIONS} are accepted in one request`;
   let members = 0;
   let terms = 0;
+  let pathWork = 0;
   for (const [n, op] of ops.entries()) {
     if (!isObject(op)) continue;
     // A value-path filter (`emails[type eq "work"].value`) is a filter like any other, in the path
     // or in the keys of a pathless value (each key is applied as a path).
     const paths = typeof op.path === 'string' ? [op.path] : op.path === undefined && isObject(op.value) ? Object.keys(op.value) : [];
     for (const path of paths) {
+      if (path.length > MAX_PATCH_PATH_LENGTH) return `operation ${n + 1}: the path is ${path.length} characters; at most ${MAX_PATCH_PATH_LENGTH} are accepted`;
+      pathWork += path.length * path.length;
+      if (pathWork > MAX_PATCH_PATH_WORK) return `The PATCH's paths are too long together (at operation ${n + 1}); send fewer or shorter ones`;
+      const backtracking = backtrackProblem(path, `operation ${n + 1}: the path`);
+      if (backtracking) return backtracking;
       const open = path.indexOf('[');
       if (open === -1) continue;
       const inner = path.slice(open + 1, path.lastIndexOf(']') > open ? path.lastIndexOf(']') : undefined);
