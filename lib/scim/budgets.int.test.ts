@@ -199,6 +199,26 @@ describe('SCIM budgets', () => {
     expect(indexed.body.totalResults).toBe(1);
   }, 20_000);
 
+  it('a filter without SQL translation over users too large to match in memory, or too many terms over them → 400 tooMany (the work, not just the count)', async () => {
+    const { t, dir } = await directoryWithUser();
+    const db = await getDb();
+    // Users of 40,000 characters each (straight into the table: a state repeated creates reach).
+    const add = (from: number, to: number) =>
+      db.execute(sql`insert into scim_users (id, directory_id, tenant_id, user_name, resource)
+        select 'scu_big_' || ${dir.id} || '_' || g, ${dir.id}, ${t.id}, 'big' || g || '@' || ${t.domain},
+          jsonb_build_object('userName', 'big' || g || '@' || ${t.domain}, 'title', repeat('x', 40000))
+        from generate_series(${from}::int, ${to}::int) g`);
+    await add(1, 60);
+    const one = encodeURIComponent('phoneNumbers np and userName sw "ada"');
+    expect((await scimCall(dir, 'GET', `/Users?filter=${one}&count=1`)).status).toBe(200);
+    // 25 terms over 2.4 MB: too much matching.
+    const many = encodeURIComponent(Array.from({ length: 25 }, (_, i) => `(phoneNumbers np and title sw "y${i}")`).join(' or '));
+    scimError((await scimCall(dir, 'GET', `/Users?filter=${many}`)).body, 400, 'tooMany', /25 terms over 2\.\d MB/);
+    // 12 MB of users: too much to read at all.
+    await add(61, 300);
+    scimError((await scimCall(dir, 'GET', `/Users?filter=${one}`)).body, 400, 'tooMany', /12\.\d MB; at most 10 MB/);
+  }, 30_000);
+
   it('PATCH with more than 1,000 operations or 10,000 member values → 400 invalidValue, nothing written', async () => {
     const { t, dir, userId, groupId } = await directoryWithUser();
     const before = await snapshot(t.id);

@@ -1,6 +1,6 @@
 import { and, asc, count, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { scimGroupMembers, scimGroups, scimUsers, type ScimGroupRow, type ScimUserRow } from '../db/schema';
-import { attributeListProblem, FALLBACK_LIMIT, filterProblem, MAX_LIST_MEMBERS } from './budgets';
+import { attributeListProblem, FALLBACK_LIMIT, FALLBACK_MAX_CHARS, FALLBACK_MAX_WORK, filterProblem, filterTerms, MAX_LIST_MEMBERS } from './budgets';
 import { coerce, plain, scimError, type ScimContext } from './context';
 import { filterToSql } from './filter-sql';
 import type { ListParams } from './normalise';
@@ -198,13 +198,17 @@ export async function listResources(c: ScimContext, kind: 'User' | 'Group', p: L
   if (translated === null) {
     // No SQL for this filter: match in memory over the directory's resources (full representations),
     // only while the directory is small enough for that (budgets.ts); beyond, 400 tooMany.
-    const [{ n }] = await c.tx.select({ n: count() }).from(table).where(scope);
-    if (Number(n) > FALLBACK_LIMIT) {
-      throw scimError(
-        400,
-        'tooMany',
-        `This filter can only be answered by reading every ${kind === 'User' ? 'user' : 'group'}, and this directory holds more than ${FALLBACK_LIMIT}; filter on ${kind === 'User' ? 'id, userName, externalId or emails' : 'id, displayName, externalId or members'} instead`,
-      );
+    // A user's size is its stored resource; a group's its names (members are bounded below).
+    const size = kind === 'User' ? sql`octet_length(${scimUsers.resource}::text)` : sql`octet_length(${scimGroups.displayName}) + coalesce(octet_length(${scimGroups.externalId}), 0) + 100`;
+    const [{ n, chars }] = await c.tx.select({ n: count(), chars: sql<string>`coalesce(sum(${size}), 0)` }).from(table).where(scope);
+    const instead = `filter on ${kind === 'User' ? 'id, userName, externalId or emails' : 'id, displayName, externalId or members'} instead`;
+    const every = `This filter can only be answered by reading every ${kind === 'User' ? 'user' : 'group'}`;
+    if (Number(n) > FALLBACK_LIMIT) throw scimError(400, 'tooMany', `${every}, and this directory holds more than ${FALLBACK_LIMIT}; ${instead}`);
+    const mb = (x: number) => `${(x / 1e6).toFixed(1)} MB`;
+    if (Number(chars) > FALLBACK_MAX_CHARS) throw scimError(400, 'tooMany', `${every}, and they hold ${mb(Number(chars))}; at most ${FALLBACK_MAX_CHARS / 1e6} MB are read for one; ${instead}`);
+    const terms = filterTerms(p.filter!);
+    if (Number(chars) * terms > FALLBACK_MAX_WORK) {
+      throw scimError(400, 'tooMany', `${every}, and matching its ${terms} terms over ${mb(Number(chars))} is too much work for one request; use fewer terms or ${instead}`);
     }
     if (withMembers) {
       const [{ m }] = await c.tx.select({ m: count() }).from(scimGroupMembers).where(eq(scimGroupMembers.directoryId, c.directory.id));
