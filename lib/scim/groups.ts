@@ -1,11 +1,11 @@
 import { and, eq, inArray, ne, sql } from 'drizzle-orm';
 import { scimGroupMembers, scimGroups, scimUsers, type ScimGroupRow } from '../db/schema';
 import { newId } from '../ids';
-import { patchCost, patchProblem, patchWorkProblem } from './budgets';
+import { MAX_LIST_MEMBERS, patchCost, patchProblem, patchWorkProblem } from './budgets';
 import { coerce, notFound, plain, scimError, type ScimContext } from './context';
 import { isObject, normalisePatch, normaliseResource, type Json, type JsonObject } from './normalise';
 import { portalUsersOf, refreshPortalUsers } from './portal';
-import { groupOut, membersOfGroups, type Attrs } from './resources';
+import { groupOut, memberCounts, membersOfGroups, tooManyMembers, type Attrs } from './resources';
 import { SCIMMY } from './scimmy';
 
 /**
@@ -25,8 +25,14 @@ async function lockGroup(c: ScimContext, id: string): Promise<ScimGroupRow> {
   return row;
 }
 
-async function render(c: ScimContext, row: ScimGroupRow, attrs?: Attrs, withMembers = true) {
-  const members = withMembers ? (await membersOfGroups(c, [row.id])).get(row.id) ?? [] : null;
+/**
+ * A group as answered. Its members are counted first: past MAX_LIST_MEMBERS a read is refused
+ * (`tooLarge: 'refuse'`, 400 tooMany), and a write, made already, is answered without them.
+ */
+async function render(c: ScimContext, row: ScimGroupRow, attrs?: Attrs, withMembers = true, tooLarge: 'refuse' | 'omit' = 'omit') {
+  const n = withMembers ? ((await memberCounts(c, [row.id])).get(row.id) ?? 0) : 0;
+  if (n > MAX_LIST_MEMBERS && tooLarge === 'refuse') throw tooManyMembers(row.displayName, n);
+  const members = withMembers && n <= MAX_LIST_MEMBERS ? ((await membersOfGroups(c, [row.id])).get(row.id) ?? []) : null;
   return groupOut(c, row, members, attrs);
 }
 
@@ -34,7 +40,7 @@ export async function getGroup(c: ScimContext, id: string, attrs: Attrs, withMem
   const [row] = await c.tx.select().from(scimGroups).where(and(eq(scimGroups.directoryId, c.directory.id), eq(scimGroups.id, id)));
   if (!row) throw notFound('Group', id);
   c.summary.push(`read group ${row.displayName}`);
-  return render(c, row, attrs, withMembers);
+  return render(c, row, attrs, withMembers, 'refuse');
 }
 
 function checkDisplayName(v: unknown): string {
@@ -318,7 +324,12 @@ export async function patchGroup(c: ScimContext, id: string, body: unknown, want
   const actions = compileGroupPatch(patch.Operations as unknown[], before.id);
 
   if (!actions) {
-    // Any other shape: SCIMMY applies it to the whole group, then we store the result.
+    // Any other shape: SCIMMY applies it to the whole group, then we store the result; a group
+    // too large to render is refused before any member is read.
+    const n = (await memberCounts(c, [before.id])).get(before.id) ?? 0;
+    if (n > MAX_LIST_MEMBERS) {
+      throw scimError(400, 'invalidValue', `Group ${before.displayName} has ${n} members: too many for this kind of change (at most ${MAX_LIST_MEMBERS}); add or remove members by value instead`);
+    }
     const members = (await membersOfGroups(c, [before.id])).get(before.id) ?? [];
     const current = groupOut(c, before, members);
     const cost = patchCost(patch.Operations as unknown[]);

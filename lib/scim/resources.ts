@@ -156,20 +156,35 @@ export async function membersOfGroups(c: ScimContext, groupIds: string[]): Promi
   return map;
 }
 
-/** How many of these groups, in order, a list answer renders within MAX_LIST_MEMBERS members (at least one). */
-async function groupsWithinMemberBudget(c: ScimContext, groupIds: string[]): Promise<number> {
+/** How many members each of these groups has (counted, none read). */
+export async function memberCounts(c: ScimContext, groupIds: string[]): Promise<Map<string, number>> {
   const counts = await c.tx
     .select({ groupId: scimGroupMembers.groupId, n: count() })
     .from(scimGroupMembers)
     .where(and(eq(scimGroupMembers.directoryId, c.directory.id), inArray(scimGroupMembers.groupId, groupIds)))
     .groupBy(scimGroupMembers.groupId);
-  const of = new Map(counts.map((r) => [r.groupId, Number(r.n)]));
+  return new Map(counts.map((r) => [r.groupId, Number(r.n)]));
+}
+
+/** The answer to a read of a group too large to render with its members (MAX_LIST_MEMBERS). */
+export const tooManyMembers = (name: string, n: number) =>
+  scimError(400, 'tooMany', `Group ${name} has ${n} members; at most ${MAX_LIST_MEMBERS} are rendered in one answer: read it with excludedAttributes=members`);
+
+/**
+ * How many of these groups, in order, a list answer renders within MAX_LIST_MEMBERS members; a
+ * first group over it alone is refused (400 tooMany).
+ */
+async function groupsWithinMemberBudget(c: ScimContext, groups: { id: string; displayName: string }[]): Promise<number> {
+  const of = await memberCounts(c, groups.map((g) => g.id));
   let sum = 0;
-  for (const [i, id] of groupIds.entries()) {
-    sum += of.get(id) ?? 0;
-    if (sum > MAX_LIST_MEMBERS) return Math.max(1, i);
+  for (const [i, g] of groups.entries()) {
+    sum += of.get(g.id) ?? 0;
+    if (sum > MAX_LIST_MEMBERS) {
+      if (i === 0) throw tooManyMembers(g.displayName, sum);
+      return i;
+    }
   }
-  return groupIds.length;
+  return groups.length;
 }
 
 /**
@@ -231,7 +246,7 @@ export async function listResources(c: ScimContext, kind: 'User' | 'Group', p: L
       p.count === 0 || p.startIndex > total
         ? []
         : await c.tx.select().from(table).where(where).orderBy(asc(table.id)).limit(p.count).offset(p.startIndex - 1);
-    if (withMembers && rows.length > 1) rows = rows.slice(0, await groupsWithinMemberBudget(c, rows.map((r) => r.id)));
+    if (withMembers && rows.length) rows = rows.slice(0, await groupsWithinMemberBudget(c, rows as ScimGroupRow[]));
     resources = await render(rows, attrs);
   }
   c.summary.push(`${kind === 'User' ? 'users' : 'groups'}${p.filter ? ` where ${p.filter.slice(0, 200)}` : ''}: ${total} found`);
