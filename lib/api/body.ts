@@ -38,22 +38,29 @@ export async function readJson(req: Request, limit = MAX_BODY_BYTES): Promise<un
   return parseJson(text);
 }
 
-/** The path of the first string (or object key) holding U+0000, which PostgreSQL cannot store; null when none. */
-export function nulPath(value: unknown, path: string[] = []): string | null {
-  if (typeof value === 'string') return value.includes('\u0000') ? path.join('.') || '(root)' : null;
+/** The path of the first string (or object key) that `bad` finds; null when none. */
+function firstPath(value: unknown, bad: (s: string) => boolean, path: string[] = []): string | null {
+  if (typeof value === 'string') return bad(value) ? path.join('.') || '(root)' : null;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
-      const p = nulPath(value[i], [...path, String(i)]);
+      const p = firstPath(value[i], bad, [...path, String(i)]);
       if (p) return p;
     }
   } else if (value && typeof value === 'object') {
     for (const [k, v] of Object.entries(value)) {
-      const p = k.includes('\u0000') ? [...path, k.replace(/\u0000/g, '\\0')].join('.') : nulPath(v, [...path, k]);
+      const p = bad(k) ? [...path, JSON.stringify(k).slice(1, -1).replace(/\\u0000/g, '\\0')].join('.') : firstPath(v, bad, [...path, k]);
       if (p) return p;
     }
   }
   return null;
 }
+
+/** The path of the first string (or object key) holding U+0000, which PostgreSQL cannot store; null when none. */
+export const nulPath = (value: unknown): string | null => firstPath(value, (s) => s.includes('\u0000'));
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/** The path of the first string (or key) holding a lone UTF-16 surrogate (JSON's `"\ud800"`: not Unicode text); null when none. */
+export const loneSurrogatePath = (value: unknown): string | null => firstPath(value, (s) => LONE_SURROGATE.test(s));
 
 /** Refuses input holding the NUL character with a 400 naming the field (`where` prefixes the path). */
 export function refuseNul(value: unknown, where: string): void {

@@ -84,7 +84,10 @@ function timeCompare(col: SQL, op: string, value: unknown): SQL {
   if (op === 'pr') return sql`true`;
   if (op === 'np') return sql`false`;
   const d = typeof value === 'string' ? new Date(value) : null;
-  if (!d || Number.isNaN(d.getTime())) throw new ScimError(400, 'invalidFilter', 'Dates in filters must be ISO 8601 date-times');
+  // Years PostgreSQL and ISO strings agree on (a year 0 or 10000 would fail in the database).
+  if (!d || Number.isNaN(d.getTime()) || d.getUTCFullYear() < 1 || d.getUTCFullYear() > 9999) {
+    throw new ScimError(400, 'invalidFilter', 'Dates in filters must be ISO 8601 date-times of the years 1 to 9999');
+  }
   const iso = d.toISOString();
   const ops: Record<string, SQL> = {
     eq: sql`${col} = ${iso}::timestamptz`,

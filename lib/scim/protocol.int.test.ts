@@ -129,6 +129,36 @@ describe('SCIM: bad input is refused and writes nothing', () => {
     expect(await snapshot(t.id)).toEqual(before);
   });
 
+  it('a lone UTF-16 surrogate anywhere in a body, or a date outside years 1–9999 in a filter → 400 with the reason, never a 500; writes nothing', async () => {
+    const t = await tenant();
+    const dir = await makeDirectory(t.id);
+    const u = (await scimCall(dir, 'POST', '/Users', oktaUser(`s@${t.domain}`))).body;
+    const g = (await scimCall(dir, 'POST', '/Groups', { displayName: 'G1' })).body;
+    const before = await snapshot(t.id);
+    for (const [m, p, raw] of [
+      ['POST', '/Users', `{"userName":"s1@${t.domain}","displayName":"\\ud800"}`],
+      ['POST', '/Users', `{"userName":"s2","name":{"givenName":"x\\udc00"}}`],
+      ['PATCH', `/Users/${u.id}`, `{"Operations":[{"op":"replace","path":"title","value":"\\udc00x"}]}`],
+      ['POST', '/Groups', `{"displayName":"\\ud800"}`],
+      ['PATCH', `/Groups/${g.id}`, `{"Operations":[{"op":"replace","path":"externalId","value":"\\ud800"}]}`],
+      ['POST', '/Users', `{"userName":"s3@${t.domain}","\\ud800":"x"}`],
+    ] as const) {
+      const r = await scimCall(dir, m, p, undefined, { rawBody: raw });
+      expect(r.status, `${m} ${p} ${raw}: ${JSON.stringify(r.body)}`).toBe(400);
+      isScimError(r.body, 400, 'invalidValue');
+      expect(r.body.detail).toMatch(/lone surrogate/);
+    }
+    for (const d of ['10000-01-01', '0000-01-01T00:00:00Z', '+275760-09-13T00:00:00Z', '-000001-01-01T00:00:00Z']) {
+      for (const kind of ['Users', 'Groups']) {
+        const r = await scimCall(dir, 'GET', `/${kind}?filter=${encodeURIComponent(`meta.lastModified gt "${d}"`)}`);
+        expect(r.status, `${kind} ${d}: ${JSON.stringify(r.body)}`).toBe(400);
+        isScimError(r.body, 400, 'invalidFilter');
+      }
+    }
+    expect((await scimCall(dir, 'GET', `/Users?filter=${encodeURIComponent('meta.lastModified gt "2001-01-01T00:00:00Z"')}`)).status).toBe(200);
+    expect(await snapshot(t.id)).toEqual(before);
+  });
+
   it('unknown ids → 404; a body over 1 MiB → 413; unknown endpoints → 404; writes nothing', async () => {
     const t = await tenant();
     const dir = await makeDirectory(t.id);

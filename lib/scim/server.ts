@@ -8,7 +8,7 @@ import { dbHandle, getDb, type Db, type Tx } from '../db/client';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import type { Directory, ScimOutcome } from '../db/schema';
 import { AppError, isDatabaseUnavailable, isUniqueViolation, pgError } from '../errors';
-import { nulPath, readBody } from '../api/body';
+import { loneSurrogatePath, nulPath, readBody } from '../api/body';
 import { requestMeta } from '../http/request-meta';
 import { log } from '../log';
 import { authenticate, authGuard, bearerToken, forgetAccepted, guardRefused, recentlyAccepted, type AuthFailure, type AuthOk, type AuthResult } from './auth';
@@ -323,6 +323,8 @@ export async function handleScim(req: Request, directoryId: string, segments: st
       }
       const nul = nulPath(body);
       if (nul !== null) throw new SCIMMY.Types.Error(400, 'invalidValue', `${nul} must not contain the NUL character (U+0000)`);
+      const lone = loneSurrogatePath(body);
+      if (lone !== null) throw new SCIMMY.Types.Error(400, 'invalidValue', `${lone} must be Unicode text: it holds a lone surrogate (an unpaired \\uD800–\\uDFFF escape)`);
     }
 
     const auditCtx = (d: Directory): Ctx => ({ ...meta, actor: { type: 'directory', id: d.id, label: d.name } });
