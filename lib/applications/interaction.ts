@@ -13,7 +13,7 @@ import { env } from '../env';
 import { emailDomain } from '../utils';
 import { anyWebOrigin, escapeHtml, htmlResponse } from '../http/html';
 import { nodePair } from './http-bridge';
-import { portalSessionOf, type PortalSession } from './portal-session';
+import { maxAgeOf, meetsMaxAge, portalSessionOf, type PortalSession } from './portal-session';
 import { oidcProvider, PREFIX } from './provider';
 import { applicationByClientId } from './registry';
 
@@ -191,7 +191,7 @@ export async function handleInteraction(request: Request, uid: string, step: 'st
   // A usable portal session of that tenant signs in at once, unless a fresh sign-in is asked for
   // (prompt=login, max_age): then only a session that began after this interaction will do.
   const now = Math.floor(Date.now() / 1000);
-  const maxAge = params.max_age !== undefined && /^\d{1,9}$/.test(params.max_age) ? Number(params.max_age) : undefined;
+  const maxAge = maxAgeOf(params);
   const usable = portal && portal.tenant.id === tenant.id ? portal : null;
   const freshNeeded = details.prompt.name === 'login' && (details.prompt.reasons.includes('login_prompt') || maxAge !== undefined);
   // A fresh sign-in was asked for and the browser sent to its IdP with ForceAuthn (marked in the
@@ -201,7 +201,7 @@ export async function handleInteraction(request: Request, uid: string, step: 'st
   const fresh =
     !!usable &&
     !forced &&
-    (!freshNeeded || (maxAge !== undefined && !details.prompt.reasons.includes('login_prompt') && now - usable.authTime < maxAge));
+    (!freshNeeded || (maxAge !== undefined && !details.prompt.reasons.includes('login_prompt') && meetsMaxAge(usable, maxAge, now)));
   if (usable && fresh) {
     // The tenant's sign-in policy applies here too: its IP allowlist.
     if (!signInIpAllowed(usable.tenant.signInPolicy ?? {}, requestMeta(request).ip)) return deny('your organisation does not allow sign-in from this network');

@@ -690,6 +690,41 @@ describe('the OpenID Provider under attack', () => {
     await expect(oc.refreshTokenGrant(config, r.tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
   });
 
+  it('max_age is met only by a sign-in the IdP was made to make afresh, not by a portal session from /sso (interaction, existing provider session, prompt=none)', async () => {
+    const w = await world();
+    const forced: boolean[] = [];
+    const parse = w.idp.parseAuthnRequest.bind(w.idp);
+    w.idp.parseAuthnRequest = (q: string) => {
+      const r = parse(q);
+      forced.push(r.forceAuthn);
+      return r;
+    };
+    const a = await configFor(await newApp());
+    const b = await configFor(await newApp());
+    // Someone at a browser left signed in at the IdP signs in through /sso: the IdP's own session answers.
+    await w.browser.go(`${env().PUBLIC_URL}/sso?email=${encodeURIComponent(w.email)}`);
+    expect(forced).toEqual([false]);
+    // Single sign-on without max_age: at once.
+    await signIn(a, w.browser);
+    expect(forced).toEqual([false]);
+    // max_age (well within the session's age) from the application with a provider session, and from another: to the IdP, with ForceAuthn.
+    const toIdp = (u: URL) => u.href.startsWith(w.idp.ssoUrl);
+    for (const config of [a, b]) {
+      const step = await authorize(config, w.browser, { max_age: '600' }, { stopAt: toIdp });
+      expect(toIdp(step.end.url), step.end.url.href).toBe(true);
+      expect(parse(step.end.url.searchParams.get('SAMLRequest')!).forceAuthn).toBe(true);
+    }
+    const silent = await authorize(b, w.browser, { prompt: 'none', max_age: '600' });
+    expect(silent.end.url.searchParams.get('error')).toBe('login_required');
+    expect(silent.end.url.searchParams.get('code')).toBeNull();
+    // Once the IdP signed the person in afresh, max_age is met for every application, without the IdP again.
+    await signIn(a, w.browser, { max_age: '600' });
+    const visits = w.browser.idpVisits;
+    const again = await signIn(b, w.browser, { max_age: '600' });
+    expect(w.browser.idpVisits).toBe(visits);
+    expect(again.claims.auth_time).toBeGreaterThan(Math.floor(Date.now() / 1000) - 60);
+  });
+
   it('prompt=login cannot be skipped by going straight to the interaction’s continue step', async () => {
     const w = await world();
     const config = await configFor(await newApp());

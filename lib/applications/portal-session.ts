@@ -20,7 +20,20 @@ export type PortalSession = {
   expiresAt: number;
   /** The session came from an IdP-initiated sign-in: this browser did not start it. */
   unsolicited: boolean;
+  /** The IdP was made to sign the person in afresh for it (ForceAuthn, prompt=login): authTime is a known authentication. */
+  forced: boolean;
 };
+
+/** An authorization request's `max_age` (seconds), when it has one. */
+export const maxAgeOf = (params: Record<string, unknown>): number | undefined =>
+  typeof params.max_age === 'string' && /^\d{1,9}$/.test(params.max_age) ? Number(params.max_age) : typeof params.max_age === 'number' ? params.max_age : undefined;
+
+/**
+ * Whether a portal session meets `max_age` (OIDC Core §3.1.2.1: the time since the person was
+ * actively authenticated). Only a sign-in the IdP was made to make afresh counts: one through /sso
+ * may have been answered by the IdP's own session, however old.
+ */
+export const meetsMaxAge = (p: PortalSession, maxAge: number, now = Math.floor(Date.now() / 1000)): boolean => p.forced && now - p.authTime < maxAge;
 
 /**
  * Whether a portal session is of the organisation an authorization request names, as the
@@ -103,5 +116,6 @@ export async function portalSessionOf(cookieHeader: string | null): Promise<Port
     authTime: Math.floor(times.createdAt.getTime() / 1000),
     expiresAt: Math.floor(sessionHardEnd(r.policy, times.createdAt, times.expiresAt).getTime() / 1000),
     unsolicited: c.unsolicited,
+    forced: c.forced,
   };
 }

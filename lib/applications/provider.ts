@@ -17,7 +17,7 @@ import { countToken } from '../metrics';
 import { jwksOf, keySetVersion, signingKeys } from './keys';
 import { applicationByClientId } from './registry';
 import { adapterClass, type PortalLink } from './store';
-import { portalSessionOf, servesRequest } from './portal-session';
+import { maxAgeOf, meetsMaxAge, portalSessionOf, servesRequest } from './portal-session';
 import { LAST_SEEN_WRITE_INTERVAL_MS } from '../policies/session';
 import { signInIpAllowed } from '../policies/sso';
 import { enqueueRetry } from './backchannel';
@@ -247,7 +247,8 @@ const adoptedPortal = new WeakMap<object, PortalLink & { expiresAt: number }>();
  * the session's, and the session is not from an IdP-initiated sign-in (that one the person confirms
  * on a page, which prompt=none cannot show); the tenant's IP
  * allowlist admits the request; the application is open to the tenant. Otherwise nothing changes,
- * and the provider answers `login_required`. `max_age` is the provider's check, on this auth_time.
+ * and the provider answers `login_required`. With `max_age`, only a session the IdP was made to
+ * sign in afresh, within it (meetsMaxAge).
  */
 async function adoptPortalSession(ctx: Ctx): Promise<void> {
   const { oidc } = ctx;
@@ -256,6 +257,8 @@ async function adoptPortalSession(ctx: Ctx): Promise<void> {
   const portal = await portalSessionOf(ctx.get('cookie') || null);
   if (!portal) return;
   if (!servesRequest(portal, oidc.params) || portal.unsolicited) return;
+  const maxAge = maxAgeOf(oidc.params);
+  if (maxAge !== undefined && !meetsMaxAge(portal, maxAge)) return;
   const app = appOfRequest.get(ctx) ?? (await applicationByClientId(oidc.client.clientId));
   if (!app || (app.tenantIds && !app.tenantIds.includes(portal.tenant.id))) return;
   if (!signInIpAllowed(portal.tenant.signInPolicy ?? {}, metaOf(ctx).ip)) return;
@@ -324,6 +327,10 @@ function build(keys: Awaited<ReturnType<typeof signingKeys>>): OidcProvider {
       const portal = await portalSessionOf(ctx.get('cookie') || null);
       if (!portal || portal.userId !== oidc.session.accountId) return Check.REQUEST_PROMPT;
       if (!servesRequest(portal, oidc.params)) return Check.REQUEST_PROMPT;
+      // max_age: the provider compares it with the session's sign-in, which counts as an
+      // authentication only when the IdP was made to sign the person in afresh (meetsMaxAge).
+      const maxAge = maxAgeOf(oidc.params);
+      if (maxAge !== undefined && !meetsMaxAge(portal, maxAge)) return Check.REQUEST_PROMPT;
       // The tenant's IP allowlist, as for a sign-in: the interaction then refuses (access_denied).
       if (!signInIpAllowed(portal.tenant.signInPolicy ?? {}, metaOf(ctx).ip)) return Check.REQUEST_PROMPT;
       return Check.NO_NEED_TO_PROMPT;

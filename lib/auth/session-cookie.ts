@@ -9,7 +9,7 @@ export const sessionCookieName = () => (sp().secureCookies ? '__Secure-authjs.se
  * the portal starts itself (SSO sign-in, setup links). Auth.js reads it like its own.
  */
 export async function sessionSetCookie(
-  token: { sub: string; sid: string; kind: string; email?: string | null; name?: string | null; unsolicited?: boolean },
+  token: { sub: string; sid: string; kind: string; email?: string | null; name?: string | null; unsolicited?: boolean; forced?: boolean },
   maxAgeSeconds: number,
 ): Promise<string> {
   const jwt = await encode({ token, secret: env().AUTH_SECRET, salt: sessionCookieName(), maxAge: maxAgeSeconds });
@@ -21,10 +21,10 @@ export const clearSessionCookie = () => `${sessionCookieName()}=; Path=/; HttpOn
 
 /**
  * The session named by this request's Auth.js cookie (`sub`, `sid`, `kind`; `unsolicited` when it
- * came from an IdP-initiated sign-in, which this browser did not start), or null. Does not check
- * that the row is live.
+ * came from an IdP-initiated sign-in, which this browser did not start; `forced` when the IdP was
+ * made to sign the person in afresh for it), or null. Does not check that the row is live.
  */
-export async function sessionFromCookie(cookieHeader: string | null): Promise<{ sub: string; sid: string; kind: string; unsolicited: boolean } | null> {
+export async function sessionFromCookie(cookieHeader: string | null): Promise<{ sub: string; sid: string; kind: string; unsolicited: boolean; forced: boolean } | null> {
   const name = sessionCookieName();
   const raw = cookieHeader
     ?.split(';')
@@ -35,7 +35,7 @@ export async function sessionFromCookie(cookieHeader: string | null): Promise<{ 
   try {
     const t = await decode({ token: raw, secret: env().AUTH_SECRET, salt: name });
     return t && typeof t.sub === 'string' && typeof t.sid === 'string' && typeof t.kind === 'string'
-      ? { sub: t.sub, sid: t.sid, kind: t.kind, unsolicited: t.unsolicited === true }
+      ? { sub: t.sub, sid: t.sid, kind: t.kind, unsolicited: t.unsolicited === true, forced: t.forced === true }
       : null;
   } catch {
     return null;

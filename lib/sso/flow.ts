@@ -34,7 +34,8 @@ const FLOW_TTL_SECONDS = 600;
 const RELAY_PREFIX = 'portal_sso_';
 
 /** `interaction`: the application sign-in (lib/applications/interaction.ts) that started this flow in this browser. */
-type FlowCookie = { state: string; connectionId: string; returnTo: string; exp: number; interaction?: string };
+/** `forced`: the IdP was asked to sign the person in afresh (ForceAuthn, prompt=login). */
+type FlowCookie = { state: string; connectionId: string; returnTo: string; exp: number; interaction?: string; forced?: true };
 
 const b64url = (b: Buffer) => b.toString('base64url');
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -213,6 +214,7 @@ export async function startSignIn(
     returnTo: safeReturn,
     exp: Math.floor(Date.now() / 1000) + FLOW_TTL_SECONDS,
     ...(opts.interaction ? { interaction: opts.interaction } : {}),
+    ...(opts.forceAuthn ? { forced: true as const } : {}),
   };
   const data = b64url(Buffer.from(JSON.stringify(cookie)));
   const setCookie = `${FLOW_COOKIE}=${data}.${mac(data)}; ${cookieAttrs(FLOW_TTL_SECONDS)}`;
@@ -690,6 +692,8 @@ export async function handleCallback(
         sid: outcome.sessionId,
         kind: 'user',
         ...(idpInitiated ? { unsolicited: true } : {}),
+        // A sign-in the IdP was made to make afresh: its time is a known authentication time (max_age).
+        ...(!idpInitiated && flow?.forced ? { forced: true } : {}),
       },
       USER_SESSION_TTL_SECONDS,
     ),
