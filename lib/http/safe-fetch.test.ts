@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AppError } from '../errors';
-import { fetchUntrusted, isPrivateAddress, untrustedFetch, UntrustedFetchError } from './safe-fetch';
+import { assertPublicHost, fetchUntrusted, isPrivateAddress, postUntrusted, untrustedFetch, UntrustedFetchError } from './safe-fetch';
 
 describe('isPrivateAddress', () => {
   it.each([
@@ -397,5 +397,36 @@ describe('untrustedFetch with allowPrivate=true (development)', () => {
     const err = await fetchFailure(rp()(`http://127.0.0.1:${freePort}/token`));
     expect(err.kind).toBe('network');
     expect(err.message).toMatch(/could not be reached \(no answer\)/);
+  });
+});
+
+describe('internal names cannot be probed', () => {
+  it('a name that resolves to a private address and one that does not resolve read the same, in every helper', async () => {
+    const realLookup = dns.lookup;
+    const lookup = vi.spyOn(dns, 'lookup').mockImplementation(((name: string, options: unknown, callback: (...a: unknown[]) => void) =>
+      name === 'vm.internal.example'
+        ? (options as { all?: boolean }).all
+          ? callback(null, [{ address: '10.1.2.3', family: 4 }])
+          : callback(null, '10.1.2.3', 4)
+        : name === 'nothing.internal.example'
+          ? callback(Object.assign(new Error('getaddrinfo ENOTFOUND'), { code: 'ENOTFOUND' }))
+          : (realLookup as (...a: unknown[]) => void)(name, options, callback)) as never);
+    try {
+      const messages = async (name: string) => {
+        const url = `https://${name}/x`;
+        const text = (e: unknown) => (e as Error).message.replaceAll(name, 'NAME');
+        return [
+          text(await refusal(assertPublicHost(name, PATH))),
+          text(await refusal(fetchUntrusted(url, strict))),
+          text(await refusal(postUntrusted(url, 'x', strict))),
+          text(await fetchFailure(untrustedFetch({ ...strict, path: PATH })(url))),
+        ];
+      };
+      const [internal, unknown] = [await messages('vm.internal.example'), await messages('nothing.internal.example')];
+      expect(internal).toEqual(unknown);
+      for (const m of internal) expect(m).toMatch(/not allowed|could not/);
+    } finally {
+      lookup.mockRestore();
+    }
   });
 });

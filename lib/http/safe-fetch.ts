@@ -43,12 +43,19 @@ export function isPrivateAddress(ip: string): boolean {
   return (g[0] & 0xfe00) === 0xfc00 || (g[0] & 0xffc0) === 0xfe80 || (g[0] & 0xff00) === 0xff00;
 }
 
+/**
+ * Why a host name is refused: one answer whether it does not resolve or resolves to a private
+ * address, so that an admin cannot learn which internal names the portal's DNS knows. An address
+ * literal says what it is (it reveals nothing).
+ */
+const refusedName = (host: string) => `host ${host} could not be resolved to a public address (it is unknown, or private, loopback or link-local); not allowed`;
+const refusedHost = (host: string) => (isIP(host) ? `host ${host} is a private, loopback or link-local address; not allowed` : refusedName(host));
+
 /** Refuses a host name that resolves to (or is) a private, loopback or link-local address. */
 export async function assertPublicHost(hostname: string, path: string): Promise<void> {
   const host = hostname.replace(/^\[|\]$/g, '');
   const addresses = isIP(host) ? [host] : (await lookup(host, { all: true }).catch(() => [])).map((a) => a.address);
-  if (!addresses.length) throw bad(path, `host ${host} could not be resolved`);
-  if (addresses.some(isPrivateAddress)) throw bad(path, `host ${host} is a private, loopback or link-local address; not allowed`);
+  if (!addresses.length || addresses.some(isPrivateAddress)) throw bad(path, refusedHost(host));
 }
 
 class PrivateTarget extends Error {}
@@ -158,11 +165,9 @@ export async function fetchUntrusted(
     });
     req.on('error', (e) => {
       reject(
-        e instanceof PrivateTarget || (e as { cause?: unknown }).cause instanceof PrivateTarget
-          ? bad(opts.path, 'points at a private, loopback or link-local address; not allowed')
-          : /ENOTFOUND|EAI_AGAIN/.test(String((e as NodeJS.ErrnoException).code))
-            ? bad(opts.path, `host ${host} could not be resolved`)
-            : // One message for every network failure, whatever the port or the reason: no port scanner.
+        e instanceof PrivateTarget || (e as { cause?: unknown }).cause instanceof PrivateTarget || /ENOTFOUND|EAI_AGAIN/.test(String((e as NodeJS.ErrnoException).code))
+          ? bad(opts.path, refusedHost(host))
+          : // One message for every network failure, whatever the port or the reason: no port scanner.
               bad(opts.path, 'could not be fetched (no answer)'),
       );
     });
@@ -232,11 +237,9 @@ export async function postUntrusted(
     req.on('error', (e) => {
       finish(() =>
         reject(
-          e instanceof PrivateTarget || (e as { cause?: unknown }).cause instanceof PrivateTarget
-            ? bad(opts.path, 'points at a private, loopback or link-local address; not allowed')
-            : /ENOTFOUND|EAI_AGAIN/.test(String((e as NodeJS.ErrnoException).code))
-              ? bad(opts.path, `host ${host} could not be resolved`)
-              : bad(opts.path, 'could not be reached (no answer)'),
+          e instanceof PrivateTarget || (e as { cause?: unknown }).cause instanceof PrivateTarget || /ENOTFOUND|EAI_AGAIN/.test(String((e as NodeJS.ErrnoException).code))
+            ? bad(opts.path, refusedHost(host))
+            : bad(opts.path, 'could not be reached (no answer)'),
         ),
       );
     });
@@ -341,8 +344,8 @@ export function untrustedFetch(opts: { path: string; allowPrivate: boolean; maxB
           reject(
             signal.aborted
               ? timedOut()
-              : e instanceof PrivateTarget || (e as { cause?: unknown }).cause instanceof PrivateTarget
-                ? new UntrustedFetchError('refused', `${opts.path}: ${url.hostname} is a private, loopback or link-local address; not allowed`)
+              : e instanceof PrivateTarget || (e as { cause?: unknown }).cause instanceof PrivateTarget || /ENOTFOUND|EAI_AGAIN/.test(String((e as NodeJS.ErrnoException).code))
+                ? new UntrustedFetchError('refused', `${opts.path}: ${refusedHost(url.hostname.replace(/^\[|\]$/g, ''))}`)
                 : new UntrustedFetchError('network', `${opts.path}: ${url.origin} could not be reached (no answer)`),
           ),
         ),
