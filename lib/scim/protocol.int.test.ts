@@ -159,6 +159,20 @@ describe('SCIM: bad input is refused and writes nothing', () => {
     expect(await snapshot(t.id)).toEqual(before);
   });
 
+  it('a token sent in the query string (refused: 401) is kept in neither the request log nor the audit log', async () => {
+    const t = await tenant();
+    const dir = await makeDirectory(t.id);
+    const r = await scimCall(dir, 'GET', `/Users?access_token=${dir.bearerToken}&filter=${encodeURIComponent('userName eq "a"')}&Token=x${dir.bearerToken}`, undefined, { token: null });
+    expect(r.status).toBe(401);
+    const db = await getDb();
+    const logged = await db.select().from(scimRequests).where(eq(scimRequests.directoryId, dir.id));
+    const events = await db.select().from(auditEvents).where(eq(auditEvents.tenantId, t.id));
+    expect(logged.length).toBeGreaterThan(0);
+    expect(JSON.stringify([logged, events])).not.toContain(dir.bearerToken);
+    // What the client sent is still recognisable.
+    expect(logged.map((l) => l.path).join(' ')).toMatch(/access_token=\[redacted\].*filter=/);
+  });
+
   it('unknown ids → 404; a body over 1 MiB → 413; unknown endpoints → 404; writes nothing', async () => {
     const t = await tenant();
     const dir = await makeDirectory(t.id);

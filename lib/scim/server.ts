@@ -207,12 +207,19 @@ function uniquenessDetail(err: unknown): string {
   return 'the resource conflicts with an existing one';
 }
 
+/** Query parameters whose value is never logged: a client may send its token in the URL (refused). */
+const SECRET_PARAM = /token|secret|password|key|auth/i;
+const loggableSearch = (q: URLSearchParams) => {
+  const kept = [...q].map(([k, v]) => `${encodeURIComponent(k)}=${SECRET_PARAM.test(k) ? '[redacted]' : encodeURIComponent(v)}`);
+  return kept.length ? `?${kept.join('&')}` : '';
+};
+
 /** Handles `/{directoryId}/{...segments}` of the SCIM API. */
 export async function handleScim(req: Request, directoryId: string, segments: string[]): Promise<Response> {
   const started = performance.now();
   const url = new URL(req.url);
   const method = req.method.toUpperCase();
-  const path = `/${segments.join('/')}${url.search}`;
+  const path = `/${segments.join('/')}${loggableSearch(url.searchParams)}`;
   const meta = requestMeta(req);
   const token = bearerToken(req);
   let directory: Directory | null = null;
