@@ -375,6 +375,30 @@ describe('the portal as OpenID Provider for the operator’s applications', () =
     expect(refused.end.url.searchParams.get('error')).toBe('access_denied');
   });
 
+  it('tokens are answered only once stored: when storing them fails, the exchange fails and the application holds nothing', async () => {
+    const w = await world();
+    const app = await newApp();
+    const config = await configFor(app);
+    const db = await dbHandle();
+    // The database refuses this application's refresh tokens (written with its access token, in one statement).
+    await db.query(`create or replace function refuse_refresh_${app.clientId}() returns trigger language plpgsql as $$ begin raise exception 'refused for the test'; end $$`);
+    await db.query(`create trigger refuse_refresh_${app.clientId} before insert on oidc_payloads for each row when (new.model = 'RefreshToken' and new.client_id = '${app.clientId}') execute function refuse_refresh_${app.clientId}()`);
+    try {
+      const a = await authorize(config, w.browser, { login_hint: w.email });
+      const failed = await oc.authorizationCodeGrant(config, a.end.url, { pkceCodeVerifier: a.verifier, expectedState: a.state, expectedNonce: a.nonce }).catch((e) => e);
+      expect(failed).toBeInstanceOf(Error);
+      expect(failed.access_token).toBeUndefined();
+      // Nothing of that exchange was stored: no access token either.
+      const stored = await (await getDb()).select().from(oidcPayloads).where(and(eq(oidcPayloads.clientId, app.clientId), sql`${oidcPayloads.model} in ('AccessToken', 'RefreshToken')`));
+      expect(stored).toEqual([]);
+    } finally {
+      await db.query(`drop trigger refuse_refresh_${app.clientId} on oidc_payloads`);
+      await db.query(`drop function refuse_refresh_${app.clientId}()`);
+    }
+    // Storing works again: the next sign-in gets its tokens.
+    expect((await signIn(config, w.browser, { login_hint: w.email })).tokens.refresh_token).toBeTruthy();
+  });
+
   it('a code works once: its second use is invalid_grant and revokes what the first use issued', async () => {
     const w = await world();
     const config = await configFor(await newApp());

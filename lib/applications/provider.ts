@@ -16,7 +16,7 @@ import { log } from '../log';
 import { countToken } from '../metrics';
 import { jwksOf, keySetVersion, signingKeys } from './keys';
 import { applicationByClientId } from './registry';
-import { adapterClass, type PortalLink } from './store';
+import { adapterClass, WriteBatch, type PortalLink } from './store';
 import { maxAgeOf, meetsMaxAge, portalSessionOf, servesRequest } from './portal-session';
 import { LAST_SEEN_WRITE_INTERVAL_MS } from '../policies/session';
 import { signInIpAllowed } from '../policies/sso';
@@ -40,6 +40,7 @@ export const MAX_SIGNED_LIFETIME_SECONDS = TTL.IdToken;
 // The parts of oidc-provider's API used here.
 type Ctx = {
   oidc: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  path: string;
   status: number;
   get(name: string): string;
   set(name: string, value: string): void;
@@ -163,6 +164,9 @@ const ACCOUNT_SQL = `with link as (
 async function findAccount(ctx: Ctx | undefined, sub: string, token?: { clientId?: string; sessionUid?: string }) {
   const clientId = token?.clientId ?? ctx?.oidc?.client?.clientId ?? null;
   const sessionUid = token?.sessionUid ?? null;
+  // The query reads sessions' links: one pending in this request's writes is sent first.
+  const batch = ctx ? batches.get(ctx) : undefined;
+  if (batch?.holdsSession) await batch.flush();
   const db = await dbHandle();
   const [row] = await db.queryPrepared<AccountRow>(ACCOUNT_SQL, [sub, clientId, sessionUid]);
   if (!row || row.status !== 'active') return undefined;
@@ -269,6 +273,27 @@ async function adoptPortalSession(ctx: Ctx): Promise<void> {
   adoptedPortal.set(ctx, { sessionId: portal.sessionId, tenantId: portal.tenant.id, expiresAt: portal.expiresAt });
 }
 
+/** The write batch of a request that has one (batchWrites). */
+const batches = new WeakMap<object, WriteBatch>();
+
+/**
+ * The authorization resume and the token endpoint write in runs (grant, code, session and its
+ * link; access and refresh token): their writes go in one statement before the answer
+ * (WriteBatch). Nothing is answered before they are stored; a failure to store them is the
+ * request's failure.
+ */
+const batchWrites: Middleware = async (ctx, next) => {
+  const path = ctx.path;
+  if (path !== `${PREFIX}/token` && !path.startsWith(`${PREFIX}/auth/`)) return next();
+  const batch = new WriteBatch();
+  batches.set(ctx, batch);
+  try {
+    await next();
+  } finally {
+    await batch.flush();
+  }
+};
+
 /** `application.signed_in` in the tenant's log, once per sign-in that ends at an application with a code. */
 const auditSignIn: Middleware = async (ctx, next) => {
   await next();
@@ -344,6 +369,7 @@ function build(keys: Awaited<ReturnType<typeof signingKeys>>): OidcProvider {
     metadata: clientMetadata,
     currentLink: () => (Provider.ctx?.oidc?.result?.portal as PortalLink | undefined) ?? (Provider.ctx ? adoptedPortal.get(Provider.ctx) : undefined),
     invalidGrant: (m) => new errors.InvalidGrant(m),
+    batch: () => (Provider.ctx ? batches.get(Provider.ctx) : undefined),
   });
 
   const provider = new Provider(env().PUBLIC_URL, {
@@ -507,6 +533,8 @@ function build(keys: Awaited<ReturnType<typeof signingKeys>>): OidcProvider {
   provider.use(csp);
   provider.use(auditSignIn);
   provider.use(endPortalSession);
+  // Innermost: the writes are stored before the sign-in is audited and answered.
+  provider.use(batchWrites);
   provider.on('server_error', (_ctx: Ctx, err: Error) => log('error', 'openid provider error', { err }));
   provider.on('grant.success', (ctx: Ctx) => countToken(String(ctx.oidc?.params?.grant_type ?? 'unknown'), 'issued'));
   provider.on('grant.error', (ctx: Ctx) => countToken(String(ctx.oidc?.params?.grant_type ?? 'unknown'), 'refused'));

@@ -42,6 +42,63 @@ const UPSERT_LINKED = `with saved as (${SQL.upsert})
   insert into oidc_session_links (session_uid, portal_session_id, account_id, tenant_id) values ($5, $10, $7, $11)
   on conflict (session_uid) do update set portal_session_id = excluded.portal_session_id, account_id = excluded.account_id, tenant_id = excluded.tenant_id`;
 
+/**
+ * A run of writes in one statement: deletions, upserts and the sessions' links, from a JSON list
+ * of rows (one per model and id, the last write of each).
+ */
+const FLUSH = `with ops as (
+    select * from jsonb_to_recordset($1::jsonb) as o(op text, model text, id text, payload jsonb, grant_id text, uid text, user_code text,
+      account_id text, client_id text, expires_in int, portal_session_id text, tenant_id text)),
+  gone as (delete from oidc_payloads p using ops where ops.op = 'destroy' and p.model = ops.model and p.id = ops.id),
+  saved as (insert into oidc_payloads (model, id, payload, grant_id, uid, user_code, account_id, client_id, expires_at)
+    select model, id, payload, grant_id, uid, user_code, account_id, client_id,
+      case when expires_in is null then null else now() + make_interval(secs => expires_in) end from ops where op = 'upsert'
+    on conflict (model, id) do update set payload = excluded.payload, grant_id = excluded.grant_id, uid = excluded.uid,
+      user_code = excluded.user_code, account_id = excluded.account_id, client_id = excluded.client_id, expires_at = excluded.expires_at)
+  insert into oidc_session_links (session_uid, portal_session_id, account_id, tenant_id)
+    select uid, portal_session_id, account_id, tenant_id from ops where op = 'upsert' and portal_session_id is not null
+  on conflict (session_uid) do update set portal_session_id = excluded.portal_session_id, account_id = excluded.account_id, tenant_id = excluded.tenant_id`;
+
+type BatchRow = {
+  op: 'upsert' | 'destroy';
+  model: string;
+  id: string;
+  payload?: Payload;
+  grant_id?: string | null;
+  uid?: string | null;
+  user_code?: string | null;
+  account_id?: string | null;
+  client_id?: string | null;
+  expires_in?: number | null;
+  portal_session_id?: string | null;
+  tenant_id?: string | null;
+};
+
+/**
+ * The provider's writes during one request, sent as one statement before its answer (provider.ts
+ * opens one for the authorization resume and the token endpoint, whose writes come in runs). A
+ * read of the provider's storage, and every change that must happen at once (consume, the
+ * revocations), sends what is pending first: every read sees every earlier write, and only runs
+ * of writes are joined. Of two writes to one record, the last is kept.
+ */
+export class WriteBatch {
+  private readonly pending = new Map<string, BatchRow>();
+  add(row: BatchRow) {
+    this.pending.set(`${row.model}\u0000${row.id}`, row);
+  }
+  /** Whether a provider session is pending (with its portal link: what the account query reads). */
+  get holdsSession(): boolean {
+    return [...this.pending.values()].some((r) => r.model === 'Session');
+  }
+  async flush(): Promise<void> {
+    if (!this.pending.size) return;
+    const rows = [...this.pending.values()];
+    this.pending.clear();
+    const db = await dbHandle();
+    await db.queryPrepared(FLUSH, [JSON.stringify(rows)]);
+  }
+}
+
 export const hashId = (id: string) => createHash('sha256').update(id).digest('base64url');
 
 /**
@@ -81,7 +138,11 @@ export function adapterClass(deps: {
   metadata: ClientMetadata;
   currentLink: () => PortalLink | undefined;
   invalidGrant: (message: string) => Error;
+  /** This request's write batch, if it has one. */
+  batch?: () => WriteBatch | undefined;
 }) {
+  /** Sends this request's pending writes, before a read or a change that must happen at once. */
+  const settle = async () => deps.batch?.()?.flush();
   return class PortalAdapter {
     readonly hashed: boolean;
     constructor(readonly model: string) {
@@ -93,11 +154,29 @@ export function adapterClass(deps: {
     }
 
     async upsert(id: string, payload: Payload, expiresIn?: number) {
-      const db = await dbHandle();
       const { jti: _jti, ...rest } = payload;
       const stored = this.hashed ? rest : payload;
       const grantId = GRANTABLE.has(this.model) ? ((payload.grantId as string | undefined) ?? null) : this.model === 'Grant' ? id : null;
       const link = this.model === 'Session' && payload.accountId && payload.uid ? deps.currentLink() : undefined;
+      const batch = deps.batch?.();
+      if (batch) {
+        batch.add({
+          op: 'upsert',
+          model: this.model,
+          id: this.key(id),
+          payload: stored,
+          grant_id: grantId,
+          uid: this.model === 'Session' ? ((payload.uid as string | undefined) ?? null) : null,
+          user_code: (payload.userCode as string | undefined) ?? null,
+          account_id: (payload.accountId as string | undefined) ?? null,
+          client_id: (payload.clientId as string | undefined) ?? null,
+          expires_in: typeof expiresIn === 'number' ? Math.ceil(expiresIn) : null,
+          portal_session_id: link?.sessionId ?? null,
+          tenant_id: link?.tenantId ?? null,
+        });
+        return;
+      }
+      const db = await dbHandle();
       await db.queryPrepared(link ? UPSERT_LINKED : SQL.upsert, [
         this.model,
         this.key(id),
@@ -117,6 +196,7 @@ export function adapterClass(deps: {
         const app = await deps.clients(id);
         return app ? deps.metadata(app) : undefined;
       }
+      await settle();
       const db = await dbHandle();
       const [row] = await db.queryPrepared<{ payload: Payload; consumed: number | null }>(SQL.find, [this.model, this.key(id)]);
       if (!row) return undefined;
@@ -124,18 +204,21 @@ export function adapterClass(deps: {
     }
 
     async findByUid(uid: string): Promise<Payload | undefined> {
+      await settle();
       const db = await dbHandle();
       const [row] = await db.queryPrepared<{ id: string; payload: Payload }>(SQL.findByUid, [uid]);
       return row ? { ...row.payload, jti: row.id } : undefined;
     }
 
     async findByUserCode(userCode: string): Promise<Payload | undefined> {
+      await settle();
       const db = await dbHandle();
       const [row] = await db.queryPrepared<{ payload: Payload }>(SQL.findByUserCode, [this.model, userCode]);
       return row?.payload;
     }
 
     async consume(id: string) {
+      await settle();
       const db = await dbHandle();
       const rows = await db.queryPrepared(SQL.consume, [this.model, this.key(id)]);
       if (!rows.length) {
@@ -146,11 +229,14 @@ export function adapterClass(deps: {
     }
 
     async destroy(id: string) {
+      const batch = deps.batch?.();
+      if (batch) return batch.add({ op: 'destroy', model: this.model, id: this.key(id) });
       const db = await dbHandle();
       await db.queryPrepared(SQL.destroy, [this.model, this.key(id)]);
     }
 
     async revokeByGrantId(grantId: string) {
+      await settle();
       const db = await dbHandle();
       await db.queryPrepared(SQL.revokeByGrantId, [this.model, grantId]);
     }
