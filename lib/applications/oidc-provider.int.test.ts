@@ -738,9 +738,14 @@ describe('the OpenID Provider under attack', () => {
       expect(toIdp(step.end.url), step.end.url.href).toBe(true);
       expect(parse(step.end.url.searchParams.get('SAMLRequest')!).forceAuthn).toBe(true);
     }
-    const silent = await authorize(b, w.browser, { prompt: 'none', max_age: '600' });
-    expect(silent.end.url.searchParams.get('error')).toBe('login_required');
-    expect(silent.end.url.searchParams.get('code')).toBeNull();
+    // However max_age is spelled (the provider reads any number that is a whole one).
+    for (const maxAge of ['600', '6e2', '600.0', '0000000000600']) {
+      const silent = await authorize(b, w.browser, { prompt: 'none', max_age: maxAge });
+      expect(silent.end.url.searchParams.get('error'), maxAge).toBe('login_required');
+      expect(silent.end.url.searchParams.get('code')).toBeNull();
+      const step = await authorize(a, w.browser, { max_age: maxAge }, { stopAt: toIdp });
+      expect(toIdp(step.end.url), `${maxAge}: ${step.end.url.href}`).toBe(true);
+    }
     // Once the IdP signed the person in afresh, max_age is met for every application, without the IdP again.
     await signIn(a, w.browser, { max_age: '600' });
     const visits = w.browser.idpVisits;

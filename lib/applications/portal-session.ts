@@ -24,9 +24,15 @@ export type PortalSession = {
   forced: boolean;
 };
 
-/** An authorization request's `max_age` (seconds), when it has one. */
-export const maxAgeOf = (params: Record<string, unknown>): number | undefined =>
-  typeof params.max_age === 'string' && /^\d{1,9}$/.test(params.max_age) ? Number(params.max_age) : typeof params.max_age === 'number' ? params.max_age : undefined;
+/**
+ * An authorization request's `max_age` (seconds), read as the provider reads it: any spelling of
+ * a whole number (`600`, `6e2`, `600.0`). One the provider would refuse reads as none here.
+ */
+export const maxAgeOf = (params: Record<string, unknown>): number | undefined => {
+  if (params.max_age === undefined || params.max_age === null || params.max_age === '') return undefined;
+  const n = Number(params.max_age);
+  return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+};
 
 /**
  * Whether a portal session meets `max_age` (OIDC Core §3.1.2.1: the time since the person was

@@ -178,6 +178,40 @@ describe('SCIM budgets', () => {
     expect(fine.status, JSON.stringify(fine.body)).toBe(200);
   });
 
+  it('body keys are bounded in length (a key of 60,000 "[" held the process 2.5 s), anywhere in the body; nothing written', async () => {
+    const { t, dir, userId, groupId } = await directoryWithUser();
+    const before = await snapshot(t.id);
+    const key = '['.repeat(20_000);
+    for (const [m, p, body] of [
+      ['POST', '/Users', { ...oktaUser(`k@${t.domain}`), [key]: 'x' }],
+      ['POST', '/Groups', { displayName: 'K', [key]: 'x' }],
+      ['PUT', `/Users/${userId}`, { ...oktaUser(`ada@${t.domain}`), [key]: 'x' }],
+      ['PATCH', `/Users/${userId}`, patch({ op: 'add', path: 'name', value: { [key]: 'x' } })],
+      ['PATCH', `/Groups/${groupId}`, patch({ op: 'add', path: 'externalId', value: { [key]: 'x' } })],
+    ] as const) {
+      scimError((await scimCall(dir, m, p, body)).body, 400, 'invalidValue', /key of 20000 characters; at most 2300/);
+    }
+    expect(await snapshot(t.id)).toEqual(before);
+  });
+
+  it('filters nested too deeply, or naming a sub-attribute of a simple one, → 400 invalidFilter, never a 500', async () => {
+    const { dir, groupId } = await directoryWithUser();
+    const deep = `${'('.repeat(40)}userName eq "a"${')'.repeat(40)}`;
+    scimError((await scimCall(dir, 'GET', `/Users?filter=${encodeURIComponent(deep)}`)).body, 400, 'invalidFilter', /nested 40 deep; at most 32/);
+    scimError((await scimCall(dir, 'GET', `/Users?filter=${encodeURIComponent(`${'('.repeat(1970)}a pr`)}`)).body, 400, 'invalidFilter', /nested/);
+    scimError((await scimCall(dir, 'PATCH', `/Groups/${groupId}`, patch({ op: 'remove', path: `members[${'('.repeat(40)}value eq "a"${')'.repeat(40)}]` }))).body, 400, 'invalidValue', /nested/);
+    for (const f of ['name.x eq "a"', 'name.givenName.x eq "a"', 'emails.value.x eq "a"', 'emails[value.x eq "a"]', 'emails[type eq "work"].value.x eq "a"']) {
+      // An answer (nothing matches) or a 400 naming the filter; never a crash.
+      const r = await scimCall(dir, 'GET', `/Users?filter=${encodeURIComponent(f)}`);
+      expect(r.status, `${f}: ${JSON.stringify(r.body)}`).toBeLessThan(500);
+      if (r.status === 400) expect(r.body.scimType).toBe('invalidFilter');
+      else expect(r.body.totalResults).toBe(0);
+    }
+    const g = await scimCall(dir, 'GET', `/Groups?filter=${encodeURIComponent('meta.x.y eq "a"')}`);
+    expect(g.status, JSON.stringify(g.body)).toBe(400);
+    expect(g.body.scimType).toBe('invalidFilter');
+  });
+
   it('PATCH paths the parser would split for long (quadratic in their length) → 400 invalidValue, nothing written; a thousand everyday value paths pass', async () => {
     const { t, dir, userId, groupId } = await directoryWithUser();
     const before = await snapshot(t.id);

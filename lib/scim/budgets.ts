@@ -151,11 +151,38 @@ function filterBudget(expr: string, what: string): { problem: string | null; ter
   return { problem: null, terms };
 }
 
-/** Line breaks or too many backslashes (see MAX_FILTER_BACKSLASHES), or null. */
+/** Deepest nesting of parentheses and brackets in a filter (each level is parsed recursively). */
+export const MAX_FILTER_DEPTH = 32;
+
+/** Line breaks, too many backslashes (see MAX_FILTER_BACKSLASHES) or too deep a nesting, or null. */
 function backtrackProblem(expr: string, what: string): string | null {
   if (/[\r\n]/.test(expr)) return `${what} contains a line break; none is accepted`;
+  let depth = 0;
+  let deepest = 0;
+  for (const ch of expr) {
+    if (ch === '(' || ch === '[') deepest = Math.max(deepest, ++depth);
+    else if ((ch === ')' || ch === ']') && depth > 0) depth--;
+  }
+  if (deepest > MAX_FILTER_DEPTH) return `${what} is nested ${deepest} deep; at most ${MAX_FILTER_DEPTH} are accepted`;
   const backslashes = expr.split('\\').length - 1;
   return backslashes > MAX_FILTER_BACKSLASHES ? `${what} has ${backslashes} backslashes; at most ${MAX_FILTER_BACKSLASHES} are accepted` : null;
+}
+
+/** The length of the longest object key anywhere in a body when over MAX_PATCH_PATH_LENGTH (a key is read as a path), else null. */
+export function longestKeyOver(value: unknown): number | null {
+  if (Array.isArray(value)) {
+    for (const v of value) {
+      const n = longestKeyOver(v);
+      if (n !== null) return n;
+    }
+  } else if (isObject(value)) {
+    for (const [k, v] of Object.entries(value)) {
+      if (k.length > MAX_PATCH_PATH_LENGTH) return k.length;
+      const n = longestKeyOver(v);
+      if (n !== null) return n;
+    }
+  }
+  return null;
 }
 
 /** Why a filter is over budget, or null. */

@@ -31,7 +31,8 @@ export function coerceBoolean(v: unknown): unknown {
 
 /** The attribute a key or path ends with: `emails[type eq "work"].primary` → `primary`, `urn:…:User:active` → `active`. */
 export function lastAttribute(path: string): string {
-  const noFilter = path.replace(/\[[^\]]*\]/g, '');
+  // No `[` inside a bracket: linear on a key of many `[` (the other form is quadratic).
+  const noFilter = path.replace(/\[[^\][]*\]/g, '');
   const afterDot = noFilter.slice(noFilter.lastIndexOf('.') + 1);
   return afterDot.slice(afterDot.lastIndexOf(':') + 1).toLowerCase();
 }

@@ -233,7 +233,14 @@ export async function listResources(c: ScimContext, kind: 'User' | 'Group', p: L
     }
     const all = await c.tx.select().from(table).where(scope).orderBy(asc(table.id)).limit(FALLBACK_LIMIT);
     const full = await render(all as (ScimUserRow | ScimGroupRow)[], undefined);
-    const matched = filter!.match(full) as Record<string, unknown>[];
+    let matched: Record<string, unknown>[];
+    try {
+      matched = filter!.match(full) as Record<string, unknown>[];
+    } catch (e) {
+      // The matcher fails on a sub-attribute of a simple attribute (`name.givenName.x`): the filter names nothing.
+      if (e instanceof TypeError) throw scimError(400, 'invalidFilter', 'The filter names a sub-attribute of an attribute that has none');
+      throw e;
+    }
     total = matched.length;
     const page = matched.slice(p.startIndex - 1, p.startIndex - 1 + p.count);
     const Schema = kind === 'User' ? SCIMMY.Schemas.User : SCIMMY.Schemas.Group;

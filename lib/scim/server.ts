@@ -9,6 +9,7 @@ import { PgDialect } from 'drizzle-orm/pg-core';
 import type { Directory, ScimOutcome } from '../db/schema';
 import { AppError, isDatabaseUnavailable, isUniqueViolation, pgError } from '../errors';
 import { loneSurrogatePath, nulPath, readBody } from '../api/body';
+import { longestKeyOver, MAX_PATCH_PATH_LENGTH } from './budgets';
 import { requestMeta } from '../http/request-meta';
 import { log } from '../log';
 import { authenticate, authGuard, bearerToken, forgetAccepted, guardRefused, recentlyAccepted, type AuthFailure, type AuthOk, type AuthResult } from './auth';
@@ -330,6 +331,8 @@ export async function handleScim(req: Request, directoryId: string, segments: st
       }
       const nul = nulPath(body);
       if (nul !== null) throw new SCIMMY.Types.Error(400, 'invalidValue', `${nul} must not contain the NUL character (U+0000)`);
+      const long = longestKeyOver(body);
+      if (long !== null) throw new SCIMMY.Types.Error(400, 'invalidValue', `The body holds a key of ${long} characters; at most ${MAX_PATCH_PATH_LENGTH} are accepted`);
       const lone = loneSurrogatePath(body);
       if (lone !== null) throw new SCIMMY.Types.Error(400, 'invalidValue', `${lone} must be Unicode text: it holds a lone surrogate (an unpaired \\uD800–\\uDFFF escape)`);
     }
