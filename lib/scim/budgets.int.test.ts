@@ -141,6 +141,35 @@ describe('SCIM budgets', () => {
     scimError((await scimCall(dir, 'PATCH', `/Groups/${d}`, patch({ op: 'remove', path: 'members[display eq "nobody"]' }))).body, 400, 'invalidValue', /10002 members/);
   }, 60_000);
 
+  it('answers stay bounded by size: a member’s display is at most 256 characters; a page of users is cut at 10,000 group references, and a user in more is answered without them', async () => {
+    const { t, dir, userId, groupId } = await directoryWithUser();
+    const db = await getDb();
+    // A member with a 60,000-character displayName (within the 64 KiB of a user).
+    const long = await scimCall(dir, 'POST', '/Users', { ...oktaUser(`long@${t.domain}`), displayName: 'L'.repeat(60_000) });
+    expect(long.status).toBe(201);
+    expect((await scimCall(dir, 'PATCH', `/Groups/${groupId}`, patch({ op: 'add', path: 'members', value: [{ value: long.body.id }] }))).status).toBeLessThan(300);
+    const g = await scimCall(dir, 'GET', `/Groups/${groupId}`);
+    expect(Math.max(...g.body.members.map((m: any) => m.display.length))).toBe(256);
+    // 10,001 groups, straight into the tables: ada in all of them, three more users in 4,000 each.
+    await db.execute(sql`insert into scim_groups (id, directory_id, tenant_id, display_name)
+      select 'scg_many_' || ${dir.id} || '_' || g, ${dir.id}, ${t.id}, 'Many ' || g from generate_series(1, 10001) g`);
+    await db.execute(sql`insert into scim_group_members (group_id, user_id, directory_id)
+      select 'scg_many_' || ${dir.id} || '_' || g, ${userId}, ${dir.id} from generate_series(1, 10001) g`);
+    const others: string[] = [];
+    for (const k of [1, 2, 3]) {
+      const u = await scimCall(dir, 'POST', '/Users', oktaUser(`m${k}@${t.domain}`));
+      others.push(u.body.id);
+      await db.execute(sql`insert into scim_group_members (group_id, user_id, directory_id)
+        select 'scg_many_' || ${dir.id} || '_' || g, ${u.body.id}, ${dir.id} from generate_series(1, 4000) g`);
+    }
+    const ada = await scimCall(dir, 'GET', `/Users/${userId}`);
+    expect(ada.status).toBe(200);
+    expect(ada.body.groups).toBeUndefined();
+    const page = await scimCall(dir, 'GET', `/Users?filter=${encodeURIComponent(`userName sw "m"`)}&count=10`);
+    expect(page.body).toMatchObject({ totalResults: 3, itemsPerPage: 2 });
+    expect(page.body.Resources.map((r: any) => r.groups.length)).toEqual([4000, 4000]);
+  }, 60_000);
+
   it('an AND of ORs past 64 terms once expanded → 400 invalidFilter, in a filter, an attribute list or a PATCH path; nothing written', async () => {
     const { t, dir, userId } = await directoryWithUser();
     const pairs = (k: number) => Array.from({ length: k }, (_, i) => `(id eq "a${i}" or id eq "b${i}")`).join(' and ');

@@ -75,7 +75,8 @@ export type GroupRef = { id: string; displayName: string };
  * (the same document SCIMMY's output coercion gives — resources.test.ts holds them equal);
  * with one, SCIMMY applies the filter.
  */
-export function userOut(c: Pick<ScimContext, 'base'>, row: ScimUserRow, groups: GroupRef[], attrs?: Attrs): Record<string, unknown> {
+/** `groups` null: the user is in more groups than one answer renders (MAX_LIST_MEMBERS); the attribute is left out. */
+export function userOut(c: Pick<ScimContext, 'base'>, row: ScimUserRow, groups: GroupRef[] | null, attrs?: Attrs): Record<string, unknown> {
   if (!attrs) return userOutDirect(c, row, groups);
   return userOutScimmy(c, row, groups, attrs);
 }
@@ -83,7 +84,7 @@ export function userOut(c: Pick<ScimContext, 'base'>, row: ScimUserRow, groups: 
 const groupRefs = (c: Pick<ScimContext, 'base'>, groups: GroupRef[]) =>
   groups.map((g) => ({ value: g.id, $ref: `${c.base}/Groups/${g.id}`, display: g.displayName, type: 'direct' }));
 
-export function userOutDirect(c: Pick<ScimContext, 'base'>, row: ScimUserRow, groups: GroupRef[]): Record<string, unknown> {
+export function userOutDirect(c: Pick<ScimContext, 'base'>, row: ScimUserRow, groups: GroupRef[] | null): Record<string, unknown> {
   const { schemas, id: _id, meta: _meta, externalId: _ext, userName: _un, active: _a, groups: _g, password: _p, ...rest } = structuredClone(row.resource) as Record<string, unknown>;
   return {
     schemas: Array.isArray(schemas) && schemas.length ? schemas : ['urn:ietf:params:scim:schemas:core:2.0:User'],
@@ -93,18 +94,18 @@ export function userOutDirect(c: Pick<ScimContext, 'base'>, row: ScimUserRow, gr
     userName: row.userName,
     ...rest,
     active: row.active,
-    groups: groupRefs(c, groups),
+    ...(groups ? { groups: groupRefs(c, groups) } : {}),
   };
 }
 
-export function userOutScimmy(c: Pick<ScimContext, 'base'>, row: ScimUserRow, groups: GroupRef[], attrs?: Attrs): Record<string, unknown> {
+export function userOutScimmy(c: Pick<ScimContext, 'base'>, row: ScimUserRow, groups: GroupRef[] | null, attrs?: Attrs): Record<string, unknown> {
   const data = {
     ...row.resource,
     id: row.id,
     userName: row.userName,
     ...(row.externalId !== null ? { externalId: row.externalId } : {}),
     active: row.active,
-    groups: groups.map((g) => ({ value: g.id, display: g.displayName, $ref: `${c.base}/Groups/${g.id}`, type: 'direct' })),
+    ...(groups ? { groups: groups.map((g) => ({ value: g.id, display: g.displayName, $ref: `${c.base}/Groups/${g.id}`, type: 'direct' })) } : {}),
     meta: meta('User', row),
   };
   return plain(new SCIMMY.Schemas.User(data, 'out', `${c.base}/Users`, attrs));
@@ -123,18 +124,36 @@ export function groupOut(c: Pick<ScimContext, 'base'>, row: ScimGroupRow, member
   return plain(new SCIMMY.Schemas.Group(data, 'out', `${c.base}/Groups`, attrs));
 }
 
-/** The groups of these users (of this directory), by user id. */
-export async function groupsOfUsers(c: ScimContext, userIds: string[]): Promise<Map<string, GroupRef[]>> {
-  const map = new Map<string, GroupRef[]>(userIds.map((id) => [id, []]));
+/**
+ * The groups of these users (of this directory), by user id; at most MAX_LIST_MEMBERS of each
+ * are read, and a user in more gets null (its `groups` left out of the answer).
+ */
+export async function groupsOfUsers(c: ScimContext, userIds: string[]): Promise<Map<string, GroupRef[] | null>> {
+  const map = new Map<string, GroupRef[] | null>(userIds.map((id) => [id, []]));
   if (!userIds.length) return map;
-  const rows = await c.tx
-    .select({ userId: scimGroupMembers.userId, id: scimGroups.id, displayName: scimGroups.displayName })
-    .from(scimGroupMembers)
-    .innerJoin(scimGroups, eq(scimGroups.id, scimGroupMembers.groupId))
-    .where(and(eq(scimGroupMembers.directoryId, c.directory.id), inArray(scimGroupMembers.userId, userIds)))
-    .orderBy(asc(scimGroups.displayName));
-  for (const r of rows) map.get(r.userId)?.push({ id: r.id, displayName: r.displayName });
+  const rows = (await c.tx.execute(sql`select u.id as "userId", g.id, g.display_name as "displayName"
+      from unnest(array[${sql.join(userIds.map((id) => sql`${id}`), sql`, `)}]::text[]) as u(id)
+      cross join lateral (select sg.id, sg.display_name from scim_group_members m join scim_groups sg on sg.id = m.group_id
+        where m.directory_id = ${c.directory.id} and m.user_id = u.id order by sg.display_name limit ${MAX_LIST_MEMBERS + 1}) g`)) as unknown as { rows: { userId: string; id: string; displayName: string }[] };
+  for (const r of rows.rows) map.get(r.userId)?.push({ id: r.id, displayName: r.displayName });
+  for (const [id, groups] of map) if (groups && groups.length > MAX_LIST_MEMBERS) map.set(id, null);
   return map;
+}
+
+/** How many of these users, in order, a list answer renders within MAX_LIST_MEMBERS group references (at least one). */
+async function usersWithinGroupBudget(c: ScimContext, userIds: string[]): Promise<number> {
+  const counts = await c.tx
+    .select({ userId: scimGroupMembers.userId, n: count() })
+    .from(scimGroupMembers)
+    .where(and(eq(scimGroupMembers.directoryId, c.directory.id), inArray(scimGroupMembers.userId, userIds)))
+    .groupBy(scimGroupMembers.userId);
+  const of = new Map(counts.map((r) => [r.userId, Number(r.n)]));
+  let sum = 0;
+  for (const [i, id] of userIds.entries()) {
+    sum += of.get(id) ?? 0;
+    if (sum > MAX_LIST_MEMBERS) return Math.max(1, i);
+  }
+  return userIds.length;
 }
 
 /** The members of these groups (of this directory), by group id. */
@@ -145,8 +164,9 @@ export async function membersOfGroups(c: ScimContext, groupIds: string[]): Promi
     .select({
       groupId: scimGroupMembers.groupId,
       id: scimUsers.id,
-      userName: scimUsers.userName,
-      displayName: sql<string | null>`${scimUsers.resource}->>'displayName'`,
+      // A member's display is at most 256 characters: a group's answer stays within its member count's size.
+      userName: sql<string>`left(${scimUsers.userName}, 256)`,
+      displayName: sql<string | null>`left(${scimUsers.resource}->>'displayName', 256)`,
     })
     .from(scimGroupMembers)
     .innerJoin(scimUsers, eq(scimUsers.id, scimGroupMembers.userId))
@@ -202,7 +222,7 @@ export async function listResources(c: ScimContext, kind: 'User' | 'Group', p: L
   const render = async (rows: (ScimUserRow | ScimGroupRow)[], a: Attrs) => {
     if (kind === 'User') {
       const groups = await groupsOfUsers(c, rows.map((r) => r.id));
-      return rows.map((r) => userOut(c, r as ScimUserRow, groups.get(r.id) ?? [], a));
+      return rows.map((r) => userOut(c, r as ScimUserRow, groups.get(r.id) === undefined ? [] : groups.get(r.id)!, a));
     }
     const members = withMembers ? await membersOfGroups(c, rows.map((r) => r.id)) : null;
     return rows.map((r) => groupOut(c, r as ScimGroupRow, members ? (members.get(r.id) ?? []) : null, a));
@@ -214,7 +234,11 @@ export async function listResources(c: ScimContext, kind: 'User' | 'Group', p: L
     // No SQL for this filter: match in memory over the directory's resources (full representations),
     // only while the directory is small enough for that (budgets.ts); beyond, 400 tooMany.
     // A user's size is its stored resource; a group's its names (members are bounded below).
-    const size = kind === 'User' ? sql`octet_length(${scimUsers.resource}::text)` : sql`octet_length(${scimGroups.displayName}) + coalesce(octet_length(${scimGroups.externalId}), 0) + 100`;
+    // A user's size is its stored resource and its group references; a group's its names (members are bounded below).
+    const size =
+      kind === 'User'
+        ? sql`octet_length(${scimUsers.resource}::text) + 150 * (select count(*) from scim_group_members m where m.directory_id = ${c.directory.id} and m.user_id = ${scimUsers.id})`
+        : sql`octet_length(${scimGroups.displayName}) + coalesce(octet_length(${scimGroups.externalId}), 0) + 100`;
     const [{ n, chars }] = await c.tx.select({ n: count(), chars: sql<string>`coalesce(sum(${size}), 0)` }).from(table).where(scope);
     const instead = `filter on ${kind === 'User' ? 'id, userName, externalId or emails' : 'id, displayName, externalId or members'} instead`;
     const every = `This filter can only be answered by reading every ${kind === 'User' ? 'user' : 'group'}`;
@@ -254,6 +278,7 @@ export async function listResources(c: ScimContext, kind: 'User' | 'Group', p: L
         ? []
         : await c.tx.select().from(table).where(where).orderBy(asc(table.id)).limit(p.count).offset(p.startIndex - 1);
     if (withMembers && rows.length) rows = rows.slice(0, await groupsWithinMemberBudget(c, rows as ScimGroupRow[]));
+    if (kind === 'User' && rows.length > 1) rows = rows.slice(0, await usersWithinGroupBudget(c, rows.map((r) => r.id)));
     resources = await render(rows, attrs);
   }
   c.summary.push(`${kind === 'User' ? 'users' : 'groups'}${p.filter ? ` where ${p.filter.slice(0, 200)}` : ''}: ${total} found`);
