@@ -29,7 +29,8 @@ async function durableStorage() {
   Object.assign(process.env, { DATA_DIR: arg('data-dir'), AUTH_SECRET: 'bench-secret-bench-secret-bench-secret-0123', LOG_LEVEL: 'silent', PUBLIC_URL: BARE.origin, ...(arg('database-url') ? { DATABASE_URL: arg('database-url') } : {}) });
   const { dbHandle } = await import('../lib/db/client');
   const { SYSTEM } = await import('../lib/audit/types');
-  const { adapterClass, WriteBatch } = await import('../lib/applications/store');
+  const { adapterClass, writeBatching } = await import('../lib/applications/store');
+  const writes = writeBatching((path) => path === '/token' || path.startsWith('/auth/'));
   const { clientMetadata } = await import('../lib/applications/provider');
   const { createApplication, applicationByClientId } = await import('../lib/applications/registry');
   await dbHandle();
@@ -38,27 +39,17 @@ async function durableStorage() {
   clientSecret = app.clientSecret!;
   return {
     // With the portal's storage savings: the application row reused, the resume's and the token
-    // endpoint's writes in one statement (as provider.ts's batchWrites).
+    // endpoint's writes in one statement (as provider.ts does).
     adapter: adapterClass({
       clients: applicationByClientId,
       metadata: clientMetadata,
       currentLink: () => undefined,
       invalidGrant: (m) => new Error(m),
-      batch: () => (BareProvider.ctx ? batches.get(BareProvider.ctx) : undefined),
+      batch: () => writes.of(BareProvider.ctx),
     }),
-    batching: async (ctx: { path: string }, next: () => Promise<void>) => {
-      if (ctx.path !== '/token' && !ctx.path.startsWith('/auth/')) return next();
-      const batch = new WriteBatch();
-      batches.set(ctx, batch);
-      try {
-        await next();
-      } finally {
-        await batch.flush();
-      }
-    },
+    batching: writes.middleware,
   };
 }
-const batches = new WeakMap<object, import('../lib/applications/store').WriteBatch>();
 const { batching, ...config } = storage as typeof storage & { batching?: (ctx: { path: string }, next: () => Promise<void>) => Promise<void> };
 const bare = new BareProvider(BARE.origin, {
   ...config,

@@ -16,7 +16,7 @@ import { log } from '../log';
 import { countToken } from '../metrics';
 import { jwksOf, keySetVersion, signingKeys } from './keys';
 import { applicationByClientId } from './registry';
-import { adapterClass, WriteBatch, type PortalLink } from './store';
+import { adapterClass, writeBatching, type PortalLink } from './store';
 import { maxAgeOf, meetsMaxAge, portalSessionOf, servesRequest } from './portal-session';
 import { LAST_SEEN_WRITE_INTERVAL_MS } from '../policies/session';
 import { signInIpAllowed } from '../policies/sso';
@@ -165,7 +165,7 @@ async function findAccount(ctx: Ctx | undefined, sub: string, token?: { clientId
   const clientId = token?.clientId ?? ctx?.oidc?.client?.clientId ?? null;
   const sessionUid = token?.sessionUid ?? null;
   // The query reads sessions' links: one pending in this request's writes is sent first.
-  const batch = ctx ? batches.get(ctx) : undefined;
+  const batch = writes.of(ctx);
   if (batch?.holdsSession) await batch.flush();
   const db = await dbHandle();
   const [row] = await db.queryPrepared<AccountRow>(ACCOUNT_SQL, [sub, clientId, sessionUid]);
@@ -273,26 +273,12 @@ async function adoptPortalSession(ctx: Ctx): Promise<void> {
   adoptedPortal.set(ctx, { sessionId: portal.sessionId, tenantId: portal.tenant.id, expiresAt: portal.expiresAt });
 }
 
-/** The write batch of a request that has one (batchWrites). */
-const batches = new WeakMap<object, WriteBatch>();
-
 /**
  * The authorization resume and the token endpoint write in runs (grant, code, session and its
  * link; access and refresh token): their writes go in one statement before the answer
- * (WriteBatch). Nothing is answered before they are stored; a failure to store them is the
- * request's failure.
+ * (WriteBatch). Nothing is answered before they are stored.
  */
-const batchWrites: Middleware = async (ctx, next) => {
-  const path = ctx.path;
-  if (path !== `${PREFIX}/token` && !path.startsWith(`${PREFIX}/auth/`)) return next();
-  const batch = new WriteBatch();
-  batches.set(ctx, batch);
-  try {
-    await next();
-  } finally {
-    await batch.flush();
-  }
-};
+const writes = writeBatching((path) => path === `${PREFIX}/token` || path.startsWith(`${PREFIX}/auth/`));
 
 /** `application.signed_in` in the tenant's log, once per sign-in that ends at an application with a code. */
 const auditSignIn: Middleware = async (ctx, next) => {
@@ -369,7 +355,7 @@ function build(keys: Awaited<ReturnType<typeof signingKeys>>): OidcProvider {
     metadata: clientMetadata,
     currentLink: () => (Provider.ctx?.oidc?.result?.portal as PortalLink | undefined) ?? (Provider.ctx ? adoptedPortal.get(Provider.ctx) : undefined),
     invalidGrant: (m) => new errors.InvalidGrant(m),
-    batch: () => (Provider.ctx ? batches.get(Provider.ctx) : undefined),
+    batch: () => writes.of(Provider.ctx),
   });
 
   const provider = new Provider(env().PUBLIC_URL, {
@@ -534,7 +520,7 @@ function build(keys: Awaited<ReturnType<typeof signingKeys>>): OidcProvider {
   provider.use(auditSignIn);
   provider.use(endPortalSession);
   // Innermost: the writes are stored before the sign-in is audited and answered.
-  provider.use(batchWrites);
+  provider.use(writes.middleware);
   provider.on('server_error', (_ctx: Ctx, err: Error) => log('error', 'openid provider error', { err }));
   provider.on('grant.success', (ctx: Ctx) => countToken(String(ctx.oidc?.params?.grant_type ?? 'unknown'), 'issued'));
   provider.on('grant.error', (ctx: Ctx) => countToken(String(ctx.oidc?.params?.grant_type ?? 'unknown'), 'refused'));

@@ -99,6 +99,28 @@ export class WriteBatch {
   }
 }
 
+/**
+ * Write batching for the provider: `middleware` gives each request whose path `batched` selects a
+ * WriteBatch, sent before the request is answered (a failure to store is the request's failure);
+ * `of` finds a request's batch (the adapter's `batch`).
+ */
+export function writeBatching(batched: (path: string) => boolean) {
+  const batches = new WeakMap<object, WriteBatch>();
+  return {
+    of: (ctx: object | undefined) => (ctx ? batches.get(ctx) : undefined),
+    async middleware(ctx: { path: string }, next: () => Promise<void>) {
+      if (!batched(ctx.path)) return next();
+      const batch = new WriteBatch();
+      batches.set(ctx, batch);
+      try {
+        await next();
+      } finally {
+        await batch.flush();
+      }
+    },
+  };
+}
+
 export const hashId = (id: string) => createHash('sha256').update(id).digest('base64url');
 
 /**
