@@ -1,9 +1,10 @@
 /**
- * Shared by the bench children (bench/signin.ts, bench/baseline.ts): a closed-loop load driver,
+ * Shared by the bench children (bench/signin.ts, bench/baseline.ts, bench/oidc.ts): a closed-loop load driver,
  * percentiles, and a little /proc accounting. Nothing here asserts; it only measures.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import * as oc from 'openid-client';
 
 /** Milliseconds spent in each step of one flow (names are the caller's). */
 export type Phases = Record<string, number>;
@@ -413,4 +414,13 @@ export function progress(msg: string) {
 /** The attributes every simulated IdP user gets (same for baseline and portal). */
 export function userAttributes(email: string) {
   return { email, firstName: 'Ada', lastName: 'Lovelace', groups: ['Everyone', 'Engineering'] };
+}
+
+/** An authorization request with PKCE (S256), state and nonce, and the checks that redeeming its code needs. */
+export async function codeRequest(config: oc.Configuration, params: Record<string, string>) {
+  const verifier = oc.randomPKCECodeVerifier();
+  const state = oc.randomState();
+  const nonce = oc.randomNonce();
+  const url = oc.buildAuthorizationUrl(config, { ...params, state, nonce, code_challenge: await oc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' });
+  return { url, checks: { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce } };
 }

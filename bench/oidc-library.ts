@@ -8,6 +8,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import * as oc from 'openid-client';
 import { nodePair, runNodeHandler } from '../lib/applications/http-bridge';
+import { codeRequest } from './common';
 
 const APP = 'https://app.bench.test';
 const domain = 'bench.example.com';
@@ -95,17 +96,8 @@ const bareConfig = await oc.discovery(BARE, clientId, undefined, oc.ClientSecret
 });
 
 export async function libraryFlow() {
-  const verifier = oc.randomPKCECodeVerifier();
-  const state = oc.randomState();
-  const nonce = oc.randomNonce();
-  let url = oc.buildAuthorizationUrl(bareConfig, {
-    redirect_uri: `${APP}/callback`,
-    scope: 'openid profile email',
-    state,
-    nonce,
-    code_challenge: await oc.calculatePKCECodeChallenge(verifier),
-    code_challenge_method: 'S256',
-  });
+  const request = await codeRequest(bareConfig, { redirect_uri: `${APP}/callback`, scope: 'openid profile email' });
+  let url = request.url;
   const jar = new Map<string, string>();
   for (let hop = 0; url.origin === BARE.origin; hop++) {
     if (hop > 5) throw new Error('library flow: too many redirects');
@@ -117,7 +109,7 @@ export async function libraryFlow() {
     if (!res.headers.get('location')) throw new Error(`library flow: ${res.status} at ${url.pathname}`);
     url = new URL(res.headers.get('location')!, url);
   }
-  const tokens = await oc.authorizationCodeGrant(bareConfig, url, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce });
+  const tokens = await oc.authorizationCodeGrant(bareConfig, url, request.checks);
   if (!tokens.claims()?.sub || !tokens.refresh_token) throw new Error('library flow: no ID token or refresh token');
 }
 

@@ -29,7 +29,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { arg } from './common';
+import { arg, codeRequest } from './common';
 
 const quick = process.argv.includes('--quick');
 const warmupMs = Number(arg('warmup-ms', quick ? '1000' : '2000'));
@@ -223,21 +223,14 @@ async function upstreamFlow(i: number) {
 
 async function productFlow(i: number) {
   const b = new TestBrowser([idp], user(i), measuredFetch);
-  const verifier = oc.randomPKCECodeVerifier();
-  const state = oc.randomState();
-  const nonce = oc.randomNonce();
-  const url = oc.buildAuthorizationUrl(config, {
+  const request = await codeRequest(config, {
     redirect_uri: `${APP}/callback`,
     scope: 'openid profile email organization roles groups offline_access',
-    state,
-    nonce,
     login_hint: user(i).email,
-    code_challenge: await oc.calculatePKCECodeChallenge(verifier),
-    code_challenge_method: 'S256',
   });
-  const end = await b.go(url);
+  const end = await b.go(request.url);
   if (end.url.origin !== APP) throw new Error(`product flow ended at ${end.url.href} (${end.status})`);
-  const tokens = await oc.authorizationCodeGrant(config, end.url, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce });
+  const tokens = await oc.authorizationCodeGrant(config, end.url, request.checks);
   if (!tokens.claims()?.org_id) throw new Error('no org_id');
   return tokens.refresh_token!;
 }

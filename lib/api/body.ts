@@ -39,8 +39,8 @@ export async function readJson(req: Request, limit = MAX_BODY_BYTES): Promise<un
 }
 
 /** The path of the first string (or object key) that `bad` finds; null when none. */
-function firstPath(value: unknown, bad: (s: string) => boolean, path: string[] = []): string | null {
-  if (typeof value === 'string') return bad(value) ? path.join('.') || '(root)' : null;
+function firstPath(value: unknown, bad: (s: string, isKey: boolean) => boolean, path: string[] = []): string | null {
+  if (typeof value === 'string') return bad(value, false) ? path.join('.') || '(root)' : null;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       const p = firstPath(value[i], bad, [...path, String(i)]);
@@ -48,7 +48,7 @@ function firstPath(value: unknown, bad: (s: string) => boolean, path: string[] =
     }
   } else if (value && typeof value === 'object') {
     for (const [k, v] of Object.entries(value)) {
-      const p = bad(k) ? [...path, JSON.stringify(k).slice(1, -1).replace(/\\u0000/g, '\\0')].join('.') : firstPath(v, bad, [...path, k]);
+      const p = bad(k, true) ? [...path, JSON.stringify(k).slice(1, -1).replace(/\\u0000/g, '\\0')].join('.') : firstPath(v, bad, [...path, k]);
       if (p) return p;
     }
   }
@@ -59,8 +59,22 @@ function firstPath(value: unknown, bad: (s: string) => boolean, path: string[] =
 export const nulPath = (value: unknown): string | null => firstPath(value, (s) => s.includes('\u0000'));
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-/** The path of the first string (or key) holding a lone UTF-16 surrogate (JSON's `"\ud800"`: not Unicode text); null when none. */
-export const loneSurrogatePath = (value: unknown): string | null => firstPath(value, (s) => LONE_SURROGATE.test(s));
+
+/**
+ * In one walk, the first string or object key of a body that is not text to take in: holding NUL
+ * (PostgreSQL cannot store it), holding a lone UTF-16 surrogate (JSON's `"\ud800"`: not Unicode
+ * text), or a key longer than `maxKey` (`length` says how long); null when none.
+ */
+export function textProblem(value: unknown, maxKey = Infinity): { path: string; problem: 'nul' | 'lone_surrogate' | 'long_key'; length: number } | null {
+  let problem: 'nul' | 'lone_surrogate' | 'long_key' | null = null;
+  let length = 0;
+  const path = firstPath(value, (s, isKey) => {
+    problem = s.includes('\u0000') ? 'nul' : LONE_SURROGATE.test(s) ? 'lone_surrogate' : isKey && s.length > maxKey ? 'long_key' : null;
+    length = s.length;
+    return problem !== null;
+  });
+  return path === null || problem === null ? null : { path, problem, length };
+}
 
 /** Refuses input holding the NUL character with a 400 naming the field (`where` prefixes the path). */
 export function refuseNul(value: unknown, where: string): void {

@@ -18,10 +18,6 @@ const GRACE = '15 seconds';
 const REUSE_WINDOW = '2 days';
 
 const SQL = {
-  upsert: `insert into oidc_payloads (model, id, payload, grant_id, uid, user_code, account_id, client_id, expires_at)
-           values ($1, $2, $3::jsonb, $4, $5, $6, $7, $8, case when $9::int is null then null else now() + make_interval(secs => $9::int) end)
-           on conflict (model, id) do update set payload = excluded.payload, grant_id = excluded.grant_id, uid = excluded.uid,
-             user_code = excluded.user_code, account_id = excluded.account_id, client_id = excluded.client_id, expires_at = excluded.expires_at`,
   find: `select payload, extract(epoch from consumed_at)::int as consumed from oidc_payloads
          where model = $1 and id = $2 and (expires_at is null or expires_at > now() - interval '${GRACE}')`,
   findByUid: `select id, payload from oidc_payloads where model = 'Session' and uid = $1
@@ -33,18 +29,12 @@ const SQL = {
             where model = $1 and id = $2 and consumed_at is null returning 1 as ok`,
   /** A second redemption (a race, or a thief): everything of that grant goes. */
   revokeGrantOf: `delete from oidc_payloads where grant_id = (select grant_id from oidc_payloads where model = $1 and id = $2)`,
-  destroy: `delete from oidc_payloads where model = $1 and id = $2`,
   revokeByGrantId: `delete from oidc_payloads where model = $1 and grant_id = $2`,
 };
 
-/** A provider session and its portal session's link, in one statement ($5 the session's uid, $7 its account). */
-const UPSERT_LINKED = `with saved as (${SQL.upsert})
-  insert into oidc_session_links (session_uid, portal_session_id, account_id, tenant_id) values ($5, $10, $7, $11)
-  on conflict (session_uid) do update set portal_session_id = excluded.portal_session_id, account_id = excluded.account_id, tenant_id = excluded.tenant_id`;
-
 /**
- * A run of writes in one statement: deletions, upserts and the sessions' links, from a JSON list
- * of rows (one per model and id, the last write of each).
+ * Every write of the provider, alone or in a run, in one statement: deletions, upserts and the
+ * sessions' links to their portal sessions, from a JSON list of rows (one per model and id).
  */
 const FLUSH = `with ops as (
     select * from jsonb_to_recordset($1::jsonb) as o(op text, model text, id text, payload jsonb, grant_id text, uid text, user_code text,
@@ -94,9 +84,13 @@ export class WriteBatch {
     if (!this.pending.size) return;
     const rows = [...this.pending.values()];
     this.pending.clear();
-    const db = await dbHandle();
-    await db.queryPrepared(FLUSH, [JSON.stringify(rows)]);
+    await store(rows);
   }
+}
+
+async function store(rows: BatchRow[]): Promise<void> {
+  const db = await dbHandle();
+  await db.queryPrepared(FLUSH, [JSON.stringify(rows)]);
 }
 
 /**
@@ -180,37 +174,23 @@ export function adapterClass(deps: {
       const stored = this.hashed ? rest : payload;
       const grantId = GRANTABLE.has(this.model) ? ((payload.grantId as string | undefined) ?? null) : this.model === 'Grant' ? id : null;
       const link = this.model === 'Session' && payload.accountId && payload.uid ? deps.currentLink() : undefined;
+      const row: BatchRow = {
+        op: 'upsert',
+        model: this.model,
+        id: this.key(id),
+        payload: stored,
+        grant_id: grantId,
+        uid: this.model === 'Session' ? ((payload.uid as string | undefined) ?? null) : null,
+        user_code: (payload.userCode as string | undefined) ?? null,
+        account_id: (payload.accountId as string | undefined) ?? null,
+        client_id: (payload.clientId as string | undefined) ?? null,
+        expires_in: typeof expiresIn === 'number' ? Math.ceil(expiresIn) : null,
+        portal_session_id: link?.sessionId ?? null,
+        tenant_id: link?.tenantId ?? null,
+      };
       const batch = deps.batch?.();
-      if (batch) {
-        batch.add({
-          op: 'upsert',
-          model: this.model,
-          id: this.key(id),
-          payload: stored,
-          grant_id: grantId,
-          uid: this.model === 'Session' ? ((payload.uid as string | undefined) ?? null) : null,
-          user_code: (payload.userCode as string | undefined) ?? null,
-          account_id: (payload.accountId as string | undefined) ?? null,
-          client_id: (payload.clientId as string | undefined) ?? null,
-          expires_in: typeof expiresIn === 'number' ? Math.ceil(expiresIn) : null,
-          portal_session_id: link?.sessionId ?? null,
-          tenant_id: link?.tenantId ?? null,
-        });
-        return;
-      }
-      const db = await dbHandle();
-      await db.queryPrepared(link ? UPSERT_LINKED : SQL.upsert, [
-        this.model,
-        this.key(id),
-        JSON.stringify(stored),
-        grantId,
-        this.model === 'Session' ? ((payload.uid as string | undefined) ?? null) : null,
-        (payload.userCode as string | undefined) ?? null,
-        (payload.accountId as string | undefined) ?? null,
-        (payload.clientId as string | undefined) ?? null,
-        typeof expiresIn === 'number' ? Math.ceil(expiresIn) : null,
-        ...(link ? [link.sessionId, link.tenantId] : []),
-      ]);
+      if (batch) batch.add(row);
+      else await store([row]);
     }
 
     async find(id: string): Promise<Payload | undefined> {
@@ -251,10 +231,10 @@ export function adapterClass(deps: {
     }
 
     async destroy(id: string) {
+      const row: BatchRow = { op: 'destroy', model: this.model, id: this.key(id) };
       const batch = deps.batch?.();
-      if (batch) return batch.add({ op: 'destroy', model: this.model, id: this.key(id) });
-      const db = await dbHandle();
-      await db.queryPrepared(SQL.destroy, [this.model, this.key(id)]);
+      if (batch) batch.add(row);
+      else await store([row]);
     }
 
     async revokeByGrantId(grantId: string) {

@@ -316,6 +316,17 @@ async function fetchFailure(p: Promise<unknown>): Promise<UntrustedFetchError> {
 
 const rp = (o: Partial<Parameters<typeof untrustedFetch>[0]> = {}) => untrustedFetch({ path: 'oidc', allowPrivate: true, maxBytes: 1024 * 1024, timeoutMs: 2000, ...o });
 
+/** dns.lookup answering these names with an IPv4 address (null: not found); any other name as usual. Restore it after. */
+function fakeDns(answers: Record<string, string | null>) {
+  const realLookup = dns.lookup;
+  return vi.spyOn(dns, 'lookup').mockImplementation(((name: string, options: unknown, callback: (...a: unknown[]) => void) => {
+    if (!(name in answers)) return (realLookup as (...a: unknown[]) => void)(name, options, callback);
+    const address = answers[name];
+    if (address === null) return callback(Object.assign(new Error(`getaddrinfo ENOTFOUND ${name}`), { code: 'ENOTFOUND' }));
+    return (options as { all?: boolean }).all ? callback(null, [{ address, family: 4 }]) : callback(null, address, 4);
+  }) as never);
+}
+
 describe('untrustedFetch: refused targets', () => {
   it.each<[string, () => string]>([
     ['http:// when private targets are not allowed', () => `${origin}/doc`],
@@ -330,13 +341,7 @@ describe('untrustedFetch: refused targets', () => {
   });
 
   it('refuses a public-looking name that resolves to a private address, on the address it would connect to (DNS rebinding)', async () => {
-    const realLookup = dns.lookup;
-    const lookup = vi.spyOn(dns, 'lookup').mockImplementation(((name: string, options: unknown, callback: (...a: unknown[]) => void) =>
-      name === 'op.rebind.example'
-        ? (options as { all?: boolean }).all
-          ? callback(null, [{ address: '127.0.0.1', family: 4 }])
-          : callback(null, '127.0.0.1', 4)
-        : (realLookup as (...a: unknown[]) => void)(name, options, callback)) as never);
+    const lookup = fakeDns({ 'op.rebind.example': '127.0.0.1' });
     try {
       const err = await fetchFailure(rp({ allowPrivate: false })(`https://op.rebind.example:${port}/token`, { method: 'POST', body: 'x=1' }));
       expect(err.kind).toBe('refused');
@@ -402,15 +407,7 @@ describe('untrustedFetch with allowPrivate=true (development)', () => {
 
 describe('internal names cannot be probed', () => {
   it('a name that resolves to a private address and one that does not resolve read the same, in every helper', async () => {
-    const realLookup = dns.lookup;
-    const lookup = vi.spyOn(dns, 'lookup').mockImplementation(((name: string, options: unknown, callback: (...a: unknown[]) => void) =>
-      name === 'vm.internal.example'
-        ? (options as { all?: boolean }).all
-          ? callback(null, [{ address: '10.1.2.3', family: 4 }])
-          : callback(null, '10.1.2.3', 4)
-        : name === 'nothing.internal.example'
-          ? callback(Object.assign(new Error('getaddrinfo ENOTFOUND'), { code: 'ENOTFOUND' }))
-          : (realLookup as (...a: unknown[]) => void)(name, options, callback)) as never);
+    const lookup = fakeDns({ 'vm.internal.example': '10.1.2.3', 'nothing.internal.example': null });
     try {
       const messages = async (name: string) => {
         const url = `https://${name}/x`;

@@ -168,23 +168,6 @@ function backtrackProblem(expr: string, what: string): string | null {
   return backslashes > MAX_FILTER_BACKSLASHES ? `${what} has ${backslashes} backslashes; at most ${MAX_FILTER_BACKSLASHES} are accepted` : null;
 }
 
-/** The length of the longest object key anywhere in a body when over MAX_PATCH_PATH_LENGTH (a key is read as a path), else null. */
-export function longestKeyOver(value: unknown): number | null {
-  if (Array.isArray(value)) {
-    for (const v of value) {
-      const n = longestKeyOver(v);
-      if (n !== null) return n;
-    }
-  } else if (isObject(value)) {
-    for (const [k, v] of Object.entries(value)) {
-      if (k.length > MAX_PATCH_PATH_LENGTH) return k.length;
-      const n = longestKeyOver(v);
-      if (n !== null) return n;
-    }
-  }
-  return null;
-}
-
 /** Why a filter is over budget, or null. */
 export const filterProblem = (expr: string, what = 'The filter'): string | null => filterBudget(expr, what).problem;
 

@@ -222,7 +222,7 @@ export async function listResources(c: ScimContext, kind: 'User' | 'Group', p: L
   const render = async (rows: (ScimUserRow | ScimGroupRow)[], a: Attrs) => {
     if (kind === 'User') {
       const groups = await groupsOfUsers(c, rows.map((r) => r.id));
-      return rows.map((r) => userOut(c, r as ScimUserRow, groups.get(r.id) === undefined ? [] : groups.get(r.id)!, a));
+      return rows.map((r) => userOut(c, r as ScimUserRow, groups.get(r.id) ?? null, a));
     }
     const members = withMembers ? await membersOfGroups(c, rows.map((r) => r.id)) : null;
     return rows.map((r) => groupOut(c, r as ScimGroupRow, members ? (members.get(r.id) ?? []) : null, a));
@@ -234,12 +234,13 @@ export async function listResources(c: ScimContext, kind: 'User' | 'Group', p: L
     // No SQL for this filter: match in memory over the directory's resources (full representations),
     // only while the directory is small enough for that (budgets.ts); beyond, 400 tooMany.
     // A user's size is its stored resource; a group's its names (members are bounded below).
-    // A user's size is its stored resource and its group references; a group's its names (members are bounded below).
+    // Users: their stored resources and their group references (the directory's memberships);
+    // groups: their names (members are bounded below).
     const size =
       kind === 'User'
-        ? sql`octet_length(${scimUsers.resource}::text) + 150 * (select count(*) from scim_group_members m where m.directory_id = ${c.directory.id} and m.user_id = ${scimUsers.id})`
-        : sql`octet_length(${scimGroups.displayName}) + coalesce(octet_length(${scimGroups.externalId}), 0) + 100`;
-    const [{ n, chars }] = await c.tx.select({ n: count(), chars: sql<string>`coalesce(sum(${size}), 0)` }).from(table).where(scope);
+        ? sql`coalesce(sum(octet_length(${scimUsers.resource}::text)), 0) + 150 * (select count(*) from scim_group_members m where m.directory_id = ${c.directory.id})`
+        : sql`coalesce(sum(octet_length(${scimGroups.displayName}) + coalesce(octet_length(${scimGroups.externalId}), 0) + 100), 0)`;
+    const [{ n, chars }] = await c.tx.select({ n: count(), chars: sql<string>`${size}` }).from(table).where(scope);
     const instead = `filter on ${kind === 'User' ? 'id, userName, externalId or emails' : 'id, displayName, externalId or members'} instead`;
     const every = `This filter can only be answered by reading every ${kind === 'User' ? 'user' : 'group'}`;
     if (Number(n) > FALLBACK_LIMIT) throw scimError(400, 'tooMany', `${every}, and this directory holds more than ${FALLBACK_LIMIT}; ${instead}`);

@@ -8,8 +8,8 @@ import { dbHandle, getDb, type Db, type Tx } from '../db/client';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import type { Directory, ScimOutcome } from '../db/schema';
 import { AppError, isDatabaseUnavailable, isUniqueViolation, pgError } from '../errors';
-import { loneSurrogatePath, nulPath, readBody } from '../api/body';
-import { longestKeyOver, MAX_PATCH_PATH_LENGTH } from './budgets';
+import { readBody, textProblem } from '../api/body';
+import { MAX_PATCH_PATH_LENGTH } from './budgets';
 import { requestMeta } from '../http/request-meta';
 import { log } from '../log';
 import { authenticate, authGuard, bearerToken, forgetAccepted, guardRefused, recentlyAccepted, type AuthFailure, type AuthOk, type AuthResult } from './auth';
@@ -329,12 +329,16 @@ export async function handleScim(req: Request, directoryId: string, segments: st
       } catch (e) {
         throw new SCIMMY.Types.Error(400, 'invalidSyntax', (e as Error).message);
       }
-      const nul = nulPath(body);
-      if (nul !== null) throw new SCIMMY.Types.Error(400, 'invalidValue', `${nul} must not contain the NUL character (U+0000)`);
-      const long = longestKeyOver(body);
-      if (long !== null) throw new SCIMMY.Types.Error(400, 'invalidValue', `The body holds a key of ${long} characters; at most ${MAX_PATCH_PATH_LENGTH} are accepted`);
-      const lone = loneSurrogatePath(body);
-      if (lone !== null) throw new SCIMMY.Types.Error(400, 'invalidValue', `${lone} must be Unicode text: it holds a lone surrogate (an unpaired \\uD800–\\uDFFF escape)`);
+      // Keys are read as attribute paths: bounded like a PATCH path.
+      const bad = textProblem(body, MAX_PATCH_PATH_LENGTH);
+      if (bad) {
+        const why = {
+          nul: `${bad.path} must not contain the NUL character (U+0000)`,
+          lone_surrogate: `${bad.path} must be Unicode text: it holds a lone surrogate (an unpaired \\uD800–\\uDFFF escape)`,
+          long_key: `The body holds a key of ${bad.length} characters; at most ${MAX_PATCH_PATH_LENGTH} are accepted`,
+        }[bad.problem];
+        throw new SCIMMY.Types.Error(400, 'invalidValue', why);
+      }
     }
 
     const auditCtx = (d: Directory): Ctx => ({ ...meta, actor: { type: 'directory', id: d.id, label: d.name } });

@@ -47,7 +47,7 @@ async function lockUser(c: ScimContext, id: string): Promise<ScimUserRow> {
 
 async function render(c: ScimContext, row: ScimUserRow, attrs?: Attrs) {
   const groups = await groupsOfUsers(c, [row.id]);
-  return userOut(c, row, groups.get(row.id) === undefined ? [] : groups.get(row.id)!, attrs);
+  return userOut(c, row, groups.get(row.id) ?? null, attrs);
 }
 
 export async function getUser(c: ScimContext, id: string, attrs?: Attrs) {
