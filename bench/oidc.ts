@@ -29,7 +29,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { arg, codeRequest } from './common';
+import { arg, codeRequest, countPgQueries, pgStatementsSoFar } from './common';
 
 const quick = process.argv.includes('--quick');
 const warmupMs = Number(arg('warmup-ms', quick ? '1000' : '2000'));
@@ -41,7 +41,7 @@ const libraryFloor = JSON.parse(arg('library-floor', '{}') ?? '{}') as Record<nu
 /** The same with the library's models in this storage (the portal's adapter), by level. */
 const durableFloor = JSON.parse(arg('durable-floor', '{}') ?? '{}') as Record<number, number>;
 
-type Row = { variant: string; c: number; flows: number; perSec: number; cpuMsPerFlow: number; serverMsPerFlow: number; p50: number; p99: number };
+type Row = { variant: string; c: number; flows: number; perSec: number; cpuMsPerFlow: number; serverMsPerFlow: number; statementsPerFlow: number; p50: number; p99: number };
 
 if (!storage) {
   // The runner: one child per storage, each with fresh storage.
@@ -102,7 +102,7 @@ if (!storage) {
 let serverCpuUs = 0;
 let serverCalls = 0;
 /** `--by-route`: the portal's CPU per route, printed after the levels. */
-const byRoute = process.argv.includes('--by-route') ? new Map<string, number>() : null;
+const byRoute = process.argv.includes('--by-route') ? new Map<string, { us: number; statements: number }>() : null;
 
 async function level(variant: string, c: number, flow: (i: number, worker: number) => Promise<unknown>): Promise<Row> {
   let i = 0;
@@ -119,8 +119,10 @@ async function level(variant: string, c: number, flow: (i: number, worker: numbe
   const workers = Array.from({ length: c }, worker);
   await new Promise((r) => setTimeout(r, warmupMs));
   measuring = true;
+  const startUs = Number(process.hrtime.bigint() / 1000n);
   serverCpuUs = 0;
   byRoute?.clear();
+  const statements0 = pgStatementsSoFar();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await new Promise((r) => setTimeout(r, durationMs));
@@ -128,9 +130,13 @@ async function level(variant: string, c: number, flow: (i: number, worker: numbe
   const serverUs = serverCpuUs;
   if (byRoute && c === 1) {
     console.log(`${variant}: the portal's CPU by route, ms per flow`);
-    for (const [route, us] of [...byRoute].sort((a, b) => b[1] - a[1])) console.log(`  ${(us / 1000 / Math.max(1, latencies.length)).toFixed(2).padStart(7)}  ${route}`);
+    console.log('  CPU ms  statements  route');
+    const per = (x: number) => x / Math.max(1, latencies.length);
+    for (const [route, r] of [...byRoute].sort((a, b) => b[1].us - a[1].us)) console.log(`  ${(per(r.us) / 1000).toFixed(2).padStart(6)}  ${per(r.statements).toFixed(1).padStart(10)}  ${route}`);
   }
   const wall = performance.now() - t0;
+  // Under `node --cpu-prof`: the window for bench/profile-summary.ts (`--window=…`).
+  if (process.execArgv.some((a) => a.startsWith('--cpu-prof'))) console.log(`${variant} c=${c}: profile window --window=${startUs}-${Number(process.hrtime.bigint() / 1000n)}`);
   measuring = false;
   stop = true;
   await Promise.all(workers);
@@ -143,6 +149,7 @@ async function level(variant: string, c: number, flow: (i: number, worker: numbe
     flows: n,
     perSec: (n / wall) * 1000,
     cpuMsPerFlow: (cpu.user + cpu.system) / 1000 / Math.max(1, n),
+    statementsPerFlow: (pgStatementsSoFar() - statements0) / Math.max(1, n),
     serverMsPerFlow: serverUs / 1000 / Math.max(1, n),
     p50: pct(50),
     p99: pct(99),
@@ -185,6 +192,8 @@ const { TestSamlIdp } = await import('../lib/demo/saml-idp');
 const { portalFetch, TestBrowser } = await import('../lib/testing/oidc');
 const { env } = await import('../lib/env');
 
+// PostgreSQL: statements sent through the driver are counted (round trips per flow and route).
+if (storage === 'postgres') await countPgQueries();
 await dbHandle();
 const domain = `bench-${process.pid}.example.com`;
 const tenant = await createTenant(SYSTEM, { name: `Bench ${domain}`, domains: [domain] });
@@ -195,13 +204,15 @@ const APP = 'https://app.bench.test';
 const app = await createApplication(SYSTEM, { name: 'Bench product', redirectUris: [`${APP}/callback`] });
 const measuredFetch = async (input: string | URL | Request, init?: RequestInit) => {
   const before = process.cpuUsage();
+  const statements = pgStatementsSoFar();
   const res = await portalFetch(input, init);
   const d = process.cpuUsage(before);
   serverCpuUs += d.user + d.system;
   serverCalls++;
   if (byRoute) {
     const p = new URL(input instanceof Request ? input.url : input).pathname.replace(/\/oidc\/(interaction|auth)\/[^/]+/, '/oidc/$1/:uid');
-    byRoute.set(p, (byRoute.get(p) ?? 0) + d.user + d.system);
+    const r = byRoute.get(p) ?? { us: 0, statements: 0 };
+    byRoute.set(p, { us: r.us + d.user + d.system, statements: r.statements + pgStatementsSoFar() - statements });
   }
   return res;
 };
@@ -244,6 +255,7 @@ const mean = (a: Row, b: Row): Row => ({
   perSec: (a.perSec + b.perSec) / 2,
   cpuMsPerFlow: (a.cpuMsPerFlow * a.flows + b.cpuMsPerFlow * b.flows) / Math.max(1, a.flows + b.flows),
   serverMsPerFlow: (a.serverMsPerFlow * a.flows + b.serverMsPerFlow * b.flows) / Math.max(1, a.flows + b.flows),
+  statementsPerFlow: (a.statementsPerFlow * a.flows + b.statementsPerFlow * b.flows) / Math.max(1, a.flows + b.flows),
   p50: (a.p50 + b.p50) / 2,
   p99: Math.max(a.p99, b.p99),
 });
@@ -283,10 +295,10 @@ for (const c of [1, 10]) {
 }
 
 console.log(`\nOpenID Provider bench — ${storage} — warm-up ${warmupMs} ms, ${durationMs} ms per level (process CPU: portal, test IdP and client together)`);
-console.log('variant   c    flows/s   CPU ms/flow   portal CPU ms/flow (c=1)   p50 ms   p99 ms');
+console.log('variant   c    flows/s   CPU ms/flow   portal CPU ms/flow (c=1)   statements/flow   p50 ms   p99 ms');
 for (const r of rows) {
   const server = r.c === 1 ? r.serverMsPerFlow.toFixed(1) : '—';
-  console.log(`${r.variant.padEnd(9)} ${String(r.c).padStart(2)} ${r.perSec.toFixed(1).padStart(9)} ${r.cpuMsPerFlow.toFixed(1).padStart(12)} ${server.padStart(26)} ${r.p50.toFixed(0).padStart(8)} ${r.p99.toFixed(0).padStart(8)}`);
+  console.log(`${r.variant.padEnd(9)} ${String(r.c).padStart(2)} ${r.perSec.toFixed(1).padStart(9)} ${r.cpuMsPerFlow.toFixed(1).padStart(12)} ${server.padStart(26)} ${(storage === 'postgres' ? r.statementsPerFlow.toFixed(1) : '—').padStart(17)} ${r.p50.toFixed(0).padStart(8)} ${r.p99.toFixed(0).padStart(8)}`);
 }
 {
   const u = rows.find((r) => r.variant === 'upstream' && r.c === 1);

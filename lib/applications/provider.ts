@@ -356,6 +356,7 @@ function build(keys: Awaited<ReturnType<typeof signingKeys>>): OidcProvider {
     currentLink: () => (Provider.ctx?.oidc?.result?.portal as PortalLink | undefined) ?? (Provider.ctx ? adoptedPortal.get(Provider.ctx) : undefined),
     invalidGrant: (m) => new errors.InvalidGrant(m),
     batch: () => writes.of(Provider.ctx),
+    request: () => Provider.ctx,
   });
 
   const provider = new Provider(env().PUBLIC_URL, {

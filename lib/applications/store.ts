@@ -30,6 +30,19 @@ const SQL = {
   /** A second redemption (a race, or a thief): everything of that grant goes. */
   revokeGrantOf: `delete from oidc_payloads where grant_id = (select grant_id from oidc_payloads where model = $1 and id = $2)`,
   revokeByGrantId: `delete from oidc_payloads where model = $1 and grant_id = $2`,
+  /**
+   * A token or code with what the provider reads next: its grant, and its provider session (by the
+   * `sessionUid` it names, as findByUid reads it).
+   */
+  findWithGrant: `with t as (select payload, consumed_at, grant_id from oidc_payloads
+      where model = $1 and id = $2 and (expires_at is null or expires_at > now() - interval '${GRACE}'))
+    select 'token' as part, null as id, payload, extract(epoch from consumed_at)::int as consumed from t
+    union all
+    select 'Grant', g.id, g.payload, null from t join oidc_payloads g on g.model = 'Grant' and g.id = t.grant_id
+      where g.expires_at is null or g.expires_at > now() - interval '${GRACE}'
+    union all
+    (select 'Session', s.id, s.payload, null from t join oidc_payloads s on s.model = 'Session' and s.uid = t.payload->>'sessionUid'
+      where s.expires_at is null or s.expires_at > now() - interval '${GRACE}' order by s.expires_at desc nulls first limit 1)`,
 };
 
 /**
@@ -156,9 +169,31 @@ export function adapterClass(deps: {
   invalidGrant: (message: string) => Error;
   /** This request's write batch, if it has one. */
   batch?: () => WriteBatch | undefined;
+  /** The request being served (oidc-provider's context), which keeps what was read ahead. */
+  request?: () => object | undefined;
 }) {
+  /**
+   * Read ahead: a token or code is read with its grant and provider session, which the provider
+   * reads next (one statement for three). They serve this request's next reads of those two, as
+   * long as it writes nothing: any write forgets them, so a hit is what the database held a moment
+   * earlier in the same request. `null`: read, and not there. Each serves one read.
+   */
+  const readAhead = new WeakMap<object, Map<string, Payload | null>>();
+  /** What was read ahead for `key`, served once (the provider may change the object it gets). */
+  const ahead = (key: string): Payload | null | undefined => {
+    const request = deps.request?.();
+    const read = request ? readAhead.get(request) : undefined;
+    const known = read?.get(key);
+    read?.delete(key);
+    return known;
+  };
   /** Sends this request's pending writes, before a read or a change that must happen at once. */
   const settle = async () => deps.batch?.()?.flush();
+  /** Before any write of this request: what was read ahead may be stale. */
+  const forget = () => {
+    const request = deps.request?.();
+    if (request) readAhead.delete(request);
+  };
   return class PortalAdapter {
     readonly hashed: boolean;
     constructor(readonly model: string) {
@@ -170,6 +205,7 @@ export function adapterClass(deps: {
     }
 
     async upsert(id: string, payload: Payload, expiresIn?: number) {
+      forget();
       const { jti: _jti, ...rest } = payload;
       const stored = this.hashed ? rest : payload;
       const grantId = GRANTABLE.has(this.model) ? ((payload.grantId as string | undefined) ?? null) : this.model === 'Grant' ? id : null;
@@ -198,14 +234,35 @@ export function adapterClass(deps: {
         const app = await deps.clients(id);
         return app ? deps.metadata(app) : undefined;
       }
+      const known = this.model === 'Grant' ? ahead(`Grant\u0000${id}`) : undefined;
+      if (known !== undefined) return known ?? undefined;
       await settle();
       const db = await dbHandle();
-      const [row] = await db.queryPrepared<{ payload: Payload; consumed: number | null }>(SQL.find, [this.model, this.key(id)]);
-      if (!row) return undefined;
+      const request = GRANTABLE.has(this.model) ? deps.request?.() : undefined;
+      if (!request) {
+        const [row] = await db.queryPrepared<{ payload: Payload; consumed: number | null }>(SQL.find, [this.model, this.key(id)]);
+        return row ? this.found(id, row) : undefined;
+      }
+      const rows = await db.queryPrepared<{ part: string; id: string | null; payload: Payload; consumed: number | null }>(SQL.findWithGrant, [this.model, this.key(id)]);
+      const token = rows.find((r) => r.part === 'token');
+      if (!token) return undefined;
+      const read = new Map<string, Payload | null>();
+      const grantId = token.payload.grantId;
+      if (typeof grantId === 'string') read.set(`Grant\u0000${grantId}`, rows.find((r) => r.part === 'Grant')?.payload ?? null);
+      const sessionUid = token.payload.sessionUid;
+      const session = rows.find((r) => r.part === 'Session');
+      if (typeof sessionUid === 'string') read.set(`Session\u0000${sessionUid}`, session ? { ...session.payload, jti: session.id } : null);
+      readAhead.set(request, read);
+      return this.found(id, token);
+    }
+
+    private found(id: string, row: { payload: Payload; consumed: number | null }): Payload {
       return { ...row.payload, ...(this.hashed ? { jti: id } : {}), ...(row.consumed ? { consumed: row.consumed } : {}) };
     }
 
     async findByUid(uid: string): Promise<Payload | undefined> {
+      const known = ahead(`Session\u0000${uid}`);
+      if (known !== undefined) return known ?? undefined;
       await settle();
       const db = await dbHandle();
       const [row] = await db.queryPrepared<{ id: string; payload: Payload }>(SQL.findByUid, [uid]);
@@ -220,6 +277,7 @@ export function adapterClass(deps: {
     }
 
     async consume(id: string) {
+      forget();
       await settle();
       const db = await dbHandle();
       const rows = await db.queryPrepared(SQL.consume, [this.model, this.key(id)]);
@@ -231,6 +289,7 @@ export function adapterClass(deps: {
     }
 
     async destroy(id: string) {
+      forget();
       const row: BatchRow = { op: 'destroy', model: this.model, id: this.key(id) };
       const batch = deps.batch?.();
       if (batch) batch.add(row);
@@ -238,6 +297,7 @@ export function adapterClass(deps: {
     }
 
     async revokeByGrantId(grantId: string) {
+      forget();
       await settle();
       const db = await dbHandle();
       await db.queryPrepared(SQL.revokeByGrantId, [this.model, grantId]);

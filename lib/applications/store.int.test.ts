@@ -1,0 +1,101 @@
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { dbHandle, getDb } from '@/lib/db/client';
+import { adapterClass } from './store';
+
+/**
+ * The provider's storage read ahead: a code or token is read with its grant and provider session,
+ * which serve the request's next reads of them only while the request has written nothing.
+ */
+
+let request: object | undefined;
+const Adapter = adapterClass({
+  clients: async () => null,
+  metadata: () => ({}),
+  currentLink: () => undefined,
+  invalidGrant: (m) => new Error(m),
+  request: () => request,
+});
+const Code = new Adapter('AuthorizationCode');
+const Grant = new Adapter('Grant');
+const Session = new Adapter('Session');
+
+/** Statements sent while `fn` runs. */
+async function statementsOf(fn: () => Promise<unknown>): Promise<number> {
+  const db = await dbHandle();
+  const spy = vi.spyOn(db, 'queryPrepared');
+  try {
+    await fn();
+    return spy.mock.calls.length;
+  } finally {
+    spy.mockRestore();
+  }
+}
+
+let n = 0;
+async function stored() {
+  n++;
+  const grantId = `grant-${n}`;
+  const uid = `uid-${n}`;
+  await Grant.upsert(grantId, { kind: 'Grant', jti: grantId, accountId: 'u1', clientId: 'c1' }, 600);
+  await Session.upsert(`sess-${n}`, { kind: 'Session', jti: `sess-${n}`, uid, accountId: 'u1' }, 600);
+  await Code.upsert(`code-${n}`, { kind: 'AuthorizationCode', grantId, sessionUid: uid, accountId: 'u1', clientId: 'c1' }, 60);
+  return { grantId, uid, code: `code-${n}`, session: `sess-${n}` };
+}
+
+beforeAll(async () => {
+  await getDb();
+});
+
+describe('the provider storage reads ahead', () => {
+  it('reads a code with its grant and session in one statement, each served once', async () => {
+    const s = await stored();
+    request = {};
+    let code, grant, session;
+    expect(await statementsOf(async () => (code = await Code.find(s.code)))).toBe(1);
+    expect(code).toMatchObject({ grantId: s.grantId, jti: s.code });
+    expect(await statementsOf(async () => (session = await Session.findByUid(s.uid)))).toBe(0);
+    expect(session).toMatchObject({ uid: s.uid, jti: s.session });
+    expect(await statementsOf(async () => (grant = await Grant.find(s.grantId)))).toBe(0);
+    expect(grant).toMatchObject({ kind: 'Grant', accountId: 'u1' });
+    // Served once: the next read is the database's.
+    expect(await statementsOf(async () => (grant = await Grant.find(s.grantId)))).toBe(1);
+    expect(grant).toMatchObject({ kind: 'Grant' });
+  });
+
+  it('forgets what it read once the request writes anything', async () => {
+    const s = await stored();
+    request = {};
+    await Code.find(s.code);
+    await Grant.upsert(s.grantId, { kind: 'Grant', jti: s.grantId, accountId: 'u1', clientId: 'c1', changed: true }, 600);
+    expect(await Grant.find(s.grantId)).toMatchObject({ changed: true });
+
+    await Code.find(s.code);
+    await Session.destroy(s.session);
+    expect(await Session.findByUid(s.uid)).toBeUndefined();
+
+    await Code.find(s.code);
+    await Code.consume(s.code);
+    expect(await statementsOf(() => Grant.find(s.grantId))).toBe(1);
+  });
+
+  it('a grant or session that was not there is not there for the request', async () => {
+    const s = await stored();
+    await Grant.destroy(s.grantId);
+    request = {};
+    await Code.find(s.code);
+    let grant: unknown = 'unread';
+    expect(await statementsOf(async () => (grant = await Grant.find(s.grantId)))).toBe(0);
+    expect(grant).toBeUndefined();
+  });
+
+  it('another request, or none, reads the database', async () => {
+    const s = await stored();
+    request = {};
+    await Code.find(s.code);
+    request = {};
+    expect(await statementsOf(() => Grant.find(s.grantId))).toBe(1);
+    request = undefined;
+    expect(await statementsOf(() => Code.find(s.code))).toBe(1);
+    expect(await statementsOf(() => Grant.find(s.grantId))).toBe(1);
+  });
+});
