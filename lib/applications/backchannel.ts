@@ -1,5 +1,5 @@
 import 'server-only';
-import { and, asc, eq, inArray, lte, sql } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, inArray, lte, sql } from 'drizzle-orm';
 import { record } from '../audit/record';
 import { SYSTEM } from '../audit/types';
 import { dbHandle, getDb } from '../db/client';
@@ -146,16 +146,25 @@ async function deliverOne(d: BackchannelDelivery): Promise<'delivered' | 'retry'
 
 /**
  * Sends the logout tokens that are due (a bounded batch): each application's in order, the
- * applications side by side, and none started after RUN_BUDGET_MS. An application whose endpoint
- * never answers costs this run one delivery's timeout and holds up no other application.
+ * applications side by side, and none started after RUN_BUDGET_MS. The batch takes every
+ * application's oldest before anyone's second (however many another has due), so an application
+ * whose endpoint never answers costs this run one delivery's timeout and holds up no other.
  */
 export async function deliverDue(limit = DELIVERY_BATCH): Promise<Record<string, number>> {
   const db = await getDb();
+  const d = backchannelDeliveries;
+  const ranked = db.$with('ranked').as(
+    db
+      .select({ id: d.id, at: d.nextAttemptAt, turn: sql<number>`row_number() over (partition by ${d.applicationId} order by ${d.nextAttemptAt})`.as('turn') })
+      .from(d)
+      .where(and(eq(d.status, 'pending'), lte(d.nextAttemptAt, new Date()))),
+  );
   const due = await db
-    .select()
-    .from(backchannelDeliveries)
-    .where(and(eq(backchannelDeliveries.status, 'pending'), lte(backchannelDeliveries.nextAttemptAt, new Date())))
-    .orderBy(asc(backchannelDeliveries.nextAttemptAt))
+    .with(ranked)
+    .select(getTableColumns(d))
+    .from(d)
+    .innerJoin(ranked, eq(ranked.id, d.id))
+    .orderBy(asc(ranked.turn), asc(ranked.at))
     .limit(limit);
   const counts: Record<string, number> = { delivered: 0, retry: 0, failed: 0 };
   const byApp = new Map<string, BackchannelDelivery[]>();

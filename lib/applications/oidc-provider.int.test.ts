@@ -895,8 +895,8 @@ describe('back-channel delivery', () => {
       const db = await getDb();
       const due = (applicationId: string, n: number, ageMs: number) =>
         Array.from({ length: n }, (_, i) => ({ id: `bcl_t${applicationId}${i}`, applicationId, accountId: 'usr_gone', sid: `sid-${applicationId}-${i}`, reason: 'session_ended', nextAttemptAt: new Date(Date.now() - ageMs) }));
-      // The hanging application's deliveries are due first.
-      await db.insert(backchannelDeliveries).values([...due(hanging.id, 3, 60_000), ...due(healthy.id, 1, 1_000)]);
+      // The hanging application's deliveries are due first, more of them than a run takes.
+      await db.insert(backchannelDeliveries).values([...due(hanging.id, 60, 60_000), ...due(healthy.id, 1, 1_000)]);
       const before = logoutTokens.length;
       let finished = false;
       const run = deliverDue().then((c) => ((finished = true), c));

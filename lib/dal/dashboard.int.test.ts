@@ -5,7 +5,7 @@ import { getDb } from '@/lib/db/client';
 import { connections, webhookEndpoints } from '@/lib/db/schema';
 import { createIdpKeyPair, TestSamlIdp } from '@/lib/demo/saml-idp';
 import { uniqueDomain } from '@/lib/testing/api';
-import { beginSignIn, postToAcs, samlSignIn } from '@/lib/testing/sso';
+import { beginSignIn, meta, postToAcs, samlSignIn } from '@/lib/testing/sso';
 import { sp } from '@/lib/sso/sp';
 import { createConnection } from './connections';
 import { operatorDashboard } from './dashboard';
@@ -24,11 +24,13 @@ describe('the operator dashboard', () => {
     const idp = new TestSamlIdp({ entityId: `https://idp.${domain}/metadata`, ssoUrl: `https://idp.${domain}/sso`, keyPair: createIdpKeyPair({ commonName: 'soon.example', validDays: 10 }) });
     const connection = await createConnection(SYSTEM, tenant.id, { type: 'saml', name: 'Okta prod', metadataXml: idp.metadataXml() });
     expect((await samlSignIn(idp, `ok@${domain}`)).callback?.status).toBe(303);
-    // Three responses for another SP's audience: refused, each an sso.login_failed of this connection.
+    // Three responses for another SP's audience, from three people's addresses: refused, each an
+    // sso.login_failed of this connection.
     for (let i = 0; i < 3; i++) {
       const b = await beginSignIn(`bad${i}@${domain}`);
       const req = idp.parseAuthnRequest(b.samlRequest);
-      const acs = await postToAcs(idp.buildResponse({ acsUrl: sp().acsUrl, audience: 'https://another-sp.example', inResponseTo: req.id, nameId: `bad${i}@${domain}` }), b.relayState);
+      const response = idp.buildResponse({ acsUrl: sp().acsUrl, audience: 'https://another-sp.example', inResponseTo: req.id, nameId: `bad${i}@${domain}` });
+      const acs = await postToAcs(response, b.relayState, { ...meta, ip: `192.0.2.${10 + i}` });
       expect(acs.status).toBe(400);
     }
     const hook = await createWebhook(SYSTEM, { tenantId: tenant.id }, { url: `https://hooks.${domain}/in`, kind: 'webhook' });

@@ -8,6 +8,7 @@ import { TestSamlIdp } from '@/lib/demo/saml-idp';
 import { createConnection, updateConnection } from '@/lib/dal/connections';
 import { putRoleMapping } from '@/lib/dal/role-mappings';
 import { createTenant } from '@/lib/dal/tenants';
+import { putSignInPolicy } from '@/lib/policies/store';
 import { uniqueDomain } from '@/lib/testing/api';
 import { beginSignIn, meta, postToAcs, samlSignIn, samlTenant } from '@/lib/testing/sso';
 import { handleCallback, sweepSsoState } from './flow';
@@ -139,6 +140,46 @@ describe('SP-initiated SAML sign-in with JIT provisioning', () => {
   });
 });
 
+describe('refused sign-ins in the audit log', () => {
+  // Anyone can send refused requests: each costs the append-only log at most one event a minute
+  // per tenant, reason and address (every one is still counted in the metrics).
+  const failuresFrom = async (tenantId: string | null, ip: string) => {
+    const db = await getDb();
+    return db
+      .select()
+      .from(auditEvents)
+      .where(and(tenantId ? eq(auditEvents.tenantId, tenantId) : sql`${auditEvents.tenantId} is null`, eq(auditEvents.action, 'sso.login_failed'), eq(auditEvents.ip, ip)));
+  };
+
+  it('an anonymous flood adds one event a minute per tenant, reason and address', async () => {
+    const { tenant } = await setup();
+    await putSignInPolicy(SYSTEM, tenant.id, { ipAllowlist: ['198.51.100.0/24'] });
+    const from = (ip: string) => startSsoFromRequest(new Request(`http://localhost/sso?tenant=${tenant.slug}`, { headers: { 'x-forwarded-for': ip, 'user-agent': 'u'.repeat(600) } }));
+    for (let i = 0; i < 5; i++) expect((await from('192.0.2.77')).status).toBe(403);
+    expect((await from('192.0.2.78')).status).toBe(403);
+    const a = await failuresFrom(tenant.id, '192.0.2.77');
+    expect(a.map((e) => e.reason)).toEqual(['ip_not_allowed']);
+    expect(a[0].details).toMatchObject({ note: expect.stringContaining('60 s') });
+    expect(await failuresFrom(tenant.id, '192.0.2.78')).toHaveLength(1);
+
+    // Responses no tenant can be told from go to the operator's log, under the same rule.
+    for (let i = 0; i < 5; i++) expect((await post('not a response', '', { ...meta, ip: '192.0.2.79' })).status).toBe(400);
+    expect(await failuresFrom(null, '192.0.2.79')).toHaveLength(1);
+  });
+
+  it('a refusal of a person the IdP vouched for is recorded for each person', async () => {
+    const { tenant, idp, domain } = await setup();
+    const db = await getDb();
+    for (const who of ['s1', 's2']) {
+      expect((await signIn(idp, `${who}@${domain}`)).callback!.status).toBe(303);
+      await db.update(users).set({ status: 'suspended' }).where(and(eq(users.tenantId, tenant.id), eq(users.email, `${who}@${domain}`)));
+    }
+    for (const who of ['s1', 's1', 's2']) expect((await signIn(idp, `${who}@${domain}`)).callback!.status).toBe(403);
+    const failed = await failuresFrom(tenant.id, meta.ip);
+    expect(failed.map((e) => (e.details as { email?: string }).email).sort()).toEqual([`s1@${domain}`, `s2@${domain}`]);
+  });
+});
+
 describe('attack corpus at the ACS', () => {
   let ctx: Awaited<ReturnType<typeof setup>>;
   beforeAll(async () => {
@@ -155,7 +196,8 @@ describe('attack corpus at the ACS', () => {
       const attacks = attackResponses(ctx.idp, { acsUrl: sp().acsUrl, audience: sp().entityId, inResponseTo: req.id, nameId: email, attributes: { email } });
       const attack = attacks[i];
       const before = (await eventsOf(ctx.tenant.id)).length;
-      const res = await post(attack.samlResponse, b.relayState);
+      // Each from its own address: one address's refusals for one reason are recorded once a minute.
+      const res = await post(attack.samlResponse, b.relayState, { ...meta, ip: `198.18.0.${i + 1}` });
       let status = res.status;
       if (status === 303) {
         // Whatever passed the ACS must still not sign anyone in.

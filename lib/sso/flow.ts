@@ -91,19 +91,33 @@ export function safeReturnTo(v: string | null | undefined): string {
   return `${u.pathname}${u.search}${u.hash}`;
 }
 
+/**
+ * `sso.login_failed` in the tenant's log (the operator's when no tenant can be told). Anyone can
+ * send refused requests, so the append-only log takes at most one event a minute per tenant,
+ * reason and address; a refusal of a person the IdP vouched for (`email` in `extra`) is also per
+ * person. The metrics count every one.
+ */
 async function recordFailure(meta: Omit<Ctx, 'actor'>, tenantId: string | null, reason: LoginFailure, extra: Record<string, unknown> = {}) {
   try {
     const db = await getDb();
-    await db.transaction((tx) =>
-      record(tx, { ...meta, actor: { type: 'idp', id: (extra.connectionId as string) ?? null, label: null } }, {
+    const email = typeof extra.email === 'string' ? extra.email : null;
+    await db.transaction(async (tx) => {
+      const recent = await tx.execute(sql`
+        select 1 from audit_events
+        where ${tenantId ? sql`tenant_id = ${tenantId}` : sql`tenant_id is null`} and occurred_at > now() - interval '60 seconds'
+          and action = 'sso.login_failed' and reason = ${reason} and ${meta.ip ? sql`ip = ${meta.ip.slice(0, 64)}` : sql`ip is null`}
+          ${email ? sql`and details->>'email' = ${email}` : sql``}
+        limit 1`);
+      if ((recent as unknown as { rows: unknown[] }).rows.length) return;
+      await record(tx, { ...meta, actor: { type: 'idp', id: (extra.connectionId as string) ?? null, label: null } }, {
         tenantId,
         action: 'sso.login_failed',
         outcome: 'failure',
         reason,
         target: extra.connectionId ? { type: 'connection', id: extra.connectionId as string } : null,
-        details: extra,
-      }),
-    );
+        details: { ...extra, note: `further refusals for this reason from this address${email ? ' and person' : ''} within 60 s are not recorded one by one` },
+      });
+    });
   } catch (err) {
     log('error', 'could not record a failed sign-in', { err, reason });
   }
