@@ -359,4 +359,14 @@ describe('expired sign-in state', () => {
       expect.objectContaining({ assertionId: fresh }),
     ]);
   });
+
+  it('is swept: sessions a day past their end (every sign-in adds one, and a read never reaches an ended one)', async () => {
+    const db = await getDb();
+    const t = Date.now();
+    const row = (id: string, endsInMs: number) => ({ id: `ses_sweep_${id}_${t}`, kind: 'user' as const, subjectId: 'usr_sweep', tenantId: 'tnt_x', expiresAt: new Date(t + endsInMs) });
+    await db.insert(sessions).values([row('live', 3600_000), row('ended', -3600_000), row('long', -25 * 3600_000)]);
+    await sweepSsoState();
+    const left = await db.select({ id: sessions.id }).from(sessions).where(eq(sessions.subjectId, 'usr_sweep'));
+    expect(left.map((r) => r.id).sort()).toEqual([`ses_sweep_ended_${t}`, `ses_sweep_live_${t}`]);
+  });
 });

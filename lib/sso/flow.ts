@@ -6,7 +6,7 @@ import { sessionFromCookie, sessionSetCookie } from '../auth/session-cookie';
 import { supersedeSession } from '../dal/sessions';
 import type { Ctx } from '../audit/types';
 import { getDb } from '../db/client';
-import { seenAssertions, ssoFlows, type Connection } from '../db/schema';
+import { seenAssertions, sessions, ssoFlows, type Connection } from '../db/schema';
 import { connectionsWithEntityId, findConnectionById } from '../dal/connections';
 import { firstUseOfAssertion, putFlow, signInTenant, takeFlow } from '../dal/sign-in';
 import type { TenantWithDomains } from '../dal/tenants';
@@ -716,11 +716,16 @@ export async function handleCallback(
   return new Response(null, { status: 303, headers });
 }
 
-/** Deletes expired flow records and assertion IDs that could no longer be valid anyway. */
+/**
+ * Deletes expired flow records, assertion IDs that could no longer be valid anyway, and sessions a
+ * day past their end (every sign-in adds one; no read reaches an ended one, and the back-channel
+ * reaper finds a provider session's ended portal session by its absence as well).
+ */
 export async function sweepSsoState(): Promise<void> {
   const db = await getDb();
   await db.delete(ssoFlows).where(sql`${ssoFlows.expiresAt} < now()`);
   await db.delete(seenAssertions).where(sql`${seenAssertions.expiresAt} < now() - interval '1 hour'`);
+  await db.delete(sessions).where(sql`${sessions.expiresAt} < now() - interval '1 day'`);
 }
 
 const SWEEP_EVERY_MS = 5 * 60 * 1000;

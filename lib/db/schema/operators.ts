@@ -66,7 +66,7 @@ export const sessions = pgTable(
     /** Last request seen on this session (idle timeout); written at most once a minute. */
     lastSeenAt: timestamp('last_seen_at', { withTimezone: true, mode: 'date' }),
   },
-  (t) => [index('sessions_subject_idx').on(t.subjectId)],
+  (t) => [index('sessions_subject_idx').on(t.subjectId), index('sessions_expires_idx').on(t.expiresAt)],
 );
 
 export type Operator = typeof operators.$inferSelect;

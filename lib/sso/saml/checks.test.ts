@@ -494,6 +494,19 @@ describe('checkSamlResponse: clock skew boundaries', () => {
     expect(reasonOf(idp.buildResponse(baseOptions()), { now: undefined })).toBe('not_yet_valid'); // NOW is in 2030
   });
 
+  it('accepts an assertion for at most an hour after its IssueInstant, whatever its conditions say', () => {
+    // The replay cache keeps an assertion's ID until `notOnOrAfter`: an IdP writing year 9999
+    // must not make that row permanent.
+    const far = new Date('9999-01-01T00:00:00Z');
+    const response = (issued: Date) => idp.buildResponse(baseOptions({ issueInstant: issued, notBefore: at(-7200), notOnOrAfter: far, subjectConfirmationNotOnOrAfter: far }));
+    expect(checkSamlResponse(response(NOW), expectations()).notOnOrAfter).toEqual(at(3600 + 180));
+    expect(checkSamlResponse(response(at(-3600 - 179)), expectations()).notOnOrAfter).toEqual(at(1));
+    expect(reasonOf(response(at(-3600 - 180)))).toBe('expired');
+    // Issued later than now + skew: not yet valid, however early its NotBefore.
+    expect(checkSamlResponse(response(at(180)), expectations()).nameId).toBe('alice@example.com');
+    expect(reasonOf(response(at(181)))).toBe('not_yet_valid');
+  });
+
   it('rejects an ended IdP session (AuthnStatement/@SessionNotOnOrAfter)', () => {
     const response = signedAfter((doc) =>
       first(doc, NS.saml, 'AuthnStatement').setAttribute('SessionNotOnOrAfter', '2030-06-01T11:50:00Z'),

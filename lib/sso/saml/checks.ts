@@ -427,6 +427,9 @@ function checkAssertion(xml: string, doc: XmlDocument, response: XmlElement, res
   }
 }
 
+/** How long after its IssueInstant an assertion may be used (see readSignedAssertion). */
+const MAX_ASSERTION_AGE_MS = 3600 * 1000;
+
 function readSignedAssertion(assertion: XmlElement, assertionId: string, ctx: Context): Omit<CheckedAssertion, 'decryptedWithKey'> {
   if (attr(assertion, 'Version') !== '2.0') reject('malformed_response', 'the assertion is not SAML 2.0');
 
@@ -435,7 +438,14 @@ function readSignedAssertion(assertion: XmlElement, assertionId: string, ctx: Co
   if (issuer !== ctx.idpEntityId) reject('issuer_mismatch', `assertion Issuer ${quote(issuer)} is not the IdP's entity ID`);
 
   // Each bound on acceptance contributes to the returned `notOnOrAfter` (the replay-cache expiry).
-  const bounds: number[] = [];
+  // The first is the portal's own: an assertion is used within an hour of its issue, whatever its
+  // conditions say (an IdP writing year 9999 must not make its replay-cache row permanent).
+  const issueInstant = attr(assertion, 'IssueInstant');
+  if (issueInstant === null) reject('malformed_response', 'the assertion has no IssueInstant');
+  const issued = parseInstant(issueInstant, 'Assertion/@IssueInstant');
+  if (issued > ctx.nowMs + ctx.skewMs) reject('not_yet_valid', `the assertion is issued in the future (${issueInstant})`);
+  if (issued + MAX_ASSERTION_AGE_MS <= ctx.nowMs - ctx.skewMs) reject('expired', `the assertion was issued more than an hour ago (${issueInstant})`);
+  const bounds: number[] = [issued + MAX_ASSERTION_AGE_MS];
   checkConditions(assertion, ctx, bounds);
   const subject = checkSubject(assertion, ctx, bounds);
 
