@@ -6,7 +6,7 @@ import type { Ctx } from '@/lib/audit/types';
 import { getDb } from '@/lib/db/client';
 import { auditEvents, users } from '@/lib/db/schema';
 import { newId } from '@/lib/ids';
-import { putSignInPolicy } from '@/lib/policies/store';
+import { getSignInPolicy, putSignInPolicy } from '@/lib/policies/store';
 import { deleteUser, reactivateUser, suspendUser, suspendUsers } from './users';
 import { call, uniqueDomain } from '@/lib/testing/api';
 import { putConsoleAccess } from './console-access';
@@ -168,6 +168,35 @@ describe('console access', () => {
     await expect(suspendUser(everySection, t.id, alice.id)).resolves.toMatchObject({ status: 'suspended' });
     await expect(reactivateUser(ssoOnly, t.id, alice.id)).rejects.toMatchObject({ status: 403 });
     await expect(reactivateUser(operator, t.id, alice.id)).resolves.toMatchObject({ status: 'active' });
+  });
+
+  it('while users above them exist, a scoped admin may not tighten what refuses sign-ins (sign-in IP allowlist, MFA, provisioning strategy)', async () => {
+    const t = await newTenant();
+    await putConsoleAccess(operator, t.id, { roles: { admin: ['sso', 'directory_sync', 'role_mappings', 'audit_log', 'domains'], helpdesk: ['sso'] } });
+    const ssoOnly: Ctx = { actor: { type: 'admin', id: 'plk_sso2', label: 'setup link' }, consoleScopes: ['sso'] };
+    const keep = { keepConsoleAccessFor: '203.0.113.10' };
+    // Nobody above them (a setup link setting up a new tenant): theirs to set.
+    await expect(putSignInPolicy(ssoOnly, t.id, { ipAllowlist: ['203.0.113.0/24'], requireMfa: true }, keep)).resolves.toMatchObject({ requireMfa: true });
+    await expect(setProvisioning(ssoOnly, t.id, { strategy: 'scim' })).resolves.toMatchObject({ strategy: 'scim' });
+    await putSignInPolicy(operator, t.id, {});
+    await setProvisioning(operator, t.id, { strategy: 'jit' });
+
+    const db = await getDb();
+    const [boss] = await db.insert(users).values({ id: newId('usr'), tenantId: t.id, email: `boss-${newId('u')}@c.example`, source: 'jit', roles: ['admin'] }).returning();
+    await db.insert(users).values({ id: newId('usr'), tenantId: t.id, email: `desk-${newId('u')}@c.example`, source: 'jit', roles: ['helpdesk'] });
+    const refused = (path: string) => ({ status: 403, errors: [{ path, message: expect.stringContaining(boss.email) }] });
+    await expect(putSignInPolicy(ssoOnly, t.id, { ipAllowlist: ['198.51.100.7/32'] }, keep)).rejects.toMatchObject(refused('ipAllowlist'));
+    await expect(putSignInPolicy(ssoOnly, t.id, { requireMfa: true }, keep)).rejects.toMatchObject(refused('requireMfa'));
+    await expect(setProvisioning(ssoOnly, t.id, { strategy: 'scim' })).rejects.toMatchObject(refused('strategy'));
+    expect(await getSignInPolicy(t.id)).toMatchObject({ ipAllowlist: [], requireMfa: false });
+    // The rest of the policy stays theirs (session lifetimes only end sessions; one signs in again).
+    await expect(putSignInPolicy(ssoOnly, t.id, { sessionMaxAgeSeconds: 3600 }, keep)).resolves.toMatchObject({ sessionMaxAgeSeconds: 3600 });
+    // One who holds every section may, and so may the scoped admin once nobody is above them.
+    await expect(putSignInPolicy(everySection, t.id, { ipAllowlist: ['198.51.100.0/24'] }, keep)).resolves.toMatchObject({ ipAllowlist: ['198.51.100.0/24'] });
+    // Loosening never shuts anyone out: clearing the allowlist.
+    await expect(putSignInPolicy(ssoOnly, t.id, { ipAllowlist: [] }, keep)).resolves.toMatchObject({ ipAllowlist: [] });
+    await db.update(users).set({ status: 'suspended' }).where(eq(users.id, boss.id));
+    await expect(setProvisioning(ssoOnly, t.id, { strategy: 'scim' })).resolves.toMatchObject({ strategy: 'scim' });
   });
 
   it('only a holder of every section sets the console IP allowlist (a narrower one could shut out those above them)', async () => {

@@ -1,10 +1,10 @@
 import 'server-only';
-import { eq } from 'drizzle-orm';
+import { and, arrayOverlaps, eq } from 'drizzle-orm';
 import { changes, record } from '../audit/record';
 import type { Ctx } from '../audit/types';
 import { holdsEveryScope, scopesBeyond, sectionsAbove, type ConsoleAccess, type ConsoleHolder } from '../auth/permissions';
 import { getDb, type Tx } from '../db/client';
-import { tenants, type Tenant } from '../db/schema';
+import { tenants, users, type Tenant } from '../db/schema';
 import { forbidden, notFound } from '../errors';
 import type { ConsoleAccessInput } from '../validation/console-access';
 
@@ -77,3 +77,28 @@ export async function refuseActingAbove(tx: Tx, ctx: Ctx, tenantId: string, targ
   }
 }
 
+
+/**
+ * Refuses (403 naming `path`) a console admin's tightening of what refuses sign-ins (the sign-in IP
+ * allowlist, MFA, the provisioning strategy) while an active user holds console sections they lack:
+ * it could shut out the admins above them. With nobody above them (a setup link setting up a new
+ * tenant) it is theirs to set. Operators, the API, the system and holders of every section may.
+ */
+export async function refuseShuttingOutAbove(tx: Tx, ctx: Ctx, tenantId: string, path: string): Promise<void> {
+  if (holdsEveryScope(ctx.consoleScopes)) return;
+  const [t] = await tx.select({ access: tenants.consoleAccess }).from(tenants).where(eq(tenants.id, tenantId));
+  const access = t?.access ?? {};
+  const rolesAbove = Object.keys(access).filter((role) => scopesBeyond(access, role, ctx.consoleScopes).length);
+  if (!rolesAbove.length) return;
+  const holders = await tx
+    .select({ email: users.email, roles: users.roles, scopeCeiling: users.scopeCeiling })
+    .from(users)
+    .where(and(eq(users.tenantId, tenantId), eq(users.status, 'active'), arrayOverlaps(users.roles, rolesAbove)))
+    .limit(1000);
+  for (const u of holders) {
+    const beyond = sectionsAbove(access, u, ctx.consoleScopes);
+    if (beyond.length) {
+      throw forbidden(path, `${u.email} holds console sections you do not (${beyond.join(', ')}); while they do, only an admin holding every section may tighten this (it could shut them out)`);
+    }
+  }
+}

@@ -8,6 +8,7 @@ import { AppError, forbidden, notFound } from '../errors';
 import { ipAllowed, parseIp } from './cidr';
 import { policyView, signInPolicyInputSchema, toStoredPolicy, type SignInPolicyView } from './schema';
 import { holdsEveryScope } from '../auth/permissions';
+import { refuseShuttingOutAbove } from '../dal/console-access';
 
 /** A tenant's stored sign-in policy (absent fields: no restriction); `{}` for an unknown tenant. */
 export async function tenantPolicy(tenantId: string): Promise<SignInPolicy> {
@@ -64,6 +65,11 @@ export async function putSignInPolicy(
     if (!holdsEveryScope(ctx.consoleScopes) && [...before.consoleIpAllowlist].sort().join() !== [...after.consoleIpAllowlist].sort().join()) {
       throw forbidden('consoleIpAllowlist', 'only an admin who holds every section of this console may change its IP allowlist');
     }
+    // So can the sign-in allowlist and MFA, for admins above a narrower one (loosening cannot).
+    if (after.ipAllowlist.length && [...before.ipAllowlist].sort().join() !== [...after.ipAllowlist].sort().join()) {
+      await refuseShuttingOutAbove(tx, ctx, tenantId, 'ipAllowlist');
+    }
+    if (after.requireMfa && !before.requireMfa) await refuseShuttingOutAbove(tx, ctx, tenantId, 'requireMfa');
     await tx.update(tenants).set({ signInPolicy: next, updatedAt: new Date() }).where(eq(tenants.id, tenantId));
     const diff = changes(before, after);
     if (diff) {
