@@ -11,7 +11,8 @@ import { call } from '../testing/api';
 import { seedAuditEvents, withoutAppendOnly } from '../testing/audit';
 import { eventHash } from './chain';
 import { OPERATOR_CHAIN } from './record';
-import { auditRetentionJob, pruneExpiredAuditEvents, pruneTenantAudit } from './retention';
+import { auditRetentionJob, pruneExpiredAuditEvents, pruneTenantAudit, setAuditRetention } from './retention';
+import type { Ctx } from './types';
 import { verifyTenantChain, verifyTenantChainCached } from './verify';
 
 const DAY = 86_400_000;
@@ -69,6 +70,18 @@ describe('audit retention setting', () => {
     expect(r.body.errors.map((e: { path: string }) => e.path)).toContain(field);
     expect((await call(retentionRoute.GET, { params: { tenantId: t.id } })).body).toEqual({ days: 365 });
     expect((await chainOf(t.id)).length).toBe(before);
+  });
+
+  it('from the console, only an admin who holds every section shortens it (pruning deletes every section’s events)', async () => {
+    const t = await tenant();
+    const auditOnly: Ctx = { actor: { type: 'admin', id: 'plk_audit', label: 'setup link' }, consoleScopes: ['audit_log'] };
+    const everySection: Ctx = { ...auditOnly, consoleScopes: ['sso', 'directory_sync', 'role_mappings', 'audit_log', 'domains'] };
+    await expect(setAuditRetention(auditOnly, t.id, { days: 1 })).rejects.toMatchObject({ status: 403, errors: [{ path: 'days' }] });
+    expect((await chainOf(t.id)).filter((e) => e.action === 'audit.retention_updated')).toHaveLength(0);
+    // Keeping events longer is theirs to decide.
+    await expect(setAuditRetention(auditOnly, t.id, { days: 730 })).resolves.toEqual({ days: 730 });
+    await expect(setAuditRetention(auditOnly, t.id, { days: 400 })).rejects.toMatchObject({ status: 403 });
+    await expect(setAuditRetention(everySection, t.id, { days: 30 })).resolves.toEqual({ days: 30 });
   });
 
   it('an unknown tenant is a 404', async () => {

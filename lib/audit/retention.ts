@@ -3,7 +3,8 @@ import { asc, eq, inArray, sql } from 'drizzle-orm';
 import { getDb } from '../db/client';
 import type { Job } from '../jobs/scheduler';
 import { tenants } from '../db/schema';
-import { notFound } from '../errors';
+import { holdsEveryScope } from '../auth/permissions';
+import { forbidden, notFound } from '../errors';
 import { PRUNED_ACTION } from './chain';
 import { env } from '../env';
 import { changes, OPERATOR_CHAIN, record } from './record';
@@ -30,12 +31,19 @@ export async function getAuditRetention(tenantId: string): Promise<AuditRetentio
   return { days: t.days };
 }
 
-/** Sets the retention; records `audit.retention_updated` with before/after when it changes. */
+/**
+ * Sets the retention; records `audit.retention_updated` with before/after when it changes. From the
+ * console, only an admin who holds every section shortens it: pruning deletes every section's
+ * events (an `audit_log` admin could otherwise erase what the others did).
+ */
 export async function setAuditRetention(ctx: Ctx, tenantId: string, input: AuditRetention): Promise<AuditRetention> {
   const db = await getDb();
   return db.transaction(async (tx) => {
     const [before] = await tx.select().from(tenants).where(eq(tenants.id, tenantId)).for('update');
     if (!before) throw notFound('Tenant');
+    if (input.days < before.auditRetentionDays && !holdsEveryScope(ctx.consoleScopes)) {
+      throw forbidden('days', 'only an admin who holds every section of this console may shorten the audit retention (pruning deletes the events of every section)');
+    }
     await tx.update(tenants).set({ auditRetentionDays: input.days, updatedAt: new Date() }).where(eq(tenants.id, tenantId));
     const diff = changes({ days: before.auditRetentionDays }, { days: input.days });
     if (diff) {
