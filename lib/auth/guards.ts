@@ -12,6 +12,7 @@ import { sessionCookieName } from './session-cookie';
 import { AppError, DatabaseUnavailable } from '../errors';
 import { checkHealth } from '../health';
 import { actorOf, canAccessTenant, consoleScopesOf, isOperator, type Principal, type TenantScope } from './permissions';
+import { SLUG_PATTERN } from '../validation/common';
 
 type SessionUser = { id: string; email: string; kind: string; tenantId: string | null; roles?: string[]; scopes?: TenantScope[] };
 
@@ -75,6 +76,8 @@ export type TenantAccess =
 export async function tenantAccess(slug: string, scope: TenantScope | undefined, ip: string | null | undefined): Promise<TenantAccess> {
   const principal = await currentPrincipal();
   if (!principal) return { ok: false, why: 'signed_out' };
+  // A slug from the URL or an action's arguments (anything at all): only a slug's shape is looked up.
+  if (typeof slug !== 'string' || !SLUG_PATTERN.test(slug)) return { ok: false, why: 'not_found' };
   const tenant = await findTenant({ slug });
   if (!tenant || !canAccessTenant(principal, tenant.id, scope)) return { ok: false, why: 'not_found' };
   if (principal.kind === 'tenant_admin' && tenant.signInPolicy?.consoleIpAllowlist?.length) {
