@@ -30,14 +30,14 @@ export const CSV_COLUMNS = [
 
 /** Quoted: the separators (`;` too: spreadsheets in many locales split on it, and could run what follows), quotes and line ends. */
 const NEEDS_QUOTES = /[",;\r\n]/;
-/** Cells a spreadsheet would run as a formula (OWASP CSV injection: = + - @ tab CR). */
-const FORMULA_START = /^[=+\-@\t\r]/;
+/** Cells a spreadsheet would run as a formula (OWASP CSV injection: = + - @ tab CR), some after leading spaces. */
+const FORMULA_START = /^[ \u00a0]*[=+\-@\t\r]/;
 /**
  * The same after a place where a spreadsheet may split inside the quotes: one set to a semicolon
  * list separator (many locales) counts a quote only at a field's start, so it splits at every `;`,
  * and a line break there starts a new row; some split on tabs. Spaces between are allowed.
  */
-const FORMULA_AFTER_SPLIT = /([;\t\r\n] *)(?=[=+\-@\t\r])/g;
+const FORMULA_AFTER_SPLIT = /([;\t\r\n][ \u00a0]*)(?=[=+\-@\t\r])/g;
 
 /** One CSV cell: formula-looking text (at its start or after a split) is prefixed with ', then quoted when it must be. */
 export function csvCell(value: string | null | undefined): string {

@@ -48,6 +48,11 @@ describe('csvCell', () => {
     ['tab\t@x', `tab\t'@x`],
     ['-1;-2', `"'-1;'-2"`],
     ['a;b', '"a;b"'],
+    // Some spreadsheets skip leading spaces (and no-break spaces) before a formula.
+    [' =1+1', "' =1+1"],
+    ['\u00a0=1+1', "'\u00a0=1+1"],
+    ['a;\u00a0=1', `"a;\u00a0'=1"`],
+    [' plain', ' plain'],
   ])('%j → %j', (v, out) => expect(csvCell(v)).toBe(out));
 
   it.each(['Ada;=HYPERLINK(A1);', 'x\r\n=1+1', 'x\r@SUM(A1)', 'a;\t=1', ';;=1', 'a; ; -2'])(
