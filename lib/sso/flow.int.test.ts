@@ -162,6 +162,15 @@ describe('refused sign-ins in the audit log', () => {
     expect(a[0].details).toMatchObject({ note: expect.stringContaining('60 s') });
     expect(await failuresFrom(tenant.id, '192.0.2.78')).toHaveLength(1);
 
+    // Simultaneous refusals from one address: still one event.
+    expect((await Promise.all(Array.from({ length: 20 }, () => from('192.0.2.81')))).every((r) => r.status === 403)).toBe(true);
+    expect(await failuresFrom(tenant.id, '192.0.2.81')).toHaveLength(1);
+    // An IPv6 host holds a whole /64: its addresses count as one source.
+    for (let i = 1; i <= 5; i++) expect((await from(`2001:db8:1:2::${i}`)).status).toBe(403);
+    expect((await from('2001:db8:1:3::1')).status).toBe(403);
+    const v6 = (await getDb()).select().from(auditEvents).where(and(eq(auditEvents.tenantId, tenant.id), sql`${auditEvents.ip} like '2001:db8:1:%'`));
+    expect((await v6).map((e) => e.ip).sort()).toEqual(['2001:db8:1:2::1', '2001:db8:1:3::1']);
+
     // Responses no tenant can be told from go to the operator's log, under the same rule.
     for (let i = 0; i < 5; i++) expect((await post('not a response', '', { ...meta, ip: '192.0.2.79' })).status).toBe(400);
     expect(await failuresFrom(null, '192.0.2.79')).toHaveLength(1);
@@ -312,6 +321,23 @@ describe('one IdP entity ID shared by two tenants', () => {
     expect((await unsolicited(`zoe@${tenants[1].domain}`)).status).toBe(403);
     expect((await failures(0)).at(-1)).toBe('unsolicited_not_allowed');
     expect((await failures(1)).at(-1)).toBe('unsolicited_not_allowed');
+  });
+});
+
+describe('one IdP entity ID copied by another tenant', () => {
+  it('an unsolicited response goes to the one connection open to it only when its tenant owns the email domain', async () => {
+    const domain = uniqueDomain('copied');
+    const victim = await createTenant(SYSTEM, { name: `Victim ${domain}`, domains: [domain] });
+    const idp = new TestSamlIdp({ entityId: `https://idp.${domain}/metadata`, ssoUrl: `https://idp.${domain}/sso` });
+    await createConnection(SYSTEM, victim.id, { type: 'saml', metadataXml: idp.metadataXml() });
+    // Another tenant's admin copies the IdP's public metadata and accepts IdP-initiated sign-in.
+    const attacker = await createTenant(SYSTEM, { name: `Copier ${domain}`, domains: [uniqueDomain('copier')] });
+    await createConnection(SYSTEM, attacker.id, { type: 'saml', metadataXml: idp.metadataXml(), allowIdpInitiated: true });
+    const email = `ceo@${domain}`;
+    const acs = await post(idp.buildResponse({ acsUrl: sp().acsUrl, audience: sp().entityId, nameId: email, attributes: { email } }), '');
+    expect(acs.status).toBeGreaterThanOrEqual(400);
+    expect(JSON.stringify(await eventsOf(attacker.id))).not.toContain(email);
+    expect(await usersOf(attacker.id)).toHaveLength(0);
   });
 });
 

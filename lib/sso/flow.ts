@@ -1,7 +1,7 @@
 import 'server-only';
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import { record } from '../audit/record';
+import { recordRefusal } from '../audit/record';
 import { sessionFromCookie, sessionSetCookie } from '../auth/session-cookie';
 import { supersedeSession } from '../dal/sessions';
 import type { Ctx } from '../audit/types';
@@ -93,31 +93,28 @@ export function safeReturnTo(v: string | null | undefined): string {
 
 /**
  * `sso.login_failed` in the tenant's log (the operator's when no tenant can be told). Anyone can
- * send refused requests, so the append-only log takes at most one event a minute per tenant,
- * reason and address; a refusal of a person the IdP vouched for (`email` in `extra`) is also per
- * person. The metrics count every one.
+ * send refused requests: recorded by recordRefusal's rule (once a minute per source and reason;
+ * per person too when the IdP vouched for one, `email` in `extra`). The metrics count every one.
  */
 async function recordFailure(meta: Omit<Ctx, 'actor'>, tenantId: string | null, reason: LoginFailure, extra: Record<string, unknown> = {}) {
   try {
     const db = await getDb();
     const email = typeof extra.email === 'string' ? extra.email : null;
-    await db.transaction(async (tx) => {
-      const recent = await tx.execute(sql`
-        select 1 from audit_events
-        where ${tenantId ? sql`tenant_id = ${tenantId}` : sql`tenant_id is null`} and occurred_at > now() - interval '60 seconds'
-          and action = 'sso.login_failed' and reason = ${reason} and ${meta.ip ? sql`ip = ${meta.ip.slice(0, 64)}` : sql`ip is null`}
-          ${email ? sql`and details->>'email' = ${email}` : sql``}
-        limit 1`);
-      if ((recent as unknown as { rows: unknown[] }).rows.length) return;
-      await record(tx, { ...meta, actor: { type: 'idp', id: (extra.connectionId as string) ?? null, label: null } }, {
-        tenantId,
-        action: 'sso.login_failed',
-        outcome: 'failure',
-        reason,
-        target: extra.connectionId ? { type: 'connection', id: extra.connectionId as string } : null,
-        details: { ...extra, note: `further refusals for this reason from this address${email ? ' and person' : ''} within 60 s are not recorded one by one` },
-      });
-    });
+    await db.transaction((tx) =>
+      recordRefusal(
+        tx,
+        { ...meta, actor: { type: 'idp', id: (extra.connectionId as string) ?? null, label: null } },
+        {
+          tenantId,
+          action: 'sso.login_failed',
+          outcome: 'failure',
+          reason,
+          target: extra.connectionId ? { type: 'connection', id: extra.connectionId as string } : null,
+          details: extra,
+        },
+        email,
+      ),
+    );
   } catch (err) {
     log('error', 'could not record a failed sign-in', { err, reason });
   }
@@ -268,9 +265,9 @@ const SIGNATURE_FAILURES = new Set(['signature_missing', 'signature_invalid', 'w
 
 /**
  * The connection an unsolicited (IdP-initiated) response goes to, by its issuer. One connection
- * with that entity ID: that one (its own checks follow). Several (tenants of one IdP product, or
- * one test IdP): the one that is active and accepts IdP-initiated sign-in; if several do, each
- * checks the response, and the one whose tenant owns the email domain of the assertion gets it.
+ * with that entity ID: that one (its own checks follow). Several (tenants of one IdP product, one
+ * test IdP, or a copy of public metadata): of those active and accepting IdP-initiated sign-in,
+ * each checks the response, and the one whose tenant owns the email domain of the assertion gets it.
  * Otherwise it is refused, in the audit logs of the tenants whose IdP certificate verified the
  * signature (a forged response with a shared public entity ID writes nowhere), with the reason
  * their checks gave (`unknown_connection` when they passed but no tenant owns the domain).
@@ -282,8 +279,9 @@ async function unsolicitedConnection(
 ): Promise<{ connection: Connection | null } | { refusedIn: Connection[]; reason: LoginFailure }> {
   const found = await connectionsWithEntityId(issuer);
   if (found.length <= 1) return { connection: found[0] ?? null };
+  // Even one open connection gets it only by the owner rule: another tenant's admin may have
+  // copied the IdP's public metadata (entity ID and certificate) into a connection of theirs.
   const open = found.filter((c) => c.status === 'active' && c.allowIdpInitiated);
-  if (open.length === 1) return { connection: open[0] };
   if (open.length === 0) return { refusedIn: found, reason: 'unsolicited_not_allowed' };
   const owners: Connection[] = [];
   const passed: Connection[] = [];

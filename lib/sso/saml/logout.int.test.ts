@@ -141,10 +141,12 @@ describe('single logout', () => {
       // A signed message must say where it was sent.
       [idp.redirectQuery('SAMLRequest', req().replace(/ Destination="[^"]*"/, '')), 'logout_destination_mismatch'],
     ];
-    for (const [query] of cases) expect((await slo(query)).status).toBe(400);
+    // Each from its own address: one address's refusals for one reason are recorded once a minute.
+    for (const [i, [query]] of cases.entries()) expect((await handleSlo(new URL(`${sp().sloUrl}?${query}`), null, { ...meta, ip: `192.0.2.${110 + i}` })).status).toBe(400);
     // POST binding: an unsigned message, and one whose signature another key made.
-    const unsignedPost = await handleSlo(new URL(sp().sloUrl), new URLSearchParams({ SAMLRequest: Buffer.from(req()).toString('base64') }), meta);
-    const forgedPost = await handleSlo(new URL(sp().sloUrl), new URLSearchParams({ SAMLRequest: Buffer.from(forger.signMessage(req())).toString('base64') }), meta);
+    // (From other addresses: one address's refusals for one reason are recorded once a minute.)
+    const unsignedPost = await handleSlo(new URL(sp().sloUrl), new URLSearchParams({ SAMLRequest: Buffer.from(req()).toString('base64') }), { ...meta, ip: '192.0.2.93' });
+    const forgedPost = await handleSlo(new URL(sp().sloUrl), new URLSearchParams({ SAMLRequest: Buffer.from(forger.signMessage(req())).toString('base64') }), { ...meta, ip: '192.0.2.94' });
     expect([unsignedPost.status, forgedPost.status]).toEqual([400, 400]);
     expect(await liveSessionIds(tenant.id)).toEqual([session]);
     expect((await eventsOf(tenant.id, 'sso.logout_refused')).map((e) => e.reason)).toEqual([...cases.map(([, r]) => r), 'logout_unsigned', 'logout_signature_invalid']);
@@ -197,6 +199,41 @@ describe('single logout', () => {
     expect(await liveSessionIds(a.tenant.id)).not.toContain(inA);
     expect(await liveSessionIds(tenantB.id)).not.toContain(inB);
     expect((await eventsOf(tenantB.id, 'session.ended')).map((e) => e.reason)).toEqual(['idp_logout']);
+  });
+
+  it('an anonymous flood of refused messages adds one event a minute per tenant, reason and address', async () => {
+    const { tenant, idp, domain } = await sloTenant();
+    const forger = new TestSamlIdp({ entityId: idp.entityId, ssoUrl: idp.ssoUrl, keyPair: createIdpKeyPair({ commonName: 'flood.example' }) });
+    const stranger = new TestSamlIdp({ entityId: `https://flood-stranger.${domain}/metadata`, ssoUrl: 'https://stranger.example/sso' });
+    const from = (q: string, ip: string) => handleSlo(new URL(`${sp().sloUrl}?${q}`), null, { ...meta, ip });
+    for (let i = 0; i < 5; i++) {
+      const forged = forger.redirectQuery('SAMLRequest', forger.buildLogoutRequestXml({ destination: sp().sloUrl, nameId: `n${i}@${domain}` }), { unsigned: true });
+      expect((await from(forged, '192.0.2.91')).status).toBe(400);
+      const unknown = stranger.redirectQuery('SAMLRequest', stranger.buildLogoutRequestXml({ destination: sp().sloUrl, nameId: `n${i}@${domain}` }));
+      expect((await from(unknown, '192.0.2.92')).status).toBe(400);
+    }
+    expect((await eventsOf(tenant.id, 'sso.logout_refused')).filter((e) => e.ip === '192.0.2.91')).toHaveLength(1);
+    expect((await eventsOf(null, 'sso.logout_refused')).filter((e) => e.ip === '192.0.2.92')).toHaveLength(1);
+  });
+
+  it('tenants that share an entity ID: the answer goes to the SLO service of the connection whose sessions it ended, never to another tenant’s copy', async () => {
+    const domain = uniqueDomain('slo-v');
+    const idp = new TestSamlIdp({ entityId: `https://idp.${domain}/metadata`, ssoUrl: `https://idp.${domain}/sso`, sloUrl: `https://idp.${domain}/slo` });
+    // Another tenant's admin copied the IdP's public metadata, with their own SLO location, first.
+    const copy = new TestSamlIdp({ entityId: idp.entityId, ssoUrl: idp.ssoUrl, sloUrl: 'https://evil.example/collect', keyPair: idp.keyPair });
+    const attacker = await createTenant(SYSTEM, { name: `SLO copy ${domain}`, domains: [uniqueDomain('slo-a')] });
+    await createConnection(SYSTEM, attacker.id, { type: 'saml', metadataXml: copy.metadataXml() });
+    const victim = await createTenant(SYSTEM, { name: `SLO victim ${domain}`, domains: [domain] });
+    await createConnection(SYSTEM, victim.id, { type: 'saml', metadataXml: idp.metadataXml() });
+    const session = await signIn(idp, `ann@${domain}`, '_v1');
+    const request = idp.buildLogoutRequestXml({ destination: sp().sloUrl, nameId: `ann@${domain}`, sessionIndex: '_v1' });
+    const res = await slo(idp.redirectQuery('SAMLRequest', request, { relayState: 'idp-state' }));
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')!.startsWith(`https://idp.${domain}/slo?SAMLResponse=`)).toBe(true);
+    expect(await liveSessionIds(victim.id)).not.toContain(session);
+    // Nobody's sessions ended, and the two SLO locations differ: no redirect to either.
+    const none = await slo(idp.redirectQuery('SAMLRequest', idp.buildLogoutRequestXml({ destination: sp().sloUrl, nameId: `nobody@${domain}` }), { relayState: 'x' }));
+    expect(none.headers.get('location') ?? '').not.toContain('evil.example');
   });
 
   it('a connection whose IdP has no SLO service signs out of the portal only', async () => {

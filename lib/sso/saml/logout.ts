@@ -1,7 +1,7 @@
 import 'server-only';
 import { randomBytes } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
-import { record } from '../../audit/record';
+import { record, recordRefusal } from '../../audit/record';
 import type { Ctx } from '../../audit/types';
 import { connectionsWithEntityId, findConnectionById } from '../../dal/connections';
 import { firstUseOfAssertion, putFlow, takeFlow } from '../../dal/sign-in';
@@ -42,9 +42,10 @@ async function refused(meta: Omit<Ctx, 'actor'>, tenants: Connection[], reason: 
   log('warn', 'single logout refused', { reason, message, tenants: tenants.map((c) => c.tenantId) });
   const db = await getDb();
   const targets = tenants.length ? tenants : [null];
+  // Anyone can send refused messages: recorded once a minute per source and reason (recordRefusal).
   for (const c of targets.slice(0, 10)) {
     await db.transaction((tx) =>
-      record(tx, { ...meta, actor: { type: 'idp', id: c?.id ?? null, label: null } }, {
+      recordRefusal(tx, { ...meta, actor: { type: 'idp', id: c?.id ?? null, label: null } }, {
         tenantId: c?.tenantId ?? null,
         action: 'sso.logout_refused',
         outcome: 'failure',
@@ -100,20 +101,26 @@ async function idpInitiated(m: ReceivedMessage, meta: Omit<Ctx, 'actor'>): Promi
   if (!verified.length || !request) return refused(meta, verified.length ? verified : candidates, failure!.reason, failure!.message, 'LogoutRequest');
   let ended = 0;
   let replayedIn = 0;
+  const endedBy: Connection[] = [];
   for (const c of verified) {
     if (!(await firstUseOfAssertion(`slo:${c.id}:${request.id}`, c.id, request.notOnOrAfter))) {
       replayedIn++;
       continue;
     }
-    ended += await endSessions(c, request, meta);
+    const n = await endSessions(c, request, meta);
+    ended += n;
+    if (n) endedBy.push(c);
   }
   if (replayedIn === verified.length) return refused(meta, verified, 'replayed', 'this LogoutRequest was already used', 'LogoutRequest');
-  const connection = verified[0];
   log('info', 'IdP-initiated single logout', { connections: verified.map((c) => c.id), sessionsEnded: ended });
 
-  // The answer, signed, to the IdP's SLO location.
-  const bindings = await idpBindings(connection);
-  const target = bindings.sloRedirectUrl ?? bindings.sloPostUrl;
+  // The answer, signed, to the IdP's SLO location: that of the connections whose sessions it ended
+  // (of every one that verified it, when it ended none), only when they all name the same one.
+  // Another tenant's admin may have copied the IdP's public metadata with a location of theirs.
+  const answering = await Promise.all((endedBy.length ? endedBy : verified).map(idpBindings));
+  const targets = new Set(answering.map((b) => b.sloRedirectUrl ?? b.sloPostUrl ?? ''));
+  const bindings = answering[0];
+  const target = targets.size === 1 ? (bindings.sloRedirectUrl ?? bindings.sloPostUrl) : null;
   if (!target) return messagePage({ title: 'Signed out', sentence: 'You have been signed out of the portal.', status: 200 });
   const location = checkBrowserUrl(target, { path: 'sloUrl', allowLoopbackHttp: env().loopbackHttp });
   const key = await spSigningKey();
