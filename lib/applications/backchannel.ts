@@ -1,5 +1,5 @@
 import 'server-only';
-import { and, asc, eq, getTableColumns, inArray, lte, sql } from 'drizzle-orm';
+import { eq, inArray, sql } from 'drizzle-orm';
 import { record } from '../audit/record';
 import { SYSTEM } from '../audit/types';
 import { dbHandle, getDb } from '../db/client';
@@ -152,20 +152,19 @@ async function deliverOne(d: BackchannelDelivery): Promise<'delivered' | 'retry'
  */
 export async function deliverDue(limit = DELIVERY_BATCH): Promise<Record<string, number>> {
   const db = await getDb();
-  const d = backchannelDeliveries;
-  const ranked = db.$with('ranked').as(
-    db
-      .select({ id: d.id, at: d.nextAttemptAt, turn: sql<number>`row_number() over (partition by ${d.applicationId} order by ${d.nextAttemptAt})`.as('turn') })
-      .from(d)
-      .where(and(eq(d.status, 'pending'), lte(d.nextAttemptAt, new Date()))),
-  );
-  const due = await db
-    .with(ranked)
-    .select(getTableColumns(d))
-    .from(d)
-    .innerJoin(ranked, eq(ranked.id, d.id))
-    .orderBy(asc(ranked.turn), asc(ranked.at))
-    .limit(limit);
+  // A few of each application's oldest (an index per application: a dead endpoint's backlog is not
+  // read), then every application's first before anyone's second.
+  const picked = (await db.execute(sql`
+    select id from (
+      select x.id, x.next_attempt_at, row_number() over (partition by x.application_id order by x.next_attempt_at) as turn
+      from ${applications} a cross join lateral (
+        select id, application_id, next_attempt_at from ${backchannelDeliveries}
+        where application_id = a.id and status = 'pending' and next_attempt_at <= ${new Date().toISOString()}
+        order by next_attempt_at limit ${limit}) x) r
+    order by turn, next_attempt_at limit ${limit}`)) as unknown as { rows: { id: string }[] };
+  const order = picked.rows.map((r) => r.id);
+  const rows = order.length ? await db.select().from(backchannelDeliveries).where(inArray(backchannelDeliveries.id, order)) : [];
+  const due = order.map((id) => rows.find((r) => r.id === id)).filter((r): r is BackchannelDelivery => !!r);
   const counts: Record<string, number> = { delivered: 0, retry: 0, failed: 0 };
   const byApp = new Map<string, BackchannelDelivery[]>();
   for (const d of due) {

@@ -104,7 +104,12 @@ export const backchannelDeliveries = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     deliveredAt: timestamp('delivered_at', { withTimezone: true, mode: 'date' }),
   },
-  (t) => [index('backchannel_deliveries_due_idx').on(t.status, t.nextAttemptAt), index('backchannel_deliveries_app_idx').on(t.applicationId, t.createdAt)],
+  (t) => [
+    index('backchannel_deliveries_due_idx').on(t.status, t.nextAttemptAt),
+    index('backchannel_deliveries_app_idx').on(t.applicationId, t.createdAt),
+    /** Each application's due deliveries in order (deliverDue takes a few of each). */
+    index('backchannel_deliveries_app_due_idx').on(t.applicationId, t.nextAttemptAt).where(sql`${t.status} = 'pending'`),
+  ],
 );
 
 export type Application = typeof applications.$inferSelect;

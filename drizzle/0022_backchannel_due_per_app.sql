@@ -1,0 +1,1 @@
+CREATE INDEX "backchannel_deliveries_app_due_idx" ON "backchannel_deliveries" USING btree ("application_id","next_attempt_at") WHERE "backchannel_deliveries"."status" = 'pending';
