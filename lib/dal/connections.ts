@@ -10,6 +10,7 @@ import { AppError, conflict, forbidden, isUniqueViolation, notFound } from '../e
 import { parseJson } from '../http/json';
 import { assertPublicHost, checkBrowserUrl, checkUntrustedUrl, fetchUntrusted } from '../http/safe-fetch';
 import { newId } from '../ids';
+import { refuseShuttingOutAbove } from './console-access';
 import { log } from '../log';
 import { sso } from '../sso/jackson';
 import { issuerProblem } from '../sso/oidc/claims';
@@ -359,6 +360,8 @@ export async function deleteConnection(ctx: Ctx, tenantId: string, id: string): 
   const c = await db.transaction(async (tx) => {
     const [row] = await tx.delete(connections).where(and(eq(connections.tenantId, tenantId), eq(connections.id, id))).returning();
     if (!row) throw notFound('Connection');
+    // An active connection's people sign in no more: not while admins above a narrower one are active.
+    if (row.status === 'active') await refuseShuttingOutAbove(tx, ctx, tenantId, 'connection');
     await record(tx, ctx, {
       tenantId,
       action: 'connection.deleted',
@@ -428,6 +431,14 @@ export async function updateConnection(ctx: Ctx, tenantId: string, id: string, p
       next.status = patch.status;
     }
     if (next.trustUnverifiedEmail === true) next.scopeCeiling = narrowest(before.scopeCeiling, ceilingOf(ctx));
+    // Requirements that refuse sign-ins, and deactivation, could shut out admins above a narrower one.
+    const tightened = [
+      next.requireMfa === true && !before.requireMfa && 'requireMfa',
+      next.requireEncryptedAssertions === true && !before.requireEncryptedAssertions && 'requireEncryptedAssertions',
+      next.trustUnverifiedEmail === false && before.trustUnverifiedEmail && 'trustUnverifiedEmail',
+      next.status !== undefined && before.status === 'active' && next.status !== 'active' && 'status',
+    ].find((x): x is string => !!x);
+    if (tightened) await refuseShuttingOutAbove(tx, ctx, tenantId, tightened);
     const diff = changes(settingsOf(before), next);
     if (!diff) return before;
     const [after] = await tx

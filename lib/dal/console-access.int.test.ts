@@ -12,6 +12,8 @@ import { call, uniqueDomain } from '@/lib/testing/api';
 import { putConsoleAccess } from './console-access';
 import { putRoleMapping } from './role-mappings';
 import { setProvisioning } from './tenants';
+import { createConnection, deleteConnection, updateConnection } from './connections';
+import { TestSamlIdp } from '@/lib/demo/saml-idp';
 
 const operator: Ctx = { actor: { type: 'operator', id: 'op_test', label: 'op' } };
 /** A setup link scoped to role mappings, as ctxOf() builds it in the console. */
@@ -195,8 +197,28 @@ describe('console access', () => {
     await expect(putSignInPolicy(everySection, t.id, { ipAllowlist: ['198.51.100.0/24'] }, keep)).resolves.toMatchObject({ ipAllowlist: ['198.51.100.0/24'] });
     // Loosening never shuts anyone out: clearing the allowlist.
     await expect(putSignInPolicy(ssoOnly, t.id, { ipAllowlist: [] }, keep)).resolves.toMatchObject({ ipAllowlist: [] });
+    // Adding a range, or leaving SCIM, loosens: theirs.
+    await putSignInPolicy(operator, t.id, { ipAllowlist: ['198.51.100.0/24'] });
+    await expect(putSignInPolicy(ssoOnly, t.id, { ipAllowlist: ['198.51.100.0/24', '203.0.113.0/24'] }, keep)).resolves.toMatchObject({ ipAllowlist: ['198.51.100.0/24', '203.0.113.0/24'] });
+    await expect(putSignInPolicy(ssoOnly, t.id, { ipAllowlist: ['203.0.113.0/24'] }, keep)).rejects.toMatchObject(refused('ipAllowlist'));
+    await setProvisioning(operator, t.id, { strategy: 'scim', allowedDomains: ['partner.example', 'other.example'] });
+    await expect(setProvisioning(ssoOnly, t.id, { strategy: 'jit' })).resolves.toMatchObject({ strategy: 'jit' });
+    // Taking a domain out of allowedDomains refuses its people's sign-ins.
+    await expect(setProvisioning(ssoOnly, t.id, { strategy: 'jit', allowedDomains: ['partner.example'] })).rejects.toMatchObject(refused('allowedDomains'));
+    await expect(setProvisioning(ssoOnly, t.id, { strategy: 'jit', allowedDomains: ['partner.example', 'other.example', 'third.example'] })).resolves.toMatchObject({ strategy: 'jit' });
+    // A connection's own settings that refuse sign-ins, its deactivation and its deletion.
+    const idp = new TestSamlIdp({ entityId: `https://idp.${newId('x')}.example/metadata`, ssoUrl: 'https://idp.example/sso' });
+    const conn = await createConnection(operator, t.id, { type: 'saml', metadataXml: idp.metadataXml() });
+    await updateConnection(operator, t.id, conn.id, { status: 'active', force: true });
+    await expect(updateConnection(ssoOnly, t.id, conn.id, { requireMfa: true })).rejects.toMatchObject(refused('requireMfa'));
+    await expect(updateConnection(ssoOnly, t.id, conn.id, { requireEncryptedAssertions: true })).rejects.toMatchObject(refused('requireEncryptedAssertions'));
+    await expect(updateConnection(ssoOnly, t.id, conn.id, { status: 'draft' })).rejects.toMatchObject(refused('status'));
+    await expect(deleteConnection(ssoOnly, t.id, conn.id)).rejects.toMatchObject(refused('connection'));
+    await expect(updateConnection(ssoOnly, t.id, conn.id, { name: 'Okta (renamed)' })).resolves.toMatchObject({ name: 'Okta (renamed)' });
+
     await db.update(users).set({ status: 'suspended' }).where(eq(users.id, boss.id));
     await expect(setProvisioning(ssoOnly, t.id, { strategy: 'scim' })).resolves.toMatchObject({ strategy: 'scim' });
+    await expect(updateConnection(ssoOnly, t.id, conn.id, { requireMfa: true })).resolves.toMatchObject({ requireMfa: true });
   });
 
   it('only a holder of every section sets the console IP allowlist (a narrower one could shut out those above them)', async () => {

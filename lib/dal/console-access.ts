@@ -78,11 +78,15 @@ export async function refuseActingAbove(tx: Tx, ctx: Ctx, tenantId: string, targ
 }
 
 
+/** Whether a list lost an entry in a change. */
+export const lostAny = (before: readonly string[], after: readonly string[]): boolean => before.some((x) => !after.includes(x));
+
 /**
  * Refuses (403 naming `path`) a console admin's tightening of what refuses sign-ins (the sign-in IP
- * allowlist, MFA, the provisioning strategy) while an active user holds console sections they lack:
- * it could shut out the admins above them. With nobody above them (a setup link setting up a new
- * tenant) it is theirs to set. Operators, the API, the system and holders of every section may.
+ * allowlist and MFA, the provisioning strategy and allowed domains, a connection's requirements,
+ * deactivation or deletion) while an active user holds console sections they lack: it could shut
+ * out the admins above them. With nobody above them (a setup link setting up a new tenant) it is
+ * theirs to set. Operators, the API, the system and holders of every section may.
  */
 export async function refuseShuttingOutAbove(tx: Tx, ctx: Ctx, tenantId: string, path: string): Promise<void> {
   if (holdsEveryScope(ctx.consoleScopes)) return;

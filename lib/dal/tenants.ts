@@ -14,7 +14,7 @@ import type { ProvisioningInput, TenantCreate, TenantPatch, TenantView } from '.
 import { pageOf } from './page';
 import { applyRoleMapping } from '../provisioning/apply';
 import { withRoles, type NewRoles } from './role-mappings';
-import { refuseEscalation, refuseShuttingOutAbove } from './console-access';
+import { lostAny, refuseEscalation, refuseShuttingOutAbove } from './console-access';
 
 export type TenantWithDomains = Tenant & { domains: string[] };
 
@@ -262,8 +262,10 @@ export async function setProvisioning(ctx: Ctx, id: string, input: ProvisioningI
       refuseEscalation(ctx, before.consoleAccess ?? {}, input.defaultRole, 'defaultRole');
       refuseEscalation(ctx, before.consoleAccess ?? {}, before.defaultRole, 'defaultRole', 'the default role now: ', 'take it from users');
     }
-    // Another strategy can refuse the sign-ins of admins above a narrower one (SCIM: those not provisioned).
-    if (input.strategy !== before.strategy) await refuseShuttingOutAbove(tx, ctx, id, 'strategy');
+    // What can refuse the sign-ins of admins above a narrower one: SCIM (those it did not
+    // provision), a domain taken out of allowedDomains (those on it).
+    if (input.strategy === 'scim' && before.strategy !== 'scim') await refuseShuttingOutAbove(tx, ctx, id, 'strategy');
+    if (input.allowedDomains && lostAny(before.allowedDomains, input.allowedDomains)) await refuseShuttingOutAbove(tx, ctx, id, 'allowedDomains');
     if (input.allowedDomains?.length) await refuseForeignDomains(tx, id, input.allowedDomains);
     const { roles, added } = withRoles(before.roles, [input.defaultRole], 'defaultRole');
     const next: Provisioning = {

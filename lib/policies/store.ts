@@ -8,7 +8,7 @@ import { AppError, forbidden, notFound } from '../errors';
 import { ipAllowed, parseIp } from './cidr';
 import { policyView, signInPolicyInputSchema, toStoredPolicy, type SignInPolicyView } from './schema';
 import { holdsEveryScope } from '../auth/permissions';
-import { refuseShuttingOutAbove } from '../dal/console-access';
+import { lostAny, refuseShuttingOutAbove } from '../dal/console-access';
 
 /** A tenant's stored sign-in policy (absent fields: no restriction); `{}` for an unknown tenant. */
 export async function tenantPolicy(tenantId: string): Promise<SignInPolicy> {
@@ -66,7 +66,8 @@ export async function putSignInPolicy(
       throw forbidden('consoleIpAllowlist', 'only an admin who holds every section of this console may change its IP allowlist');
     }
     // So can the sign-in allowlist and MFA, for admins above a narrower one (loosening cannot).
-    if (after.ipAllowlist.length && [...before.ipAllowlist].sort().join() !== [...after.ipAllowlist].sort().join()) {
+    // (An empty allowlist admits every address: one made, or one that lost a range, admits fewer.)
+    if (after.ipAllowlist.length && (!before.ipAllowlist.length || lostAny(before.ipAllowlist, after.ipAllowlist))) {
       await refuseShuttingOutAbove(tx, ctx, tenantId, 'ipAllowlist');
     }
     if (after.requireMfa && !before.requireMfa) await refuseShuttingOutAbove(tx, ctx, tenantId, 'requireMfa');
