@@ -40,13 +40,14 @@ async function durableStorage() {
   clientSecret = app.clientSecret!;
   return {
     // With the portal's storage savings: the application row reused, the resume's and the token
-    // endpoint's writes in one statement (as provider.ts does).
+    // endpoint's writes in one statement, a code read with its grant and session (as provider.ts does).
     adapter: adapterClass({
       clients: applicationByClientId,
       metadata: clientMetadata,
       currentLink: () => undefined,
       invalidGrant: (m) => new Error(m),
       batch: () => writes.of(BareProvider.ctx),
+      request: () => BareProvider.ctx,
     }),
     batching: writes.middleware,
   };
