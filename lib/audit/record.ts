@@ -43,25 +43,27 @@ export async function record(tx: Executor, ctx: Ctx, input: AuditInput): Promise
 /** At most this many refusals of one kind (tenant, action, reason) are recorded a minute, whatever their sources. */
 const REFUSALS_PER_MINUTE = 100;
 
-/** Where a refusal comes from, for counting: an IPv4 address, or an IPv6 /64 (one host usually holds a whole /64). */
+/** Where a refusal comes from, for counting: an IPv4 address, or an IPv6 /48 (one customer of a provider may hold a whole /48). */
 function sourceBlock(ip: string | null | undefined): string | null {
   const parsed = parseIp(ip);
   if (!parsed) return ip ?? null;
   const a = unmapIp(parsed);
-  return a.family === 4 ? formatIp(a) : `${formatIp({ family: 6, value: (a.value >> 64n) << 64n })}/64`;
+  return a.family === 4 ? formatIp(a) : `${formatIp({ family: 6, value: (a.value >> 80n) << 80n })}/48`;
 }
 
 /**
  * Records a refusal anyone can cause (a failed sign-in, a refused logout message) without letting
  * them grow the append-only log at will: at most once a minute per tenant (or the operator's log),
- * action, reason and source (`ctx.ip`'s address, its /64 for IPv6), and per person too when
+ * action, reason and source (`ctx.ip`'s address, its /48 for IPv6), and per person too when
  * `person` is given (details `email`); at most REFUSALS_PER_MINUTE of one kind a minute in all.
  * The event says so. Returns whether it recorded.
  */
 export async function recordRefusal(tx: Executor, ctx: Ctx, input: AuditInput & { reason: string }, person?: string | null): Promise<boolean> {
   const kind = `refusal|${input.tenantId ?? OPERATOR_CHAIN}|${input.action}|${input.reason}`;
-  // One such check at a time per kind, so simultaneous refusals record once.
-  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${kind}))`);
+  // One such check at a time per kind, so simultaneous refusals record once; one that finds another
+  // being recorded is not (nobody waits for the lock).
+  const lock = (await tx.execute(sql`select pg_try_advisory_xact_lock(hashtext(${kind})) as ok`)) as unknown as { rows: { ok: boolean }[] };
+  if (!lock.rows[0]?.ok) return false;
   const since = new Date(Date.now() - 60_000).toISOString();
   const recent = (await tx.execute(sql`
     select ip, details->>'email' as email from audit_events
@@ -71,7 +73,7 @@ export async function recordRefusal(tx: Executor, ctx: Ctx, input: AuditInput & 
   if (recent.rows.length >= REFUSALS_PER_MINUTE) return false;
   const source = sourceBlock(ctx.ip);
   if (recent.rows.some((r) => sourceBlock(r.ip) === source && (!person || r.email === person))) return false;
-  const note = `further refusals for this reason from this address${source?.endsWith('/64') ? ' block' : ''}${person ? ' and person' : ''} within 60 s are not recorded one by one (nor more than ${REFUSALS_PER_MINUTE} a minute in all)`;
+  const note = `further refusals for this reason from this address${source?.endsWith('/48') ? ' block' : ''}${person ? ' and person' : ''} within 60 s are not recorded one by one (nor more than ${REFUSALS_PER_MINUTE} a minute in all)`;
   await record(tx, ctx, { ...input, details: { ...(input.details ?? {}), ...(person ? { email: person } : {}), note } });
   return true;
 }

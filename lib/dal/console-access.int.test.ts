@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tenantRoutes from '@/app/api/v1/tenants/route';
@@ -13,7 +14,8 @@ import { putConsoleAccess } from './console-access';
 import { putRoleMapping } from './role-mappings';
 import { setProvisioning } from './tenants';
 import { createConnection, deleteConnection, updateConnection } from './connections';
-import { TestSamlIdp } from '@/lib/demo/saml-idp';
+import { createIdpKeyPair, TestSamlIdp } from '@/lib/demo/saml-idp';
+import { addCertificate, removeCertificate } from '@/lib/sso/saml/certificates';
 
 const operator: Ctx = { actor: { type: 'operator', id: 'op_test', label: 'op' } };
 /** A setup link scoped to role mappings, as ctxOf() builds it in the console. */
@@ -214,6 +216,10 @@ describe('console access', () => {
     await expect(updateConnection(ssoOnly, t.id, conn.id, { requireEncryptedAssertions: true })).rejects.toMatchObject(refused('requireEncryptedAssertions'));
     await expect(updateConnection(ssoOnly, t.id, conn.id, { status: 'draft' })).rejects.toMatchObject(refused('status'));
     await expect(deleteConnection(ssoOnly, t.id, conn.id)).rejects.toMatchObject(refused('connection'));
+    // Removing a signing certificate (in a rollover, the one the IdP still signs with).
+    const next = createIdpKeyPair({ commonName: 'next.example' });
+    await addCertificate(operator, t.id, conn.id, { certificate: next.certPem });
+    await expect(removeCertificate(ssoOnly, t.id, conn.id, new X509Certificate(idp.certPem).fingerprint256)).rejects.toMatchObject(refused('fingerprintSha256'));
     await expect(updateConnection(ssoOnly, t.id, conn.id, { name: 'Okta (renamed)' })).resolves.toMatchObject({ name: 'Okta (renamed)' });
 
     await db.update(users).set({ status: 'suspended' }).where(eq(users.id, boss.id));

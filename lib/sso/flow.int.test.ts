@@ -7,7 +7,7 @@ import { auditEvents, seenAssertions, sessions, ssoFlows, users } from '@/lib/db
 import { TestSamlIdp } from '@/lib/demo/saml-idp';
 import { createConnection, updateConnection } from '@/lib/dal/connections';
 import { putRoleMapping } from '@/lib/dal/role-mappings';
-import { createTenant } from '@/lib/dal/tenants';
+import { createTenant, setProvisioning } from '@/lib/dal/tenants';
 import { putSignInPolicy } from '@/lib/policies/store';
 import { uniqueDomain } from '@/lib/testing/api';
 import { beginSignIn, meta, postToAcs, samlSignIn, samlTenant } from '@/lib/testing/sso';
@@ -165,11 +165,11 @@ describe('refused sign-ins in the audit log', () => {
     // Simultaneous refusals from one address: still one event.
     expect((await Promise.all(Array.from({ length: 20 }, () => from('192.0.2.81')))).every((r) => r.status === 403)).toBe(true);
     expect(await failuresFrom(tenant.id, '192.0.2.81')).toHaveLength(1);
-    // An IPv6 host holds a whole /64: its addresses count as one source.
-    for (let i = 1; i <= 5; i++) expect((await from(`2001:db8:1:2::${i}`)).status).toBe(403);
-    expect((await from('2001:db8:1:3::1')).status).toBe(403);
-    const v6 = (await getDb()).select().from(auditEvents).where(and(eq(auditEvents.tenantId, tenant.id), sql`${auditEvents.ip} like '2001:db8:1:%'`));
-    expect((await v6).map((e) => e.ip).sort()).toEqual(['2001:db8:1:2::1', '2001:db8:1:3::1']);
+    // One customer of a provider may hold a whole IPv6 /48: its addresses count as one source.
+    for (let i = 1; i <= 5; i++) expect((await from(`2001:db8:1:${i}::${i}`)).status).toBe(403);
+    expect((await from('2001:db8:2::1')).status).toBe(403);
+    const v6 = (await getDb()).select().from(auditEvents).where(and(eq(auditEvents.tenantId, tenant.id), sql`${auditEvents.ip} like '2001:db8:%'`));
+    expect((await v6).map((e) => e.ip).sort()).toEqual(['2001:db8:1:1::1', '2001:db8:2::1']);
 
     // Responses no tenant can be told from go to the operator's log, under the same rule.
     for (let i = 0; i < 5; i++) expect((await post('not a response', '', { ...meta, ip: '192.0.2.79' })).status).toBe(400);
@@ -338,6 +338,27 @@ describe('one IdP entity ID copied by another tenant', () => {
     expect(acs.status).toBeGreaterThanOrEqual(400);
     expect(JSON.stringify(await eventsOf(attacker.id))).not.toContain(email);
     expect(await usersOf(attacker.id)).toHaveLength(0);
+  });
+
+  it('a copy does not take a partner domain’s IdP-initiated sign-in from the tenant that allows it', async () => {
+    const domain = uniqueDomain('partnered');
+    const partner = uniqueDomain('partner');
+    const victim = await createTenant(SYSTEM, { name: `Partnered ${domain}`, domains: [domain] });
+    await setProvisioning(SYSTEM, victim.id, { strategy: 'jit', allowedDomains: [partner] });
+    const idp = new TestSamlIdp({ entityId: `https://idp.${domain}/metadata`, ssoUrl: `https://idp.${domain}/sso` });
+    await createConnection(SYSTEM, victim.id, { type: 'saml', metadataXml: idp.metadataXml(), allowIdpInitiated: true });
+    const copier = await createTenant(SYSTEM, { name: `Copier ${partner}`, domains: [uniqueDomain('copier2')] });
+    const copy = await createConnection(SYSTEM, copier.id, { type: 'saml', metadataXml: idp.metadataXml() });
+    const email = `contractor@${partner}`;
+    const acs = await post(idp.buildResponse({ acsUrl: sp().acsUrl, audience: sp().entityId, nameId: email, attributes: { email } }), '');
+    expect(acs.status).toBe(303);
+    expect((await handleCallback(new URL(acs.headers.get('location')!), null, meta)).status).toBe(303);
+    expect((await usersOf(victim.id)).map((u) => u.email)).toEqual([email]);
+    // Allowed by the copier too: nobody can tell, so it is refused.
+    await setProvisioning(SYSTEM, copier.id, { strategy: 'jit', allowedDomains: [partner] });
+    await updateConnection(SYSTEM, copier.id, copy.id, { status: 'active', force: true, allowIdpInitiated: true });
+    const again = await post(idp.buildResponse({ acsUrl: sp().acsUrl, audience: sp().entityId, nameId: `other@${partner}`, attributes: { email: `other@${partner}` } }), '');
+    expect(again.status).toBeGreaterThanOrEqual(400);
   });
 });
 

@@ -284,7 +284,7 @@ async function unsolicitedConnection(
   const open = found.filter((c) => c.status === 'active' && c.allowIdpInitiated);
   if (open.length === 0) return { refusedIn: found, reason: 'unsolicited_not_allowed' };
   const owners: Connection[] = [];
-  const passed: Connection[] = [];
+  const passed: { c: Connection; domain: string | undefined }[] = [];
   const failed: { c: Connection; reason: LoginFailure }[] = [];
   for (const c of open) {
     let checked: CheckedAssertion;
@@ -295,13 +295,21 @@ async function unsolicitedConnection(
       failed.push({ c, reason: e.reason as LoginFailure });
       continue;
     }
-    passed.push(c);
     const domain = assertedEmail(checked)?.split('@')[1];
+    passed.push({ c, domain });
     const tenant = domain ? await signInTenant(c.tenantId) : null;
     if (domain && tenant?.trustedDomains.includes(domain)) owners.push(c);
   }
   if (owners.length === 1) return { connection: owners[0] };
-  if (passed.length) return { refusedIn: passed, reason: 'unknown_connection' };
+  // The one open connection also gets a domain its tenant only allows (partners), when no other
+  // tenant with this entity ID owns or allows it too.
+  const only = open.length === 1 && passed.length === 1 && !owners.length ? passed[0] : null;
+  if (only?.domain) {
+    const claims = await Promise.all([...new Set(found.map((c) => c.tenantId))].map((id) => signInTenant(id)));
+    const claimants = claims.filter((t) => t && (t.trustedDomains.includes(only.domain!) || t.allowedDomains.includes(only.domain!)));
+    if (claimants.length === 1 && claimants[0]!.id === only.c.tenantId) return { connection: only.c };
+  }
+  if (passed.length) return { refusedIn: passed.map((p) => p.c), reason: 'unknown_connection' };
   const verified = failed.filter((f) => !SIGNATURE_FAILURES.has(f.reason));
   if (verified.length) return { refusedIn: verified.map((f) => f.c), reason: verified[0].reason };
   return { refusedIn: [], reason: failed[0]?.reason ?? 'unknown_connection' };

@@ -7,6 +7,7 @@ import { changes, record } from '../../audit/record';
 import { SYSTEM, type Ctx } from '../../audit/types';
 import { ceilingOf, narrowest } from '../../auth/permissions';
 import { findConnectionById, getConnection, toConnectionView } from '../../dal/connections';
+import { refuseShuttingOutAbove } from '../../dal/console-access';
 import { getDb, type Db } from '../../db/client';
 import { connections, type Connection, type IdpCertificate, type IdpInfo } from '../../db/schema';
 import { AppError, badRequest, conflict, notFound } from '../../errors';
@@ -236,6 +237,11 @@ export async function removeCertificate(ctx: Ctx, tenantId: string, connectionId
   if (!cert) throw notFound('Certificate');
   if (current.length === 1) {
     throw certError('fingerprintSha256', 'this is the connection’s only signing certificate; add its successor before removing it');
+  }
+  // The IdP may still sign with it: on an active connection, not while admins above a narrower one are active.
+  if (c.status === 'active') {
+    const db = await getDb();
+    await db.transaction((tx) => refuseShuttingOutAbove(tx, ctx, tenantId, 'fingerprintSha256'));
   }
   return applyCertificates(
     ctx,

@@ -3,7 +3,7 @@ import { inflateRawSync } from 'node:zlib';
 import { and, eq, sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM } from '@/lib/audit/types';
-import { createConnection } from '@/lib/dal/connections';
+import { createConnection, updateConnection } from '@/lib/dal/connections';
 import { ssoOfSession } from '@/lib/dal/sessions';
 import { createTenant } from '@/lib/dal/tenants';
 import { getDb } from '@/lib/db/client';
@@ -149,7 +149,11 @@ describe('single logout', () => {
     const forgedPost = await handleSlo(new URL(sp().sloUrl), new URLSearchParams({ SAMLRequest: Buffer.from(forger.signMessage(req())).toString('base64') }), { ...meta, ip: '192.0.2.94' });
     expect([unsignedPost.status, forgedPost.status]).toEqual([400, 400]);
     expect(await liveSessionIds(tenant.id)).toEqual([session]);
-    expect((await eventsOf(tenant.id, 'sso.logout_refused')).map((e) => e.reason)).toEqual([...cases.map(([, r]) => r), 'logout_unsigned', 'logout_signature_invalid']);
+    // A message no certificate verified could be anyone's: in the operator's log, not the tenant's.
+    const unverified = ['logout_unsigned', 'logout_signature_invalid', 'weak_algorithm'];
+    expect((await eventsOf(tenant.id, 'sso.logout_refused')).map((e) => e.reason)).toEqual(cases.map(([, r]) => r).filter((r) => !unverified.includes(r)));
+    const operatorLog = (await eventsOf(null, 'sso.logout_refused')).filter((e) => /^192\.0\.2\.(11\d|9[34])$/.test(e.ip ?? ''));
+    expect(operatorLog.map((e) => e.reason).sort()).toEqual(['logout_signature_invalid', 'logout_signature_invalid', 'logout_unsigned', 'logout_unsigned', 'weak_algorithm']);
 
     // An issuer no connection has: refused, in no tenant's log.
     const stranger = new TestSamlIdp({ entityId: `https://stranger.${domain}/metadata`, ssoUrl: 'https://stranger.example/sso' });
@@ -212,7 +216,9 @@ describe('single logout', () => {
       const unknown = stranger.redirectQuery('SAMLRequest', stranger.buildLogoutRequestXml({ destination: sp().sloUrl, nameId: `n${i}@${domain}` }));
       expect((await from(unknown, '192.0.2.92')).status).toBe(400);
     }
-    expect((await eventsOf(tenant.id, 'sso.logout_refused')).filter((e) => e.ip === '192.0.2.91')).toHaveLength(1);
+    // Unsigned: no certificate verified it, so it is not the tenant's to read (the operator's log).
+    expect((await eventsOf(tenant.id, 'sso.logout_refused')).filter((e) => e.ip === '192.0.2.91')).toHaveLength(0);
+    expect((await eventsOf(null, 'sso.logout_refused')).filter((e) => e.ip === '192.0.2.91')).toHaveLength(1);
     expect((await eventsOf(null, 'sso.logout_refused')).filter((e) => e.ip === '192.0.2.92')).toHaveLength(1);
   });
 
@@ -234,6 +240,21 @@ describe('single logout', () => {
     // Nobody's sessions ended, and the two SLO locations differ: no redirect to either.
     const none = await slo(idp.redirectQuery('SAMLRequest', idp.buildLogoutRequestXml({ destination: sp().sloUrl, nameId: `nobody@${domain}` }), { relayState: 'x' }));
     expect(none.headers.get('location') ?? '').not.toContain('evil.example');
+  });
+
+  it('a copy that is not active neither ends sessions nor keeps the IdP from its answer', async () => {
+    const domain = uniqueDomain('slo-d');
+    const idp = new TestSamlIdp({ entityId: `https://idp.${domain}/metadata`, ssoUrl: `https://idp.${domain}/sso`, sloUrl: `https://idp.${domain}/slo` });
+    const tenant = await createTenant(SYSTEM, { name: `SLO d ${domain}`, domains: [domain] });
+    await createConnection(SYSTEM, tenant.id, { type: 'saml', metadataXml: idp.metadataXml() });
+    const copy = new TestSamlIdp({ entityId: idp.entityId, ssoUrl: idp.ssoUrl, sloUrl: 'https://evil.example/collect', keyPair: idp.keyPair });
+    const other = await createTenant(SYSTEM, { name: `SLO d copy ${domain}`, domains: [uniqueDomain('slo-dc')] });
+    const draft = await createConnection(SYSTEM, other.id, { type: 'saml', metadataXml: copy.metadataXml() });
+    await updateConnection(SYSTEM, other.id, draft.id, { status: 'draft' });
+    // A LogoutRequest that ends no session (already signed out): answered at the IdP's own location.
+    const res = await slo(idp.redirectQuery('SAMLRequest', idp.buildLogoutRequestXml({ destination: sp().sloUrl, nameId: `gone@${domain}` }), { relayState: 'x' }));
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')!.startsWith(`https://idp.${domain}/slo?SAMLResponse=`)).toBe(true);
   });
 
   it('a connection whose IdP has no SLO service signs out of the portal only', async () => {

@@ -36,6 +36,8 @@ import { signMessage } from './sign';
  * Unsigned, replayed, expired or foreign messages are refused (400) and audited (`sso.logout_refused`).
  */
 const FLOW_TTL_MS = 10 * 60 * 1000;
+/** Refusals of a message before any certificate verified it. */
+const UNVERIFIED = new Set(['logout_unsigned', 'logout_signature_invalid', 'weak_algorithm']);
 const pems = (c: Connection) => (c.idp.certificates ?? []).map((x) => (x as { pem?: string }).pem ?? '').filter(Boolean);
 
 async function refused(meta: Omit<Ctx, 'actor'>, tenants: Connection[], reason: string, message: string, kind: string): Promise<Response> {
@@ -75,7 +77,9 @@ export async function handleSlo(url: URL, form: URLSearchParams | null, meta: Om
 }
 
 async function idpInitiated(m: ReceivedMessage, meta: Omit<Ctx, 'actor'>): Promise<Response> {
-  const candidates = (await connectionsWithEntityId(m.issuer)).filter((c) => c.type === 'saml');
+  // Active connections only: a draft or inactive one (another tenant's copy of public metadata,
+  // say) signs nobody in, and neither ends sessions nor decides the answer.
+  const candidates = (await connectionsWithEntityId(m.issuer)).filter((c) => c.type === 'saml' && c.status === 'active');
   if (!candidates.length) return refused(meta, [], 'unknown_connection', `no connection has the issuer ${m.issuer.slice(0, 200)}`, 'LogoutRequest');
   // Every connection whose certificates verify the signature: tenants may share an IdP's entity ID
   // (and even its key); each ends its own sessions for this NameID.
@@ -91,14 +95,16 @@ async function idpInitiated(m: ReceivedMessage, meta: Omit<Ctx, 'actor'>): Promi
       if (!(e instanceof LogoutRefused)) throw e;
       failure = e;
       // A message verified but refused for its content is refused for every connection.
-      if (e.reason !== 'logout_unsigned' && e.reason !== 'logout_signature_invalid') {
+      if (!UNVERIFIED.has(e.reason)) {
         verified.push(c);
         request = null;
         break;
       }
     }
   }
-  if (!verified.length || !request) return refused(meta, verified.length ? verified : candidates, failure!.reason, failure!.message, 'LogoutRequest');
+  // One no certificate verified could be anyone's (the entity ID is public): the operator's log, as
+  // a forged sign-in response writes in no tenant's.
+  if (!verified.length || !request) return refused(meta, verified, failure!.reason, failure!.message, 'LogoutRequest');
   let ended = 0;
   let replayedIn = 0;
   const endedBy: Connection[] = [];
