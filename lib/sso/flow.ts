@@ -283,6 +283,9 @@ async function unsolicitedConnection(
   // copied the IdP's public metadata (entity ID and certificate) into a connection of theirs.
   const open = found.filter((c) => c.status === 'active' && c.allowIdpInitiated);
   if (open.length === 0) return { refusedIn: found, reason: 'unsolicited_not_allowed' };
+  // Each tenant read once (the partner rule below reads them all).
+  const tenants = new Map<string, ReturnType<typeof signInTenant>>();
+  const tenantOf = (id: string) => tenants.get(id) ?? tenants.set(id, signInTenant(id)).get(id)!;
   const owners: Connection[] = [];
   const passed: { c: Connection; domain: string | undefined }[] = [];
   const failed: { c: Connection; reason: LoginFailure }[] = [];
@@ -297,7 +300,7 @@ async function unsolicitedConnection(
     }
     const domain = assertedEmail(checked)?.split('@')[1];
     passed.push({ c, domain });
-    const tenant = domain ? await signInTenant(c.tenantId) : null;
+    const tenant = domain ? await tenantOf(c.tenantId) : null;
     if (domain && tenant?.trustedDomains.includes(domain)) owners.push(c);
   }
   if (owners.length === 1) return { connection: owners[0] };
@@ -305,7 +308,7 @@ async function unsolicitedConnection(
   // tenant with this entity ID owns or allows it too.
   const only = open.length === 1 && passed.length === 1 && !owners.length ? passed[0] : null;
   if (only?.domain) {
-    const claims = await Promise.all([...new Set(found.map((c) => c.tenantId))].map((id) => signInTenant(id)));
+    const claims = await Promise.all([...new Set(found.map((c) => c.tenantId))].map(tenantOf));
     const claimants = claims.filter((t) => t && (t.trustedDomains.includes(only.domain!) || t.allowedDomains.includes(only.domain!)));
     if (claimants.length === 1 && claimants[0]!.id === only.c.tenantId) return { connection: only.c };
   }
