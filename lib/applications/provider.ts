@@ -139,10 +139,10 @@ type AccountRow = {
  * user, a tenant the application no longer admits, or an ended portal session: no account (the
  * provider then answers invalid_grant to a refresh and 401 to userinfo).
  */
-const ACCOUNT_SQL = `with link as (
+const ACCOUNT_CTES = `link as (
     select s.id, s.expires_at, s.created_at, s.last_seen_at, t.sign_in_policy as policy
     from oidc_session_links l join sessions s on s.id = l.portal_session_id left join tenants t on t.id = s.tenant_id
-    where $3::text is not null and l.session_uid = $3),
+    where l.session_uid = (select session_uid from input)),
   live as (
     select id from link where expires_at > now()
       and (policy->>'sessionMaxAgeSeconds' is null or created_at + make_interval(secs => (policy->>'sessionMaxAgeSeconds')::int) > now())
@@ -150,25 +150,35 @@ const ACCOUNT_SQL = `with link as (
         + case when last_seen_at is null then 0 else ${LAST_SEEN_WRITE_INTERVAL_MS / 1000} end) > now())),
   touched as (
     update sessions set last_seen_at = now() where id = (select id from live)
-      and (last_seen_at is null or last_seen_at < now() - make_interval(secs => ${LAST_SEEN_WRITE_INTERVAL_MS / 1000})) returning id)
-  select u.id, u.email, u.first_name, u.last_name, u.roles, u.groups, u.status,
-    t.id as tenant_id, t.slug as tenant_slug, t.name as tenant_name,
-    a.tenant_ids as app_tenants, a.id is not null as app_exists,
-    case when $3::text is null then null else exists (select 1 from live) end as portal_live,
-    exists (select 1 from tenant_domains d where d.tenant_id = t.id and d.domain = split_part(lower(u.email), '@', 2)
-      and (d.added_by = 'operator' or d.verified)) as email_trusted,
-    (select count(*) from touched)::int as touched
-  from users u join tenants t on t.id = u.tenant_id left join applications a on a.client_id = $2
-  where u.id = $1`;
+      and (last_seen_at is null or last_seen_at < now() - make_interval(secs => ${LAST_SEEN_WRITE_INTERVAL_MS / 1000})) returning id),
+  account as (
+    select u.id, u.email, u.first_name, u.last_name, u.roles, u.groups, u.status,
+      t.id as tenant_id, t.slug as tenant_slug, t.name as tenant_name,
+      a.tenant_ids as app_tenants, a.id is not null as app_exists,
+      case when i.session_uid is null then null else exists (select 1 from live) end as portal_live,
+      exists (select 1 from tenant_domains d where d.tenant_id = t.id and d.domain = split_part(lower(u.email), '@', 2)
+        and (d.added_by = 'operator' or d.verified)) as email_trusted,
+      (select count(*) from touched)::int as touched
+    from input i join users u on u.id = i.sub join tenants t on t.id = u.tenant_id left join applications a on a.client_id = i.client_id)`;
+const ACCOUNT_SQL = `with input as (select $1::text as sub, $2::text as client_id, $3::text as session_uid), ${ACCOUNT_CTES} select * from account`;
 
-async function findAccount(ctx: Ctx | undefined, sub: string, token?: { clientId?: string; sessionUid?: string }) {
+/** The routes that read the account a token names: it is read with the token (store.ts). */
+const ACCOUNT_WITH_TOKEN = new Set(['token', 'userinfo', 'introspection']);
+
+type AccountAhead = (request: object | undefined, sub: string, clientId: string | null, sessionUid: string | null) => Record<string, unknown> | null | undefined;
+
+async function findAccount(ctx: Ctx | undefined, sub: string, token: { clientId?: string; sessionUid?: string } | undefined, ahead: AccountAhead) {
   const clientId = token?.clientId ?? ctx?.oidc?.client?.clientId ?? null;
   const sessionUid = token?.sessionUid ?? null;
   // The query reads sessions' links: one pending in this request's writes is sent first.
   const batch = writes.of(ctx);
   if (batch?.holdsSession) await batch.flush();
-  const db = await dbHandle();
-  const [row] = await db.queryPrepared<AccountRow>(ACCOUNT_SQL, [sub, clientId, sessionUid]);
+  const known = ahead(ctx, sub, clientId, sessionUid) as AccountRow | null | undefined;
+  let row = known ?? undefined;
+  if (known === undefined) {
+    const db = await dbHandle();
+    [row] = await db.queryPrepared<AccountRow>(ACCOUNT_SQL, [sub, clientId, sessionUid]);
+  }
   if (!row || row.status !== 'active') return undefined;
   if (clientId && !row.app_exists) return undefined;
   if (row.app_tenants && !row.app_tenants.includes(row.tenant_id)) return undefined;
@@ -357,7 +367,9 @@ function build(keys: Awaited<ReturnType<typeof signingKeys>>): OidcProvider {
     invalidGrant: (m) => new errors.InvalidGrant(m),
     batch: () => writes.of(Provider.ctx),
     request: () => Provider.ctx,
+    account: { ctes: ACCOUNT_CTES, wanted: (ctx) => ACCOUNT_WITH_TOKEN.has((ctx as Ctx).oidc?.route) },
   });
+  const accountOf = (ctx: Ctx | undefined, sub: string, token?: { clientId?: string; sessionUid?: string }) => findAccount(ctx, sub, token, Adapter.accountAhead);
 
   const provider = new Provider(env().PUBLIC_URL, {
     adapter: Adapter,
@@ -418,7 +430,7 @@ function build(keys: Awaited<ReturnType<typeof signingKeys>>): OidcProvider {
       introspection: {
         enabled: true,
         allowedPolicy: async (ctx: Ctx, client: { clientId: string }, token: { clientId: string; accountId?: string; sessionUid?: string }) =>
-          token.clientId === client.clientId && (!token.accountId || !!(await findAccount(ctx, token.accountId, token))),
+          token.clientId === client.clientId && (!token.accountId || !!(await accountOf(ctx, token.accountId, token))),
       },
       revocation: { enabled: true, allowedPolicy: async (_c: Ctx, client: { clientId: string }, token: { clientId: string }) => token.clientId === client.clientId },
       backchannelLogout: { enabled: true },
@@ -478,7 +490,7 @@ function build(keys: Awaited<ReturnType<typeof signingKeys>>): OidcProvider {
       }
       return grant;
     },
-    findAccount,
+    findAccount: accountOf,
     clientBasedCORS(_ctx: Ctx, origin: string, client: { redirectUris: string[] }) {
       return origin !== 'null' && client.redirectUris.some((u) => new URL(u).origin === origin);
     },

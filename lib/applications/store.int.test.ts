@@ -8,12 +8,16 @@ import { adapterClass } from './store';
  */
 
 let request: object | undefined;
+/** Whether the request being served wants the account a token names (the provider's token, userinfo and introspection). */
+let wantsAccount = false;
 const Adapter = adapterClass({
   clients: async () => null,
   metadata: () => ({}),
   currentLink: () => undefined,
   invalidGrant: (m) => new Error(m),
   request: () => request,
+  // What the provider reads of an account, over the token's account, client and session.
+  account: { ctes: `account as (select input.sub as id, input.client_id, input.session_uid from input where input.sub <> 'gone')`, wanted: () => wantsAccount },
 });
 const Code = new Adapter('AuthorizationCode');
 const Grant = new Adapter('Grant');
@@ -86,6 +90,40 @@ describe('the provider storage reads ahead', () => {
     let grant: unknown = 'unread';
     expect(await statementsOf(async () => (grant = await Grant.find(s.grantId)))).toBe(0);
     expect(grant).toBeUndefined();
+  });
+
+  it('reads the account a token names with it when the request wants it, kept through the consume, forgotten when a session is written', async () => {
+    const s = await stored();
+    request = {};
+    wantsAccount = true;
+    try {
+      expect(await statementsOf(() => Code.find(s.code))).toBe(1);
+      expect(Adapter.accountAhead(request, 'u1', 'c1', 'other-session')).toBeUndefined();
+      expect(Adapter.accountAhead(request, 'u1', 'c1', s.uid)).toEqual({ id: 'u1', client_id: 'c1', session_uid: s.uid });
+      // Served once.
+      expect(Adapter.accountAhead(request, 'u1', 'c1', s.uid)).toBeUndefined();
+
+      await Code.find(s.code);
+      await Code.consume(s.code);
+      expect(Adapter.accountAhead(request, 'u1', 'c1', s.uid)).toMatchObject({ id: 'u1' });
+
+      await Code.find(s.code);
+      await Session.upsert(s.session, { kind: 'Session', jti: s.session, uid: s.uid, accountId: 'u1' }, 600);
+      expect(Adapter.accountAhead(request, 'u1', 'c1', s.uid)).toBeUndefined();
+
+      // Read, and not there (a deleted user): null.
+      await Code.upsert('code-gone', { kind: 'AuthorizationCode', grantId: s.grantId, sessionUid: s.uid, accountId: 'gone', clientId: 'c1' }, 60);
+      await Code.find('code-gone');
+      expect(Adapter.accountAhead(request, 'gone', 'c1', s.uid)).toBeNull();
+
+      // A request that does not want it reads no account.
+      wantsAccount = false;
+      request = {};
+      await Code.find(s.code);
+      expect(Adapter.accountAhead(request, 'u1', 'c1', s.uid)).toBeUndefined();
+    } finally {
+      wantsAccount = false;
+    }
   });
 
   it('another request, or none, reads the database', async () => {

@@ -30,20 +30,28 @@ const SQL = {
   /** A second redemption (a race, or a thief): everything of that grant goes. */
   revokeGrantOf: `delete from oidc_payloads where grant_id = (select grant_id from oidc_payloads where model = $1 and id = $2)`,
   revokeByGrantId: `delete from oidc_payloads where model = $1 and grant_id = $2`,
-  /**
-   * A token or code with what the provider reads next: its grant, and its provider session (by the
-   * `sessionUid` it names, as findByUid reads it).
-   */
-  findWithGrant: `with t as (select payload, consumed_at, grant_id from oidc_payloads
-      where model = $1 and id = $2 and (expires_at is null or expires_at > now() - interval '${GRACE}'))
+};
+
+/**
+ * A token or code with what the provider reads next: its grant, and its provider session (by the
+ * `sessionUid` it names, as findByUid reads it); with `account`, also what the provider reads of
+ * the account it names (account CTEs over `input(sub, client_id, session_uid)`, defining `account`).
+ */
+function findWithGrant(account?: string): string {
+  const token = `t as (select payload, consumed_at, grant_id from oidc_payloads
+      where model = $1 and id = $2 and (expires_at is null or expires_at > now() - interval '${GRACE}'))`;
+  const input = `input as (select payload->>'accountId' as sub, payload->>'clientId' as client_id, payload->>'sessionUid' as session_uid from t)`;
+  return `with ${token}${account ? `, ${input}, ${account}` : ''}
     select 'token' as part, null as id, payload, extract(epoch from consumed_at)::int as consumed from t
     union all
     select 'Grant', g.id, g.payload, null from t join oidc_payloads g on g.model = 'Grant' and g.id = t.grant_id
       where g.expires_at is null or g.expires_at > now() - interval '${GRACE}'
     union all
     (select 'Session', s.id, s.payload, null from t join oidc_payloads s on s.model = 'Session' and s.uid = t.payload->>'sessionUid'
-      where s.expires_at is null or s.expires_at > now() - interval '${GRACE}' order by s.expires_at desc nulls first limit 1)`,
-};
+      where s.expires_at is null or s.expires_at > now() - interval '${GRACE}' order by s.expires_at desc nulls first limit 1)${
+      account ? `\n    union all\n    select 'Account', null, to_jsonb(a), null from account a` : ''
+    }`;
+}
 
 /**
  * Every write of the provider, alone or in a run, in one statement: deletions, upserts and the
@@ -171,6 +179,11 @@ export function adapterClass(deps: {
   batch?: () => WriteBatch | undefined;
   /** The request being served (oidc-provider's context), which keeps what was read ahead. */
   request?: () => object | undefined;
+  /**
+   * What the provider reads of the account a token names (SQL CTEs over `input(sub, client_id,
+   * session_uid)` defining `account`), read with the token when the request `wanted` it.
+   */
+  account?: { ctes: string; wanted: (request: object) => boolean };
 }) {
   /**
    * Read ahead: a token or code is read with its grant and provider session, which the provider
@@ -179,6 +192,15 @@ export function adapterClass(deps: {
    * earlier in the same request. `null`: read, and not there. Each serves one read.
    */
   const readAhead = new WeakMap<object, Map<string, Payload | null>>();
+  /**
+   * The account a token names, read with it: it reads no record of the provider's but a session's
+   * link to its portal session, so only writing a session forgets it (not a consume). By request,
+   * then `sub`, client and session; `null`: read, and not there. Served once.
+   */
+  const accountsAhead = new WeakMap<object, Map<string, Payload | null>>();
+  const accountKey = (sub: unknown, clientId: unknown, sessionUid: unknown) => JSON.stringify([sub ?? null, clientId ?? null, sessionUid ?? null]);
+  const withAccount = findWithGrant(deps.account?.ctes);
+  const withoutAccount = findWithGrant();
   /** What was read ahead for `key`, served once (the provider may change the object it gets). */
   const ahead = (key: string): Payload | null | undefined => {
     const request = deps.request?.();
@@ -195,6 +217,15 @@ export function adapterClass(deps: {
     if (request) readAhead.delete(request);
   };
   return class PortalAdapter {
+    /** The account `sub` read with a token of `clientId` and provider session `sessionUid` in this request, served once. */
+    static accountAhead(request: object | undefined, sub: string, clientId: string | null, sessionUid: string | null): Payload | null | undefined {
+      const read = request ? accountsAhead.get(request) : undefined;
+      const key = accountKey(sub, clientId, sessionUid);
+      const known = read?.get(key);
+      read?.delete(key);
+      return known;
+    }
+
     readonly hashed: boolean;
     constructor(readonly model: string) {
       this.hashed = HASHED.has(model);
@@ -206,6 +237,10 @@ export function adapterClass(deps: {
 
     async upsert(id: string, payload: Payload, expiresIn?: number) {
       forget();
+      if (this.model === 'Session') {
+        const request = deps.request?.();
+        if (request) accountsAhead.delete(request);
+      }
       const { jti: _jti, ...rest } = payload;
       const stored = this.hashed ? rest : payload;
       const grantId = GRANTABLE.has(this.model) ? ((payload.grantId as string | undefined) ?? null) : this.model === 'Grant' ? id : null;
@@ -243,7 +278,8 @@ export function adapterClass(deps: {
         const [row] = await db.queryPrepared<{ payload: Payload; consumed: number | null }>(SQL.find, [this.model, this.key(id)]);
         return row ? this.found(id, row) : undefined;
       }
-      const rows = await db.queryPrepared<{ part: string; id: string | null; payload: Payload; consumed: number | null }>(SQL.findWithGrant, [this.model, this.key(id)]);
+      const account = !!deps.account?.wanted(request);
+      const rows = await db.queryPrepared<{ part: string; id: string | null; payload: Payload; consumed: number | null }>(account ? withAccount : withoutAccount, [this.model, this.key(id)]);
       const token = rows.find((r) => r.part === 'token');
       if (!token) return undefined;
       const read = new Map<string, Payload | null>();
@@ -253,6 +289,10 @@ export function adapterClass(deps: {
       const session = rows.find((r) => r.part === 'Session');
       if (typeof sessionUid === 'string') read.set(`Session\u0000${sessionUid}`, session ? { ...session.payload, jti: session.id } : null);
       readAhead.set(request, read);
+      if (account) {
+        const p = token.payload;
+        accountsAhead.set(request, new Map([[accountKey(p.accountId, p.clientId, p.sessionUid), rows.find((r) => r.part === 'Account')?.payload ?? null]]));
+      }
       return this.found(id, token);
     }
 
