@@ -2,7 +2,7 @@ import 'server-only';
 import { createHash, hkdfSync, timingSafeEqual } from 'node:crypto';
 // @ts-expect-error -- oidc-provider ships no type declarations; the parts used are typed below.
 import ProviderImpl, { errors as errorsImpl, interactionPolicy as policyImpl } from 'oidc-provider';
-import { record } from '../audit/record';
+import { auditInsert, record } from '../audit/record';
 import { clearSessionCookie, sessionFromCookie } from '../auth/session-cookie';
 import { dbHandle, getDb } from '../db/client';
 import type { Application } from '../db/schema';
@@ -162,8 +162,11 @@ const ACCOUNT_CTES = `link as (
     from input i join users u on u.id = i.sub join tenants t on t.id = u.tenant_id left join applications a on a.client_id = i.client_id)`;
 const ACCOUNT_SQL = `with input as (select $1::text as sub, $2::text as client_id, $3::text as session_uid), ${ACCOUNT_CTES} select * from account`;
 
-/** The routes that read the account a token names: it is read with the token (store.ts). */
-const ACCOUNT_WITH_TOKEN = new Set(['token', 'userinfo', 'introspection']);
+/**
+ * The routes that read the account a token names, or the one a finished login interaction signed
+ * in (the authorization resume): it is read with that record (store.ts).
+ */
+const ACCOUNT_READ_ALONG = new Set(['token', 'userinfo', 'introspection', 'resume']);
 
 type AccountAhead = (request: object | undefined, sub: string, clientId: string | null, sessionUid: string | null) => Record<string, unknown> | null | undefined;
 
@@ -290,7 +293,11 @@ async function adoptPortalSession(ctx: Ctx): Promise<void> {
  */
 const writes = writeBatching((path) => path === `${PREFIX}/token` || path.startsWith(`${PREFIX}/auth/`));
 
-/** `application.signed_in` in the tenant's log, once per sign-in that ends at an application with a code. */
+/**
+ * `application.signed_in` in the tenant's log, once per sign-in that ends at an application with a
+ * code: in the request's write batch when it has one (the authorization resume), so that the code
+ * and its event are stored together, in one statement.
+ */
 const auditSignIn: Middleware = async (ctx, next) => {
   await next();
   const { oidc } = ctx;
@@ -300,13 +307,17 @@ const auditSignIn: Middleware = async (ctx, next) => {
   if (!code || !account?.tenantId) return;
   const known = appOfRequest.get(ctx);
   const app = known?.clientId === oidc.client.clientId ? known : await applicationByClientId(oidc.client.clientId);
-  // One statement (an insert needs no transaction of its own).
-  await record(await getDb(), { ...metaOf(ctx), actor: { type: 'user', id: account.accountId, label: null } }, {
+  const meta = { ...metaOf(ctx), actor: { type: 'user' as const, id: account.accountId, label: null } };
+  const event = {
     tenantId: account.tenantId,
     action: 'application.signed_in',
     target: { type: 'application', id: app?.id ?? oidc.client.clientId, label: app?.name ?? oidc.client.clientId },
     details: { clientId: oidc.client.clientId, scope: code.scope },
-  });
+  };
+  const batch = writes.of(ctx);
+  if (batch) batch.along(auditInsert(meta, [event]).statement!);
+  // One statement (an insert needs no transaction of its own).
+  else await record(await getDb(), meta, event);
 };
 
 /**
@@ -367,7 +378,7 @@ function build(keys: Awaited<ReturnType<typeof signingKeys>>): OidcProvider {
     invalidGrant: (m) => new errors.InvalidGrant(m),
     batch: () => writes.of(Provider.ctx),
     request: () => Provider.ctx,
-    account: { ctes: ACCOUNT_CTES, wanted: (ctx) => ACCOUNT_WITH_TOKEN.has((ctx as Ctx).oidc?.route) },
+    account: { ctes: ACCOUNT_CTES, wanted: (ctx) => ACCOUNT_READ_ALONG.has((ctx as Ctx).oidc?.route) },
   });
   const accountOf = (ctx: Ctx | undefined, sub: string, token?: { clientId?: string; sessionUid?: string }) => findAccount(ctx, sub, token, Adapter.accountAhead);
 
@@ -530,10 +541,10 @@ function build(keys: Awaited<ReturnType<typeof signingKeys>>): OidcProvider {
     return want.length === 64 && timingSafeEqual(Buffer.from(want, 'hex'), got);
   };
   provider.use(csp);
-  provider.use(auditSignIn);
   provider.use(endPortalSession);
-  // Innermost: the writes are stored before the sign-in is audited and answered.
+  // The writes are stored before anything is answered; the sign-in's event with them (inside).
   provider.use(writes.middleware);
+  provider.use(auditSignIn);
   provider.on('server_error', (_ctx: Ctx, err: Error) => log('error', 'openid provider error', { err }));
   provider.on('grant.success', (ctx: Ctx) => countToken(String(ctx.oidc?.params?.grant_type ?? 'unknown'), 'issued'));
   provider.on('grant.error', (ctx: Ctx) => countToken(String(ctx.oidc?.params?.grant_type ?? 'unknown'), 'refused'));

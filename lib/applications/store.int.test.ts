@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { dbHandle, getDb } from '@/lib/db/client';
-import { adapterClass } from './store';
+import { sql } from 'drizzle-orm';
+import { adapterClass, WriteBatch } from './store';
 
 /**
  * The provider's storage read ahead: a code or token is read with its grant and provider session,
@@ -22,6 +23,7 @@ const Adapter = adapterClass({
 const Code = new Adapter('AuthorizationCode');
 const Grant = new Adapter('Grant');
 const Session = new Adapter('Session');
+const Interaction = new Adapter('Interaction');
 
 /** Statements sent while `fn` runs. */
 async function statementsOf(fn: () => Promise<unknown>): Promise<number> {
@@ -126,6 +128,24 @@ describe('the provider storage reads ahead', () => {
     }
   });
 
+  it('reads the account a finished interaction signed in with it (the authorization resume), in one statement', async () => {
+    request = {};
+    wantsAccount = true;
+    try {
+      await Interaction.upsert('ia-1', { kind: 'Interaction', params: { client_id: 'c1' }, result: { login: { accountId: 'u7' } } }, 600);
+      let found;
+      expect(await statementsOf(async () => (found = await Interaction.find('ia-1')))).toBe(1);
+      expect(found).toMatchObject({ result: { login: { accountId: 'u7' } } });
+      expect(Adapter.accountAhead(request, 'u7', 'c1', null)).toEqual({ id: 'u7', client_id: 'c1', session_uid: null });
+      // An interaction not finished names no account: none is read.
+      await Interaction.upsert('ia-2', { kind: 'Interaction', params: { client_id: 'c1' } }, 600);
+      expect(await Interaction.find('ia-2')).toMatchObject({ kind: 'Interaction' });
+      expect(Adapter.accountAhead(request, 'u7', 'c1', null)).toBeUndefined();
+    } finally {
+      wantsAccount = false;
+    }
+  });
+
   it('another request, or none, reads the database', async () => {
     const s = await stored();
     request = {};
@@ -135,5 +155,29 @@ describe('the provider storage reads ahead', () => {
     request = undefined;
     expect(await statementsOf(() => Code.find(s.code))).toBe(1);
     expect(await statementsOf(() => Grant.find(s.grantId))).toBe(1);
+  });
+});
+
+describe('a write batch', () => {
+  const rowOf = (id: string) => ({ op: 'upsert' as const, model: 'Grant', id, payload: { kind: 'Grant' }, grant_id: id, expires_in: 600 });
+  const held = async (id: string) => (await (await dbHandle()).query(`select 1 from oidc_payloads where model = 'Grant' and id = $1`, [id])).length;
+
+  it('sends a statement given to it with its writes, all or nothing', async () => {
+    const db = await getDb();
+    await db.execute(sql`create table if not exists batch_probe (id text primary key)`);
+    const run = `${Date.now()}-${Math.random()}`;
+    const batch = new WriteBatch();
+    batch.add(rowOf(`a-${run}`));
+    batch.along(sql`insert into batch_probe (id) values (${run})`);
+    await batch.flush();
+    expect(await held(`a-${run}`)).toBe(1);
+    expect(await (await dbHandle()).query(`select id from batch_probe where id = $1`, [run])).toHaveLength(1);
+
+    // The statement fails (a duplicate key): the batch's writes are not stored either.
+    const failing = new WriteBatch();
+    failing.add(rowOf(`b-${run}`));
+    failing.along(sql`insert into batch_probe (id) values (${run})`);
+    await expect(failing.flush()).rejects.toThrow();
+    expect(await held(`b-${run}`)).toBe(0);
   });
 });

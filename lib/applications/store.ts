@@ -1,6 +1,7 @@
 import 'server-only';
 import { createHash } from 'node:crypto';
-import { dbHandle } from '../db/client';
+import { sql, type SQL as Statement } from 'drizzle-orm';
+import { dbHandle, getDb } from '../db/client';
 import type { Application } from '../db/schema';
 
 /**
@@ -33,24 +34,36 @@ const SQL = {
 };
 
 /**
- * A token or code with what the provider reads next: its grant, and its provider session (by the
- * `sessionUid` it names, as findByUid reads it); with `account`, also what the provider reads of
- * the account it names (account CTEs over `input(sub, client_id, session_uid)`, defining `account`).
+ * The account a record names, for the account CTEs (`input(sub, client_id, session_uid)`): a
+ * token's or code's own, or the one a finished login interaction signed in (the resume reads it next).
  */
-function findWithGrant(account?: string): string {
-  const token = `t as (select payload, consumed_at, grant_id from oidc_payloads
+const ACCOUNT_INPUT = {
+  token: `input as (select payload->>'accountId' as sub, payload->>'clientId' as client_id, payload->>'sessionUid' as session_uid from t)`,
+  Interaction: `input as (select payload->'result'->'login'->>'accountId' as sub, payload->'params'->>'client_id' as client_id, null::text as session_uid from t)`,
+};
+const accountOfPayload = {
+  token: (p: Payload) => [p.accountId, p.clientId, p.sessionUid],
+  Interaction: (p: Payload) => [((p.result as Payload | undefined)?.login as Payload | undefined)?.accountId, (p.params as Payload | undefined)?.client_id, null],
+};
+
+/**
+ * A record (`t`) with what the provider reads next. For a token or code (`grant`): its grant, and
+ * its provider session (by the `sessionUid` it names, as findByUid reads it). With `account`
+ * (account CTEs over `input`, defining `account`): what the provider reads of the account it names.
+ */
+function findAlong(opts: { grant: boolean; account?: { input: string; ctes: string } }): string {
+  const record = `t as (select payload, consumed_at, grant_id from oidc_payloads
       where model = $1 and id = $2 and (expires_at is null or expires_at > now() - interval '${GRACE}'))`;
-  const input = `input as (select payload->>'accountId' as sub, payload->>'clientId' as client_id, payload->>'sessionUid' as session_uid from t)`;
-  return `with ${token}${account ? `, ${input}, ${account}` : ''}
-    select 'token' as part, null as id, payload, extract(epoch from consumed_at)::int as consumed from t
-    union all
-    select 'Grant', g.id, g.payload, null from t join oidc_payloads g on g.model = 'Grant' and g.id = t.grant_id
-      where g.expires_at is null or g.expires_at > now() - interval '${GRACE}'
-    union all
-    (select 'Session', s.id, s.payload, null from t join oidc_payloads s on s.model = 'Session' and s.uid = t.payload->>'sessionUid'
-      where s.expires_at is null or s.expires_at > now() - interval '${GRACE}' order by s.expires_at desc nulls first limit 1)${
-      account ? `\n    union all\n    select 'Account', null, to_jsonb(a), null from account a` : ''
-    }`;
+  const parts = [`select 'token' as part, null as id, payload, extract(epoch from consumed_at)::int as consumed from t`];
+  if (opts.grant) {
+    parts.push(`select 'Grant', g.id, g.payload, null from t join oidc_payloads g on g.model = 'Grant' and g.id = t.grant_id
+      where g.expires_at is null or g.expires_at > now() - interval '${GRACE}'`);
+    parts.push(`(select 'Session', s.id, s.payload, null from t join oidc_payloads s on s.model = 'Session' and s.uid = t.payload->>'sessionUid'
+      where s.expires_at is null or s.expires_at > now() - interval '${GRACE}' order by s.expires_at desc nulls first limit 1)`);
+  }
+  if (opts.account) parts.push(`select 'Account', null, to_jsonb(a), null from account a`);
+  const ctes = [record, ...(opts.account ? [opts.account.input, opts.account.ctes] : [])];
+  return `with ${ctes.join(', ')}\n    ${parts.join('\n    union all\n    ')}`;
 }
 
 /**
@@ -94,24 +107,37 @@ type BatchRow = {
  */
 export class WriteBatch {
   private readonly pending = new Map<string, BatchRow>();
+  private readonly others: Statement[] = [];
   add(row: BatchRow) {
     this.pending.set(`${row.model}\u0000${row.id}`, row);
+  }
+  /** Another write sent in the same statement (a sign-in's audit event): stored with the batch or not at all. */
+  along(statement: Statement) {
+    this.others.push(statement);
   }
   /** Whether a provider session is pending (with its portal link: what the account query reads). */
   get holdsSession(): boolean {
     return [...this.pending.values()].some((r) => r.model === 'Session');
   }
   async flush(): Promise<void> {
-    if (!this.pending.size) return;
+    if (!this.pending.size && !this.others.length) return;
     const rows = [...this.pending.values()];
+    const others = this.others.splice(0);
     this.pending.clear();
-    await store(rows);
+    await store(rows, others);
   }
 }
 
-async function store(rows: BatchRow[]): Promise<void> {
-  const db = await dbHandle();
-  await db.queryPrepared(FLUSH, [JSON.stringify(rows)]);
+async function store(rows: BatchRow[], others: Statement[] = []): Promise<void> {
+  if (!others.length) {
+    const db = await dbHandle();
+    await db.queryPrepared(FLUSH, [JSON.stringify(rows)]);
+    return;
+  }
+  // FLUSH with the other writes as CTEs before its own (its one parameter is the rows).
+  const [head, tail] = FLUSH.replace(/^with /, '').split('$1');
+  const ctes = others.map((o, i) => sql`${sql.raw(`other_${i}`)} as (${o}), `);
+  await (await getDb()).execute(sql`with ${sql.join(ctes)}${sql.raw(head)}${JSON.stringify(rows)}${sql.raw(tail)}`);
 }
 
 /**
@@ -199,8 +225,12 @@ export function adapterClass(deps: {
    */
   const accountsAhead = new WeakMap<object, Map<string, Payload | null>>();
   const accountKey = (sub: unknown, clientId: unknown, sessionUid: unknown) => JSON.stringify([sub ?? null, clientId ?? null, sessionUid ?? null]);
-  const withAccount = findWithGrant(deps.account?.ctes);
-  const withoutAccount = findWithGrant();
+  const account = deps.account;
+  const FIND = {
+    token: findAlong({ grant: true }),
+    tokenWithAccount: account ? findAlong({ grant: true, account: { input: ACCOUNT_INPUT.token, ctes: account.ctes } }) : '',
+    interactionWithAccount: account ? findAlong({ grant: false, account: { input: ACCOUNT_INPUT.Interaction, ctes: account.ctes } }) : '',
+  };
   /** What was read ahead for `key`, served once (the provider may change the object it gets). */
   const ahead = (key: string): Payload | null | undefined => {
     const request = deps.request?.();
@@ -273,27 +303,33 @@ export function adapterClass(deps: {
       if (known !== undefined) return known ?? undefined;
       await settle();
       const db = await dbHandle();
-      const request = GRANTABLE.has(this.model) ? deps.request?.() : undefined;
-      if (!request) {
+      const request = deps.request?.();
+      const kind = GRANTABLE.has(this.model) ? 'token' : this.model === 'Interaction' ? 'Interaction' : null;
+      const withAccount = !!request && !!kind && !!account?.wanted(request);
+      if (!request || !kind || (kind === 'Interaction' && !withAccount)) {
         const [row] = await db.queryPrepared<{ payload: Payload; consumed: number | null }>(SQL.find, [this.model, this.key(id)]);
         return row ? this.found(id, row) : undefined;
       }
-      const account = !!deps.account?.wanted(request);
-      const rows = await db.queryPrepared<{ part: string; id: string | null; payload: Payload; consumed: number | null }>(account ? withAccount : withoutAccount, [this.model, this.key(id)]);
-      const token = rows.find((r) => r.part === 'token');
-      if (!token) return undefined;
-      const read = new Map<string, Payload | null>();
-      const grantId = token.payload.grantId;
-      if (typeof grantId === 'string') read.set(`Grant\u0000${grantId}`, rows.find((r) => r.part === 'Grant')?.payload ?? null);
-      const sessionUid = token.payload.sessionUid;
-      const session = rows.find((r) => r.part === 'Session');
-      if (typeof sessionUid === 'string') read.set(`Session\u0000${sessionUid}`, session ? { ...session.payload, jti: session.id } : null);
-      readAhead.set(request, read);
-      if (account) {
-        const p = token.payload;
-        accountsAhead.set(request, new Map([[accountKey(p.accountId, p.clientId, p.sessionUid), rows.find((r) => r.part === 'Account')?.payload ?? null]]));
+      const text = kind === 'Interaction' ? FIND.interactionWithAccount : withAccount ? FIND.tokenWithAccount : FIND.token;
+      const rows = await db.queryPrepared<{ part: string; id: string | null; payload: Payload; consumed: number | null }>(text, [this.model, this.key(id)]);
+      const found = rows.find((r) => r.part === 'token');
+      if (!found) return undefined;
+      if (kind === 'token') {
+        const read = new Map<string, Payload | null>();
+        const grantId = found.payload.grantId;
+        if (typeof grantId === 'string') read.set(`Grant\u0000${grantId}`, rows.find((r) => r.part === 'Grant')?.payload ?? null);
+        const sessionUid = found.payload.sessionUid;
+        const session = rows.find((r) => r.part === 'Session');
+        if (typeof sessionUid === 'string') read.set(`Session\u0000${sessionUid}`, session ? { ...session.payload, jti: session.id } : null);
+        readAhead.set(request, read);
       }
-      return this.found(id, token);
+      if (withAccount) {
+        const [sub, clientId, sessionUid] = accountOfPayload[kind](found.payload);
+        // Nobody signed in (an interaction not finished): nothing was read.
+        if (sub) accountsAhead.set(request, new Map([[accountKey(sub, clientId, sessionUid), rows.find((r) => r.part === 'Account')?.payload ?? null]]));
+        else accountsAhead.delete(request);
+      }
+      return this.found(id, found);
     }
 
     private found(id: string, row: { payload: Payload; consumed: number | null }): Payload {
