@@ -5,7 +5,7 @@
  * A chain pruned by audit retention is checked from its first kept event, which must be the one
  * an `audit.pruned` event of the chain names (lib/audit/verify.ts); rows deleted any other way break it.
  * Prints one line per chain; exits 1 when any chain is broken, 2 when it could not check.
- * (Against embedded storage, stop the portal first: one PGlite directory, one process.)
+ * (Against embedded storage, stop the portal first: one PGlite directory, one process; while it runs, this is refused.)
  */
 import { closeDb, dbHandle } from '../lib/db/client';
 import { listChainKeys, verifyTenantChain } from '../lib/audit/verify';

@@ -6,6 +6,7 @@ import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg
 import { DatabaseUnavailable } from '../errors';
 import { env } from '../env';
 import { log } from '../log';
+import { lockStorage } from './storage-lock';
 import * as schema from './schema';
 
 export type Schema = typeof schema;
@@ -47,22 +48,32 @@ async function openPglite(dataDir: string): Promise<DbHandle> {
   const { migrate } = await import('drizzle-orm/pglite/migrator');
   const dir = path.join(dataDir, 'pglite');
   mkdirSync(dir, { recursive: true });
-  const client = await PGlite.create(dir, { extensions: { pg_trgm } });
-  const db = drizzle(client, { schema }) as unknown as Db;
-  await migrate(drizzle(client), { migrationsFolder: MIGRATIONS });
+  // One process at a time (storage-lock.ts): a second one is refused before it touches the files.
+  const release = lockStorage(dir);
+  let client: import('@electric-sql/pglite').PGlite | undefined;
+  try {
+    client = await PGlite.create(dir, { extensions: { pg_trgm } });
+    await migrate(drizzle(client), { migrationsFolder: MIGRATIONS });
+  } catch (err) {
+    await client?.close().catch(() => {});
+    release();
+    throw err;
+  }
+  const open = client;
+  const db = drizzle(open, { schema }) as unknown as Db;
   return {
     db,
     kind: 'pglite',
     async query(text, params) {
-      const r = await client.query(text, params as unknown[]);
+      const r = await open.query(text, params as unknown[]);
       return r.rows as never[];
     },
     async queryPrepared(text, params) {
-      const r = await client.query(text, params as unknown[]);
+      const r = await open.query(text, params as unknown[]);
       return r.rows as never[];
     },
-    runPrepared: pglitePrepared(client, protocol),
-    close: () => client.close(),
+    runPrepared: pglitePrepared(open, protocol),
+    close: () => open.close().finally(release),
   };
 }
 
