@@ -409,6 +409,47 @@ describe('the portal as OpenID Provider for the operator’s applications', () =
     await expect(oc.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
   });
 
+  it('a token exchange or refresh whose storing fails stores nothing: the same code, then refresh token, works again', async () => {
+    const w = await world();
+    const config = await configFor(await newApp());
+    const a = await authorize(config, w.browser, { login_hint: w.email });
+    const db = await dbHandle();
+    const real = db.queryPrepared.bind(db);
+    /** The next write of the provider's records fails (a database error, or a crash before it). */
+    const failNextWrite = () => {
+      const spy = vi.spyOn(db, 'queryPrepared').mockImplementation(async (text, params) => {
+        if (text.includes('jsonb_to_recordset')) {
+          spy.mockRestore();
+          throw new Error('the database went away');
+        }
+        return real(text, params);
+      });
+      return spy;
+    };
+    const exchange = () => oc.authorizationCodeGrant(config, a.end.url, { pkceCodeVerifier: a.verifier, expectedState: a.state, expectedNonce: a.nonce });
+    failNextWrite();
+    await expect(exchange()).rejects.toBeTruthy();
+    const tokens = await exchange();
+    expect(tokens.claims()).toMatchObject({ email: w.email });
+    failNextWrite();
+    await expect(oc.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toBeTruthy();
+    const refreshed = await oc.refreshTokenGrant(config, tokens.refresh_token!);
+    expect(refreshed.claims()).toMatchObject({ email: w.email });
+    expect((await oc.tokenIntrospection(config, refreshed.access_token)).active).toBe(true);
+  });
+
+  it('two simultaneous refreshes with one refresh token: one gets tokens, the other invalid_grant, and the grant is revoked', async () => {
+    const w = await world();
+    const config = await configFor(await newApp());
+    const r = await signIn(config, w.browser, { login_hint: w.email });
+    const both = await Promise.allSettled([oc.refreshTokenGrant(config, r.tokens.refresh_token!), oc.refreshTokenGrant(config, r.tokens.refresh_token!)]);
+    expect(both.filter((x) => x.status === 'fulfilled')).toHaveLength(1);
+    expect(both.find((x) => x.status === 'rejected')).toMatchObject({ reason: { error: 'invalid_grant' } });
+    // A second redemption is treated as reuse: the winner's tokens die with the grant.
+    const won = (both.find((x) => x.status === 'fulfilled') as PromiseFulfilledResult<oc.TokenEndpointResponse>).value;
+    await expect(oc.refreshTokenGrant(config, won.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+  });
+
   it('suspension, deletion and sign-out: refreshes fail at once; every application of the session gets a signed logout token', async () => {
     const w = await world();
     const withChannel = await newApp({ backchannelLogoutUri: receiverUrl });

@@ -291,7 +291,19 @@ async function adoptPortalSession(ctx: Ctx): Promise<void> {
  * link; access and refresh token): their writes go in one statement before the answer
  * (WriteBatch). Nothing is answered before they are stored.
  */
-const writes = writeBatching((path) => path === `${PREFIX}/token` || path.startsWith(`${PREFIX}/auth/`));
+const writes = writeBatching<Ctx>(
+  (path) => path === `${PREFIX}/token` || path.startsWith(`${PREFIX}/auth/`),
+  // The code or refresh token was redeemed by another request first: what this one made is not
+  // stored (and the grant is revoked), so it answers as the provider does to a reuse.
+  (ctx, err) => {
+    const refusal = new errors.InvalidGrant(err.message) as Error & { status: number; error: string; error_description: string };
+    ctx.status = refusal.status;
+    ctx.type = 'json';
+    ctx.body = { error: refusal.error, error_description: refusal.error_description };
+    ctx.set('cache-control', 'no-store');
+    countToken(String(ctx.oidc?.params?.grant_type ?? 'unknown'), 'refused');
+  },
+);
 
 /**
  * `application.signed_in` in the tenant's log, once per sign-in that ends at an application with a

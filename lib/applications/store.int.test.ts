@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { dbHandle, getDb } from '@/lib/db/client';
 import { sql } from 'drizzle-orm';
-import { adapterClass, WriteBatch } from './store';
+import { adapterClass, ConsumedElsewhere, WriteBatch } from './store';
 
 /**
  * The provider's storage read ahead: a code or token is read with its grant and provider session,
@@ -179,5 +179,42 @@ describe('a write batch', () => {
     failing.along(sql`insert into batch_probe (id) values (${run})`);
     await expect(failing.flush()).rejects.toThrow();
     expect(await held(`b-${run}`)).toBe(0);
+  });
+
+  it('sends a redemption with the writes it pays for: all or nothing, and one of two redemptions wins', async () => {
+    let batch: WriteBatch | undefined;
+    const Batched = adapterClass({ clients: async () => null, metadata: () => ({}), currentLink: () => undefined, invalidGrant: (m) => new Error(m), batch: () => batch });
+    const Refresh = new Batched('RefreshToken');
+    const Access = new Batched('AccessToken');
+    const s = await stored();
+    const token = `rt-${s.grantId}`;
+    await Refresh.upsert(token, { kind: 'RefreshToken', grantId: s.grantId, accountId: 'u1', clientId: 'c1' }, 600);
+    const consumed = async () => (await Refresh.find(token))?.consumed;
+
+    // Storing fails (here a payload the table refuses): the token is not consumed either.
+    batch = new WriteBatch();
+    await Refresh.consume(token);
+    batch.add({ op: 'upsert', model: 'AccessToken', id: 'at-bad', payload: null as never });
+    await expect(batch.flush()).rejects.toThrow();
+    batch = undefined;
+    expect(await consumed()).toBeUndefined();
+
+    // Two requests redeem it; the first to store wins, the second stores nothing and the grant is revoked.
+    const first = new WriteBatch();
+    const second = new WriteBatch();
+    batch = first;
+    await Refresh.consume(token);
+    await Access.upsert(`at-1-${s.grantId}`, { kind: 'AccessToken', grantId: s.grantId }, 600);
+    batch = second;
+    await Refresh.consume(token);
+    await Access.upsert(`at-2-${s.grantId}`, { kind: 'AccessToken', grantId: s.grantId }, 600);
+    batch = undefined;
+    await first.flush();
+    expect(await consumed()).toBeTruthy();
+    expect(await Access.find(`at-1-${s.grantId}`)).toBeTruthy();
+    await expect(second.flush()).rejects.toBeInstanceOf(ConsumedElsewhere);
+    expect(await Access.find(`at-2-${s.grantId}`)).toBeUndefined();
+    expect(await Access.find(`at-1-${s.grantId}`)).toBeUndefined();
+    expect(await Grant.find(s.grantId)).toBeUndefined();
   });
 });

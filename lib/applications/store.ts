@@ -9,7 +9,9 @@ import type { Application } from '../db/schema';
  * so that any instance serves any step. One table holds every model (`oidc_payloads`); bearer
  * artifacts (codes and tokens) are keyed by the SHA-256 of their value, never stored in clear.
  * `consume` is one conditional UPDATE: of several simultaneous redemptions of a code or refresh
- * token, exactly one wins. Clients are the `applications` rows, read on every lookup.
+ * token, exactly one wins; at the token endpoint it is sent with the tokens it pays for, in one
+ * statement, so a failure to store them leaves it unredeemed for a retry. Clients are the
+ * `applications` rows, read on every lookup.
  */
 const HASHED = new Set(['AccessToken', 'AuthorizationCode', 'RefreshToken', 'ClientCredentials', 'DeviceCode', 'BackchannelAuthenticationRequest', 'PushedAuthorizationRequest']);
 const GRANTABLE = new Set(['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest']);
@@ -67,24 +69,40 @@ function findAlong(opts: { grant: boolean; account?: { input: string; ctes: stri
 }
 
 /**
- * Every write of the provider, alone or in a run, in one statement: deletions, upserts and the
- * sessions' links to their portal sessions, from a JSON list of rows (one per model and id).
+ * Every write of the provider, alone or in a run, in one statement: consumptions (a code or
+ * refresh token redeemed), deletions, upserts and the sessions' links to their portal sessions,
+ * from a JSON list of rows (one per model and id). A consumption is a conditional UPDATE; when one
+ * finds its record already consumed (another redemption won), nothing else is written: `won` is
+ * false, and the request issues nothing.
  */
 const FLUSH = `with ops as (
     select * from jsonb_to_recordset($1::jsonb) as o(op text, model text, id text, payload jsonb, grant_id text, uid text, user_code text,
       account_id text, client_id text, expires_in int, portal_session_id text, tenant_id text)),
-  gone as (delete from oidc_payloads p using ops where ops.op = 'destroy' and p.model = ops.model and p.id = ops.id),
+  consumed as (update oidc_payloads p set consumed_at = now(),
+      expires_at = case when p.model = 'RefreshToken' then least(p.expires_at, now() + interval '${REUSE_WINDOW}') else p.expires_at end
+    from ops where ops.op = 'consume' and p.model = ops.model and p.id = ops.id and p.consumed_at is null returning 1),
+  won as (select (select count(*) from consumed) = (select count(*) from ops where op = 'consume') as won),
+  gone as (delete from oidc_payloads p using ops, won where won.won and ops.op = 'destroy' and p.model = ops.model and p.id = ops.id),
   saved as (insert into oidc_payloads (model, id, payload, grant_id, uid, user_code, account_id, client_id, expires_at)
     select model, id, payload, grant_id, uid, user_code, account_id, client_id,
-      case when expires_in is null then null else now() + make_interval(secs => expires_in) end from ops where op = 'upsert'
+      case when expires_in is null then null else now() + make_interval(secs => expires_in) end from ops, won where won.won and op = 'upsert'
     on conflict (model, id) do update set payload = excluded.payload, grant_id = excluded.grant_id, uid = excluded.uid,
-      user_code = excluded.user_code, account_id = excluded.account_id, client_id = excluded.client_id, expires_at = excluded.expires_at)
-  insert into oidc_session_links (session_uid, portal_session_id, account_id, tenant_id)
-    select uid, portal_session_id, account_id, tenant_id from ops where op = 'upsert' and portal_session_id is not null
-  on conflict (session_uid) do update set portal_session_id = excluded.portal_session_id, account_id = excluded.account_id, tenant_id = excluded.tenant_id`;
+      user_code = excluded.user_code, account_id = excluded.account_id, client_id = excluded.client_id, expires_at = excluded.expires_at),
+  linked as (insert into oidc_session_links (session_uid, portal_session_id, account_id, tenant_id)
+    select uid, portal_session_id, account_id, tenant_id from ops, won where won.won and op = 'upsert' and portal_session_id is not null
+    on conflict (session_uid) do update set portal_session_id = excluded.portal_session_id, account_id = excluded.account_id, tenant_id = excluded.tenant_id)
+  select won from won`;
+
+/** A code or refresh token this request redeemed was redeemed by another request first: nothing was written. */
+export class ConsumedElsewhere extends Error {
+  constructor(readonly model: string) {
+    super(`${model} already used`);
+    this.name = 'ConsumedElsewhere';
+  }
+}
 
 type BatchRow = {
-  op: 'upsert' | 'destroy';
+  op: 'upsert' | 'destroy' | 'consume';
   model: string;
   id: string;
   payload?: Payload;
@@ -101,15 +119,17 @@ type BatchRow = {
 /**
  * The provider's writes during one request, sent as one statement before its answer (provider.ts
  * opens one for the authorization resume and the token endpoint, whose writes come in runs). A
- * read of the provider's storage, and every change that must happen at once (consume, the
- * revocations), sends what is pending first: every read sees every earlier write, and only runs
- * of writes are joined. Of two writes to one record, the last is kept.
+ * read of the provider's storage, and every change that must happen at once (the revocations),
+ * sends what is pending first: every read sees every earlier write, and only runs of writes are
+ * joined. Of two writes to one record, the last is kept. A redemption (`consume`) joins the run:
+ * when another request redeemed the same code or token first, nothing of the run is stored.
  */
 export class WriteBatch {
   private readonly pending = new Map<string, BatchRow>();
   private readonly others: Statement[] = [];
   add(row: BatchRow) {
-    this.pending.set(`${row.model}\u0000${row.id}`, row);
+    // A consumption is kept apart from a write of the same record (which never happens in one request).
+    this.pending.set(`${row.op === 'consume' ? 'consume\u0000' : ''}${row.model}\u0000${row.id}`, row);
   }
   /** Another write sent in the same statement (a sign-in's audit event): stored with the batch or not at all. */
   along(statement: Statement) {
@@ -129,34 +149,50 @@ export class WriteBatch {
 }
 
 async function store(rows: BatchRow[], others: Statement[] = []): Promise<void> {
+  const consumes = rows.filter((r) => r.op === 'consume');
+  let won: boolean | undefined;
   if (!others.length) {
     const db = await dbHandle();
-    await db.queryPrepared(FLUSH, [JSON.stringify(rows)]);
-    return;
+    [{ won }] = await db.queryPrepared<{ won: boolean }>(FLUSH, [JSON.stringify(rows)]);
+  } else {
+    // The other writes do not wait for a consumption's outcome: a batch has one or the other.
+    if (consumes.length) throw new Error('a write batch that consumes takes no other statements');
+    // FLUSH with the other writes as CTEs before its own (its one parameter is the rows).
+    const [head, tail] = FLUSH.replace(/^with /, '').split('$1');
+    const ctes = others.map((o, i) => sql`${sql.raw(`other_${i}`)} as (${o}), `);
+    await (await getDb()).execute(sql`with ${sql.join(ctes)}${sql.raw(head)}${JSON.stringify(rows)}${sql.raw(tail)}`);
   }
-  // FLUSH with the other writes as CTEs before its own (its one parameter is the rows).
-  const [head, tail] = FLUSH.replace(/^with /, '').split('$1');
-  const ctes = others.map((o, i) => sql`${sql.raw(`other_${i}`)} as (${o}), `);
-  await (await getDb()).execute(sql`with ${sql.join(ctes)}${sql.raw(head)}${JSON.stringify(rows)}${sql.raw(tail)}`);
+  if (won === false) {
+    // Another redemption won (a race, or a thief): everything of that grant goes.
+    const db = await dbHandle();
+    for (const c of consumes) await db.queryPrepared(SQL.revokeGrantOf, [c.model, c.id]);
+    throw new ConsumedElsewhere(consumes[0].model);
+  }
 }
 
 /**
  * Write batching for the provider: `middleware` gives each request whose path `batched` selects a
- * WriteBatch, sent before the request is answered (a failure to store is the request's failure);
- * `of` finds a request's batch (the adapter's `batch`).
+ * WriteBatch, sent before the request is answered (a failure to store is the request's failure;
+ * a redemption another request won has `refuse` answer instead); `of` finds a request's batch
+ * (the adapter's `batch`).
  */
-export function writeBatching(batched: (path: string) => boolean) {
+export function writeBatching<C extends { path: string }>(batched: (path: string) => boolean, refuse: (ctx: C, err: ConsumedElsewhere) => void) {
   const batches = new WeakMap<object, WriteBatch>();
   return {
     of: (ctx: object | undefined) => (ctx ? batches.get(ctx) : undefined),
-    async middleware(ctx: { path: string }, next: () => Promise<void>) {
+    async middleware(ctx: C, next: () => Promise<void>) {
       if (!batched(ctx.path)) return next();
       const batch = new WriteBatch();
       batches.set(ctx, batch);
       try {
         await next();
       } finally {
-        await batch.flush();
+        try {
+          await batch.flush();
+        } catch (err) {
+          if (!(err instanceof ConsumedElsewhere)) throw err;
+          refuse(ctx, err);
+        }
       }
     },
   };
@@ -240,7 +276,13 @@ export function adapterClass(deps: {
     return known;
   };
   /** Sends this request's pending writes, before a read or a change that must happen at once. */
-  const settle = async () => deps.batch?.()?.flush();
+  const settle = async () => {
+    try {
+      await deps.batch?.()?.flush();
+    } catch (err) {
+      throw err instanceof ConsumedElsewhere ? deps.invalidGrant(err.message) : err;
+    }
+  };
   /** Before any write of this request: what was read ahead may be stale. */
   const forget = () => {
     const request = deps.request?.();
@@ -354,6 +396,9 @@ export function adapterClass(deps: {
 
     async consume(id: string) {
       forget();
+      // In a batch: sent with the tokens it pays for, in one statement (none stored without it, nor it without them).
+      const batch = deps.batch?.();
+      if (batch) return batch.add({ op: 'consume', model: this.model, id: this.key(id) });
       await settle();
       const db = await dbHandle();
       const rows = await db.queryPrepared(SQL.consume, [this.model, this.key(id)]);
