@@ -15,7 +15,9 @@ import { sp } from '@/lib/sso/sp';
 import { startSsoFromRequest } from '@/lib/sso/start';
 import { meta, samlTenant } from '@/lib/testing/sso';
 import type { TestSamlIdp } from '@/lib/demo/saml-idp';
-import { addDomain, removeDomain } from './domains';
+import { addDomain, removeDomain, verifyDomain } from './domains';
+import { createTenant, updateTenant } from './tenants';
+import { SYSTEM } from '@/lib/audit/types';
 
 const admin: Ctx = { actor: { type: 'admin', id: 'plk_test', label: 'setup link' } };
 const operatorInConsole: Ctx = { actor: { type: 'operator', id: 'op_test', label: 'ops@example.com' } };
@@ -141,5 +143,21 @@ describe('domain trust: operator domains at once, admin domains once DNS-verifie
     const refused = await call(tenantRoute.PATCH, { method: 'PATCH', params: { tenantId: b.tenant.id }, body: { domains: [b.domain, proven] } });
     expect(refused.status).toBe(409);
     expect(await db.select().from(tenantDomains).where(eq(tenantDomains.domain, proven))).toEqual([expect.objectContaining({ tenantId: a.tenant.id, verified: true })]);
+  });
+
+  it('a check whose claim the operator gave to another tenant meanwhile changes nothing of that tenant (404)', async () => {
+    const db = await getDb();
+    const domain = uniqueDomain('raced');
+    const a = await createTenant(SYSTEM, { name: `A ${domain}`, domains: [] });
+    const b = await createTenant(SYSTEM, { name: `B ${domain}`, domains: [] });
+    const claim = await addDomain(admin, a.id, domain);
+    // A's DNS answer arrives after the operator gave the domain to B (which dropped A's claim).
+    const slowDns = async () => {
+      await updateTenant(SYSTEM, b.id, { domains: [domain] });
+      return [[claim.verificationToken]];
+    };
+    await expect(verifyDomain(admin, a.id, domain, slowDns)).rejects.toMatchObject({ status: 404 });
+    expect(await db.select().from(tenantDomains).where(eq(tenantDomains.domain, domain))).toEqual([expect.objectContaining({ tenantId: b.id, verified: false, addedBy: 'operator' })]);
+    expect(await actionsOf(a.id)).not.toContain('domain.verified');
   });
 });

@@ -92,11 +92,14 @@ export async function verifyDomain(ctx: Ctx, tenantId: string, domain: string, r
   }
   if (found === d.verified) return d;
   return db.transaction(async (tx) => {
+    // The claim as it was read: the operator may have given the domain to another tenant while
+    // DNS answered (dropping this claim), or the tenant removed and added it again (a new token).
     const [row] = await tx
       .update(tenantDomains)
       .set({ verified: found, verifiedAt: found ? new Date() : null })
-      .where(eq(tenantDomains.domain, d.domain))
+      .where(and(eq(tenantDomains.domain, d.domain), eq(tenantDomains.tenantId, tenantId), eq(tenantDomains.verificationToken, d.verificationToken)))
       .returning();
+    if (!row) throw notFound('Domain');
     await record(tx, ctx, {
       tenantId,
       action: found ? 'domain.verified' : 'domain.unverified',
