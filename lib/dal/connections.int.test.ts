@@ -1,6 +1,6 @@
 import { X509Certificate } from 'node:crypto';
-import { eq } from 'drizzle-orm';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { eq, sql } from 'drizzle-orm';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import * as connectionsRoute from '@/app/api/v1/tenants/[tenantId]/connections/route';
 import * as connectionRoute from '@/app/api/v1/tenants/[tenantId]/connections/[connectionId]/route';
 import * as tenantRoutes from '@/app/api/v1/tenants/route';
@@ -356,5 +356,27 @@ describe('connections API with metadataUrl (ALLOW_PRIVATE_URLS for a local IdP)'
     expect(res.status).toBe(400);
     expect(res.body.errors.map((e: { path: string }) => e.path)).toContain('metadataUrl');
     expect((await list(t.id)).body.data).toEqual([]);
+  });
+});
+
+describe('a library record left without its connection', () => {
+  it('does not block adding that IdP again for good: a minute on, the next create removes it', async () => {
+    const t = await newTenant();
+    const idp = newIdp('orphan');
+    const made = await create(t.id, { type: 'saml', metadataXml: idp.metadataXml() });
+    expect(made.status).toBe(201);
+    // The delete commits, then removing the library's record fails (a crash, a database blip).
+    const { jackson } = await sso();
+    const spy = vi.spyOn(jackson.connectionAPIController, 'deleteConnections').mockRejectedValueOnce(new Error('the database went away'));
+    expect((await remove(t.id, made.body.id)).status).toBe(204);
+    spy.mockRestore();
+    // Fresh, it may be a create in progress: still refused.
+    expect((await create(t.id, { type: 'saml', metadataXml: idp.metadataXml() })).status).toBe(409);
+    // A minute later it is a leftover: removed, and the IdP added again.
+    const db = await getDb();
+    await db.execute(sql`update sso_store_entries set created_at = created_at - interval '2 minutes', modified_at = modified_at - interval '2 minutes' where namespace = 'saml:config'`);
+    const again = await create(t.id, { type: 'saml', metadataXml: idp.metadataXml() });
+    expect(again.status).toBe(201);
+    expect((await list(t.id)).body.data).toHaveLength(1);
   });
 });

@@ -15,7 +15,7 @@ import { log } from '../log';
 import { sso } from '../sso/jackson';
 import { issuerProblem } from '../sso/oidc/claims';
 import { inTenantScope, jacksonStoreKey } from '../sso/jackson-store';
-import { removeLibraryConnections } from '../sso/library-records';
+import { removeLeftLibraryConnection, removeLibraryConnections } from '../sso/library-records';
 import { buildIdpMetadataXml, MAX_METADATA_BYTES, parseIdpMetadata } from '../sso/saml/metadata';
 import { oidcRedirectUrlOf, PRODUCT, sp } from '../sso/sp';
 import type { ConnectionCreate, ConnectionPatch, ConnectionTestResult, ConnectionView } from '../validation/connections';
@@ -218,9 +218,11 @@ const shown = (k: string) => JSON.stringify(k.length > 200 ? `${k.slice(0, 200)}
  */
 export async function refuseTakenLibraryKey(tenantId: string, idpKey: string, path: string): Promise<void> {
   const clientId = jacksonStoreKey(`${tenantId}:${PRODUCT}:${idpKey}`); // the library's clientID
-  const { jackson } = await sso();
-  const held = (await findConnectionByClientId(clientId)) ?? ((await jackson.connectionAPIController.getConnections({ clientID: clientId } as never)) as unknown[])[0];
-  if (held) throw conflict(path, `another connection of this organisation already uses the identity provider identifier ${shown(idpKey)} (an entity ID or a client ID)`);
+  const refused = () => conflict(path, `another connection of this organisation already uses the identity provider identifier ${shown(idpKey)} (an entity ID or a client ID)`);
+  if (await findConnectionByClientId(clientId)) throw refused();
+  // The library's record without a portal connection: a create in progress, or what a delete or
+  // create that failed halfway left behind (removed once settled, library-records.ts).
+  if (!(await removeLeftLibraryConnection(clientId))) throw refused();
 }
 
 /**

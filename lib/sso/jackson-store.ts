@@ -2,7 +2,7 @@ import 'server-only';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
 import type { DatabaseDriver, Encrypted, Index, Records, SortOrder } from '@boxyhq/saml-jackson';
-import type { DbHandle } from '../db/client';
+import { dbHandle, type DbHandle } from '../db/client';
 import { log } from '../log';
 
 /**
@@ -281,4 +281,14 @@ export function createJacksonDriver(query: DbHandle['query'], options: JacksonDr
 /** The key under which the library's Store files a record or index value: ripemd160 hex (dist/db/store.js, dist/db/utils.js keyDigest). */
 export function jacksonStoreKey(key: string): string {
   return createHash('ripemd160').update(key).digest('hex');
+}
+
+/** Whether the library's record `key` (as the library names it) in `namespace` is unchanged for `seconds`. */
+export async function libraryRecordSettled(namespace: string, key: string, seconds: number): Promise<boolean> {
+  const db = await dbHandle();
+  const [row] = await db.query<{ settled: boolean }>(
+    `select modified_at < now() - make_interval(secs => $3) as settled from sso_store_entries where namespace = $1 and key = $2`,
+    [namespace, jacksonStoreKey(key), seconds],
+  );
+  return !!row?.settled;
 }
