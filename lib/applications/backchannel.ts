@@ -50,7 +50,12 @@ async function revokeGrant(provider: Awaited<ReturnType<typeof import('./provide
   ]);
 }
 
-/** Ends the provider sessions of ended portal sessions; queues their logout tokens. */
+/**
+ * Ends the provider sessions of ended portal sessions; queues their logout tokens. Per session,
+ * the grants are revoked first (again, harmlessly, after a failure), then one transaction removes
+ * the link, queues the logout tokens and removes the session's records: a run that fails halfway
+ * is done again whole, and a link another run removed first queues nothing twice.
+ */
 export async function reapEndedSessions(limit = REAP_BATCH): Promise<{ sessions: number; queued: number }> {
   const { oidcProvider } = await import('./provider');
   const provider = await oidcProvider();
@@ -64,23 +69,20 @@ export async function reapEndedSessions(limit = REAP_BATCH): Promise<{ sessions:
     const apps = clientIds.length
       ? await db.select().from(applications).where(inArray(applications.clientId, clientIds))
       : [];
-    for (const [clientId, { sid, grantId }] of Object.entries(authorizations)) {
-      if (grantId) await revokeGrant(provider, grantId);
+    for (const { grantId } of Object.values(authorizations)) if (grantId) await revokeGrant(provider, grantId);
+    const deliveries = Object.entries(authorizations).flatMap(([clientId, { sid }]) => {
       const app = apps.find((a) => a.clientId === clientId);
-      if (app?.backchannelLogoutUri && sid) {
-        await db.insert(backchannelDeliveries).values({
-          id: newId('bcl'),
-          applicationId: app.id,
-          tenantId: link.tenant_id,
-          accountId: link.account_id,
-          sid,
-          reason: 'session_ended',
-        });
-        queued++;
-      }
-    }
-    await destroySessionRecords(link.session_uid);
-    await handle.queryPrepared('delete from oidc_session_links where session_uid = $1', [link.session_uid]);
+      return app?.backchannelLogoutUri && sid
+        ? [{ id: newId('bcl'), applicationId: app.id, tenantId: link.tenant_id, accountId: link.account_id, sid, reason: 'session_ended' }]
+        : [];
+    });
+    queued += await db.transaction(async (tx) => {
+      const claimed = await tx.execute(sql`delete from oidc_session_links where session_uid = ${link.session_uid} returning 1`);
+      if (!(claimed as unknown as { rows: unknown[] }).rows.length) return 0;
+      if (deliveries.length) await tx.insert(backchannelDeliveries).values(deliveries);
+      await destroySessionRecords(link.session_uid, tx);
+      return deliveries.length;
+    });
   }
   return { sessions: ended.length, queued };
 }

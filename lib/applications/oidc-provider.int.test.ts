@@ -450,6 +450,27 @@ describe('the portal as OpenID Provider for the operator’s applications', () =
     await expect(oc.refreshTokenGrant(config, won.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
   });
 
+  it('a session ending whose reaping fails halfway is reaped again without a second logout token', async () => {
+    const w = await world();
+    const app = await newApp({ backchannelLogoutUri: receiverUrl });
+    const config = await configFor(app);
+    const r = await signIn(config, w.browser, { login_hint: w.email });
+    const before = logoutTokens.length;
+    expect((await call(suspendRoute.POST, { method: 'POST', params: { tenantId: w.tenant.id, userId: r.claims.sub } })).status).toBe(200);
+    // The first run fails while removing the provider session's records (a crash, a database error).
+    const db = await dbHandle();
+    await db.query(`create or replace function test_keep_session() returns trigger language plpgsql as $$ begin raise exception 'the database went away'; end $$`);
+    await db.query(`create trigger test_keep_session before delete on oidc_payloads for each row when (old.model = 'Session') execute function test_keep_session()`);
+    try {
+      await runJob().catch(() => undefined);
+    } finally {
+      await db.query(`drop trigger if exists test_keep_session on oidc_payloads`);
+    }
+    await runJob();
+    expect(await (await getDb()).select().from(backchannelDeliveries).where(eq(backchannelDeliveries.applicationId, app.id))).toHaveLength(1);
+    expect(logoutTokensFor(before, app.clientId, r.claims.sub)).toHaveLength(1);
+  });
+
   it('suspension, deletion and sign-out: refreshes fail at once; every application of the session gets a signed logout token', async () => {
     const w = await world();
     const withChannel = await newApp({ backchannelLogoutUri: receiverUrl });

@@ -1,7 +1,7 @@
 import 'server-only';
 import { createHash } from 'node:crypto';
 import { sql, type SQL as Statement } from 'drizzle-orm';
-import { dbHandle, getDb } from '../db/client';
+import { dbHandle, getDb, type Executor } from '../db/client';
 import type { Application } from '../db/schema';
 
 /**
@@ -214,10 +214,9 @@ export async function sessionAuthorizations(uid: string): Promise<Record<string,
   return Object.assign({}, ...rows.map((r) => r.payload.authorizations ?? {}));
 }
 
-/** Deletes a provider session's records (the reaper, once its applications are told). */
-export async function destroySessionRecords(uid: string): Promise<void> {
-  const db = await dbHandle();
-  await db.queryPrepared(`delete from oidc_payloads where model = 'Session' and uid = $1`, [uid]);
+/** Deletes a provider session's records (the reaper's transaction, with the logout tokens it queues). */
+export async function destroySessionRecords(uid: string, tx: Executor): Promise<void> {
+  await tx.execute(sql`delete from oidc_payloads where model = 'Session' and uid = ${uid}`);
 }
 
 type Payload = Record<string, unknown>;
