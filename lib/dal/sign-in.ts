@@ -1,6 +1,6 @@
 import 'server-only';
 import { and, asc, eq, gt, sql, type SQL } from 'drizzle-orm';
-import { dbHandle, getDb, type Db } from '../db/client';
+import { dbHandle, getDb, type Db, type Executor } from '../db/client';
 import { connections, ssoFlows, tenantDomains, tenants, type Connection } from '../db/schema';
 import { trustedDomainSql } from './domains';
 import type { TenantWithDomains } from './tenants';
@@ -10,8 +10,14 @@ import type { TenantWithDomains } from './tenants';
  * saved is a round trip and its share of CPU on both sides (`npm run bench:signin`).
  */
 
-/** A tenant as sign-in needs it: its domains, and which of them are trusted (operator-added or DNS-verified). */
-export type SignInTenant = TenantWithDomains & { trustedDomains: string[] };
+/**
+ * A tenant as sign-in needs it: its domains, which of them are trusted (operator-added or
+ * DNS-verified), and the version of its row as read (`xmin`), which the sign-in's write checks
+ * (lib/provisioning/jit.ts): rules or a strategy changed meanwhile are read again.
+ */
+export type SignInTenant = TenantWithDomains & { trustedDomains: string[]; version: string };
+
+const versionOf = sql<string>`${tenants}.xmin::text`;
 
 const domainsOf = sql<string[]>`array(select ${tenantDomains.domain} from ${tenantDomains} where ${tenantDomains.tenantId} = ${tenants.id} order by ${tenantDomains.domain})`;
 const trustedDomainsOf = sql<string[]>`array(select ${tenantDomains.domain} from ${tenantDomains} where ${tenantDomains.tenantId} = ${tenants.id} and ${trustedDomainSql()} order by ${tenantDomains.domain})`;
@@ -30,7 +36,7 @@ export async function signInTarget(by: { domain: string } | { slug: string }): P
   const q = prepared(await getDb());
   const [row] = 'domain' in by ? await q.targetByDomain.execute({ domain: by.domain.trim().toLowerCase() }) : await q.targetBySlug.execute({ slug: by.slug });
   if (!row) return null;
-  return { tenant: { ...row.tenant, domains: row.domains, trustedDomains: row.trustedDomains, allowedDomains: row.allowedDomains }, connection: row.connection };
+  return { tenant: { ...row.tenant, domains: row.domains, trustedDomains: row.trustedDomains, allowedDomains: row.allowedDomains, version: row.version }, connection: row.connection };
 }
 
 /**
@@ -53,7 +59,7 @@ function prepare(db: Db) {
     .limit(1);
   const target = (where: SQL) =>
     db
-      .select({ tenant: tenants, domains: domainsOf, trustedDomains: trustedDomainsOf, allowedDomains: allowedDomainsOf, connection: connections })
+      .select({ tenant: tenants, domains: domainsOf, trustedDomains: trustedDomainsOf, allowedDomains: allowedDomainsOf, version: versionOf, connection: connections })
       .from(tenants)
       .leftJoin(connections, eq(connections.id, sql`(${firstActive})`))
       .where(where)
@@ -86,6 +92,7 @@ function prepare(db: Db) {
         domains: domainsOf,
         trustedDomains: trustedDomainsOf,
         allowedDomains: allowedDomainsOf,
+        version: versionOf,
       })
       .from(taken)
       .leftJoin(connections, eq(connections.id, taken.connectionId))
@@ -117,7 +124,7 @@ export async function takeFlow(key: string): Promise<{ flow: SsoFlow; connection
   if (key.includes('\u0000')) return null; // no flow has one (a RelayState or state from the request)
   const [row] = await prepared(await getDb()).takeFlow.execute({ key });
   if (!row) return null;
-  const tenant = row.tenant ? { ...row.tenant, domains: row.domains ?? [], trustedDomains: row.trustedDomains ?? [], allowedDomains: row.allowedDomains ?? [] } : null;
+  const tenant = row.tenant ? { ...row.tenant, domains: row.domains ?? [], trustedDomains: row.trustedDomains ?? [], allowedDomains: row.allowedDomains ?? [], version: row.version } : null;
   return { flow: row.flow, connection: row.connection, tenant };
 }
 
@@ -143,12 +150,16 @@ export async function firstUseOfAssertion(assertionId: string, connectionId: str
   return rows.length === 1;
 }
 
-/** A tenant by ID, as sign-in needs it. */
-export async function signInTenant(id: string): Promise<SignInTenant | null> {
-  const db = await getDb();
-  const [row] = await db
-    .select({ tenant: tenants, domains: domainsOf, trustedDomains: trustedDomainsOf, allowedDomains: allowedDomainsOf })
+/**
+ * A tenant by ID, as sign-in needs it; on `tx` with `lock`, its row held (FOR KEY SHARE: a change of
+ * its rules, which locks it FOR UPDATE, waits for the transaction, or the transaction for it).
+ */
+export async function signInTenant(id: string, tx?: Executor, lock = false): Promise<SignInTenant | null> {
+  const db = tx ?? (await getDb());
+  const q = db
+    .select({ tenant: tenants, domains: domainsOf, trustedDomains: trustedDomainsOf, allowedDomains: allowedDomainsOf, version: versionOf })
     .from(tenants)
     .where(eq(tenants.id, id));
-  return row ? { ...row.tenant, domains: row.domains, trustedDomains: row.trustedDomains, allowedDomains: row.allowedDomains } : null;
+  const [row] = lock ? await q.for('key share') : await q;
+  return row ? { ...row.tenant, domains: row.domains, trustedDomains: row.trustedDomains, allowedDomains: row.allowedDomains, version: row.version } : null;
 }

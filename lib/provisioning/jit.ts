@@ -6,8 +6,8 @@ import type { Ctx } from '../audit/types';
 import { sectionsAbove } from '../auth/permissions';
 import { dbHandle, getDb, type Executor, type Tx } from '../db/client';
 import { pgError } from '../errors';
-import { sessions, userIdentities, users, type Connection, type SessionSso, type User } from '../db/schema';
-import type { SignInTenant } from '../dal/sign-in';
+import { sessions, tenants, userIdentities, users, type Connection, type SessionSso, type User } from '../db/schema';
+import { signInTenant, type SignInTenant } from '../dal/sign-in';
 import type { TenantWithDomains } from '../dal/tenants';
 import { newId } from '../ids';
 import { LoginRejected } from '../sso/failures';
@@ -117,6 +117,61 @@ export async function signInUser(
   /** A SAML sign-in's NameID and SessionIndex, for single logout. */
   saml?: { nameId: string; nameIdFormat: string | null; sessionIndex: string | null },
 ): Promise<Outcome> {
+  let s = await signInOf(meta, tenant, connection, profile, saml);
+  const db = await getDb();
+
+  // Without locks: the user as read, and one statement that holds only if it is unchanged.
+  const found = await candidates(db, s);
+  const existing = found.byIdentity ?? (found.byEmail && { ...found.byEmail, user: linkByEmail(s, found.byEmail.user, found.byEmail.otherSubjectHere) });
+  if (!existing && !s.mayCreate) throw new LoginRejected(tenant.strategy === 'scim' ? 'user_not_provisioned' : 'domain_not_allowed');
+  const plan = existing ? planExisting(s, existing.user) : planNew(s);
+  const userRow = existing
+    ? updateUser(db, plan, sql`${users}.xmin = ${existing.version}::xid`)
+    : db.insert(users).values(plan.user).onConflictDoNothing().returning({ id: users.id }).getSQL();
+  try {
+    const statement = dialect.sqlToQuery(writes(s, plan, userRow));
+    await (await dbHandle()).runPrepared(statement.sql, statement.params);
+    return outcome(s, plan);
+  } catch (err) {
+    if (!userRowGone(err)) throw err;
+  }
+
+  return db.transaction(async (tx) => {
+    // The tenant held (its rules and strategy cannot change under this transaction) and, when it
+    // changed since it was read, the sign-in judged again by it as it is now.
+    const now = await signInTenant(tenant.id, tx, true);
+    if (!now) throw new LoginRejected('unknown_tenant');
+    if (now.version !== s.tenant.version) s = await signInOf(meta, now, connection, profile, saml);
+    const locked = await byIdentity(tx, connection.id, profile.subject);
+    if (locked) {
+      const p = planExisting(s, locked);
+      await tx.execute(writes(s, p, updateUser(tx, p)));
+      return outcome(s, p);
+    }
+    if (s.mayCreate) {
+      const p = planNew(s);
+      const [row] = await tx.insert(users).values(p.user).onConflictDoNothing().returning({ id: users.id });
+      if (row) {
+        await tx.execute(writes(s, p, sql`select ${p.user.id}::text as id`));
+        return outcome(s, p);
+      }
+    }
+    const byMail = await byEmail(tx, s.tenant.id, s.email);
+    if (!byMail) throw new LoginRejected(s.tenant.strategy === 'scim' ? 'user_not_provisioned' : 'domain_not_allowed');
+    const p = planExisting(s, linkByEmail(s, byMail, await otherSubjectOn(tx, byMail.id, s)));
+    await tx.execute(writes(s, p, updateUser(tx, p)));
+    return outcome(s, p);
+  });
+}
+
+/** A sign-in judged by the tenant as `tenant` holds it: its domains, strategy and role mappings. */
+async function signInOf(
+  meta: Omit<Ctx, 'actor'>,
+  tenant: SignInTenant,
+  connection: Connection,
+  profile: IdpProfile,
+  saml?: { nameId: string; nameIdFormat: string | null; sessionIndex: string | null },
+): Promise<SignIn> {
   if (connection.tenantId !== tenant.id) throw new Error('connection of another tenant');
   if (profile.refusal) throw new LoginRejected(profile.refusal, 400);
   const email = profile.email?.trim().toLowerCase() ?? '';
@@ -132,7 +187,7 @@ export async function signInUser(
   // Roles take up to ~0.1 s (the mapping budget): a heavy evaluation gets a turn of the event loop of its own.
   if (evaluationCost({ rules: tenant.roleRules, defaultRole: tenant.defaultRole }, mappingInput(profile)).cost > MAPPING_BUDGET / 20) await nextTurn();
   const now = new Date();
-  const s: SignIn = {
+  return {
     meta,
     tenant,
     connection,
@@ -155,45 +210,6 @@ export async function signInUser(
     expiresAt: new Date(now.getTime() + USER_SESSION_TTL_SECONDS * 1000),
     sso: saml ? { connectionId: connection.id, ...saml } : null,
   };
-  const db = await getDb();
-
-  // Without locks: the user as read, and one statement that holds only if it is unchanged.
-  const found = await candidates(db, s);
-  const existing = found.byIdentity ?? (found.byEmail && { ...found.byEmail, user: linkByEmail(s, found.byEmail.user, found.byEmail.otherSubjectHere) });
-  if (!existing && !s.mayCreate) throw new LoginRejected(tenant.strategy === 'scim' ? 'user_not_provisioned' : 'domain_not_allowed');
-  const plan = existing ? planExisting(s, existing.user) : planNew(s);
-  const userRow = existing
-    ? updateUser(db, plan, sql`${users}.xmin = ${existing.version}::xid`)
-    : db.insert(users).values(plan.user).onConflictDoNothing().returning({ id: users.id }).getSQL();
-  try {
-    const statement = dialect.sqlToQuery(writes(s, plan, userRow));
-    await (await dbHandle()).runPrepared(statement.sql, statement.params);
-    return outcome(s, plan);
-  } catch (err) {
-    if (!userRowGone(err)) throw err;
-  }
-
-  return db.transaction(async (tx) => {
-    const locked = await byIdentity(tx, connection.id, profile.subject);
-    if (locked) {
-      const p = planExisting(s, locked);
-      await tx.execute(writes(s, p, updateUser(tx, p)));
-      return outcome(s, p);
-    }
-    if (s.mayCreate) {
-      const p = planNew(s);
-      const [row] = await tx.insert(users).values(p.user).onConflictDoNothing().returning({ id: users.id });
-      if (row) {
-        await tx.execute(writes(s, p, sql`select ${p.user.id}::text as id`));
-        return outcome(s, p);
-      }
-    }
-    const byMail = await byEmail(tx, tenant.id, email);
-    if (!byMail) throw new LoginRejected(tenant.strategy === 'scim' ? 'user_not_provisioned' : 'domain_not_allowed');
-    const p = planExisting(s, linkByEmail(s, byMail, await otherSubjectOn(tx, byMail.id, s)));
-    await tx.execute(writes(s, p, updateUser(tx, p)));
-    return outcome(s, p);
-  });
 }
 
 type SignIn = {
@@ -306,18 +322,21 @@ function updateUser(db: Executor, p: Plan, guard?: SQL): SQL {
 /**
  * Every write of a sign-in in one statement, after `userRow` (a query yielding the user's id):
  * the identity link, the audit events and the session. The session takes its user from
- * `userRow`, so when that yields nothing (the guard of the one-statement path), the statement
+ * `userRow`, and only while the tenant row is the version the sign-in was judged by (held, so a
+ * change of its rules waits for this statement, or this statement for it and then finds it
+ * changed). When either yields nothing (the guards of the one-statement path), the statement
  * fails on NOT NULL and stores nothing ({@link userRowGone}).
  */
 function writes(s: SignIn, p: Plan, userRow: SQL): SQL {
   const actor = { type: 'user' as const, id: p.user.id, label: s.email };
   const audit = auditInsert({ ...s.meta, actor }, p.events).statement!;
   return sql`with u as (${userRow}),
+    t as (select 1 from ${tenants} where id = ${s.tenant.id} and xmin = ${s.tenant.version}::xid for key share),
     i as (insert into ${userIdentities} (connection_id, subject, user_id, tenant_id)
       select ${s.connection.id}, ${s.profile.subject}, id, ${s.tenant.id} from u on conflict do nothing),
     a as (${audit})
     insert into ${sessions} (id, kind, subject_id, tenant_id, expires_at, sso, scopes)
-    values (${s.sessionId}, 'user', (select id from u), ${s.tenant.id}, ${s.expiresAt}, ${s.sso ? JSON.stringify(s.sso) : null}::jsonb, ${textArray(s.connection.scopeCeiling)}::text[])`;
+    values (${s.sessionId}, 'user', (select id from u where exists (select 1 from t)), ${s.tenant.id}, ${s.expiresAt}, ${s.sso ? JSON.stringify(s.sso) : null}::jsonb, ${textArray(s.connection.scopeCeiling)}::text[])`;
 }
 
 /** A text[] parameter as an array literal (a bare array would be spread into a list); null stays null. Scope names only. */

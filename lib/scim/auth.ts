@@ -86,10 +86,27 @@ export function forgetAccepted(directoryId: string): void {
  * `tenant_id` from it, so if any of that changed the statement fails on NOT NULL and stores nothing.
  */
 export function authGuard(a: Pick<Accepted, 'directory' | 'tenant'>, token: string): SQL {
+  // The tenant row held (FOR KEY SHARE): a change of its role mappings under way (which locks it
+  // FOR UPDATE) is waited for, and then compared.
   return sql`select d.tenant_id from directories d join tenants t on t.id = d.tenant_id
     where d.id = ${a.directory.id} and d.tenant_id = ${a.tenant.id} and d.token_hash = ${hashToken(token)} and d.name = ${a.directory.name}
       and coalesce(to_jsonb(d.scope_ceiling), 'null'::jsonb) = ${JSON.stringify(a.directory.scopeCeiling)}::jsonb
-      and t.role_rules = ${JSON.stringify(a.tenant.roleRules)}::jsonb and t.default_role is not distinct from ${a.tenant.defaultRole}`;
+      and t.role_rules = ${JSON.stringify(a.tenant.roleRules)}::jsonb and t.default_role is not distinct from ${a.tenant.defaultRole}
+    for key share of t`;
+}
+
+/**
+ * The tenant's role mappings as they are now, its row held for the transaction `tx` (FOR KEY
+ * SHARE): a change of them ("save and apply", which locks the row FOR UPDATE) waits for the
+ * transaction, or the transaction for it. Null when the tenant is gone.
+ */
+export async function heldTenant(tx: Executor, tenantId: string): Promise<ScimTenant | null> {
+  const [row] = await tx
+    .select({ id: tenants.id, roleRules: tenants.roleRules, defaultRole: tenants.defaultRole })
+    .from(tenants)
+    .where(eq(tenants.id, tenantId))
+    .for('key share');
+  return row ?? null;
 }
 
 /** Did a statement fail because its {@link authGuard} found nothing? */

@@ -12,7 +12,7 @@ import { readBody, textProblem } from '../api/body';
 import { MAX_PATCH_PATH_LENGTH } from './budgets';
 import { requestMeta } from '../http/request-meta';
 import { log } from '../log';
-import { authenticate, authGuard, bearerToken, forgetAccepted, guardRefused, recentlyAccepted, type AuthFailure, type AuthOk, type AuthResult } from './auth';
+import { authenticate, authGuard, bearerToken, forgetAccepted, guardRefused, heldTenant, recentlyAccepted, type AuthFailure, type AuthOk, type AuthResult } from './auth';
 import type { ScimContext, ScimTenant } from './context';
 import { createGroup, deleteGroup, getGroup, patchGroup, replaceGroup, type Want } from './groups';
 import { logRequest, maybePrune, outcomeOf, requestLogInsert } from './log';
@@ -377,7 +377,9 @@ export async function handleScim(req: Request, directoryId: string, segments: st
     const audit = auditCtx(d);
     const answer = await inTransaction(db, async (tx) => {
       summary.length = 0;
-      const c: ScimContext = { tx, directory: d, tenant: t, base, audit, events: [], summary, outcome: r.write ? 'unchanged' : 'read', body };
+      // A change computes roles from the tenant's mappings as they are now, held until it commits.
+      const held = r.write ? await heldTenant(tx, t.id) : null;
+      const c: ScimContext = { tx, directory: d, tenant: held ?? t, base, audit, events: [], summary, outcome: r.write ? 'unchanged' : 'read', body };
       const out = await r.handler(c);
       // The audit events and the request-log row go in one statement.
       await logRequest(tx, entry(out.status, c.outcome), auditInsert(audit, c.events).statement);
