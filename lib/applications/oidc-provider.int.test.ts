@@ -471,6 +471,29 @@ describe('the portal as OpenID Provider for the operator’s applications', () =
     expect(logoutTokensFor(before, app.clientId, r.claims.sub)).toHaveLength(1);
   });
 
+  it("a refused request (another application's token, a used refresh token) does not count as the portal session's activity", async () => {
+    const w = await world();
+    const configA = await configFor(await newApp());
+    const configB = await configFor(await newApp());
+    const r = await signIn(configA, w.browser, { login_hint: w.email });
+    const db = await dbHandle();
+    const [link] = await db.query<{ id: string }>(`select s.id from oidc_session_links l join sessions s on s.id = l.portal_session_id where l.account_id = $1`, [r.claims.sub]);
+    const lastSeen = async () => (await db.query<{ t: string }>(`select last_seen_at::text as t from sessions where id = $1`, [link.id]))[0].t;
+    await db.query(`update sessions set last_seen_at = now() - interval '1 hour' where id = $1`, [link.id]);
+    const aged = await lastSeen();
+    expect((await oc.tokenIntrospection(configB, r.tokens.access_token)).active).toBe(false);
+    const refreshed = await oc.refreshTokenGrant(configA, r.tokens.refresh_token!);
+    await db.query(`update sessions set last_seen_at = now() - interval '1 hour' where id = $1`, [link.id]);
+    const agedAgain = await lastSeen();
+    expect(agedAgain).not.toBe(aged);
+    expect((await oc.tokenIntrospection(configB, refreshed.refresh_token!)).active).toBe(false);
+    await expect(oc.refreshTokenGrant(configB, r.tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    expect(await lastSeen()).toBe(agedAgain);
+    // The application's own use counts.
+    expect((await oc.tokenIntrospection(configA, refreshed.access_token)).active).toBe(true);
+    expect(await lastSeen()).not.toBe(agedAgain);
+  });
+
   it('suspension, deletion and sign-out: refreshes fail at once; every application of the session gets a signed logout token', async () => {
     const w = await world();
     const withChannel = await newApp({ backchannelLogoutUri: receiverUrl });

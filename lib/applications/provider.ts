@@ -135,7 +135,8 @@ type AccountRow = {
 /**
  * One statement: the user and their tenant, whether the application still admits that tenant,
  * and whether the portal session the provider session came from is still live under its tenant's
- * policy (using an application counts as activity for the idle timeout). A suspended or deleted
+ * policy (using an application counts as activity for the idle timeout: a request the provider
+ * may serve, with a valid token of the requesting client for an account it admits). A suspended or deleted
  * user, a tenant the application no longer admits, or an ended portal session: no account (the
  * provider then answers invalid_grant to a refresh and 401 to userinfo).
  */
@@ -148,19 +149,20 @@ const ACCOUNT_CTES = `link as (
       and (policy->>'sessionMaxAgeSeconds' is null or created_at + make_interval(secs => (policy->>'sessionMaxAgeSeconds')::int) > now())
       and (policy->>'sessionIdleSeconds' is null or coalesce(last_seen_at, created_at) + make_interval(secs => (policy->>'sessionIdleSeconds')::int
         + case when last_seen_at is null then 0 else ${LAST_SEEN_WRITE_INTERVAL_MS / 1000} end) > now())),
-  touched as (
-    update sessions set last_seen_at = now() where id = (select id from live)
-      and (last_seen_at is null or last_seen_at < now() - make_interval(secs => ${LAST_SEEN_WRITE_INTERVAL_MS / 1000})) returning id),
-  account as (
+  served as (
     select u.id, u.email, u.first_name, u.last_name, u.roles, u.groups, u.status,
       t.id as tenant_id, t.slug as tenant_slug, t.name as tenant_name,
       a.tenant_ids as app_tenants, a.id is not null as app_exists,
       case when i.session_uid is null then null else exists (select 1 from live) end as portal_live,
       exists (select 1 from tenant_domains d where d.tenant_id = t.id and d.domain = split_part(lower(u.email), '@', 2)
         and (d.added_by = 'operator' or d.verified)) as email_trusted,
-      (select count(*) from touched)::int as touched
-    from input i join users u on u.id = i.sub join tenants t on t.id = u.tenant_id left join applications a on a.client_id = i.client_id)`;
-const ACCOUNT_SQL = `with input as (select $1::text as sub, $2::text as client_id, $3::text as session_uid), ${ACCOUNT_CTES} select * from account`;
+      i.valid and u.status = 'active' and (i.client_id is null or a.id is not null) and (a.tenant_ids is null or t.id = any(a.tenant_ids)) as admitted
+    from input i join users u on u.id = i.sub join tenants t on t.id = u.tenant_id left join applications a on a.client_id = i.client_id),
+  touched as (
+    update sessions set last_seen_at = now() where id = (select id from live) and (select admitted from served)
+      and (last_seen_at is null or last_seen_at < now() - make_interval(secs => ${LAST_SEEN_WRITE_INTERVAL_MS / 1000})) returning id),
+  account as (select *, (select count(*) from touched)::int as touched from served)`;
+const ACCOUNT_SQL = `with input as (select $1::text as sub, $2::text as client_id, $3::text as session_uid, true as valid), ${ACCOUNT_CTES} select * from account`;
 
 /**
  * The routes that read the account a token names, or the one a finished login interaction signed
@@ -390,7 +392,11 @@ function build(keys: Awaited<ReturnType<typeof signingKeys>>): OidcProvider {
     invalidGrant: (m) => new errors.InvalidGrant(m),
     batch: () => writes.of(Provider.ctx),
     request: () => Provider.ctx,
-    account: { ctes: ACCOUNT_CTES, wanted: (ctx) => ACCOUNT_READ_ALONG.has((ctx as Ctx).oidc?.route) },
+    account: {
+      ctes: ACCOUNT_CTES,
+      wanted: (ctx) => ACCOUNT_READ_ALONG.has((ctx as Ctx).oidc?.route),
+      requester: (ctx) => ((ctx as Ctx).oidc?.client?.clientId as string | undefined) ?? null,
+    },
   });
   const accountOf = (ctx: Ctx | undefined, sub: string, token?: { clientId?: string; sessionUid?: string }) => findAccount(ctx, sub, token, Adapter.accountAhead);
 

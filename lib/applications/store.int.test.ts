@@ -18,7 +18,7 @@ const Adapter = adapterClass({
   invalidGrant: (m) => new Error(m),
   request: () => request,
   // What the provider reads of an account, over the token's account, client and session.
-  account: { ctes: `account as (select input.sub as id, input.client_id, input.session_uid from input where input.sub <> 'gone')`, wanted: () => wantsAccount },
+  account: { ctes: `account as (select input.sub as id, input.client_id, input.session_uid from input where input.sub <> 'gone')`, wanted: () => wantsAccount, requester: () => null },
 });
 const Code = new Adapter('AuthorizationCode');
 const Grant = new Adapter('Grant');

@@ -36,12 +36,17 @@ const SQL = {
 };
 
 /**
- * The account a record names, for the account CTEs (`input(sub, client_id, session_uid)`): a
- * token's or code's own, or the one a finished login interaction signed in (the resume reads it next).
+ * The account a record names, for the account CTEs (`input(sub, client_id, session_uid, valid)`): a
+ * token's or code's own, or the one a finished login interaction signed in (the resume reads it
+ * next). `valid`: the record is one the provider may accept from the requesting client ($3, null
+ * for a bearer token's own request): unconsumed, unexpired, that client's. Read ahead, an account
+ * counts as its portal session's activity only then (the provider's checks come later).
  */
 const ACCOUNT_INPUT = {
-  token: `input as (select payload->>'accountId' as sub, payload->>'clientId' as client_id, payload->>'sessionUid' as session_uid from t)`,
-  Interaction: `input as (select payload->'result'->'login'->>'accountId' as sub, payload->'params'->>'client_id' as client_id, null::text as session_uid from t)`,
+  token: `input as (select payload->>'accountId' as sub, payload->>'clientId' as client_id, payload->>'sessionUid' as session_uid,
+      consumed_at is null and (expires_at is null or expires_at > now()) and ($3::text is null or payload->>'clientId' = $3) as valid from t)`,
+  Interaction: `input as (select payload->'result'->'login'->>'accountId' as sub, payload->'params'->>'client_id' as client_id, null::text as session_uid,
+      false as valid from t)`,
 };
 const accountOfPayload = {
   token: (p: Payload) => [p.accountId, p.clientId, p.sessionUid],
@@ -54,7 +59,7 @@ const accountOfPayload = {
  * (account CTEs over `input`, defining `account`): what the provider reads of the account it names.
  */
 function findAlong(opts: { grant: boolean; account?: { input: string; ctes: string } }): string {
-  const record = `t as (select payload, consumed_at, grant_id from oidc_payloads
+  const record = `t as (select payload, consumed_at, grant_id, expires_at from oidc_payloads
       where model = $1 and id = $2 and (expires_at is null or expires_at > now() - interval '${GRACE}'))`;
   const parts = [`select 'token' as part, null as id, payload, extract(epoch from consumed_at)::int as consumed from t`];
   if (opts.grant) {
@@ -242,9 +247,10 @@ export function adapterClass(deps: {
   request?: () => object | undefined;
   /**
    * What the provider reads of the account a token names (SQL CTEs over `input(sub, client_id,
-   * session_uid)` defining `account`), read with the token when the request `wanted` it.
+   * session_uid, valid)` defining `account`), read with the token when the request `wanted` it;
+   * `requester`: the client making the request (null for a bearer token's own).
    */
-  account?: { ctes: string; wanted: (request: object) => boolean };
+  account?: { ctes: string; wanted: (request: object) => boolean; requester: (request: object) => string | null };
 }) {
   /**
    * Read ahead: a token or code is read with its grant and provider session, which the provider
@@ -352,7 +358,8 @@ export function adapterClass(deps: {
         return row ? this.found(id, row) : undefined;
       }
       const text = kind === 'Interaction' ? FIND.interactionWithAccount : withAccount ? FIND.tokenWithAccount : FIND.token;
-      const rows = await db.queryPrepared<{ part: string; id: string | null; payload: Payload; consumed: number | null }>(text, [this.model, this.key(id)]);
+      const params = withAccount && kind === 'token' ? [this.model, this.key(id), account!.requester(request)] : [this.model, this.key(id)];
+      const rows = await db.queryPrepared<{ part: string; id: string | null; payload: Payload; consumed: number | null }>(text, params);
       const found = rows.find((r) => r.part === 'token');
       if (!found) return undefined;
       if (kind === 'token') {
