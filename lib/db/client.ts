@@ -49,7 +49,7 @@ async function openPglite(dataDir: string): Promise<DbHandle> {
   const dir = path.join(dataDir, 'pglite');
   mkdirSync(dir, { recursive: true });
   // One process at a time (storage-lock.ts): a second one is refused before it touches the files.
-  const release = lockStorage(dir);
+  const release = await lockStorage(dir);
   let client: import('@electric-sql/pglite').PGlite | undefined;
   try {
     client = await PGlite.create(dir, { extensions: { pg_trgm } });

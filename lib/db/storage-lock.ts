@@ -1,13 +1,20 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { linkSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 /**
  * Embedded storage (PGlite) is one process's: a second process writing the same directory loses
- * committed data without an error. Opening it takes `portal.lock` in it (created exclusively,
- * naming this process), and a live holder is refused with its process ID. A holder that is gone
- * (killed) left a stale lock, which the next opener takes over. A process is named by its ID and,
- * where /proc tells it, its start time, so an ID used again later (a restarted container) is
- * still recognised as gone.
+ * committed data without an error. Opening it takes `portal.lock` in it, and a live holder is
+ * refused with its process ID; a holder that is gone (killed) left a stale lock, which the next
+ * opener takes over.
+ *
+ * - The lock is created whole (written aside, then linked in place) and taken over by renaming it
+ *   away, which only one process can do: of processes starting together, one gets it.
+ * - A holder is named by its process ID and start time, its PID namespace and the machine's boot:
+ *   in the same namespace and boot its process tells whether it lives (a killed holder, or an ID
+ *   used again later, is gone at once). A holder in another container or on another machine
+ *   sharing the directory cannot be asked: it touches the lock every few seconds, and its lock is
+ *   stale once untouched for STALE_MS (an opener waits that long before taking it over).
  */
 export class StorageInUse extends Error {
   constructor(dir: string, pid: number) {
@@ -20,22 +27,52 @@ export class StorageInUse extends Error {
 }
 
 const LOCK = 'portal.lock';
-type Holder = { pid: number; started: string | null };
+const HEARTBEAT_MS = 5_000;
+const STALE_MS = 30_000;
 
-/** A process's state and start time (clock ticks since boot) from /proc/<pid>/stat, or null where unknown. */
-function statOf(pid: number): { state: string; started: string } | null {
+type Holder = { pid: number; started: string | null; ns: string | null; boot: string | null };
+
+const read = (file: string) => {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) is in parentheses and may hold spaces: fields 3… follow its last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { state: fields[0], started: fields[19] };
+    return readFileSync(file, 'utf8').trim();
   } catch {
     return null;
   }
-}
-const startOf = (pid: number) => statOf(pid)?.started ?? null;
+};
 
-function alive(h: Holder): boolean {
+/** A process's state and start time (clock ticks since boot) from /proc/<pid>/stat, or null where unknown. */
+function statOf(pid: number): { state: string; started: string } | null {
+  const stat = read(`/proc/${pid}/stat`);
+  if (!stat) return null;
+  // The command name (field 2) is in parentheses and may hold spaces: fields 3… follow its last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { state: fields[0], started: fields[19] };
+}
+
+function me(): Holder {
+  let ns: string | null = null;
+  try {
+    ns = readlinkSync('/proc/self/ns/pid');
+  } catch {
+    /* not Linux */
+  }
+  return { pid: process.pid, started: statOf(process.pid)?.started ?? null, ns, boot: read('/proc/sys/kernel/random/boot_id') };
+}
+
+function holderOf(text: string | null): Holder | null {
+  try {
+    const h = JSON.parse(text ?? '') as Partial<Holder>;
+    if (typeof h.pid !== 'number' || !Number.isInteger(h.pid) || h.pid <= 0) return null;
+    const str = (v: unknown) => (typeof v === 'string' ? v : null);
+    return { pid: h.pid, started: str(h.started), ns: str(h.ns), boot: str(h.boot) };
+  } catch {
+    return null; // not a lock this code wrote: stale
+  }
+}
+
+/** Whether the holder's process lives, when this process can tell (same PID namespace and boot); null when it cannot. */
+function alive(h: Holder, self: Holder): boolean | null {
+  if (h.ns !== self.ns || h.boot !== self.boot) return null;
   try {
     process.kill(h.pid, 0);
   } catch (err) {
@@ -49,41 +86,89 @@ function alive(h: Holder): boolean {
   return h.started === null || stat.started === h.started;
 }
 
-function holderOf(file: string): Holder | null {
-  try {
-    const h = JSON.parse(readFileSync(file, 'utf8')) as Partial<Holder>;
-    return typeof h.pid === 'number' && Number.isInteger(h.pid) && h.pid > 0 ? { pid: h.pid, started: typeof h.started === 'string' ? h.started : null } : null;
-  } catch {
-    return null; // unreadable or half-written: treated as stale
-  }
-}
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const unique = () => `${process.pid}.${randomBytes(6).toString('hex')}`;
 
-/** Takes the directory's lock or throws StorageInUse; returns its release (idempotent). */
-export function lockStorage(dir: string): () => void {
+/**
+ * Takes the directory's lock or throws StorageInUse; returns its release (idempotent). A holder
+ * this process cannot ask is waited for until its lock goes stale (at most `staleMs` and a little).
+ */
+export async function lockStorage(dir: string, opts: { staleMs?: number } = {}): Promise<() => void> {
+  const staleMs = opts.staleMs ?? STALE_MS;
   const file = path.join(dir, LOCK);
-  const me: Holder = { pid: process.pid, started: startOf(process.pid) };
-  for (let attempt = 0; ; attempt++) {
+  const self = me();
+  const mine = JSON.stringify(self);
+  const deadline = Date.now() + staleMs + HEARTBEAT_MS;
+  for (;;) {
+    const aside = `${file}.${unique()}`;
+    writeFileSync(aside, mine);
     try {
-      writeFileSync(file, JSON.stringify(me), { flag: 'wx' });
+      linkSync(aside, file);
       break;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) {
-        const h = holderOf(file);
-        if ((err as NodeJS.ErrnoException).code === 'EEXIST' && h) throw new StorageInUse(dir, h.pid);
-        throw err;
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    } finally {
+      rmSync(aside, { force: true });
+    }
+    const text = read(file);
+    if (text === null) continue; // released or taken over meanwhile
+    const holder = holderOf(text);
+    if (holder) {
+      const lives = alive(holder, self);
+      if (lives) throw new StorageInUse(dir, holder.pid);
+      if (lives === null) {
+        let age = 0;
+        try {
+          age = Date.now() - statSync(file).mtimeMs;
+        } catch {
+          continue;
+        }
+        if (age < staleMs) {
+          if (Date.now() > deadline) throw new StorageInUse(dir, holder.pid);
+          await sleep(Math.min(1000, staleMs - age + 50));
+          continue;
+        }
       }
     }
-    const holder = holderOf(file);
-    if (holder && alive(holder)) throw new StorageInUse(dir, holder.pid);
-    rmSync(file, { force: true });
+    // Stale: moved away (one process can), then checked to be the lock judged stale, not a new one.
+    const moved = `${file}.stale.${unique()}`;
+    try {
+      renameSync(file, moved);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw err;
+    }
+    const was = read(moved);
+    if (was !== text) {
+      // A new holder's lock: put back (unless yet another took the place meanwhile), and refused.
+      try {
+        linkSync(moved, file);
+      } catch {
+        /* taken */
+      }
+      rmSync(moved, { force: true });
+      throw new StorageInUse(dir, holderOf(was)?.pid ?? 0);
+    }
+    rmSync(moved, { force: true });
   }
+  // Touched while held, so that a process that cannot ask ours sees it alive.
+  const heartbeat = setInterval(() => {
+    if (read(file) !== mine) return;
+    const now = new Date();
+    try {
+      utimesSync(file, now, now);
+    } catch {
+      /* removed */
+    }
+  }, HEARTBEAT_MS);
+  heartbeat.unref();
   let held = true;
   const release = () => {
     if (!held) return;
     held = false;
+    clearInterval(heartbeat);
     process.off('exit', release);
-    const h = holderOf(file);
-    if (h?.pid === me.pid && h.started === me.started) rmSync(file, { force: true });
+    if (read(file) === mine) rmSync(file, { force: true });
   };
   process.on('exit', release);
   return release;
