@@ -160,4 +160,18 @@ describe('domain trust: operator domains at once, admin domains once DNS-verifie
     expect(await db.select().from(tenantDomains).where(eq(tenantDomains.domain, domain))).toEqual([expect.objectContaining({ tenantId: b.id, verified: false, addedBy: 'operator' })]);
     expect(await actionsOf(a.id)).not.toContain('domain.verified');
   });
+
+  it('a failed DNS lookup leaves a verified domain verified (only a definite answer un-verifies it)', async () => {
+    const db = await getDb();
+    const domain = uniqueDomain('dnsdown');
+    const a = await createTenant(SYSTEM, { name: `A ${domain}`, domains: [] });
+    const claim = await addDomain(admin, a.id, domain);
+    expect(await verifyDomain(admin, a.id, domain, async () => [[claim.verificationToken]])).toMatchObject({ verified: true });
+    const timeout = Object.assign(new Error('queryTxt ETIMEOUT'), { code: 'ETIMEOUT' });
+    expect(await verifyDomain(admin, a.id, domain, async () => Promise.reject(timeout))).toMatchObject({ verified: true });
+    expect(await db.select().from(tenantDomains).where(eq(tenantDomains.domain, domain))).toEqual([expect.objectContaining({ verified: true })]);
+    expect(await actionsOf(a.id)).not.toContain('domain.unverified');
+    // The record gone (a definite answer): un-verified.
+    expect(await verifyDomain(admin, a.id, domain, async () => [])).toMatchObject({ verified: false });
+  });
 });

@@ -78,9 +78,10 @@ export async function verifyDomain(ctx: Ctx, tenantId: string, domain: string, r
     (err: NodeJS.ErrnoException) => ({ records: [] as string[][], error: String(err?.code ?? 'error') }),
   );
   const found = lookup.records.some((chunks) => chunks.join('') === d.verificationToken);
-  if (!found && !d.verified) {
-    const reason: VerificationFailure =
-      lookup.error && !NO_RECORD.has(lookup.error) ? 'dns_lookup_failed' : lookup.records.length ? 'txt_record_mismatch' : 'txt_record_missing';
+  // A lookup that failed (a timeout, SERVFAIL) says nothing: a verified domain stays verified.
+  const undecided = !!lookup.error && !NO_RECORD.has(lookup.error);
+  if (!found && (!d.verified || undecided)) {
+    const reason: VerificationFailure = undecided ? 'dns_lookup_failed' : lookup.records.length ? 'txt_record_mismatch' : 'txt_record_missing';
     await recordRefusal(ctx, {
       tenantId,
       action: 'domain.verification_failed',
