@@ -29,6 +29,10 @@ export class StorageInUse extends Error {
 const LOCK = 'portal.lock';
 const HEARTBEAT_MS = 5_000;
 const STALE_MS = 30_000;
+/** How long after taking the lock it is read again: another process's put-back lands within it. */
+const SETTLE_MS = 50;
+/** File systems without hard links (some network shares) answer these to link(2). */
+const NO_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV']);
 
 type Holder = { pid: number; started: string | null; ns: string | null; boot: string | null };
 
@@ -86,43 +90,81 @@ function alive(h: Holder, self: Holder): boolean | null {
   return h.started === null || stat.started === h.started;
 }
 
+/** Milliseconds since `file` was last touched (0 when it is gone: a reader then reads again). */
+function ageOf(file: string): number {
+  try {
+    return Date.now() - statSync(file).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const unique = () => `${process.pid}.${randomBytes(6).toString('hex')}`;
+
+/** Creates `file` with `content` only if it does not exist, whole (linked in place) where hard links work. */
+function createWhole(file: string, content: string): boolean {
+  const aside = `${file}.${unique()}`;
+  writeFileSync(aside, content);
+  try {
+    linkSync(aside, file);
+    return true;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? '';
+    if (code === 'EEXIST') return false;
+    if (!NO_LINKS.has(code)) throw err;
+  } finally {
+    rmSync(aside, { force: true });
+  }
+  // No hard links: created exclusively (a reader may see it half-written for a moment, and waits).
+  try {
+    writeFileSync(file, content, { flag: 'wx' });
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  }
+}
+
+/** The default when a holder finds its lock taken: stop at once, before writing more. */
+function stopProcess(pid: number) {
+  console.error(`the embedded storage lock was taken by process ${pid}: stopping, so that two processes never write the same storage`);
+  process.exit(1);
+}
 
 /**
  * Takes the directory's lock or throws StorageInUse; returns its release (idempotent). A holder
  * this process cannot ask is waited for until its lock goes stale (at most `staleMs` and a little).
+ * Held, the lock is touched every `heartbeatMs`; finding it another process's then calls
+ * `onLost` (by default the process stops: two processes must never write the same storage).
  */
-export async function lockStorage(dir: string, opts: { staleMs?: number } = {}): Promise<() => void> {
+export async function lockStorage(dir: string, opts: { staleMs?: number; heartbeatMs?: number; onLost?: (pid: number) => void } = {}): Promise<() => void> {
   const staleMs = opts.staleMs ?? STALE_MS;
+  const heartbeatMs = opts.heartbeatMs ?? HEARTBEAT_MS;
+  const onLost = opts.onLost ?? stopProcess;
   const file = path.join(dir, LOCK);
   const self = me();
   const mine = JSON.stringify(self);
   const deadline = Date.now() + staleMs + HEARTBEAT_MS;
   for (;;) {
-    const aside = `${file}.${unique()}`;
-    writeFileSync(aside, mine);
-    try {
-      linkSync(aside, file);
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    } finally {
-      rmSync(aside, { force: true });
+    if (createWhole(file, mine)) {
+      // Another process's put-back (below) may land on it at once: taken only if it is still ours.
+      await sleep(SETTLE_MS);
+      if (read(file) === mine) break;
+      continue;
     }
     const text = read(file);
     if (text === null) continue; // released or taken over meanwhile
+    if (text === '' && ageOf(file) < 1000) {
+      await sleep(SETTLE_MS); // being written (no hard links here)
+      continue;
+    }
     const holder = holderOf(text);
     if (holder) {
       const lives = alive(holder, self);
       if (lives) throw new StorageInUse(dir, holder.pid);
       if (lives === null) {
-        let age = 0;
-        try {
-          age = Date.now() - statSync(file).mtimeMs;
-        } catch {
-          continue;
-        }
+        const age = ageOf(file);
         if (age < staleMs) {
           if (Date.now() > deadline) throw new StorageInUse(dir, holder.pid);
           await sleep(Math.min(1000, staleMs - age + 50));
@@ -140,27 +182,31 @@ export async function lockStorage(dir: string, opts: { staleMs?: number } = {}):
     }
     const was = read(moved);
     if (was !== text) {
-      // A new holder's lock: put back (unless yet another took the place meanwhile), and refused.
-      try {
-        linkSync(moved, file);
-      } catch {
-        /* taken */
-      }
-      rmSync(moved, { force: true });
+      // A new holder's lock: put back in place (over any lock linked meanwhile, whose process then
+      // finds it is not its own), and refused.
+      renameSync(moved, file);
       throw new StorageInUse(dir, holderOf(was)?.pid ?? 0);
     }
     rmSync(moved, { force: true });
   }
-  // Touched while held, so that a process that cannot ask ours sees it alive.
+  // Touched while held, so that a process that cannot ask ours sees it alive; and watched.
   const heartbeat = setInterval(() => {
-    if (read(file) !== mine) return;
-    const now = new Date();
+    const now = read(file);
+    if (now !== mine) {
+      const taker = holderOf(now);
+      if (taker) {
+        clearInterval(heartbeat);
+        onLost(taker.pid);
+      }
+      return;
+    }
+    const at = new Date();
     try {
-      utimesSync(file, now, now);
+      utimesSync(file, at, at);
     } catch {
       /* removed */
     }
-  }, HEARTBEAT_MS);
+  }, heartbeatMs);
   heartbeat.unref();
   let held = true;
   const release = () => {
