@@ -15,6 +15,10 @@ import path from 'node:path';
  *   used again later, is gone at once). A holder in another container or on another machine
  *   sharing the directory cannot be asked: it touches the lock every few seconds, and its lock is
  *   stale once untouched for STALE_MS (an opener waits that long before taking it over).
+ * - A lock moved away that was not the stale one judged (a new holder's) is put back at once; a
+ *   process holds a lock it created only if it is still its own a moment later, and a holder that
+ *   finds its lock another's at a heartbeat stops. A process stalled for STALE_MS (its heartbeat
+ *   silent) can lose its lock to another container's process: the limit of a file lock.
  */
 export class StorageInUse extends Error {
   constructor(dir: string, pid: number) {

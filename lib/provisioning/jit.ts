@@ -140,7 +140,7 @@ export async function signInUser(
     // The tenant held (its rules and strategy cannot change under this transaction) and, when it
     // changed since it was read, the sign-in judged again by it as it is now.
     const now = await signInTenant(tenant.id, tx, true);
-    if (!now) throw new LoginRejected('unknown_tenant');
+    if (!now) throw new LoginRejected('unknown_tenant', 404);
     if (now.version !== s.tenant.version) s = await signInOf(meta, now, connection, profile, saml);
     const locked = await byIdentity(tx, connection.id, profile.subject);
     if (locked) {
