@@ -27,6 +27,7 @@ import { backchannelJob, deliverDue } from './backchannel';
 import { oidcMaintenanceJob } from './jobs';
 import { rotateSigningKeys } from './keys';
 import { resetOidcProvider } from './provider';
+import { metrics } from '@/lib/metrics';
 
 /**
  * The contract's "Applications" section, driven by openid-client (a certified relying party
@@ -442,8 +443,13 @@ describe('the portal as OpenID Provider for the operator’s applications', () =
     const w = await world();
     const config = await configFor(await newApp());
     const r = await signIn(config, w.browser, { login_hint: w.email });
+    const counted = async (outcome: string) =>
+      (await metrics().tokens.get()).values.find((v) => v.labels.grant_type === 'refresh_token' && v.labels.outcome === outcome)?.value ?? 0;
+    const [issued, refused] = [await counted('issued'), await counted('refused')];
     const both = await Promise.allSettled([oc.refreshTokenGrant(config, r.tokens.refresh_token!), oc.refreshTokenGrant(config, r.tokens.refresh_token!)]);
     expect(both.filter((x) => x.status === 'fulfilled')).toHaveLength(1);
+    // Counted by the answer given: one issued, one refused.
+    expect([(await counted('issued')) - issued, (await counted('refused')) - refused]).toEqual([1, 1]);
     expect(both.find((x) => x.status === 'rejected')).toMatchObject({ reason: { error: 'invalid_grant' } });
     // A second redemption is treated as reuse: the winner's tokens die with the grant.
     const won = (both.find((x) => x.status === 'fulfilled') as PromiseFulfilledResult<oc.TokenEndpointResponse>).value;

@@ -303,9 +303,15 @@ const writes = writeBatching<Ctx>(
     ctx.type = 'json';
     ctx.body = { error: refusal.error, error_description: refusal.error_description };
     ctx.set('cache-control', 'no-store');
-    countToken(String(ctx.oidc?.params?.grant_type ?? 'unknown'), 'refused');
   },
 );
+
+/** Token requests counted by the answer given: issued only once the tokens are stored (a lost redemption race is refused). */
+const countGrants: Middleware = async (ctx, next) => {
+  await next();
+  if (ctx.oidc?.route !== 'token') return;
+  countToken(String(ctx.oidc.params?.grant_type ?? 'unknown'), ctx.status < 400 ? 'issued' : 'refused');
+};
 
 /**
  * `application.signed_in` in the tenant's log, once per sign-in that ends at an application with a
@@ -560,12 +566,11 @@ function build(keys: Awaited<ReturnType<typeof signingKeys>>): OidcProvider {
   };
   provider.use(csp);
   provider.use(endPortalSession);
+  provider.use(countGrants);
   // The writes are stored before anything is answered; the sign-in's event with them (inside).
   provider.use(writes.middleware);
   provider.use(auditSignIn);
   provider.on('server_error', (_ctx: Ctx, err: Error) => log('error', 'openid provider error', { err }));
-  provider.on('grant.success', (ctx: Ctx) => countToken(String(ctx.oidc?.params?.grant_type ?? 'unknown'), 'issued'));
-  provider.on('grant.error', (ctx: Ctx) => countToken(String(ctx.oidc?.params?.grant_type ?? 'unknown'), 'refused'));
   // A back-channel logout the library sent itself (RP-initiated logout) that failed is retried.
   provider.on('backchannel.error', (_ctx: Ctx, err: Error, client: { clientId: string }, accountId: string, sid: string) => {
     void enqueueRetry(client.clientId, accountId, sid, err.message).catch((e) => log('error', 'could not queue a back-channel logout', { err: e }));
