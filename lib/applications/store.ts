@@ -262,9 +262,9 @@ export function adapterClass(deps: {
   /**
    * The account a token names, read with it: it reads no record of the provider's but a session's
    * link to its portal session, so only writing a session forgets it (not a consume). By request,
-   * then `sub`, client and session; `null`: read, and not there. Served once.
+   * with the `sub`, client and session it was read for; `row` null: read, and not there. Served once.
    */
-  const accountsAhead = new WeakMap<object, Map<string, Payload | null>>();
+  const accountsAhead = new WeakMap<object, { key: string; row: Payload | null }>();
   const accountKey = (sub: unknown, clientId: unknown, sessionUid: unknown) => JSON.stringify([sub ?? null, clientId ?? null, sessionUid ?? null]);
   const account = deps.account;
   const FIND = {
@@ -297,10 +297,9 @@ export function adapterClass(deps: {
     /** The account `sub` read with a token of `clientId` and provider session `sessionUid` in this request, served once. */
     static accountAhead(request: object | undefined, sub: string, clientId: string | null, sessionUid: string | null): Payload | null | undefined {
       const read = request ? accountsAhead.get(request) : undefined;
-      const key = accountKey(sub, clientId, sessionUid);
-      const known = read?.get(key);
-      read?.delete(key);
-      return known;
+      if (!read || read.key !== accountKey(sub, clientId, sessionUid)) return undefined;
+      accountsAhead.delete(request!);
+      return read.row;
     }
 
     readonly hashed: boolean;
@@ -374,7 +373,7 @@ export function adapterClass(deps: {
       if (withAccount) {
         const [sub, clientId, sessionUid] = accountOfPayload[kind](found.payload);
         // Nobody signed in (an interaction not finished): nothing was read.
-        if (sub) accountsAhead.set(request, new Map([[accountKey(sub, clientId, sessionUid), rows.find((r) => r.part === 'Account')?.payload ?? null]]));
+        if (sub) accountsAhead.set(request, { key: accountKey(sub, clientId, sessionUid), row: rows.find((r) => r.part === 'Account')?.payload ?? null });
         else accountsAhead.delete(request);
       }
       return this.found(id, found);
