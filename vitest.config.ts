@@ -9,8 +9,9 @@ const alias = {
 
 /**
  * Unit tests beside the code (*.test.ts) run once; integration tests (*.int.test.ts) run twice:
- * against embedded PGlite and against the PostgreSQL named by TEST_DATABASE_URL
- * (a fresh database is created per run by lib/testing/global-setup.ts).
+ * against embedded PGlite and against the PostgreSQL named by TEST_PG_URL
+ * (a fresh database is created per run by lib/testing/global-setup.ts; each PGlite file starts from
+ * a copy of one migrated per run, lib/testing/global-setup-pglite.ts).
  */
 export default defineConfig({
   resolve: { alias },
@@ -25,6 +26,7 @@ export default defineConfig({
         test: {
           name: 'pglite',
           include: ['lib/**/*.int.test.ts'],
+          globalSetup: ['lib/testing/global-setup-pglite.ts'],
           setupFiles: ['lib/testing/setup-pglite.ts'],
           testTimeout: 30_000,
           hookTimeout: 60_000,

@@ -38,10 +38,10 @@ npx next build > .next-build.log 2>&1 || { cat .next-build.log; exit 1; }
 rm -f .next-build.log
 
 step "unit and integration tests (PGlite and PostgreSQL)"
-# Each PGlite test file has its own storage, so those files run two at a time; the PostgreSQL files
-# share one database per run and run one at a time.
+# Each test file has storage of its own, a copy of one migrated per run (a PGlite directory, a
+# PostgreSQL database made from a template), so files run two at a time on both.
 npx vitest run --project unit --project pglite --maxWorkers=2 --minWorkers=1
-npx vitest run --project postgres
+npx vitest run --project postgres --maxWorkers=2 --minWorkers=1
 
 step "end-to-end tests (Chromium)"
 npx playwright test

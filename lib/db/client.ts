@@ -40,22 +40,38 @@ export type DbHandle = {
 const MIGRATIONS = path.join(process.cwd(), 'drizzle');
 const MIGRATION_LOCK = 72_190_001; // pg_advisory_lock key: one migrator at a time across instances
 
-async function openPglite(dataDir: string): Promise<DbHandle> {
-  const { PGlite, protocol } = await import('@electric-sql/pglite');
+/**
+ * The embedded database in `dir`, created when missing and migrated to this version. Only under
+ * the storage lock (openPglite), or on a directory no portal uses (the tests' migrated template).
+ */
+export async function openMigratedPglite(dir: string) {
+  const { PGlite } = await import('@electric-sql/pglite');
   // pg_trgm backs the audit log's free-text search index (drizzle/0008_audit_trgm.sql).
   const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm');
   const { drizzle } = await import('drizzle-orm/pglite');
   const { migrate } = await import('drizzle-orm/pglite/migrator');
+  mkdirSync(dir, { recursive: true });
+  const client = await PGlite.create(dir, { extensions: { pg_trgm } });
+  try {
+    await migrate(drizzle(client), { migrationsFolder: MIGRATIONS });
+  } catch (err) {
+    await client.close().catch(() => {});
+    throw err;
+  }
+  return client;
+}
+
+async function openPglite(dataDir: string): Promise<DbHandle> {
+  const { protocol } = await import('@electric-sql/pglite');
+  const { drizzle } = await import('drizzle-orm/pglite');
   const dir = path.join(dataDir, 'pglite');
   mkdirSync(dir, { recursive: true });
   // One process at a time (storage-lock.ts): a second one is refused before it touches the files.
   const release = await lockStorage(dir);
-  let client: import('@electric-sql/pglite').PGlite | undefined;
+  let client: import('@electric-sql/pglite').PGlite;
   try {
-    client = await PGlite.create(dir, { extensions: { pg_trgm } });
-    await migrate(drizzle(client), { migrationsFolder: MIGRATIONS });
+    client = await openMigratedPglite(dir);
   } catch (err) {
-    await client?.close().catch(() => {});
     release();
     throw err;
   }
@@ -173,7 +189,8 @@ function dropWhenStalled(client: import('pg').PoolClient, silentMs: number): voi
   } as typeof client.query;
 }
 
-async function openPostgres(url: string): Promise<DbHandle> {
+/** Migrates the PostgreSQL database at `url` to this version, one migrator at a time across instances. */
+export async function migratePostgres(url: string): Promise<void> {
   const pg = (await import('pg')).default;
   const { drizzle } = await import('drizzle-orm/node-postgres');
   const { migrate } = await import('drizzle-orm/node-postgres/migrator');
@@ -186,6 +203,12 @@ async function openPostgres(url: string): Promise<DbHandle> {
     await migrator.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {});
     await migrator.end();
   }
+}
+
+async function openPostgres(url: string): Promise<DbHandle> {
+  const pg = (await import('pg')).default;
+  const { drizzle } = await import('drizzle-orm/node-postgres');
+  await migratePostgres(url);
   // Bounded waits: no statement, lock wait or idle transaction holds a connection for long, a
   // request waits at most 2 s for a free connection (then 503, isDatabaseUnavailable) instead of
   // queueing behind a stuck one, and a connection whose network stalled is dropped (see below).

@@ -1,9 +1,10 @@
 import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
+import { copyMigratedStorage } from '../testing/reset';
 import { closeDb, dbHandle } from './client';
 import { lockStorage, StorageInUse } from './storage-lock';
 
@@ -45,7 +46,7 @@ describe.skipIf(!!process.env.DATABASE_URL)('embedded storage has one process at
     // A process that is gone (killed while holding the storage), in this namespace and boot.
     const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
     const stale = mkdtempSync(path.join(tmpdir(), 'portal-lock-'));
-    mkdirSync(path.join(stale, 'pglite'), { recursive: true });
+    copyMigratedStorage(inject('pgliteTemplate'), stale);
     writeFileSync(path.join(stale, 'pglite', 'portal.lock'), JSON.stringify({ ...mine, pid: Number(gone.stdout), started: null }));
     const next = await verify(stale);
     expect(next.code).toBe(0);

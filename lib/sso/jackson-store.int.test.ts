@@ -7,7 +7,7 @@ import type { Encrypted, Index, SortOrder } from '@boxyhq/saml-jackson';
 import { getTableConfig } from 'drizzle-orm/pg-core';
 import forge from 'node-forge';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SignedXml } from 'xml-crypto';
 import type { DbHandle } from '../db/client';
 import { ssoStoreEntries, ssoStoreIndexes } from '../db/schema/sso';
@@ -52,7 +52,7 @@ CREATE INDEX "sso_store_indexes_entry_idx" ON "sso_store_indexes" USING btree ("
 type Query = DbHandle['query'];
 
 async function openBackend(): Promise<{ kind: string; query: Query; close: () => Promise<void> }> {
-  const url = inject('databaseUrl');
+  const url = process.env.DATABASE_URL;
   if (url) {
     const schema = `sso_store_test_${randomBytes(4).toString('hex')}`;
     const admin = new pg.Client({ connectionString: url });
@@ -102,7 +102,7 @@ afterAll(async () => {
 });
 
 describe('schema', () => {
-  it(`the test DDL matches lib/db/schema/sso.ts (on ${inject('databaseUrl') ? 'postgres' : 'pglite'})`, async () => {
+  it(`the test DDL matches lib/db/schema/sso.ts (on ${process.env.DATABASE_URL ? 'postgres' : 'pglite'})`, async () => {
     for (const table of [ssoStoreEntries, ssoStoreIndexes]) {
       const cfg = getTableConfig(table);
       const cols = await sql<{ column_name: string; data_type: string; is_nullable: string }>(

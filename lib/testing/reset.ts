@@ -1,9 +1,9 @@
-import { mkdtempSync } from 'node:fs';
+import { cpSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-/** Points this test file at its own storage and forgets cached env/db handles. */
-export function useStorage(vars: Record<string, string | undefined>) {
+/** Points this test file at its own storage and forgets cached env/db handles; returns its DATA_DIR. */
+export function useStorage(vars: Record<string, string | undefined>): string {
   const g = globalThis as Record<string, unknown>;
   g.__portalEnv = undefined;
   g.__portalDb = undefined;
@@ -18,4 +18,10 @@ export function useStorage(vars: Record<string, string | undefined>) {
     ...vars,
   });
   if (vars.DATABASE_URL === undefined) delete process.env.DATABASE_URL;
+  return dataDir;
+}
+
+/** Embedded storage in `dataDir` as a first start leaves it (migrated, empty): a copy of the run's template (global-setup-pglite.ts). */
+export function copyMigratedStorage(template: string, dataDir: string): void {
+  cpSync(path.join(template, 'pglite'), path.join(dataDir, 'pglite'), { recursive: true });
 }

@@ -1,6 +1,17 @@
-import { afterAll } from 'vitest';
+import { rmSync } from 'node:fs';
+import { afterAll, inject } from 'vitest';
 import { closeDb } from '../db/client';
-import { useStorage } from './reset';
+import { copyMigratedStorage, useStorage } from './reset';
 
-useStorage({ DATABASE_URL: undefined });
-afterAll(() => closeDb());
+const dataDir = useStorage({ DATABASE_URL: undefined });
+copyMigratedStorage(inject('pgliteTemplate'), dataDir);
+afterAll(async () => {
+  await closeDb();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    pgliteTemplate: string;
+  }
+}
