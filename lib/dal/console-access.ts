@@ -14,7 +14,8 @@ import type { ConsoleAccessInput } from '../validation/console-access';
  * section may change it; and nobody may grant, through this setting, a rule or a default role,
  * a section they do not hold themselves (see {@link refuseEscalation}).
  */
-export const consoleAccessOf = (t: Pick<Tenant, 'consoleAccess'>): { roles: ConsoleAccess } => ({ roles: normalised(t.consoleAccess ?? {}) });
+/** The setting as stored: as it was sent (`{}`, the default: nobody). */
+export const consoleAccessOf = (t: Pick<Tenant, 'consoleAccess'>): { roles: ConsoleAccess } => ({ roles: t.consoleAccess ?? {} });
 
 export async function getConsoleAccess(tenantId: string): Promise<{ roles: ConsoleAccess }> {
   const db = await getDb();
@@ -23,7 +24,7 @@ export async function getConsoleAccess(tenantId: string): Promise<{ roles: Conso
   return consoleAccessOf(t);
 }
 
-/** Roles and scopes in a stable order, roles without scopes dropped ({} means nobody). */
+/** Roles and scopes in a stable order, roles without scopes dropped: what a setting means, to tell whether a change changes anything (and for its event). */
 const normalised = (roles: ConsoleAccess): ConsoleAccess =>
   Object.fromEntries(
     Object.entries(roles)
@@ -36,13 +37,14 @@ export async function putConsoleAccess(ctx: Ctx, tenantId: string, input: Consol
   if (!holdsEveryScope(ctx.consoleScopes)) {
     throw forbidden('roles', 'only an admin who holds every section of this console may change who opens it');
   }
-  const next = normalised(input.roles);
+  // Stored and answered as sent (the contract's "the stored setting"); scopes are never repeated (validation).
+  const next = input.roles;
   const db = await getDb();
   return db.transaction(async (tx) => {
     const [before] = await tx.select().from(tenants).where(eq(tenants.id, tenantId)).for('update');
     if (!before) throw notFound('Tenant');
     await tx.update(tenants).set({ consoleAccess: next, updatedAt: new Date() }).where(eq(tenants.id, tenantId));
-    const diff = changes({ roles: normalised(before.consoleAccess ?? {}) }, { roles: next });
+    const diff = changes({ roles: normalised(before.consoleAccess ?? {}) }, { roles: normalised(next) });
     if (diff) {
       await record(tx, ctx, { tenantId, action: 'console_access.updated', target: { type: 'tenant', id: tenantId, label: before.name }, details: diff });
     }
