@@ -54,7 +54,7 @@ import {
   webhookWithSecretSchema,
 } from '../webhooks/validation';
 import { endpoint } from './endpoint';
-import { spKeyEndSchema, spKeySchema } from '../validation/sp-keys';
+import { signingKeySchema, spKeyEndSchema, spKeySchema } from '../validation/sp-keys';
 import { brandingPatchSchema, brandingSchema } from '../validation/branding';
 import {
   accessReviewExportQuerySchema,
@@ -384,6 +384,16 @@ export const api = {
     method: 'POST', path: '/applications/{applicationId}/rotate-secret', tag: 'Applications',
     summary: 'Make a new client secret (shown once); the old one stops working at once',
     params: applicationParams, response: z.object({ clientSecret: z.string() }), status: 200,
+  }),
+  listSigningKeys: endpoint({
+    method: 'GET', path: '/oidc/signing-keys', tag: 'Applications',
+    summary: "The OpenID Provider's signing keys (public parts): `current` signs, `next` is published ahead of signing, `retired` stays published until `publishedUntil`, when every token it signed has expired. They rotate on their own every 90 days",
+    response: z.object({ data: z.array(signingKeySchema) }), status: 200,
+  }),
+  rotateSigningKeys: endpoint({
+    method: 'POST', path: '/oidc/signing-keys/rotate', tag: 'Applications',
+    summary: 'Rotate now (a key suspected of exposure, a policy): the published `next` key signs from now on, the current one is retired, a new `next` is published; records oidc_signing_key.rotated',
+    response: z.object({ data: z.array(signingKeySchema) }), status: 200,
   }),
   getBranding: endpoint({
     method: 'GET', path: '/branding', tag: 'Branding',

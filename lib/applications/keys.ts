@@ -2,6 +2,8 @@ import 'server-only';
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import { seal, unseal } from '../auth/sealed';
 import { and, eq, lt, sql } from 'drizzle-orm';
+import { record } from '../audit/record';
+import type { Ctx } from '../audit/types';
 import { getDb } from '../db/client';
 import { oidcSigningKeys, type OidcSigningKey } from '../db/schema';
 
@@ -86,9 +88,10 @@ export function jwksOf(rows: OidcSigningKey[]): { keys: Record<string, unknown>[
 
 /**
  * One rotation: next → current, current → retired (published until `maxTokenLifetimeSeconds`
- * from now), a new next; retired keys past their time are deleted. `force` skips the schedule.
+ * from now), a new next; retired keys past their time are deleted. `force` skips the schedule;
+ * `by` (an operator, on demand) is recorded as `oidc_signing_key.rotated`.
  */
-export async function rotateSigningKeys(opts: { force?: boolean; maxTokenLifetimeSeconds?: number; now?: Date } = {}): Promise<boolean> {
+export async function rotateSigningKeys(opts: { force?: boolean; maxTokenLifetimeSeconds?: number; now?: Date; by?: Ctx } = {}): Promise<boolean> {
   const now = opts.now ?? new Date();
   const db = await getDb();
   await signingKeys();
@@ -105,6 +108,25 @@ export async function rotateSigningKeys(opts: { force?: boolean; maxTokenLifetim
     await tx.update(oidcSigningKeys).set({ state: 'retired', notAfter: new Date(now.getTime() + keepFor) }).where(eq(oidcSigningKeys.kid, current.kid));
     await tx.update(oidcSigningKeys).set({ state: 'current', activatedAt: now }).where(eq(oidcSigningKeys.kid, next.kid));
     await tx.insert(oidcSigningKeys).values(newKey('next'));
+    if (opts.by) {
+      await record(tx, opts.by, {
+        tenantId: null,
+        action: 'oidc_signing_key.rotated',
+        target: { type: 'oidc_signing_key', id: next.kid, label: null },
+        details: { before: { current: current.kid }, after: { current: next.kid } },
+      });
+    }
     return true;
   });
+}
+
+/** The signing keys as the operator sees them (public parts only): which signs, which is published ahead, which until when. */
+export async function listSigningKeys(): Promise<{ data: { kid: string; alg: string; state: 'next' | 'current' | 'retired'; createdAt: string; activatedAt: string | null; publishedUntil: string | null }[] }> {
+  const order = { current: 0, next: 1, retired: 2 } as const;
+  const rows = await signingKeys();
+  return {
+    data: [...rows]
+      .sort((a, b) => order[a.state] - order[b.state] || b.createdAt.getTime() - a.createdAt.getTime())
+      .map((r) => ({ kid: r.kid, alg: r.alg, state: r.state, createdAt: r.createdAt.toISOString(), activatedAt: r.activatedAt?.toISOString() ?? null, publishedUntil: r.notAfter?.toISOString() ?? null })),
+  };
 }

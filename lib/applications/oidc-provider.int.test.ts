@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as appsRoute from '@/app/api/v1/applications/route';
 import * as appRoute from '@/app/api/v1/applications/[applicationId]/route';
 import * as rotateRoute from '@/app/api/v1/applications/[applicationId]/rotate-secret/route';
+import * as signingKeysRoute from '@/app/api/v1/oidc/signing-keys/route';
+import * as rotateKeysRoute from '@/app/api/v1/oidc/signing-keys/rotate/route';
 import * as userRoute from '@/app/api/v1/tenants/[tenantId]/users/[userId]/route';
 import * as suspendRoute from '@/app/api/v1/tenants/[tenantId]/users/[userId]/suspend/route';
 import * as reactivateRoute from '@/app/api/v1/tenants/[tenantId]/users/[userId]/reactivate/route';
@@ -617,19 +619,39 @@ describe('the portal as OpenID Provider for the operator’s applications', () =
     await expect(oc.refreshTokenGrant(config, r.tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
   });
 
-  it('signing keys rotate: the new key signs, the old stays published and its tokens still verify', async () => {
+  it('signing keys rotate on demand through the API: the published next key signs at once, the old stays published until its tokens expire, and the operator log records it', async () => {
     const w = await world();
     const config = await configFor(await newApp());
     const before = await signIn(config, w.browser, { login_hint: w.email });
     const oldKid = jose.decodeProtectedHeader(before.tokens.id_token!).kid;
-    expect(await rotateSigningKeys({ force: true })).toBe(true);
-    resetOidcProvider();
+    const listed = await call(signingKeysRoute.GET, {});
+    expect(listed.status).toBe(200);
+    const current = listed.body.data.find((k: { state: string }) => k.state === 'current');
+    const next = listed.body.data.find((k: { state: string }) => k.state === 'next');
+    expect(current).toMatchObject({ kid: oldKid, alg: 'RS256', publishedUntil: null });
+    expect(JSON.stringify(listed.body)).not.toMatch(/"d"|sealed/i);
+
+    const rotated = await call(rotateKeysRoute.POST, { method: 'POST' });
+    expect(rotated.status).toBe(200);
+    const state = Object.fromEntries(rotated.body.data.map((k: { kid: string; state: string }) => [k.kid, k.state]));
+    expect(state[next.kid]).toBe('current');
+    expect(state[oldKid!]).toBe('retired');
+    expect(Object.values(state).filter((s) => s === 'next')).toHaveLength(1);
+    // Published until every token the old key signed has expired (their lifetime, and 5 minutes).
+    const until = Date.parse(rotated.body.data.find((k: { kid: string }) => k.kid === oldKid).publishedUntil);
+    expect(until).toBeGreaterThan(Date.now() + 600_000);
+    expect(until).toBeLessThan(Date.now() + 20 * 60_000);
+
+    // This instance signs with the new key at once.
     const jwks = await (await portalFetch(`${env().PUBLIC_URL}/oidc/jwks`)).json();
     expect(jwks.keys.map((k: { kid: string }) => k.kid)).toContain(oldKid);
     expect(jwks.keys.every((k: { d?: string }) => !k.d)).toBe(true);
     const after = await signIn(await configFor(await newApp()), w.browser, {});
-    expect(jose.decodeProtectedHeader(after.tokens.id_token!).kid).not.toBe(oldKid);
+    expect(jose.decodeProtectedHeader(after.tokens.id_token!).kid).toBe(next.kid);
     await jose.jwtVerify(before.tokens.id_token!, jose.createLocalJWKSet(jwks), { issuer: env().PUBLIC_URL });
+
+    const [event] = await (await getDb()).select().from(auditEvents).where(eq(auditEvents.action, 'oidc_signing_key.rotated'));
+    expect(event).toMatchObject({ tenantId: null, details: { before: { current: oldKid }, after: { current: next.kid } } });
   });
 
   it('keeps no bearer token in clear in its storage', async () => {

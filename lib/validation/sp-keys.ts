@@ -13,3 +13,13 @@ export const spKeyEndSchema = z.strictObject(
   { how: z.enum(['finish', 'cancel'], { error: 'must be "finish" or "cancel"' }) },
   { error: (i) => (i.code === 'unrecognized_keys' ? `unknown field(s): ${i.keys.join(', ')}` : 'must be an object') },
 );
+
+/** One of the OpenID Provider's signing keys, as the operator sees it (lib/applications/keys.ts). */
+export const signingKeySchema = z.object({
+  kid: z.string().describe('the key ID in the JWKS and in the header of what it signed (RFC 7638 thumbprint)'),
+  alg: z.string(),
+  state: z.enum(['current', 'next', 'retired']),
+  createdAt: z.string(),
+  activatedAt: z.string().nullable().describe('when it began to sign'),
+  publishedUntil: z.string().nullable().describe('a retired key: published until then'),
+});

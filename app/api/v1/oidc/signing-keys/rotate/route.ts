@@ -1,0 +1,11 @@
+import { handle } from '@/lib/api/endpoint';
+import { api } from '@/lib/api/endpoints';
+import { listSigningKeys, rotateSigningKeys } from '@/lib/applications/keys';
+import { MAX_SIGNED_LIFETIME_SECONDS, resetOidcProvider } from '@/lib/applications/provider';
+
+export const POST = handle(api.rotateSigningKeys, async ({ ctx }) => {
+  await rotateSigningKeys({ force: true, maxTokenLifetimeSeconds: MAX_SIGNED_LIFETIME_SECONDS, by: ctx });
+  // This instance signs with the new key at once; the others within 30 s (oidcProvider).
+  resetOidcProvider();
+  return listSigningKeys();
+});
