@@ -4,6 +4,8 @@ import { record } from '../audit/record';
 import { SYSTEM } from '../audit/types';
 import { dbHandle, getDb } from '../db/client';
 import { applications, backchannelDeliveries, type BackchannelDelivery } from '../db/schema';
+import { env } from '../env';
+import { checkUntrustedUrl, isLoopbackHost, untrustedFetch, type UntrustedFetchInit } from '../http/safe-fetch';
 import { newId } from '../ids';
 import type { Job } from '../jobs/scheduler';
 import { log } from '../log';
@@ -102,6 +104,29 @@ export async function enqueueRetry(clientId: string, accountId: string, sid: str
     lastError: error.slice(0, 500),
     nextAttemptAt: new Date(Date.now() + nextDelay(1)),
   });
+}
+
+/**
+ * The portal's server calls an application's back-channel logout URI, so, as for webhooks and
+ * metadata URLs (lib/http/safe-fetch.ts): public addresses only, checked at registration and again
+ * at the connect itself. Exceptions: ALLOW_PRIVATE_URLS, and a loopback host on a development
+ * instance (an application on this machine).
+ */
+const mayReachPrivate = (url: URL) => env().ALLOW_PRIVATE_URLS || (env().loopbackHttp && isLoopbackHost(url.hostname));
+
+/** Refuses (400 naming the field) a back-channel logout URI the portal may not call. */
+export function checkBackchannelUri(raw: string): void {
+  checkUntrustedUrl(raw, { path: 'backchannelLogoutUri', allowPrivate: mayReachPrivate(new URL(raw)) });
+}
+
+/**
+ * The provider's outbound requests (its `fetch`: the logout tokens it sends): to a permitted
+ * address only, never following a redirect, 10 s at most, and one message for every network
+ * failure, which the console shows.
+ */
+export function backchannelFetch(url: string, options: UntrustedFetchInit): Promise<Response> {
+  // 10 s rather than the library's own shorter signal: a slow application still gets its token.
+  return untrustedFetch({ path: 'backchannelLogoutUri', allowPrivate: mayReachPrivate(new URL(url)), maxBytes: 64 * 1024, timeoutMs: 10_000 })(url, { ...options, signal: null });
 }
 
 async function deliverOne(d: BackchannelDelivery): Promise<'delivered' | 'retry' | 'failed'> {

@@ -10,7 +10,7 @@ import { endSession, ssoOfSession } from '../dal/sessions';
 import { spLogoutTarget } from '../sso/saml/logout';
 import { env } from '../env';
 import { AUTO_SUBMIT_SCRIPT, escapeHtml } from '../http/html';
-import { isLoopbackHost } from '../http/safe-fetch';
+import type { UntrustedFetchInit } from '../http/safe-fetch';
 import { requestMeta } from '../http/request-meta';
 import { log } from '../log';
 import { countToken } from '../metrics';
@@ -20,7 +20,7 @@ import { adapterClass, writeBatching, type PortalLink } from './store';
 import { maxAgeOf, meetsMaxAge, portalSessionOf, servesRequest } from './portal-session';
 import { LAST_SEEN_WRITE_INTERVAL_MS } from '../policies/session';
 import { signInIpAllowed } from '../policies/sso';
-import { enqueueRetry } from './backchannel';
+import { backchannelFetch, enqueueRetry } from './backchannel';
 import { runNodeHandler } from './http-bridge';
 
 /**
@@ -548,14 +548,8 @@ function build(keys: Awaited<ReturnType<typeof signingKeys>>): OidcProvider {
         return 3600;
       },
     },
-    fetch(url: string, options: Record<string, unknown>) {
-      // The library refuses private and loopback addresses; a development instance may deliver
-      // back-channel logouts to an application on this machine.
-      const e = env();
-      if ((e.ALLOW_PRIVATE_URLS || e.loopbackHttp) && isLoopbackHost(new URL(url).hostname)) delete options.dispatcher;
-      options.signal = AbortSignal.timeout(10_000);
-      return globalThis.fetch(url, options as RequestInit);
-    },
+    // The logout tokens it sends (lib/applications/backchannel.ts): permitted addresses only.
+    fetch: (url: string, options: UntrustedFetchInit) => backchannelFetch(url, options),
   });
 
   // Client secrets are kept as SHA-256 hashes; comparing them is the library's extension point.

@@ -9,6 +9,7 @@ import { badRequest, notFound } from '../errors';
 import { newId } from '../ids';
 import { pageOf } from '../dal/page';
 import type { ApplicationCreate, ApplicationPatch, ApplicationView } from '../validation/applications';
+import { checkBackchannelUri } from './backchannel';
 
 /**
  * The operator's applications (the OpenID Provider's clients). Operator-only: every change
@@ -53,6 +54,7 @@ async function checkTenants(tx: Executor, ids: string[] | null | undefined): Pro
 }
 
 export async function createApplication(ctx: Ctx, input: ApplicationCreate): Promise<ApplicationView & { clientSecret?: string }> {
+  if (input.backchannelLogoutUri) checkBackchannelUri(input.backchannelLogoutUri);
   const type = input.type ?? 'confidential';
   const clientSecret = type === 'confidential' ? newClientSecret() : undefined;
   const db = await getDb();
@@ -155,6 +157,7 @@ async function readApplicationByClientId(clientId: string): Promise<Application 
 }
 
 export async function updateApplication(ctx: Ctx, id: string, patch: ApplicationPatch): Promise<ApplicationView & { clientSecret?: string }> {
+  if (patch.backchannelLogoutUri) checkBackchannelUri(patch.backchannelLogoutUri);
   const db = await getDb();
   const view = await db.transaction(async (tx) => {
     const [before] = await tx.select().from(applications).where(eq(applications.id, id)).for('update');
