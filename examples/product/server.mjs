@@ -27,13 +27,30 @@ const config = await oidc.discovery(new URL(PORTAL_URL), CLIENT_ID, CLIENT_SECRE
 });
 const jwks = jose.createRemoteJWKSet(new URL(config.serverMetadata().jwks_uri));
 
-/** Sessions of this app: cookie id → { claims, idToken } or a pending sign-in { verifier, state, nonce }. */
+/** Sessions of this app: cookie id → { claims, idToken, until } or a pending sign-in { pending: { verifier, state, nonce }, until }. */
 const sessions = new Map();
+const PENDING_MS = 10 * 60_000;
+const SESSION_MS = 8 * 3600_000;
+const MAX_PENDING = 10_000;
+/** Ended sessions go: unfinished sign-ins after 10 minutes (and beyond 10,000 at once, the oldest), sessions after 8 hours. */
+function remember(id, value, ms) {
+  const now = Date.now();
+  for (const [k, v] of sessions) if (v.until < now) sessions.delete(k);
+  if (value.pending) {
+    const pending = [...sessions].filter(([, v]) => v.pending);
+    for (const [k] of pending.slice(0, Math.max(0, pending.length - MAX_PENDING + 1))) sessions.delete(k);
+  }
+  sessions.set(id, { ...value, until: now + ms });
+}
+/** Logout tokens seen (jti → until): one is never applied twice. */
+const seenLogouts = new Map();
+const cookie = (id) => `${APP_URL.startsWith('https:') ? '__Host-' : ''}app_session=${id}; Path=/; HttpOnly; SameSite=Lax${APP_URL.startsWith('https:') ? '; Secure' : ''}`;
 const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 function sessionOf(req) {
-  const id = /(?:^|;\s*)app_session=([^;]+)/.exec(req.headers.cookie ?? '')?.[1];
-  return id && sessions.has(id) ? { id, ...sessions.get(id) } : null;
+  const id = /(?:^|;\s*)(?:__Host-)?app_session=([^;]+)/.exec(req.headers.cookie ?? '')?.[1];
+  const s = id ? sessions.get(id) : undefined;
+  return s && s.until > Date.now() ? { id, ...s } : null;
 }
 function page(res, body, status = 200, headers = {}) {
   res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', ...headers });
@@ -65,7 +82,7 @@ async function route(req, res) {
     const state = oidc.randomState();
     const nonce = oidc.randomNonce();
     const id = randomBytes(16).toString('hex');
-    sessions.set(id, { pending: { verifier, state, nonce } });
+    remember(id, { pending: { verifier, state, nonce } }, PENDING_MS);
     const email = url.searchParams.get('email');
     const to = oidc.buildAuthorizationUrl(config, {
       redirect_uri: `${APP_URL}/callback`,
@@ -76,7 +93,7 @@ async function route(req, res) {
       nonce,
       ...(email ? { login_hint: email } : {}),
     });
-    return redirect(res, to.href, { 'set-cookie': `app_session=${id}; Path=/; HttpOnly; SameSite=Lax` });
+    return redirect(res, to.href, { 'set-cookie': cookie(id) });
   }
 
   if (url.pathname === '/callback') {
@@ -86,8 +103,8 @@ async function route(req, res) {
     // A new session id once signed in: an id planted before the sign-in gains nothing.
     const id = randomBytes(16).toString('hex');
     sessions.delete(s.id);
-    sessions.set(id, { claims: tokens.claims(), idToken: tokens.id_token, refreshToken: tokens.refresh_token });
-    return redirect(res, '/', { 'set-cookie': `app_session=${id}; Path=/; HttpOnly; SameSite=Lax` });
+    remember(id, { claims: tokens.claims(), idToken: tokens.id_token, refreshToken: tokens.refresh_token }, SESSION_MS);
+    return redirect(res, '/', { 'set-cookie': cookie(id) });
   }
 
   // Only this app's own form signs out (a link or form on another site must not end the session).
@@ -101,16 +118,24 @@ async function route(req, res) {
 
   // OpenID Connect Back-Channel Logout 1.0: the portal says a session ended (sign-out, suspension…).
   if (url.pathname === '/backchannel-logout' && req.method === 'POST') {
+    // A form of at most 16 KiB, its length declared: nothing larger is read.
+    const form = (req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded') && Number(req.headers['content-length']) <= 16_384;
     let body = '';
-    for await (const chunk of req) body += chunk;
+    if (form) for await (const chunk of req) body += chunk;
     try {
       const { payload } = await jose.jwtVerify(new URLSearchParams(body).get('logout_token') ?? '', jwks, {
         issuer: config.serverMetadata().issuer,
         audience: CLIENT_ID,
         typ: 'logout+jwt',
+        requiredClaims: ['iat', 'exp', 'jti'],
+        maxTokenAge: '5m',
       });
-      if (!payload.events?.['http://schemas.openid.net/event/backchannel-logout'] || 'nonce' in payload) throw new Error('not a logout token');
-      for (const [id, v] of sessions) if (v.claims && (v.claims.sid === payload.sid || (!payload.sid && v.claims.sub === payload.sub))) sessions.delete(id);
+      const event = payload.events?.['http://schemas.openid.net/event/backchannel-logout'];
+      if (!event || typeof event !== 'object' || 'nonce' in payload || !(payload.sid || payload.sub)) throw new Error('not a logout token');
+      for (const [jti, until] of seenLogouts) if (until < Date.now()) seenLogouts.delete(jti);
+      if (seenLogouts.has(payload.jti)) throw new Error('logout token already used');
+      seenLogouts.set(payload.jti, payload.exp * 1000);
+      for (const [id, v] of sessions) if (v.claims && (payload.sid ? v.claims.sid === payload.sid : v.claims.sub === payload.sub)) sessions.delete(id);
       res.writeHead(200, { 'cache-control': 'no-store' }).end();
     } catch (err) {
       res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'invalid_request', error_description: err.message }));

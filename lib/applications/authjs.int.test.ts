@@ -1,9 +1,15 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Auth, customFetch } from '@auth/core';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as appsRoute from '@/app/api/v1/applications/route';
 import * as mappingRoute from '@/app/api/v1/tenants/[tenantId]/role-mappings/route';
-import { ssoPortalAuthConfig } from '@/examples/nextjs-auth/auth';
+import * as suspendRoute from '@/app/api/v1/tenants/[tenantId]/users/[userId]/suspend/route';
+import { backchannelLogout, ssoPortalAuthConfig } from '@/examples/nextjs-auth/auth';
+import { backchannelJob } from '@/lib/applications/backchannel';
+import { eq } from 'drizzle-orm';
 import { getDb } from '@/lib/db/client';
+import { users } from '@/lib/db/schema';
 import { env } from '@/lib/env';
 import { call } from '@/lib/testing/api';
 import { portalFetch, TestBrowser } from '@/lib/testing/oidc';
@@ -32,23 +38,48 @@ class Jar {
   }
 }
 
+/** The product's back-channel logout route (the example's handler), served on this machine. */
+let logoutRoute: (r: Request) => Promise<Response> = async () => new Response(null, { status: 503 });
+const answers: number[] = [];
+const productServer = http.createServer(async (req, res) => {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  const headers = new Headers();
+  for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers.set(k, v);
+  const answer = await logoutRoute(new Request(`${PRODUCT}${req.url}`, { method: req.method, headers, body: Buffer.concat(chunks) }));
+  answers.push(answer.status);
+  res.writeHead(answer.status);
+  res.end(await answer.text());
+});
+let logoutUri = '';
+
 beforeAll(async () => {
   await getDb();
+  await new Promise<void>((r) => productServer.listen(0, '127.0.0.1', r));
+  logoutUri = `http://127.0.0.1:${(productServer.address() as AddressInfo).port}/api/auth/backchannel-logout`;
 });
+afterAll(() => productServer.close());
 
 describe('Auth.js (next-auth) in a product, configured as the README says', () => {
-  it('signs in through the portal and puts the organisation and roles in the session', async () => {
+  it('signs in through the portal and puts the organisation and roles in the session; a refresh brings new roles, and access taken away ends the session', async () => {
     const t = await samlTenant();
-    await call(mappingRoute.PUT, {
-      method: 'PUT',
-      params: { tenantId: t.tenant.id },
-      body: { rules: [{ attribute: 'groups', operator: 'contains', value: 'IT', role: 'admin' }], defaultRole: 'member' },
-    });
+    const mapping = (role: string) =>
+      call(mappingRoute.PUT, {
+        method: 'PUT',
+        params: { tenantId: t.tenant.id },
+        body: { rules: [{ attribute: 'groups', operator: 'contains', value: 'IT', role }], defaultRole: 'member' },
+      });
+    await mapping('admin');
     const app = (
-      await call(appsRoute.POST, { method: 'POST', body: { name: 'Next.js product', redirectUris: [`${PRODUCT}/api/auth/callback/sso-portal`] } })
+      await call(appsRoute.POST, {
+        method: 'POST',
+        body: { name: 'Next.js product', redirectUris: [`${PRODUCT}/api/auth/callback/sso-portal`], backchannelLogoutUri: logoutUri },
+      })
     ).body as { clientId: string; clientSecret: string };
-    const config = ssoPortalAuthConfig({ issuer: env().PUBLIC_URL, clientId: app.clientId, clientSecret: app.clientSecret });
-    // Auth.js fetches the portal's discovery, token and JWKS endpoints: in this test, in-process.
+    const productEnv = { issuer: env().PUBLIC_URL, clientId: app.clientId, clientSecret: app.clientSecret };
+    // Auth.js and the example fetch the portal's discovery, token and JWKS endpoints: in this test, in-process.
+    const config = ssoPortalAuthConfig(productEnv, { fetch: portalFetch });
+    logoutRoute = backchannelLogout(productEnv, { fetch: portalFetch });
     (config.providers[0] as unknown as Record<symbol, unknown>)[customFetch] = portalFetch;
     const authConfig = { ...config, secret: 'product-secret-product-secret-0123', trustHost: true, basePath: '/api/auth' };
     const auth = (path: string, init: RequestInit = {}) => Auth(new Request(`${PRODUCT}/api/auth${path}`, init), authConfig);
@@ -80,8 +111,12 @@ describe('Auth.js (next-auth) in a product, configured as the README says', () =
     expect(callback.status).toBe(302);
     expect(callback.headers.get('location')).toBe(`${PRODUCT}/`);
     jar.take(callback);
-    const session = await (await auth('/session', { headers: { cookie: jar.header() } })).json();
-    expect(session.user).toMatchObject({
+    const session = async () => {
+      const res = await auth('/session', { headers: { cookie: jar.header() } });
+      jar.take(res);
+      return res.json();
+    };
+    expect((await session()).user).toMatchObject({
       email: `grace@${t.domain}`,
       name: 'Ada Lovelace',
       orgId: t.tenant.id,
@@ -90,5 +125,33 @@ describe('Auth.js (next-auth) in a product, configured as the README says', () =
       roles: ['admin'],
       groups: ['IT'],
     });
+
+    // Once the access token has expired (10 minutes), the session refreshes: the roles as they are now.
+    await mapping('editor');
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(Date.now() + 11 * 60_000);
+      expect((await session()).user.roles).toEqual(['editor']);
+      // Two requests at once share one refresh (a second use of a refresh token would end the sign-in).
+      vi.setSystemTime(Date.now() + 11 * 60_000);
+      const [a, b] = await Promise.all([session(), session()]);
+      expect([a.user.roles, b.user.roles]).toEqual([['editor'], ['editor']]);
+      expect((await session()).user.email).toBe(`grace@${t.domain}`);
+    } finally {
+      vi.useRealTimers();
+    }
+
+    // A forged or empty logout token changes nothing.
+    const forged = await fetch(logoutUri, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'logout_token=eyJhbGciOiJub25lIn0.e30.' });
+    expect(forged.status).toBe(400);
+    expect((await session()).user.email).toBe(`grace@${t.domain}`);
+
+    // An admin suspends the person: the portal's logout token reaches the product, whose session ends.
+    const [user] = await (await getDb()).select({ id: users.id }).from(users).where(eq(users.email, `grace@${t.domain}`));
+    expect((await call(suspendRoute.POST, { method: 'POST', params: { tenantId: t.tenant.id, userId: user.id } })).status).toBe(200);
+    const before = answers.length;
+    await backchannelJob.run(undefined as never);
+    expect(answers.slice(before)).toEqual([200]);
+    expect(await session()).toBeNull();
   });
 });
