@@ -3,7 +3,7 @@ import { expect, test } from '@playwright/test';
 import pg from 'pg';
 import { startSamlIdpServer, TestSamlIdp, type ParsedAuthnRequest, type SamlIdpServer } from './idp/saml-idp';
 import { api, uniq, openSetupLink, toasts } from './support/api';
-import { freePort, startPortal, tempDataDir } from './support/portal';
+import { freePort, startPortal, tempDataDir, type Portal } from './support/portal';
 
 const PG_ADMIN = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -144,18 +144,20 @@ test('idle timeout: a session left unused for longer than the policy allows is e
   const key = 'idle-spec-key-0123456789';
   const portPortal = await freePort();
   const base = `http://localhost:${portPortal}`;
-  const portal = await startPortal({ DATABASE_URL: dbUrl, OPERATOR_API_KEY: key, AUTH_SECRET: randomBytes(32).toString('hex'), PUBLIC_URL: base, PORT: String(portPortal), DATA_DIR: tempDataDir() });
-  const db = new pg.Client({ connectionString: dbUrl });
-  await db.connect();
   const port = await freePort();
   const d = `${uniq('idle')}.example.com`;
   const email = `bo@${d}`;
-  const server = await startSamlIdpServer({
-    port,
-    idp: new TestSamlIdp({ entityId: `http://127.0.0.1:${port}/metadata`, ssoUrl: `http://127.0.0.1:${port}/sso` }),
-    users: [{ email }],
-  });
+  let portal: Portal | undefined;
+  let server: SamlIdpServer | undefined;
+  const db = new pg.Client({ connectionString: dbUrl });
   try {
+    portal = await startPortal({ DATABASE_URL: dbUrl, OPERATOR_API_KEY: key, AUTH_SECRET: randomBytes(32).toString('hex'), PUBLIC_URL: base, PORT: String(portPortal), DATA_DIR: tempDataDir() });
+    await db.connect();
+    server = await startSamlIdpServer({
+      port,
+      idp: new TestSamlIdp({ entityId: `http://127.0.0.1:${port}/metadata`, ssoUrl: `http://127.0.0.1:${port}/sso` }),
+      users: [{ email }],
+    });
     const tenant = (await api('/tenants', { method: 'POST', key, base, body: { name: uniq('Idle Co'), domains: [d] } })).body;
     const metadataXml = await (await fetch(server.metadataUrl)).text();
     expect((await api(`/tenants/${tenant.id}/connections`, { method: 'POST', key, base, body: { type: 'saml', metadataXml } })).status).toBe(201);
@@ -181,9 +183,9 @@ test('idle timeout: a session left unused for longer than the policy allows is e
     await expect(page).toHaveURL(/\/signin/);
     await ctx.close();
   } finally {
-    await server.close();
-    await db.end();
-    await portal.stop();
+    await server?.close();
+    await db.end().catch(() => {});
+    await portal?.stop();
     await admin.query(`drop database if exists ${name} with (force)`);
     await admin.end();
   }

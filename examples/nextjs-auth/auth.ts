@@ -23,10 +23,19 @@ const REMEMBER_MS = 15 * 60_000;
 const claimsOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString()) as PortalClaims;
 const session = (p: PortalClaims) => ({ sid: p.sid, orgId: p.org_id, orgSlug: p.org_slug, orgName: p.org_name, roles: p.roles, groups: p.groups });
 
+/** The portal's discovery document, read once it has been read successfully (a failure is tried again next time). */
 const discovered = new Map<string, Promise<{ token_endpoint: string; jwks_uri: string }>>();
 const discovery = (env: Env, fetchImpl: typeof fetch) => {
-  if (!discovered.has(env.issuer)) discovered.set(env.issuer, fetchImpl(`${env.issuer}/.well-known/openid-configuration`).then((r) => r.json()));
-  return discovered.get(env.issuer)!;
+  let known = discovered.get(env.issuer);
+  if (!known) {
+    known = fetchImpl(`${env.issuer}/.well-known/openid-configuration`).then((r) => {
+      if (!r.ok) throw new Error(`discovery answered ${r.status}`);
+      return r.json();
+    });
+    known.catch(() => discovered.delete(env.issuer));
+    discovered.set(env.issuer, known);
+  }
+  return known;
 };
 
 /**
@@ -42,16 +51,22 @@ function refresh(env: Env, token: Record<string, unknown>, fetchImpl: typeof fet
   const known = refreshed.get(key);
   if (known) return known.result;
   const result = (async () => {
-    const res = await fetchImpl((await discovery(env, fetchImpl)).token_endpoint, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${btoa(`${encodeURIComponent(env.clientId)}:${encodeURIComponent(env.clientSecret)}`)}` },
-      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: key }),
-    });
-    if (res.status === 400 || res.status === 401) return null; // invalid_grant: access taken away
-    if (!res.ok) return token; // the portal unreachable: try again at the next request
-    const t = await res.json();
-    // Straight from the token endpoint over TLS (OIDC Core §3.1.3.7): the roles as they are now.
-    return { ...token, ...session(claimsOf(t.id_token)), refreshToken: t.refresh_token, expiresAt: Date.now() + t.expires_in * 1000 };
+    try {
+      const res = await fetchImpl((await discovery(env, fetchImpl)).token_endpoint, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${btoa(`${encodeURIComponent(env.clientId)}:${encodeURIComponent(env.clientSecret)}`)}` },
+        body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: key }),
+      });
+      if (res.status === 400 || res.status === 401) return null; // invalid_grant: access taken away
+      if (!res.ok) throw new Error(`token endpoint answered ${res.status}`);
+      const t = await res.json();
+      // Straight from the token endpoint over TLS (OIDC Core §3.1.3.7): the roles as they are now.
+      return { ...token, ...session(claimsOf(t.id_token)), refreshToken: t.refresh_token, expiresAt: Date.now() + t.expires_in * 1000 };
+    } catch {
+      // The portal unreachable or answering oddly: the session stays, and the next request tries again.
+      refreshed.delete(key);
+      return token;
+    }
   })();
   refreshed.set(key, { at: now, result });
   return result;
@@ -102,7 +117,12 @@ export function backchannelLogout(env: Env, opts: { fetch?: typeof fetch } = {})
     const small = Number(request.headers.get('content-length') ?? Infinity) <= 16_384;
     const form = small && (request.headers.get('content-type') ?? '').startsWith('application/x-www-form-urlencoded') ? await request.text() : '';
     const logoutToken = new URLSearchParams(form).get('logout_token');
-    jwks ??= createRemoteJWKSet(new URL((await discovery(env, fetchImpl)).jwks_uri), { [customFetch]: fetchImpl });
+    try {
+      jwks ??= createRemoteJWKSet(new URL((await discovery(env, fetchImpl)).jwks_uri), { [customFetch]: fetchImpl });
+    } catch {
+      // The portal's discovery unreachable: not this token's fault; the portal sends it again.
+      return Response.json({ error: 'temporarily_unavailable' }, { status: 503, headers: { 'cache-control': 'no-store' } });
+    }
     try {
       const { payload } = await jwtVerify(logoutToken ?? '', jwks, {
         issuer: env.issuer, audience: env.clientId, typ: 'logout+jwt', requiredClaims: ['iat', 'exp', 'jti', 'sid'], maxTokenAge: '5m',

@@ -48,7 +48,9 @@ const cookie = (id) => `${APP_URL.startsWith('https:') ? '__Host-' : ''}app_sess
 const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 function sessionOf(req) {
-  const id = /(?:^|;\s*)(?:__Host-)?app_session=([^;]+)/.exec(req.headers.cookie ?? '')?.[1];
+  // On https only the __Host- cookie counts (no sibling subdomain or plain-http page can set it).
+  const name = APP_URL.startsWith('https:') ? '__Host-app_session' : 'app_session';
+  const id = new RegExp(`(?:^|;\\s*)${name}=([^;]+)`).exec(req.headers.cookie ?? '')?.[1];
   const s = id ? sessions.get(id) : undefined;
   return s && s.until > Date.now() ? { id, ...s } : null;
 }

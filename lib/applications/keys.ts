@@ -4,6 +4,7 @@ import { seal, unseal } from '../auth/sealed';
 import { and, eq, lt, sql } from 'drizzle-orm';
 import { record } from '../audit/record';
 import type { Ctx } from '../audit/types';
+import { conflict } from '../errors';
 import { getDb } from '../db/client';
 import { oidcSigningKeys, type OidcSigningKey } from '../db/schema';
 
@@ -18,6 +19,11 @@ const ALG = 'RS256';
 const ROTATE_AFTER_MS = 90 * 24 * 3600 * 1000;
 /** A `next` key is published at least this long before it signs (relying parties cache JWKS). */
 const PUBLISH_AHEAD_MS = 24 * 3600 * 1000;
+/**
+ * A rotation on demand promotes a `next` key published at least this long: every instance has
+ * rebuilt its provider (30 s, oidcProvider) and relying parties may have refetched the JWKS.
+ */
+export const MIN_PUBLISHED_BEFORE_FORCED_MS = 2 * 60 * 1000;
 const KEY_LOCK = 72_190_016;
 
 const SEAL_INFO = 'oidc signing keys v1';
@@ -104,6 +110,9 @@ export async function rotateSigningKeys(opts: { force?: boolean; maxTokenLifetim
     if (!current || !next) return false;
     const due = now.getTime() - (current.activatedAt ?? current.createdAt).getTime() > ROTATE_AFTER_MS && now.getTime() - next.createdAt.getTime() > PUBLISH_AHEAD_MS;
     if (!opts.force && !due) return false;
+    if (opts.by && now.getTime() - next.createdAt.getTime() < MIN_PUBLISHED_BEFORE_FORCED_MS) {
+      throw conflict('next', `the next key was published ${Math.round((now.getTime() - next.createdAt.getTime()) / 1000)} s ago; it may sign once it has been published for ${MIN_PUBLISHED_BEFORE_FORCED_MS / 1000} s (instances and relying parties must see it first)`);
+    }
     const keepFor = (opts.maxTokenLifetimeSeconds ?? 3600) * 1000 + 5 * 60 * 1000;
     await tx.update(oidcSigningKeys).set({ state: 'retired', notAfter: new Date(now.getTime() + keepFor) }).where(eq(oidcSigningKeys.kid, current.kid));
     await tx.update(oidcSigningKeys).set({ state: 'current', activatedAt: now }).where(eq(oidcSigningKeys.kid, next.kid));

@@ -16,7 +16,7 @@ import * as mappingRoute from '@/app/api/v1/tenants/[tenantId]/role-mappings/rou
 import * as policyRoute from '@/app/api/v1/tenants/[tenantId]/sign-in-policy/route';
 import { SYSTEM } from '@/lib/audit/types';
 import { dbHandle, getDb } from '@/lib/db/client';
-import { auditEvents, backchannelDeliveries, oidcPayloads, users } from '@/lib/db/schema';
+import { auditEvents, backchannelDeliveries, oidcPayloads, oidcSigningKeys, users } from '@/lib/db/schema';
 import { endSession } from '@/lib/dal/sessions';
 import { setProvisioning } from '@/lib/dal/tenants';
 import { updateConnection } from '@/lib/dal/connections';
@@ -631,6 +631,8 @@ describe('the portal as OpenID Provider for the operator’s applications', () =
     expect(current).toMatchObject({ kid: oldKid, alg: 'RS256', publishedUntil: null });
     expect(JSON.stringify(listed.body)).not.toMatch(/"d"|sealed/i);
 
+    // The next key has been published for an hour.
+    await (await getDb()).update(oidcSigningKeys).set({ createdAt: new Date(Date.now() - 3600_000) }).where(eq(oidcSigningKeys.kid, next.kid));
     const rotated = await call(rotateKeysRoute.POST, { method: 'POST' });
     expect(rotated.status).toBe(200);
     const state = Object.fromEntries(rotated.body.data.map((k: { kid: string; state: string }) => [k.kid, k.state]));
@@ -652,6 +654,13 @@ describe('the portal as OpenID Provider for the operator’s applications', () =
 
     const [event] = await (await getDb()).select().from(auditEvents).where(eq(auditEvents.action, 'oidc_signing_key.rotated'));
     expect(event).toMatchObject({ tenantId: null, details: { before: { current: oldKid }, after: { current: next.kid } } });
+
+    // At once again (a retry, a second operator): the new next key has been published for no time at
+    // all, and instances and relying parties have not seen it yet; refused, nothing changed.
+    const again = await call(rotateKeysRoute.POST, { method: 'POST' });
+    expect(again.status).toBe(409);
+    expect(JSON.stringify(again.body)).toMatch(/published/);
+    expect((await call(signingKeysRoute.GET, {})).body).toEqual({ data: rotated.body.data });
   });
 
   it('keeps no bearer token in clear in its storage', async () => {
