@@ -392,7 +392,7 @@ export const api = {
   }),
   rotateSigningKeys: endpoint({
     method: 'POST', path: '/oidc/signing-keys/rotate', tag: 'Applications',
-    summary: 'Rotate now (a key suspected of exposure, a policy): the published `next` key signs from now on, the current one is retired, a new `next` is published; records oidc_signing_key.rotated. 409 while the `next` key has been published for less than 2 minutes (instances and relying parties must see it first)',
+    summary: 'Rotate now (a key suspected of exposure, a policy): the published `next` key signs from now on, the current one is retired, a new `next` is published; records oidc_signing_key.rotated. The retired key stays published only until the tokens it signed have expired (15 minutes; a scheduled rotation keeps it 8 hours), so that a key suspected of exposure is soon withdrawn: ID tokens it signed then no longer serve as logout hints, and RP-initiated logout asks the person instead. 409 while the `next` key has been published for less than 2 minutes (instances and relying parties must see it first)',
     response: z.object({ data: z.array(signingKeySchema) }), status: 200,
   }),
   getBranding: endpoint({

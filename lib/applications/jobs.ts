@@ -2,6 +2,7 @@ import 'server-only';
 import { dbHandle } from '../db/client';
 import type { Job } from '../jobs/scheduler';
 import { rotateSigningKeys } from './keys';
+import { USER_SESSION_TTL_SECONDS } from '../provisioning/jit';
 import { MAX_SIGNED_LIFETIME_SECONDS } from './provider';
 
 export { backchannelJob } from './backchannel';
@@ -10,7 +11,8 @@ export { backchannelJob } from './backchannel';
  * The OpenID Provider's housekeeping: expired codes, tokens, sessions and interactions deleted in
  * batches (the provider checks expiry itself, with 15 s of tolerance; a session's record stays
  * while a link names it, until the reaper has told its applications, lib/applications/backchannel.ts), old delivery rows dropped,
- * and the signing keys rotated on schedule (a new key is published a day before it signs).
+ * and the signing keys rotated on schedule (a new key is published a day before it signs; the
+ * retired one stays published 8 hours).
  */
 const SWEEP = `delete from oidc_payloads where (model, id) in (
   select p.model, p.id from oidc_payloads p where p.expires_at < now() - interval '15 seconds'
@@ -29,7 +31,9 @@ export const oidcMaintenanceJob: Job = {
       if ((rows[0]?.n ?? 0) < 5000) break;
     }
     await db.query(OLD_DELIVERIES);
-    const rotated = await rotateSigningKeys({ maxTokenLifetimeSeconds: MAX_SIGNED_LIFETIME_SECONDS });
+    // A retired key stays published while what it signed may still be presented: an ID token lives
+    // 10 minutes, but serves as a logout hint (RP-initiated logout) as long as its portal session.
+    const rotated = await rotateSigningKeys({ maxTokenLifetimeSeconds: Math.max(MAX_SIGNED_LIFETIME_SECONDS, USER_SESSION_TTL_SECONDS) });
     return { swept, rotated };
   },
 };

@@ -663,6 +663,30 @@ describe('the portal as OpenID Provider for the operator’s applications', () =
     expect((await call(signingKeysRoute.GET, {})).body).toEqual({ data: rotated.body.data });
   });
 
+  it('after a scheduled rotation, an ID token from before still signs its person out (RP-initiated logout) for as long as a portal session lives', async () => {
+    const w = await world();
+    const config = await configFor(await newApp());
+    const r = await signIn(config, w.browser, { login_hint: w.email });
+    // The keys are due: the current one has signed for 91 days, the next one was published a day ago.
+    const db = await getDb();
+    const long = new Date(Date.now() - 91 * 24 * 3600_000);
+    await db.update(oidcSigningKeys).set({ activatedAt: long, createdAt: long }).where(eq(oidcSigningKeys.state, 'current'));
+    await db.update(oidcSigningKeys).set({ createdAt: new Date(Date.now() - 2 * 24 * 3600_000) }).where(eq(oidcSigningKeys.state, 'next'));
+    expect((await oidcMaintenanceJob.run(undefined as never)) as { rotated: boolean }).toMatchObject({ rotated: true });
+    resetOidcProvider();
+    // Seven hours later the job runs again (retired keys past their time are deleted); the person signs out of the product.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(Date.now() + 7 * 3600_000);
+      await oidcMaintenanceJob.run(undefined as never);
+      resetOidcProvider();
+      const end = await w.browser.go(oc.buildEndSessionUrl(config, { id_token_hint: r.tokens.id_token!, post_logout_redirect_uri: `${APP_ORIGIN}/bye`, state: 'k' }));
+      expect(end.url.href).toBe(`${APP_ORIGIN}/bye?state=k`);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('keeps no bearer token in clear in its storage', async () => {
     const w = await world();
     const config = await configFor(await newApp());
