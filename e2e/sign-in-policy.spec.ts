@@ -183,10 +183,8 @@ test('idle timeout: a session left unused for longer than the policy allows is e
     await expect(page).toHaveURL(/\/signin/);
     await ctx.close();
   } finally {
-    await server?.close();
-    await db.end().catch(() => {});
-    await portal?.stop();
-    await admin.query(`drop database if exists ${name} with (force)`);
-    await admin.end();
+    // Everything is released whatever failed, the database last.
+    await Promise.allSettled([server?.close(), db.end(), portal?.stop()]);
+    await admin.query(`drop database if exists ${name} with (force)`).finally(() => admin.end());
   }
 });

@@ -8,18 +8,22 @@
 // Access taken away (a suspension, a deletion, a sign-out at the portal) ends the product's session:
 // at once through the back-channel logout token, and at the latest when the access token expires
 // (10 minutes), when the refresh is refused. Each refresh also brings the roles as they are now.
+// While the portal cannot be reached the session carries on, for at most 10 minutes more.
 import { createRemoteJWKSet, customFetch, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import type { NextAuthConfig } from 'next-auth';
 
 type PortalClaims = { sub: string; sid?: string; name?: string; email?: string; org_id: string; org_slug: string; org_name: string; roles: string[]; groups: string[] };
 type Env = { issuer: string; clientId: string; clientSecret: string };
 
+/** How long past its access token's expiry a session carries on while the portal cannot be reached. */
+const GRACE_MS = 10 * 60_000;
 /**
- * Portal sessions that ended (their `sid`), until the product sessions made from them would have
- * refreshed anyway. In memory: with several instances of the product, keep it in a shared store.
+ * Portal sessions that ended (their `sid`), until every product session made from them has had to
+ * refresh (the access token's 10 minutes and the grace). In memory: with several instances of the
+ * product, keep it in a shared store.
  */
 const ended = new Map<string, number>();
-const REMEMBER_MS = 15 * 60_000;
+const REMEMBER_MS = 30 * 60_000;
 const claimsOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString()) as PortalClaims;
 const session = (p: PortalClaims) => ({ sid: p.sid, orgId: p.org_id, orgSlug: p.org_slug, orgName: p.org_name, roles: p.roles, groups: p.groups });
 
@@ -28,7 +32,7 @@ const discovered = new Map<string, Promise<{ token_endpoint: string; jwks_uri: s
 const discovery = (env: Env, fetchImpl: typeof fetch) => {
   let known = discovered.get(env.issuer);
   if (!known) {
-    known = fetchImpl(`${env.issuer}/.well-known/openid-configuration`).then((r) => {
+    known = fetchImpl(`${env.issuer}/.well-known/openid-configuration`, { signal: AbortSignal.timeout(10_000) }).then((r) => {
       if (!r.ok) throw new Error(`discovery answered ${r.status}`);
       return r.json();
     });
@@ -38,38 +42,50 @@ const discovery = (env: Env, fetchImpl: typeof fetch) => {
   return known;
 };
 
+type Refreshed = { session: ReturnType<typeof session>; refreshToken: string; expiresAt: number } | 'refused' | 'unreachable';
+
 /**
  * Refresh tokens rotate and a second use of one ends the whole sign-in, so requests arriving
- * together (or with a cookie from before the last refresh) share one refresh: its answer is kept a minute.
+ * together (or with a cookie from before the last refresh) share one refresh of that token: the
+ * portal's answer is kept a minute, and each request merges it into its own token.
  */
-const refreshed = new Map<string, { at: number; result: Promise<Record<string, unknown> | null> }>();
+const refreshed = new Map<string, { at: number; answer: Promise<Refreshed> }>();
 
-function refresh(env: Env, token: Record<string, unknown>, fetchImpl: typeof fetch): Promise<Record<string, unknown> | null> {
-  const key = String(token.refreshToken);
+function portalRefresh(env: Env, refreshToken: string, fetchImpl: typeof fetch): Promise<Refreshed> {
   const now = Date.now();
   for (const [k, v] of refreshed) if (now - v.at > 60_000) refreshed.delete(k);
-  const known = refreshed.get(key);
-  if (known) return known.result;
-  const result = (async () => {
+  const known = refreshed.get(refreshToken);
+  if (known) return known.answer;
+  const answer = (async (): Promise<Refreshed> => {
     try {
       const res = await fetchImpl((await discovery(env, fetchImpl)).token_endpoint, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${btoa(`${encodeURIComponent(env.clientId)}:${encodeURIComponent(env.clientSecret)}`)}` },
-        body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: key }),
+        body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }),
+        signal: AbortSignal.timeout(10_000),
       });
-      if (res.status === 400 || res.status === 401) return null; // invalid_grant: access taken away
+      // invalid_grant (access taken away) or invalid_client (the secret changed): signed out.
+      if (res.status === 400 || res.status === 401) return 'refused';
       if (!res.ok) throw new Error(`token endpoint answered ${res.status}`);
       const t = await res.json();
       // Straight from the token endpoint over TLS (OIDC Core §3.1.3.7): the roles as they are now.
-      return { ...token, ...session(claimsOf(t.id_token)), refreshToken: t.refresh_token, expiresAt: Date.now() + t.expires_in * 1000 };
+      return { session: session(claimsOf(t.id_token)), refreshToken: t.refresh_token, expiresAt: Date.now() + t.expires_in * 1000 };
     } catch {
-      // The portal unreachable or answering oddly: the session stays, and the next request tries again.
-      refreshed.delete(key);
-      return token;
+      refreshed.delete(refreshToken); // the next request tries again
+      return 'unreachable';
     }
   })();
-  refreshed.set(key, { at: now, result });
-  return result;
+  refreshed.set(refreshToken, { at: now, answer });
+  return answer;
+}
+
+async function refresh(env: Env, token: Record<string, unknown>, fetchImpl: typeof fetch): Promise<Record<string, unknown> | null> {
+  if (typeof token.refreshToken !== 'string') return null;
+  const answer = await portalRefresh(env, token.refreshToken, fetchImpl);
+  if (answer === 'refused') return null;
+  // The portal unreachable: the session carries on within the grace, then ends.
+  if (answer === 'unreachable') return Date.now() - Number(token.expiresAt) < GRACE_MS ? token : null;
+  return { ...token, ...answer.session, refreshToken: answer.refreshToken, expiresAt: answer.expiresAt };
 }
 
 export function ssoPortalAuthConfig(env: Env, opts: { fetch?: typeof fetch } = {}): NextAuthConfig {

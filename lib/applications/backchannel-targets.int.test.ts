@@ -40,7 +40,7 @@ const create = (backchannelLogoutUri: string) =>
   call(appsRoute.POST, { method: 'POST', body: { name: 'Product', redirectUris: ['https://app.example.test/cb'], backchannelLogoutUri } });
 
 describe('back-channel logout URIs reach public addresses only', () => {
-  it.each(['https://127.0.0.1:8443/bc', 'https://10.0.0.1/bc', 'https://169.254.169.254/latest/meta-data', 'https://[::ffff:7f00:1]/bc', 'https://localhost/bc', 'https://localhost./bc', 'https://a.localhost./bc', 'http://127.0.0.1:8080/bc'])(
+  it.each(['https://127.0.0.1:8443/bc', 'https://10.0.0.1/bc', 'https://169.254.169.254/latest/meta-data', 'https://[::ffff:7f00:1]/bc', 'https://localhost/bc', 'https://localhost./bc', 'https://a.localhost../bc', 'http://127.0.0.1:8080/bc'])(
     'refuses %s at registration and on a change, naming the field',
     async (uri) => {
       const res = await create(uri);

@@ -110,8 +110,13 @@ export async function rotateSigningKeys(opts: { force?: boolean; maxTokenLifetim
     if (!current || !next) return false;
     const due = now.getTime() - (current.activatedAt ?? current.createdAt).getTime() > ROTATE_AFTER_MS && now.getTime() - next.createdAt.getTime() > PUBLISH_AHEAD_MS;
     if (!opts.force && !due) return false;
-    if (opts.by && now.getTime() - next.createdAt.getTime() < MIN_PUBLISHED_BEFORE_FORCED_MS) {
-      throw conflict('next', `the next key was published ${Math.round((now.getTime() - next.createdAt.getTime()) / 1000)} s ago; it may sign once it has been published for ${MIN_PUBLISHED_BEFORE_FORCED_MS / 1000} s (instances and relying parties must see it first)`);
+    if (opts.by) {
+      // Its age by the database's clock, which set createdAt (an instance's clock may be ahead).
+      const { rows } = (await tx.execute(sql`select extract(epoch from now() - ${oidcSigningKeys.createdAt})::float8 as age from ${oidcSigningKeys} where ${oidcSigningKeys.kid} = ${next.kid}`)) as unknown as { rows: { age: number }[] };
+      const age = Number(rows[0]?.age ?? 0);
+      if (age * 1000 < MIN_PUBLISHED_BEFORE_FORCED_MS) {
+        throw conflict('next', `the next key was published ${Math.round(age)} s ago; it may sign once it has been published for ${MIN_PUBLISHED_BEFORE_FORCED_MS / 1000} s (instances and relying parties must see it first)`);
+      }
     }
     const keepFor = (opts.maxTokenLifetimeSeconds ?? 3600) * 1000 + 5 * 60 * 1000;
     await tx.update(oidcSigningKeys).set({ state: 'retired', notAfter: new Date(now.getTime() + keepFor) }).where(eq(oidcSigningKeys.kid, current.kid));

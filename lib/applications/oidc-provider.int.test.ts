@@ -659,6 +659,8 @@ describe('the portal as OpenID Provider for the operator’s applications', () =
     // all, and instances and relying parties have not seen it yet; refused, nothing changed.
     const again = await call(rotateKeysRoute.POST, { method: 'POST' });
     expect(again.status).toBe(409);
+    // Nor by an instance whose clock runs ahead of the database's.
+    await expect(rotateSigningKeys({ force: true, by: SYSTEM, now: new Date(Date.now() + 5 * 60_000) })).rejects.toMatchObject({ status: 409 });
     expect(JSON.stringify(again.body)).toMatch(/published/);
     expect((await call(signingKeysRoute.GET, {})).body).toEqual({ data: rotated.body.data });
   });

@@ -115,8 +115,8 @@ export function checkBrowserUrl(raw: string, opts: { path: string; allowLoopback
  */
 export function checkUntrustedUrl(raw: string, opts: { path: string; allowPrivate: boolean }): URL {
   const url = parseOutsideUrl(raw, opts.path, opts.allowPrivate);
-  // A trailing dot names the same host (`localhost.`).
-  const host = url.hostname.replace(/^\[|\]$/g, '').replace(/\.$/, '');
+  // Trailing dots name the same host (`localhost.`).
+  const host = url.hostname.replace(/^\[|\]$/g, '').replace(/\.+$/, '');
   if (!opts.allowPrivate && ((isIP(host) && isPrivateAddress(host)) || host === 'localhost' || host.endsWith('.localhost'))) {
     throw bad(opts.path, 'points at a private, loopback or link-local address; not allowed');
   }
