@@ -1,8 +1,8 @@
 import 'server-only';
 import { dbHandle } from '../db/client';
 import type { Job } from '../jobs/scheduler';
-import { rotateSigningKeys } from './keys';
 import { USER_SESSION_TTL_SECONDS } from '../provisioning/jit';
+import { rotateSigningKeys } from './keys';
 import { MAX_SIGNED_LIFETIME_SECONDS } from './provider';
 
 export { backchannelJob } from './backchannel';
@@ -33,7 +33,7 @@ export const oidcMaintenanceJob: Job = {
     await db.query(OLD_DELIVERIES);
     // A retired key stays published while what it signed may still be presented: an ID token lives
     // 10 minutes, but serves as a logout hint (RP-initiated logout) as long as its portal session.
-    const rotated = await rotateSigningKeys({ maxTokenLifetimeSeconds: Math.max(MAX_SIGNED_LIFETIME_SECONDS, USER_SESSION_TTL_SECONDS) });
+    const rotated = await rotateSigningKeys({ keepRetiredSeconds: Math.max(MAX_SIGNED_LIFETIME_SECONDS, USER_SESSION_TTL_SECONDS) });
     return { swept, rotated };
   },
 };

@@ -12,8 +12,10 @@ import { oidcSigningKeys, type OidcSigningKey } from '../db/schema';
  * The OpenID Provider's signing keys, in the database so that every instance signs and publishes
  * the same ones. Private keys are sealed (AES-256-GCM, key derived from AUTH_SECRET, the kid as
  * associated data). Life cycle: `next` is published (verify only) before it signs; rotation makes
- * it `current`, and the old current `retired`: still published until `notAfter`, when every token
- * it signed has expired; then it is deleted.
+ * it `current`, and the old current `retired`: still published until `notAfter`, while what it
+ * signed may still be presented (8 hours after a scheduled rotation, as ID tokens serve as logout
+ * hints as long as their portal session; its tokens' lifetime after a rotation on demand); then it
+ * is deleted.
  */
 const ALG = 'RS256';
 const ROTATE_AFTER_MS = 90 * 24 * 3600 * 1000;
@@ -23,7 +25,7 @@ const PUBLISH_AHEAD_MS = 24 * 3600 * 1000;
  * A rotation on demand promotes a `next` key published at least this long: every instance has
  * rebuilt its provider (30 s, oidcProvider) and relying parties may have refetched the JWKS.
  */
-export const MIN_PUBLISHED_BEFORE_FORCED_MS = 2 * 60 * 1000;
+const MIN_PUBLISHED_BEFORE_FORCED_MS = 2 * 60 * 1000;
 const KEY_LOCK = 72_190_016;
 
 const SEAL_INFO = 'oidc signing keys v1';
@@ -93,11 +95,11 @@ export function jwksOf(rows: OidcSigningKey[]): { keys: Record<string, unknown>[
 }
 
 /**
- * One rotation: next → current, current → retired (published until `maxTokenLifetimeSeconds`
- * from now), a new next; retired keys past their time are deleted. `force` skips the schedule;
+ * One rotation: next → current, current → retired (published `keepRetiredSeconds` from now,
+ * and 5 minutes), a new next; retired keys past their time are deleted. `force` skips the schedule;
  * `by` (an operator, on demand) is recorded as `oidc_signing_key.rotated`.
  */
-export async function rotateSigningKeys(opts: { force?: boolean; maxTokenLifetimeSeconds?: number; now?: Date; by?: Ctx } = {}): Promise<boolean> {
+export async function rotateSigningKeys(opts: { force?: boolean; keepRetiredSeconds?: number; now?: Date; by?: Ctx } = {}): Promise<boolean> {
   const now = opts.now ?? new Date();
   const db = await getDb();
   await signingKeys();
@@ -118,7 +120,7 @@ export async function rotateSigningKeys(opts: { force?: boolean; maxTokenLifetim
         throw conflict('next', `the next key was published ${Math.round(age)} s ago; it may sign once it has been published for ${MIN_PUBLISHED_BEFORE_FORCED_MS / 1000} s (instances and relying parties must see it first)`);
       }
     }
-    const keepFor = (opts.maxTokenLifetimeSeconds ?? 3600) * 1000 + 5 * 60 * 1000;
+    const keepFor = (opts.keepRetiredSeconds ?? 3600) * 1000 + 5 * 60 * 1000;
     await tx.update(oidcSigningKeys).set({ state: 'retired', notAfter: new Date(now.getTime() + keepFor) }).where(eq(oidcSigningKeys.kid, current.kid));
     await tx.update(oidcSigningKeys).set({ state: 'current', activatedAt: now }).where(eq(oidcSigningKeys.kid, next.kid));
     await tx.insert(oidcSigningKeys).values(newKey('next'));

@@ -12,9 +12,9 @@ import type { ConsoleAccessInput } from '../validation/console-access';
  * Console access for SSO users: which app roles open which sections of their tenant's console.
  * Nothing opens it by default. An operator (console or API) or a tenant admin holding every
  * section may change it; and nobody may grant, through this setting, a rule or a default role,
- * a section they do not hold themselves (see {@link refuseEscalation}).
+ * a section they do not hold themselves (see {@link refuseEscalation}). The setting is kept as it
+ * was sent (`{}`, the default: nobody).
  */
-/** The setting as stored: as it was sent (`{}`, the default: nobody). */
 export const consoleAccessOf = (t: Pick<Tenant, 'consoleAccess'>): { roles: ConsoleAccess } => ({ roles: t.consoleAccess ?? {} });
 
 export async function getConsoleAccess(tenantId: string): Promise<{ roles: ConsoleAccess }> {
