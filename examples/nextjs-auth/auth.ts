@@ -9,7 +9,7 @@
 // at once through the back-channel logout token, and at the latest when the access token expires
 // (10 minutes), when the refresh is refused. Each refresh also brings the roles as they are now.
 // While the portal cannot be reached the session carries on, for at most 10 minutes more.
-import { createRemoteJWKSet, customFetch, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { createRemoteJWKSet, customFetch, decodeJwt, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import type { NextAuthConfig } from 'next-auth';
 
 type PortalClaims = { sub: string; sid?: string; name?: string; email?: string; org_id: string; org_slug: string; org_name: string; roles: string[]; groups: string[] };
@@ -24,7 +24,6 @@ const GRACE_MS = 10 * 60_000;
  */
 const ended = new Map<string, number>();
 const REMEMBER_MS = 30 * 60_000;
-const claimsOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString()) as PortalClaims;
 const session = (p: PortalClaims) => ({ sid: p.sid, orgId: p.org_id, orgSlug: p.org_slug, orgName: p.org_name, roles: p.roles, groups: p.groups });
 
 /** The portal's discovery document, read once it has been read successfully (a failure is tried again next time). */
@@ -69,7 +68,7 @@ function portalRefresh(env: Env, refreshToken: string, fetchImpl: typeof fetch):
       if (!res.ok) throw new Error(`token endpoint answered ${res.status}`);
       const t = await res.json();
       // Straight from the token endpoint over TLS (OIDC Core §3.1.3.7): the roles as they are now.
-      return { session: session(claimsOf(t.id_token)), refreshToken: t.refresh_token, expiresAt: Date.now() + t.expires_in * 1000 };
+      return { session: session(decodeJwt<PortalClaims>(t.id_token)), refreshToken: t.refresh_token, expiresAt: Date.now() + t.expires_in * 1000 };
     } catch {
       refreshed.delete(refreshToken); // the next request tries again
       return 'unreachable';

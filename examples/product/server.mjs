@@ -27,20 +27,23 @@ const config = await oidc.discovery(new URL(PORTAL_URL), CLIENT_ID, CLIENT_SECRE
 });
 const jwks = jose.createRemoteJWKSet(new URL(config.serverMetadata().jwks_uri));
 
-/** Sessions of this app: cookie id → { claims, idToken, until } or a pending sign-in { pending: { verifier, state, nonce }, until }. */
+/** By cookie id: sessions of this app { claims, idToken, until }, and sign-ins under way { verifier, state, nonce, until }. */
 const sessions = new Map();
+const pendings = new Map();
 const PENDING_MS = 10 * 60_000;
 const SESSION_MS = 8 * 3600_000;
 const MAX_PENDING = 10_000;
-/** Ended sessions go: unfinished sign-ins after 10 minutes (and beyond 10,000 at once, the oldest), sessions after 8 hours. */
-function remember(id, value, ms) {
+/**
+ * Adds to `map`, whose entries all live `ms` (so the oldest come first): the expired ones go, and
+ * beyond `max` the oldest. Sign-ins under way last 10 minutes (at most 10,000 at once), sessions 8 hours.
+ */
+function remember(map, id, value, ms, max = Infinity) {
   const now = Date.now();
-  for (const [k, v] of sessions) if (v.until < now) sessions.delete(k);
-  if (value.pending) {
-    const pending = [...sessions].filter(([, v]) => v.pending);
-    for (const [k] of pending.slice(0, Math.max(0, pending.length - MAX_PENDING + 1))) sessions.delete(k);
+  for (const [k, v] of map) {
+    if (v.until >= now && map.size < max) break;
+    map.delete(k);
   }
-  sessions.set(id, { ...value, until: now + ms });
+  map.set(id, { ...value, until: now + ms });
 }
 /** Logout tokens seen (jti → until): one is never applied twice. */
 const seenLogouts = new Map();
@@ -52,7 +55,9 @@ function sessionOf(req) {
   const name = APP_URL.startsWith('https:') ? '__Host-app_session' : 'app_session';
   const id = new RegExp(`(?:^|;\\s*)${name}=([^;]+)`).exec(req.headers.cookie ?? '')?.[1];
   const s = id ? sessions.get(id) : undefined;
-  return s && s.until > Date.now() ? { id, ...s } : null;
+  if (s && s.until > Date.now()) return { id, ...s };
+  const pending = id ? pendings.get(id) : undefined;
+  return pending && pending.until > Date.now() ? { id, pending } : null;
 }
 function page(res, body, status = 200, headers = {}) {
   res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', ...headers });
@@ -84,7 +89,7 @@ async function route(req, res) {
     const state = oidc.randomState();
     const nonce = oidc.randomNonce();
     const id = randomBytes(16).toString('hex');
-    remember(id, { pending: { verifier, state, nonce } }, PENDING_MS);
+    remember(pendings, id, { verifier, state, nonce }, PENDING_MS, MAX_PENDING);
     const email = url.searchParams.get('email');
     const to = oidc.buildAuthorizationUrl(config, {
       redirect_uri: `${APP_URL}/callback`,
@@ -104,8 +109,8 @@ async function route(req, res) {
     const tokens = await oidc.authorizationCodeGrant(config, url, { pkceCodeVerifier: s.pending.verifier, expectedState: s.pending.state, expectedNonce: s.pending.nonce });
     // A new session id once signed in: an id planted before the sign-in gains nothing.
     const id = randomBytes(16).toString('hex');
-    sessions.delete(s.id);
-    remember(id, { claims: tokens.claims(), idToken: tokens.id_token, refreshToken: tokens.refresh_token }, SESSION_MS);
+    pendings.delete(s.id);
+    remember(sessions, id, { claims: tokens.claims(), idToken: tokens.id_token, refreshToken: tokens.refresh_token }, SESSION_MS);
     return redirect(res, '/', { 'set-cookie': cookie(id) });
   }
 
@@ -137,7 +142,7 @@ async function route(req, res) {
       for (const [jti, until] of seenLogouts) if (until < Date.now()) seenLogouts.delete(jti);
       if (seenLogouts.has(payload.jti)) throw new Error('logout token already used');
       seenLogouts.set(payload.jti, payload.exp * 1000);
-      for (const [id, v] of sessions) if (v.claims && (payload.sid ? v.claims.sid === payload.sid : v.claims.sub === payload.sub)) sessions.delete(id);
+      for (const [id, v] of sessions) if (payload.sid ? v.claims.sid === payload.sid : v.claims.sub === payload.sub) sessions.delete(id);
       res.writeHead(200, { 'cache-control': 'no-store' }).end();
     } catch (err) {
       res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'invalid_request', error_description: err.message }));

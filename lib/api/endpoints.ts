@@ -54,7 +54,7 @@ import {
   webhookWithSecretSchema,
 } from '../webhooks/validation';
 import { endpoint } from './endpoint';
-import { signingKeySchema, spKeyEndSchema, spKeySchema } from '../validation/sp-keys';
+import { signingKeyListSchema, spKeyEndSchema, spKeySchema } from '../validation/sp-keys';
 import { brandingPatchSchema, brandingSchema } from '../validation/branding';
 import {
   accessReviewExportQuerySchema,
@@ -388,12 +388,12 @@ export const api = {
   listSigningKeys: endpoint({
     method: 'GET', path: '/oidc/signing-keys', tag: 'Applications',
     summary: "The OpenID Provider's signing keys (public parts): `current` signs, `next` is published ahead of signing, `retired` stays published until `publishedUntil`, when every token it signed has expired. They rotate on their own every 90 days",
-    response: z.object({ data: z.array(signingKeySchema) }), status: 200,
+    response: signingKeyListSchema, status: 200,
   }),
   rotateSigningKeys: endpoint({
     method: 'POST', path: '/oidc/signing-keys/rotate', tag: 'Applications',
     summary: 'Rotate now (a key suspected of exposure, a policy): the published `next` key signs from now on, the current one is retired, a new `next` is published; records oidc_signing_key.rotated. The retired key stays published only until the tokens it signed have expired (15 minutes; a scheduled rotation keeps it 8 hours), so that a key suspected of exposure is soon withdrawn: ID tokens it signed then no longer serve as logout hints, and RP-initiated logout asks the person instead. 409 while the `next` key has been published for less than 2 minutes (instances and relying parties must see it first)',
-    response: z.object({ data: z.array(signingKeySchema) }), status: 200,
+    response: signingKeyListSchema, status: 200,
   }),
   getBranding: endpoint({
     method: 'GET', path: '/branding', tag: 'Branding',

@@ -78,12 +78,14 @@ export const keySetVersion = (rows: OidcSigningKey[]) =>
     .sort()
     .join(',');
 
+/** The signing key first, then the one published ahead, then the retired ones. */
+const STATE_ORDER = { current: 0, next: 1, retired: 2 } as const;
+
 /** The provider's `jwks`: the current key first (it signs); the others verify only, but are published. */
 export function jwksOf(rows: OidcSigningKey[]): { keys: Record<string, unknown>[] } {
-  const order = { current: 0, next: 1, retired: 2 } as const;
   return {
     keys: [...rows]
-      .sort((a, b) => order[a.state] - order[b.state])
+      .sort((a, b) => STATE_ORDER[a.state] - STATE_ORDER[b.state])
       .map((r) => ({
         ...(JSON.parse(unsealKey(r.privateJwkSealed, r.kid)) as Record<string, unknown>),
         kid: r.kid,
@@ -138,11 +140,10 @@ export async function rotateSigningKeys(opts: { force?: boolean; keepRetiredSeco
 
 /** The signing keys as the operator sees them (public parts only): which signs, which is published ahead, which until when. */
 export async function listSigningKeys(): Promise<{ data: { kid: string; alg: string; state: 'next' | 'current' | 'retired'; createdAt: string; activatedAt: string | null; publishedUntil: string | null }[] }> {
-  const order = { current: 0, next: 1, retired: 2 } as const;
   const rows = await signingKeys();
   return {
     data: [...rows]
-      .sort((a, b) => order[a.state] - order[b.state] || b.createdAt.getTime() - a.createdAt.getTime())
+      .sort((a, b) => STATE_ORDER[a.state] - STATE_ORDER[b.state] || b.createdAt.getTime() - a.createdAt.getTime())
       .map((r) => ({ kid: r.kid, alg: r.alg, state: r.state, createdAt: r.createdAt.toISOString(), activatedAt: r.activatedAt?.toISOString() ?? null, publishedUntil: r.notAfter?.toISOString() ?? null })),
   };
 }

@@ -10,7 +10,6 @@ import { endSession, ssoOfSession } from '../dal/sessions';
 import { spLogoutTarget } from '../sso/saml/logout';
 import { env } from '../env';
 import { AUTO_SUBMIT_SCRIPT, escapeHtml } from '../http/html';
-import type { UntrustedFetchInit } from '../http/safe-fetch';
 import { requestMeta } from '../http/request-meta';
 import { log } from '../log';
 import { countToken } from '../metrics';
@@ -549,7 +548,7 @@ function build(keys: Awaited<ReturnType<typeof signingKeys>>): OidcProvider {
       },
     },
     // The logout tokens it sends (lib/applications/backchannel.ts): permitted addresses only.
-    fetch: (url: string, options: UntrustedFetchInit) => backchannelFetch(url, options),
+    fetch: backchannelFetch,
   });
 
   // Client secrets are kept as SHA-256 hashes; comparing them is the library's extension point.

@@ -23,3 +23,4 @@ export const signingKeySchema = z.object({
   activatedAt: z.string().nullable().describe('when it began to sign'),
   publishedUntil: z.string().nullable().describe('a retired key: published until then'),
 });
+export const signingKeyListSchema = z.object({ data: z.array(signingKeySchema) });
