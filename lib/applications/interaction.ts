@@ -16,6 +16,7 @@ import { nodePair } from './http-bridge';
 import { maxAgeOf, meetsMaxAge, portalSessionOf, type PortalSession } from './portal-session';
 import { oidcProvider, PREFIX } from './provider';
 import { applicationByClientId } from './registry';
+import { saveInteractionResult } from './store';
 
 /**
  * The provider's login interaction is the tenant's own SSO. The organisation comes from
@@ -25,7 +26,8 @@ import { applicationByClientId } from './registry';
  * asks for a fresh sign-in; otherwise the tenant's SSO starts from here (every check, strategy,
  * policy, MFA requirement and JIT rule of `/sso`) and its callback finishes the interaction
  * (finishAfterSso), or sends a refusal to `…/continue`. Refusals return to the application as
- * `error=access_denied`.
+ * `error=access_denied`. The first step runs in the authorization request that created the
+ * interaction (provider.ts, beginInteraction); the interaction's page serves the steps after it.
  */
 const SLUG_OR_ID = /^[A-Za-z0-9_.-]{1,128}$/;
 type Target = NonNullable<Awaited<ReturnType<typeof signInTarget>>>;
@@ -121,15 +123,26 @@ async function tenantByOrganization(org: string) {
   return (await findTenant({ slug: org.toLowerCase() })) ?? (await findTenant({ id: org }));
 }
 
+/** A login interaction as the provider keeps it (`interactionDetails`, or the one an authorization request just stored). */
+export type InteractionRecord = {
+  uid: string;
+  result?: Record<string, unknown>;
+  params: Record<string, unknown>;
+  prompt: { name: string; reasons: string[] };
+  exp: number;
+  returnTo: string;
+  save(ttlSeconds: number): Promise<unknown>;
+};
+
 /**
- * GET /oidc/interaction/<uid> (`step: 'start'`, also the email form's target) and
- * GET /oidc/interaction/<uid>/continue (`step: 'continue'`: back from the tenant's SSO with a
- * refusal's `error`, or from a sign-in that the callback could not finish itself).
+ * GET /oidc/interaction/<uid> (`step: 'start'`, the email form's target), POST (`step: 'confirm'`)
+ * and GET /oidc/interaction/<uid>/continue (`step: 'continue'`: back from the tenant's SSO with a
+ * refusal's `error`, or from a sign-in that the callback could not finish itself). The interaction
+ * is the one this browser's interaction cookie names.
  */
 export async function handleInteraction(request: Request, uid: string, step: 'start' | 'continue' | 'confirm'): Promise<Response> {
   const provider = await oidcProvider();
-  const publicUrl = new URL(env().PUBLIC_URL);
-  const { req, res } = await nodePair(request, publicUrl);
+  const { req, res } = await nodePair(request, new URL(env().PUBLIC_URL));
   let details;
   try {
     details = await provider.interactionDetails(req, res);
@@ -138,6 +151,39 @@ export async function handleInteraction(request: Request, uid: string, step: 'st
   }
   if (details.uid !== uid) return expired();
   const url = new URL(request.url);
+  const cookies = res.getHeader('set-cookie');
+  return interactionStep(details, {
+    step,
+    cookie: request.headers.get('cookie'),
+    meta: requestMeta(request),
+    typed: step === 'start' ? (url.searchParams.get('email')?.trim().slice(0, 320) ?? undefined) : undefined,
+    ssoError: step === 'continue' ? url.searchParams.get('error') : null,
+    setCookies: Array.isArray(cookies) ? cookies : cookies ? [String(cookies)] : [],
+  });
+}
+
+/**
+ * One step of the login interaction. `start` also runs inside the authorization request that
+ * created the interaction (provider.ts, beginInteraction): the browser goes from the application
+ * straight to its organisation's IdP.
+ */
+export async function interactionStep(
+  details: InteractionRecord,
+  input: {
+    step: 'start' | 'continue' | 'confirm';
+    /** The request's Cookie header (the portal session). */
+    cookie: string | null;
+    meta: ReturnType<typeof requestMeta>;
+    /** The email typed on the email page (`start` only). */
+    typed?: string;
+    /** A refusal the tenant's SSO sent back (`continue` only). */
+    ssoError?: string | null;
+    /** Cookies to send with a redirect to the provider. */
+    setCookies?: readonly string[];
+  },
+): Promise<Response> {
+  const { step, typed, meta } = input;
+  const uid = details.uid;
   const params = details.params as Record<string, string | undefined>;
   const app = params.client_id ? await applicationByClientId(params.client_id) : null;
   if (!app) return expired();
@@ -151,21 +197,19 @@ export async function handleInteraction(request: Request, uid: string, step: 'st
   const finish = async (result: Record<string, unknown>) => {
     const to = await saveResult(result);
     const headers = new Headers({ location: to, 'cache-control': 'no-store' });
-    const cookies = res.getHeader('set-cookie');
-    for (const c of Array.isArray(cookies) ? cookies : cookies ? [String(cookies)] : []) headers.append('set-cookie', c);
+    for (const c of input.setCookies ?? []) headers.append('set-cookie', c);
     return new Response(null, { status: 303, headers });
   };
   const deny = (description: string) => finish({ error: 'access_denied', error_description: description });
 
   // Back from the tenant's SSO with a refusal: the application learns it (only a known reason is named).
-  const ssoError = step === 'continue' ? url.searchParams.get('error') : null;
+  const ssoError = step === 'continue' ? (input.ssoError ?? null) : null;
   if (ssoError !== null) {
     const reason = Object.hasOwn(LOGIN_FAILURES, ssoError) ? ssoError : 'unknown';
     return deny(`the organisation refused the sign-in (${reason})`);
   }
 
-  const portal = await portalSessionOf(request.headers.get('cookie'));
-  const typed = step === 'start' ? url.searchParams.get('email')?.trim().slice(0, 320) : undefined;
+  const portal = await portalSessionOf(input.cookie);
   const chooseAnother = typed === '';
 
   // Which organisation (and, when its lookup gave it, its sign-in target).
@@ -204,7 +248,7 @@ export async function handleInteraction(request: Request, uid: string, step: 'st
     (!freshNeeded || (maxAge !== undefined && !details.prompt.reasons.includes('login_prompt') && meetsMaxAge(usable, maxAge, now)));
   if (usable && fresh) {
     // The tenant's sign-in policy applies here too: its IP allowlist.
-    if (!signInIpAllowed(usable.tenant.signInPolicy ?? {}, requestMeta(request).ip)) return deny('your organisation does not allow sign-in from this network');
+    if (!signInIpAllowed(usable.tenant.signInPolicy ?? {}, meta.ip)) return deny('your organisation does not allow sign-in from this network');
     // Naming the organisation or a user proves nothing: a session planted cross-site is of that
     // organisation too. The person confirms who they are signed in as.
     if (usable.unsolicited && step !== 'confirm') {
@@ -218,22 +262,18 @@ export async function handleInteraction(request: Request, uid: string, step: 'st
   if (freshNeeded) await saveResult({ portalForce: true });
   const target = known?.tenant.id === tenant.id ? known : await signInTarget({ slug: tenant.slug });
   if (!target) return deny('no organisation has this slug or ID');
-  return startTenantSso(target, requestMeta(request), { returnTo: continuePath(uid), forceAuthn: freshNeeded, interaction: uid });
+  return startTenantSso(target, meta, { returnTo: continuePath(uid), forceAuthn: freshNeeded, interaction: uid });
 }
 
 /**
  * Back from the tenant's SSO, signed in, in the browser that started it from this interaction: the
  * callback ends the login step here and sends the browser straight on to the provider. The flow
  * cookie the callback checked (signed, and bound to this browser by its state) names the
- * interaction, and only handleInteraction starts such a flow, after the provider checked this
- * browser's interaction cookie; a sign-in started elsewhere (`/sso?returnTo=…`) goes through
- * …/continue, which checks that cookie itself. Null when the interaction is gone (expired).
+ * interaction, and only interactionStep starts such a flow: in the authorization request that
+ * created the interaction (whose cookies go to the browser with the flow's), or after the provider
+ * checked this browser's interaction cookie. A sign-in started elsewhere (`/sso?returnTo=…`) goes
+ * through …/continue, which checks that cookie itself. Null when the interaction is gone (expired).
  */
 export async function finishAfterSso(uid: string, s: SignedIn): Promise<string | null> {
-  const provider = await oidcProvider();
-  const interaction = await provider.Interaction.find(uid);
-  if (!interaction) return null;
-  interaction.result = signedInResult(s);
-  await interaction.save(interaction.exp - Math.floor(Date.now() / 1000));
-  return interaction.returnTo;
+  return saveInteractionResult(uid, signedInResult(s));
 }

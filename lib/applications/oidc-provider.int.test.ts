@@ -314,9 +314,7 @@ describe('the portal as OpenID Provider for the operator’s applications', () =
     const asked = await authorize(config, fresh, {});
     expect(asked.end.status).toBe(200);
     expect(asked.end.html).toContain('Work email');
-    const typed = new URL(asked.end.url);
-    typed.searchParams.set('email', w.email);
-    const end = await fresh.go(typed);
+    const end = await fresh.submit(asked.end, { email: w.email });
     expect(end.url.origin).toBe(APP_ORIGIN);
     expect(end.url.searchParams.get('code')).toBeTruthy();
     const unknown = await authorize(config, new TestBrowser([w.idp], { email: w.email }), { organization: 'no-such-tenant-xyz' });
@@ -714,10 +712,10 @@ describe('the OpenID Provider under attack', () => {
     expect(a.end.html).toContain('Continue as');
     expect(a.end.html).toContain(`(${attacker})`); // the address, not only the name the IdP chose
     // Another site cannot press the button: without the interaction cookie the POST is refused.
-    const forged = await portalFetch(a.end.url, { method: 'POST', body: 'confirm=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const forged = await portalFetch(TestBrowser.formOf(a.end).action, { method: 'POST', body: 'confirm=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
     expect(forged.status).toBe(400);
     // The person can.
-    const confirmed = await w.browser.go(a.end.url, { method: 'POST', body: 'confirm=1' });
+    const confirmed = await w.browser.submit(a.end);
     expect(confirmed.url.origin).toBe(APP_ORIGIN);
     const tokens = await oc.authorizationCodeGrant(config, confirmed.url, { pkceCodeVerifier: a.verifier, expectedState: a.state, expectedNonce: a.nonce });
     expect(tokens.claims()!.email).toBe(attacker);
@@ -911,8 +909,8 @@ describe('the OpenID Provider under attack', () => {
       redirect_uri: `${APP_ORIGIN}/callback`, scope: 'openid', state: 's', nonce: 'n', prompt: 'login',
       code_challenge: await oc.calculatePKCECodeChallenge(oc.randomPKCECodeVerifier()), code_challenge_method: 'S256',
     });
-    const at = await w.browser.go(url, { stopAt: (u) => u.pathname.startsWith('/oidc/interaction/') });
-    const skipped = await w.browser.go(new URL(`${at.url.pathname}/continue`, env().PUBLIC_URL));
+    await w.browser.go(url, { stopAt: (u) => u.href.startsWith(w.idp.ssoUrl) });
+    const skipped = await w.browser.go(new URL(`/oidc/interaction/${w.browser.interactionUid()}/continue`, env().PUBLIC_URL));
     expect(skipped.url.origin).toBe(APP_ORIGIN);
     expect(skipped.url.searchParams.get('error')).toBe('access_denied');
     expect(skipped.url.searchParams.get('code')).toBeNull();
@@ -926,7 +924,7 @@ describe('the OpenID Provider under attack', () => {
     // prompt=login sends the browser to the IdP with ForceAuthn; someone at the signed-in browser
     // instead signs in through /sso (no ForceAuthn: the IdP's own session answers) and returns there.
     const a = await authorize(config, w.browser, { prompt: 'login' }, { stopAt: (u) => u.href.startsWith(w.idp.ssoUrl) });
-    const uid = w.browser.visited.filter((v) => v.includes('/oidc/interaction/')).pop()!.split('/')[3];
+    const uid = w.browser.interactionUid()!;
     const lure = `${env().PUBLIC_URL}/sso?tenant=${w.tenant.slug}&returnTo=${encodeURIComponent(`/oidc/interaction/${uid}/continue`)}`;
     const end = await w.browser.go(lure);
     expect(w.browser.idpVisits).toBe(2);
@@ -957,8 +955,8 @@ describe('the OpenID Provider under attack', () => {
     const config = await configFor(await newApp());
     // The attacker opens an application's sign-in in their own browser and learns its interaction.
     const attacker = new TestBrowser([w.idp], null);
-    const started = await authorize(config, attacker, { login_hint: w.email }, { stopAt: (u) => u.pathname.startsWith('/oidc/interaction/') });
-    const uid = started.end.url.pathname.split('/')[3];
+    await authorize(config, attacker, { login_hint: w.email }, { stopAt: (u) => u.href.startsWith(w.idp.ssoUrl) });
+    const uid = attacker.interactionUid()!;
     // The victim follows a link that signs them in at their IdP and returns to that interaction.
     const lure = `${env().PUBLIC_URL}/sso?tenant=${w.tenant.slug}&returnTo=${encodeURIComponent(`/oidc/interaction/${uid}/continue`)}`;
     await w.browser.go(lure);
@@ -972,7 +970,7 @@ describe('the OpenID Provider under attack', () => {
     // The attacker starts a sign-in and stops where their browser would go to the IdP.
     const attacker = new TestBrowser([w.idp], null);
     const { end: atIdp } = await authorize(config, attacker, { login_hint: w.email }, { stopAt: (u) => u.href.startsWith(w.idp.ssoUrl) });
-    const uid = attacker.visited.find((v) => v.includes('/oidc/interaction/'))!.split('/')[3];
+    const uid = attacker.interactionUid()!;
     // The victim opens that IdP link and signs in there; their browser lacks the flow's cookie.
     const victim = await w.browser.go(atIdp.url);
     expect(w.browser.idpVisits).toBe(1);
@@ -982,13 +980,12 @@ describe('the OpenID Provider under attack', () => {
     expect(refused.map((e) => e.reason)).toEqual(['state_mismatch']);
   });
 
-  it('the product sign-in goes from the interaction straight to the IdP and from the SSO callback straight back to the provider', async () => {
+  it('the product sign-in goes from the authorization request straight to the IdP and from the SSO callback straight back to the provider', async () => {
     const w = await world();
     const config = await configFor(await newApp());
     await signIn(config, w.browser, { login_hint: w.email });
     expect(w.browser.visited.map((v) => v.replace(/\/(interaction|auth)\/[^/]+/, '/$1/:uid'))).toEqual([
       'GET /oidc/auth',
-      'GET /oidc/interaction/:uid',
       'POST /api/oauth/saml',
       'GET /api/sso/callback',
       'GET /oidc/auth/:uid',
@@ -1001,7 +998,7 @@ describe('the OpenID Provider under attack', () => {
     const a = await authorize(config, w.browser, { login_hint: 'ada@unknown-hint.example' });
     expect(a.end.status).toBe(400);
     expect(a.end.html).toContain('No organisation uses this email domain');
-    const typed = await w.browser.go(`${a.end.url.origin}${a.end.url.pathname}?email=${encodeURIComponent(w.email)}`);
+    const typed = await w.browser.submit(a.end, { email: w.email });
     expect(typed.url.origin).toBe(APP_ORIGIN);
     const tokens = await oc.authorizationCodeGrant(config, typed.url, { pkceCodeVerifier: a.verifier, expectedState: a.state, expectedNonce: a.nonce });
     expect(tokens.claims()).toMatchObject({ email: w.email, org_id: w.tenant.id });

@@ -21,6 +21,8 @@ import { LAST_SEEN_WRITE_INTERVAL_MS } from '../policies/session';
 import { signInIpAllowed } from '../policies/sso';
 import { backchannelFetch, enqueueRetry } from './backchannel';
 import { runNodeHandler } from './http-bridge';
+import { interactionPath, interactionStep, type InteractionRecord } from './interaction';
+import { unlessDatabaseDown } from '../sso/error-page';
 
 /**
  * The portal's OpenID Provider (`oidc-provider`): the operator's applications sign their users in
@@ -340,6 +342,28 @@ const auditSignIn: Middleware = async (ctx, next) => {
 };
 
 /**
+ * An authorization request that needs a sign-in answers with the login interaction's first step
+ * (interactionStep) rather than a redirect to the interaction's page: the browser goes from the
+ * application straight to its organisation's IdP (or to the email page), a hop and a read of the
+ * interaction fewer. The interaction cookies the provider set go with it; the interaction's page
+ * serves the steps after the first.
+ */
+const beginInteraction: Middleware = async (ctx, next) => {
+  await next();
+  const interaction = ctx.oidc?.entities?.Interaction as InteractionRecord | undefined;
+  if (ctx.oidc?.route !== 'authorization' || ctx.status !== 303 || !interaction) return;
+  if (ctx.response.get('location') !== interactionPath(interaction.uid)) return;
+  const answer = await unlessDatabaseDown(() => interactionStep(interaction, { step: 'start', cookie: ctx.get('cookie') || null, meta: metaOf(ctx) }));
+  ctx.body = await answer.text();
+  ctx.status = answer.status;
+  for (const name of ['location', 'content-type', 'cache-control']) ctx.remove(name);
+  answer.headers.forEach((value, name) => {
+    if (name !== 'set-cookie') ctx.set(name, value);
+  });
+  for (const c of answer.headers.getSetCookie()) ctx.append('set-cookie', c);
+};
+
+/**
  * RP-initiated logout (and the provider's own logout when a browser switches accounts) also ends
  * the portal session the provider session came from, and signs out at the SAML IdP when it has a
  * single logout service; the browser's cookie is cleared only when it names that session (a
@@ -557,6 +581,8 @@ function build(keys: Awaited<ReturnType<typeof signingKeys>>): OidcProvider {
     const want = String(this.clientSecret ?? '');
     return want.length === 64 && timingSafeEqual(Buffer.from(want, 'hex'), got);
   };
+  // Outermost: its answer replaces the provider's redirect as it is.
+  provider.use(beginInteraction);
   provider.use(csp);
   provider.use(endPortalSession);
   provider.use(countGrants);

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { dbHandle, getDb } from '@/lib/db/client';
 import { sql } from 'drizzle-orm';
-import { adapterClass, ConsumedElsewhere, WriteBatch } from './store';
+import { adapterClass, ConsumedElsewhere, saveInteractionResult, WriteBatch } from './store';
 
 /**
  * The provider's storage read ahead: a code or token is read with its grant and provider session,
@@ -144,6 +144,24 @@ describe('the provider storage reads ahead', () => {
     } finally {
       wantsAccount = false;
     }
+  });
+
+  it('a login interaction’s result is stored in one statement, the rest of it and its expiry unchanged; none for one gone', async () => {
+    request = undefined;
+    await Interaction.upsert('ia-3', { kind: 'Interaction', exp: 1, params: { client_id: 'c1' }, returnTo: 'https://portal.test/oidc/auth/ia-3' }, 600);
+    const expiry = async () => (await (await dbHandle()).query<{ e: string }>(`select expires_at::text as e from oidc_payloads where model = 'Interaction' and id = 'ia-3'`))[0].e;
+    const before = await expiry();
+    let to;
+    expect(await statementsOf(async () => (to = await saveInteractionResult('ia-3', { login: { accountId: 'u8' } })))).toBe(1);
+    expect(to).toBe('https://portal.test/oidc/auth/ia-3');
+    expect(await Interaction.find('ia-3')).toEqual({ kind: 'Interaction', exp: 1, params: { client_id: 'c1' }, returnTo: 'https://portal.test/oidc/auth/ia-3', result: { login: { accountId: 'u8' } } });
+    expect(await expiry()).toBe(before);
+    // Expired (or never stored): nothing is written.
+    await Interaction.upsert('ia-4', { kind: 'Interaction', params: {}, returnTo: 'x' }, -1);
+    expect(await saveInteractionResult('ia-4', { login: { accountId: 'u8' } })).toBeNull();
+    expect(await saveInteractionResult('no-such-interaction', { login: { accountId: 'u8' } })).toBeNull();
+    const [late] = await (await dbHandle()).query<{ payload: Record<string, unknown> }>(`select payload from oidc_payloads where model = 'Interaction' and id = 'ia-4'`);
+    expect(late.payload.result).toBeUndefined();
   });
 
   it('another request, or none, reads the database', async () => {

@@ -98,6 +98,21 @@ const FLUSH = `with ops as (
     on conflict (session_uid) do update set portal_session_id = excluded.portal_session_id, account_id = excluded.account_id, tenant_id = excluded.tenant_id)
   select won from won`;
 
+/**
+ * A login interaction's result, stored as the provider's `interactionResult` stores it (the
+ * interaction's other fields and its expiry unchanged), in one statement: its `returnTo` (the
+ * authorization resume), or null when the interaction is gone or expired.
+ */
+export async function saveInteractionResult(uid: string, result: Payload): Promise<string | null> {
+  const db = await dbHandle();
+  const [row] = await db.queryPrepared<{ return_to: string }>(
+    `update oidc_payloads set payload = jsonb_set(payload, '{result}', $2::jsonb)
+       where model = 'Interaction' and id = $1 and expires_at > now() returning payload->>'returnTo' as return_to`,
+    [uid, JSON.stringify(result)],
+  );
+  return row?.return_to ?? null;
+}
+
 /** A code or refresh token this request redeemed was redeemed by another request first: nothing was written. */
 export class ConsumedElsewhere extends Error {
   constructor(readonly model: string) {

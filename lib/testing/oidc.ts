@@ -74,6 +74,11 @@ export class TestBrowser {
     private readonly fetcher: typeof portalFetch = portalFetch,
   ) {}
 
+  /** The login interaction this browser is in: the one its latest interaction cookie names. */
+  interactionUid(): string | undefined {
+    return [...this.jar.values()].filter((c) => c.name === 'oidc_interaction').map((c) => c.path.split('/')[3]).pop();
+  }
+
   cookieHeader(url: URL): string {
     return [...this.jar.values()]
       .filter((c) => url.pathname === c.path || url.pathname.startsWith(c.path.endsWith('/') ? c.path : `${c.path}/`))
@@ -99,6 +104,25 @@ export class TestBrowser {
       if (expired) this.jar.delete(key);
       else this.jar.set(key, { name, value, path });
     }
+  }
+
+  /** Where the page's first form goes, and how (its action resolved against the page's URL). */
+  static formOf(page: { url: URL; html?: string }): { action: URL; method: 'GET' | 'POST'; hidden: Record<string, string> } {
+    const form = /<form\b([^>]*)>([\s\S]*?)<\/form>/i.exec(page.html ?? '');
+    if (!form) throw new Error(`no form on ${page.url.href}`);
+    const action = new URL(unescapeHtml(/action="([^"]*)"/i.exec(form[1])?.[1] ?? page.url.href), page.url);
+    const hidden: Record<string, string> = {};
+    for (const i of form[2].matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)) hidden[i[1]] = unescapeHtml(i[2]);
+    return { action, method: /method="post"/i.test(form[1]) ? 'POST' : 'GET', hidden };
+  }
+
+  /** Fills in the page's first form with `fields` and submits it, as the person would. */
+  submit(page: { url: URL; html?: string }, fields: Record<string, string> = {}) {
+    const { action, method, hidden } = TestBrowser.formOf(page);
+    const values = new URLSearchParams({ ...hidden, ...fields });
+    if (method === 'POST') return this.go(action, { method, body: values.toString() });
+    for (const [k, v] of values) action.searchParams.set(k, v);
+    return this.go(action);
   }
 
   /** Goes to `start`, following the portal's redirects; stops at another origin (the application) or a page. */
