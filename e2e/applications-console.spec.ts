@@ -1,6 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import { expect, test } from '@playwright/test';
+import pg from 'pg';
 import { api, uniq, toasts } from './support/api';
 import { E2E } from './support/constants';
+import { freePort, startPortal, tempDataDir, type Portal } from './support/portal';
+
+const PG_ADMIN = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 test('the operator registers an application (secret shown once), edits it, rotates its secret and deletes it', async ({ page }) => {
   const tenant = (await api('/tenants', { method: 'POST', body: { name: uniq('Apps Co') } })).body;
@@ -50,4 +55,71 @@ test('the operator registers an application (secret shown once), edits it, rotat
   expect((await api(`/applications/${app.id}`)).status).toBe(404);
   const events = (await api('/applications?limit=200')).body.data.map((a: { id: string }) => a.id);
   expect(events).not.toContain(app.id);
+});
+
+test('the operator rotates the OpenID Provider’s signing keys in the console: refused while the next key is new, then the next key signs and the old one stays published', async ({ page }) => {
+  test.setTimeout(150_000);
+  // The next key's age decides, so this test has a portal of its own on a fresh PostgreSQL
+  // database, where it ages the key instead of waiting two minutes.
+  const name = `portal_e2e_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: PG_ADMIN });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  const dbUrl = Object.assign(new URL(PG_ADMIN), { pathname: `/${name}` }).toString();
+  const key = 'keys-spec-key-0123456789';
+  const port = await freePort();
+  const base = `http://localhost:${port}`;
+  let portal: Portal | undefined;
+  const db = new pg.Client({ connectionString: dbUrl });
+  try {
+    portal = await startPortal({
+      DATABASE_URL: dbUrl,
+      OPERATOR_API_KEY: key,
+      OPERATOR_EMAIL: E2E.operatorEmail,
+      OPERATOR_PASSWORD: E2E.operatorPassword,
+      AUTH_SECRET: randomBytes(32).toString('hex'),
+      PUBLIC_URL: base,
+      PORT: String(port),
+      DATA_DIR: tempDataDir(),
+    });
+    await db.connect();
+    const before = (await api('/oidc/signing-keys', { key, base })).body.data as { kid: string; state: string }[];
+    const signing = before.find((k) => k.state === 'current')!;
+    const ahead = before.find((k) => k.state === 'next')!;
+
+    await page.goto(`${base}/login`);
+    await page.getByLabel('Email').fill(E2E.operatorEmail);
+    await page.getByLabel('Password').fill(E2E.operatorPassword);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Applications' }).click();
+    const keys = page.getByRole('table', { name: 'Signing keys' });
+    await expect(keys.getByRole('row').filter({ hasText: signing.kid })).toContainText('signing');
+    await expect(keys.getByRole('row').filter({ hasText: ahead.kid })).toContainText('published ahead');
+
+    // The next key was published moments ago: relying parties may not have seen it yet.
+    await page.getByRole('button', { name: 'Rotate signing keys…' }).click();
+    await page.getByRole('button', { name: 'Rotate keys', exact: true }).click();
+    await expect(page.getByRole('alertdialog')).toContainText(/the next key was published \d+ s ago/);
+    expect((await api('/oidc/signing-keys', { key, base })).body.data).toEqual(before);
+
+    // Ten minutes later (its row aged), the rotation goes through.
+    await db.query(`update oidc_signing_keys set created_at = created_at - interval '10 minutes' where kid = $1`, [ahead.kid]);
+    await page.getByRole('button', { name: 'Rotate keys', exact: true }).click();
+    await expect(toasts(page).getByText('Signing keys rotated.')).toBeVisible();
+    await expect(keys.getByRole('row').filter({ hasText: ahead.kid })).toContainText('signing');
+    await expect(keys.getByRole('row').filter({ hasText: signing.kid })).toContainText('retired');
+    const after = (await api('/oidc/signing-keys', { key, base })).body.data as { kid: string; state: string; publishedUntil: string | null }[];
+    expect(after.find((k) => k.kid === ahead.kid)?.state).toBe('current');
+    expect(after.find((k) => k.kid === signing.kid)).toMatchObject({ state: 'retired', publishedUntil: expect.any(String) });
+    // The retired key is still published (tokens it signed verify), beside the new signing key and the next one.
+    const jwks = (await (await fetch(`${base}/oidc/jwks`)).json()) as { keys: { kid: string }[] };
+    expect(jwks.keys.map((k) => k.kid)).toEqual(expect.arrayContaining([signing.kid, ahead.kid]));
+    expect(jwks.keys).toHaveLength(3);
+    // Recorded in the operator's audit log.
+    const [event] = (await db.query(`select actor_type, details from audit_events where action = 'oidc_signing_key.rotated'`)).rows;
+    expect(event).toMatchObject({ actor_type: 'operator', details: { before: { current: signing.kid }, after: { current: ahead.kid } } });
+  } finally {
+    await Promise.allSettled([db.end(), portal?.stop()]);
+    await admin.query(`drop database if exists ${name} with (force)`).finally(() => admin.end());
+  }
 });

@@ -13,7 +13,8 @@ import { AUTO_SUBMIT_SCRIPT, escapeHtml } from '../http/html';
 import { requestMeta } from '../http/request-meta';
 import { log } from '../log';
 import { countToken } from '../metrics';
-import { jwksOf, keySetVersion, signingKeys } from './keys';
+import { jwksOf, keySetVersion, listSigningKeys, rotateSigningKeys, signingKeys } from './keys';
+import type { Ctx as AuditCtx } from '../audit/types';
 import { applicationByClientId } from './registry';
 import { adapterClass, writeBatching, type PortalLink } from './store';
 import { maxAgeOf, meetsMaxAge, portalSessionOf, servesRequest } from './portal-session';
@@ -654,6 +655,17 @@ export async function oidcProvider(): Promise<OidcProvider> {
   const provider = build(keys);
   g.__portalOidc = { provider, version, checkedAt: now };
   return provider;
+}
+
+/**
+ * An operator's rotation on demand (API and console): the key published ahead signs from now; the
+ * one it replaces may be exposed, so it is withdrawn once the tokens it signed have expired. This
+ * instance signs with the new key at once, the others within 30 s (oidcProvider).
+ */
+export async function rotateSigningKeysNow(by: AuditCtx) {
+  await rotateSigningKeys({ force: true, keepRetiredSeconds: MAX_SIGNED_LIFETIME_SECONDS, by });
+  resetOidcProvider();
+  return listSigningKeys();
 }
 
 /** Forgets the built provider (tests, after a key rotation). */

@@ -2,6 +2,7 @@
 import { revalidatePath } from 'next/cache';
 import { z } from 'zod';
 import { runAction } from '@/lib/actions';
+import { rotateSigningKeysNow } from '@/lib/applications/provider';
 import { createApplication, deleteApplication, rotateApplicationSecret, updateApplication } from '@/lib/applications/registry';
 import { ctxOf, requireOperator } from '@/lib/auth/guards';
 import { applicationFormSchema } from '@/lib/validation/applications';
@@ -37,4 +38,12 @@ export async function deleteApplicationAction(id: string) {
   const ctx = await ctxOf(await requireOperator());
   const r = await runAction(idSchema, { id }, (v) => deleteApplication(ctx, v.id));
   if (!r.ok) return { error: r.error };
+}
+
+/** The OpenID Provider's signing keys rotated on demand (as POST /api/v1/oidc/signing-keys/rotate). */
+export async function rotateSigningKeysAction() {
+  const ctx = await ctxOf(await requireOperator());
+  const r = await runAction(z.object({}), {}, () => rotateSigningKeysNow(ctx));
+  revalidatePath('/applications');
+  return r.ok ? {} : { error: r.error };
 }
