@@ -20,8 +20,9 @@
  * least 2 × 120, Keycloak's sizing).
  *
  *   npm run bench:oidc                 # PostgreSQL (fresh database) and PGlite
- *   npm run bench:oidc -- --quick      # 1 s warm-up, 3 s per level
- *   npm run bench:oidc -- --only=postgres
+ *   npm run bench:oidc -- --quick      # 1 s warm-up, 3 s per window, one round
+ *   npm run bench:oidc -- --only=postgres --by-route
+ *   npm run bench:oidc -- --rounds=5   # product windows per level, each between upstream ones
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -33,8 +34,10 @@ import { arg, codeRequest, countPgQueries, pgStatementsSoFar } from './common';
 
 const quick = process.argv.includes('--quick');
 const warmupMs = Number(arg('warmup-ms', quick ? '1000' : '2000'));
-const durationMs = Number(arg('duration-ms', quick ? '3000' : '8000'));
+const durationMs = Number(arg('duration-ms', quick ? '3000' : '5000'));
 const levels = (arg('levels', '1,10,50') ?? '1,10,50').split(',').map(Number);
+/** Windows of the product flow per level, each between two of the upstream flow. */
+const rounds = Math.max(1, Number(arg('rounds', quick ? '1' : '3')));
 const storage = arg('storage');
 /** The library child's CPU ms per flow by level, passed on by the runner. */
 const libraryFloor = JSON.parse(arg('library-floor', '{}') ?? '{}') as Record<number, number>;
@@ -101,8 +104,10 @@ if (!storage) {
 /** CPU spent inside the portal's route handlers (meaningful at concurrency 1, where nothing overlaps). */
 let serverCpuUs = 0;
 let serverCalls = 0;
-/** `--by-route`: the portal's CPU per route, printed after the levels. */
-const byRoute = process.argv.includes('--by-route') ? new Map<string, { us: number; statements: number }>() : null;
+/** `--by-route`: the portal's CPU per route at concurrency 1, by variant over all its windows, printed after the levels. */
+const byRoute = process.argv.includes('--by-route') ? new Map<string, { flows: number; routes: Map<string, { us: number; statements: number }> }>() : null;
+/** Where measuredFetch adds a request's CPU while a concurrency-1 window is measured (--by-route). */
+let routesNow: Map<string, { us: number; statements: number }> | null = null;
 
 async function level(variant: string, c: number, flow: (i: number, worker: number) => Promise<unknown>): Promise<Row> {
   let i = 0;
@@ -121,19 +126,16 @@ async function level(variant: string, c: number, flow: (i: number, worker: numbe
   measuring = true;
   const startUs = Number(process.hrtime.bigint() / 1000n);
   serverCpuUs = 0;
-  byRoute?.clear();
+  const routes = byRoute && c === 1 ? (byRoute.get(variant) ?? byRoute.set(variant, { flows: 0, routes: new Map() }).get(variant)!) : null;
+  routesNow = routes?.routes ?? null;
   const statements0 = pgStatementsSoFar();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await new Promise((r) => setTimeout(r, durationMs));
   const cpu = process.cpuUsage(cpu0);
   const serverUs = serverCpuUs;
-  if (byRoute && c === 1) {
-    console.log(`${variant}: the portal's CPU by route, ms per flow`);
-    console.log('  CPU ms  statements  route');
-    const per = (x: number) => x / Math.max(1, latencies.length);
-    for (const [route, r] of [...byRoute].sort((a, b) => b[1].us - a[1].us)) console.log(`  ${(per(r.us) / 1000).toFixed(2).padStart(6)}  ${per(r.statements).toFixed(1).padStart(10)}  ${route}`);
-  }
+  routesNow = null;
+  if (routes) routes.flows += latencies.length;
   const wall = performance.now() - t0;
   // Under `node --cpu-prof`: the window for bench/profile-summary.ts (`--window=…`).
   if (process.execArgv.some((a) => a.startsWith('--cpu-prof'))) console.log(`${variant} c=${c}: profile window --window=${startUs}-${Number(process.hrtime.bigint() / 1000n)}`);
@@ -209,10 +211,10 @@ const measuredFetch = async (input: string | URL | Request, init?: RequestInit) 
   const d = process.cpuUsage(before);
   serverCpuUs += d.user + d.system;
   serverCalls++;
-  if (byRoute) {
+  if (routesNow) {
     const p = new URL(input instanceof Request ? input.url : input).pathname.replace(/\/oidc\/(interaction|auth)\/[^/]+/, '/oidc/$1/:uid');
-    const r = byRoute.get(p) ?? { us: 0, statements: 0 };
-    byRoute.set(p, { us: r.us + d.user + d.system, statements: r.statements + pgStatementsSoFar() - statements });
+    const r = routesNow.get(p) ?? { us: 0, statements: 0 };
+    routesNow.set(p, { us: r.us + d.user + d.system, statements: r.statements + pgStatementsSoFar() - statements });
   }
   return res;
 };
@@ -246,19 +248,27 @@ async function productFlow(i: number) {
   return tokens.refresh_token!;
 }
 
-// Both variants warm (JIT, caches) before either is measured; then at each level upstream, product
-// and upstream again, the upstream row being the mean of its two windows (drift cancels out).
+// Both variants warm (JIT, caches) before either is measured; then at each level the upstream and
+// the product flow alternate (`rounds` product windows, each between two upstream ones), so that
+// the machine's drift cancels out; each variant's row is over all its windows.
 for (const flow of [upstreamFlow, productFlow]) for (let k = 0; k < 30; k++) await flow(k);
-const mean = (a: Row, b: Row): Row => ({
-  ...a,
-  flows: a.flows + b.flows,
-  perSec: (a.perSec + b.perSec) / 2,
-  cpuMsPerFlow: (a.cpuMsPerFlow * a.flows + b.cpuMsPerFlow * b.flows) / Math.max(1, a.flows + b.flows),
-  serverMsPerFlow: (a.serverMsPerFlow * a.flows + b.serverMsPerFlow * b.flows) / Math.max(1, a.flows + b.flows),
-  statementsPerFlow: (a.statementsPerFlow * a.flows + b.statementsPerFlow * b.flows) / Math.max(1, a.flows + b.flows),
-  p50: (a.p50 + b.p50) / 2,
-  p99: Math.max(a.p99, b.p99),
-});
+const meanOf = (windows: Row[]): Row => {
+  const flows = windows.reduce((n, w) => n + w.flows, 0);
+  const weighted = (k: 'cpuMsPerFlow' | 'serverMsPerFlow' | 'statementsPerFlow') => windows.reduce((n, w) => n + w[k] * w.flows, 0) / Math.max(1, flows);
+  const avg = (k: 'perSec' | 'p50') => windows.reduce((n, w) => n + w[k], 0) / windows.length;
+  return {
+    ...windows[0],
+    flows,
+    perSec: avg('perSec'),
+    cpuMsPerFlow: weighted('cpuMsPerFlow'),
+    serverMsPerFlow: weighted('serverMsPerFlow'),
+    statementsPerFlow: weighted('statementsPerFlow'),
+    p50: avg('p50'),
+    p99: Math.max(...windows.map((w) => w.p99)),
+  };
+};
+/** Per level, what the OIDC layer added in each round (its product window against the upstream windows on either side), %. */
+const perRound = new Map<number, number[]>();
 const rows: Row[] = [];
 if (process.argv.includes('--product-only')) {
   // Profiling: the product flow alone (`node --cpu-prof … bench/oidc.ts --storage=… --product-only`).
@@ -269,10 +279,14 @@ if (process.argv.includes('--product-only')) {
 // Profiling: `--refresh-only` skips the sign-in levels (`node --cpu-prof … --storage=… --refresh-only`).
 const refreshOnly = process.argv.includes('--refresh-only');
 for (const c of refreshOnly ? [] : levels) {
-  const u1 = await level('upstream', c, upstreamFlow);
-  const p = await level('product', c, productFlow);
-  const u2 = await level('upstream', c, upstreamFlow);
-  rows.push(mean(u1, u2), p);
+  const us = [await level('upstream', c, upstreamFlow)];
+  const ps: Row[] = [];
+  for (let k = 0; k < rounds; k++) {
+    ps.push(await level('product', c, productFlow));
+    us.push(await level('upstream', c, upstreamFlow));
+  }
+  rows.push(meanOf(us), meanOf(ps));
+  perRound.set(c, ps.map((p, k) => (p.cpuMsPerFlow / ((us[k].cpuMsPerFlow + us[k + 1].cpuMsPerFlow) / 2) - 1) * 100));
 }
 
 // Refreshes: each worker keeps its own rotating chain.
@@ -294,7 +308,16 @@ for (const c of [1, 10]) {
   }
 }
 
-console.log(`\nOpenID Provider bench — ${storage} — warm-up ${warmupMs} ms, ${durationMs} ms per level (process CPU: portal, test IdP and client together)`);
+if (byRoute) {
+  for (const [variant, { flows, routes }] of byRoute) {
+    console.log(`${variant} (c=1): the portal's CPU by route, ms per flow`);
+    console.log('  CPU ms  statements  route');
+    const per = (x: number) => x / Math.max(1, flows);
+    for (const [route, r] of [...routes].sort((a, b) => b[1].us - a[1].us)) console.log(`  ${(per(r.us) / 1000).toFixed(2).padStart(6)}  ${per(r.statements).toFixed(1).padStart(10)}  ${route}`);
+  }
+}
+
+console.log(`\nOpenID Provider bench — ${storage} — warm-up ${warmupMs} ms, ${durationMs} ms per window, ${rounds} product window(s) per level between ${rounds + 1} upstream ones (process CPU: portal, test IdP and client together)`);
 console.log('variant   c    flows/s   CPU ms/flow   portal CPU ms/flow (c=1)   statements/flow   p50 ms   p99 ms');
 for (const r of rows) {
   const server = r.c === 1 ? r.serverMsPerFlow.toFixed(1) : '—';
@@ -318,7 +341,8 @@ for (const c of refreshOnly ? [] : levels) {
   console.log(
     `c=${c}: the OIDC layer adds ${(((p.cpuMsPerFlow - u.cpuMsPerFlow) / u.cpuMsPerFlow) * 100).toFixed(0)} % CPU per flow (target ≤ 25 %); product flows/s = ${(p.perSec / u.perSec).toFixed(2)} × upstream` +
       (floor ? `; oidc-provider alone would add ${pct(floor)}` : '') +
-      (stored ? `, with its models in ${storage}: ${pct(stored)}` : ''),
+      (stored ? `, with its models in ${storage}: ${pct(stored)}` : '') +
+      (rounds > 1 ? `; by round: ${perRound.get(c)!.map((x) => `${x >= 0 ? '+' : ''}${x.toFixed(0)} %`).join(', ')}` : ''),
   );
 }
 await closeDb();
