@@ -30,6 +30,23 @@ import { oidcMaintenanceJob } from './jobs';
 import { rotateSigningKeys } from './keys';
 import { resetOidcProvider } from './provider';
 import { metrics } from '@/lib/metrics';
+import { ssoFlows } from '@/lib/db/schema';
+
+/** Set by a test: the next lookup of a tenant's sign-in target fails (a fault that is not the database's). */
+let failNextTarget = false;
+vi.mock('@/lib/dal/sign-in', async (original) => {
+  const real = await original<typeof import('@/lib/dal/sign-in')>();
+  return {
+    ...real,
+    signInTarget: async (...args: Parameters<typeof real.signInTarget>) => {
+      if (failNextTarget) {
+        failNextTarget = false;
+        throw new TypeError('lookup failed');
+      }
+      return real.signInTarget(...args);
+    },
+  };
+});
 
 /**
  * The contract's "Applications" section, driven by openid-client (a certified relying party
@@ -990,6 +1007,41 @@ describe('the OpenID Provider under attack', () => {
       'GET /api/sso/callback',
       'GET /oidc/auth/:uid',
     ]);
+  });
+
+  it('a HEAD of the authorization request starts no sign-in (the interaction begins only for a GET)', async () => {
+    const w = await world();
+    const config = await configFor(await newApp());
+    const url = oc.buildAuthorizationUrl(config, {
+      redirect_uri: `${APP_ORIGIN}/callback`, scope: 'openid', state: 's', login_hint: w.email,
+      code_challenge: await oc.calculatePKCECodeChallenge(oc.randomPKCECodeVerifier()), code_challenge_method: 'S256',
+    });
+    const flowsOf = async () => (await (await getDb()).select().from(ssoFlows).where(eq(ssoFlows.tenantId, w.tenant.id))).length;
+    const head = await portalFetch(url, { method: 'HEAD', headers: { accept: 'text/html' } });
+    expect(head.status).toBe(303);
+    expect(head.headers.get('location')).toMatch(/^\/oidc\/interaction\/[^/]+$/);
+    expect(await flowsOf()).toBe(0);
+    // A GET does start it.
+    const get = await portalFetch(url, { headers: { accept: 'text/html' } });
+    expect(get.headers.get('location')?.startsWith(w.idp.ssoUrl)).toBe(true);
+    expect(await flowsOf()).toBe(1);
+  });
+
+  it('a fault in the first step of the sign-in (not the database’s) leaves the provider’s redirect to the interaction’s page, which runs it again', async () => {
+    const w = await world();
+    const config = await configFor(await newApp());
+    failNextTarget = true;
+    const a = await authorize(config, w.browser, { login_hint: w.email });
+    expect(failNextTarget).toBe(false); // the fault happened
+    expect(w.browser.visited.map((v) => v.replace(/\/(interaction|auth)\/[^/]+/, '/$1/:uid'))).toEqual([
+      'GET /oidc/auth',
+      'GET /oidc/interaction/:uid',
+      'POST /api/oauth/saml',
+      'GET /api/sso/callback',
+      'GET /oidc/auth/:uid',
+    ]);
+    expect(a.end.url.origin).toBe(APP_ORIGIN);
+    expect(a.end.url.searchParams.get('code')).toBeTruthy();
   });
 
   it('a login_hint no organisation uses: the person types their work email and signs in with it (the address they typed decides)', async () => {

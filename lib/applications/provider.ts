@@ -42,6 +42,7 @@ export const MAX_SIGNED_LIFETIME_SECONDS = TTL.IdToken;
 // The parts of oidc-provider's API used here.
 type Ctx = {
   oidc: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  method: string;
   path: string;
   status: number;
   get(name: string): string;
@@ -352,9 +353,17 @@ const auditSignIn: Middleware = async (ctx, next) => {
 const beginInteraction: Middleware = async (ctx, next) => {
   await next();
   const interaction = ctx.oidc?.entities?.Interaction as InteractionRecord | undefined;
-  if (ctx.oidc?.route !== 'authorization' || ctx.status !== 303 || !interaction) return;
+  // A GET only: a HEAD (which the provider serves as a GET) starts no sign-in.
+  if (ctx.method !== 'GET' || ctx.oidc?.route !== 'authorization' || ctx.status !== 303 || !interaction) return;
   if (ctx.response.get('location') !== interactionPath(interaction.uid)) return;
-  const answer = await unlessDatabaseDown(() => interactionStep(interaction, { step: 'start', cookie: ctx.get('cookie') || null, meta: metaOf(ctx) }));
+  let answer: Response;
+  try {
+    answer = await unlessDatabaseDown(() => interactionStep(interaction, { step: 'start', cookie: ctx.get('cookie') || null, meta: metaOf(ctx) }));
+  } catch (err) {
+    // Any other fault: the provider's redirect stands, and the interaction's page runs the step again.
+    log('error', 'could not begin the sign-in of an authorization request', { err });
+    return;
+  }
   ctx.body = await answer.text();
   ctx.status = answer.status;
   for (const name of ['location', 'content-type', 'cache-control']) ctx.remove(name);
