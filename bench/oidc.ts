@@ -37,14 +37,17 @@ const warmupMs = Number(arg('warmup-ms', quick ? '1000' : '2000'));
 const durationMs = Number(arg('duration-ms', quick ? '3000' : '5000'));
 const levels = (arg('levels', '1,10,50') ?? '1,10,50').split(',').map(Number);
 /** Windows of the product flow per level, each between two of the upstream flow. */
-const rounds = Math.max(1, Number(arg('rounds', quick ? '1' : '3')));
+const rounds = Math.max(1, Math.floor(Number(arg('rounds', quick ? '1' : '3')) || 1));
 const storage = arg('storage');
 /** The library child's CPU ms per flow by level, passed on by the runner. */
 const libraryFloor = JSON.parse(arg('library-floor', '{}') ?? '{}') as Record<number, number>;
 /** The same with the library's models in this storage (the portal's adapter), by level. */
 const durableFloor = JSON.parse(arg('durable-floor', '{}') ?? '{}') as Record<number, number>;
 
-type Row = { variant: string; c: number; flows: number; perSec: number; cpuMsPerFlow: number; serverMsPerFlow: number; statementsPerFlow: number; p50: number; p99: number };
+type Row = { variant: string; c: number; flows: number; perSec: number; cpuMsPerFlow: number; serverMsPerFlow: number; statementsPerFlow: number; p50: number; p99: number; latencies: number[] };
+
+/** The p-th percentile of sorted latencies. */
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
 if (!storage) {
   // The runner: one child per storage, each with fresh storage.
@@ -144,7 +147,6 @@ async function level(variant: string, c: number, flow: (i: number, worker: numbe
   await Promise.all(workers);
   const n = latencies.length;
   latencies.sort((a, b) => a - b);
-  const pct = (p: number) => latencies[Math.min(n - 1, Math.floor((p / 100) * n))] ?? NaN;
   return {
     variant,
     c,
@@ -153,8 +155,9 @@ async function level(variant: string, c: number, flow: (i: number, worker: numbe
     cpuMsPerFlow: (cpu.user + cpu.system) / 1000 / Math.max(1, n),
     statementsPerFlow: (pgStatementsSoFar() - statements0) / Math.max(1, n),
     serverMsPerFlow: serverUs / 1000 / Math.max(1, n),
-    p50: pct(50),
-    p99: pct(99),
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    latencies,
   };
 }
 
@@ -255,16 +258,18 @@ for (const flow of [upstreamFlow, productFlow]) for (let k = 0; k < 30; k++) awa
 const meanOf = (windows: Row[]): Row => {
   const flows = windows.reduce((n, w) => n + w.flows, 0);
   const weighted = (k: 'cpuMsPerFlow' | 'serverMsPerFlow' | 'statementsPerFlow') => windows.reduce((n, w) => n + w[k] * w.flows, 0) / Math.max(1, flows);
-  const avg = (k: 'perSec' | 'p50') => windows.reduce((n, w) => n + w[k], 0) / windows.length;
+  // Latencies of all the windows together.
+  const latencies = windows.flatMap((w) => w.latencies).sort((a, b) => a - b);
   return {
     ...windows[0],
     flows,
-    perSec: avg('perSec'),
+    perSec: windows.reduce((n, w) => n + w.perSec, 0) / windows.length,
     cpuMsPerFlow: weighted('cpuMsPerFlow'),
     serverMsPerFlow: weighted('serverMsPerFlow'),
     statementsPerFlow: weighted('statementsPerFlow'),
-    p50: avg('p50'),
-    p99: Math.max(...windows.map((w) => w.p99)),
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    latencies,
   };
 };
 /** Per level, what the OIDC layer added in each round (its product window against the upstream windows on either side), %. */

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
 import pg from 'pg';
 import { api, uniq, toasts } from './support/api';
@@ -62,16 +63,17 @@ test('the operator rotates the OpenID Provider’s signing keys in the console: 
   // The next key's age decides, so this test has a portal of its own on a fresh PostgreSQL
   // database, where it ages the key instead of waiting two minutes.
   const name = `portal_e2e_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: PG_ADMIN });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
   const dbUrl = Object.assign(new URL(PG_ADMIN), { pathname: `/${name}` }).toString();
   const key = 'keys-spec-key-0123456789';
   const port = await freePort();
   const base = `http://localhost:${port}`;
+  const dataDir = tempDataDir();
   let portal: Portal | undefined;
+  const admin = new pg.Client({ connectionString: PG_ADMIN });
   const db = new pg.Client({ connectionString: dbUrl });
   try {
+    await admin.connect();
+    await admin.query(`create database ${name}`);
     portal = await startPortal({
       DATABASE_URL: dbUrl,
       OPERATOR_API_KEY: key,
@@ -80,7 +82,7 @@ test('the operator rotates the OpenID Provider’s signing keys in the console: 
       AUTH_SECRET: randomBytes(32).toString('hex'),
       PUBLIC_URL: base,
       PORT: String(port),
-      DATA_DIR: tempDataDir(),
+      DATA_DIR: dataDir,
     });
     await db.connect();
     const before = (await api('/oidc/signing-keys', { key, base })).body.data as { kid: string; state: string }[];
@@ -99,7 +101,7 @@ test('the operator rotates the OpenID Provider’s signing keys in the console: 
     // The next key was published moments ago: relying parties may not have seen it yet.
     await page.getByRole('button', { name: 'Rotate signing keys…' }).click();
     await page.getByRole('button', { name: 'Rotate keys', exact: true }).click();
-    await expect(page.getByRole('alertdialog')).toContainText(/the next key was published \d+ s ago/);
+    await expect(page.getByRole('alertdialog')).toContainText(/The next key was published \d+ s ago/);
     expect((await api('/oidc/signing-keys', { key, base })).body.data).toEqual(before);
 
     // Ten minutes later (its row aged), the rotation goes through.
@@ -119,7 +121,12 @@ test('the operator rotates the OpenID Provider’s signing keys in the console: 
     const [event] = (await db.query(`select actor_type, details from audit_events where action = 'oidc_signing_key.rotated'`)).rows;
     expect(event).toMatchObject({ actor_type: 'operator', details: { before: { current: signing.kid }, after: { current: ahead.kid } } });
   } finally {
+    // Everything is released whatever failed (a failure to clean up does not hide the test's own).
     await Promise.allSettled([db.end(), portal?.stop()]);
-    await admin.query(`drop database if exists ${name} with (force)`).finally(() => admin.end());
+    rmSync(dataDir, { recursive: true, force: true });
+    await admin
+      .query(`drop database if exists ${name} with (force)`)
+      .catch(() => {})
+      .finally(() => admin.end());
   }
 });

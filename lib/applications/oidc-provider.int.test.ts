@@ -1009,7 +1009,7 @@ describe('the OpenID Provider under attack', () => {
     ]);
   });
 
-  it('a HEAD of the authorization request starts no sign-in (the interaction begins only for a GET)', async () => {
+  it('a HEAD of the authorization request, or a GET that is not a navigation, starts no sign-in (the interaction begins only for a page)', async () => {
     const w = await world();
     const config = await configFor(await newApp());
     const url = oc.buildAuthorizationUrl(config, {
@@ -1020,6 +1020,10 @@ describe('the OpenID Provider under attack', () => {
     const head = await portalFetch(url, { method: 'HEAD', headers: { accept: 'text/html' } });
     expect(head.status).toBe(303);
     expect(head.headers.get('location')).toMatch(/^\/oidc\/interaction\/[^/]+$/);
+    expect(await flowsOf()).toBe(0);
+    // Nor does a GET that is not a page the browser navigates to (an image or script of another site).
+    const image = await portalFetch(url, { headers: { accept: 'image/*', 'sec-fetch-dest': 'image', 'sec-fetch-site': 'cross-site' } });
+    expect(image.headers.get('location')).toMatch(/^\/oidc\/interaction\/[^/]+$/);
     expect(await flowsOf()).toBe(0);
     // A GET does start it.
     const get = await portalFetch(url, { headers: { accept: 'text/html' } });

@@ -12,6 +12,7 @@ import { env } from '../env';
 import { AUTO_SUBMIT_SCRIPT, escapeHtml } from '../http/html';
 import { requestMeta } from '../http/request-meta';
 import { log } from '../log';
+import { conflict } from '../errors';
 import { countToken } from '../metrics';
 import { jwksOf, keySetVersion, listSigningKeys, rotateSigningKeys, signingKeys } from './keys';
 import type { Ctx as AuditCtx } from '../audit/types';
@@ -353,15 +354,17 @@ const auditSignIn: Middleware = async (ctx, next) => {
 const beginInteraction: Middleware = async (ctx, next) => {
   await next();
   const interaction = ctx.oidc?.entities?.Interaction as InteractionRecord | undefined;
-  // A GET only: a HEAD (which the provider serves as a GET) starts no sign-in.
-  if (ctx.method !== 'GET' || ctx.oidc?.route !== 'authorization' || ctx.status !== 303 || !interaction) return;
+  // A page the browser navigates to only: neither a HEAD (which the provider serves as a GET) nor
+  // an image or script of another site starts a sign-in.
+  const dest = ctx.get('sec-fetch-dest');
+  if (ctx.method !== 'GET' || (dest && dest !== 'document') || ctx.oidc?.route !== 'authorization' || ctx.status !== 303 || !interaction) return;
   if (ctx.response.get('location') !== interactionPath(interaction.uid)) return;
   let answer: Response;
   try {
     answer = await unlessDatabaseDown(() => interactionStep(interaction, { step: 'start', cookie: ctx.get('cookie') || null, meta: metaOf(ctx) }));
   } catch (err) {
     // Any other fault: the provider's redirect stands, and the interaction's page runs the step again.
-    log('error', 'could not begin the sign-in of an authorization request', { err });
+    log('error', 'could not begin the sign-in of an authorization request', { err, clientId: ctx.oidc.client?.clientId, interaction: interaction.uid });
     return;
   }
   ctx.body = await answer.text();
@@ -672,7 +675,8 @@ export async function oidcProvider(): Promise<OidcProvider> {
  * instance signs with the new key at once, the others within 30 s (oidcProvider).
  */
 export async function rotateSigningKeysNow(by: AuditCtx) {
-  await rotateSigningKeys({ force: true, keepRetiredSeconds: MAX_SIGNED_LIFETIME_SECONDS, by });
+  const rotated = await rotateSigningKeys({ force: true, keepRetiredSeconds: MAX_SIGNED_LIFETIME_SECONDS, by });
+  if (!rotated) throw conflict('keys', 'the signing keys are being set up; try again in a moment');
   resetOidcProvider();
   return listSigningKeys();
 }
