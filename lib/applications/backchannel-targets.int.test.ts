@@ -1,7 +1,7 @@
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eq, sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as appsRoute from '@/app/api/v1/applications/route';
 import * as appRoute from '@/app/api/v1/applications/[applicationId]/route';
 import { getDb } from '@/lib/db/client';
@@ -72,4 +72,25 @@ describe('back-channel logout URIs reach public addresses only', () => {
       expect(row.lastError).not.toMatch(/ECONNREFUSED|timeout|certificate|altnames/i);
     }
   }, 60_000);
+
+  it('a delivery queued earlier within the same millisecond is due (the database keeps microseconds)', async () => {
+    const app = await create('https://app.example.test/bc');
+    const db = await getDb();
+    await db.update(applications).set({ backchannelLogoutUri: `https://127.0.0.1:${port}/bc` }).where(eq(applications.id, app.body.id));
+    resetOidcProvider();
+    const at = Date.now();
+    const id = `bcl_t${Math.random().toString(36).slice(2)}`;
+    await db.insert(backchannelDeliveries).values({ id, applicationId: app.body.id, accountId: 'usr_x', sid: 'sid-x', reason: 'session_ended' });
+    // Queued 0.4 ms into the millisecond the job then runs in.
+    await db.execute(sql`update ${backchannelDeliveries} set next_attempt_at = to_timestamp(${at / 1000}) + interval '400 microseconds' where id = ${id}`);
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(at);
+      await deliverDue();
+    } finally {
+      vi.useRealTimers();
+    }
+    const [row] = await db.select().from(backchannelDeliveries).where(eq(backchannelDeliveries.id, id));
+    expect(row.attempts).toBe(1);
+  });
 });

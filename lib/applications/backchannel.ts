@@ -179,6 +179,9 @@ async function deliverOne(d: BackchannelDelivery): Promise<'delivered' | 'retry'
  */
 export async function deliverDue(limit = DELIVERY_BATCH): Promise<Record<string, number>> {
   const db = await getDb();
+  // Due by this instance's clock, to the millisecond after this one: the database keeps
+  // microseconds, and a delivery queued earlier within this millisecond is due too.
+  const now = new Date(Date.now() + 1).toISOString();
   // A few of each application's oldest (an index per application: a dead endpoint's backlog is not
   // read), then every application's first before anyone's second.
   const picked = (await db.execute(sql`
@@ -186,7 +189,7 @@ export async function deliverDue(limit = DELIVERY_BATCH): Promise<Record<string,
       select x.id, x.next_attempt_at, row_number() over (partition by x.application_id order by x.next_attempt_at) as turn
       from ${applications} a cross join lateral (
         select id, application_id, next_attempt_at from ${backchannelDeliveries}
-        where application_id = a.id and status = 'pending' and next_attempt_at <= ${new Date().toISOString()}
+        where application_id = a.id and status = 'pending' and next_attempt_at <= ${now}
         order by next_attempt_at limit ${limit}) x) r
     order by turn, next_attempt_at limit ${limit}`)) as unknown as { rows: { id: string }[] };
   const order = picked.rows.map((r) => r.id);
