@@ -30,7 +30,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { arg, codeRequest, countPgQueries, pgStatementsSoFar } from './common';
+import { arg, codeRequest, countPgQueries, percentile, pgStatementsSoFar } from './common';
 
 const quick = process.argv.includes('--quick');
 const warmupMs = Number(arg('warmup-ms', quick ? '1000' : '2000'));
@@ -45,9 +45,6 @@ const libraryFloor = JSON.parse(arg('library-floor', '{}') ?? '{}') as Record<nu
 const durableFloor = JSON.parse(arg('durable-floor', '{}') ?? '{}') as Record<number, number>;
 
 type Row = { variant: string; c: number; flows: number; perSec: number; cpuMsPerFlow: number; serverMsPerFlow: number; statementsPerFlow: number; p50: number; p99: number; latencies: number[] };
-
-/** The p-th percentile of sorted latencies. */
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
 if (!storage) {
   // The runner: one child per storage, each with fresh storage.

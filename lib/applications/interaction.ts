@@ -156,7 +156,7 @@ export async function handleInteraction(request: Request, uid: string, step: 'st
     step,
     cookie: request.headers.get('cookie'),
     meta: requestMeta(request),
-    typed: step === 'start' ? (url.searchParams.get('email')?.trim().slice(0, 320) ?? undefined) : undefined,
+    typed: step === 'start' ? url.searchParams.get('email')?.trim().slice(0, 320) : undefined,
     ssoError: step === 'continue' ? url.searchParams.get('error') : null,
     setCookies: Array.isArray(cookies) ? cookies : cookies ? [String(cookies)] : [],
   });

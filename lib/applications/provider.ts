@@ -256,6 +256,9 @@ async function clientOfRequest(clientId: string): Promise<Application | null> {
   return app;
 }
 
+/** A page the browser navigates to (`Sec-Fetch-Dest` absent or `document`), not an image or script of some page. */
+const navigation = (dest: string | null | undefined) => !dest || dest === 'document';
+
 /** A provider request's client address and user agent, by the portal's one rule (requestMeta). */
 const metaOf = (ctx: Ctx) => requestMeta({ headers: { get: (name: string) => ctx.get(name) || null } });
 
@@ -356,8 +359,7 @@ const beginInteraction: Middleware = async (ctx, next) => {
   const interaction = ctx.oidc?.entities?.Interaction as InteractionRecord | undefined;
   // A page the browser navigates to only: neither a HEAD (which the provider serves as a GET) nor
   // an image or script of another site starts a sign-in.
-  const dest = ctx.get('sec-fetch-dest');
-  if (ctx.method !== 'GET' || (dest && dest !== 'document') || ctx.oidc?.route !== 'authorization' || ctx.status !== 303 || !interaction) return;
+  if (ctx.method !== 'GET' || !navigation(ctx.get('sec-fetch-dest')) || ctx.oidc?.route !== 'authorization' || ctx.status !== 303 || !interaction) return;
   if (ctx.response.get('location') !== interactionPath(interaction.uid)) return;
   let answer: Response;
   try {
@@ -627,8 +629,7 @@ export async function oidcEndpoint(request: Request): Promise<Response> {
   const xsrf = first.headers.get(CONFIRM_HEADER);
   first.headers.delete(CONFIRM_HEADER);
   // Only a page the browser navigates to (not a HEAD, nor an image or script of some page).
-  const dest = request.headers.get('sec-fetch-dest');
-  if (!xsrf || !['GET', 'POST'].includes(request.method) || (dest !== null && dest !== 'document')) return first;
+  if (!xsrf || !['GET', 'POST'].includes(request.method) || !navigation(request.headers.get('sec-fetch-dest'))) return first;
   const jar = new Map<string, string>();
   for (const c of (request.headers.get('cookie') ?? '').split(/;\s*/).filter(Boolean)) jar.set(c.slice(0, c.indexOf('=')), c.slice(c.indexOf('=') + 1));
   for (const c of first.headers.getSetCookie()) {

@@ -181,14 +181,12 @@ export class TestBrowser {
         continue;
       }
       const html = await res.text();
-      const form = /<form\b([^>]*)>([\s\S]*?)<\/form>/i.exec(html);
-      const action = form && /method="post"/i.test(form[1]) ? /action="([^"]+)"/i.exec(form[1])?.[1] : undefined;
-      if (res.status === 200 && form && action && /document\.forms\[0\]\.submit\(\)/.test(html)) {
-        const fields: Record<string, string> = {};
-        for (const i of form[2].matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)) fields[i[1]] = unescapeHtml(i[2]);
-        url = new URL(unescapeHtml(action), url);
+      // A page that posts its form by itself (SAML HTTP-POST binding, form_post): posted.
+      const form = res.status === 200 && /<form\b[^>]*\baction="[^"]+"/i.test(html) && /document\.forms\[0\]\.submit\(\)/.test(html) ? TestBrowser.formOf({ url, html }) : null;
+      if (form?.method === 'POST') {
+        url = form.action;
         method = 'POST';
-        body = new URLSearchParams(fields).toString();
+        body = new URLSearchParams(form.hidden).toString();
         continue;
       }
       return { url, status: res.status, html };
