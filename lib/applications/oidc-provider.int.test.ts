@@ -427,6 +427,30 @@ describe('the portal as OpenID Provider for the operator’s applications', () =
     await expect(oc.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
   });
 
+  it('a code used again after it expired is still a reuse: invalid_grant, and what the first use issued is revoked', async () => {
+    const w = await world();
+    const config = await configFor(await newApp());
+    const a = await authorize(config, w.browser, { login_hint: w.email });
+    const tokens = await oc.authorizationCodeGrant(config, a.end.url, { pkceCodeVerifier: a.verifier, expectedState: a.state, expectedNonce: a.nonce });
+    // The used code stays known (to recognise its reuse) long after its minute.
+    const db = await getDb();
+    const [kept] = await db.execute<{ days: number }>(
+      sql`select extract(epoch from (expires_at - now())) / 86400 as days from oidc_payloads
+          where model = 'AuthorizationCode' and consumed_at is not null and payload->>'clientId' = ${config.clientMetadata().client_id}`,
+    ).then((r) => (r as unknown as { rows: { days: number }[] }).rows);
+    expect(Number(kept?.days)).toBeGreaterThan(1);
+    // Five minutes on (the code lived one; the tokens it paid for ten), the code comes back.
+    const now = Date.now();
+    const clock = vi.spyOn(Date, 'now').mockReturnValue(now + 5 * 60_000);
+    try {
+      await expect(oc.authorizationCodeGrant(config, a.end.url, { pkceCodeVerifier: a.verifier, expectedState: a.state, expectedNonce: a.nonce })).rejects.toMatchObject({ error: 'invalid_grant' });
+    } finally {
+      clock.mockRestore();
+    }
+    expect((await oc.tokenIntrospection(config, tokens.access_token)).active).toBe(false);
+    await expect(oc.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+  });
+
   it('a token exchange or refresh whose storing fails stores nothing: the same code, then refresh token, works again', async () => {
     const w = await world();
     const config = await configFor(await newApp());

@@ -17,8 +17,15 @@ const HASHED = new Set(['AccessToken', 'AuthorizationCode', 'RefreshToken', 'Cli
 const GRANTABLE = new Set(['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest']);
 /** The provider checks expiry itself with 15 s of clock tolerance; rows stay readable that long. */
 const GRACE = '15 seconds';
-/** A used refresh token is kept this long, to recognise its reuse (which revokes the grant). */
+/**
+ * A used code or refresh token is kept this long, to recognise its reuse (which revokes the grant):
+ * a code's minute and a refresh token's own lifetime may have passed by then.
+ */
 const REUSE_WINDOW = '2 days';
+/** A redeemed record's new expiry: a refresh token's stays if sooner; a code's is extended. */
+const KEPT_UNTIL = (t: string) =>
+  `case when ${t}.model = 'RefreshToken' then least(${t}.expires_at, now() + interval '${REUSE_WINDOW}')
+        when ${t}.model = 'AuthorizationCode' then now() + interval '${REUSE_WINDOW}' else ${t}.expires_at end`;
 
 const SQL = {
   find: `select payload, extract(epoch from consumed_at)::int as consumed from oidc_payloads
@@ -27,8 +34,7 @@ const SQL = {
               and (expires_at is null or expires_at > now() - interval '${GRACE}') order by expires_at desc nulls first limit 1`,
   findByUserCode: `select payload from oidc_payloads where model = $1 and user_code = $2
                    and (expires_at is null or expires_at > now() - interval '${GRACE}') limit 1`,
-  consume: `update oidc_payloads set consumed_at = now(),
-              expires_at = case when model = 'RefreshToken' then least(expires_at, now() + interval '${REUSE_WINDOW}') else expires_at end
+  consume: `update oidc_payloads set consumed_at = now(), expires_at = ${KEPT_UNTIL('oidc_payloads')}
             where model = $1 and id = $2 and consumed_at is null returning 1 as ok`,
   /** A second redemption (a race, or a thief): everything of that grant goes. */
   revokeGrantOf: `delete from oidc_payloads where grant_id = (select grant_id from oidc_payloads where model = $1 and id = $2)`,
@@ -83,8 +89,7 @@ function findAlong(opts: { grant: boolean; account?: { input: string; ctes: stri
 const FLUSH = `with ops as (
     select * from jsonb_to_recordset($1::jsonb) as o(op text, model text, id text, payload jsonb, grant_id text, uid text, user_code text,
       account_id text, client_id text, expires_in int, portal_session_id text, tenant_id text)),
-  consumed as (update oidc_payloads p set consumed_at = now(),
-      expires_at = case when p.model = 'RefreshToken' then least(p.expires_at, now() + interval '${REUSE_WINDOW}') else p.expires_at end
+  consumed as (update oidc_payloads p set consumed_at = now(), expires_at = ${KEPT_UNTIL('p')}
     from ops where ops.op = 'consume' and p.model = ops.model and p.id = ops.id and p.consumed_at is null returning 1),
   won as (select (select count(*) from consumed) = (select count(*) from ops where op = 'consume') as won),
   gone as (delete from oidc_payloads p using ops, won where won.won and ops.op = 'destroy' and p.model = ops.model and p.id = ops.id),
@@ -395,7 +400,13 @@ export function adapterClass(deps: {
     }
 
     private found(id: string, row: { payload: Payload; consumed: number | null }): Payload {
-      return { ...row.payload, ...(this.hashed ? { jti: id } : {}), ...(row.consumed ? { consumed: row.consumed } : {}) };
+      const found = { ...row.payload, ...(this.hashed ? { jti: id } : {}), ...(row.consumed ? { consumed: row.consumed } : {}) };
+      // A used code is a reuse however late it comes back. The provider checks a code's expiry
+      // before its use, and would refuse an expired one without revoking what its first use
+      // issued: a used code's expiry is not shown, so it takes the path of a reuse (every check of
+      // a redemption, then its grant revoked).
+      if (this.model === 'AuthorizationCode' && row.consumed) delete found.exp;
+      return found;
     }
 
     async findByUid(uid: string): Promise<Payload | undefined> {
