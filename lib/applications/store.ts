@@ -400,7 +400,7 @@ export function adapterClass(deps: {
     }
 
     private found(id: string, row: { payload: Payload; consumed: number | null }): Payload {
-      const found = { ...row.payload, ...(this.hashed ? { jti: id } : {}), ...(row.consumed ? { consumed: row.consumed } : {}) };
+      const found: Payload = { ...row.payload, ...(this.hashed ? { jti: id } : {}), ...(row.consumed ? { consumed: row.consumed } : {}) };
       // A used code is a reuse however late it comes back. The provider checks a code's expiry
       // before its use, and would refuse an expired one without revoking what its first use
       // issued: a used code's expiry is not shown, so it takes the path of a reuse (every check of
