@@ -139,3 +139,21 @@ export async function nodePair(request: Request, publicUrl: URL) {
   if (!req) throw new Error('request body too large');
   return { req, res: new BufferedResponse() };
 }
+
+/**
+ * The Cookie header a browser would send next, after it got `setCookies` (for a second request made
+ * on its behalf on the server): each cookie set replaces the one of its name, each cleared one goes.
+ * Paths and domains are not compared: the second request is to the provider, where every cookie
+ * set here applies.
+ */
+export function cookieHeaderAfter(cookieHeader: string | null, setCookies: readonly string[]): string {
+  const jar = new Map<string, string>();
+  for (const c of (cookieHeader ?? '').split(/;\s*/).filter(Boolean)) jar.set(c.slice(0, c.indexOf('=')), c.slice(c.indexOf('=') + 1));
+  for (const c of setCookies) {
+    const pair = c.split(';')[0];
+    const name = pair.slice(0, pair.indexOf('='));
+    if (/;\s*max-age=0/i.test(c) || /;\s*expires=Thu, 01 Jan 1970/i.test(c)) jar.delete(name);
+    else jar.set(name, pair.slice(pair.indexOf('=') + 1));
+  }
+  return [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+}

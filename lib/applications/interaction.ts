@@ -10,11 +10,12 @@ import { startTenantSso } from '../sso/start';
 import { LOGIN_FAILURES } from '../sso/failures';
 import { findTenant } from '../dal/tenants';
 import { env } from '../env';
+import { log } from '../log';
 import { emailDomain } from '../utils';
 import { anyWebOrigin, escapeHtml, htmlResponse } from '../http/html';
-import { nodePair } from './http-bridge';
+import { cookieHeaderAfter, nodePair } from './http-bridge';
 import { maxAgeOf, meetsMaxAge, portalSessionOf, type PortalSession } from './portal-session';
-import { oidcProvider, PREFIX } from './provider';
+import { oidcEndpoint, oidcProvider, PREFIX, resumeCookie } from './provider';
 import { applicationByClientId } from './registry';
 import { saveInteractionResult } from './store';
 
@@ -267,7 +268,8 @@ export async function interactionStep(
 
 /**
  * Back from the tenant's SSO, signed in, in the browser that started it from this interaction: the
- * callback ends the login step here and sends the browser straight on to the provider. The flow
+ * callback ends the login step here and answers the provider's resume of the authorization (which
+ * resumeAfterSso then makes on the browser's behalf). The flow
  * cookie the callback checked (signed, and bound to this browser by its state) names the
  * interaction, and only interactionStep starts such a flow: in the authorization request that
  * created the interaction (whose cookies go to the browser with the flow's), or after the provider
@@ -277,3 +279,46 @@ export async function interactionStep(
 export async function finishAfterSso(uid: string, s: SignedIn): Promise<string | null> {
   return saveInteractionResult(uid, signedInResult(s));
 }
+
+/**
+ * The authorization resume that finishAfterSso sent the browser to, made here on its behalf (a hop
+ * fewer: the browser goes from the callback straight to the application). The request is the one
+ * the browser would make: its cookies, those the callback set, and the provider's resume cookie of
+ * this interaction, which the provider set in this browser with the interaction itself (the flow
+ * cookie naming the interaction shows that this browser started it: see finishAfterSso). Only for
+ * the interaction the flow names: never for a landing page a sign-in was given (`returnTo`). The
+ * provider's answer (the redirect to the application, or its page) goes to the browser with the
+ * callback's cookies. A resume that fails on the server leaves the callback's answer: the browser
+ * makes the hop itself, and the provider, which stored nothing, resumes then.
+ */
+export async function resumeAfterSso(uid: string, answer: Response, cookieHeader: string | null, meta: { ip?: string | null; userAgent?: string | null }): Promise<Response> {
+  const publicUrl = new URL(env().PUBLIC_URL);
+  const to = new URL(answer.headers.get('location') ?? '', publicUrl);
+  if (answer.status !== 303 || to.origin !== publicUrl.origin || to.pathname !== `${PREFIX}/auth/${uid}`) return answer;
+  const callbackCookies = answer.headers.getSetCookie();
+  const headers = new Headers({
+    cookie: cookieHeaderAfter(cookieHeader, [...callbackCookies, ...(await resumeCookie(uid))]),
+    accept: 'text/html',
+    'sec-fetch-dest': 'document',
+  });
+  if (meta.ip) headers.set('x-forwarded-for', meta.ip);
+  if (meta.userAgent) headers.set('user-agent', meta.userAgent);
+  let resumed: Response;
+  try {
+    resumed = await oidcEndpoint(new Request(to, { headers }));
+  } catch (err) {
+    log('error', 'the authorization resume inside the SSO callback failed; the browser makes the hop', { err, interaction: uid });
+    return answer;
+  }
+  if (resumed.status >= 500) {
+    log('warn', 'the authorization resume inside the SSO callback failed; the browser makes the hop', { status: resumed.status, interaction: uid });
+    return answer;
+  }
+  const out = new Headers(resumed.headers);
+  out.delete('set-cookie');
+  for (const c of [...callbackCookies, ...resumed.headers.getSetCookie()]) out.append('set-cookie', c);
+  return new Response(resumed.body, { status: resumed.status, headers: out });
+}
+
+/** What the SSO callback does for an application's sign-in that its flow started (lib/sso/flow.ts, handleCallback). */
+export const applicationSignIn = { finish: finishAfterSso, resume: resumeAfterSso };

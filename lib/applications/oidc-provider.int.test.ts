@@ -1021,7 +1021,7 @@ describe('the OpenID Provider under attack', () => {
     expect(refused.map((e) => e.reason)).toEqual(['state_mismatch']);
   });
 
-  it('the product sign-in goes from the authorization request straight to the IdP and from the SSO callback straight back to the provider', async () => {
+  it('the product sign-in goes from the authorization request straight to the IdP and from the SSO callback straight back to the application', async () => {
     const w = await world();
     const config = await configFor(await newApp());
     await signIn(config, w.browser, { login_hint: w.email });
@@ -1029,8 +1029,53 @@ describe('the OpenID Provider under attack', () => {
       'GET /oidc/auth',
       'POST /api/oauth/saml',
       'GET /api/sso/callback',
-      'GET /oidc/auth/:uid',
     ]);
+    // The provider's resume ran inside the callback: its cookie is cleared, and the provider session set.
+    const names = [...w.browser.jar.values()].map((c) => c.name);
+    expect(names).toContain('oidc_session');
+    expect(names).not.toContain('oidc_resume');
+  });
+
+  it('the callback resumes only the authorization its flow started: a sign-in sent on to another browser’s resume path does not finish it', async () => {
+    const w = await world();
+    const config = await configFor(await newApp());
+    // The attacker's browser starts an authorization request and stops at the IdP.
+    const attacker = new TestBrowser([w.idp], { email: `mallory@${w.domain}`, attributes: {} });
+    await authorize(config, attacker, { login_hint: `mallory@${w.domain}` }, { stopAt: (next) => next.href.startsWith(w.idp.ssoUrl) });
+    const uid = attacker.interactionUid();
+    expect(uid).toBeTruthy();
+    // The victim signs in through /sso with that authorization's resume path as the landing page.
+    const end = await w.browser.go(`${issuer().origin}/sso?email=${encodeURIComponent(w.email)}&returnTo=${encodeURIComponent(`/oidc/auth/${uid}`)}`);
+    // The victim's browser went there itself, without the authorization's cookie: refused, no code.
+    expect(w.browser.visited.at(-1)).toBe(`GET /oidc/auth/${uid}`);
+    expect(end.url.origin).not.toBe(APP_ORIGIN);
+    expect(end.status).toBe(400);
+  });
+
+  it('a resume inside the callback that fails (its writes are not stored) leaves the browser the hop to the provider, which resumes then', async () => {
+    const w = await world();
+    const config = await configFor(await newApp());
+    const db = await dbHandle();
+    // The resume's writes (the code with its grant and session) fail the first time only.
+    await db.query(`create sequence test_resume_fail`);
+    await db.query(`create or replace function test_resume_fail() returns trigger language plpgsql as $$
+      begin if nextval('test_resume_fail') = 1 then raise exception 'the database went away'; end if; return new; end $$`);
+    await db.query(`create trigger test_resume_fail before insert on oidc_payloads for each row when (new.model = 'AuthorizationCode') execute function test_resume_fail()`);
+    try {
+      const r = await signIn(config, w.browser, { login_hint: w.email });
+      expect(r.claims.email).toBe(w.email);
+      expect(Number((await db.query<{ n: string }>(`select last_value as n from test_resume_fail`))[0].n)).toBe(2);
+      expect(w.browser.visited.map((v) => v.replace(/\/(interaction|auth)\/[^/]+/, '/$1/:uid'))).toEqual([
+        'GET /oidc/auth',
+        'POST /api/oauth/saml',
+        'GET /api/sso/callback',
+        'GET /oidc/auth/:uid',
+      ]);
+    } finally {
+      await db.query(`drop trigger if exists test_resume_fail on oidc_payloads`);
+      await db.query(`drop function if exists test_resume_fail()`);
+      await db.query(`drop sequence if exists test_resume_fail`);
+    }
   });
 
   it('a HEAD of the authorization request, or a GET that is not a navigation, starts no sign-in (the interaction begins only for a page)', async () => {
@@ -1066,7 +1111,6 @@ describe('the OpenID Provider under attack', () => {
       'GET /oidc/interaction/:uid',
       'POST /api/oauth/saml',
       'GET /api/sso/callback',
-      'GET /oidc/auth/:uid',
     ]);
     expect(a.end.url.origin).toBe(APP_ORIGIN);
     expect(a.end.url.searchParams.get('code')).toBeTruthy();

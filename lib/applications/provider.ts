@@ -22,7 +22,7 @@ import { maxAgeOf, meetsMaxAge, portalSessionOf, servesRequest } from './portal-
 import { LAST_SEEN_WRITE_INTERVAL_MS } from '../policies/session';
 import { signInIpAllowed } from '../policies/sso';
 import { backchannelFetch, enqueueRetry } from './backchannel';
-import { runNodeHandler } from './http-bridge';
+import { BufferedResponse, cookieHeaderAfter, runNodeHandler } from './http-bridge';
 import { interactionPath, interactionStep, type InteractionRecord } from './interaction';
 import { unlessDatabaseDown } from '../sso/error-page';
 
@@ -73,6 +73,9 @@ export type OidcProvider = {
     save(ttlSeconds: number): Promise<unknown>;
   }>;
   interactionResult(req: unknown, res: unknown, result: Record<string, unknown>, opts?: { mergeWithLastSubmission?: boolean }): Promise<string>;
+  cookieName(kind: 'session' | 'interaction' | 'resume'): string;
+  /** Koa's: a request context (here, to sign a cookie with the provider's keys). */
+  createContext(req: unknown, res: unknown): { cookies: { set(name: string, value: string, opts: Record<string, unknown>): void } };
   Interaction: {
     find(uid: string): Promise<{ result?: Record<string, unknown>; exp: number; returnTo: string; save(ttlSeconds: number): Promise<unknown> } | undefined>;
   };
@@ -630,15 +633,7 @@ export async function oidcEndpoint(request: Request): Promise<Response> {
   first.headers.delete(CONFIRM_HEADER);
   // Only a page the browser navigates to (not a HEAD, nor an image or script of some page).
   if (!xsrf || !['GET', 'POST'].includes(request.method) || !navigation(request.headers.get('sec-fetch-dest'))) return first;
-  const jar = new Map<string, string>();
-  for (const c of (request.headers.get('cookie') ?? '').split(/;\s*/).filter(Boolean)) jar.set(c.slice(0, c.indexOf('=')), c.slice(c.indexOf('=') + 1));
-  for (const c of first.headers.getSetCookie()) {
-    const pair = c.split(';')[0];
-    const name = pair.slice(0, pair.indexOf('='));
-    if (/;\s*max-age=0/i.test(c) || /;\s*expires=Thu, 01 Jan 1970/i.test(c)) jar.delete(name);
-    else jar.set(name, pair.slice(pair.indexOf('=') + 1));
-  }
-  const headers = new Headers({ 'content-type': 'application/x-www-form-urlencoded', cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') });
+  const headers = new Headers({ 'content-type': 'application/x-www-form-urlencoded', cookie: cookieHeaderAfter(request.headers.get('cookie'), first.headers.getSetCookie()) });
   for (const h of ['x-forwarded-for', 'user-agent']) if (request.headers.get(h)) headers.set(h, request.headers.get(h)!);
   const confirm = new Request(new URL(`${PREFIX}/session/end/confirm`, publicUrl), { method: 'POST', headers, body: new URLSearchParams({ xsrf, logout: 'yes' }).toString() });
   const second = await runNodeHandler(handler, confirm, publicUrl);
@@ -646,6 +641,20 @@ export async function oidcEndpoint(request: Request): Promise<Response> {
   out.delete('set-cookie');
   for (const c of [...first.headers.getSetCookie(), ...second.headers.getSetCookie()]) out.append('set-cookie', c);
   return new Response(second.body, { status: second.status, headers: out });
+}
+
+/**
+ * The Cookie pairs of the provider's resume cookie for interaction `uid` (its value, and its
+ * signature with the provider's keys), as the provider set it in the browser with the interaction:
+ * for the authorization resume made on the browser's behalf inside the SSO callback (resumeAfterSso).
+ */
+export async function resumeCookie(uid: string): Promise<string[]> {
+  const provider = await oidcProvider();
+  const res = new BufferedResponse();
+  const ctx = provider.createContext({ headers: {}, socket: {}, url: '/', method: 'GET' }, res);
+  ctx.cookies.set(provider.cookieName('resume'), uid, { signed: true, httpOnly: true, path: `${PREFIX}/auth/${uid}` });
+  const set = res.getHeader('set-cookie');
+  return Array.isArray(set) ? set : [];
 }
 
 const g = globalThis as unknown as { __portalOidc?: { provider: OidcProvider; version: string; checkedAt: number } };

@@ -612,10 +612,14 @@ export async function handleCallback(
   cookieHeader: string | null,
   meta: Omit<Ctx, 'actor'>,
   /**
-   * Finishes the application sign-in that started this flow in this browser (the flow cookie names
-   * it) and answers where the browser goes next, or null when that sign-in is gone.
+   * The application sign-in that started this flow in this browser (the flow cookie names it):
+   * `finish` stores its login and answers where the browser goes next, or null when that sign-in is
+   * gone; `resume` may take the callback's answer on itself (lib/applications/interaction.ts).
    */
-  finishInteraction?: (uid: string, signedIn: SignedIn) => Promise<string | null>,
+  application?: {
+    finish(uid: string, signedIn: SignedIn): Promise<string | null>;
+    resume(uid: string, answer: Response, cookieHeader: string | null, meta: Omit<Ctx, 'actor'>): Promise<Response>;
+  },
 ): Promise<Response> {
   const code = url.searchParams.get('code');
   const state = url.searchParams.get('state');
@@ -692,8 +696,8 @@ export async function handleCallback(
   if (previous?.kind === 'user') await supersedeSession(previous, { sessionId: outcome.sessionId, userId: u.id });
   // An application's sign-in ends here, without a hop through its interaction's …/continue.
   const resume =
-    !idpInitiated && flow?.interaction && finishInteraction
-      ? await finishInteraction(flow.interaction, {
+    !idpInitiated && flow?.interaction && application
+      ? await application.finish(flow.interaction, {
           sessionId: outcome.sessionId,
           userId: u.id,
           tenantId: tenant.id,
@@ -722,7 +726,8 @@ export async function handleCallback(
     ),
   );
   headers.append('set-cookie', `${FLOW_COOKIE}=; ${cookieAttrs(0)}`);
-  return new Response(null, { status: 303, headers });
+  const answer = new Response(null, { status: 303, headers });
+  return resume && application ? application.resume(flow!.interaction!, answer, cookieHeader, meta) : answer;
 }
 
 /**
