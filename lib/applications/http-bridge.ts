@@ -89,10 +89,24 @@ async function readCapped(request: Request): Promise<Buffer | null> {
   return Buffer.concat(chunks, size);
 }
 
-export async function toNodeRequest(request: Request, publicUrl: URL): Promise<IncomingMessage | null> {
-  const body = await readCapped(request);
+/**
+ * Rewrites a request's parameters (its query and a form body) before the handler reads them;
+ * answers whether it changed any.
+ */
+export type ParamRewrite = (params: URLSearchParams) => boolean;
+
+export async function toNodeRequest(request: Request, publicUrl: URL, rewrite?: ParamRewrite): Promise<IncomingMessage | null> {
+  let body = await readCapped(request);
   if (body === null) return null;
   const url = new URL(request.url);
+  if (rewrite) {
+    const query = new URLSearchParams(url.search);
+    if (rewrite(query)) url.search = query.toString();
+    if (body.length && /^application\/x-www-form-urlencoded\b/i.test(request.headers.get('content-type') ?? '')) {
+      const form = new URLSearchParams(body.toString('utf8'));
+      if (rewrite(form)) body = Buffer.from(form.toString(), 'utf8');
+    }
+  }
   const headers: Record<string, string> = {};
   request.headers.forEach((value, key) => {
     headers[key] = value;
@@ -118,8 +132,8 @@ export async function toNodeRequest(request: Request, publicUrl: URL): Promise<I
   return req;
 }
 
-export async function runNodeHandler(handler: NodeHandler, request: Request, publicUrl: URL): Promise<Response> {
-  const req = await toNodeRequest(request, publicUrl);
+export async function runNodeHandler(handler: NodeHandler, request: Request, publicUrl: URL, rewrite?: ParamRewrite): Promise<Response> {
+  const req = await toNodeRequest(request, publicUrl, rewrite);
   if (!req) return new Response('Request body too large', { status: 413 });
   const res = new BufferedResponse();
   const done = new Promise<void>((resolve, reject) => {

@@ -417,6 +417,21 @@ describe('the portal as OpenID Provider for the operator’s applications', () =
     expect((await signIn(config, w.browser, { login_hint: w.email })).tokens.refresh_token).toBeTruthy();
   });
 
+  it('a redirect URI registered without a path works with either spelling (https://app and https://app/ are one URL)', async () => {
+    const w = await world();
+    const config = await configFor(await newApp({ redirectUris: [APP_ORIGIN], postLogoutRedirectUris: [`${APP_ORIGIN}/bye`] }));
+    for (const spelled of [APP_ORIGIN, `${APP_ORIGIN}/`]) {
+      const a = await authorize(config, w.browser, { login_hint: w.email, redirect_uri: spelled });
+      expect(a.end.url.href.startsWith(`${APP_ORIGIN}/?`), a.end.url.href).toBe(true);
+      // openid-client sends the URL it landed on (https://app/) as redirect_uri.
+      const tokens = await oc.authorizationCodeGrant(config, a.end.url, { pkceCodeVerifier: a.verifier, expectedState: a.state, expectedNonce: a.nonce });
+      expect(tokens.claims()?.email).toBe(w.email);
+    }
+    // Another URI is still refused, without a redirect.
+    const other = await authorize(config, new TestBrowser([w.idp], { email: w.email, attributes: {} }), { login_hint: w.email, redirect_uri: `${APP_ORIGIN}/other` });
+    expect(other.end.status).toBe(400);
+  });
+
   it('a code works once: its second use is invalid_grant and revokes what the first use issued', async () => {
     const w = await world();
     const config = await configFor(await newApp());

@@ -22,7 +22,8 @@ import { maxAgeOf, meetsMaxAge, portalSessionOf, servesRequest } from './portal-
 import { LAST_SEEN_WRITE_INTERVAL_MS } from '../policies/session';
 import { signInIpAllowed } from '../policies/sso';
 import { backchannelFetch, enqueueRetry } from './backchannel';
-import { BufferedResponse, cookieHeaderAfter, runNodeHandler } from './http-bridge';
+import { canonicalUri } from '../validation/applications';
+import { BufferedResponse, cookieHeaderAfter, runNodeHandler, type ParamRewrite } from './http-bridge';
 import { interactionPath, interactionStep, type InteractionRecord } from './interaction';
 import { unlessDatabaseDown } from '../sso/error-page';
 
@@ -103,8 +104,8 @@ export function clientMetadata(app: Application): Record<string, unknown> {
     client_id: app.clientId,
     client_name: app.name,
     application_type: 'web', // exact redirect URI matching
-    redirect_uris: app.redirectUris,
-    post_logout_redirect_uris: app.postLogoutRedirectUris,
+    redirect_uris: app.redirectUris.map(canonicalUri),
+    post_logout_redirect_uris: app.postLogoutRedirectUris.map(canonicalUri),
     response_types: ['code'],
     grant_types: ['authorization_code', 'refresh_token'],
     id_token_signed_response_alg: 'RS256',
@@ -615,6 +616,19 @@ function build(keys: Awaited<ReturnType<typeof signingKeys>>): OidcProvider {
   return provider;
 }
 
+/** The redirect URIs a request names, in the form the registered ones are compared in (clientMetadata). */
+const canonicalRedirects: ParamRewrite = (params) => {
+  let changed = false;
+  for (const name of ['redirect_uri', 'post_logout_redirect_uri']) {
+    const values = params.getAll(name);
+    // One value only: a repeated parameter is the provider's to refuse.
+    if (values.length !== 1 || canonicalUri(values[0]) === values[0]) continue;
+    params.set(name, canonicalUri(values[0]));
+    changed = true;
+  }
+  return changed;
+};
+
 /** Set by logoutSource when the logout needs no question; oidcEndpoint confirms it and drops the header. */
 const CONFIRM_HEADER = 'x-portal-logout-confirm';
 
@@ -628,7 +642,7 @@ const CONFIRM_HEADER = 'x-portal-logout-confirm';
 export async function oidcEndpoint(request: Request): Promise<Response> {
   const publicUrl = new URL(env().PUBLIC_URL);
   const handler = (await oidcProvider()).callback();
-  const first = await runNodeHandler(handler, request, publicUrl);
+  const first = await runNodeHandler(handler, request, publicUrl, canonicalRedirects);
   const xsrf = first.headers.get(CONFIRM_HEADER);
   first.headers.delete(CONFIRM_HEADER);
   // Only a page the browser navigates to (not a HEAD, nor an image or script of some page).

@@ -25,6 +25,19 @@ export function uriProblem(raw: string): string | null {
   return null;
 }
 
+/**
+ * A redirect URI as a URL (WHATWG form): how registered and requested URIs are compared, so that
+ * two spellings of one URL are one (`https://app.example` and `https://app.example/`: the provider
+ * sends the browser to the second, and a client may send either). Anything else stays exact.
+ */
+export function canonicalUri(raw: string): string {
+  try {
+    return new URL(raw).href;
+  } catch {
+    return raw;
+  }
+}
+
 /** A refused URI is named in its error (at most 200 characters of it, as JSON quotes it). */
 const uriSchema = z.string({ error: 'must be a string' }).superRefine((s, ctx) => {
   const p = uriProblem(s);
