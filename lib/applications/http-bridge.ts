@@ -75,7 +75,8 @@ export class BufferedResponse extends Writable {
   }
 }
 
-async function readCapped(request: Request): Promise<Buffer | null> {
+/** The request's body, or null when it is larger than the provider's limit. */
+export async function readCapped(request: Request): Promise<Buffer | null> {
   if (!request.body) return Buffer.alloc(0);
   const declared = Number(request.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > BODY_LIMIT) return null;

@@ -613,6 +613,35 @@ describe('the portal as OpenID Provider for the operator’s applications', () =
     await expect(oc.refreshTokenGrant(config, r.tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
   });
 
+  it('the authorization and end-session endpoints take POST as they take GET (OIDC Core 3.1.2.1, RP-Initiated Logout 2)', async () => {
+    const w = await world();
+    const config = await configFor(await newApp());
+    const verifier = oc.randomPKCECodeVerifier();
+    const params = {
+      client_id: config.clientMetadata().client_id, response_type: 'code', redirect_uri: `${APP_ORIGIN}/callback`, scope: 'openid email offline_access',
+      state: 'st', nonce: 'no', code_challenge: await oc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', login_hint: w.email, prompt: 'consent',
+    };
+    const authEndpoint = config.serverMetadata().authorization_endpoint!;
+    const end = await w.browser.go(authEndpoint, { method: 'POST', body: new URLSearchParams(params).toString() });
+    expect(end.url.origin, end.html?.slice(0, 300)).toBe(APP_ORIGIN);
+    const tokens = await oc.authorizationCodeGrant(config, end.url, { pkceCodeVerifier: verifier, expectedState: 'st', expectedNonce: 'no' });
+    expect(tokens.claims()?.email).toBe(w.email);
+    // An unknown client never redirects, posted or not.
+    const unknown = await portalFetch(authEndpoint, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ ...params, client_id: 'nobody' }).toString() });
+    expect(unknown.status).toBe(400);
+    expect(unknown.headers.get('location')).toBeNull();
+    // A form larger than the provider takes is refused before it is read further.
+    const huge = await portalFetch(authEndpoint, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `${new URLSearchParams(params)}&pad=${'x'.repeat(60 * 1024)}` });
+    expect(huge.status).toBe(413);
+    // Logout, posted: to the registered URI.
+    const bye = await w.browser.go(config.serverMetadata().end_session_endpoint!, {
+      method: 'POST',
+      body: new URLSearchParams({ id_token_hint: tokens.id_token!, post_logout_redirect_uri: `${APP_ORIGIN}/bye`, state: 'z' }).toString(),
+    });
+    expect(bye.url.href).toBe(`${APP_ORIGIN}/bye?state=z`);
+    await expect(oc.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+  });
+
   it('RP-initiated logout redirects only to a registered URI and ends the portal session', async () => {
     const w = await world();
     const config = await configFor(await newApp());

@@ -23,7 +23,7 @@ import { LAST_SEEN_WRITE_INTERVAL_MS } from '../policies/session';
 import { signInIpAllowed } from '../policies/sso';
 import { backchannelFetch, enqueueRetry } from './backchannel';
 import { canonicalUri } from '../validation/applications';
-import { BufferedResponse, cookieHeaderAfter, runNodeHandler, type ParamRewrite } from './http-bridge';
+import { BufferedResponse, cookieHeaderAfter, readCapped, runNodeHandler, type ParamRewrite } from './http-bridge';
 import { interactionPath, interactionStep, type InteractionRecord } from './interaction';
 import { unlessDatabaseDown } from '../sso/error-page';
 
@@ -629,19 +629,45 @@ const canonicalRedirects: ParamRewrite = (params) => {
   return changed;
 };
 
+/**
+ * The authorization and end-session endpoints take a posted form as they take GET (OIDC Core
+ * 3.1.2.1, RP-Initiated Logout 2): the same request as a GET. The library serves POST there only
+ * with SameSite=None session cookies, which the portal does not set: a form another site posts
+ * carries no SameSite=Lax cookie, so the provider does not know the browser's session then (a
+ * sign-in goes through the organisation's IdP, whose own session may answer at once; a logout asks).
+ */
+const POSTABLE = new Set([`${PREFIX}/auth`, `${PREFIX}/session/end`]);
+async function asGet(request: Request): Promise<Request | null> {
+  const url = new URL(request.url);
+  if (request.method !== 'POST' || !POSTABLE.has(url.pathname)) return request;
+  if (!/^application\/x-www-form-urlencoded\b/i.test(request.headers.get('content-type') ?? '')) return request;
+  const body = await readCapped(request);
+  if (body === null) return null;
+  // The form's parameters, then the query's (one given in both is the provider's to refuse).
+  const params = new URLSearchParams(body.toString('utf8'));
+  for (const [k, v] of url.searchParams) params.append(k, v);
+  url.search = params.toString();
+  const headers = new Headers(request.headers);
+  for (const h of ['content-type', 'content-length']) headers.delete(h);
+  return new Request(url, { method: 'GET', headers });
+}
+
 /** Set by logoutSource when the logout needs no question; oidcEndpoint confirms it and drops the header. */
 const CONFIRM_HEADER = 'x-portal-logout-confirm';
 
 /**
- * Every request to the provider's endpoints (app/oidc/[...path]). An RP-initiated logout whose
+ * Every request to the provider's endpoints (app/oidc/[...path]); a form posted to the
+ * authorization or end-session endpoint is served as its GET (asGet). An RP-initiated logout whose
  * id_token_hint proves the browser's own session (logoutSource) is confirmed here, on the server,
  * with the form the page would have submitted: the application's browser gets the redirect at once
  * (as OIDC RP-Initiated Logout allows when the hint belongs to the session), with or without
  * scripts. The cookies the first step set go with the confirmation and back to the browser.
  */
-export async function oidcEndpoint(request: Request): Promise<Response> {
+export async function oidcEndpoint(posted: Request): Promise<Response> {
   const publicUrl = new URL(env().PUBLIC_URL);
   const handler = (await oidcProvider()).callback();
+  const request = await asGet(posted);
+  if (!request) return new Response('Request body too large', { status: 413 });
   const first = await runNodeHandler(handler, request, publicUrl, canonicalRedirects);
   const xsrf = first.headers.get(CONFIRM_HEADER);
   first.headers.delete(CONFIRM_HEADER);
