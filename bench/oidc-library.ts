@@ -31,9 +31,9 @@ async function durableStorage() {
   const { dbHandle } = await import('../lib/db/client');
   const { SYSTEM } = await import('../lib/audit/types');
   const { adapterClass, writeBatching } = await import('../lib/applications/store');
-  const writes = writeBatching<{ path: string; status?: number; body?: unknown }>(
+  const writes = writeBatching<{ path: string; status: number; body?: unknown }>(
     (path) => path === '/token' || path.startsWith('/auth/'),
-    (ctx: { path: string; status?: number; body?: unknown }) => {
+    (ctx: { path: string; status: number; body?: unknown }) => {
       ctx.status = 400;
       ctx.body = { error: 'invalid_grant' };
     },

@@ -163,7 +163,11 @@ export async function nodePair(request: Request, publicUrl: URL) {
  */
 export function cookieHeaderAfter(cookieHeader: string | null, setCookies: readonly string[]): string {
   const jar = new Map<string, string>();
-  for (const c of (cookieHeader ?? '').split(/;\s*/).filter(Boolean)) jar.set(c.slice(0, c.indexOf('=')), c.slice(c.indexOf('=') + 1));
+  for (const c of (cookieHeader ?? '').split(/;\s*/)) {
+    const at = c.indexOf('=');
+    // A name sent twice (a cookie of a more specific path first): the first, as the provider reads it.
+    if (at > 0 && !jar.has(c.slice(0, at))) jar.set(c.slice(0, at), c.slice(at + 1));
+  }
   for (const c of setCookies) {
     const pair = c.split(';')[0];
     const name = pair.slice(0, pair.indexOf('='));

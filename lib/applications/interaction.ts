@@ -289,7 +289,8 @@ export async function finishAfterSso(uid: string, s: SignedIn): Promise<string |
  * the interaction the flow names: never for a landing page a sign-in was given (`returnTo`). The
  * provider's answer (the redirect to the application, or its page) goes to the browser with the
  * callback's cookies. A resume that fails on the server leaves the callback's answer: the browser
- * makes the hop itself, and the provider, which stored nothing, resumes then.
+ * makes the hop itself, and the provider, which stored none of the failed resume's writes
+ * (writeBatching), resumes then.
  */
 export async function resumeAfterSso(uid: string, answer: Response, cookieHeader: string | null, meta: { ip?: string | null; userAgent?: string | null }): Promise<Response> {
   const publicUrl = new URL(env().PUBLIC_URL);

@@ -28,7 +28,7 @@ import { samlTenant } from '@/lib/testing/sso';
 import { backchannelJob, deliverDue } from './backchannel';
 import { oidcMaintenanceJob } from './jobs';
 import { rotateSigningKeys } from './keys';
-import { resetOidcProvider } from './provider';
+import { oidcProvider, resetOidcProvider } from './provider';
 import { metrics } from '@/lib/metrics';
 import { ssoFlows } from '@/lib/db/schema';
 
@@ -493,6 +493,27 @@ describe('the portal as OpenID Provider for the operator’s applications', () =
     const refreshed = await oc.refreshTokenGrant(config, tokens.refresh_token!);
     expect(refreshed.claims()).toMatchObject({ email: w.email });
     expect((await oc.tokenIntrospection(config, refreshed.access_token)).active).toBe(true);
+  });
+
+  it('a token exchange that fails after its writes were queued (the ID token could not be signed) stores none of them: the same code works again', async () => {
+    const w = await world();
+    const config = await configFor(await newApp());
+    const a = await authorize(config, w.browser, { login_hint: w.email });
+    const provider = (await oidcProvider()) as unknown as { IdToken: { prototype: { issue(...args: unknown[]): Promise<string> } } };
+    const real = provider.IdToken.prototype.issue;
+    const spy = vi.spyOn(provider.IdToken.prototype, 'issue').mockImplementationOnce(async function () {
+      throw new Error('the signing key could not be read');
+    });
+    const exchange = () => oc.authorizationCodeGrant(config, a.end.url, { pkceCodeVerifier: a.verifier, expectedState: a.state, expectedNonce: a.nonce });
+    try {
+      await expect(exchange()).rejects.toMatchObject({ cause: { status: 500 } });
+    } finally {
+      spy.mockRestore();
+    }
+    expect(provider.IdToken.prototype.issue).toBe(real);
+    const tokens = await exchange();
+    expect(tokens.claims()).toMatchObject({ email: w.email });
+    expect((await oc.tokenIntrospection(config, tokens.access_token)).active).toBe(true);
   });
 
   it('two simultaneous refreshes with one refresh token: one gets tokens, the other invalid_grant, and the grant is revoked', async () => {

@@ -198,10 +198,10 @@ async function store(rows: BatchRow[], others: Statement[] = []): Promise<void> 
 /**
  * Write batching for the provider: `middleware` gives each request whose path `batched` selects a
  * WriteBatch, sent before the request is answered (a failure to store is the request's failure;
- * a redemption another request won has `refuse` answer instead); `of` finds a request's batch
- * (the adapter's `batch`).
+ * a redemption another request won has `refuse` answer instead), and dropped when the request
+ * failed on the server; `of` finds a request's batch (the adapter's `batch`).
  */
-export function writeBatching<C extends { path: string }>(batched: (path: string) => boolean, refuse: (ctx: C, err: ConsumedElsewhere) => void) {
+export function writeBatching<C extends { path: string; status: number }>(batched: (path: string) => boolean, refuse: (ctx: C, err: ConsumedElsewhere) => void) {
   const batches = new WeakMap<object, WriteBatch>();
   return {
     of: (ctx: object | undefined) => (ctx ? batches.get(ctx) : undefined),
@@ -209,15 +209,16 @@ export function writeBatching<C extends { path: string }>(batched: (path: string
       if (!batched(ctx.path)) return next();
       const batch = new WriteBatch();
       batches.set(ctx, batch);
+      await next();
+      // A request that failed on the server (the provider answers its errors itself: a 5xx) stores
+      // none of its pending writes: a code is not spent on tokens nobody received, and an
+      // interaction stays for the browser's retry.
+      if (ctx.status >= 500) return;
       try {
-        await next();
-      } finally {
-        try {
-          await batch.flush();
-        } catch (err) {
-          if (!(err instanceof ConsumedElsewhere)) throw err;
-          refuse(ctx, err);
-        }
+        await batch.flush();
+      } catch (err) {
+        if (!(err instanceof ConsumedElsewhere)) throw err;
+        refuse(ctx, err);
       }
     },
   };
