@@ -645,15 +645,22 @@ describe('the portal as OpenID Provider for the operator’s applications', () =
     const authEndpoint = config.serverMetadata().authorization_endpoint!;
     const end = await w.browser.go(authEndpoint, { method: 'POST', body: new URLSearchParams(params).toString() });
     expect(end.url.origin, end.html?.slice(0, 300)).toBe(APP_ORIGIN);
+    // The browser is sent on to the same request as a GET: a navigation, which carries its SameSite=Lax cookies.
+    expect(w.browser.visited.slice(0, 2)).toEqual(['POST /oidc/auth', 'GET /oidc/auth']);
     const tokens = await oc.authorizationCodeGrant(config, end.url, { pkceCodeVerifier: verifier, expectedState: 'st', expectedNonce: 'no' });
     expect(tokens.claims()?.email).toBe(w.email);
     // An unknown client never redirects, posted or not.
-    const unknown = await portalFetch(authEndpoint, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ ...params, client_id: 'nobody' }).toString() });
+    const unknown = await new TestBrowser([w.idp], { email: w.email, attributes: {} }).go(authEndpoint, { method: 'POST', body: new URLSearchParams({ ...params, client_id: 'nobody' }).toString() });
     expect(unknown.status).toBe(400);
-    expect(unknown.headers.get('location')).toBeNull();
+    expect(unknown.url.origin).toBe(issuer().origin);
     // A form larger than the provider takes is refused before it is read further.
     const huge = await portalFetch(authEndpoint, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `${new URLSearchParams(params)}&pad=${'x'.repeat(60 * 1024)}` });
     expect(huge.status).toBe(413);
+    // A form another site posts carries no SameSite=Lax cookie: answered with the redirect alone,
+    // it sets no provider session in the browser (which would hide the real one from a later logout).
+    const crossSite = await portalFetch(config.serverMetadata().end_session_endpoint!, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
+    expect(crossSite.status).toBe(303);
+    expect(crossSite.headers.getSetCookie()).toEqual([]);
     // Logout, posted: to the registered URI.
     const bye = await w.browser.go(config.serverMetadata().end_session_endpoint!, {
       method: 'POST',

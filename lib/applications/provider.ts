@@ -631,25 +631,23 @@ const canonicalRedirects: ParamRewrite = (params) => {
 
 /**
  * The authorization and end-session endpoints take a posted form as they take GET (OIDC Core
- * 3.1.2.1, RP-Initiated Logout 2): the same request as a GET. The library serves POST there only
- * with SameSite=None session cookies, which the portal does not set: a form another site posts
- * carries no SameSite=Lax cookie, so the provider does not know the browser's session then (a
- * sign-in goes through the organisation's IdP, whose own session may answer at once; a logout asks).
+ * 3.1.2.1, RP-Initiated Logout 2): the browser is sent on to the same request as a GET (the form's
+ * parameters, then the query's). The library serves POST there only with SameSite=None session
+ * cookies, which the portal does not set; a form another site posts carries no SameSite=Lax
+ * cookie, and served as it came it would start a provider session in its place, hiding the
+ * browser's own from a later logout. The GET the browser then makes is a navigation, which carries
+ * them. Null for every other request.
  */
 const POSTABLE = new Set([`${PREFIX}/auth`, `${PREFIX}/session/end`]);
-async function asGet(request: Request): Promise<Request | null> {
+async function postedForm(request: Request): Promise<Response | null> {
   const url = new URL(request.url);
-  if (request.method !== 'POST' || !POSTABLE.has(url.pathname)) return request;
-  if (!/^application\/x-www-form-urlencoded\b/i.test(request.headers.get('content-type') ?? '')) return request;
+  if (request.method !== 'POST' || !POSTABLE.has(url.pathname)) return null;
+  if (!/^application\/x-www-form-urlencoded\b/i.test(request.headers.get('content-type') ?? '')) return null;
   const body = await readCapped(request);
-  if (body === null) return null;
-  // The form's parameters, then the query's (one given in both is the provider's to refuse).
+  if (body === null) return new Response('Request body too large', { status: 413 });
   const params = new URLSearchParams(body.toString('utf8'));
   for (const [k, v] of url.searchParams) params.append(k, v);
-  url.search = params.toString();
-  const headers = new Headers(request.headers);
-  for (const h of ['content-type', 'content-length']) headers.delete(h);
-  return new Request(url, { method: 'GET', headers });
+  return new Response(null, { status: 303, headers: { location: `${url.pathname}?${params}`, 'cache-control': 'no-store' } });
 }
 
 /** Set by logoutSource when the logout needs no question; oidcEndpoint confirms it and drops the header. */
@@ -657,17 +655,17 @@ const CONFIRM_HEADER = 'x-portal-logout-confirm';
 
 /**
  * Every request to the provider's endpoints (app/oidc/[...path]); a form posted to the
- * authorization or end-session endpoint is served as its GET (asGet). An RP-initiated logout whose
+ * authorization or end-session endpoint is sent on as its GET (postedForm). An RP-initiated logout whose
  * id_token_hint proves the browser's own session (logoutSource) is confirmed here, on the server,
  * with the form the page would have submitted: the application's browser gets the redirect at once
  * (as OIDC RP-Initiated Logout allows when the hint belongs to the session), with or without
  * scripts. The cookies the first step set go with the confirmation and back to the browser.
  */
-export async function oidcEndpoint(posted: Request): Promise<Response> {
+export async function oidcEndpoint(request: Request): Promise<Response> {
+  const posted = await postedForm(request);
+  if (posted) return posted;
   const publicUrl = new URL(env().PUBLIC_URL);
   const handler = (await oidcProvider()).callback();
-  const request = await asGet(posted);
-  if (!request) return new Response('Request body too large', { status: 413 });
   const first = await runNodeHandler(handler, request, publicUrl, canonicalRedirects);
   const xsrf = first.headers.get(CONFIRM_HEADER);
   first.headers.delete(CONFIRM_HEADER);
