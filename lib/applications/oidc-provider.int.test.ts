@@ -1108,6 +1108,26 @@ describe('the OpenID Provider under attack', () => {
     expect(names).not.toContain('oidc_resume');
   });
 
+  it('a resume inside the callback that fails after reading the grant (a returning browser, prompt=login) still leaves the browser a hop that works', async () => {
+    const w = await world();
+    const config = await configFor(await newApp());
+    await signIn(config, w.browser, { login_hint: w.email });
+    const provider = (await oidcProvider()) as unknown as { AuthorizationCode: { prototype: { save(...args: unknown[]): Promise<string> } } };
+    const spy = vi.spyOn(provider.AuthorizationCode.prototype, 'save').mockImplementationOnce(async function () {
+      throw new Error('the code could not be made');
+    });
+    let again;
+    try {
+      again = await authorize(config, w.browser, { login_hint: w.email, prompt: 'login' });
+    } finally {
+      spy.mockRestore();
+    }
+    expect(again.end.url.origin, again.end.html?.slice(0, 300)).toBe(APP_ORIGIN);
+    expect(w.browser.visited.slice(-2).map((v) => v.replace(/\/auth\/[^/]+/, '/auth/:uid'))).toEqual(['GET /api/sso/callback', 'GET /oidc/auth/:uid']);
+    const tokens = await oc.authorizationCodeGrant(config, again.end.url, { pkceCodeVerifier: again.verifier, expectedState: again.state, expectedNonce: again.nonce });
+    expect(tokens.claims()?.email).toBe(w.email);
+  });
+
   it('the callback resumes only the authorization its flow started: a sign-in sent on to another browser’s resume path does not finish it', async () => {
     const w = await world();
     const config = await configFor(await newApp());

@@ -144,9 +144,9 @@ type BatchRow = {
 /**
  * The provider's writes during one request, sent as one statement before its answer (provider.ts
  * opens one for the authorization resume and the token endpoint, whose writes come in runs). A
- * read of the provider's storage, and every change that must happen at once (the revocations),
- * sends what is pending first: every read sees every earlier write, and only runs of writes are
- * joined. Of two writes to one record, the last is kept. A redemption (`consume`) joins the run:
+ * read of the provider's storage that could see a pending write, and every change that must happen
+ * at once (the revocations), sends what is pending first: every read sees every earlier write of
+ * what it reads, and only runs of writes are joined. Of two writes to one record, the last is kept. A redemption (`consume`) joins the run:
  * when another request redeemed the same code or token first, nothing of the run is stored.
  */
 export class WriteBatch {
@@ -160,9 +160,13 @@ export class WriteBatch {
   along(statement: Statement) {
     this.others.push(statement);
   }
+  /** Whether a write to one of `models` is pending. */
+  holds(models: readonly string[]): boolean {
+    return [...this.pending.values()].some((r) => models.includes(r.model));
+  }
   /** Whether a provider session is pending (with its portal link: what the account query reads). */
   get holdsSession(): boolean {
-    return [...this.pending.values()].some((r) => r.model === 'Session');
+    return this.holds(['Session']);
   }
   async flush(): Promise<void> {
     if (!this.pending.size && !this.others.length) return;
@@ -301,10 +305,16 @@ export function adapterClass(deps: {
     read?.delete(key);
     return known;
   };
-  /** Sends this request's pending writes, before a read or a change that must happen at once. */
-  const settle = async () => {
+  /**
+   * Sends this request's pending writes: before a change that must happen at once, and before a
+   * read of `reading` (the models a read sees) when one of them is pending. Writes the read cannot
+   * see wait for the request's end, so that a request that fails stores them not (writeBatching).
+   */
+  const settle = async (reading?: readonly string[]) => {
+    const batch = deps.batch?.();
+    if (!batch || (reading && !batch.holds(reading))) return;
     try {
-      await deps.batch?.()?.flush();
+      await batch.flush();
     } catch (err) {
       throw err instanceof ConsumedElsewhere ? deps.invalidGrant(err.message) : err;
     }
@@ -368,7 +378,9 @@ export function adapterClass(deps: {
       }
       const known = this.model === 'Grant' ? ahead(`Grant\u0000${id}`) : undefined;
       if (known !== undefined) return known ?? undefined;
-      await settle();
+      // What this read sees: the record, its grant and provider session (read along), and the
+      // sessions' links to portal sessions (the account's).
+      await settle([this.model, 'Grant', 'Session']);
       const db = await dbHandle();
       const request = deps.request?.();
       const kind = GRANTABLE.has(this.model) ? 'token' : this.model === 'Interaction' ? 'Interaction' : null;
@@ -413,14 +425,14 @@ export function adapterClass(deps: {
     async findByUid(uid: string): Promise<Payload | undefined> {
       const known = ahead(`Session\u0000${uid}`);
       if (known !== undefined) return known ?? undefined;
-      await settle();
+      await settle(['Session']);
       const db = await dbHandle();
       const [row] = await db.queryPrepared<{ id: string; payload: Payload }>(SQL.findByUid, [uid]);
       return row ? { ...row.payload, jti: row.id } : undefined;
     }
 
     async findByUserCode(userCode: string): Promise<Payload | undefined> {
-      await settle();
+      await settle([this.model]);
       const db = await dbHandle();
       const [row] = await db.queryPrepared<{ payload: Payload }>(SQL.findByUserCode, [this.model, userCode]);
       return row?.payload;
