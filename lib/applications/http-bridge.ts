@@ -75,16 +75,16 @@ export class BufferedResponse extends Writable {
   }
 }
 
-/** The request's body, or null when it is larger than the provider's limit. */
-export async function readCapped(request: Request): Promise<Buffer | null> {
+/** The request's body, or null when it is larger than `limit` (by default the provider's). */
+export async function readCapped(request: Request, limit = BODY_LIMIT): Promise<Buffer | null> {
   if (!request.body) return Buffer.alloc(0);
   const declared = Number(request.headers.get('content-length'));
-  if (Number.isFinite(declared) && declared > BODY_LIMIT) return null;
+  if (Number.isFinite(declared) && declared > limit) return null;
   const chunks: Uint8Array[] = [];
   let size = 0;
   for await (const chunk of request.body as unknown as AsyncIterable<Uint8Array>) {
     size += chunk.byteLength;
-    if (size > BODY_LIMIT) return null;
+    if (size > limit) return null;
     chunks.push(chunk);
   }
   return Buffer.concat(chunks, size);

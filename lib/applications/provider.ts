@@ -639,12 +639,18 @@ const canonicalRedirects: ParamRewrite = (params) => {
  * them. Null for every other request.
  */
 const POSTABLE = new Set([`${PREFIX}/auth`, `${PREFIX}/session/end`]);
+/**
+ * The largest form sent on as a URL: the GET's request line must pass the server's and proxies'
+ * header limits (Node's 16 KiB for all headers, 8 KiB request lines in common proxies), cookies
+ * included. Its parameters go into the browser's history as a GET's do.
+ */
+const POSTED_FORM_LIMIT = 8 * 1024;
 async function postedForm(request: Request): Promise<Response | null> {
   const url = new URL(request.url);
   if (request.method !== 'POST' || !POSTABLE.has(url.pathname)) return null;
   if (!/^application\/x-www-form-urlencoded\b/i.test(request.headers.get('content-type') ?? '')) return null;
-  const body = await readCapped(request);
-  if (body === null) return new Response('Request body too large', { status: 413 });
+  const body = await readCapped(request, POSTED_FORM_LIMIT);
+  if (body === null) return new Response(`Form too large: at most ${POSTED_FORM_LIMIT / 1024} KiB`, { status: 413, headers: { 'content-type': 'text/plain; charset=utf-8' } });
   const params = new URLSearchParams(body.toString('utf8'));
   for (const [k, v] of url.searchParams) params.append(k, v);
   return new Response(null, { status: 303, headers: { location: `${url.pathname}?${params}`, 'cache-control': 'no-store' } });
