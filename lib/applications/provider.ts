@@ -185,7 +185,7 @@ async function findAccount(ctx: Ctx | undefined, sub: string, token: { clientId?
   const sessionUid = token?.sessionUid ?? null;
   // The query reads sessions' links: one pending in this request's writes is sent first.
   const batch = writes.of(ctx);
-  if (batch?.holdsSession) await batch.flush();
+  if (batch?.holds(['Session'])) await batch.flush();
   const known = ahead(ctx, sub, clientId, sessionUid) as AccountRow | null | undefined;
   let row = known ?? undefined;
   if (known === undefined) {

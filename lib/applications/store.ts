@@ -146,8 +146,9 @@ type BatchRow = {
  * opens one for the authorization resume and the token endpoint, whose writes come in runs). A
  * read of the provider's storage that could see a pending write, and every change that must happen
  * at once (the revocations), sends what is pending first: every read sees every earlier write of
- * what it reads, and only runs of writes are joined. Of two writes to one record, the last is kept. A redemption (`consume`) joins the run:
- * when another request redeemed the same code or token first, nothing of the run is stored.
+ * what it reads, and only runs of writes are joined. Of two writes to one record, the last is kept.
+ * A redemption (`consume`) joins the run: when another request redeemed the same code or token
+ * first, nothing of the run is stored.
  */
 export class WriteBatch {
   private readonly pending = new Map<string, BatchRow>();
@@ -160,13 +161,9 @@ export class WriteBatch {
   along(statement: Statement) {
     this.others.push(statement);
   }
-  /** Whether a write to one of `models` is pending. */
+  /** Whether a write to one of `models` is pending (a Session's brings its portal link, which the account query reads). */
   holds(models: readonly string[]): boolean {
     return [...this.pending.values()].some((r) => models.includes(r.model));
-  }
-  /** Whether a provider session is pending (with its portal link: what the account query reads). */
-  get holdsSession(): boolean {
-    return this.holds(['Session']);
   }
   async flush(): Promise<void> {
     if (!this.pending.size && !this.others.length) return;
