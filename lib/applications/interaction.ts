@@ -15,9 +15,9 @@ import { emailDomain } from '../utils';
 import { anyWebOrigin, escapeHtml, htmlResponse } from '../http/html';
 import { cookieHeaderAfter, nodePair } from './http-bridge';
 import { maxAgeOf, meetsMaxAge, portalSessionOf, type PortalSession } from './portal-session';
-import { oidcEndpoint, oidcProvider, PREFIX, resumeCookie } from './provider';
+import { oidcEndpoint, oidcProvider, PREFIX, resumeCookie, saveLoginResult } from './provider';
 import { applicationByClientId } from './registry';
-import { saveInteractionResult } from './store';
+import { forgetFinished } from './store';
 
 /**
  * The provider's login interaction is the tenant's own SSO. The organisation comes from
@@ -275,9 +275,10 @@ export async function interactionStep(
  * created the interaction (whose cookies go to the browser with the flow's), or after the provider
  * checked this browser's interaction cookie. A sign-in started elsewhere (`/sso?returnTo=…`) goes
  * through …/continue, which checks that cookie itself. Null when the interaction is gone (expired).
+ * The statement that stores the login reads the interaction back for that resume (saveLoginResult).
  */
 export async function finishAfterSso(uid: string, s: SignedIn): Promise<string | null> {
-  return saveInteractionResult(uid, signedInResult(s));
+  return saveLoginResult(uid, signedInResult(s));
 }
 
 /**
@@ -295,7 +296,10 @@ export async function finishAfterSso(uid: string, s: SignedIn): Promise<string |
 export async function resumeAfterSso(uid: string, answer: Response, cookieHeader: string | null, meta: { ip?: string | null; userAgent?: string | null }): Promise<Response> {
   const publicUrl = new URL(env().PUBLIC_URL);
   const to = new URL(answer.headers.get('location') ?? '', publicUrl);
-  if (answer.status !== 303 || to.origin !== publicUrl.origin || to.pathname !== `${PREFIX}/auth/${uid}`) return answer;
+  if (answer.status !== 303 || to.origin !== publicUrl.origin || to.pathname !== `${PREFIX}/auth/${uid}`) {
+    forgetFinished(uid);
+    return answer;
+  }
   const callbackCookies = answer.headers.getSetCookie();
   const headers = new Headers({
     cookie: cookieHeaderAfter(cookieHeader, [...callbackCookies, ...(await resumeCookie(uid))]),
@@ -310,6 +314,8 @@ export async function resumeAfterSso(uid: string, answer: Response, cookieHeader
   } catch (err) {
     log('error', 'the authorization resume inside the SSO callback failed; the browser makes the hop', { err, interaction: uid });
     return answer;
+  } finally {
+    forgetFinished(uid);
   }
   if (resumed.status >= 500) {
     log('warn', 'the authorization resume inside the SSO callback failed; the browser makes the hop', { status: resumed.status, interaction: uid });

@@ -17,7 +17,7 @@ import { countToken } from '../metrics';
 import { jwksOf, keySetVersion, listSigningKeys, rotateSigningKeys, signingKeys } from './keys';
 import type { Ctx as AuditCtx } from '../audit/types';
 import { applicationByClientId } from './registry';
-import { adapterClass, writeBatching, type PortalLink } from './store';
+import { adapterClass, saveInteractionResult, writeBatching, type PortalLink } from './store';
 import { maxAgeOf, meetsMaxAge, portalSessionOf, servesRequest } from './portal-session';
 import { LAST_SEEN_WRITE_INTERVAL_MS } from '../policies/session';
 import { signInIpAllowed } from '../policies/sso';
@@ -171,6 +171,13 @@ const ACCOUNT_CTES = `link as (
       and (last_seen_at is null or last_seen_at < now() - make_interval(secs => ${LAST_SEEN_WRITE_INTERVAL_MS / 1000})) returning id),
   account as (select *, (select count(*) from touched)::int as touched from served)`;
 const ACCOUNT_SQL = `with input as (select $1::text as sub, $2::text as client_id, $3::text as session_uid, true as valid), ${ACCOUNT_CTES} select * from account`;
+
+/**
+ * A login interaction's result stored (the SSO callback's), read back with the account it signed in
+ * for the authorization resume this process makes next (store.ts): its `returnTo`, or null when the
+ * interaction is gone.
+ */
+export const saveLoginResult = (uid: string, result: Record<string, unknown>) => saveInteractionResult(uid, result, ACCOUNT_CTES);
 
 /**
  * The routes that read the account a token names, or the one a finished login interaction signed

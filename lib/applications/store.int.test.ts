@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { dbHandle, getDb } from '@/lib/db/client';
 import { sql } from 'drizzle-orm';
-import { adapterClass, ConsumedElsewhere, saveInteractionResult, WriteBatch } from './store';
+import { adapterClass, ConsumedElsewhere, forgetFinished, saveInteractionResult, WriteBatch } from './store';
 
 /**
  * The provider's storage read ahead: a code or token is read with its grant and provider session,
@@ -11,6 +11,7 @@ import { adapterClass, ConsumedElsewhere, saveInteractionResult, WriteBatch } fr
 let request: object | undefined;
 /** Whether the request being served wants the account a token names (the provider's token, userinfo and introspection). */
 let wantsAccount = false;
+const ACCOUNT = `account as (select input.sub as id, input.client_id, input.session_uid from input where input.sub <> 'gone')`;
 const Adapter = adapterClass({
   clients: async () => null,
   metadata: () => ({}),
@@ -18,7 +19,7 @@ const Adapter = adapterClass({
   invalidGrant: (m) => new Error(m),
   request: () => request,
   // What the provider reads of an account, over the token's account, client and session.
-  account: { ctes: `account as (select input.sub as id, input.client_id, input.session_uid from input where input.sub <> 'gone')`, wanted: () => wantsAccount, requester: () => null },
+  account: { ctes: ACCOUNT, wanted: () => wantsAccount, requester: () => null },
 });
 const Code = new Adapter('AuthorizationCode');
 const Grant = new Adapter('Grant');
@@ -152,16 +153,52 @@ describe('the provider storage reads ahead', () => {
     const expiry = async () => (await (await dbHandle()).query<{ e: string }>(`select expires_at::text as e from oidc_payloads where model = 'Interaction' and id = 'ia-3'`))[0].e;
     const before = await expiry();
     let to;
-    expect(await statementsOf(async () => (to = await saveInteractionResult('ia-3', { login: { accountId: 'u8' } })))).toBe(1);
+    expect(await statementsOf(async () => (to = await saveInteractionResult('ia-3', { login: { accountId: 'u8' } }, ACCOUNT)))).toBe(1);
     expect(to).toBe('https://portal.test/oidc/auth/ia-3');
+    forgetFinished('ia-3');
     expect(await Interaction.find('ia-3')).toEqual({ kind: 'Interaction', exp: 1, params: { client_id: 'c1' }, returnTo: 'https://portal.test/oidc/auth/ia-3', result: { login: { accountId: 'u8' } } });
     expect(await expiry()).toBe(before);
     // Expired (or never stored): nothing is written.
     await Interaction.upsert('ia-4', { kind: 'Interaction', params: {}, returnTo: 'x' }, -1);
-    expect(await saveInteractionResult('ia-4', { login: { accountId: 'u8' } })).toBeNull();
-    expect(await saveInteractionResult('no-such-interaction', { login: { accountId: 'u8' } })).toBeNull();
+    expect(await saveInteractionResult('ia-4', { login: { accountId: 'u8' } }, ACCOUNT)).toBeNull();
+    expect(await saveInteractionResult('no-such-interaction', { login: { accountId: 'u8' } }, ACCOUNT)).toBeNull();
     const [late] = await (await dbHandle()).query<{ payload: Record<string, unknown> }>(`select payload from oidc_payloads where model = 'Interaction' and id = 'ia-4'`);
     expect(late.payload.result).toBeUndefined();
+    // …nor kept for a resume: the resume's read goes to the database.
+    request = {};
+    wantsAccount = true;
+    try {
+      expect(await statementsOf(() => Interaction.find('ia-4'))).toBe(1);
+    } finally {
+      wantsAccount = false;
+    }
+  });
+
+  it('the resume of an interaction this process just finished reads it, and its account, from that statement: once, and only the resume', async () => {
+    await Interaction.upsert('ia-5', { kind: 'Interaction', params: { client_id: 'c1' }, returnTo: 'https://portal.test/oidc/auth/ia-5' }, 600);
+    request = undefined;
+    await saveInteractionResult('ia-5', { login: { accountId: 'u9' } }, ACCOUNT);
+    // A read that wants no account (not the resume) reads the database, and leaves it for the resume.
+    request = {};
+    expect(await statementsOf(() => Interaction.find('ia-5'))).toBe(1);
+    wantsAccount = true;
+    try {
+      let found;
+      expect(await statementsOf(async () => (found = await Interaction.find('ia-5')))).toBe(0);
+      expect(found).toEqual({ kind: 'Interaction', params: { client_id: 'c1' }, returnTo: 'https://portal.test/oidc/auth/ia-5', result: { login: { accountId: 'u9' } } });
+      expect(Adapter.accountAhead(request, 'u9', 'c1', null)).toEqual({ id: 'u9', client_id: 'c1', session_uid: null });
+      // Once: the next read is the database's.
+      request = {};
+      expect(await statementsOf(() => Interaction.find('ia-5'))).toBe(1);
+      // Forgotten when its resume ends, whether or not it was read.
+      await saveInteractionResult('ia-5', { login: { accountId: 'u10' } }, ACCOUNT);
+      forgetFinished('ia-5');
+      request = {};
+      expect(await statementsOf(async () => (found = await Interaction.find('ia-5')))).toBe(1);
+      expect(found).toMatchObject({ result: { login: { accountId: 'u10' } } });
+    } finally {
+      wantsAccount = false;
+    }
   });
 
   it('another request, or none, reads the database', async () => {

@@ -64,8 +64,10 @@ const accountOfPayload = {
  * its provider session (by the `sessionUid` it names, as findByUid reads it). With `account`
  * (account CTEs over `input`, defining `account`): what the provider reads of the account it names.
  */
-function findAlong(opts: { grant: boolean; account?: { input: string; ctes: string } }): string {
-  const record = `t as (select payload, consumed_at, grant_id, expires_at from oidc_payloads
+function findAlong(opts: { grant: boolean; account?: { input: string; ctes: string }; record?: string }): string {
+  const record =
+    opts.record ??
+    `t as (select payload, consumed_at, grant_id, expires_at from oidc_payloads
       where model = $1 and id = $2 and (expires_at is null or expires_at > now() - interval '${GRACE}'))`;
   const parts = [`select 'token' as part, null as id, payload, extract(epoch from consumed_at)::int as consumed from t`];
   if (opts.grant) {
@@ -103,19 +105,51 @@ const FLUSH = `with ops as (
     on conflict (session_uid) do update set portal_session_id = excluded.portal_session_id, account_id = excluded.account_id, tenant_id = excluded.tenant_id)
   select won from won`;
 
+/** A record read with what the provider reads next (findAlong): `part` names which. */
+type AlongRow = { part: string; id: string | null; payload: Payload; consumed: number | null };
+
+/**
+ * Login interactions whose result this process just stored (saveInteractionResult), read back with
+ * the account they signed in: the authorization resume that the SSO callback makes next, in this
+ * process, reads one from here (once) instead of from the database. The rows are what that read
+ * would get a moment later. Each is dropped when its resume ends (forgetFinished), and any left by
+ * a callback that failed in between after a few seconds.
+ */
+const finishedHere = new Map<string, { at: number; rows: AlongRow[] }>();
+const FINISHED_KEPT_MS = 10_000;
+const finishStatements = new Map<string, string>();
+
 /**
  * A login interaction's result, stored as the provider's `interactionResult` stores it (the
- * interaction's other fields and its expiry unchanged), in one statement: its `returnTo` (the
- * authorization resume), or null when the interaction is gone or expired.
+ * interaction's other fields and its expiry unchanged), in one statement that also reads the
+ * interaction back with the account it signed in (`accountCtes`, as the adapter's `account`), for
+ * this process's resume of it (finishedHere). Answers its `returnTo` (the authorization resume),
+ * or null when the interaction is gone or expired.
  */
-export async function saveInteractionResult(uid: string, result: Payload): Promise<string | null> {
+export async function saveInteractionResult(uid: string, result: Payload, accountCtes: string): Promise<string | null> {
+  let text = finishStatements.get(accountCtes);
+  if (!text) {
+    text = findAlong({
+      grant: false,
+      account: { input: ACCOUNT_INPUT.Interaction, ctes: accountCtes },
+      record: `t as (update oidc_payloads set payload = jsonb_set(payload, '{result}', $3::jsonb)
+        where model = $1 and id = $2 and expires_at > now() returning payload, consumed_at, grant_id, expires_at)`,
+    });
+    finishStatements.set(accountCtes, text);
+  }
   const db = await dbHandle();
-  const [row] = await db.queryPrepared<{ return_to: string }>(
-    `update oidc_payloads set payload = jsonb_set(payload, '{result}', $2::jsonb)
-       where model = 'Interaction' and id = $1 and expires_at > now() returning payload->>'returnTo' as return_to`,
-    [uid, JSON.stringify(result)],
-  );
-  return row?.return_to ?? null;
+  const rows = await db.queryPrepared<AlongRow>(text, ['Interaction', uid, JSON.stringify(result)]);
+  const record = rows.find((r) => r.part === 'token');
+  if (!record) return null;
+  const now = Date.now();
+  for (const [k, v] of finishedHere) if (now - v.at > FINISHED_KEPT_MS) finishedHere.delete(k);
+  finishedHere.set(uid, { at: now, rows });
+  return typeof record.payload.returnTo === 'string' ? record.payload.returnTo : null;
+}
+
+/** The resume of a finished interaction ended (whether or not it read it from finishedHere). */
+export function forgetFinished(uid: string): void {
+  finishedHere.delete(uid);
 }
 
 /** A code or refresh token this request redeemed was redeemed by another request first: nothing was written. */
@@ -386,9 +420,12 @@ export function adapterClass(deps: {
         const [row] = await db.queryPrepared<{ payload: Payload; consumed: number | null }>(SQL.find, [this.model, this.key(id)]);
         return row ? this.found(id, row) : undefined;
       }
+      // A login this process just finished (saveInteractionResult) was read back then: its resume reads none.
+      const handed = kind === 'Interaction' ? finishedHere.get(id) : undefined;
+      if (handed) finishedHere.delete(id);
       const text = kind === 'Interaction' ? FIND.interactionWithAccount : withAccount ? FIND.tokenWithAccount : FIND.token;
       const params = withAccount && kind === 'token' ? [this.model, this.key(id), account!.requester(request)] : [this.model, this.key(id)];
-      const rows = await db.queryPrepared<{ part: string; id: string | null; payload: Payload; consumed: number | null }>(text, params);
+      const rows = handed?.rows ?? (await db.queryPrepared<AlongRow>(text, params));
       const found = rows.find((r) => r.part === 'token');
       if (!found) return undefined;
       if (kind === 'token') {
