@@ -1,5 +1,5 @@
 import 'server-only';
-import { eq } from 'drizzle-orm';
+import { eq, type SQL } from 'drizzle-orm';
 import { getDb } from '../db/client';
 import { users } from '../db/schema';
 import { signInTarget } from '../dal/sign-in';
@@ -181,6 +181,8 @@ export async function interactionStep(
     ssoError?: string | null;
     /** Cookies to send with a redirect to the provider. */
     setCookies?: readonly string[];
+    /** Where the SSO flow's insert goes when `start` begins one: the authorization request's write batch (provider.ts). */
+    along?: (statement: SQL) => void;
   },
 ): Promise<Response> {
   const { step, typed, meta } = input;
@@ -263,7 +265,7 @@ export async function interactionStep(
   if (freshNeeded) await saveResult({ portalForce: true });
   const target = known?.tenant.id === tenant.id ? known : await signInTarget({ slug: tenant.slug });
   if (!target) return deny('no organisation has this slug or ID');
-  return startTenantSso(target, meta, { returnTo: continuePath(uid), forceAuthn: freshNeeded, interaction: uid });
+  return startTenantSso(target, meta, { returnTo: continuePath(uid), forceAuthn: freshNeeded, interaction: uid, along: input.along });
 }
 
 /**

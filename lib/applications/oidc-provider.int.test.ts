@@ -1173,6 +1173,33 @@ describe('the OpenID Provider under attack', () => {
     }
   });
 
+  it('the authorization request stores its interaction with the SSO flow it starts, all or nothing: a flow that cannot be stored leaves neither, and a clear 503', async () => {
+    const w = await world();
+    const app = await newApp();
+    const config = await configFor(app);
+    const db = await dbHandle();
+    const interactions = async () =>
+      Number((await db.query<{ n: string }>(`select count(*) as n from oidc_payloads where model = 'Interaction' and payload->'params'->>'client_id' = $1`, [app.clientId]))[0].n);
+    // The SSO flow's insert fails the first time only.
+    await db.query(`create sequence test_flow_fail`);
+    await db.query(`create or replace function test_flow_fail() returns trigger language plpgsql as $$
+      begin if nextval('test_flow_fail') = 1 then raise exception 'refused for the test'; end if; return new; end $$`);
+    await db.query(`create trigger test_flow_fail before insert on sso_flows for each row when (new.tenant_id = '${w.tenant.id}') execute function test_flow_fail()`);
+    try {
+      const first = await authorize(config, w.browser, { login_hint: w.email });
+      expect(first.end.status).toBe(503);
+      expect(first.end.html).toContain('could not be started');
+      expect(await interactions()).toBe(0);
+      // Tried again, it signs in.
+      const r = await signIn(config, w.browser, { login_hint: w.email });
+      expect(r.claims.email).toBe(w.email);
+    } finally {
+      await db.query(`drop trigger if exists test_flow_fail on sso_flows`);
+      await db.query(`drop function if exists test_flow_fail()`);
+      await db.query(`drop sequence if exists test_flow_fail`);
+    }
+  });
+
   it('a HEAD of the authorization request, or a GET that is not a navigation, starts no sign-in (the interaction begins only for a page)', async () => {
     const w = await world();
     const config = await configFor(await newApp());

@@ -17,7 +17,7 @@ import { countToken } from '../metrics';
 import { jwksOf, keySetVersion, listSigningKeys, rotateSigningKeys, signingKeys } from './keys';
 import type { Ctx as AuditCtx } from '../audit/types';
 import { applicationByClientId } from './registry';
-import { adapterClass, saveInteractionResult, writeBatching, type PortalLink } from './store';
+import { adapterClass, saveInteractionResult, writeBatching, type PortalLink, type WriteBatch } from './store';
 import { maxAgeOf, meetsMaxAge, portalSessionOf, servesRequest } from './portal-session';
 import { LAST_SEEN_WRITE_INTERVAL_MS } from '../policies/session';
 import { signInIpAllowed } from '../policies/sso';
@@ -25,7 +25,7 @@ import { backchannelFetch, enqueueRetry } from './backchannel';
 import { canonicalUri } from '../validation/applications';
 import { BufferedResponse, cookieHeaderAfter, readCapped, runNodeHandler, type ParamRewrite } from './http-bridge';
 import { interactionPath, interactionStep, type InteractionRecord } from './interaction';
-import { unlessDatabaseDown } from '../sso/error-page';
+import { isDatabaseFault, unlessDatabaseDown } from '../sso/error-page';
 
 /**
  * The portal's OpenID Provider (`oidc-provider`): the operator's applications sign their users in
@@ -363,23 +363,37 @@ const auditSignIn: Middleware = async (ctx, next) => {
  * (interactionStep) rather than a redirect to the interaction's page: the browser goes from the
  * application straight to its organisation's IdP (or to the email page), a hop and a read of the
  * interaction fewer. The interaction cookies the provider set go with it; the interaction's page
- * serves the steps after the first.
+ * serves the steps after the first. The request's writes (the interaction; or a code, for a live
+ * session) are held in a write batch and stored before the answer, with the SSO flow the step
+ * starts, in one statement: all of them or none (a 503).
  */
 const beginInteraction: Middleware = async (ctx, next) => {
+  const batch = ctx.method === 'GET' && ctx.path === `${PREFIX}/auth` ? writes.open(ctx) : undefined;
   await next();
+  // A request that failed on the server stores none of its writes (as writeBatching).
+  if (!batch || ctx.status >= 500) return;
   const interaction = ctx.oidc?.entities?.Interaction as InteractionRecord | undefined;
   // A page the browser navigates to only: neither a HEAD (which the provider serves as a GET) nor
   // an image or script of another site starts a sign-in.
-  if (ctx.method !== 'GET' || !navigation(ctx.get('sec-fetch-dest')) || ctx.oidc?.route !== 'authorization' || ctx.status !== 303 || !interaction) return;
-  if (ctx.response.get('location') !== interactionPath(interaction.uid)) return;
-  let answer: Response;
+  const starts =
+    !!interaction &&
+    navigation(ctx.get('sec-fetch-dest')) &&
+    ctx.oidc?.route === 'authorization' &&
+    ctx.status === 303 &&
+    ctx.response.get('location') === interactionPath(interaction.uid);
+  let answer: Response | null;
   try {
-    answer = await unlessDatabaseDown(() => interactionStep(interaction, { step: 'start', cookie: ctx.get('cookie') || null, meta: metaOf(ctx) }));
+    answer = await unlessDatabaseDown(async () => {
+      const step = starts ? await firstStep(ctx, interaction!, batch) : null;
+      await batch.flush();
+      return step;
+    });
   } catch (err) {
-    // Any other fault: the provider's redirect stands, and the interaction's page runs the step again.
-    log('error', 'could not begin the sign-in of an authorization request', { err, clientId: ctx.oidc.client?.clientId, interaction: interaction.uid });
-    return;
+    log('error', 'could not store an authorization request', { err, clientId: ctx.oidc?.client?.clientId });
+    answer = new Response('Sign-in could not be started; try again shortly.', { status: 503 });
   }
+  // Null: the provider's answer stands.
+  if (!answer) return;
   ctx.body = await answer.text();
   ctx.status = answer.status;
   for (const name of ['location', 'content-type', 'cache-control']) ctx.remove(name);
@@ -388,6 +402,20 @@ const beginInteraction: Middleware = async (ctx, next) => {
   });
   for (const c of answer.headers.getSetCookie()) ctx.append('set-cookie', c);
 };
+
+/** The interaction's first step, its writes in the request's batch; null (the provider's redirect stands) when it fails other than by the database. */
+async function firstStep(ctx: Ctx, interaction: InteractionRecord, batch: WriteBatch): Promise<Response | null> {
+  try {
+    return await writes.within(batch, () =>
+      interactionStep(interaction, { step: 'start', cookie: ctx.get('cookie') || null, meta: metaOf(ctx), along: (statement) => batch.along(statement) }),
+    );
+  } catch (err) {
+    if (await isDatabaseFault(err)) throw err;
+    // The interaction's page runs the step again.
+    log('error', 'could not begin the sign-in of an authorization request', { err, clientId: ctx.oidc.client?.clientId, interaction: interaction.uid });
+    return null;
+  }
+}
 
 /**
  * RP-initiated logout (and the provider's own logout when a browser switches accounts) also ends

@@ -1,4 +1,5 @@
 import 'server-only';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
 import { sql, type SQL as Statement } from 'drizzle-orm';
 import { dbHandle, getDb, type Executor } from '../db/client';
@@ -234,16 +235,34 @@ async function store(rows: BatchRow[], others: Statement[] = []): Promise<void> 
  * Write batching for the provider: `middleware` gives each request whose path `batched` selects a
  * WriteBatch, sent before the request is answered (a failure to store is the request's failure;
  * a redemption another request won has `refuse` answer instead), and dropped when the request
- * failed on the server; `of` finds a request's batch (the adapter's `batch`).
+ * failed on the server; `of` finds a request's batch (the adapter's `batch`). `open` gives a
+ * request a batch that its opener sends itself, and `within` runs work outside the provider's own
+ * request context (which `of` finds no batch by) with that batch: the first step of a sign-in,
+ * which an authorization request runs after the provider answered (provider.ts, beginInteraction).
  */
 export function writeBatching<C extends { path: string; status: number }>(batched: (path: string) => boolean, refuse: (ctx: C, err: ConsumedElsewhere) => void) {
   const batches = new WeakMap<object, WriteBatch>();
+  /** The batch of work run `within` one, while that work runs (not for what it leaves running). */
+  const outside = new AsyncLocalStorage<{ batch?: WriteBatch }>();
+  const open = (ctx: object) => {
+    const batch = new WriteBatch();
+    batches.set(ctx, batch);
+    return batch;
+  };
   return {
-    of: (ctx: object | undefined) => (ctx ? batches.get(ctx) : undefined),
+    of: (ctx: object | undefined) => (ctx ? batches.get(ctx) : undefined) ?? outside.getStore()?.batch,
+    open,
+    async within<T>(batch: WriteBatch, work: () => Promise<T>): Promise<T> {
+      const scope: { batch?: WriteBatch } = { batch };
+      try {
+        return await outside.run(scope, work);
+      } finally {
+        scope.batch = undefined;
+      }
+    },
     async middleware(ctx: C, next: () => Promise<void>) {
       if (!batched(ctx.path)) return next();
-      const batch = new WriteBatch();
-      batches.set(ctx, batch);
+      const batch = open(ctx);
       await next();
       // A request that failed on the server (the provider answers its errors itself: a 5xx) stores
       // none of its pending writes: a code is not spent on tokens nobody received, and an

@@ -128,9 +128,16 @@ export async function takeFlow(key: string): Promise<{ flow: SsoFlow; connection
   return { flow: row.flow, connection: row.connection, tenant };
 }
 
-/** Stores a step of a sign-in (one use, until `expiresAt`), for the next step to take. */
-export async function putFlow(flow: Omit<SsoFlow, 'purpose' | 'requestId' | 'detail'> & Partial<Pick<SsoFlow, 'purpose' | 'requestId' | 'detail'>>): Promise<void> {
-  await prepared(await getDb()).insertFlow.execute({
+/**
+ * Stores a step of a sign-in (one use, until `expiresAt`), for the next step to take. `along`: the
+ * insert is handed to a write that stores it with others, all or nothing (an application's
+ * authorization request stores it with its interaction).
+ */
+export async function putFlow(
+  flow: Omit<SsoFlow, 'purpose' | 'requestId' | 'detail'> & Partial<Pick<SsoFlow, 'purpose' | 'requestId' | 'detail'>>,
+  along?: (statement: SQL) => void,
+): Promise<void> {
+  const row = {
     key: flow.key,
     connectionId: flow.connectionId,
     tenantId: flow.tenantId,
@@ -138,7 +145,10 @@ export async function putFlow(flow: Omit<SsoFlow, 'purpose' | 'requestId' | 'det
     purpose: flow.purpose ?? 'signin',
     detail: flow.detail ?? null,
     expiresAt: flow.expiresAt,
-  });
+  };
+  const db = await getDb();
+  if (along) along(db.insert(ssoFlows).values(row).getSQL());
+  else await prepared(db).insertFlow.execute(row);
 }
 
 /** Records an accepted assertion ID; false when it was accepted before (a replay), on any instance. */

@@ -44,7 +44,7 @@ ${o.reason ? `<p class="small">Reason code for support: <code data-reason>${esc(
  * is unreachable, the answer is the error page with 503, `service_unavailable` and Retry-After,
  * never an empty 500 nor a refusal blamed on the person or the IdP.
  */
-export async function unlessDatabaseDown(step: () => Promise<Response>): Promise<Response> {
+export async function unlessDatabaseDown<T = Response>(step: () => Promise<T>): Promise<T | Response> {
   try {
     return await step();
   } catch (err) {

@@ -1,6 +1,6 @@
 import 'server-only';
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { recordRefusal } from '../audit/record';
 import { sessionFromCookie, sessionSetCookie } from '../auth/session-cookie';
 import { supersedeSession } from '../dal/sessions';
@@ -168,9 +168,10 @@ export async function startSignIn(
   /**
    * `forceAuthn`: the IdP must sign the person in afresh (an application asked for prompt=login or
    * max_age). `interaction`: the application sign-in this flow serves, which checked that it is
-   * this browser's; the callback finishes it (only a flow started so names one).
+   * this browser's; the callback finishes it (only a flow started so names one). `along`: the flow
+   * is stored with that authorization request's own writes (putFlow).
    */
-  opts: { forceAuthn?: boolean; interaction?: string } = {},
+  opts: { forceAuthn?: boolean; interaction?: string; along?: (statement: SQL) => void } = {},
 ): Promise<Response> {
   if (connection.tenantId !== tenant.id) throw new Error('connection of another tenant');
   const safeReturn = safeReturnTo(returnTo);
@@ -201,7 +202,7 @@ export async function startSignIn(
       ...purpose,
       detail: { ...purpose.detail, oidcRequest: { nonce: oidc.nonce, verifier: oidc.verifier } },
       expiresAt,
-    });
+    }, opts.along);
   } else {
     const relayState = `${RELAY_PREFIX}${b64url(randomBytes(24))}`;
     const request = await authnRequest(connection, relayState, { forceAuthn: opts.forceAuthn, requestedContext: mfa ? samlMfaContext(connection) : null });
@@ -214,7 +215,7 @@ export async function startSignIn(
       ...purpose,
       detail: { ...purpose.detail, state },
       expiresAt,
-    });
+    }, opts.along);
     location = request.location;
     postFields = request.postFields;
   }

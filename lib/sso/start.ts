@@ -1,4 +1,5 @@
 import 'server-only';
+import type { SQL } from 'drizzle-orm';
 import { signInTarget, type SignInTenant } from '../dal/sign-in';
 import type { Connection } from '../db/schema';
 import type { Ctx } from '../audit/types';
@@ -41,7 +42,7 @@ export async function startSsoFromRequest(req: Request): Promise<Response> {
 export async function startTenantSso(
   target: { tenant: SignInTenant; connection: Connection | null },
   meta: Omit<Ctx, 'actor'>,
-  opts: { returnTo: string | null; forceAuthn?: boolean; interaction?: string },
+  opts: { returnTo: string | null; forceAuthn?: boolean; interaction?: string; along?: (statement: SQL) => void },
 ): Promise<Response> {
   const { tenant, connection } = target;
   const appReturn = isAppReturn(opts.returnTo) ? opts.returnTo : null;
@@ -52,7 +53,7 @@ export async function startTenantSso(
   // Only an active connection serves sign-in; drafts and tested ones serve only test sign-ins.
   if (!connection) return refusalAnswer('no_connection', 404, appReturn);
   try {
-    return await startSignIn(tenant, connection, opts.returnTo, undefined, { forceAuthn: opts.forceAuthn, interaction: opts.interaction });
+    return await startSignIn(tenant, connection, opts.returnTo, undefined, { forceAuthn: opts.forceAuthn, interaction: opts.interaction, along: opts.along });
   } catch (err) {
     // A connection whose stored IdP location fails the URL rules (written before they existed).
     if (err instanceof AppError && err.code === 'invalid_url') {
