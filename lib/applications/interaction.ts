@@ -296,37 +296,36 @@ export async function finishAfterSso(uid: string, s: SignedIn): Promise<string |
  * (writeBatching), resumes then.
  */
 export async function resumeAfterSso(uid: string, answer: Response, cookieHeader: string | null, meta: { ip?: string | null; userAgent?: string | null }): Promise<Response> {
-  const publicUrl = new URL(env().PUBLIC_URL);
-  const to = new URL(answer.headers.get('location') ?? '', publicUrl);
-  if (answer.status !== 303 || to.origin !== publicUrl.origin || to.pathname !== `${PREFIX}/auth/${uid}`) {
-    forgetFinished(uid);
-    return answer;
-  }
-  const callbackCookies = answer.headers.getSetCookie();
-  const headers = new Headers({
-    cookie: cookieHeaderAfter(cookieHeader, [...callbackCookies, ...(await resumeCookie(uid))]),
-    accept: 'text/html',
-    'sec-fetch-dest': 'document',
-  });
-  if (meta.ip) headers.set('x-forwarded-for', meta.ip);
-  if (meta.userAgent) headers.set('user-agent', meta.userAgent);
-  let resumed: Response;
   try {
-    resumed = await oidcEndpoint(new Request(to, { headers }));
-  } catch (err) {
-    log('error', 'the authorization resume inside the SSO callback failed; the browser makes the hop', { err, interaction: uid });
-    return answer;
+    const publicUrl = new URL(env().PUBLIC_URL);
+    const to = new URL(answer.headers.get('location') ?? '', publicUrl);
+    if (answer.status !== 303 || to.origin !== publicUrl.origin || to.pathname !== `${PREFIX}/auth/${uid}`) return answer;
+    const callbackCookies = answer.headers.getSetCookie();
+    let resumed: Response;
+    try {
+      const headers = new Headers({
+        cookie: cookieHeaderAfter(cookieHeader, [...callbackCookies, ...(await resumeCookie(uid))]),
+        accept: 'text/html',
+        'sec-fetch-dest': 'document',
+      });
+      if (meta.ip) headers.set('x-forwarded-for', meta.ip);
+      if (meta.userAgent) headers.set('user-agent', meta.userAgent);
+      resumed = await oidcEndpoint(new Request(to, { headers }));
+    } catch (err) {
+      log('error', 'the authorization resume inside the SSO callback failed; the browser makes the hop', { err, interaction: uid });
+      return answer;
+    }
+    if (resumed.status >= 500) {
+      log('warn', 'the authorization resume inside the SSO callback failed; the browser makes the hop', { status: resumed.status, interaction: uid });
+      return answer;
+    }
+    const out = new Headers(resumed.headers);
+    out.delete('set-cookie');
+    for (const c of [...callbackCookies, ...resumed.headers.getSetCookie()]) out.append('set-cookie', c);
+    return new Response(resumed.body, { status: resumed.status, headers: out });
   } finally {
     forgetFinished(uid);
   }
-  if (resumed.status >= 500) {
-    log('warn', 'the authorization resume inside the SSO callback failed; the browser makes the hop', { status: resumed.status, interaction: uid });
-    return answer;
-  }
-  const out = new Headers(resumed.headers);
-  out.delete('set-cookie');
-  for (const c of [...callbackCookies, ...resumed.headers.getSetCookie()]) out.append('set-cookie', c);
-  return new Response(resumed.body, { status: resumed.status, headers: out });
 }
 
 /** What the SSO callback does for an application's sign-in that its flow started (lib/sso/flow.ts, handleCallback). */

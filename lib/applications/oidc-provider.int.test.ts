@@ -1186,9 +1186,17 @@ describe('the OpenID Provider under attack', () => {
       begin if nextval('test_flow_fail') = 1 then raise exception 'refused for the test'; end if; return new; end $$`);
     await db.query(`create trigger test_flow_fail before insert on sso_flows for each row when (new.tenant_id = '${w.tenant.id}') execute function test_flow_fail()`);
     try {
-      const first = await authorize(config, w.browser, { login_hint: w.email });
-      expect(first.end.status).toBe(503);
-      expect(first.end.html).toContain('could not be started');
+      const url = oc.buildAuthorizationUrl(config, {
+        redirect_uri: `${APP_ORIGIN}/callback`, scope: 'openid', state: 's', login_hint: w.email,
+        code_challenge: await oc.calculatePKCECodeChallenge(oc.randomPKCECodeVerifier()), code_challenge_method: 'S256',
+      });
+      const first = await portalFetch(url, { headers: { accept: 'text/html' } });
+      expect(first.status).toBe(503);
+      expect(await first.text()).toContain('could not be started');
+      // Nothing stored, nothing set, nothing kept by a cache; try again shortly.
+      expect(first.headers.get('cache-control')).toBe('no-store');
+      expect(first.headers.get('retry-after')).toBe('5');
+      expect(first.headers.getSetCookie()).toEqual([]);
       expect(await interactions()).toBe(0);
       // Tried again, it signs in.
       const r = await signIn(config, w.browser, { login_hint: w.email });
@@ -1198,6 +1206,18 @@ describe('the OpenID Provider under attack', () => {
       await db.query(`drop function if exists test_flow_fail()`);
       await db.query(`drop sequence if exists test_flow_fail`);
     }
+  });
+
+  it('the authorization endpoint in another letter case (the provider routes it so) still starts the sign-in at once and stores its writes in one statement', async () => {
+    const w = await world();
+    const config = await configFor(await newApp());
+    const url = oc.buildAuthorizationUrl(config, {
+      redirect_uri: `${APP_ORIGIN}/callback`, scope: 'openid', state: 's', login_hint: w.email,
+      code_challenge: await oc.calculatePKCECodeChallenge(oc.randomPKCECodeVerifier()), code_challenge_method: 'S256',
+    });
+    url.pathname = '/oidc/AUTH';
+    const res = await portalFetch(url, { headers: { accept: 'text/html' } });
+    expect(res.headers.get('location')).toContain(w.idp.ssoUrl);
   });
 
   it('a HEAD of the authorization request, or a GET that is not a navigation, starts no sign-in (the interaction begins only for a page)', async () => {

@@ -311,8 +311,11 @@ async function adoptPortalSession(ctx: Ctx): Promise<void> {
  * link; access and refresh token): their writes go in one statement before the answer
  * (WriteBatch). Nothing is answered before they are stored.
  */
+/** A request path in the provider's own terms: its router ignores letter case (`/oidc/AUTH` is the authorization endpoint). */
+const routePath = (path: string) => path.toLowerCase();
+
 const writes = writeBatching<Ctx>(
-  (path) => path === `${PREFIX}/token` || path.startsWith(`${PREFIX}/auth/`),
+  (path) => routePath(path) === `${PREFIX}/token` || routePath(path).startsWith(`${PREFIX}/auth/`),
   // The code or refresh token was redeemed by another request first: what this one made is not
   // stored (and the grant is revoked), so it answers as the provider does to a reuse.
   (ctx, err) => {
@@ -368,7 +371,7 @@ const auditSignIn: Middleware = async (ctx, next) => {
  * starts, in one statement: all of them or none (a 503).
  */
 const beginInteraction: Middleware = async (ctx, next) => {
-  const batch = ctx.method === 'GET' && ctx.path === `${PREFIX}/auth` ? writes.open(ctx) : undefined;
+  const batch = ctx.method === 'GET' && routePath(ctx.path) === `${PREFIX}/auth` ? writes.open(ctx) : undefined;
   await next();
   // A request that failed on the server stores none of its writes (as writeBatching).
   if (!batch || ctx.status >= 500) return;
@@ -390,10 +393,12 @@ const beginInteraction: Middleware = async (ctx, next) => {
     });
   } catch (err) {
     log('error', 'could not store an authorization request', { err, clientId: ctx.oidc?.client?.clientId });
-    answer = new Response('Sign-in could not be started; try again shortly.', { status: 503 });
+    answer = new Response('Sign-in could not be started; try again shortly.', { status: 503, headers: { 'cache-control': 'no-store', 'retry-after': '5' } });
   }
   // Null: the provider's answer stands.
   if (!answer) return;
+  // Nothing was stored: the provider's cookies (an interaction, a session) name nothing.
+  if (answer.status === 503) ctx.remove('set-cookie');
   ctx.body = await answer.text();
   ctx.status = answer.status;
   for (const name of ['location', 'content-type', 'cache-control']) ctx.remove(name);

@@ -190,6 +190,16 @@ describe('the provider storage reads ahead', () => {
       // Once: the next read is the database's.
       request = {};
       expect(await statementsOf(() => Interaction.find('ia-5'))).toBe(1);
+      // Not served once it is a few seconds old (a callback that failed before its resume): the database's.
+      await saveInteractionResult('ia-5', { login: { accountId: 'u11' } }, ACCOUNT);
+      const later = Date.now() + 6_000;
+      const clock = vi.spyOn(Date, 'now').mockReturnValue(later);
+      try {
+        request = {};
+        expect(await statementsOf(() => Interaction.find('ia-5'))).toBe(1);
+      } finally {
+        clock.mockRestore();
+      }
       // Forgotten when its resume ends, whether or not it was read.
       await saveInteractionResult('ia-5', { login: { accountId: 'u10' } }, ACCOUNT);
       forgetFinished('ia-5');

@@ -113,11 +113,11 @@ type AlongRow = { part: string; id: string | null; payload: Payload; consumed: n
  * Login interactions whose result this process just stored (saveInteractionResult), read back with
  * the account they signed in: the authorization resume that the SSO callback makes next, in this
  * process, reads one from here (once) instead of from the database. The rows are what that read
- * would get a moment later. Each is dropped when its resume ends (forgetFinished), and any left by
- * a callback that failed in between after a few seconds.
+ * would get a moment later. Each is dropped when its resume ends (forgetFinished); one left by a
+ * callback that failed in between is served to nothing after a few seconds, and dropped.
  */
 const finishedHere = new Map<string, { at: number; rows: AlongRow[] }>();
-const FINISHED_KEPT_MS = 10_000;
+const FINISHED_KEPT_MS = 5_000;
 const finishStatements = new Map<string, string>();
 
 /**
@@ -440,8 +440,9 @@ export function adapterClass(deps: {
         return row ? this.found(id, row) : undefined;
       }
       // A login this process just finished (saveInteractionResult) was read back then: its resume reads none.
-      const handed = kind === 'Interaction' ? finishedHere.get(id) : undefined;
+      let handed = kind === 'Interaction' ? finishedHere.get(id) : undefined;
       if (handed) finishedHere.delete(id);
+      if (handed && Date.now() - handed.at > FINISHED_KEPT_MS) handed = undefined;
       const text = kind === 'Interaction' ? FIND.interactionWithAccount : withAccount ? FIND.tokenWithAccount : FIND.token;
       const params = withAccount && kind === 'token' ? [this.model, this.key(id), account!.requester(request)] : [this.model, this.key(id)];
       const rows = handed?.rows ?? (await db.queryPrepared<AlongRow>(text, params));
