@@ -23,6 +23,11 @@
  *   npm run bench:oidc -- --quick      # 1 s warm-up, 3 s per window, one round
  *   npm run bench:oidc -- --only=postgres --by-route
  *   npm run bench:oidc -- --rounds=5   # product windows per level, each between upstream ones
+ *   npm run bench:oidc -- --pairs=1000 # the paired measure at concurrency 1 (0: none)
+ *
+ * Paired: the two flows one after the other at concurrency 1 (which goes first alternates), each
+ * flow's CPU read on its own; their medians resist the bursts of other load on a shared machine
+ * that move whole windows (a window's layer cost varies by tens of points from round to round).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -38,6 +43,7 @@ const durationMs = Number(arg('duration-ms', quick ? '3000' : '5000'));
 const levels = (arg('levels', '1,10,50') ?? '1,10,50').split(',').map(Number);
 /** Windows of the product flow per level, each between two of the upstream flow. */
 const rounds = Math.max(1, Math.floor(Number(arg('rounds', quick ? '1' : '3')) || 1));
+const pairs = Math.max(0, Math.floor(Number(arg('pairs', quick ? '100' : '600')) || 0));
 const storage = arg('storage');
 /** The library child's CPU ms per flow by level, passed on by the runner. */
 const libraryFloor = JSON.parse(arg('library-floor', '{}') ?? '{}') as Record<number, number>;
@@ -291,6 +297,17 @@ for (const c of refreshOnly ? [] : levels) {
   perRound.set(c, ps.map((p, k) => (p.cpuMsPerFlow / ((us[k].cpuMsPerFlow + us[k + 1].cpuMsPerFlow) / 2) - 1) * 100));
 }
 
+// Paired at concurrency 1: each flow's CPU on its own, the two flows alternating.
+const paired = { upstream: [] as number[], product: [] as number[] };
+for (let k = 0; k < (refreshOnly ? 0 : pairs); k++) {
+  for (const variant of k % 2 ? (['upstream', 'product'] as const) : (['product', 'upstream'] as const)) {
+    const before = process.cpuUsage();
+    await (variant === 'upstream' ? upstreamFlow(k) : productFlow(k));
+    const d = process.cpuUsage(before);
+    paired[variant].push((d.user + d.system) / 1000);
+  }
+}
+
 // Refreshes: each worker keeps its own rotating chain.
 const chains: string[] = [];
 for (let k = 0; k < 10; k++) chains.push(await productFlow(k));
@@ -345,6 +362,16 @@ for (const c of refreshOnly ? [] : levels) {
       (floor ? `; oidc-provider alone would add ${pct(floor)}` : '') +
       (stored ? `, with its models in ${storage}: ${pct(stored)}` : '') +
       (rounds > 1 ? `; by round: ${perRound.get(c)!.map((x) => `${x >= 0 ? '+' : ''}${x.toFixed(0)} %`).join(', ')}` : ''),
+  );
+}
+if (paired.product.length) {
+  const mid = (a: number[], p: number) => percentile([...a].sort((x, y) => x - y), p);
+  const mean = (a: number[]) => a.reduce((n, x) => n + x, 0) / a.length;
+  const [u, p] = [paired.upstream, paired.product];
+  console.log(
+    `paired, c=1, ${p.length} pairs: CPU ms per flow, median (p25–p75): upstream ${mid(u, 50).toFixed(2)} (${mid(u, 25).toFixed(1)}–${mid(u, 75).toFixed(1)}), ` +
+      `product ${mid(p, 50).toFixed(2)} (${mid(p, 25).toFixed(1)}–${mid(p, 75).toFixed(1)}): the OIDC layer adds ${((mid(p, 50) / mid(u, 50) - 1) * 100).toFixed(1)} % ` +
+      `(of the means: ${((mean(p) / mean(u) - 1) * 100).toFixed(1)} %; target ≤ 25 %)`,
   );
 }
 await closeDb();

@@ -141,6 +141,31 @@ async function signIn(config: oc.Configuration, browser: TestBrowser, params: Re
   return { ...a, tokens, claims: tokens.claims()! };
 }
 
+/** An authorization request of `config`'s application for `loginHint`, as a URL (for requests made without a browser). */
+const authorizationUrl = async (config: oc.Configuration, loginHint: string) =>
+  oc.buildAuthorizationUrl(config, {
+    redirect_uri: `${APP_ORIGIN}/callback`, scope: 'openid', state: 's', login_hint: loginHint,
+    code_challenge: await oc.calculatePKCECodeChallenge(oc.randomPKCECodeVerifier()), code_challenge_method: 'S256',
+  });
+
+/** The database refuses the first insert into `table` of a row matching `when` (as a failing write would), and takes the others. */
+async function firstInsertFails(name: string, table: string, when: string) {
+  const db = await dbHandle();
+  await db.query(`create sequence ${name}`);
+  await db.query(`create or replace function ${name}() returns trigger language plpgsql as $$
+    begin if nextval('${name}') = 1 then raise exception 'refused for the test'; end if; return new; end $$`);
+  await db.query(`create trigger ${name} before insert on ${table} for each row when (${when}) execute function ${name}()`);
+  return {
+    /** Inserts tried so far. */
+    tries: async () => Number((await db.query<{ n: string }>(`select last_value as n from ${name}`))[0].n),
+    async drop() {
+      await db.query(`drop trigger if exists ${name} on ${table}`);
+      await db.query(`drop function if exists ${name}()`);
+      await db.query(`drop sequence if exists ${name}`);
+    },
+  };
+}
+
 const runJob = () => backchannelJob.run(undefined as never);
 
 /** The logout tokens received since `before` (an index into logoutTokens) for this client and user. */
@@ -1150,16 +1175,12 @@ describe('the OpenID Provider under attack', () => {
   it('a resume inside the callback that fails (its writes are not stored) leaves the browser the hop to the provider, which resumes then', async () => {
     const w = await world();
     const config = await configFor(await newApp());
-    const db = await dbHandle();
     // The resume's writes (the code with its grant and session) fail the first time only.
-    await db.query(`create sequence test_resume_fail`);
-    await db.query(`create or replace function test_resume_fail() returns trigger language plpgsql as $$
-      begin if nextval('test_resume_fail') = 1 then raise exception 'the database went away'; end if; return new; end $$`);
-    await db.query(`create trigger test_resume_fail before insert on oidc_payloads for each row when (new.model = 'AuthorizationCode') execute function test_resume_fail()`);
+    const failing = await firstInsertFails('test_resume_fail', 'oidc_payloads', `new.model = 'AuthorizationCode'`);
     try {
       const r = await signIn(config, w.browser, { login_hint: w.email });
       expect(r.claims.email).toBe(w.email);
-      expect(Number((await db.query<{ n: string }>(`select last_value as n from test_resume_fail`))[0].n)).toBe(2);
+      expect(await failing.tries()).toBe(2);
       expect(w.browser.visited.map((v) => v.replace(/\/(interaction|auth)\/[^/]+/, '/$1/:uid'))).toEqual([
         'GET /oidc/auth',
         'POST /api/oauth/saml',
@@ -1167,9 +1188,7 @@ describe('the OpenID Provider under attack', () => {
         'GET /oidc/auth/:uid',
       ]);
     } finally {
-      await db.query(`drop trigger if exists test_resume_fail on oidc_payloads`);
-      await db.query(`drop function if exists test_resume_fail()`);
-      await db.query(`drop sequence if exists test_resume_fail`);
+      await failing.drop();
     }
   });
 
@@ -1181,16 +1200,9 @@ describe('the OpenID Provider under attack', () => {
     const interactions = async () =>
       Number((await db.query<{ n: string }>(`select count(*) as n from oidc_payloads where model = 'Interaction' and payload->'params'->>'client_id' = $1`, [app.clientId]))[0].n);
     // The SSO flow's insert fails the first time only.
-    await db.query(`create sequence test_flow_fail`);
-    await db.query(`create or replace function test_flow_fail() returns trigger language plpgsql as $$
-      begin if nextval('test_flow_fail') = 1 then raise exception 'refused for the test'; end if; return new; end $$`);
-    await db.query(`create trigger test_flow_fail before insert on sso_flows for each row when (new.tenant_id = '${w.tenant.id}') execute function test_flow_fail()`);
+    const failing = await firstInsertFails('test_flow_fail', 'sso_flows', `new.tenant_id = '${w.tenant.id}'`);
     try {
-      const url = oc.buildAuthorizationUrl(config, {
-        redirect_uri: `${APP_ORIGIN}/callback`, scope: 'openid', state: 's', login_hint: w.email,
-        code_challenge: await oc.calculatePKCECodeChallenge(oc.randomPKCECodeVerifier()), code_challenge_method: 'S256',
-      });
-      const first = await portalFetch(url, { headers: { accept: 'text/html' } });
+      const first = await portalFetch(await authorizationUrl(config, w.email), { headers: { accept: 'text/html' } });
       expect(first.status).toBe(503);
       expect(await first.text()).toContain('could not be started');
       // Nothing stored, nothing set, nothing kept by a cache; try again shortly.
@@ -1202,19 +1214,14 @@ describe('the OpenID Provider under attack', () => {
       const r = await signIn(config, w.browser, { login_hint: w.email });
       expect(r.claims.email).toBe(w.email);
     } finally {
-      await db.query(`drop trigger if exists test_flow_fail on sso_flows`);
-      await db.query(`drop function if exists test_flow_fail()`);
-      await db.query(`drop sequence if exists test_flow_fail`);
+      await failing.drop();
     }
   });
 
-  it('the authorization endpoint in another letter case (the provider routes it so) still starts the sign-in at once and stores its writes in one statement', async () => {
+  it('the authorization endpoint in another letter case (the provider routes it so) still starts the sign-in at once', async () => {
     const w = await world();
     const config = await configFor(await newApp());
-    const url = oc.buildAuthorizationUrl(config, {
-      redirect_uri: `${APP_ORIGIN}/callback`, scope: 'openid', state: 's', login_hint: w.email,
-      code_challenge: await oc.calculatePKCECodeChallenge(oc.randomPKCECodeVerifier()), code_challenge_method: 'S256',
-    });
+    const url = await authorizationUrl(config, w.email);
     url.pathname = '/oidc/AUTH';
     const res = await portalFetch(url, { headers: { accept: 'text/html' } });
     expect(res.headers.get('location')).toContain(w.idp.ssoUrl);
@@ -1223,10 +1230,7 @@ describe('the OpenID Provider under attack', () => {
   it('a HEAD of the authorization request, or a GET that is not a navigation, starts no sign-in (the interaction begins only for a page)', async () => {
     const w = await world();
     const config = await configFor(await newApp());
-    const url = oc.buildAuthorizationUrl(config, {
-      redirect_uri: `${APP_ORIGIN}/callback`, scope: 'openid', state: 's', login_hint: w.email,
-      code_challenge: await oc.calculatePKCECodeChallenge(oc.randomPKCECodeVerifier()), code_challenge_method: 'S256',
-    });
+    const url = await authorizationUrl(config, w.email);
     const flowsOf = async () => (await (await getDb()).select().from(ssoFlows).where(eq(ssoFlows.tenantId, w.tenant.id))).length;
     const head = await portalFetch(url, { method: 'HEAD', headers: { accept: 'text/html' } });
     expect(head.status).toBe(303);
