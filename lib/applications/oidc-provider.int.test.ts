@@ -1218,13 +1218,15 @@ describe('the OpenID Provider under attack', () => {
     }
   });
 
-  it('the authorization endpoint in another letter case (the provider routes it so) still starts the sign-in at once', async () => {
+  it('the authorization endpoint in another letter case or with a trailing slash (the provider routes both so) still starts the sign-in at once', async () => {
     const w = await world();
     const config = await configFor(await newApp());
-    const url = await authorizationUrl(config, w.email);
-    url.pathname = '/oidc/AUTH';
-    const res = await portalFetch(url, { headers: { accept: 'text/html' } });
-    expect(res.headers.get('location')).toContain(w.idp.ssoUrl);
+    for (const path of ['/oidc/AUTH', '/oidc/auth/']) {
+      const url = await authorizationUrl(config, w.email);
+      url.pathname = path;
+      const res = await portalFetch(url, { headers: { accept: 'text/html' } });
+      expect(res.headers.get('location'), path).toContain(w.idp.ssoUrl);
+    }
   });
 
   it('a HEAD of the authorization request, or a GET that is not a navigation, starts no sign-in (the interaction begins only for a page)', async () => {

@@ -307,13 +307,16 @@ async function adoptPortalSession(ctx: Ctx): Promise<void> {
 }
 
 /**
+ * A request path in the provider's own terms: its router ignores letter case and one trailing
+ * slash (`/oidc/AUTH/` is the authorization endpoint).
+ */
+const routePath = (path: string) => path.toLowerCase().replace(/(.)\/$/, '$1');
+
+/**
  * The authorization resume and the token endpoint write in runs (grant, code, session and its
  * link; access and refresh token): their writes go in one statement before the answer
  * (WriteBatch). Nothing is answered before they are stored.
  */
-/** A request path in the provider's own terms: its router ignores letter case (`/oidc/AUTH` is the authorization endpoint). */
-const routePath = (path: string) => path.toLowerCase();
-
 const writes = writeBatching<Ctx>(
   (path) => routePath(path) === `${PREFIX}/token` || routePath(path).startsWith(`${PREFIX}/auth/`),
   // The code or refresh token was redeemed by another request first: what this one made is not
@@ -385,20 +388,22 @@ const beginInteraction: Middleware = async (ctx, next) => {
     ctx.status === 303 &&
     ctx.response.get('location') === interactionPath(interaction.uid);
   let answer: Response | null;
+  let stored = false;
   try {
     answer = await unlessDatabaseDown(async () => {
       const step = starts ? await firstStep(ctx, interaction!, batch) : null;
       await batch.flush();
+      stored = true;
       return step;
     });
   } catch (err) {
     log('error', 'could not store an authorization request', { err, clientId: ctx.oidc?.client?.clientId });
     answer = new Response('Sign-in could not be started; try again shortly.', { status: 503, headers: { 'cache-control': 'no-store', 'retry-after': '5' } });
   }
+  // Nothing was stored: the provider's cookies (an interaction, a session) would name nothing.
+  if (!stored) ctx.remove('set-cookie');
   // Null: the provider's answer stands.
   if (!answer) return;
-  // Nothing was stored: the provider's cookies (an interaction, a session) name nothing.
-  if (answer.status === 503) ctx.remove('set-cookie');
   ctx.body = await answer.text();
   ctx.status = answer.status;
   for (const name of ['location', 'content-type', 'cache-control']) ctx.remove(name);
@@ -687,7 +692,7 @@ const POSTABLE = new Set([`${PREFIX}/auth`, `${PREFIX}/session/end`]);
 const POSTED_FORM_LIMIT = 8 * 1024;
 async function postedForm(request: Request): Promise<Response | null> {
   const url = new URL(request.url);
-  if (request.method !== 'POST' || !POSTABLE.has(url.pathname)) return null;
+  if (request.method !== 'POST' || !POSTABLE.has(routePath(url.pathname))) return null;
   if (!/^application\/x-www-form-urlencoded\b/i.test(request.headers.get('content-type') ?? '')) return null;
   const body = await readCapped(request, POSTED_FORM_LIMIT);
   if (body === null) return new Response(`Form too large: at most ${POSTED_FORM_LIMIT / 1024} KiB`, { status: 413, headers: { 'content-type': 'text/plain; charset=utf-8' } });

@@ -141,11 +141,11 @@ export async function saveInteractionResult(uid: string, result: Payload, accoun
   const db = await dbHandle();
   const rows = await db.queryPrepared<AlongRow>(text, ['Interaction', uid, JSON.stringify(result)]);
   const record = rows.find((r) => r.part === 'token');
-  if (!record) return null;
+  if (typeof record?.payload.returnTo !== 'string') return null;
   const now = Date.now();
   for (const [k, v] of finishedHere) if (now - v.at > FINISHED_KEPT_MS) finishedHere.delete(k);
   finishedHere.set(uid, { at: now, rows });
-  return typeof record.payload.returnTo === 'string' ? record.payload.returnTo : null;
+  return record.payload.returnTo;
 }
 
 /** The resume of a finished interaction ended (whether or not it read it from finishedHere). */

@@ -61,6 +61,6 @@ export async function startTenantSso(
     }
     if (await isDatabaseFault(err)) throw err; // answered 503 service_unavailable (unlessDatabaseDown)
     log('error', 'could not start sign-in', { err, tenantId: tenant.id });
-    return new Response('Sign-in could not be started; try again shortly.', { status: 503 });
+    return new Response('Sign-in could not be started; try again shortly.', { status: 503, headers: { 'cache-control': 'no-store', 'retry-after': '5' } });
   }
 }
