@@ -53,16 +53,16 @@ describe('console access', () => {
   });
 
   it.each([
-    ['an unknown scope', { roles: { admin: ['everything'] } }, 'roles.admin.0'],
-    ['a repeated scope', { roles: { admin: ['sso', 'sso'] } }, 'roles.admin'],
-    ['a role name with a space', { roles: { 'it admin': ['sso'] } }, 'roles.it admin'],
-    ['not an object', { roles: ['admin'] }, 'roles'],
-    ['an extra field', { roles: {}, admins: [] }, 'admins'],
-  ])('refuses %s with a 400 naming the field, storing nothing', async (_n, body, path) => {
+    ['an unknown scope', { roles: { admin: ['everything'] } }, 'roles.admin.0', 'must be one of'],
+    ['a repeated scope', { roles: { admin: ['sso', 'sso'] } }, 'roles.admin', 'must not repeat'],
+    ['a role name with a space', { roles: { 'it admin': ['sso'] } }, 'roles.it admin', 'must be a role name'],
+    ['not an object', { roles: ['admin'] }, 'roles', 'must be an object'],
+    ['an extra field', { roles: {}, admins: [] }, 'admins', ''],
+  ])('refuses %s with a 400 naming the field and why, storing nothing', async (_n, body, path, why) => {
     const t = await newTenant();
     const res = await put(t.id, body);
     expect(res.status).toBe(400);
-    expect(res.body.errors.map((e: { path: string }) => e.path)).toContain(path);
+    expect(res.body.errors).toContainEqual({ path, message: expect.stringContaining(why) });
     expect((await get(t.id)).body).toEqual({ roles: {} });
   });
 

@@ -13,7 +13,8 @@ export const consoleAccessInputSchema = z.strictObject(
         z
           .array(z.enum(TENANT_SCOPES, { error: `must be one of ${TENANT_SCOPES.join(', ')}` }), { error: 'must be an array of scopes' })
           .refine((l) => new Set(l).size === l.length, 'must not repeat a scope'),
-        { error: 'must be an object: role → scopes' },
+        // A bad key is reported by the record itself: it says what a role name may be.
+        { error: (issue) => (issue.code === 'invalid_key' ? ROLE_NAME_MESSAGE : 'must be an object: role → scopes') },
       )
       .refine((r) => Object.keys(r).length <= MAX_ROLES_LISTED, `must name at most ${MAX_ROLES_LISTED} roles`),
   },
