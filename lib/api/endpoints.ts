@@ -39,7 +39,7 @@ import {
   scimUserViewSchema,
   tokenSchema,
 } from '../validation/directories';
-import { auditEventSchema, auditExportQuerySchema, auditListQuerySchema, auditVerifySchema } from '../validation/audit';
+import { auditEventSchema, auditExportQuerySchema, auditListQuerySchema, auditVerifySchema, operatorAuditListQuerySchema } from '../validation/audit';
 import {
   deliveryListQuerySchema,
   deliveryParams,
@@ -227,6 +227,11 @@ export const api = {
     method: 'GET', path: '/tenants/{tenantId}/audit-logs', tag: 'Audit log',
     summary: "List a tenant's audit events, newest first (action may be a prefix such as sso.*; since inclusive, until exclusive)",
     params: tenantIdParams, query: auditListQuerySchema, response: list(auditEventSchema), status: 200,
+  }),
+  listOperatorAuditLogs: endpoint({
+    method: 'GET', path: '/audit-logs', tag: 'Audit log',
+    summary: "List the operator's audit log, newest first: every tenant's events (deleted tenants' included) and the operator-wide ones (applications, API keys; tenantId null); tenantId narrows it to one tenant; the other filters as for a tenant's log",
+    query: operatorAuditListQuerySchema, response: list(auditEventSchema), status: 200,
   }),
   exportAuditLogs: endpoint({
     method: 'GET', path: '/tenants/{tenantId}/audit-logs/export', tag: 'Audit log',

@@ -5,6 +5,8 @@ import * as exportRoute from '@/app/api/v1/tenants/[tenantId]/audit-logs/export/
 import * as verifyRoute from '@/app/api/v1/tenants/[tenantId]/audit-logs/verify/route';
 import * as tenantRoutes from '@/app/api/v1/tenants/route';
 import * as tenantRoute from '@/app/api/v1/tenants/[tenantId]/route';
+import * as operatorLogRoute from '@/app/api/v1/audit-logs/route';
+import * as applicationsRoute from '@/app/api/v1/applications/route';
 import { getDb } from '../db/client';
 import { newId } from '../ids';
 import { seedAuditEvents } from '../testing/audit';
@@ -232,5 +234,38 @@ describe('audit log pagination', () => {
     expect(page.data.length).toBeGreaterThan(0);
     const one = await listAuditEvents({ allTenants: true, tenantId: other }, { limit: 200 });
     expect(one.data.map((r) => r.tenantId)).toEqual([other, other]);
+  });
+});
+
+describe('the operator’s audit log through the API', () => {
+  const operatorLog = (qs = '', key?: string | null): Promise<Page> => call(operatorLogRoute.GET, { path: `/api/v1/audit-logs${qs ? `?${qs}` : ''}`, ...(key !== undefined ? { key } : {}) });
+
+  it('lists operator-wide events (an application’s) with every tenant’s, newest first; ?tenantId= narrows to one tenant', async () => {
+    const app = await call(applicationsRoute.POST, { method: 'POST', body: { name: 'Audited product', redirectUris: ['https://app.audited.example/cb'] } });
+    expect(app.status).toBe(201);
+    const res = await operatorLog(`action=application.*&targetId=${app.body.id}`);
+    expect(res.status).toBe(200);
+    expect(res.body.data).toEqual([
+      expect.objectContaining({ action: 'application.created', tenantId: null, actor: expect.objectContaining({ type: 'operator' }), target: expect.objectContaining({ type: 'application', id: app.body.id }) }),
+    ]);
+    const everything = await operatorLog('limit=200');
+    const times = everything.body.data.map((e) => e.occurredAt);
+    expect(times).toEqual([...times].sort().reverse());
+    const one = await operatorLog(`tenantId=${other}`);
+    expect(one.body.data.map((e) => [e.tenantId, e.action])).toEqual([
+      [other, 'tenant.created'],
+      [other, 'sso.login_failed'],
+    ]);
+  });
+
+  it('pages with nextCursor, needs the operator key, and refuses a bad filter with a 400 naming it', async () => {
+    const first = await operatorLog(`tenantId=${tenantId}&limit=3`);
+    const second = await operatorLog(`tenantId=${tenantId}&limit=3&cursor=${encodeURIComponent(first.body.nextCursor!)}`);
+    expect([...first.body.data, ...second.body.data].map((e) => e.action)).toEqual(['tenant.created', 'sso.login_failed', 'connection.created', 'ssoXlogin', 'user.updated', 'sso.login_failed']);
+    expect((await operatorLog('', null)).status).toBe(401);
+    expect((await operatorLog('', 'wrong-key')).status).toBe(401);
+    const bad = await operatorLog('outcome=maybe');
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors).toEqual([expect.objectContaining({ path: 'outcome' })]);
   });
 });

@@ -85,6 +85,16 @@ export const auditListQuerySchema = z
   .superRefine(untilAfterSince);
 export type AuditListQuery = z.output<typeof auditListQuerySchema>;
 
+/** The operator's log (every tenant's events and the operator-wide ones): the same, and `tenantId` to narrow it to one tenant. */
+export const operatorAuditListQuerySchema = z
+  .object({
+    ...auditFilterShape,
+    tenantId: text(200),
+    limit: limitSchema,
+    cursor: z.string().max(300).optional(),
+  })
+  .superRefine(untilAfterSince);
+
 export const AUDIT_EXPORT_FORMATS = ['csv', 'ndjson'] as const;
 export type AuditExportFormat = (typeof AUDIT_EXPORT_FORMATS)[number];
 
