@@ -723,6 +723,31 @@ describe('the portal as OpenID Provider for the operator’s applications', () =
     expect(w.browser.idpVisits).toBe(visits + 1);
   });
 
+  it('RP-initiated logout from a browser with no session (none sent, or it already ended) returns to the application at once, and ends nobody else’s', async () => {
+    const w = await world();
+    const config = await configFor(await newApp());
+    const r = await signIn(config, w.browser, { login_hint: w.email });
+    const url = oc.buildEndSessionUrl(config, { id_token_hint: r.tokens.id_token!, post_logout_redirect_uri: `${APP_ORIGIN}/bye`, state: 'n' });
+    // No cookie at all (the application's server, or a browser whose cookies are gone): nothing to end.
+    const bare = await portalFetch(url);
+    expect(bare.status).toBe(303);
+    expect(bare.headers.get('location')).toBe(`${APP_ORIGIN}/bye?state=n`);
+    // The person's own session goes on.
+    const live = (await oc.refreshTokenGrant(config, r.tokens.refresh_token!)).refresh_token!;
+    expect(live).toBeTruthy();
+    expect((await portalFetch(oc.buildEndSessionUrl(config, { id_token_hint: r.tokens.id_token!, post_logout_redirect_uri: 'https://evil.example/bye' }))).status).toBe(400);
+    // Signed out once in the browser; the application sends it again: straight back again.
+    expect((await w.browser.go(url)).url.href).toBe(`${APP_ORIGIN}/bye?state=n`);
+    const before = w.browser.visited.length;
+    expect((await w.browser.go(url)).url.href).toBe(`${APP_ORIGIN}/bye?state=n`);
+    expect(w.browser.visited.slice(before)).toEqual(['GET /oidc/session/end']);
+    await expect(oc.refreshTokenGrant(config, live)).rejects.toMatchObject({ error: 'invalid_grant' });
+    // Without a redirect URI: the provider's own "signed out" page.
+    const plain = await w.browser.go(oc.buildEndSessionUrl(config, { client_id: config.clientMetadata().client_id }));
+    expect(plain.status).toBe(200);
+    expect(plain.html).toContain('You are signed out.');
+  });
+
   it('RP-initiated logout with a hint of another session asks first, and tells no application of another session', async () => {
     const w = await world();
     const x = await configFor(await newApp({ name: 'X' }));

@@ -453,6 +453,19 @@ const endPortalSession: Middleware = async (ctx, next) => {
   }
 };
 
+/**
+ * An RP-initiated logout from a browser with no session of the provider (it sent none, or that
+ * session already ended) has nothing to sign out of: the provider's page would only submit itself.
+ * It is confirmed on the server (oidcEndpoint), as a logout the hint proves is: straight back to the
+ * application's registered post_logout_redirect_uri (which the provider checked), or its own page.
+ */
+const confirmEmptyLogout: Middleware = async (ctx, next) => {
+  await next();
+  if (ctx.oidc?.route !== 'end_session' || ctx.status !== 200 || ctx.oidc.session?.accountId) return;
+  const secret = (ctx.oidc.session?.state as { secret?: string } | undefined)?.secret;
+  if (secret) ctx.set(CONFIRM_HEADER, secret);
+};
+
 function build(keys: Awaited<ReturnType<typeof signingKeys>>): OidcProvider {
   const { Check } = interactionPolicy;
   const policy = interactionPolicy.base();
@@ -649,6 +662,7 @@ function build(keys: Awaited<ReturnType<typeof signingKeys>>): OidcProvider {
   provider.use(beginInteraction);
   provider.use(csp);
   provider.use(endPortalSession);
+  provider.use(confirmEmptyLogout);
   provider.use(countGrants);
   // The writes are stored before anything is answered; the sign-in's event with them (inside).
   provider.use(writes.middleware);
