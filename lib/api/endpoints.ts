@@ -378,7 +378,7 @@ export const api = {
   }),
   updateApplication: endpoint({
     method: 'PATCH', path: '/applications/{applicationId}', tag: 'Applications',
-    summary: 'Change any field of an application; records application.updated. Made public, it loses its client secret; made confidential, it gets a new one, in this answer only',
+    summary: 'Change any field of an application; records application.updated. Made public, it loses its client secret and every code, grant and token it holds (they would work without a secret); made confidential, it gets a new one, in this answer only',
     params: applicationParams, body: applicationPatchSchema, response: applicationCreatedSchema, status: 200,
   }),
   deleteApplication: endpoint({

@@ -1403,6 +1403,36 @@ describe('applications API', () => {
     expect(JSON.stringify(events)).not.toContain(toConfidential.body.clientSecret);
   });
 
+  it('an application made public loses every code and token it holds: what needed its secret is not left usable without one', async () => {
+    const app = await newApp({ name: 'Going public' });
+    const confidential = await configFor(app);
+    const w = await world();
+    const r = await signIn(confidential, w.browser, { login_hint: w.email });
+    // A code issued without PKCE (allowed for a confidential application), not yet redeemed.
+    const pending = await authorize(confidential, w.browser, {}, { pkce: false });
+    const code = pending.end.url.searchParams.get('code')!;
+    expect(code).toBeTruthy();
+    const made = await call(appRoute.PATCH, { method: 'PATCH', params: { applicationId: app.id }, body: { type: 'public' } });
+    expect(made.status).toBe(200);
+    // Someone who stole the refresh token or the code, now without any secret to show.
+    const bare = await configFor({ clientId: app.clientId }, 'none');
+    await expect(oc.refreshTokenGrant(bare, r.tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    const redeemed = await portalFetch(bare.serverMetadata().token_endpoint!, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: `${APP_ORIGIN}/callback`, client_id: app.clientId }).toString(),
+    });
+    expect(redeemed.status).toBe(400);
+    expect(await redeemed.json()).toMatchObject({ error: 'invalid_grant' });
+    const [event] = await (await getDb())
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.targetId, app.id), eq(auditEvents.action, 'application.updated')));
+    expect(event.details).toMatchObject({ before: { type: 'confidential' }, after: { type: 'public' }, revokedRecords: expect.any(Number) });
+    // Made public, it signs its users in again as any public application does (PKCE).
+    expect((await signIn(bare, w.browser, {})).claims.sub).toBe(r.claims.sub);
+  });
+
   it.each([
     ['plain http on a public host', { redirectUris: ['http://app.example.test/cb'] }, 'redirectUris.0'],
     ['a javascript: URI', { redirectUris: ['javascript:alert(1)'] }, 'redirectUris.0'],

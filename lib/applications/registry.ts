@@ -180,7 +180,13 @@ export async function updateApplication(ctx: Ctx, id: string, patch: Application
       .where(eq(applications.id, id))
       .returning();
     const secrets = typeChange.type ? { before: { secret: fingerprint(before.secretHash) }, after: { secret: fingerprint(after.secretHash) } } : null;
-    const details = secrets ? { before: { ...diff.before, ...secrets.before }, after: { ...diff.after, ...secrets.after } } : diff;
+    // Made public: what it was given while a secret guarded it (codes, grants, refresh and access
+    // tokens) would work without one from now on, for whoever holds it. All of it goes: its users sign in again.
+    const revoked =
+      typeChange.type === 'public'
+        ? { revokedRecords: (await tx.delete(oidcPayloads).where(eq(oidcPayloads.clientId, before.clientId)).returning({ id: oidcPayloads.id })).length }
+        : {};
+    const details = secrets ? { before: { ...diff.before, ...secrets.before }, after: { ...diff.after, ...secrets.after }, ...revoked } : diff;
     await record(tx, ctx, { tenantId: null, action: 'application.updated', target: { type: 'application', id, label: after.name }, details });
     return { ...toApplicationView(after), ...(clientSecret ? { clientSecret } : {}) };
   });
