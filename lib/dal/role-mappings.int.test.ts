@@ -9,6 +9,8 @@ import { getDb } from '@/lib/db/client';
 import { auditEvents, users } from '@/lib/db/schema';
 import { newId } from '@/lib/ids';
 import { evaluationCost, MAPPING_BUDGET, type Rule } from '@/lib/provisioning/mapping';
+import { saveRoleMapping } from '@/lib/provisioning/apply';
+import { SYSTEM } from '@/lib/audit/types';
 import { call, uniqueDomain } from '@/lib/testing/api';
 
 async function newTenant(): Promise<{ id: string }> {
@@ -257,6 +259,19 @@ describe('role mappings API', () => {
       expect(JSON.stringify(res.body)).toMatch(/Nothing was saved/);
       expect((await getMapping(t.id)).body).toEqual(before);
       expect(await mappingEvents(t.id)).toHaveLength(0);
+    });
+
+    it('a save that does not apply the rules now (the console’s “Save”) is refused the same way: nobody’s sign-ins are shut out by saving rules', async () => {
+      const t = await newTenant();
+      const db = await getDb();
+      await db.insert(users).values({ id: newId('usr'), tenantId: t.id, email: `big@${uniqueDomain('b')}`, source: 'jit', roles: ['member'], groups: overBudget.groups, attributes: {} });
+      const before = (await getMapping(t.id)).body;
+      const saved = saveRoleMapping(SYSTEM, t.id, { rules: [SLOW], defaultRole: 'member' }, { applyNow: false, newRoles: 'add' });
+      await expect(saved).rejects.toMatchObject({ status: 400, code: 'over_budget', errors: [{ path: 'rules.0', message: expect.stringMatching(/big@.*Nothing was saved/) }] });
+      expect((await getMapping(t.id)).body).toEqual(before);
+      expect(await mappingEvents(t.id)).toHaveLength(0);
+      // Within budget for everyone, it saves (without applying).
+      await expect(saveRoleMapping(SYSTEM, t.id, { rules: [RULES[0] as Rule], defaultRole: 'member' }, { applyNow: false, newRoles: 'add' })).resolves.toMatchObject({ applied: null });
     });
 
     it('the event loop stays responsive while 20 at-budget and over-budget previews run at once', async () => {

@@ -5,17 +5,19 @@ import type { Ctx } from '../audit/types';
 import { getDb, type Tx } from '../db/client';
 import { AppError } from '../errors';
 import { users } from '../db/schema';
-import { putRoleMapping, writeRoleMapping, type NewRoles } from '../dal/role-mappings';
+import { writeRoleMapping, type NewRoles } from '../dal/role-mappings';
 import type { RoleMapping, RoleMappingInput } from '../validation/role-mappings';
 import { breather } from './breathe';
 import { tenantUsers, userRuleInput } from './impact';
-import { diffRoles, evaluate, MappingBudgetExceeded, MappingMeter, RequestMappingBudgetExceeded } from './mapping';
+import { diffRoles, evaluate, evaluationCost, MAPPING_BUDGET, MappingBudgetExceeded, MappingMeter, RequestMappingBudgetExceeded } from './mapping';
 
 /**
  * Saving a role mapping, optionally applying it to existing users at once.
  *
- * Without `applyNow` this is `putRoleMapping`: users get their new roles at their next sign-in
- * (roles are evaluated at every sign-in) or SCIM event.
+ * Without `applyNow` users get their new roles at their next sign-in (roles are evaluated at every
+ * sign-in) or SCIM event; the save is still refused when the rules are over the evaluation budget
+ * for a user's kept attributes (refuseOverBudget), as applying them would be: that user's
+ * sign-ins would be refused, and whoever may save rules could shut anyone out by saving heavy ones.
  *
  * With `applyNow`, in ONE transaction: the tenant row is locked, the mapping validated and saved
  * (`role_mapping.updated`, as `putRoleMapping` writes it, plus `appliedNow: true`), then every user
@@ -46,8 +48,14 @@ export async function saveRoleMapping(
   opts: { applyNow: boolean; newRoles?: NewRoles },
 ): Promise<SaveResult> {
   const newRoles = opts.newRoles ?? 'refuse';
-  if (!opts.applyNow) return { mapping: await putRoleMapping(ctx, tenantId, input, newRoles), applied: null };
   const db = await getDb();
+  if (!opts.applyNow) {
+    return db.transaction(async (tx) => {
+      const next = await writeRoleMapping(tx, ctx, tenantId, input, { newRoles });
+      await refuseOverBudget(tx, tenantId, next);
+      return { mapping: next, applied: null };
+    });
+  }
   return db.transaction(async (tx) => {
     const next = await writeRoleMapping(tx, ctx, tenantId, input, { newRoles, extra: { appliedNow: true } });
     return { mapping: next, applied: await applyRoleMapping(tx, ctx, tenantId, next) };
@@ -76,9 +84,7 @@ export async function applyRoleMapping(tx: Tx, ctx: Ctx, tenantId: string, mappi
           throw new AppError(400, 'over_budget', `Role mapping refused: ${message}`, [{ path: 'rules', message }]);
         }
         if (!(e instanceof MappingBudgetExceeded)) throw e;
-        const where = e.heaviest ? `rule ${e.heaviest.index + 1} (${e.heaviest.operator} on ${e.heaviest.attribute})` : 'the rules';
-        const message = `these rules cannot be applied: over the attributes kept for ${u.email} they would cost ${e.cost}, over the evaluation budget of ${e.budget} (costliest: ${where}); that user's sign-ins would be refused too. Nothing was saved; simplify the rules`;
-        throw new AppError(400, 'over_budget', `Role mapping refused: ${message}`, [{ path: e.heaviest ? `rules.${e.heaviest.index}` : 'rules', message }]);
+        throw overBudget(u.email, e);
       }
       const { added, removed } = diffRoles(u.roles, after);
       if (!added.length && !removed.length) continue;
@@ -94,4 +100,26 @@ export async function applyRoleMapping(tx: Tx, ctx: Ctx, tenantId: string, mappi
     }
   }
   return { changed, users: applied };
+}
+
+function overBudget(email: string, e: MappingBudgetExceeded): AppError {
+  const where = e.heaviest ? `rule ${e.heaviest.index + 1} (${e.heaviest.operator} on ${e.heaviest.attribute})` : 'the rules';
+  const message = `these rules cannot be applied: over the attributes kept for ${email} they would cost ${e.cost}, over the evaluation budget of ${e.budget} (costliest: ${where}); that user's sign-ins would be refused too. Nothing was saved; simplify the rules`;
+  return new AppError(400, 'over_budget', `Role mapping refused: ${message}`, [{ path: e.heaviest ? `rules.${e.heaviest.index}` : 'rules', message }]);
+}
+
+/**
+ * Refuses (400, naming the user and the costliest rule) a mapping whose evaluation over some
+ * user's kept attributes is over the budget. Only the cost is worked out (no rule runs), so every
+ * user is checked, whatever the tenant's size.
+ */
+async function refuseOverBudget(tx: Tx, tenantId: string, mapping: RoleMapping): Promise<void> {
+  const pause = breather();
+  for await (const page of tenantUsers(tx, tenantId, { withAttributes: true })) {
+    for (const u of page) {
+      await pause();
+      const { cost, heaviest } = evaluationCost(mapping, userRuleInput(u));
+      if (cost > MAPPING_BUDGET) throw overBudget(u.email, new MappingBudgetExceeded(cost, MAPPING_BUDGET, heaviest));
+    }
+  }
 }
