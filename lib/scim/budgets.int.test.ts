@@ -2,7 +2,7 @@ import { count, eq, sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM } from '@/lib/audit/types';
 import { getDb } from '@/lib/db/client';
-import { scimGroupMembers, scimGroups, scimUsers, users } from '@/lib/db/schema';
+import { scimGroupMembers, scimGroups, scimUsers, tenants, users } from '@/lib/db/schema';
 import { putRoleMapping } from '@/lib/dal/role-mappings';
 import { makeDirectory, oktaUser, patch, scimCall, scimTenant } from '@/lib/testing/scim';
 import { evaluationCost, MAPPING_BUDGET } from '@/lib/provisioning/mapping';
@@ -333,6 +333,34 @@ describe('SCIM budgets', () => {
     // The same user with an everyday display name is created.
     const ok = await scimCall(dir, 'POST', '/Users', oktaUser(`big@${t.domain}`, { displayName: 'Ada' }));
     expect(ok.status).toBe(201);
+  });
+});
+
+describe('offboarding never depends on the role mapping', () => {
+  it('rules that came to cost more than the budget for a user (a heavier cost model after an upgrade, say) still let the directory deactivate and delete: the roles are kept; only a change that leaves the user active is refused', async () => {
+    const t = await scimTenant('Offboard');
+    const dir = await makeDirectory(t.id);
+    const heavy = oktaUser(`heavy@${t.domain}`, { displayName: 'a'.repeat(3000) });
+    const a = await scimCall(dir, 'POST', '/Users', heavy);
+    const b = await scimCall(dir, 'POST', '/Users', oktaUser(`heavy2@${t.domain}`, { displayName: 'a'.repeat(3000) }));
+    expect([a.status, b.status]).toEqual([201, 201]);
+    const db = await getDb();
+    const rolesBefore = (await db.select({ roles: users.roles }).from(users).where(eq(users.email, `heavy@${t.domain}`)))[0].roles;
+    // The stored rules now cost more than the budget over these users' attributes.
+    const rules = [{ attribute: 'displayName', operator: 'matches' as const, value: '(?:.?){1,660}x', role: 'admin' }];
+    expect(evaluationCost({ rules, defaultRole: 'member' }, { displayName: ['a'.repeat(3000)] }).cost).toBeGreaterThan(MAPPING_BUDGET);
+    await db.update(tenants).set({ roleRules: rules }).where(eq(tenants.id, t.id));
+    const off = await scimCall(dir, 'PATCH', `/Users/${a.body.id}`, patch({ op: 'replace', value: { active: false } }));
+    expect(off.status).toBe(200);
+    const [u] = await db.select().from(users).where(eq(users.email, `heavy@${t.domain}`));
+    expect(u).toMatchObject({ status: 'suspended', suspendedBy: 'scim', roles: rolesBefore });
+    expect((await scimCall(dir, 'DELETE', `/Users/${b.body.id}`)).status).toBe(204);
+    expect((await db.select({ status: users.status }).from(users).where(eq(users.email, `heavy2@${t.domain}`)))[0].status).toBe('suspended');
+    // Back to active, the roles must be worked out: refused, and the user stays suspended.
+    const on = await scimCall(dir, 'PATCH', `/Users/${a.body.id}`, patch({ op: 'replace', value: { active: true } }));
+    expect(on.status).toBe(400);
+    scimError(on.body, 400, 'invalidValue', /role-mapping rules can evaluate/);
+    expect((await db.select({ status: users.status }).from(users).where(eq(users.email, `heavy@${t.domain}`)))[0].status).toBe('suspended');
   });
 });
 

@@ -27,9 +27,12 @@ import { mappingAttributes, namesOf, portalEmail } from './normalise';
 /**
  * The roles the tenant's rules give these attributes. Over the evaluation budget
  * (lib/provisioning/mapping.ts) the request is refused with 400 invalidValue: nothing is written
- * (the transaction rolls back) and the IdP learns which user's attributes were too many.
+ * (the transaction rolls back) and the IdP learns which user's attributes were too many. A user
+ * this request leaves suspended keeps `kept`, the roles they had, instead: offboarding never
+ * depends on the mapping (a suspended user's roles open nothing; they are worked out again on
+ * reactivation).
  */
-function rolesOf(c: ScimContext, attributes: Attributes, who: string): string[] {
+function rolesOf(c: ScimContext, attributes: Attributes, who: string, kept?: string[]): string[] {
   try {
     return evaluate({ rules: c.tenant.roleRules, defaultRole: c.tenant.defaultRole }, attributes, { meter: (c.mappingMeter ??= new MappingMeter()) }).roles;
   } catch (e) {
@@ -41,6 +44,10 @@ function rolesOf(c: ScimContext, attributes: Attributes, who: string): string[] 
       );
     }
     if (!(e instanceof MappingBudgetExceeded)) throw e;
+    if (kept) {
+      c.summary.push(`roles of ${who} kept: the role-mapping rules cost more than the budget over their attributes`);
+      return kept;
+    }
     throw scimError(
       400,
       'invalidValue',
@@ -280,7 +287,6 @@ async function refreshOne(c: ScimContext, before: User, linked: ScimUserRow[], g
   const main = linked.find((s) => s.active) ?? linked[0];
   const groups = [...new Set(groupNames)].sort();
   const attributes = mappingAttributes(main.resource, groups);
-  const roles = rolesOf(c, attributes, before.email);
   const names = namesOf(main.resource);
   const anyActive = linked.some((s) => s.active);
   let status = before.status;
@@ -292,6 +298,7 @@ async function refreshOne(c: ScimContext, before: User, linked: ScimUserRow[], g
     status = 'active';
     suspendedBy = null;
   }
+  const roles = rolesOf(c, attributes, before.email, status === 'active' ? undefined : before.roles);
   const after = { ...names, groups, roles, attributes, status, suspendedBy, source: 'scim' as const, scopeCeiling };
   const changed =
     JSON.stringify([before.firstName, before.lastName, before.groups, before.roles, before.attributes, before.status, before.suspendedBy, before.source, before.scopeCeiling]) !==
@@ -384,7 +391,7 @@ export async function afterScimUserDeleted(c: ScimContext, su: ScimUserRow): Pro
   }
   const groups: string[] = [];
   const attributes = mappingAttributes(su.resource, groups);
-  const roles = rolesOf(c, attributes, before.email);
+  const roles = rolesOf(c, attributes, before.email, before.roles);
   const suspend = before.status === 'active';
   await c.tx
     .update(users)
