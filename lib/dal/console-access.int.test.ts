@@ -228,6 +228,25 @@ describe('console access', () => {
     await expect(updateConnection(ssoOnly, t.id, conn.id, { requireMfa: true })).resolves.toMatchObject({ requireMfa: true });
   });
 
+  it('one user above them among more than a thousand holders of that role, each capped by a connection’s limit, still stops a scoped admin’s tightening', async () => {
+    const t = await newTenant();
+    await putConsoleAccess(operator, t.id, { roles: { admin: ['sso', 'directory_sync', 'role_mappings', 'audit_log', 'domains'] } });
+    const ssoOnly: Ctx = { actor: { type: 'admin', id: 'plk_sso3', label: 'setup link' }, consoleScopes: ['sso'] };
+    const db = await getDb();
+    // 1,200 admins signed in through a connection limited to `sso` (not above an sso admin), listed first…
+    const capped = Array.from({ length: 1200 }, (_, i) => ({
+      id: `usr_0${String(i).padStart(5, '0')}_${newId('x')}`, tenantId: t.id, email: `capped${i}-${newId('u')}@c.example`, source: 'jit' as const, roles: ['admin'], scopeCeiling: ['sso'],
+    }));
+    for (let i = 0; i < capped.length; i += 400) await db.insert(users).values(capped.slice(i, i + 400));
+    // …and the one admin above them last.
+    const [boss] = await db.insert(users).values({ id: `usr_z_${newId('x')}`, tenantId: t.id, email: `boss-${newId('u')}@c.example`, source: 'jit', roles: ['admin'] }).returning();
+    await expect(putSignInPolicy(ssoOnly, t.id, { requireMfa: true }, { keepConsoleAccessFor: '203.0.113.10' })).rejects.toMatchObject({
+      status: 403,
+      errors: [{ path: 'requireMfa', message: expect.stringContaining(boss.email) }],
+    });
+    expect(await getSignInPolicy(t.id)).toMatchObject({ requireMfa: false });
+  });
+
   it('only a holder of every section sets the console IP allowlist (a narrower one could shut out those above them)', async () => {
     const t = await newTenant();
     const ssoOnly: Ctx = { actor: { type: 'admin', id: 'plk_sso', label: 'setup link' }, consoleScopes: ['sso'] };

@@ -1,5 +1,5 @@
 import 'server-only';
-import { and, arrayOverlaps, eq } from 'drizzle-orm';
+import { and, arrayOverlaps, asc, eq, gt } from 'drizzle-orm';
 import { changes, record } from '../audit/record';
 import type { Ctx } from '../audit/types';
 import { holdsEveryScope, scopesBeyond, sectionsAbove, type ConsoleAccess, type ConsoleHolder } from '../auth/permissions';
@@ -96,15 +96,23 @@ export async function refuseShuttingOutAbove(tx: Tx, ctx: Ctx, tenantId: string,
   const access = t?.access ?? {};
   const rolesAbove = Object.keys(access).filter((role) => scopesBeyond(access, role, ctx.consoleScopes).length);
   if (!rolesAbove.length) return;
-  const holders = await tx
-    .select({ email: users.email, roles: users.roles, scopeCeiling: users.scopeCeiling })
-    .from(users)
-    .where(and(eq(users.tenantId, tenantId), eq(users.status, 'active'), arrayOverlaps(users.roles, rolesAbove)))
-    .limit(1000);
-  for (const u of holders) {
-    const beyond = sectionsAbove(access, u, ctx.consoleScopes);
-    if (beyond.length) {
-      throw forbidden(path, `${u.email} holds console sections you do not (${beyond.join(', ')}); while they do, only an admin holding every section may tighten this (it could shut them out)`);
+  // Every holder of such a role is looked at (a page at a time): one above them among thousands
+  // capped by a connection's limit is enough to refuse.
+  for (let after = ''; ; ) {
+    const holders = await tx
+      .select({ id: users.id, email: users.email, roles: users.roles, scopeCeiling: users.scopeCeiling })
+      .from(users)
+      .where(and(eq(users.tenantId, tenantId), eq(users.status, 'active'), arrayOverlaps(users.roles, rolesAbove), gt(users.id, after)))
+      .orderBy(asc(users.id))
+      .limit(HOLDERS_PAGE);
+    for (const u of holders) {
+      const beyond = sectionsAbove(access, u, ctx.consoleScopes);
+      if (beyond.length) {
+        throw forbidden(path, `${u.email} holds console sections you do not (${beyond.join(', ')}); while they do, only an admin holding every section may tighten this (it could shut them out)`);
+      }
     }
+    if (holders.length < HOLDERS_PAGE) return;
+    after = holders[holders.length - 1].id;
   }
 }
+const HOLDERS_PAGE = 1000;
