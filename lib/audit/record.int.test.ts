@@ -4,7 +4,7 @@ import { getDb } from '../db/client';
 import { auditEvents } from '../db/schema';
 import { newId } from '../ids';
 import { verifyChain, type LinkedEvent } from './chain';
-import { record } from './record';
+import { record, recordMany } from './record';
 import { sequence } from './sequencer';
 import { SYSTEM } from './types';
 
@@ -50,6 +50,22 @@ describe('audit record()', () => {
     // A linked row cannot be relinked.
     await expect(db.update(auditEvents).set({ seq: 7 }).where(eq(auditEvents.id, after[0].id))).rejects.toThrow();
     expect(await sequence(db, tenantId)).toBe(0);
+  });
+
+  it('writes ten thousand events of one change in one call (a SCIM group of that many members deleted), every field kept, in chain order', async () => {
+    const db = await getDb();
+    const tenantId = newId('tnt');
+    const ctx = { ...SYSTEM, ip: '203.0.113.9', userAgent: 'Okta SCIM Client 1.0.0' };
+    const inputs = Array.from({ length: 10_000 }, (_, i) => ({
+      tenantId, action: 'user.updated', target: { type: 'user', id: `usr_${i}`, label: `u${i}@example.com` }, reason: i % 2 ? 'r' : undefined, details: { n: i, groups: ['Eng'] },
+    }));
+    const ids = await db.transaction((tx) => recordMany(tx, ctx, inputs));
+    expect(ids).toHaveLength(10_000);
+    const rows = await db.select().from(auditEvents).where(eq(auditEvents.tenantId, tenantId)).orderBy(auditEvents.id);
+    expect(rows.map((r) => r.id)).toEqual(ids);
+    expect(rows[7]).toMatchObject({ action: 'user.updated', outcome: 'success', actorType: 'system', targetType: 'user', targetId: 'usr_7', targetLabel: 'u7@example.com', ip: '203.0.113.9', userAgent: 'Okta SCIM Client 1.0.0', reason: 'r', details: { n: 7, groups: ['Eng'] } });
+    expect(rows[8]).toMatchObject({ reason: null, chainKey: tenantId });
+    expect(rows[8].occurredAt).toBeInstanceOf(Date);
   });
 
   it('rolls back with the transaction it is part of', async () => {

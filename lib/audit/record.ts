@@ -93,21 +93,26 @@ export function auditInsert(ctx: Ctx, inputs: AuditInput[]): { statement: SQL | 
   if (!inputs.length) return { statement: null, ids: [] };
   const occurredAt = new Date().toISOString();
   const ids: string[] = [];
-  const values = inputs.map((input) => {
+  // One JSON parameter for every row: a change of thousands of users (a SCIM group deleted) is
+  // one statement too, under the driver's limit of 65,535 parameters.
+  const rows = inputs.map((input) => {
     const id = newId('evt');
     ids.push(id);
-    const details = input.details ?? null;
-    return sql`(${id}, ${input.tenantId ?? OPERATOR_CHAIN}, ${input.tenantId}, ${occurredAt},
-        ${input.action}, ${input.outcome ?? 'success'}, ${ctx.actor.type}, ${ctx.actor.id ?? null}, ${clip(ctx.actor.label, 320)},
-        ${input.target?.type ?? null}, ${input.target?.id ?? null}, ${clip(input.target?.label, 320)}, ${clip(ctx.ip, 64)},
-        ${clip(ctx.userAgent, 512)}, ${clip(input.reason, 200)}, ${details === null ? null : JSON.stringify(details)}::jsonb)`;
+    return {
+      id, chain_key: input.tenantId ?? OPERATOR_CHAIN, tenant_id: input.tenantId ?? null, occurred_at: occurredAt,
+      action: input.action, outcome: input.outcome ?? 'success', actor_type: ctx.actor.type, actor_id: ctx.actor.id ?? null, actor_label: clip(ctx.actor.label, 320),
+      target_type: input.target?.type ?? null, target_id: input.target?.id ?? null, target_label: clip(input.target?.label, 320), ip: clip(ctx.ip, 64),
+      user_agent: clip(ctx.userAgent, 512), reason: clip(input.reason, 200), details: input.details ?? null,
+    };
   });
   const statement = sql`
-    insert into audit_events (id, chain_key, tenant_id, occurred_at, action, outcome, actor_type, actor_id,
-      actor_label, target_type, target_id, target_label, ip, user_agent, reason, details)
-    values ${sql.join(values, sql`, `)}`;
+    insert into audit_events (${sql.raw(AUDIT_COLUMNS)})
+    select ${sql.raw(AUDIT_COLUMNS)} from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(${sql.raw(AUDIT_ROW_TYPE)})`;
   return { statement, ids };
 }
+const AUDIT_COLUMNS = 'id, chain_key, tenant_id, occurred_at, action, outcome, actor_type, actor_id, actor_label, target_type, target_id, target_label, ip, user_agent, reason, details';
+const AUDIT_ROW_TYPE = `id text, chain_key text, tenant_id text, occurred_at timestamptz, action text, outcome text, actor_type text, actor_id text,
+      actor_label text, target_type text, target_id text, target_label text, ip text, user_agent text, reason text, details jsonb`;
 
 /** The changed fields of a configuration change, as `{ before, after }` for `details`. */
 export function changes<T extends Record<string, unknown>>(
