@@ -887,6 +887,28 @@ describe('the OpenID Provider under attack', () => {
     expect(tokens.claims()!.email).toBe(attacker);
   });
 
+  it('a sign-in another site started at /sso (login CSRF through a hostile IdP that answers at once) is not reused silently either; one the person started is', async () => {
+    const w = await world();
+    // Another site sends Ada's browser to /sso for the tenant; its IdP signs Mallory in at once.
+    const attacker = `mallory@${w.domain}`;
+    w.browser.user = { email: attacker };
+    const landed = await w.browser.go(`${env().PUBLIC_URL}/sso?tenant=${w.tenant.slug}`, { headers: { 'sec-fetch-site': 'cross-site' } });
+    expect(landed.url.pathname).toBe('/app');
+    const config = await configFor(await newApp());
+    const a = await authorize(config, w.browser, {});
+    expect(a.end.status).toBe(200);
+    expect(a.end.html).toContain('Continue as');
+    expect(a.end.html).toContain(`(${attacker})`);
+    // Started from a page of the portal (or typed in): the session is the person's own.
+    w.browser.user = { email: w.email };
+    for (const site of ['same-origin', 'none']) {
+      expect((await w.browser.go(`${env().PUBLIC_URL}/sso?tenant=${w.tenant.slug}`, { headers: { 'sec-fetch-site': site } })).url.pathname).toBe('/app');
+      const b = await authorize(config, w.browser, {});
+      expect(b.end.url.origin, site).toBe(APP_ORIGIN);
+      expect(b.end.url.searchParams.get('code')).toBeTruthy();
+    }
+  });
+
   it('a session this browser did not start is not reused silently even when the application names the organisation or a user', async () => {
     const w = await world();
     await updateConnection(SYSTEM, w.tenant.id, w.connection.id, { allowIdpInitiated: true });

@@ -34,8 +34,12 @@ const FLOW_TTL_SECONDS = 600;
 const RELAY_PREFIX = 'portal_sso_';
 
 /** `interaction`: the application sign-in (lib/applications/interaction.ts) that started this flow in this browser. */
-/** `forced`: the IdP was asked to sign the person in afresh (ForceAuthn, prompt=login). */
-type FlowCookie = { state: string; connectionId: string; returnTo: string; exp: number; interaction?: string; forced?: true };
+/**
+ * `forced`: the IdP was asked to sign the person in afresh (ForceAuthn, prompt=login).
+ * `crossSite`: another site sent the browser to /sso (its session is then marked as one this
+ * browser's person did not start, as an IdP-initiated one is).
+ */
+type FlowCookie = { state: string; connectionId: string; returnTo: string; exp: number; interaction?: string; forced?: true; crossSite?: true };
 
 const b64url = (b: Buffer) => b.toString('base64url');
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -169,9 +173,10 @@ export async function startSignIn(
    * `forceAuthn`: the IdP must sign the person in afresh (an application asked for prompt=login or
    * max_age). `interaction`: the application sign-in this flow serves, which checked that it is
    * this browser's; the callback finishes it (only a flow started so names one). `along`: the flow
-   * is stored with that authorization request's own writes (putFlow).
+   * is stored with that authorization request's own writes (putFlow). `crossSite`: another site
+   * started it (/sso navigated to cross-site).
    */
-  opts: { forceAuthn?: boolean; interaction?: string; along?: (statement: SQL) => void } = {},
+  opts: { forceAuthn?: boolean; interaction?: string; along?: (statement: SQL) => void; crossSite?: boolean } = {},
 ): Promise<Response> {
   if (connection.tenantId !== tenant.id) throw new Error('connection of another tenant');
   const safeReturn = safeReturnTo(returnTo);
@@ -227,6 +232,7 @@ export async function startSignIn(
     exp: Math.floor(Date.now() / 1000) + FLOW_TTL_SECONDS,
     ...(opts.interaction ? { interaction: opts.interaction } : {}),
     ...(opts.forceAuthn ? { forced: true as const } : {}),
+    ...(opts.crossSite ? { crossSite: true as const } : {}),
   };
   const data = b64url(Buffer.from(JSON.stringify(cookie)));
   const setCookie = `${FLOW_COOKIE}=${data}.${mac(data)}; ${cookieAttrs(FLOW_TTL_SECONDS)}`;
@@ -719,7 +725,7 @@ export async function handleCallback(
         name: [u.firstName, u.lastName].filter(Boolean).join(' ') || u.email,
         sid: outcome.sessionId,
         kind: 'user',
-        ...(idpInitiated ? { unsolicited: true } : {}),
+        ...(idpInitiated || flow?.crossSite ? { unsolicited: true } : {}),
         // A sign-in the IdP was made to make afresh: its time is a known authentication time (max_age).
         ...(!idpInitiated && flow?.forced ? { forced: true } : {}),
       },

@@ -31,7 +31,13 @@ export async function startSsoFromRequest(req: Request): Promise<Response> {
     // The person's own page shows what they typed and keeps it for another try.
     return appReturn ? refusalAnswer(reason, 404, appReturn) : signInErrorPage(reason, 404, { email: email ?? slug ?? null });
   }
-  return startTenantSso(target, requestMeta(req), { returnTo, forceAuthn: q.get('forceAuthn') === '1' });
+  // Login CSRF: a page of another site can send a browser here, and the tenant's IdP may sign in
+  // whoever it likes at once. Such a session is marked as one this browser's person did not start
+  // (an application asks before it reuses it: lib/applications/interaction.ts), as an IdP-initiated
+  // one is. Browsers say where a navigation came from; a request without the header counts as the person's own.
+  const site = req.headers.get('sec-fetch-site');
+  const crossSite = site === 'cross-site' || site === 'same-site';
+  return startTenantSso(target, requestMeta(req), { returnTo, forceAuthn: q.get('forceAuthn') === '1', crossSite });
 }
 
 /**
@@ -42,7 +48,7 @@ export async function startSsoFromRequest(req: Request): Promise<Response> {
 export async function startTenantSso(
   target: { tenant: SignInTenant; connection: Connection | null },
   meta: Omit<Ctx, 'actor'>,
-  opts: { returnTo: string | null; forceAuthn?: boolean; interaction?: string; along?: (statement: SQL) => void },
+  opts: { returnTo: string | null; forceAuthn?: boolean; interaction?: string; along?: (statement: SQL) => void; crossSite?: boolean },
 ): Promise<Response> {
   const { tenant, connection } = target;
   const appReturn = isAppReturn(opts.returnTo) ? opts.returnTo : null;
@@ -53,7 +59,7 @@ export async function startTenantSso(
   // Only an active connection serves sign-in; drafts and tested ones serve only test sign-ins.
   if (!connection) return refusalAnswer('no_connection', 404, appReturn);
   try {
-    return await startSignIn(tenant, connection, opts.returnTo, undefined, { forceAuthn: opts.forceAuthn, interaction: opts.interaction, along: opts.along });
+    return await startSignIn(tenant, connection, opts.returnTo, undefined, { forceAuthn: opts.forceAuthn, interaction: opts.interaction, along: opts.along, crossSite: opts.crossSite });
   } catch (err) {
     // A connection whose stored IdP location fails the URL rules (written before they existed).
     if (err instanceof AppError && err.code === 'invalid_url') {

@@ -128,7 +128,8 @@ export class TestBrowser {
   /** Goes to `start`, following the portal's redirects; stops at another origin (the application) or a page. */
   async go(
     start: string | URL,
-    opts: { method?: string; body?: string; stopAt?: (next: URL) => boolean } = {},
+    /** `headers`: sent with the first request only (e.g. the Sec-Fetch-Site of a navigation another site started). */
+    opts: { method?: string; body?: string; stopAt?: (next: URL) => boolean; headers?: Record<string, string> } = {},
   ): Promise<{ url: URL; status: number | null; html?: string; res?: Response }> {
     let url = new URL(start);
     let method = opts.method ?? 'GET';
@@ -166,7 +167,7 @@ export class TestBrowser {
       }
       if (url.origin !== portal) return { url, status: null };
       this.visited.push(`${method} ${url.pathname}`);
-      const headers: Record<string, string> = { accept: 'text/html' };
+      const headers: Record<string, string> = { accept: 'text/html', ...(hop === 0 ? opts.headers : {}) };
       const cookie = this.cookieHeader(url);
       if (cookie) headers.cookie = cookie;
       if (body) headers['content-type'] = 'application/x-www-form-urlencoded';
