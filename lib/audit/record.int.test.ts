@@ -68,6 +68,20 @@ describe('audit record()', () => {
     expect(rows[8].occurredAt).toBeInstanceOf(Date);
   });
 
+  it('a label cut in the middle of an emoji, or a lone surrogate anywhere (details included), is stored with U+FFFD in its place, never refused', async () => {
+    const db = await getDb();
+    const tenantId = newId('tnt');
+    const label = `${'a'.repeat(319)}😀`; // clipped at 320 UTF-16 units: half of the emoji
+    const [id] = await db.transaction((tx) =>
+      recordMany(tx, { ...SYSTEM, userAgent: 'agent \ud800' }, [{ tenantId, action: 'scim.group_updated', target: { type: 'group', id: 'g1', label }, reason: 'x\udc00y', details: { name: 'lone \ud83d here', ok: 'é 😀' } }]),
+    );
+    const [row] = await db.select().from(auditEvents).where(eq(auditEvents.id, id));
+    expect(row.targetLabel).toBe(`${'a'.repeat(319)}\ufffd`);
+    expect(row.userAgent).toBe('agent \ufffd');
+    expect(row.reason).toBe('x\ufffdy');
+    expect(row.details).toEqual({ name: 'lone \ufffd here', ok: 'é 😀' });
+  });
+
   it('rolls back with the transaction it is part of', async () => {
     const db = await getDb();
     const tenantId = newId('tnt');

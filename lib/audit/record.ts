@@ -107,9 +107,15 @@ export function auditInsert(ctx: Ctx, inputs: AuditInput[]): { statement: SQL | 
   });
   const statement = sql`
     insert into audit_events (${sql.raw(AUDIT_COLUMNS)})
-    select ${sql.raw(AUDIT_COLUMNS)} from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(${sql.raw(AUDIT_ROW_TYPE)})`;
+    select ${sql.raw(AUDIT_COLUMNS)} from jsonb_to_recordset(${JSON.stringify(rows, wellFormed)}::jsonb) as r(${sql.raw(AUDIT_ROW_TYPE)})`;
   return { statement, ids };
 }
+/**
+ * JSON that PostgreSQL accepts: a lone surrogate (a label clipped in the middle of an emoji, or one
+ * sent as such) becomes U+FFFD, as the driver makes of one in a text parameter.
+ */
+const wellFormed = (_key: string, v: unknown) => (typeof v === 'string' ? v.replace(LONE_SURROGATE, '\ufffd') : v);
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 const AUDIT_COLUMNS = 'id, chain_key, tenant_id, occurred_at, action, outcome, actor_type, actor_id, actor_label, target_type, target_id, target_label, ip, user_agent, reason, details';
 const AUDIT_ROW_TYPE = `id text, chain_key text, tenant_id text, occurred_at timestamptz, action text, outcome text, actor_type text, actor_id text,
       actor_label text, target_type text, target_id text, target_label text, ip text, user_agent text, reason text, details jsonb`;
