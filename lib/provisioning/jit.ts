@@ -164,12 +164,6 @@ export async function signInUser(
   });
 }
 
-/**
- * Whether the tenant's IdPs speak for addresses of `domain`: one of its own domains (counted only
- * when trusted: an admin-added domain once DNS-verified) or one of its `allowedDomains`.
- */
-const servesDomain = (tenant: SignInTenant, domain: string) => tenant.trustedDomains.includes(domain) || tenant.allowedDomains.includes(domain);
-
 /** A sign-in judged by the tenant as `tenant` holds it: its domains, strategy and role mappings. */
 async function signInOf(
   meta: Omit<Ctx, 'actor'>,
@@ -185,8 +179,10 @@ async function signInOf(
   // OIDC: an email the provider does not vouch for (rule 1 of linkByEmail).
   if (connection.type === 'oidc' && profile.emailVerified !== true && !connection.trustUnverifiedEmail) throw new LoginRejected('email_not_verified', 403);
   const domain = emailDomain(email);
+  // The tenant's own domains count only when trusted (an admin-added domain once DNS-verified).
+  const ownDomain = tenant.trustedDomains.includes(domain);
   const allowedDomain = tenant.allowedDomains.includes(domain);
-  if (!servesDomain(tenant, domain)) throw new LoginRejected('domain_not_allowed');
+  if (!ownDomain && !allowedDomain) throw new LoginRejected('domain_not_allowed');
 
   // Roles take up to ~0.1 s (the mapping budget): a heavy evaluation gets a turn of the event loop of its own.
   if (evaluationCost({ rules: tenant.roleRules, defaultRole: tenant.defaultRole }, mappingInput(profile)).cost > MAPPING_BUDGET / 20) await nextTurn();
@@ -263,9 +259,6 @@ function planNew(s: SignIn): Plan {
  */
 function planExisting(s: SignIn, existing: User): Plan {
   if (s.tenant.strategy === 'scim' && existing.source !== 'scim') throw new LoginRejected('user_not_provisioned');
-  // The account's own address must be on a domain the tenant serves, as the asserted one must: an
-  // identity linked while it did (a domain since taken out) signs in nobody, whatever address the IdP names now.
-  if (!servesDomain(s.tenant, emailDomain(existing.email))) throw new LoginRejected('domain_not_allowed');
   if (existing.status === 'suspended') throw new LoginRejected('user_suspended');
   // A connection set up by a narrower admin does not vouch for someone holding console sections
   // beyond theirs (their IdP could name anyone): such a person signs in through another one.
