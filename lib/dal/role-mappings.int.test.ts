@@ -264,7 +264,7 @@ describe('role mappings API', () => {
     it('a save that does not apply the rules now (the console’s “Save”) is refused the same way: nobody’s sign-ins are shut out by saving rules', async () => {
       const t = await newTenant();
       const db = await getDb();
-      await db.insert(users).values({ id: newId('usr'), tenantId: t.id, email: `big@${uniqueDomain('b')}`, source: 'jit', roles: ['member'], groups: overBudget.groups, attributes: {} });
+      const [big] = await db.insert(users).values({ id: newId('usr'), tenantId: t.id, email: `big@${uniqueDomain('b')}`, source: 'jit', roles: ['member'], groups: overBudget.groups, attributes: {} }).returning();
       const before = (await getMapping(t.id)).body;
       const saved = saveRoleMapping(SYSTEM, t.id, { rules: [SLOW], defaultRole: 'member' }, { applyNow: false, newRoles: 'add' });
       await expect(saved).rejects.toMatchObject({ status: 400, code: 'over_budget', errors: [{ path: 'rules.0', message: expect.stringMatching(/big@.*Nothing was saved/) }] });
@@ -272,6 +272,9 @@ describe('role mappings API', () => {
       expect(await mappingEvents(t.id)).toHaveLength(0);
       // Within budget for everyone, it saves (without applying).
       await expect(saveRoleMapping(SYSTEM, t.id, { rules: [RULES[0] as Rule], defaultRole: 'member' }, { applyNow: false, newRoles: 'add' })).resolves.toMatchObject({ applied: null });
+      // A suspended user (who signs in to nothing, and whose attributes nobody here can change) does not hold a save up.
+      await db.update(users).set({ status: 'suspended' }).where(eq(users.id, big.id));
+      await expect(saveRoleMapping(SYSTEM, t.id, { rules: [SLOW], defaultRole: 'member' }, { applyNow: false, newRoles: 'add' })).resolves.toMatchObject({ applied: null });
     });
 
     it('the event loop stays responsive while 20 at-budget and over-budget previews run at once', async () => {

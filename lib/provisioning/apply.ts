@@ -110,13 +110,14 @@ function overBudget(email: string, e: MappingBudgetExceeded): AppError {
 
 /**
  * Refuses (400, naming the user and the costliest rule) a mapping whose evaluation over some
- * user's kept attributes is over the budget. Only the cost is worked out (no rule runs), so every
+ * active user's kept attributes is over the budget. Only the cost is worked out (no rule runs), so every
  * user is checked, whatever the tenant's size.
  */
 async function refuseOverBudget(tx: Tx, tenantId: string, mapping: RoleMapping): Promise<void> {
   const pause = breather();
   for await (const page of tenantUsers(tx, tenantId, { withAttributes: true })) {
     for (const u of page) {
+      if (u.status !== 'active') continue; // signs in to nothing; reactivated, their roles are worked out then
       await pause();
       const { cost, heaviest } = evaluationCost(mapping, userRuleInput(u));
       if (cost > MAPPING_BUDGET) throw overBudget(u.email, new MappingBudgetExceeded(cost, MAPPING_BUDGET, heaviest));
