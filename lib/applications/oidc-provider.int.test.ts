@@ -1434,6 +1434,10 @@ describe('applications API', () => {
     const pending = await authorize(confidential, w.browser, {}, { pkce: false });
     const code = pending.end.url.searchParams.get('code')!;
     expect(code).toBeTruthy();
+    // And a sign-in begun without PKCE, at the IdP when the type changes.
+    const other = new TestBrowser([w.idp], { email: w.email, attributes: { groups: ['Engineering'] } });
+    const begun = await authorize(confidential, other, { login_hint: w.email }, { pkce: false, stopAt: (next) => next.href.startsWith(w.idp.ssoUrl) });
+    expect(begun.end.url.href.startsWith(w.idp.ssoUrl)).toBe(true);
     const made = await call(appRoute.PATCH, { method: 'PATCH', params: { applicationId: app.id }, body: { type: 'public' } });
     expect(made.status).toBe(200);
     // Someone who stole the refresh token or the code, now without any secret to show.
@@ -1446,6 +1450,9 @@ describe('applications API', () => {
     });
     expect(redeemed.status).toBe(400);
     expect(await redeemed.json()).toMatchObject({ error: 'invalid_grant' });
+    // The sign-in begun before finishes at no code.
+    const finished = await other.go(begun.end.url);
+    expect(finished.url.searchParams.get('code')).toBeNull();
     const [event] = await (await getDb())
       .select()
       .from(auditEvents)
