@@ -1,6 +1,6 @@
 import 'server-only';
 import { createHash, randomBytes } from 'node:crypto';
-import { and, asc, eq, gt, inArray, or, sql } from 'drizzle-orm';
+import { asc, eq, gt, inArray } from 'drizzle-orm';
 import { changes, record, secretFingerprint } from '../audit/record';
 import type { Ctx } from '../audit/types';
 import { dbHandle, getDb, type Executor } from '../db/client';
@@ -181,19 +181,11 @@ export async function updateApplication(ctx: Ctx, id: string, patch: Application
       .returning();
     const secrets = typeChange.type ? { before: { secret: fingerprint(before.secretHash) }, after: { secret: fingerprint(after.secretHash) } } : null;
     // Made public: what it was given while a secret guarded it (codes, grants, refresh and access
-    // tokens) would work without one from now on, for whoever holds it. All of it goes: its users sign in again.
+    // tokens, and sign-ins under way: one begun without PKCE would end at a code no secret guards)
+    // would work without one from now on, for whoever holds it. All of it goes: its users sign in again.
     const revoked =
       typeChange.type === 'public'
-        ? {
-            revokedRecords: (
-              await tx
-                .delete(oidcPayloads)
-                // Sign-ins under way too (an interaction names its client in its parameters only): one
-                // begun without PKCE would otherwise end at a code that no secret guards.
-                .where(or(eq(oidcPayloads.clientId, before.clientId), and(eq(oidcPayloads.model, 'Interaction'), sql`${oidcPayloads.payload}->'params'->>'client_id' = ${before.clientId}`)))
-                .returning({ id: oidcPayloads.id })
-            ).length,
-          }
+        ? { revokedRecords: (await tx.delete(oidcPayloads).where(eq(oidcPayloads.clientId, before.clientId)).returning({ id: oidcPayloads.id })).length }
         : {};
     const details = secrets ? { before: { ...diff.before, ...secrets.before }, after: { ...diff.after, ...secrets.after }, ...revoked } : diff;
     await record(tx, ctx, { tenantId: null, action: 'application.updated', target: { type: 'application', id, label: after.name }, details });

@@ -411,7 +411,9 @@ export function adapterClass(deps: {
         uid: this.model === 'Session' ? ((payload.uid as string | undefined) ?? null) : null,
         user_code: (payload.userCode as string | undefined) ?? null,
         account_id: (payload.accountId as string | undefined) ?? null,
-        client_id: (payload.clientId as string | undefined) ?? null,
+        // An interaction names its client in its parameters: kept here too, so that whatever goes
+        // with a client (deleted, made public) takes its sign-ins under way along.
+        client_id: ((payload.clientId ?? (this.model === 'Interaction' ? (payload.params as Payload | undefined)?.client_id : undefined)) as string | undefined) ?? null,
         expires_in: typeof expiresIn === 'number' ? Math.ceil(expiresIn) : null,
         portal_session_id: link?.sessionId ?? null,
         tenant_id: link?.tenantId ?? null,
