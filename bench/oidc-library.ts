@@ -84,7 +84,7 @@ const bareFetch = async (input: string | URL | Request, init?: RequestInit): Pro
   const req = input instanceof Request ? input : new Request(input, init);
   if (new URL(req.url).pathname.startsWith('/interaction/')) {
     // The sign-in, done at once: the login result, then the redirect to the resume.
-    const { req: nreq, res } = await nodePair(req, BARE);
+    const { req: nreq, res } = (await nodePair(req, BARE))!;
     const to = await bare.interactionResult(nreq, res, { login: { accountId: 'bench-user' } }, { mergeWithLastSubmission: false });
     return new Response(null, { status: 303, headers: { location: to } });
   }

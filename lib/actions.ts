@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { nulPath } from './api/body';
-import { AppError } from './errors';
+import { AppError, pgError } from './errors';
 import { log } from './log';
 import { sentence } from './utils';
 
@@ -18,11 +18,7 @@ export async function runAction<S extends z.ZodType, T>(
     return { ok: false, error: 'Please correct the highlighted fields.', fieldErrors: { [nul === '(root)' ? 'form' : nul]: 'must not contain the NUL character (U+0000)' } };
   }
   const parsed = schema.safeParse(input);
-  if (!parsed.success) {
-    const fieldErrors: Record<string, string> = {};
-    for (const i of parsed.error.issues) fieldErrors[i.path.join('.') || 'form'] ??= i.message;
-    return { ok: false, error: 'Please correct the highlighted fields.', fieldErrors };
-  }
+  if (!parsed.success) return { ok: false, error: 'Please correct the highlighted fields.', fieldErrors: fieldErrorsOf(parsed.error) };
   try {
     return { ok: true, data: await fn(parsed.data) };
   } catch (err) {
@@ -31,7 +27,21 @@ export async function runAction<S extends z.ZodType, T>(
       return { ok: false, error: sentence(err.message), fieldErrors };
     }
     if (err && typeof err === 'object' && 'digest' in err) throw err; // redirect() / notFound()
+    // An argument beside the form (an id) checked inside the action.
+    if (err instanceof z.ZodError) return { ok: false, error: 'Please correct the highlighted fields.', fieldErrors: fieldErrorsOf(err) };
+    // Only a hand-made call sends a NUL or a broken encoding in an id; the database refused it, nothing was written.
+    const code = pgError(err)?.code;
+    if (code === '22021' || code === '22P05') {
+      log('warn', 'action refused a value the database cannot store', { code });
+      return { ok: false, error: 'A value in the request cannot be stored (it holds the NUL character or a broken encoding); nothing was changed.' };
+    }
     log('error', 'action failed', { err });
     return { ok: false, error: 'Something went wrong; please try again.' };
   }
+}
+
+function fieldErrorsOf(error: z.ZodError): Record<string, string> {
+  const fieldErrors: Record<string, string> = {};
+  for (const i of error.issues) fieldErrors[i.path.join('.') || 'form'] ??= i.message;
+  return fieldErrors;
 }

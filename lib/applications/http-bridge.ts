@@ -148,11 +148,10 @@ export async function runNodeHandler(handler: NodeHandler, request: Request, pub
   return out;
 }
 
-/** A (req, res) pair for the provider's interaction helpers (interactionDetails, interactionResult). */
+/** A (req, res) pair for the provider's interaction helpers (interactionDetails, interactionResult); null for a body too large. */
 export async function nodePair(request: Request, publicUrl: URL) {
   const req = await toNodeRequest(request, publicUrl);
-  if (!req) throw new Error('request body too large');
-  return { req, res: new BufferedResponse() };
+  return req && { req, res: new BufferedResponse() };
 }
 
 /**

@@ -143,7 +143,9 @@ export type InteractionRecord = {
  */
 export async function handleInteraction(request: Request, uid: string, step: 'start' | 'continue' | 'confirm'): Promise<Response> {
   const provider = await oidcProvider();
-  const { req, res } = await nodePair(request, new URL(env().PUBLIC_URL));
+  const pair = await nodePair(request, new URL(env().PUBLIC_URL));
+  if (!pair) return page(413, 'Sign-in refused', `<h1 style="font-size:20px;margin:0 0 8px">The form is too large</h1><p role="alert" style="color:#52525b;font-size:14px">Go back to the application and sign in again.</p>`);
+  const { req, res } = pair;
   let details;
   try {
     details = await provider.interactionDetails(req, res);

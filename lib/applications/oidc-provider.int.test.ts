@@ -684,6 +684,10 @@ describe('the portal as OpenID Provider for the operator’s applications', () =
       expect(huge.status).toBe(413);
       expect(await huge.text()).toContain('at most 8 KiB');
     }
+    // The interaction's own form ("Continue as …"), posted too large by anyone: a 413 page with its reason, not a 500.
+    const hugeStep = await portalFetch(`${env().PUBLIC_URL}/oidc/interaction/anything`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `confirm=1&pad=${'a'.repeat(60 * 1024)}` });
+    expect(hugeStep.status).toBe(413);
+    expect(await hugeStep.text()).toContain('The form is too large');
     // A form another site posts carries no SameSite=Lax cookie: answered with the redirect alone,
     // it sets no provider session in the browser (which would hide the real one from a later logout).
     const crossSite = await portalFetch(config.serverMetadata().end_session_endpoint!, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' });

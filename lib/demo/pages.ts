@@ -2,6 +2,7 @@ import 'server-only';
 import { readBody } from '../api/body';
 import { anyWebOrigin, AUTO_SUBMIT_SCRIPT, htmlResponse } from '../http/html';
 import { env } from '../env';
+import { AppError } from '../errors';
 import { inflateRawSync } from 'node:zlib';
 import { sp } from '../sso/sp';
 import { DEMO_USERS, demoIdp } from './idp';
@@ -57,7 +58,14 @@ export function demoSignInPage(url: URL): Response {
 /** POST: signs a response for the chosen user and posts it to the portal's ACS. */
 export async function demoSignIn(req: Request): Promise<Response> {
   if (!env().demoMode) return disabled();
-  const form = new URLSearchParams(await readBody(req, 64 * 1024));
+  let body;
+  try {
+    body = await readBody(req, 64 * 1024);
+  } catch (e) {
+    if (e instanceof AppError && e.status === 413) return html('Demo IdP', '<h1>Bad request</h1><p>The form is too large.</p>', 413);
+    throw e;
+  }
+  const form = new URLSearchParams(body);
   const user = DEMO_USERS.find((u) => u.email === form.get('user'));
   const requestId = form.get('requestId');
   if (!user || !requestId) return html('Demo IdP', '<h1>Bad request</h1><p>Pick one of the sample users.</p>', 400);

@@ -1,0 +1,39 @@
+import { eq } from 'drizzle-orm';
+import { describe, expect, it, vi } from 'vitest';
+import { z } from 'zod';
+import { SYSTEM } from '@/lib/audit/types';
+import { getDb } from '@/lib/db/client';
+import { tenants } from '@/lib/db/schema';
+import { createTenant } from '@/lib/dal/tenants';
+import { uniqueDomain } from '@/lib/testing/api';
+import { runAction } from './actions';
+
+vi.mock('@/lib/auth/config', () => ({ auth: async () => ({ user: { id: 'op_test', email: 'op@example.com', kind: 'operator' }, sessionId: 'ses_op' }), signOut: async () => {}, signIn: async () => {} }));
+vi.mock('next/headers', () => ({ headers: async () => new Headers({ 'x-forwarded-for': '198.51.100.7' }) }));
+vi.mock('next/cache', () => ({ revalidatePath: () => {} }));
+
+describe('server actions with values a form never sends', () => {
+  it('a value the database cannot store (a NUL in an id passed beside the form) is a clear refusal, not "Something went wrong"', async () => {
+    const db = await getDb();
+    const r = await runAction(z.object({}), {}, () => db.select().from(tenants).where(eq(tenants.id, 'tnt_\u0000')));
+    expect(r).toMatchObject({ ok: false, error: expect.stringContaining('NUL') });
+  });
+
+  it('an id checked inside the action (a ZodError) names the field', async () => {
+    const r = await runAction(z.object({}), {}, async () => z.object({ id: z.string().max(4) }).parse({ id: 'too long' }));
+    expect(r).toMatchObject({ ok: false, fieldErrors: { id: expect.any(String) } });
+  });
+
+  it('the operator console’s actions, called with a NUL in their id', async () => {
+    const ops = await import('@/app/(operator)/actions');
+    const apps = await import('@/app/(operator)/applications/actions');
+    await createTenant(SYSTEM, { name: `Act ${uniqueDomain('act')}` });
+    const results = {
+      updateTenant: await ops.updateTenantAction('tnt_\u0000', { name: 'X', roles: 'member' }),
+      createLink: await ops.createPortalLinkAction('tnt_\u0000', {}),
+      updateApp: await apps.updateApplicationAction('app_\u0000', { name: 'A', redirectUris: 'https://a.example.com/cb' }),
+      revokeLink: await ops.revokePortalLinkAction('tnt_\u0000', 'plk_x'),
+    };
+    for (const [k, r] of Object.entries(results)) expect(JSON.stringify(r), k).not.toMatch(/Something went wrong/);
+  });
+});
