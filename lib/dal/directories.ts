@@ -1,10 +1,11 @@
 import 'server-only';
 import { and, asc, count, desc, eq, gt, gte, inArray, lt, sql } from 'drizzle-orm';
-import { record } from '../audit/record';
+import { record, recordMany } from '../audit/record';
 import type { Ctx } from '../audit/types';
 import { ceilingOf, holdsEveryScope, narrowest } from '../auth/permissions';
 import { getDb } from '../db/client';
-import { directories, scimGroupMembers, scimGroups, scimRequests, scimUsers, users, type Directory } from '../db/schema';
+import { inList } from '../db/lists';
+import { directories, scimGroupMembers, scimGroups, scimRequests, scimUsers, sessions, users, type Directory } from '../db/schema';
 import { forbidden, notFound } from '../errors';
 import { newId } from '../ids';
 import { hashToken, newDirectoryToken } from '../scim/auth';
@@ -12,7 +13,6 @@ import { portalEmail } from '../scim/normalise';
 import { scimUrl } from '../scim/urls';
 import type { DirectoryCreate, DirectoryView, ScimGroupView, ScimRequestView, ScimUserView, ScimOutcome } from '../validation/directories';
 import { refuseActingAbove } from './console-access';
-import { endSessionsOf } from './sessions';
 import { refuseOverLimit } from './tenant-limits';
 import { getTenant } from './tenants';
 import { pageOf } from './page';
@@ -185,29 +185,31 @@ export async function deleteDirectory(ctx: Ctx, tenantId: string, id: string): P
           await tx
             .selectDistinct({ id: scimUsers.portalUserId })
             .from(scimUsers)
-            .where(and(eq(scimUsers.tenantId, tenantId), inArray(scimUsers.portalUserId, ids)))
+            .where(and(eq(scimUsers.tenantId, tenantId), inList(scimUsers.portalUserId, ids)))
         ).map((r) => r.id),
       );
       const orphans = ids.filter((x) => !stillLinked.has(x));
       if (orphans.length) {
         // Deleting suspends them: not an admin above the one deleting (lib/dal/console-access.ts).
-        const targets = await tx.select().from(users).where(and(eq(users.tenantId, tenantId), inArray(users.id, orphans), eq(users.status, 'active')));
+        const targets = await tx.select().from(users).where(and(eq(users.tenantId, tenantId), inList(users.id, orphans), eq(users.status, 'active')));
         await refuseActingAbove(tx, ctx, tenantId, targets, 'directoryId');
         const suspended = await tx
           .update(users)
           .set({ status: 'suspended', suspendedBy: 'scim', updatedAt: new Date() })
-          .where(and(eq(users.tenantId, tenantId), inArray(users.id, orphans), eq(users.status, 'active')))
+          .where(and(eq(users.tenantId, tenantId), inList(users.id, orphans), eq(users.status, 'active')))
           .returning({ id: users.id, email: users.email });
-        for (const u of suspended) {
-          await endSessionsOf(tx, u.id);
-          await record(tx, ctx, {
+        if (suspended.length) await tx.delete(sessions).where(inList(sessions.subjectId, suspended.map((u) => u.id)));
+        await recordMany(
+          tx,
+          ctx,
+          suspended.map((u) => ({
             tenantId,
             action: 'user.suspended',
             target: { type: 'user', id: u.id, label: u.email },
             reason: 'directory deleted',
             details: { directoryId: d.id, suspendedBy: 'scim' },
-          });
-        }
+          })),
+        );
       }
     }
     await record(tx, ctx, {

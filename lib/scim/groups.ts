@@ -1,5 +1,6 @@
 import { and, eq, inArray, ne, sql } from 'drizzle-orm';
 import { scimGroupMembers, scimGroups, scimUsers, type ScimGroupRow } from '../db/schema';
+import { inList } from '../db/lists';
 import { newId } from '../ids';
 import { MAX_LIST_MEMBERS, patchCost, patchProblem, patchWorkProblem } from './budgets';
 import { coerce, notFound, plain, scimError, type ScimContext } from './context';
@@ -111,7 +112,7 @@ async function deleteMembers(c: ScimContext, groupId: string, ids: string[] | 'a
       and(
         eq(scimGroupMembers.directoryId, c.directory.id),
         eq(scimGroupMembers.groupId, groupId),
-        ...(ids === 'all' ? [] : [inArray(scimGroupMembers.userId, [...new Set(ids)])]),
+        ...(ids === 'all' ? [] : [inList(scimGroupMembers.userId, [...new Set(ids)])]),
       ),
     )
     .returning({ userId: scimGroupMembers.userId });

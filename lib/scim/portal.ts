@@ -3,6 +3,7 @@ import { endSessionsOf } from '../dal/sessions';
 import { narrowest, sectionsAbove, type ConsoleAccess } from '../auth/permissions';
 import { directories, scimGroupMembers, scimGroups, scimUsers, tenants, users, type ScimUserRow, type User } from '../db/schema';
 import { newId } from '../ids';
+import { inList } from '../db/lists';
 import { breather } from '../provisioning/breathe';
 import { diffRoles, evaluate, MappingBudgetExceeded, MappingMeter, RequestMappingBudgetExceeded, type Attributes } from '../provisioning/mapping';
 import { scimError, type ScimContext } from './context';
@@ -213,7 +214,7 @@ export async function portalUsersOf(c: ScimContext, scimUserIds: string[]): Prom
   const rows = await c.tx
     .selectDistinct({ id: scimUsers.portalUserId })
     .from(scimUsers)
-    .where(and(eq(scimUsers.directoryId, c.directory.id), inArray(scimUsers.id, scimUserIds)));
+    .where(and(eq(scimUsers.directoryId, c.directory.id), inList(scimUsers.id, scimUserIds)));
   return rows.map((r) => r.id).filter((x): x is string => !!x).sort();
 }
 
@@ -227,7 +228,7 @@ type Refresh = { created?: boolean; reason?: string };
 export async function refreshPortalUsers(c: ScimContext, ids: string[], opts: Record<string, Refresh> = {}): Promise<void> {
   const sorted = [...new Set(ids)].sort();
   if (!sorted.length) return;
-  const locked = await c.tx.select().from(users).where(and(eq(users.tenantId, c.tenant.id), inArray(users.id, sorted))).orderBy(asc(users.id)).for('update');
+  const locked = await c.tx.select().from(users).where(and(eq(users.tenantId, c.tenant.id), inList(users.id, sorted))).orderBy(asc(users.id)).for('update');
   // Their SCIM users, each with the names of its groups, in one statement.
   const linked = await c.tx
     .select({
@@ -235,7 +236,7 @@ export async function refreshPortalUsers(c: ScimContext, ids: string[], opts: Re
       groupNames: sql<string[]>`array(select g.display_name from ${scimGroupMembers} m join ${scimGroups} g on g.id = m.group_id where m.user_id = "scim_users"."id")`, // qualified: a bare "id" would be g.id
     })
     .from(scimUsers)
-    .where(and(eq(scimUsers.tenantId, c.tenant.id), inArray(scimUsers.portalUserId, sorted)))
+    .where(and(eq(scimUsers.tenantId, c.tenant.id), inList(scimUsers.portalUserId, sorted)))
     .orderBy(desc(scimUsers.updatedAt));
   // The limits of the directories involved (usually only this one, known already).
   const others = [...new Set(linked.map((s) => s.directoryId))].filter((id) => id !== c.directory.id);
@@ -243,12 +244,18 @@ export async function refreshPortalUsers(c: ScimContext, ids: string[], opts: Re
   if (others.length) {
     for (const d of await c.tx.select({ id: directories.id, limit: directories.scopeCeiling }).from(directories).where(inArray(directories.id, others))) limits.set(d.id, d.limit);
   }
+  const byPortalUser = new Map<string, typeof linked>();
+  for (const s of linked) {
+    const mine = s.portalUserId ? byPortalUser.get(s.portalUserId) : undefined;
+    if (mine) mine.push(s);
+    else if (s.portalUserId) byPortalUser.set(s.portalUserId, [s]);
+  }
   const updates: Update[] = [];
   const pause = breather(); // other requests run between users of a group of thousands
   for (const before of locked) {
     await pause();
-    const mine = linked.filter((s) => s.portalUserId === before.id);
-    if (!mine.length) continue; // no longer a SCIM user here (unlinked); leave it as it is
+    const mine = byPortalUser.get(before.id);
+    if (!mine) continue; // no longer a SCIM user here (unlinked); leave it as it is
     const u = await refreshOne(c, before, mine, mine.flatMap((s) => s.groupNames), narrowest(...mine.map((s) => limits.get(s.directoryId))), opts[before.id] ?? {});
     if (u) updates.push(u);
   }
@@ -333,7 +340,7 @@ async function refreshOne(c: ScimContext, before: User, linked: ScimUserRow[], g
     }
   }
   if (Object.keys(fieldsAfter).length) {
-    c.events.push({ tenantId: c.tenant.id, action: 'user.updated', target, details: { before: fieldsBefore, after: fieldsAfter, ...common } });
+    c.events.push({ tenantId: c.tenant.id, action: 'user.updated', target, details: { ...groupChange(fieldsBefore, fieldsAfter), ...common } });
   }
   const diff = diffRoles(before.roles, roles);
   if (diff.added.length || diff.removed.length) {
@@ -361,6 +368,26 @@ async function refreshOne(c: ScimContext, before: User, linked: ScimUserRow[], g
     c.summary.push(`portal user ${before.email} stays suspended (suspended by ${before.suspendedBy ?? 'unknown'})`);
   }
   return update;
+}
+
+/** Group lists longer than this are not written whole into a `user.updated` event: only what was added and removed. */
+export const GROUPS_IN_EVENT = 50;
+
+/**
+ * A `user.updated` event's before and after, with the groups added and removed. A long group list
+ * is given by its length only: a directory adding a user to one group after another would
+ * otherwise store the whole list again at each step (storage growing with the square of it).
+ */
+function groupChange(before: Record<string, unknown>, after: Record<string, unknown>) {
+  if (!('groups' in after)) return { before, after };
+  const [b, a] = [before.groups as string[], after.groups as string[]];
+  const had = new Set(b);
+  const has = new Set(a);
+  const change = { groupsAdded: a.filter((g) => !had.has(g)), groupsRemoved: b.filter((g) => !has.has(g)) };
+  if (b.length <= GROUPS_IN_EVENT && a.length <= GROUPS_IN_EVENT) return { before, after, ...change };
+  const { groups: _b, ...restBefore } = before;
+  const { groups: _a, ...restAfter } = after;
+  return { before: { ...restBefore, groupCount: b.length }, after: { ...restAfter, groupCount: a.length }, ...change };
 }
 
 /**

@@ -1,0 +1,68 @@
+import { and, desc, eq, sql } from 'drizzle-orm';
+import { describe, expect, it } from 'vitest';
+import * as directoryRoute from '@/app/api/v1/tenants/[tenantId]/directories/[directoryId]/route';
+import { getDb } from '@/lib/db/client';
+import { auditEvents, scimGroups, users } from '@/lib/db/schema';
+import { call } from '@/lib/testing/api';
+import { makeDirectory, oktaUser, patch, scimCall, scimTenant } from '@/lib/testing/scim';
+
+/** More members than one statement can carry as parameters (65,535). */
+const N = 70_000;
+
+describe('outsider-sized directories', () => {
+  it(`a group of ${N.toLocaleString('en')} members is emptied, and the directory that pushed them deleted`, async () => {
+    const t = await scimTenant('Large');
+    const dir = await makeDirectory(t.id);
+    const db = await getDb();
+    // The directory's users and its one big group, made in bulk (pushing them request by request would take minutes).
+    await db.execute(sql`insert into users (id, tenant_id, email, source, groups, roles, attributes)
+      select 'usr_l_' || ${dir.id} || '_' || g, ${t.id}, 'm' || g || '@' || ${t.domain}, 'scim', array['Everyone'], array['member'], '{"groups":["Everyone"]}'::jsonb
+      from generate_series(1, ${N}::int) g`);
+    await db.execute(sql`insert into scim_users (id, directory_id, tenant_id, user_name, resource, portal_user_id)
+      select 'scu_l_' || ${dir.id} || '_' || g, ${dir.id}, ${t.id}, 'm' || g || '@' || ${t.domain},
+        jsonb_build_object('userName', 'm' || g || '@' || ${t.domain}, 'active', true), 'usr_l_' || ${dir.id} || '_' || g
+      from generate_series(1, ${N}::int) g`);
+    const gid = `scg_l_${dir.id}`;
+    await db.insert(scimGroups).values({ id: gid, directoryId: dir.id, tenantId: t.id, displayName: 'Everyone' });
+    await db.execute(sql`insert into scim_group_members (group_id, user_id, directory_id)
+      select ${gid}, 'scu_l_' || ${dir.id} || '_' || g, ${dir.id} from generate_series(1, ${N}::int) g`);
+
+    const emptied = await scimCall(dir, 'PATCH', `/Groups/${gid}?excludedAttributes=members`, patch({ op: 'replace', path: 'members', value: [] }));
+    expect(emptied.status, JSON.stringify(emptied.body).slice(0, 300)).toBeLessThan(300);
+    const [last] = await db.select({ groups: users.groups }).from(users).where(eq(users.id, `usr_l_${dir.id}_${N}`));
+    expect(last.groups).toEqual([]);
+
+    const deleted = await call(directoryRoute.DELETE, { method: 'DELETE', path: `/api/v1/tenants/${t.id}/directories/${dir.id}`, params: { tenantId: t.id, directoryId: dir.id } });
+    expect(deleted.status).toBe(204);
+    const [n] = await db.select({ active: sql<number>`count(*) filter (where status = 'active')::int`, all: sql<number>`count(*)::int` }).from(users).where(eq(users.tenantId, t.id));
+    expect(n).toEqual({ active: 0, all: N });
+    const [suspensions] = await db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(auditEvents)
+      .where(and(eq(auditEvents.tenantId, t.id), eq(auditEvents.action, 'user.suspended'), eq(auditEvents.reason, 'directory deleted')));
+    expect(suspensions.n).toBe(N);
+  }, 600_000);
+
+  it('a user added to one group after another: each event names the group added, and past 50 groups no longer repeats the whole list', async () => {
+    const t = await scimTenant('Groups');
+    const dir = await makeDirectory(t.id);
+    const u = await scimCall(dir, 'POST', '/Users', oktaUser(`ada@${t.domain}`));
+    const name = (i: number) => `${String(i).padStart(3, '0')}${'g'.repeat(500)}`;
+    for (let i = 1; i <= 60; i++) {
+      expect((await scimCall(dir, 'POST', '/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: name(i), members: [{ value: u.body.id }] })).status).toBe(201);
+    }
+    const db = await getDb();
+    const updates = await db
+      .select({ details: auditEvents.details, size: sql<number>`length(${auditEvents.details}::text)` })
+      .from(auditEvents)
+      .where(and(eq(auditEvents.tenantId, t.id), eq(auditEvents.action, 'user.updated')))
+      .orderBy(desc(auditEvents.id));
+    expect(updates).toHaveLength(60);
+    // The 2nd group: the lists whole (short), and what changed.
+    expect(updates[58].details).toMatchObject({ before: { groups: [name(1)] }, after: { groups: [name(1), name(2)] }, groupsAdded: [name(2)], groupsRemoved: [] });
+    // The 60th: how many, and what changed; the event is the size of one group's name, not of sixty.
+    expect(updates[0].details).toMatchObject({ before: { groupCount: 59 }, after: { groupCount: 60 }, groupsAdded: [name(60)], groupsRemoved: [] });
+    expect(updates[0].details).not.toHaveProperty('before.groups');
+    expect(updates[0].size).toBeLessThan(2_000);
+  }, 120_000);
+});
