@@ -9,15 +9,15 @@ import { samlSignIn, samlTenant } from '@/lib/testing/sso';
 import type { RoleMapping } from '@/lib/validation/role-mappings';
 import { saveRoleMapping } from './apply';
 
-// Writing the audit event of the second role change fails: everything before it must be undone.
+// Writing the audit events of the role changes fails, after the roles were written: everything must be undone.
 const failAt = vi.hoisted(() => ({ n: 0, remaining: Infinity }));
 vi.mock('@/lib/audit/record', async (importOriginal) => {
   const actual = await importOriginal<typeof import('@/lib/audit/record')>();
   return {
     ...actual,
-    record: async (...args: Parameters<typeof actual.record>) => {
-      if (args[2].action === 'user.roles_changed' && --failAt.remaining < 0) throw new Error('audit store unavailable');
-      return actual.record(...args);
+    recordMany: async (...args: Parameters<typeof actual.recordMany>) => {
+      if (args[2].some((e) => e.action === 'user.roles_changed') && --failAt.remaining < 0) throw new Error('audit store unavailable');
+      return actual.recordMany(...args);
     },
   };
 });
@@ -38,7 +38,7 @@ describe('apply-now is one transaction', () => {
     const eventsOf = () => db.select().from(auditEvents).where(eq(auditEvents.tenantId, tenant.id));
     const before = (await eventsOf()).length;
 
-    failAt.remaining = 1; // the first change is written, the second fails
+    failAt.remaining = 0; // the roles are written, their events fail
     const err = await saveRoleMapping(SYSTEM, tenant.id, DRAFT, { applyNow: true }).catch((e) => e);
     failAt.remaining = Infinity;
     expect(err).toBeInstanceOf(Error);

@@ -1,10 +1,9 @@
 import 'server-only';
-import { eq } from 'drizzle-orm';
-import { record } from '../audit/record';
+import { sql } from 'drizzle-orm';
+import { recordMany, type AuditInput } from '../audit/record';
 import type { Ctx } from '../audit/types';
 import { getDb, type Tx } from '../db/client';
 import { AppError } from '../errors';
-import { users } from '../db/schema';
 import { writeRoleMapping, type NewRoles } from '../dal/role-mappings';
 import type { RoleMapping, RoleMappingInput } from '../validation/role-mappings';
 import { breather } from './breathe';
@@ -73,6 +72,9 @@ export async function applyRoleMapping(tx: Tx, ctx: Ctx, tenantId: string, mappi
   const pause = breather();
   const meter = new MappingMeter();
   for await (const page of tenantUsers(tx, tenantId, { withAttributes: true, forUpdate: true })) {
+    // A page's changes go in two statements (its users' roles, its events), not two per user.
+    const changes: { id: string; roles: string[] }[] = [];
+    const events: AuditInput[] = [];
     for (const u of page) {
       await pause();
       let after: string[];
@@ -88,8 +90,8 @@ export async function applyRoleMapping(tx: Tx, ctx: Ctx, tenantId: string, mappi
       }
       const { added, removed } = diffRoles(u.roles, after);
       if (!added.length && !removed.length) continue;
-      await tx.update(users).set({ roles: after, updatedAt: now }).where(eq(users.id, u.id));
-      await record(tx, ctx, {
+      changes.push({ id: u.id, roles: after });
+      events.push({
         tenantId,
         action: 'user.roles_changed',
         target: { type: 'user', id: u.id, label: u.email },
@@ -98,6 +100,12 @@ export async function applyRoleMapping(tx: Tx, ctx: Ctx, tenantId: string, mappi
       changed++;
       if (applied.length < MAX_RETURNED) applied.push({ userId: u.id, email: u.email, before: u.roles, after });
     }
+    if (!changes.length) continue;
+    await tx.execute(sql`
+      update users as u set roles = array(select jsonb_array_elements_text(v.roles)), updated_at = ${now.toISOString()}::timestamptz
+      from jsonb_to_recordset(${JSON.stringify(changes)}::jsonb) as v(id text, roles jsonb)
+      where u.tenant_id = ${tenantId} and u.id = v.id`);
+    await recordMany(tx, ctx, events);
   }
   return { changed, users: applied };
 }
