@@ -28,11 +28,14 @@ export async function runAction<S extends z.ZodType, T>(
     }
     if (err && typeof err === 'object' && 'digest' in err) throw err; // redirect() / notFound()
     // An argument beside the form (an id) checked inside the action.
-    if (err instanceof z.ZodError) return { ok: false, error: 'Please correct the highlighted fields.', fieldErrors: fieldErrorsOf(err) };
+    if (err instanceof z.ZodError) {
+      log('warn', 'action refused: a check inside it failed', { err });
+      return { ok: false, error: 'Please correct the highlighted fields.', fieldErrors: fieldErrorsOf(err) };
+    }
     // Only a hand-made call sends a NUL or a broken encoding in an id; the database refused it, nothing was written.
     const code = pgError(err)?.code;
     if (code === '22021' || code === '22P05') {
-      log('warn', 'action refused a value the database cannot store', { code });
+      log('warn', 'action refused: the database cannot store a value', { err });
       return { ok: false, error: 'A value in the request cannot be stored (it holds the NUL character or a broken encoding); nothing was changed.' };
     }
     log('error', 'action failed', { err });

@@ -8,7 +8,9 @@ import { inList } from '../db/lists';
 import { directories, scimGroupMembers, scimGroups, scimRequests, scimUsers, sessions, users, type Directory } from '../db/schema';
 import { forbidden, notFound } from '../errors';
 import { newId } from '../ids';
-import { hashToken, newDirectoryToken } from '../scim/auth';
+import { hashToken, heldTenant, newDirectoryToken } from '../scim/auth';
+import type { ScimContext } from '../scim/context';
+import { refreshPortalUsers } from '../scim/portal';
 import { portalEmail } from '../scim/normalise';
 import { scimUrl } from '../scim/urls';
 import type { DirectoryCreate, DirectoryView, ScimGroupView, ScimRequestView, ScimUserView, ScimOutcome } from '../validation/directories';
@@ -189,10 +191,19 @@ export async function deleteDirectory(ctx: Ctx, tenantId: string, id: string): P
         ).map((r) => r.id),
       );
       const orphans = ids.filter((x) => !stillLinked.has(x));
+      const kept = ids.filter((x) => stillLinked.has(x));
+      // Deleting suspends some and changes the others: not an admin above the one deleting (lib/dal/console-access.ts).
+      const targets = await tx.select().from(users).where(and(eq(users.tenantId, tenantId), inList(users.id, ids), eq(users.status, 'active')));
+      await refuseActingAbove(tx, ctx, tenantId, targets, 'directoryId');
+      if (kept.length) {
+        // Users another directory pushes too lose what this one gave them (its groups, the roles they
+        // opened), worked out as a change of their SCIM users would (lib/scim/portal.ts).
+        const tenant = await heldTenant(tx, tenantId);
+        const c: ScimContext = { tx, directory: { ...d, scopeCeiling: null }, tenant: tenant!, base: '', audit: ctx, events: [], summary: [], outcome: 'unchanged' };
+        await refreshPortalUsers(c, kept);
+        await recordMany(tx, ctx, c.events);
+      }
       if (orphans.length) {
-        // Deleting suspends them: not an admin above the one deleting (lib/dal/console-access.ts).
-        const targets = await tx.select().from(users).where(and(eq(users.tenantId, tenantId), inList(users.id, orphans), eq(users.status, 'active')));
-        await refuseActingAbove(tx, ctx, tenantId, targets, 'directoryId');
         const suspended = await tx
           .update(users)
           .set({ status: 'suspended', suspendedBy: 'scim', updatedAt: new Date() })

@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { dbHandle, getDb } from '@/lib/db/client';
 import { auditEvents, sessions, userIdentities, users } from '@/lib/db/schema';
@@ -103,6 +103,27 @@ describe('JIT sign-in: one statement, or a locked transaction when the user chan
     const [updated] = await db.select().from(auditEvents).where(and(eq(auditEvents.tenantId, tenant.id), eq(auditEvents.action, 'user.updated')));
     expect(updated.details).toMatchObject({ before: { firstName: 'Changed', groups: ['Changed'] }, after: { firstName: 'Alan', groups: ['Everyone'] } });
     expect(s.actions).toEqual(['user.created', 'sso.login_succeeded', 'user.updated', 'sso.login_succeeded']);
+  });
+
+  it('a sign-in that changes many groups: the event lists the groups that left and came, not both whole lists', async () => {
+    const { tenant, connection, domain } = await setup();
+    const email = `grace@${domain}`;
+    const many = Array.from({ length: 80 }, (_, i) => `Group ${String(i).padStart(2, '0')} ${'g'.repeat(300)}`);
+    await signInUser(meta, tenant, connection, profile(email, { groups: many.slice(0, 79) }));
+    await signInUser(meta, tenant, connection, profile(email, { groups: [...many.slice(1, 79), many[79]] }));
+    const db = await getDb();
+    const [updated] = await db
+      .select({ details: auditEvents.details, size: sql<number>`length(${auditEvents.details}::text)` })
+      .from(auditEvents)
+      .where(and(eq(auditEvents.tenantId, tenant.id), eq(auditEvents.action, 'user.updated')));
+    expect(updated.details).toEqual({
+      before: { groups: [many[0]], groupCount: 79 },
+      after: { groups: [many[79]], groupCount: 79 },
+      groupsListed: 'changes',
+      groupsAdded: [many[79]],
+      groupsRemoved: [many[0]],
+    });
+    expect(updated.size).toBeLessThan(2_000);
   });
 
   it('a first sign-in that loses the race for the email updates the winner, with one user and no error', async () => {

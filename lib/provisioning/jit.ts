@@ -13,6 +13,7 @@ import { newId } from '../ids';
 import { LoginRejected } from '../sso/failures';
 import { emailDomain } from '../utils';
 import { nextTurn } from './breathe';
+import { userChanges } from './user-changes';
 import { diffRoles, evaluate, evaluationCost, MAPPING_BUDGET, MappingBudgetExceeded, type Attributes, type RoleMapping } from './mapping';
 
 /** What an IdP said about the person signing in, normalised from a SAML assertion or OIDC claims. */
@@ -280,11 +281,11 @@ function planExisting(s: SignIn, existing: User): Plan {
   const user: User = { ...existing, ...update };
   const target = { type: 'user', id: user.id, label: s.email };
   const events: AuditInput[] = [];
-  const before = { firstName: existing.firstName, lastName: existing.lastName, groups: existing.groups };
-  const after = { firstName: user.firstName, lastName: user.lastName, groups: user.groups };
-  if (JSON.stringify(before) !== JSON.stringify(after)) {
-    events.push({ tenantId: s.tenant.id, action: 'user.updated', target, details: { before, after } });
-  }
+  const changed = userChanges(
+    { firstName: existing.firstName, lastName: existing.lastName, groups: existing.groups },
+    { firstName: user.firstName, lastName: user.lastName, groups: user.groups },
+  );
+  if (changed) events.push({ tenantId: s.tenant.id, action: 'user.updated', target, details: changed });
   const diff = diffRoles(existing.roles, user.roles);
   if (diff.added.length || diff.removed.length) {
     events.push({

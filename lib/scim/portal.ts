@@ -5,6 +5,7 @@ import { directories, scimGroupMembers, scimGroups, scimUsers, tenants, users, t
 import { newId } from '../ids';
 import { inList } from '../db/lists';
 import { breather } from '../provisioning/breathe';
+import { userChanges } from '../provisioning/user-changes';
 import { diffRoles, evaluate, MappingBudgetExceeded, MappingMeter, RequestMappingBudgetExceeded, type Attributes } from '../provisioning/mapping';
 import { scimError, type ScimContext } from './context';
 import { mappingAttributes, namesOf, portalEmail } from './normalise';
@@ -329,19 +330,11 @@ async function refreshOne(c: ScimContext, before: User, linked: ScimUserRow[], g
     }
     return update;
   }
-  const b = { firstName: before.firstName, lastName: before.lastName, groups: before.groups, source: before.source };
-  const a = { firstName: after.firstName, lastName: after.lastName, groups: after.groups, source: after.source };
-  const fieldsBefore: Record<string, unknown> = {};
-  const fieldsAfter: Record<string, unknown> = {};
-  for (const k of Object.keys(b) as (keyof typeof b)[]) {
-    if (JSON.stringify(b[k]) !== JSON.stringify(a[k])) {
-      fieldsBefore[k] = b[k];
-      fieldsAfter[k] = a[k];
-    }
-  }
-  if (Object.keys(fieldsAfter).length) {
-    c.events.push({ tenantId: c.tenant.id, action: 'user.updated', target, details: { ...groupChange(fieldsBefore, fieldsAfter), ...common } });
-  }
+  const changes = userChanges(
+    { firstName: before.firstName, lastName: before.lastName, groups: before.groups, source: before.source },
+    { firstName: after.firstName, lastName: after.lastName, groups: after.groups, source: after.source },
+  );
+  if (changes) c.events.push({ tenantId: c.tenant.id, action: 'user.updated', target, details: { ...changes, ...common } });
   const diff = diffRoles(before.roles, roles);
   if (diff.added.length || diff.removed.length) {
     c.events.push({
@@ -368,26 +361,6 @@ async function refreshOne(c: ScimContext, before: User, linked: ScimUserRow[], g
     c.summary.push(`portal user ${before.email} stays suspended (suspended by ${before.suspendedBy ?? 'unknown'})`);
   }
   return update;
-}
-
-/** Group lists longer than this are not written whole into a `user.updated` event: only what was added and removed. */
-export const GROUPS_IN_EVENT = 50;
-
-/**
- * A `user.updated` event's before and after, with the groups added and removed. A long group list
- * is given by its length only: a directory adding a user to one group after another would
- * otherwise store the whole list again at each step (storage growing with the square of it).
- */
-function groupChange(before: Record<string, unknown>, after: Record<string, unknown>) {
-  if (!('groups' in after)) return { before, after };
-  const [b, a] = [before.groups as string[], after.groups as string[]];
-  const had = new Set(b);
-  const has = new Set(a);
-  const change = { groupsAdded: a.filter((g) => !had.has(g)), groupsRemoved: b.filter((g) => !has.has(g)) };
-  if (b.length <= GROUPS_IN_EVENT && a.length <= GROUPS_IN_EVENT) return { before, after, ...change };
-  const { groups: _b, ...restBefore } = before;
-  const { groups: _a, ...restAfter } = after;
-  return { before: { ...restBefore, groupCount: b.length }, after: { ...restAfter, groupCount: a.length }, ...change };
 }
 
 /**
@@ -431,9 +404,8 @@ export async function afterScimUserDeleted(c: ScimContext, su: ScimUserRow): Pro
     })
     .where(and(eq(users.tenantId, c.tenant.id), eq(users.id, before.id)));
   await endSessionsOf(c.tx, before.id);
-  if (JSON.stringify(before.groups) !== '[]') {
-    c.events.push({ tenantId: c.tenant.id, action: 'user.updated', target, details: { before: { groups: before.groups }, after: { groups }, directoryId: c.directory.id } });
-  }
+  const changes = userChanges({ groups: before.groups }, { groups });
+  if (changes) c.events.push({ tenantId: c.tenant.id, action: 'user.updated', target, details: { ...changes, directoryId: c.directory.id } });
   const diff = diffRoles(before.roles, roles);
   if (diff.added.length || diff.removed.length) {
     c.events.push({ tenantId: c.tenant.id, action: 'user.roles_changed', target, details: { before: { roles: before.roles }, after: { roles }, ...diff, directoryId: c.directory.id } });

@@ -1,4 +1,4 @@
-import { count, eq } from 'drizzle-orm';
+import { and, count, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import * as tokenRoute from '@/app/api/v1/tenants/[tenantId]/directories/[directoryId]/token/route';
 import * as requestsRoute from '@/app/api/v1/tenants/[tenantId]/directories/[directoryId]/requests/route';
@@ -6,8 +6,9 @@ import * as dirUsersRoute from '@/app/api/v1/tenants/[tenantId]/directories/[dir
 import * as dirGroupsRoute from '@/app/api/v1/tenants/[tenantId]/directories/[directoryId]/groups/route';
 import * as directoryRoute from '@/app/api/v1/tenants/[tenantId]/directories/[directoryId]/route';
 import * as usersRoute from '@/app/api/v1/tenants/[tenantId]/users/route';
+import * as roleMappingsRoute from '@/app/api/v1/tenants/[tenantId]/role-mappings/route';
 import { getDb } from '@/lib/db/client';
-import { auditEvents, scimGroupMembers, scimGroups, scimRequests, scimUsers, users } from '@/lib/db/schema';
+import { auditEvents, scimGroupMembers, scimGroups, scimRequests, scimUsers, sessions, users } from '@/lib/db/schema';
 import { call } from '@/lib/testing/api';
 import { makeDirectory, oktaUser, patch, scimCall, scimTenant } from '@/lib/testing/scim';
 import { pruneRequestLog } from './log';
@@ -302,5 +303,31 @@ describe('SCIM: discovery and the operator views', () => {
     const pu = await call(usersRoute.GET, { path: '/x', params: { tenantId: t.id } });
     expect(pu.body.data[0]).toMatchObject({ email: `gone@${t.domain}`, status: 'suspended' });
     expect((await snapshot(t.id)).scimUsers).toBe(0);
+  });
+
+  it('deleting one of two directories: a user only it pushed is suspended and signed out; one the other pushes too loses what the deleted one gave (groups, roles) and stays signed in', async () => {
+    const t = await tenant();
+    const a = await makeDirectory(t.id, 'A');
+    const b = await makeDirectory(t.id, 'B');
+    const put = await call(roleMappingsRoute.PUT, { method: 'PUT', params: { tenantId: t.id }, body: { rules: [{ attribute: 'groups', operator: 'contains', value: 'FromA', role: 'editor' }], defaultRole: 'member' } });
+    expect(put.status).toBe(200);
+    const [x, y] = [`x@${t.domain}`, `y@${t.domain}`];
+    const xa = await scimCall(a, 'POST', '/Users', oktaUser(x));
+    const ya = await scimCall(a, 'POST', '/Users', oktaUser(y));
+    expect((await scimCall(b, 'POST', '/Users', oktaUser(y))).status).toBe(201);
+    expect((await scimCall(a, 'POST', '/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'FromA', members: [{ value: xa.body.id }, { value: ya.body.id }] })).status).toBe(201);
+    const db = await getDb();
+    const byEmail = async (email: string) => (await db.select().from(users).where(and(eq(users.tenantId, t.id), eq(users.email, email))))[0];
+    expect(await byEmail(y)).toMatchObject({ groups: ['FromA'], roles: ['editor'] });
+    const expires = new Date(Date.now() + 3_600_000);
+    for (const email of [x, y]) await db.insert(sessions).values({ id: `ses_${email.split('@')[0]}_${t.id}`, kind: 'user', subjectId: (await byEmail(email)).id, tenantId: t.id, expiresAt: expires });
+
+    expect((await call(directoryRoute.DELETE, { method: 'DELETE', params: { tenantId: t.id, directoryId: a.id } })).status).toBe(204);
+    expect(await byEmail(x)).toMatchObject({ status: 'suspended' });
+    expect(await byEmail(y)).toMatchObject({ status: 'active', groups: [], roles: ['member'] });
+    const left = await db.select({ id: sessions.id }).from(sessions).where(eq(sessions.tenantId, t.id));
+    expect(left.map((r) => r.id)).toEqual([`ses_y_${t.id}`]);
+    const yEvents = await db.select({ action: auditEvents.action, reason: auditEvents.reason }).from(auditEvents).where(and(eq(auditEvents.tenantId, t.id), eq(auditEvents.targetId, (await byEmail(y)).id))).orderBy(auditEvents.id);
+    expect(yEvents.slice(-2)).toEqual([{ action: 'user.updated', reason: null }, { action: 'user.roles_changed', reason: null }]);
   });
 });

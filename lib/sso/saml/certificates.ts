@@ -16,7 +16,7 @@ import type { ConnectionView } from '../../validation/connections';
 import { fingerprintSchema, type CertificateAdd } from '../../validation/certificates';
 import { diffIdp, expiryAnnouncement, warnedDaysAfterChange } from './certificate-expiry';
 import { sso } from '../jackson';
-import { buildIdpMetadataXml, fingerprint, toPem, type IdpBindings } from './metadata';
+import { buildIdpMetadataXml, fingerprint, MAX_CERTIFICATES, toPem, type IdpBindings } from './metadata';
 import { connectionLabel } from '../../validation/connections';
 
 /**
@@ -33,9 +33,6 @@ import { connectionLabel } from '../../validation/connections';
  */
 
 export type PemCertificate = IdpCertificate & { pem: string };
-
-/** At most this many signing certificates per connection (two during a rollover is the norm). */
-export const MAX_CERTIFICATES = 5;
 
 const certError = (path: string, message: string) => badRequest(message, [{ path, message }]);
 

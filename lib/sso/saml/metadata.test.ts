@@ -11,6 +11,7 @@ const daysAgo = (n: number) => new Date(Date.now() - n * DAY);
 const good = createIdpKeyPair({ commonName: 'idp.example.com' });
 const other = createIdpKeyPair({ commonName: 'enc.example.com' });
 const expired = createIdpKeyPair({ commonName: 'old.example.com', notBefore: daysAgo(30), validDays: 1 });
+const six = Array.from({ length: 6 }, (_, i) => createIdpKeyPair({ commonName: `k${i}.example.com` }));
 
 const ENTITY = 'https://idp.example.com/metadata';
 const REDIRECT_URL = 'https://idp.example.com/sso/redirect';
@@ -222,6 +223,12 @@ describe('parseIdpMetadata: refused metadata', () => {
     ['SP metadata', () => idpMetadata({ descriptor: 'SPSSODescriptor' }), /IDPSSODescriptor/],
     ['an EntitiesDescriptor with only SP entities', () => `<md:EntitiesDescriptor xmlns:md="${NS.md}">${withoutDecl(idpMetadata({ descriptor: 'SPSSODescriptor' }))}</md:EntitiesDescriptor>`, /EntityDescriptor|IDPSSODescriptor/],
     ['no entityID', () => idpMetadata({ entityId: null }), /entityID/],
+    ['an entityID longer than 1024 characters', () => idpMetadata({ entityId: `https://idp.example.com/${'e'.repeat(1024)}` }), /entityID.*1024/],
+    [
+      'more signing certificates than a connection holds (each would be tried at every sign-in)',
+      () => idpMetadata({ keys: [good, ...six.slice(0, 5)].map((k) => ({ cert: k.certBase64, use: 'signing' as const })) }),
+      /more than 5 signing certificates.*at most 5/,
+    ],
     ['no SingleSignOnService', () => idpMetadata({ sso: [] }), /SingleSignOnService/],
     ['only a SOAP SingleSignOnService', () => idpMetadata({ sso: [{ binding: 'urn:oasis:names:tc:SAML:2.0:bindings:SOAP', location: 'https://idp.example.com/soap' }] }), /SingleSignOnService/],
     ['a javascript: SSO location', () => idpMetadata({ sso: [{ binding: BINDING_HTTP_REDIRECT, location: 'javascript:alert(1)' }] }), /SingleSignOnService/],

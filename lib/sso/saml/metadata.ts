@@ -33,6 +33,12 @@ export function fingerprint(x: X509Certificate): string {
   return x.fingerprint256;
 }
 
+/** At most this many signing certificates per connection (two during a rollover is the norm). */
+export const MAX_CERTIFICATES = 5;
+
+/** The longest entity ID (SAML metadata schema: at most 1024 characters). */
+const MAX_ENTITY_ID = 1024;
+
 /**
  * Reads what the portal needs from IdP SAML metadata, refusing what cannot work: not XML, a
  * DOCTYPE (entity tricks), no IDPSSODescriptor, no SSO URL, an SSO or logout location that is
@@ -78,6 +84,7 @@ export function parseIdpMetadata(
   if (!idp) throw bad(path, 'metadata has no IDPSSODescriptor: is this the identity provider’s metadata?');
   const entityId = entity.getAttribute('entityID')?.trim();
   if (!entityId) throw bad(path, 'metadata has no entityID');
+  if (entityId.length > MAX_ENTITY_ID) throw bad(path, `metadata entityID is longer than ${MAX_ENTITY_ID} characters`);
 
   // Every HTTP-Redirect and HTTP-POST location is checked (not only the one the portal uses):
   // the browser is sent to them, so each must be https (http only on loopback in development).
@@ -126,6 +133,8 @@ export function parseIdpMetadata(
       const fp = fingerprint(x);
       if (seen.has(fp)) continue;
       seen.add(fp);
+      // Each is tried against every signed response: a connection holds a few, as when added one by one.
+      if (seen.size > MAX_CERTIFICATES) throw bad(path, `metadata has more than ${MAX_CERTIFICATES} signing certificates; a connection holds at most ${MAX_CERTIFICATES}`);
       certificates.push({
         fingerprintSha256: fp,
         notBefore: new Date(x.validFrom).toISOString(),
