@@ -48,3 +48,14 @@ function fieldErrorsOf(error: z.ZodError): Record<string, string> {
   for (const i of error.issues) fieldErrors[i.path.join('.') || 'form'] ??= i.message;
   return fieldErrors;
 }
+
+/**
+ * Are these arguments what the console's own forms send beside their fields (a slug, an id, a
+ * domain: short strings)? A hand-made call may send anything there (an object, a number); such a
+ * call is answered NOT_PLAIN before anything reads them.
+ */
+export function plainArgs(...args: unknown[]): boolean {
+  return args.every((a) => typeof a === 'string' && a.length <= 1024 && !a.includes('\0'));
+}
+
+export const NOT_PLAIN = { ok: false, error: 'Not found: the request names nothing of that kind here.' } as const;

@@ -1,7 +1,7 @@
 'use server';
 import { revalidatePath } from 'next/cache';
 import { z } from 'zod';
-import { runAction } from '@/lib/actions';
+import { NOT_PLAIN, plainArgs, runAction } from '@/lib/actions';
 import { signOut } from '@/lib/auth/config';
 import { ctxOf, requireOperator } from '@/lib/auth/guards';
 import { createApiKey, revokeApiKey } from '@/lib/dal/api-keys';
@@ -28,6 +28,7 @@ export async function createTenantAction(input: unknown) {
 }
 
 export async function updateTenantAction(id: string, input: unknown) {
+  if (!plainArgs(id)) return NOT_PLAIN;
   const p = await requireOperator();
   const ctx = await ctxOf(p);
   const r = await runAction(tenantEditFormSchema, input, async (v) => {
@@ -38,6 +39,7 @@ export async function updateTenantAction(id: string, input: unknown) {
 }
 
 export async function deleteTenantAction(id: string) {
+  if (!plainArgs(id)) return NOT_PLAIN;
   const p = await requireOperator();
   const ctx = await ctxOf(p);
   const r = await runAction(idSchema, { id }, (v) => deleteTenant(ctx, v.id));
@@ -53,6 +55,7 @@ export async function createApiKeyAction(input: unknown) {
 }
 
 export async function revokeApiKeyAction(id: string) {
+  if (!plainArgs(id)) return NOT_PLAIN;
   const p = await requireOperator();
   const ctx = await ctxOf(p);
   const r = await runAction(idSchema, { id }, (v) => revokeApiKey(ctx, v.id));
@@ -66,6 +69,7 @@ export async function signOutAction() {
 
 /** A setup link for a customer's IT admin; its URL is answered this once. */
 export async function createPortalLinkAction(tenantId: string, input: unknown) {
+  if (!plainArgs(tenantId)) return NOT_PLAIN;
   const p = await requireOperator();
   const ctx = await ctxOf(p);
   const r = await runAction(portalLinkCreateSchema, input, async (v) => (await createPortalLink(ctx, tenantId, v)).url);
@@ -74,6 +78,7 @@ export async function createPortalLinkAction(tenantId: string, input: unknown) {
 }
 
 export async function revokePortalLinkAction(tenantId: string, id: string) {
+  if (!plainArgs(tenantId, id)) return NOT_PLAIN;
   const p = await requireOperator();
   const ctx = await ctxOf(p);
   const r = await runAction(idSchema, { id }, (v) => revokePortalLink(ctx, tenantId, v.id));
@@ -90,6 +95,7 @@ export async function startSpKeyRolloverAction() {
 }
 
 export async function endSpKeyRolloverAction(how: string) {
+  if (!plainArgs(how)) return NOT_PLAIN;
   const p = await requireOperator();
   const ctx = await ctxOf(p);
   const r = await runAction(spKeyEndSchema, { how }, (v) => endSpKeyRollover(ctx, v.how));

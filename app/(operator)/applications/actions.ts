@@ -1,7 +1,7 @@
 'use server';
 import { revalidatePath } from 'next/cache';
 import { z } from 'zod';
-import { runAction } from '@/lib/actions';
+import { NOT_PLAIN, plainArgs, runAction } from '@/lib/actions';
 import { rotateSigningKeysNow } from '@/lib/applications/provider';
 import { createApplication, deleteApplication, rotateApplicationSecret, updateApplication } from '@/lib/applications/registry';
 import { ctxOf, requireOperator } from '@/lib/auth/guards';
@@ -20,6 +20,7 @@ export async function createApplicationAction(input: unknown) {
 }
 
 export async function updateApplicationAction(id: string, input: unknown) {
+  if (!plainArgs(id)) return NOT_PLAIN;
   const ctx = await ctxOf(await requireOperator());
   const r = await runAction(applicationFormSchema, input, async (v) => {
     const { type: _type, ...patch } = v;
@@ -30,11 +31,13 @@ export async function updateApplicationAction(id: string, input: unknown) {
 }
 
 export async function rotateApplicationSecretAction(id: string) {
+  if (!plainArgs(id)) return NOT_PLAIN;
   const ctx = await ctxOf(await requireOperator());
   return runAction(idSchema, { id }, async (v) => (await rotateApplicationSecret(ctx, v.id)).clientSecret);
 }
 
 export async function deleteApplicationAction(id: string) {
+  if (!plainArgs(id)) return NOT_PLAIN;
   const ctx = await ctxOf(await requireOperator());
   const r = await runAction(idSchema, { id }, (v) => deleteApplication(ctx, v.id));
   if (!r.ok) return { error: r.error };

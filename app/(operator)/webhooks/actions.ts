@@ -1,7 +1,7 @@
 'use server';
 import { revalidatePath } from 'next/cache';
 import { z } from 'zod';
-import { runAction } from '@/lib/actions';
+import { NOT_PLAIN, plainArgs, runAction } from '@/lib/actions';
 import { ctxOf, requireOperator } from '@/lib/auth/guards';
 import { createWebhook, deleteWebhook, resendDelivery, rotateWebhookSecret, sendTestEvent, updateWebhook } from '@/lib/dal/webhooks';
 import { webhookEditFormSchema, webhookFormSchema } from '@/lib/webhooks/validation';
@@ -26,6 +26,7 @@ export async function createWebhookAction(input: unknown) {
 }
 
 export async function updateWebhookAction(webhookId: string, input: unknown) {
+  if (!plainArgs(webhookId)) return NOT_PLAIN;
   const ctx = await guard();
   const r = await runAction(webhookEditFormSchema, input, async (v) => {
     await updateWebhook(ctx, scope, webhookId, { url: v.url, events: v.events, description: v.description || null });
@@ -35,6 +36,7 @@ export async function updateWebhookAction(webhookId: string, input: unknown) {
 }
 
 export async function setWebhookEnabledAction(webhookId: string, enabled: unknown) {
+  if (!plainArgs(webhookId)) return NOT_PLAIN;
   const ctx = await guard();
   const r = await runAction(z.boolean(), enabled, async (v) => {
     await updateWebhook(ctx, scope, webhookId, { enabled: v });
@@ -44,6 +46,7 @@ export async function setWebhookEnabledAction(webhookId: string, enabled: unknow
 }
 
 export async function sendTestEventAction(webhookId: string) {
+  if (!plainArgs(webhookId)) return NOT_PLAIN;
   const ctx = await guard();
   const r = await runAction(id, webhookId, (v) => sendTestEvent(ctx, scope, v));
   revalidatePath(`/webhooks/${webhookId}`);
@@ -51,6 +54,7 @@ export async function sendTestEventAction(webhookId: string) {
 }
 
 export async function resendDeliveryAction(webhookId: string, deliveryId: unknown) {
+  if (!plainArgs(webhookId)) return NOT_PLAIN;
   const ctx = await guard();
   const r = await runAction(id, deliveryId, (v) => resendDelivery(ctx, scope, webhookId, v));
   revalidatePath(`/webhooks/${webhookId}`);
@@ -58,11 +62,13 @@ export async function resendDeliveryAction(webhookId: string, deliveryId: unknow
 }
 
 export async function rotateWebhookSecretAction(webhookId: string) {
+  if (!plainArgs(webhookId)) return NOT_PLAIN;
   const ctx = await guard();
   return runAction(id, webhookId, async (v) => (await rotateWebhookSecret(ctx, scope, v)).secret);
 }
 
 export async function deleteWebhookAction(webhookId: string) {
+  if (!plainArgs(webhookId)) return NOT_PLAIN;
   const ctx = await guard();
   const r = await runAction(id, webhookId, (v) => deleteWebhook(ctx, scope, v));
   revalidatePath('/webhooks');

@@ -1,13 +1,14 @@
 'use server';
 import { revalidatePath } from 'next/cache';
 import { z } from 'zod';
-import { runAction } from '@/lib/actions';
+import { NOT_PLAIN, plainArgs, runAction } from '@/lib/actions';
 import { ctxOf, requireTenant } from '@/lib/auth/guards';
 import { checkSamlMetadata, deleteConnection } from '@/lib/dal/connections';
 import { samlConnectionSchema } from '@/lib/validation/connections';
 import { signOut } from '@/lib/auth/config';
 
 export async function previewMetadataAction(slug: string, input: unknown) {
+  if (!plainArgs(slug)) return NOT_PLAIN;
   const { principal, tenant } = await requireTenant(slug, 'sso');
   const ctx = await ctxOf(principal);
   return runAction(samlConnectionSchema.pick({ metadataXml: true, metadataUrl: true }), input, async (v) => {
@@ -18,6 +19,7 @@ export async function previewMetadataAction(slug: string, input: unknown) {
 }
 
 export async function deleteConnectionAction(slug: string, id: string) {
+  if (!plainArgs(slug, id)) return NOT_PLAIN;
   const { principal, tenant } = await requireTenant(slug, 'sso');
   const ctx = await ctxOf(principal);
   const r = await runAction(z.string().min(1).max(64), id, (v) => deleteConnection(ctx, tenant.id, v));

@@ -1,7 +1,7 @@
 'use server';
 import { revalidatePath } from 'next/cache';
 import { z } from 'zod';
-import { runAction } from '@/lib/actions';
+import { NOT_PLAIN, plainArgs, runAction } from '@/lib/actions';
 import { ctxOf, requireTenant } from '@/lib/auth/guards';
 import { createConnection, deleteConnection, liftConnectionLimit, updateConnection } from '@/lib/dal/connections';
 import { GUIDES, isProviderId, type ProviderId } from '@/lib/sso/connections/guides';
@@ -23,6 +23,7 @@ function done(slug: string, connectionId?: string) {
 
 /** The console creates drafts: they serve only test sign-ins until an admin activates them. */
 export async function createDraftConnectionAction(slug: string, provider: ProviderId, input: unknown) {
+  if (!plainArgs(slug, provider)) return NOT_PLAIN;
   const { tenant, ctx } = await guard(slug);
   const name = isProviderId(provider) ? GUIDES[provider].name : undefined;
   const r = await runAction(connectionCreateSchema, input, async (v) => (await createConnection(ctx, tenant.id, { name, ...v, status: 'draft' })).id);
@@ -31,6 +32,7 @@ export async function createDraftConnectionAction(slug: string, provider: Provid
 }
 
 export async function updateConnectionSettingsAction(slug: string, connectionId: string, input: unknown) {
+  if (!plainArgs(slug, connectionId)) return NOT_PLAIN;
   const { tenant, ctx } = await guard(slug);
   const r = await runAction(settingsSchema, input, async (v) => {
     await updateConnection(ctx, tenant.id, id.parse(connectionId), v);
@@ -41,6 +43,7 @@ export async function updateConnectionSettingsAction(slug: string, connectionId:
 
 /** Activate (a draft only with `force`, after the console's confirmation) or move back to draft. */
 export async function setConnectionStatusAction(slug: string, connectionId: string, status: unknown, force: unknown) {
+  if (!plainArgs(slug, connectionId)) return NOT_PLAIN;
   const { tenant, ctx } = await guard(slug);
   const r = await runAction(statusSchema, { status, force }, async (v) => {
     await updateConnection(ctx, tenant.id, id.parse(connectionId), v);
@@ -51,6 +54,7 @@ export async function setConnectionStatusAction(slug: string, connectionId: stri
 
 /** Deletes from the connection's page (the button then goes back to the list). */
 export async function deleteConnectionFromPageAction(slug: string, connectionId: string) {
+  if (!plainArgs(slug, connectionId)) return NOT_PLAIN;
   const { tenant, ctx } = await guard(slug);
   const r = await runAction(id, connectionId, (v) => deleteConnection(ctx, tenant.id, v));
   done(slug);
@@ -59,6 +63,7 @@ export async function deleteConnectionFromPageAction(slug: string, connectionId:
 
 /** Lifts the connection's limit (only an admin holding every section, or an operator; the DAL checks). */
 export async function liftConnectionLimitAction(slug: string, connectionId: string) {
+  if (!plainArgs(slug, connectionId)) return NOT_PLAIN;
   const { tenant, ctx } = await guard(slug);
   const r = await runAction(id, connectionId, async (v) => {
     await liftConnectionLimit(ctx, tenant.id, v);

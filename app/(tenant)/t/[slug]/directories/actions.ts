@@ -1,7 +1,7 @@
 'use server';
 import { revalidatePath } from 'next/cache';
 import { z } from 'zod';
-import { runAction } from '@/lib/actions';
+import { NOT_PLAIN, plainArgs, runAction } from '@/lib/actions';
 import { ctxOf, requireTenant } from '@/lib/auth/guards';
 import { createDirectory, deleteDirectory, liftDirectoryLimit, revokeDirectoryToken, rotateDirectoryToken } from '@/lib/dal/directories';
 import { directoryCreateSchema } from '@/lib/validation/directories';
@@ -10,6 +10,7 @@ const idSchema = z.string().min(1).max(64);
 
 /** Creates a directory; the answer carries its bearer token, which the page shows once. */
 export async function createDirectoryAction(slug: string, input: unknown) {
+  if (!plainArgs(slug)) return NOT_PLAIN;
   const { principal, tenant } = await requireTenant(slug, 'directory_sync');
   const ctx = await ctxOf(principal);
   const r = await runAction(directoryCreateSchema, input, async (v) => {
@@ -22,6 +23,7 @@ export async function createDirectoryAction(slug: string, input: unknown) {
 
 /** A new token (shown once); the old one stops working at once. */
 export async function rotateDirectoryTokenAction(slug: string, directoryId: string) {
+  if (!plainArgs(slug, directoryId)) return NOT_PLAIN;
   const { principal, tenant } = await requireTenant(slug, 'directory_sync');
   const ctx = await ctxOf(principal);
   const r = await runAction(idSchema, directoryId, async (id) => (await rotateDirectoryToken(ctx, tenant.id, id)).bearerToken);
@@ -30,6 +32,7 @@ export async function rotateDirectoryTokenAction(slug: string, directoryId: stri
 }
 
 export async function revokeDirectoryTokenAction(slug: string, directoryId: string) {
+  if (!plainArgs(slug, directoryId)) return NOT_PLAIN;
   const { principal, tenant } = await requireTenant(slug, 'directory_sync');
   const ctx = await ctxOf(principal);
   const r = await runAction(idSchema, directoryId, async (id) => {
@@ -40,6 +43,7 @@ export async function revokeDirectoryTokenAction(slug: string, directoryId: stri
 }
 
 export async function deleteDirectoryAction(slug: string, directoryId: string) {
+  if (!plainArgs(slug, directoryId)) return NOT_PLAIN;
   const { principal, tenant } = await requireTenant(slug, 'directory_sync');
   const ctx = await ctxOf(principal);
   const r = await runAction(idSchema, directoryId, (id) => deleteDirectory(ctx, tenant.id, id));
@@ -49,6 +53,7 @@ export async function deleteDirectoryAction(slug: string, directoryId: string) {
 
 /** Lifts the directory's limit (only an admin holding every section, or an operator; the DAL checks). */
 export async function liftDirectoryLimitAction(slug: string, directoryId: string) {
+  if (!plainArgs(slug, directoryId)) return NOT_PLAIN;
   const { principal, tenant } = await requireTenant(slug, 'directory_sync');
   const ctx = await ctxOf(principal);
   const r = await runAction(idSchema, directoryId, async (id) => {

@@ -1,7 +1,7 @@
 'use server';
 import { revalidatePath } from 'next/cache';
 import { z } from 'zod';
-import { runAction } from '@/lib/actions';
+import { NOT_PLAIN, plainArgs, runAction } from '@/lib/actions';
 import { ctxOf, requireTenant } from '@/lib/auth/guards';
 import { roleMappingOf } from '@/lib/dal/role-mappings';
 import { AppError } from '@/lib/errors';
@@ -22,6 +22,7 @@ const draftOf = (d: z.output<ReturnType<typeof roleMappingSchemaFor>>, saved: Ro
 
 /** How existing users' roles would change under the draft. */
 export async function roleMappingImpactAction(slug: string, input: unknown) {
+  if (!plainArgs(slug)) return NOT_PLAIN;
   const { tenant } = await requireTenant(slug, 'role_mappings');
   const saved = roleMappingOf(tenant);
   return runAction(roleMappingSchemaFor(tenant.roles), input, (d) => impactFor(tenant.id, saved, draftOf(d, saved)));
@@ -40,16 +41,19 @@ async function save(slug: string, input: unknown, applyNow: boolean) {
 
 /** Saves the rules; existing users get their new roles at their next sign-in or SCIM event. */
 export async function saveRoleMappingAction(slug: string, input: unknown) {
+  if (!plainArgs(slug)) return NOT_PLAIN;
   return save(slug, input, false);
 }
 
 /** Saves the rules and changes existing users' roles now, in the same transaction. */
 export async function saveAndApplyRoleMappingAction(slug: string, input: unknown) {
+  if (!plainArgs(slug)) return NOT_PLAIN;
   return save(slug, input, true);
 }
 
 /** What the rules saw at a recent sign-in of this tenant (for the preview). */
 export async function signInSampleAction(slug: string, userId: unknown) {
+  if (!plainArgs(slug)) return NOT_PLAIN;
   const { tenant } = await requireTenant(slug, 'role_mappings');
   return runAction(z.string().min(1).max(64), userId, async (id) => {
     const sample = await signInSample(tenant.id, id);

@@ -1,11 +1,12 @@
 'use server';
 import { revalidatePath } from 'next/cache';
-import { runAction } from '@/lib/actions';
+import { NOT_PLAIN, plainArgs, runAction } from '@/lib/actions';
 import { ctxOf, requireTenant } from '@/lib/auth/guards';
 import { signInPolicyInputSchema } from '@/lib/policies/schema';
 import { putSignInPolicy } from '@/lib/policies/store';
 
 export async function saveSignInPolicyAction(slug: string, input: unknown) {
+  if (!plainArgs(slug)) return NOT_PLAIN;
   const { principal, tenant } = await requireTenant(slug, 'sso');
   const ctx = await ctxOf(principal);
   // A tenant admin may not save a console allowlist that shuts out their own address; operators are not bound by it.

@@ -1,7 +1,7 @@
 'use server';
 import { revalidatePath } from 'next/cache';
 import { z } from 'zod';
-import { runAction } from '@/lib/actions';
+import { NOT_PLAIN, plainArgs, runAction } from '@/lib/actions';
 import { ctxOf, requireTenant } from '@/lib/auth/guards';
 import { createWebhook, deleteWebhook, resendDelivery, rotateWebhookSecret, sendTestEvent, updateWebhook } from '@/lib/dal/webhooks';
 import { webhookEditFormSchema, webhookFormSchema } from '@/lib/webhooks/validation';
@@ -16,6 +16,7 @@ async function guard(slug: string) {
 }
 
 export async function createWebhookAction(slug: string, input: unknown) {
+  if (!plainArgs(slug)) return NOT_PLAIN;
   const { ctx, scope } = await guard(slug);
   const r = await runAction(webhookFormSchema, input, async (v) => {
     const w = await createWebhook(ctx, scope, { ...v, description: v.description || null });
@@ -26,6 +27,7 @@ export async function createWebhookAction(slug: string, input: unknown) {
 }
 
 export async function updateWebhookAction(slug: string, webhookId: string, input: unknown) {
+  if (!plainArgs(slug, webhookId)) return NOT_PLAIN;
   const { ctx, scope } = await guard(slug);
   const r = await runAction(webhookEditFormSchema, input, async (v) => {
     await updateWebhook(ctx, scope, webhookId, { url: v.url, events: v.events, description: v.description || null });
@@ -35,6 +37,7 @@ export async function updateWebhookAction(slug: string, webhookId: string, input
 }
 
 export async function setWebhookEnabledAction(slug: string, webhookId: string, enabled: unknown) {
+  if (!plainArgs(slug, webhookId)) return NOT_PLAIN;
   const { ctx, scope } = await guard(slug);
   const r = await runAction(z.boolean(), enabled, async (v) => {
     await updateWebhook(ctx, scope, webhookId, { enabled: v });
@@ -44,6 +47,7 @@ export async function setWebhookEnabledAction(slug: string, webhookId: string, e
 }
 
 export async function sendTestEventAction(slug: string, webhookId: string) {
+  if (!plainArgs(slug, webhookId)) return NOT_PLAIN;
   const { ctx, scope } = await guard(slug);
   const r = await runAction(id, webhookId, (v) => sendTestEvent(ctx, scope, v));
   revalidatePath(`/t/${slug}/webhooks/${webhookId}`);
@@ -51,6 +55,7 @@ export async function sendTestEventAction(slug: string, webhookId: string) {
 }
 
 export async function resendDeliveryAction(slug: string, webhookId: string, deliveryId: unknown) {
+  if (!plainArgs(slug, webhookId)) return NOT_PLAIN;
   const { ctx, scope } = await guard(slug);
   const r = await runAction(id, deliveryId, (v) => resendDelivery(ctx, scope, webhookId, v));
   revalidatePath(`/t/${slug}/webhooks/${webhookId}`);
@@ -58,11 +63,13 @@ export async function resendDeliveryAction(slug: string, webhookId: string, deli
 }
 
 export async function rotateWebhookSecretAction(slug: string, webhookId: string) {
+  if (!plainArgs(slug, webhookId)) return NOT_PLAIN;
   const { ctx, scope } = await guard(slug);
   return runAction(id, webhookId, async (v) => (await rotateWebhookSecret(ctx, scope, v)).secret);
 }
 
 export async function deleteWebhookAction(slug: string, webhookId: string) {
+  if (!plainArgs(slug, webhookId)) return NOT_PLAIN;
   const { ctx, scope } = await guard(slug);
   const r = await runAction(id, webhookId, (v) => deleteWebhook(ctx, scope, v));
   revalidatePath(`/t/${slug}/webhooks`);

@@ -1,7 +1,7 @@
 'use server';
 import { revalidatePath } from 'next/cache';
 import { z } from 'zod';
-import { runAction } from '@/lib/actions';
+import { NOT_PLAIN, plainArgs, runAction } from '@/lib/actions';
 import { ctxOf, requireTenant } from '@/lib/auth/guards';
 import { addCertificate, removeCertificate } from '@/lib/sso/saml/certificates';
 import { approveMetadata, refreshMetadata, rejectMetadata } from '@/lib/sso/saml/metadata-refresh';
@@ -22,6 +22,7 @@ const done = (slug: string, connectionId: string) => {
 const connectionId = z.string().min(1).max(64);
 
 export async function addCertificateAction(slug: string, id: string, input: unknown) {
+  if (!plainArgs(slug, id)) return NOT_PLAIN;
   const { tenant, ctx } = await guard(slug);
   const r = await runAction(certificateAddSchema, input, async (v) => {
     await addCertificate(ctx, tenant.id, connectionId.parse(id), v);
@@ -31,6 +32,7 @@ export async function addCertificateAction(slug: string, id: string, input: unkn
 }
 
 export async function removeCertificateAction(slug: string, id: string, fingerprintSha256: string) {
+  if (!plainArgs(slug, id, fingerprintSha256)) return NOT_PLAIN;
   const { tenant, ctx } = await guard(slug);
   const r = await runAction(z.string().min(1).max(200), fingerprintSha256, async (fp) => {
     await removeCertificate(ctx, tenant.id, connectionId.parse(id), fp);
@@ -40,6 +42,7 @@ export async function removeCertificateAction(slug: string, id: string, fingerpr
 }
 
 export async function refreshMetadataAction(slug: string, id: string) {
+  if (!plainArgs(slug, id)) return NOT_PLAIN;
   const { tenant, ctx } = await guard(slug);
   const r = await runAction(connectionId, id, async (v) => {
     await refreshMetadata(ctx, tenant.id, v);
@@ -49,6 +52,7 @@ export async function refreshMetadataAction(slug: string, id: string) {
 }
 
 export async function approveMetadataAction(slug: string, id: string) {
+  if (!plainArgs(slug, id)) return NOT_PLAIN;
   const { tenant, ctx } = await guard(slug);
   const r = await runAction(connectionId, id, async (v) => {
     await approveMetadata(ctx, tenant.id, v);
@@ -58,6 +62,7 @@ export async function approveMetadataAction(slug: string, id: string) {
 }
 
 export async function rejectMetadataAction(slug: string, id: string) {
+  if (!plainArgs(slug, id)) return NOT_PLAIN;
   const { tenant, ctx } = await guard(slug);
   const r = await runAction(connectionId, id, async (v) => {
     await rejectMetadata(ctx, tenant.id, v);
