@@ -60,6 +60,9 @@ async function openBackend(): Promise<{ kind: string; query: Query; close: () =>
     await admin.query(`create schema ${schema}`);
     await admin.end();
     const pool = new pg.Pool({ connectionString: url, max: 4, options: `-c search_path=${schema}` });
+    // pool.end() resolves while its clients' sockets still close; the file's database, dropped right
+    // after (setup-postgres.ts), then ends them with an error nobody is waiting for.
+    pool.on('error', () => {});
     const query = (async (text: string, params?: unknown[]) => (await pool.query(text, params)).rows) as Query;
     await query(DDL);
     return {
