@@ -10,6 +10,8 @@ import { forbidden, notFound } from '../errors';
 import { newId } from '../ids';
 import { hashToken, heldTenant, newDirectoryToken } from '../scim/auth';
 import type { ScimContext } from '../scim/context';
+import { ScimError } from '../scim/scimmy';
+import { MappingMeter } from '../provisioning/mapping';
 import { refreshPortalUsers } from '../scim/portal';
 import { portalEmail } from '../scim/normalise';
 import { scimUrl } from '../scim/urls';
@@ -192,18 +194,38 @@ export async function deleteDirectory(ctx: Ctx, tenantId: string, id: string): P
       );
       const orphans = ids.filter((x) => !stillLinked.has(x));
       const kept = ids.filter((x) => stillLinked.has(x));
-      // Deleting suspends some and changes the others: not an admin above the one deleting (lib/dal/console-access.ts).
-      const targets = await tx.select().from(users).where(and(eq(users.tenantId, tenantId), inList(users.id, ids), eq(users.status, 'active')));
-      await refuseActingAbove(tx, ctx, tenantId, targets, 'directoryId');
       if (kept.length) {
         // Users another directory pushes too lose what this one gave them (its groups, the roles they
-        // opened), worked out as a change of their SCIM users would (lib/scim/portal.ts).
+        // opened), worked out as a change of their SCIM users would (lib/scim/portal.ts): a change of
+        // a user above the admin deleting is refused (their sections the ceiling), with no budget
+        // over the whole tenant, and roles the rules cannot work out within one user's budget kept.
         const tenant = await heldTenant(tx, tenantId);
-        const c: ScimContext = { tx, directory: { ...d, scopeCeiling: null }, tenant: tenant!, base: '', audit: ctx, events: [], summary: [], outcome: 'unchanged' };
-        await refreshPortalUsers(c, kept);
+        const c: ScimContext = {
+          tx,
+          directory: { ...d, scopeCeiling: ctx.consoleScopes ? [...ctx.consoleScopes] : null },
+          tenant: tenant!,
+          base: '',
+          audit: ctx,
+          events: [],
+          summary: [],
+          outcome: 'unchanged',
+          mappingMeter: new MappingMeter(Infinity),
+          keepRolesOverBudget: true,
+        };
+        try {
+          await refreshPortalUsers(c, kept, Object.fromEntries(kept.map((id) => [id, { reason: 'directory deleted' }])));
+        } catch (e) {
+          if (e instanceof ScimError && Number(e.status) === 403) {
+            throw forbidden('directoryId', 'a user another directory also pushes holds console sections you do not, and deleting this directory would change their groups or roles; only an admin holding them may delete it');
+          }
+          throw e;
+        }
         await recordMany(tx, ctx, c.events);
       }
       if (orphans.length) {
+        // Deleting suspends them: not an admin above the one deleting (lib/dal/console-access.ts).
+        const targets = await tx.select().from(users).where(and(eq(users.tenantId, tenantId), inList(users.id, orphans), eq(users.status, 'active')));
+        await refuseActingAbove(tx, ctx, tenantId, targets, 'directoryId');
         const suspended = await tx
           .update(users)
           .set({ status: 'suspended', suspendedBy: 'scim', updatedAt: new Date() })

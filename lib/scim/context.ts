@@ -28,6 +28,8 @@ export type ScimContext = {
   body?: unknown;
   /** What this request's role-mapping evaluations cost so far (lib/scim/portal.ts). */
   mappingMeter?: MappingMeter;
+  /** A user whose roles the rules cannot work out within the budget keeps the roles they have (an admin deleting a directory), instead of the request being refused. */
+  keepRolesOverBudget?: boolean;
 };
 
 /** A SCIM error (RFC 7644 §3.12) to answer with. */

@@ -3,6 +3,7 @@ import { endSessionsOf } from '../dal/sessions';
 import { narrowest, sectionsAbove, type ConsoleAccess } from '../auth/permissions';
 import { directories, scimGroupMembers, scimGroups, scimUsers, tenants, users, type ScimUserRow, type User } from '../db/schema';
 import { newId } from '../ids';
+import { canonicalJson } from '../audit/chain';
 import { inList } from '../db/lists';
 import { breather } from '../provisioning/breathe';
 import { userChanges } from '../provisioning/user-changes';
@@ -306,11 +307,12 @@ async function refreshOne(c: ScimContext, before: User, linked: ScimUserRow[], g
     status = 'active';
     suspendedBy = null;
   }
-  const roles = rolesOf(c, attributes, before.email, status === 'active' ? undefined : before.roles);
+  const roles = rolesOf(c, attributes, before.email, status === 'active' && !c.keepRolesOverBudget ? undefined : before.roles);
   const after = { ...names, groups, roles, attributes, status, suspendedBy, source: 'scim' as const, scopeCeiling };
+  // Key order aside (the stored attributes come back in jsonb's order, not the order they were made in).
   const changed =
-    JSON.stringify([before.firstName, before.lastName, before.groups, before.roles, before.attributes, before.status, before.suspendedBy, before.source, before.scopeCeiling]) !==
-    JSON.stringify([after.firstName, after.lastName, after.groups, after.roles, after.attributes, after.status, after.suspendedBy, after.source, after.scopeCeiling]);
+    canonicalJson([before.firstName, before.lastName, before.groups, before.roles, before.attributes, before.status, before.suspendedBy, before.source, before.scopeCeiling]) !==
+    canonicalJson([after.firstName, after.lastName, after.groups, after.roles, after.attributes, after.status, after.suspendedBy, after.source, after.scopeCeiling]);
   if (changed) await refuseAbove(c, before);
   const update: Update | null = changed ? { id: before.id, after } : null;
   if (status === 'suspended' && before.status === 'active') await endSessionsOf(c.tx, before.id);

@@ -11,6 +11,7 @@ const daysAgo = (n: number) => new Date(Date.now() - n * DAY);
 const good = createIdpKeyPair({ commonName: 'idp.example.com' });
 const other = createIdpKeyPair({ commonName: 'enc.example.com' });
 const expired = createIdpKeyPair({ commonName: 'old.example.com', notBefore: daysAgo(30), validDays: 1 });
+const expired2 = createIdpKeyPair({ commonName: 'older.example.com', notBefore: daysAgo(60), validDays: 1 });
 const six = Array.from({ length: 6 }, (_, i) => createIdpKeyPair({ commonName: `k${i}.example.com` }));
 
 const ENTITY = 'https://idp.example.com/metadata';
@@ -194,6 +195,11 @@ describe('parseIdpMetadata: accepted metadata', () => {
     expect(parsed.certificates[0].fingerprintSha256).toBe(fingerprintOf(good));
   });
 
+  it('keeps up to 5 valid signing certificates, however many expired ones are listed beside them', () => {
+    const keys = [good, ...six.slice(0, 4), expired, expired2].map((k) => ({ cert: k.certBase64, use: 'signing' as const }));
+    expect(parseIdpMetadata(idpMetadata({ keys })).certificates).toHaveLength(5);
+  });
+
   it('drops an expired certificate when a valid one is there too', () => {
     const parsed = parseIdpMetadata(
       idpMetadata({ keys: [{ cert: expired.certBase64, use: 'signing' }, { cert: good.certBase64, use: 'signing' }] }),
@@ -227,7 +233,7 @@ describe('parseIdpMetadata: refused metadata', () => {
     [
       'more signing certificates than a connection holds (each would be tried at every sign-in)',
       () => idpMetadata({ keys: [good, ...six.slice(0, 5)].map((k) => ({ cert: k.certBase64, use: 'signing' as const })) }),
-      /more than 5 signing certificates.*at most 5/,
+      /6 signing certificates that have not expired.*at most 5/,
     ],
     ['no SingleSignOnService', () => idpMetadata({ sso: [] }), /SingleSignOnService/],
     ['only a SOAP SingleSignOnService', () => idpMetadata({ sso: [{ binding: 'urn:oasis:names:tc:SAML:2.0:bindings:SOAP', location: 'https://idp.example.com/soap' }] }), /SingleSignOnService/],

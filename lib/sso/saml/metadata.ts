@@ -36,6 +36,9 @@ export function fingerprint(x: X509Certificate): string {
 /** At most this many signing certificates per connection (two during a rollover is the norm). */
 export const MAX_CERTIFICATES = 5;
 
+/** Metadata listing more signing certificates than this (expired ones included) is refused before each is read. */
+const MAX_LISTED_CERTIFICATES = 50;
+
 /** The longest entity ID (SAML metadata schema: at most 1024 characters). */
 const MAX_ENTITY_ID = 1024;
 
@@ -133,8 +136,7 @@ export function parseIdpMetadata(
       const fp = fingerprint(x);
       if (seen.has(fp)) continue;
       seen.add(fp);
-      // Each is tried against every signed response: a connection holds a few, as when added one by one.
-      if (seen.size > MAX_CERTIFICATES) throw bad(path, `metadata has more than ${MAX_CERTIFICATES} signing certificates; a connection holds at most ${MAX_CERTIFICATES}`);
+      if (seen.size > MAX_LISTED_CERTIFICATES) throw bad(path, `metadata lists more than ${MAX_LISTED_CERTIFICATES} signing certificates`);
       certificates.push({
         fingerprintSha256: fp,
         notBefore: new Date(x.validFrom).toISOString(),
@@ -149,6 +151,8 @@ export function parseIdpMetadata(
   if (!valid.length) {
     throw bad(path, `the signing certificate expired on ${certificates.map((c) => c.notAfter.slice(0, 10)).join(', ')}`);
   }
+  // Each is tried against every signed response: a connection holds a few, as when added one by one.
+  if (valid.length > MAX_CERTIFICATES) throw bad(path, `metadata has ${valid.length} signing certificates that have not expired; a connection holds at most ${MAX_CERTIFICATES}`);
   return { entityId, ssoUrl, certificates: valid, bindings };
 }
 
