@@ -1,4 +1,5 @@
-import { X509Certificate } from 'node:crypto';
+import { generateKeyPairSync, X509Certificate } from 'node:crypto';
+import forge from 'node-forge';
 import { describe, expect, it } from 'vitest';
 import { BINDING_HTTP_POST, BINDING_HTTP_REDIRECT, createIdpKeyPair, NS, TestSamlIdp, type IdpKeyPair } from '@/e2e/idp/saml-idp';
 import { AppError } from '../../errors';
@@ -260,6 +261,24 @@ describe('parseIdpMetadata: refused metadata', () => {
     expect(err.message).toMatch(message);
     expect(err.errors).toEqual([{ path: 'metadataXml', message: err.message }]);
     expect(err.message).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it('refuses metadata listing more than 50 signing certificates before reading each (here 51 of one key)', () => {
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+    const [pub, priv] = [forge.pki.publicKeyFromPem(publicKey), forge.pki.privateKeyFromPem(privateKey)];
+    const certs = Array.from({ length: 51 }, (_, i) => {
+      const c = forge.pki.createCertificate();
+      c.publicKey = pub;
+      c.serialNumber = `01${i.toString(16).padStart(4, '0')}`;
+      c.validity.notBefore = daysAgo(1);
+      c.validity.notAfter = new Date(Date.now() + 30 * DAY);
+      c.setSubject([{ name: 'commonName', value: 'many.example.com' }]);
+      c.setIssuer([{ name: 'commonName', value: 'many.example.com' }]);
+      c.sign(priv, forge.md.sha256.create());
+      return forge.util.encode64(forge.asn1.toDer(forge.pki.certificateToAsn1(c)).getBytes());
+    });
+    const err = refusal(idpMetadata({ keys: certs.map((cert) => ({ cert, use: 'signing' as const })) }));
+    expect(err.message).toMatch(/more than 50 signing certificates/);
   });
 
   it('names the field it was told to', () => {
