@@ -14,7 +14,7 @@ import * as provisioningRoute from '@/app/api/v1/tenants/[tenantId]/provisioning
 import { call } from '@/lib/testing/api';
 import { saveRoleMapping } from './apply';
 import { evaluationCost, MAPPING_BUDGET } from './mapping';
-import { impactFor, recentSignIns, signInSample } from './impact';
+import { impactFor, PAGE_SIZE, recentSignIns, signInSample } from './impact';
 
 const admin: Ctx = { actor: { type: 'operator', id: 'op_impact', label: 'ops@portal.test' }, ip: '198.51.100.7', userAgent: 'vitest' };
 
@@ -276,5 +276,39 @@ describe('Save and apply across many users', () => {
     expect(roleMappingOf(await getTenant(tenant.id))).toEqual(before);
     const saved = await saveRoleMapping(admin, tenant.id, mapping, { applyNow: false, newRoles: 'add' });
     expect(saved.mapping.rules).toHaveLength(10);
+  }, 60_000);
+
+  it('applies across more than one page of users (1,000 a page): every changed user gets the new roles and one event, the others neither', async () => {
+    const { tenant, domain } = await samlTenant();
+    const db = await getDb();
+    await putRoleMapping(SYSTEM, tenant.id, SAVED);
+    const n = PAGE_SIZE + 200;
+    // Every third user is in Engineering (editor now, admin under the draft); the others stay members.
+    await db.insert(users).values(
+      Array.from({ length: n }, (_, i) => ({
+        id: `usr_page_${String(i).padStart(5, '0')}_${tenant.id}`,
+        tenantId: tenant.id,
+        email: `p${i}@${domain}`,
+        source: 'scim' as const,
+        roles: [i % 3 ? 'member' : 'editor'],
+        groups: i % 3 ? ['Everyone'] : ['Engineering'],
+        attributes: { groups: i % 3 ? ['Everyone'] : ['Engineering'], email: [`p${i}@${domain}`] },
+      })),
+    );
+    const before = new Date(Date.now() - 1000);
+    const out = await saveRoleMapping(admin, tenant.id, DRAFT, { applyNow: true, newRoles: 'add' });
+    const engineers = Math.ceil(n / 3);
+    expect(out.applied?.changed).toBe(engineers);
+    const rows = await db.select({ id: users.id, roles: users.roles, updatedAt: users.updatedAt }).from(users).where(eq(users.tenantId, tenant.id));
+    const admins = rows.filter((r) => r.roles.includes('admin'));
+    expect(admins).toHaveLength(engineers);
+    expect(admins.every((r) => r.updatedAt >= before)).toBe(true);
+    // The last page too (ids sort the pages): the last engineer.
+    const last = rows.find((r) => r.id === `usr_page_${String(Math.floor((n - 1) / 3) * 3).padStart(5, '0')}_${tenant.id}`);
+    expect(last?.roles).toEqual(['admin']);
+    const events = await db.select({ targetId: auditEvents.targetId, details: auditEvents.details }).from(auditEvents).where(and(eq(auditEvents.tenantId, tenant.id), eq(auditEvents.action, 'user.roles_changed')));
+    expect(events).toHaveLength(engineers);
+    expect(new Set(events.map((e) => e.targetId))).toEqual(new Set(admins.map((r) => r.id)));
+    expect(events[0].details).toMatchObject({ before: { roles: ['editor'] }, after: { roles: ['admin'] }, cause: 'role_mapping.applied' });
   }, 60_000);
 });
