@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { nulPath } from './api/body';
-import { AppError, pgError } from './errors';
+import { AppError } from './errors';
 import { log } from './log';
 import { sentence } from './utils';
 
@@ -31,12 +31,6 @@ export async function runAction<S extends z.ZodType, T>(
     if (err instanceof z.ZodError) {
       log('warn', 'action refused: a check inside it failed', { err });
       return { ok: false, error: 'Please correct the highlighted fields.', fieldErrors: fieldErrorsOf(err) };
-    }
-    // Only a hand-made call sends a NUL or a broken encoding in an id; the database refused it, nothing was written.
-    const code = pgError(err)?.code;
-    if (code === '22021' || code === '22P05') {
-      log('warn', 'action refused: the database cannot store a value', { err });
-      return { ok: false, error: 'A value in the request cannot be stored (it holds the NUL character or a broken encoding); nothing was changed.' };
     }
     log('error', 'action failed', { err });
     return { ok: false, error: 'Something went wrong; please try again.' };

@@ -12,6 +12,7 @@ import type { TenantWithDomains } from '../dal/tenants';
 import { newId } from '../ids';
 import { LoginRejected } from '../sso/failures';
 import { emailDomain } from '../utils';
+import { textArray } from '../db/lists';
 import { nextTurn } from './breathe';
 import { userChanges } from './user-changes';
 import { diffRoles, evaluate, evaluationCost, MAPPING_BUDGET, MappingBudgetExceeded, type Attributes, type RoleMapping } from './mapping';
@@ -337,13 +338,10 @@ function writes(s: SignIn, p: Plan, userRow: SQL): SQL {
       select ${s.connection.id}, ${s.profile.subject}, id, ${s.tenant.id} from u on conflict do nothing),
     a as (${audit})
     insert into ${sessions} (id, kind, subject_id, tenant_id, expires_at, sso, scopes)
-    values (${s.sessionId}, 'user', (select id from u where exists (select 1 from t)), ${s.tenant.id}, ${s.expiresAt}, ${s.sso ? JSON.stringify(s.sso) : null}::jsonb, ${textArray(s.connection.scopeCeiling)}::text[])`;
+    values (${s.sessionId}, 'user', (select id from u where exists (select 1 from t)), ${s.tenant.id}, ${s.expiresAt}, ${s.sso ? JSON.stringify(s.sso) : null}::jsonb, ${s.connection.scopeCeiling ? textArray(s.connection.scopeCeiling) : null}::text[])`;
 }
 
 /** A text[] parameter as an array literal (a bare array would be spread into a list); null stays null. Scope names only. */
-function textArray(values: readonly string[] | null): string | null {
-  return values ? `{${values.join(',')}}` : null;
-}
 
 /** Did the one-statement path fail because the user row was not as read ({@link writes})? */
 function userRowGone(err: unknown): boolean {

@@ -1,4 +1,4 @@
-import { and, eq, inArray, ne, sql } from 'drizzle-orm';
+import { and, eq, ne, sql } from 'drizzle-orm';
 import { scimGroupMembers, scimGroups, scimUsers, type ScimGroupRow } from '../db/schema';
 import { inList } from '../db/lists';
 import { newId } from '../ids';
@@ -65,14 +65,11 @@ function memberIds(v: unknown): string[] | null {
 async function checkMembers(c: ScimContext, ids: string[]) {
   const unique = [...new Set(ids)];
   if (!unique.length) return;
-  const found = new Set<string>();
-  for (let i = 0; i < unique.length; i += 1000) {
-    const rows = await c.tx
-      .select({ id: scimUsers.id })
-      .from(scimUsers)
-      .where(and(eq(scimUsers.directoryId, c.directory.id), inArray(scimUsers.id, unique.slice(i, i + 1000))));
-    for (const r of rows) found.add(r.id);
-  }
+  const rows = await c.tx
+    .select({ id: scimUsers.id })
+    .from(scimUsers)
+    .where(and(eq(scimUsers.directoryId, c.directory.id), inList(scimUsers.id, unique)));
+  const found = new Set(rows.map((r) => r.id));
   const unknown = unique.filter((id) => !found.has(id));
   if (unknown.length) {
     throw scimError(400, 'invalidValue', `members refer to unknown users of this directory: ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ', …' : ''}`);
