@@ -80,7 +80,7 @@ async function route(req, res) {
     return page(res, `<p data-testid="who">Signed in as <strong>${esc(c.name)}</strong> (${esc(c.email)})</p>
 <dl><dt>Organisation</dt><dd data-testid="org">${esc(c.org_name)} (${esc(c.org_slug)})</dd>
 <dt>Roles</dt><dd data-testid="roles">${esc((c.roles ?? []).join(', ') || 'none')}</dd>
-<dt>Groups</dt><dd data-testid="groups">${esc((c.groups ?? []).join(', ') || 'none')}</dd></dl>
+<dt>Groups</dt><dd data-testid="groups">${esc(c._claim_names?.groups ? 'more than 200: ask userinfo' : (c.groups ?? []).join(', ') || 'none')}</dd></dl>
 <form method="post" action="/logout"><button type="submit">Sign out</button></form>`);
   }
 

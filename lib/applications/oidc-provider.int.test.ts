@@ -232,6 +232,28 @@ describe('the portal as OpenID Provider for the operator’s applications', () =
     expect(events[0]).toMatchObject({ targetId: app.id, actorId: user.id });
   });
 
+  it('a user in more than 200 groups: the ID token names userinfo as the source of `groups` (distributed claims, as Entra ID does), and userinfo lists them all', async () => {
+    const many = ['Engineering', ...Array.from({ length: 250 }, (_, i) => `Team ${String(i).padStart(3, '0')} ${'x'.repeat(40)}`)];
+    const w = await world({ groups: many });
+    const config = await configFor(await newApp());
+    const r = await signIn(config, w.browser, { login_hint: w.email });
+    const discovery = await (await portalFetch(`${env().PUBLIC_URL}/.well-known/openid-configuration`)).json();
+    expect(discovery.claim_types_supported).toEqual(['normal', 'distributed']);
+    for (const claims of [r.claims, (await oc.refreshTokenGrant(config, r.tokens.refresh_token!)).claims()!]) {
+      expect(claims).toMatchObject({ roles: ['editor'], _claim_names: { groups: 'groups' }, _claim_sources: { groups: { endpoint: discovery.userinfo_endpoint } } });
+      expect(claims.groups).toBeUndefined();
+    }
+    expect(r.tokens.id_token!.length).toBeLessThan(4000);
+    const info = await oc.fetchUserInfo(config, r.tokens.access_token, r.claims.sub);
+    expect(info.groups).toEqual(many);
+    expect(info._claim_names).toBeUndefined();
+    // At 200 the ID token still carries them itself.
+    const w2 = await world({ groups: many.slice(0, 200) });
+    const r2 = await signIn(config, w2.browser, { login_hint: w2.email });
+    expect(r2.claims.groups).toEqual(many.slice(0, 200));
+    expect(r2.claims._claim_names).toBeUndefined();
+  });
+
   it('refresh tokens rotate, return the roles as they are now, and a reused one is refused', async () => {
     const w = await world();
     const config = await configFor(await newApp(), 'post');

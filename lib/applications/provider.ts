@@ -35,6 +35,7 @@ import { isDatabaseFault, unlessDatabaseDown } from '../sso/error-page';
  * lives exactly as long as the portal session it was created from.
  */
 export const PREFIX = '/oidc';
+const USERINFO_PATH = `${PREFIX}/me`;
 export const SCOPES = ['openid', 'offline_access', 'profile', 'email', 'organization', 'roles', 'groups'] as const;
 const TTL = { AccessToken: 600, AuthorizationCode: 60, IdToken: 600, Interaction: 900, Grant: 30 * 24 * 3600, RefreshToken: 30 * 24 * 3600 };
 /** The longest a token signed by a key may live: a retired key stays published that long. */
@@ -122,6 +123,9 @@ export function clientMetadata(app: Application): Record<string, unknown> {
   };
 }
 
+/** The most groups an ID token lists itself (Entra ID's figure for a JWT); userinfo always lists them all. */
+export const GROUPS_IN_ID_TOKEN = 200;
+
 /** The account the provider issues tokens for, read fresh (roles as they are now), or null when refused. */
 type AccountRow = {
   id: string;
@@ -207,7 +211,10 @@ async function findAccount(ctx: Ctx | undefined, sub: string, token: { clientId?
   return {
     accountId: sub,
     tenantId: row.tenant_id,
-    async claims() {
+    async claims(use: string) {
+      // An ID token travels in cookies and URLs (id_token_hint): past GROUPS_IN_ID_TOKEN it names
+      // userinfo as the source of `groups` instead (OIDC Core 5.6.2, distributed claims).
+      const groupsHere = use !== 'id_token' || row.groups.length <= GROUPS_IN_ID_TOKEN;
       return {
         sub,
         email: row.email,
@@ -221,7 +228,9 @@ async function findAccount(ctx: Ctx | undefined, sub: string, token: { clientId?
         org_slug: row.tenant_slug,
         org_name: row.tenant_name,
         roles: row.roles,
-        groups: row.groups,
+        ...(groupsHere
+          ? { groups: row.groups }
+          : { _claim_names: { groups: 'groups' }, _claim_sources: { groups: { endpoint: `${env().PUBLIC_URL}${USERINFO_PATH}` } } }),
       };
     },
   };
@@ -518,7 +527,7 @@ function build(keys: Awaited<ReturnType<typeof signingKeys>>): OidcProvider {
     routes: {
       authorization: `${PREFIX}/auth`,
       token: `${PREFIX}/token`,
-      userinfo: `${PREFIX}/me`,
+      userinfo: USERINFO_PATH,
       jwks: `${PREFIX}/jwks`,
       revocation: `${PREFIX}/token/revocation`,
       introspection: `${PREFIX}/token/introspection`,
@@ -546,6 +555,8 @@ function build(keys: Awaited<ReturnType<typeof signingKeys>>): OidcProvider {
     },
     // The contract lists the scope claims in the ID token too.
     conformIdTokenClaims: false,
+    // `groups` of a user in very many groups (findAccount).
+    discovery: { claim_types_supported: ['normal', 'distributed'] },
     extraParams: {
       // Runs for every authorization request, after the library dropped offline_access.
       async organization(ctx: Ctx, value: unknown) {
