@@ -408,11 +408,12 @@ export async function handleAcs(form: URLSearchParams, meta: Omit<Ctx, 'actor'>)
     if (!mfa.mfa) return refuse(connection.tenantId, 'mfa_required', 403, { ...at, authnContext: mfa.evidence?.slice(0, 300) ?? null });
   }
   // The second, independent validator: the library's SAML engine, on the same response. Both
-  // must accept, and both must have read the same assertion.
+  // must accept, and both must have read the same assertion. The engine runs its whole check once
+  // per certificate it is given until one verifies: it gets those that signed.
   let validated: Awaited<ReturnType<typeof engineValidate>>;
   try {
     validated = await engineValidate(peeked.parsed.xml, {
-      certificates: expectationsFor(connection, null, []).certificates,
+      certificates: expectationsFor(connection, null, []).certificates.filter((_, i) => checked.signedWith.includes(i)),
       audience: sp().entityId,
       inResponseTo: expectedInResponseTo,
       ...(checked.decryptedWithKey !== null ? { decryptionKeyPem: decryptionKeys[checked.decryptedWithKey].privateKeyPem } : {}),

@@ -1,7 +1,7 @@
 import { generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import forge from 'node-forge';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import * as certsRoute from '@/app/api/v1/tenants/[tenantId]/connections/[connectionId]/certificates/route';
 import * as certRoute from '@/app/api/v1/tenants/[tenantId]/connections/[connectionId]/certificates/[fingerprintSha256]/route';
 import { getDb } from '@/lib/db/client';
@@ -10,6 +10,7 @@ import { createIdpKeyPair, TestSamlIdp } from '@/lib/demo/saml-idp';
 import { call } from '@/lib/testing/api';
 import { samlSignIn, samlTenant } from '@/lib/testing/sso';
 import { announceExpiringCertificates, bindingsOf, libraryRecord } from './certificates';
+import { certBody, engine } from './engine';
 import { buildIdpMetadataXml } from './metadata';
 import { sso } from '../jackson';
 
@@ -78,8 +79,13 @@ describe('IdP signing certificate rollover', () => {
     const rec = await libraryRecord((await rowOf(tenant.id, connection.id)).clientId);
     expect(rec!.idpMetadata.publicKey!.split(',')).toHaveLength(2);
 
+    // The SSO library's engine, which runs its whole check once per certificate it is given until
+    // one verifies, is given the one that signed.
+    const validate = vi.spyOn(engine, 'validate');
     expect((await samlSignIn(idpA, email)).callback?.status).toBe(303);
     expect((await samlSignIn(idpB, email)).callback?.status).toBe(303);
+    expect(validate.mock.calls.map(([, options]) => options.publicKey)).toEqual([certBody(idpA.certPem), certBody(idpB.certPem)]);
+    validate.mockRestore();
 
     expect((await del(tenant.id, connection.id, fp(idpA.certPem))).status).toBe(204);
     const refused = await samlSignIn(idpA, email, {}, { acsIp: '192.0.2.22' });

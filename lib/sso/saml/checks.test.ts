@@ -225,6 +225,7 @@ describe('checkSamlResponse: valid responses', () => {
     const result = checkSamlResponse(idp.buildResponse(baseOptions(shape)), expectations());
     expect(result).toEqual<CheckedAssertion>({
       decryptedWithKey: null,
+      signedWith: [0],
       assertionId: '_assertion-1',
       issuer: idp.entityId,
       nameId: 'alice@example.com',
@@ -306,14 +307,27 @@ describe('checkSamlResponse: valid responses', () => {
 // ---------------------------------------------------------------------------------------------
 
 describe('checkSamlResponse: certificates', () => {
-  it('accepts a signature by the second of two configured certificates (rollover)', () => {
+  it('accepts a signature by the second of two configured certificates (rollover), and says which one signed', () => {
     const response = idp.buildResponse(baseOptions({ signResponse: true }));
-    expect(checkSamlResponse(response, expectations({ certificates: [otherKey.certPem, idp.certPem] })).nameId).toBe(
-      'alice@example.com',
-    );
-    expect(checkSamlResponse(response, expectations({ certificates: [idp.certPem, otherKey.certPem] })).nameId).toBe(
-      'alice@example.com',
-    );
+    for (const alwaysXmlCrypto of [false, true]) {
+      const second = checkSamlResponse(response, expectations({ certificates: [otherKey.certPem, idp.certPem], alwaysXmlCrypto }));
+      expect(second.nameId).toBe('alice@example.com');
+      expect(second.signedWith).toEqual([1]);
+      const first = checkSamlResponse(response, expectations({ certificates: [idp.certPem, otherKey.certPem], alwaysXmlCrypto }));
+      expect(first.nameId).toBe('alice@example.com');
+      expect(first.signedWith).toEqual([0]);
+    }
+  });
+
+  it('names every certificate that signed: the Response by one, the Assertion by another', () => {
+    const opts = baseOptions({ signAssertion: false, signResponse: false });
+    const assertion = signDocumentElement(idp.buildAssertionXml({ ...opts, issueInstant: NOW }), { keyPair: otherKey });
+    const unsigned = idp.buildResponseXml({ ...opts, includeAssertion: false }).replace('</samlp:Response>', `${assertion}</samlp:Response>`);
+    const both = b64(signDocumentElement(unsigned, { keyPair: idp.keyPair }));
+    for (const alwaysXmlCrypto of [false, true]) {
+      const checked = checkSamlResponse(both, expectations({ certificates: [EC_CERT_PEM, otherKey.certPem, idp.certPem], alwaysXmlCrypto }));
+      expect(checked.signedWith).toEqual([1, 2]);
+    }
   });
 
   it('rejects a signature by an unknown certificate, even one published in KeyInfo', () => {

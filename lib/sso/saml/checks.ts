@@ -124,6 +124,8 @@ export type CheckedAssertion = {
   attributes: Record<string, string[]>;
   /** The index in `decryptionKeys` of the key that decrypted the assertion; null when it was not encrypted. */
   decryptedWithKey: number | null;
+  /** The indexes in `certificates` of those whose keys verified a signature of this response. */
+  signedWith: number[];
 };
 
 /**
@@ -232,6 +234,8 @@ type Context = {
   acsUrl: string;
   idpEntityId: string;
   keys: KeyObject[];
+  /** The keys that verified a signature so far. */
+  signedBy: Set<KeyObject>;
   expectedInResponseTo: string | null;
   nowMs: number;
   skewMs: number;
@@ -297,8 +301,8 @@ function decryptInPlace(xml: string, doc: XmlDocument, response: XmlElement, res
   }
   if (responseSignature) {
     if (countIds(doc).get(responseId) !== 1) reject('signature_invalid', `the signed ID ${quote(responseId)} is not unique in the document`);
-    if (ctx.alwaysXmlCrypto || !verifyOnOwnParse(responseSignature, response, ctx.keys, 'the Response signature')) {
-      verifySignature(xml, responseSignature, ctx.keys, 'the Response signature');
+    if (ctx.alwaysXmlCrypto || !verifyOnOwnParse(responseSignature, response, ctx.keys, ctx.signedBy, 'the Response signature')) {
+      verifySignature(xml, responseSignature, ctx.keys, ctx.signedBy, 'the Response signature');
     }
   }
   let cbc = false;
@@ -398,18 +402,18 @@ function checkAssertion(xml: string, doc: XmlDocument, response: XmlElement, res
     // Verified before decryption, over the encrypted form: it covers the ciphertext, so the assertion.
     if (!assertionSignature) signedAssertion = assertion;
   } else if (responseSignature) {
-    if (!ctx.alwaysXmlCrypto && verifyOnOwnParse(responseSignature, response, ctx.keys, 'the Response signature')) {
+    if (!ctx.alwaysXmlCrypto && verifyOnOwnParse(responseSignature, response, ctx.keys, ctx.signedBy, 'the Response signature')) {
       if (!assertionSignature) signedAssertion = assertion;
     } else {
-      const signedResponseXml = verifySignature(xml, responseSignature, ctx.keys, 'the Response signature');
+      const signedResponseXml = verifySignature(xml, responseSignature, ctx.keys, ctx.signedBy, 'the Response signature');
       if (!assertionSignature) signedAssertion = assertionFromSignedResponse(signedResponseXml, responseId, assertionId);
     }
   }
   if (assertionSignature) {
-    if (!ctx.alwaysXmlCrypto && verifyOnOwnParse(assertionSignature, assertion, ctx.keys, 'the Assertion signature')) {
+    if (!ctx.alwaysXmlCrypto && verifyOnOwnParse(assertionSignature, assertion, ctx.keys, ctx.signedBy, 'the Assertion signature')) {
       signedAssertion = assertion;
     } else {
-      const signedXml = verifySignature(xmlOf(), assertionSignature, ctx.keys, 'the Assertion signature');
+      const signedXml = verifySignature(xmlOf(), assertionSignature, ctx.keys, ctx.signedBy, 'the Assertion signature');
       const root = parseStrict(signedXml, 'the signed assertion').documentElement!;
       if (!isElement(root, NS.saml, 'Assertion') || attr(root, 'ID') !== assertionId) {
         reject('signature_invalid', 'the Assertion signature does not cover the assertion');
@@ -420,7 +424,11 @@ function checkAssertion(xml: string, doc: XmlDocument, response: XmlElement, res
 
   // --- From here on, only the signed copy is read: its refusals are no oracle. ---------------
   try {
-    return { ...readSignedAssertion(signedAssertion!, assertionId, ctx), decryptedWithKey: decrypted?.keyIndex ?? null };
+    return {
+      ...readSignedAssertion(signedAssertion!, assertionId, ctx),
+      decryptedWithKey: decrypted?.keyIndex ?? null,
+      signedWith: ctx.keys.flatMap((key, i) => (ctx.signedBy.has(key) ? [i] : [])),
+    };
   } catch (e) {
     if (e instanceof SamlRejection) Object.assign(e, { afterSignature: true });
     throw e;
@@ -430,7 +438,7 @@ function checkAssertion(xml: string, doc: XmlDocument, response: XmlElement, res
 /** How long after its IssueInstant an assertion may be used (see readSignedAssertion). */
 const MAX_ASSERTION_AGE_MS = 3600 * 1000;
 
-function readSignedAssertion(assertion: XmlElement, assertionId: string, ctx: Context): Omit<CheckedAssertion, 'decryptedWithKey'> {
+function readSignedAssertion(assertion: XmlElement, assertionId: string, ctx: Context): Omit<CheckedAssertion, 'decryptedWithKey' | 'signedWith'> {
   if (attr(assertion, 'Version') !== '2.0') reject('malformed_response', 'the assertion is not SAML 2.0');
 
   const issuerEl = optionalOnlyChild(assertion, NS.saml, 'Issuer', 'Assertion');
@@ -713,7 +721,7 @@ const ENVELOPED = 'http://www.w3.org/2000/09/xmldsig#enveloped-signature';
  * {@link verifySignature}. Throws SamlRejection when the signature does not verify.
  * {@link inspectSignature} has already checked the Signature's parts (each once, in place).
  */
-function verifyOnOwnParse(signature: XmlElement, signed: XmlElement, keys: KeyObject[], what: string): boolean {
+function verifyOnOwnParse(signature: XmlElement, signed: XmlElement, keys: KeyObject[], signedBy: Set<KeyObject>, what: string): boolean {
   const signedInfo = children(signature, NS.ds, 'SignedInfo')[0]!;
   const c14nMethod = children(signedInfo, NS.ds, 'CanonicalizationMethod')[0]!;
   if (attr(c14nMethod, 'Algorithm') !== EXC_C14N || c14nMethod.firstChild) return false;
@@ -755,12 +763,13 @@ function verifyOnOwnParse(signature: XmlElement, signed: XmlElement, keys: KeyOb
   const signedInfoCanonical = Buffer.from(canonical(signedInfo.cloneNode(true) as XmlElement, {}), 'utf8');
   const signatureBytes = Buffer.from(signatureValue, 'base64');
   // Only keys of the algorithm's type: an rsa-sha256 signature is never checked as ECDSA.
-  const verified = keys.some(
+  const verified = keys.find(
     (key) =>
       key.asymmetricKeyType === keyType &&
       cryptoVerify(hash, signedInfoCanonical, keyType === 'ec' ? { key, dsaEncoding: 'ieee-p1363' } : key, signatureBytes),
   );
   if (!verified) reject('signature_invalid', `${what} does not verify with any configured IdP certificate`);
+  signedBy.add(verified);
   return true;
 }
 
@@ -774,9 +783,9 @@ function verifyOnOwnParse(signature: XmlElement, signed: XmlElement, keys: KeyOb
  * rollover costs one verification, not one per certificate). Only strong algorithms are
  * registered, so xml-crypto cannot fall back to SHA-1 even if a check above were wrong.
  */
-function verifySignature(xml: string, signature: XmlElement, keys: KeyObject[], what: string): string {
+function verifySignature(xml: string, signature: XmlElement, keys: KeyObject[], signedBy: Set<KeyObject>, what: string): string {
   const sx = new SignedXml({ publicCert: keys[0] });
-  sx.SignatureAlgorithms = signatureAlgorithmsFor(keys);
+  sx.SignatureAlgorithms = signatureAlgorithmsFor(keys, signedBy);
   sx.HashAlgorithms = HASH_ALGORITHMS;
   let valid: boolean;
   try {
@@ -800,8 +809,8 @@ function verifySignature(xml: string, signature: XmlElement, keys: KeyObject[], 
   return signed[0]!;
 }
 
-/** xml-crypto signature algorithm classes that accept a signature by any of `keys` (of the right key type). */
-function signatureAlgorithmsFor(keys: KeyObject[]): Record<string, new () => SignatureAlgorithm> {
+/** xml-crypto signature algorithm classes that accept a signature by any of `keys` (of the right key type), adding the one that verified to `signedBy`. */
+function signatureAlgorithmsFor(keys: KeyObject[], signedBy: Set<KeyObject>): Record<string, new () => SignatureAlgorithm> {
   const algorithms: Record<string, new () => SignatureAlgorithm> = {};
   for (const [uri, { hash, keyType }] of Object.entries(SIGNATURE_METHODS)) {
     const candidates = keys.filter((k) => k.asymmetricKeyType === keyType);
@@ -815,7 +824,7 @@ function signatureAlgorithmsFor(keys: KeyObject[]): Record<string, new () => Sig
       verifySignature(material: string, _key: unknown, signatureValue: string): boolean {
         const data = Buffer.from(material, 'utf8');
         const signatureBytes = Buffer.from(signatureValue, 'base64');
-        return candidates.some((key) =>
+        const verified = candidates.find((key) =>
           cryptoVerify(
             hash,
             data,
@@ -824,6 +833,8 @@ function signatureAlgorithmsFor(keys: KeyObject[]): Record<string, new () => Sig
             signatureBytes,
           ),
         );
+        if (verified) signedBy.add(verified);
+        return verified !== undefined;
       }
     }
     algorithms[uri] = Verifier as unknown as new () => SignatureAlgorithm;
@@ -1045,6 +1056,7 @@ function prepareExpectations(exp: SamlExpectations): Context {
     acsUrl: exp.acsUrl,
     idpEntityId: exp.idpEntityId,
     keys,
+    signedBy: new Set(),
     expectedInResponseTo: exp.expectedInResponseTo,
     nowMs: now.getTime(),
     skewMs: skew * 1000,

@@ -14,7 +14,7 @@ const mod = engineModule as unknown as { default?: Engine & { default?: Engine }
 export const engine: Engine = (mod.default?.validate ? mod.default : (mod.default?.default ?? mod)) as Engine;
 
 /** A certificate as the engine takes it: the base64 DER body of the PEM. */
-const certBody = (pem: string) => pem.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s+/g, '');
+export const certBody = (pem: string) => pem.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s+/g, '');
 
 export type EngineProfile = {
   id?: string;
