@@ -12,7 +12,11 @@
 import { createRemoteJWKSet, customFetch, decodeJwt, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import type { NextAuthConfig } from 'next-auth';
 
-type PortalClaims = { sub: string; sid?: string; name?: string; email?: string; org_id: string; org_slug: string; org_name: string; roles: string[]; groups: string[] };
+type PortalClaims = {
+  sub: string; sid?: string; name?: string; email?: string; org_id: string; org_slug: string; org_name: string; roles: string[];
+  /** Absent, with `_claim_names.groups`, for a person in more than 200 groups (or 8 KiB of them): they are at userinfo. */
+  groups?: string[]; _claim_names?: { groups?: string };
+};
 type Env = { issuer: string; clientId: string; clientSecret: string };
 
 /** How long past its access token's expiry a session carries on while the portal cannot be reached. */
@@ -24,7 +28,10 @@ const GRACE_MS = 10 * 60_000;
  */
 const ended = new Map<string, number>();
 const REMEMBER_MS = 30 * 60_000;
-const session = (p: PortalClaims) => ({ sid: p.sid, orgId: p.org_id, orgSlug: p.org_slug, orgName: p.org_name, roles: p.roles, groups: p.groups });
+/** `groups: null`: too many for a session cookie; read them from the portal's userinfo with an access token when needed. */
+const session = (p: PortalClaims) => ({
+  sid: p.sid, orgId: p.org_id, orgSlug: p.org_slug, orgName: p.org_name, roles: p.roles, groups: p._claim_names?.groups ? null : (p.groups ?? []),
+});
 
 /** The portal's discovery document, read once it has been read successfully (a failure is tried again next time). */
 const discovered = new Map<string, Promise<{ token_endpoint: string; jwks_uri: string }>>();

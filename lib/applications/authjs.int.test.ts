@@ -63,6 +63,59 @@ beforeAll(async () => {
 });
 afterAll(() => productServer.close());
 
+/** A product on Auth.js configured as the README says, and `grace@` of tenant `t` in `groups` signed in to it through the portal. */
+async function signedInProduct(t: Awaited<ReturnType<typeof samlTenant>>, groups: string[]) {
+  const app = (
+    await call(appsRoute.POST, {
+      method: 'POST',
+      body: { name: 'Next.js product', redirectUris: [`${PRODUCT}/api/auth/callback/sso-portal`], backchannelLogoutUri: logoutUri },
+    })
+  ).body as { clientId: string; clientSecret: string };
+  const productEnv = { issuer: env().PUBLIC_URL, clientId: app.clientId, clientSecret: app.clientSecret };
+  // Auth.js and the example fetch the portal's discovery, token and JWKS endpoints: in this test, in-process.
+  // The example's own requests to the portal, which the test can make fail (the portal unreachable).
+  let unreachable = false;
+  const productFetch = ((input: string | URL | Request, init?: RequestInit) =>
+    unreachable ? Promise.reject(new TypeError('fetch failed')) : portalFetch(input, init)) as typeof fetch;
+  const config = ssoPortalAuthConfig(productEnv, { fetch: productFetch });
+  logoutRoute = backchannelLogout(productEnv, { fetch: productFetch });
+  (config.providers[0] as unknown as Record<symbol, unknown>)[customFetch] = portalFetch;
+  const authConfig = { ...config, secret: 'product-secret-product-secret-0123', trustHost: true, basePath: '/api/auth' };
+  const auth = (path: string, init: RequestInit = {}) => Auth(new Request(`${PRODUCT}/api/auth${path}`, init), authConfig);
+
+  const jar = new Jar();
+  const csrfRes = await auth('/csrf', { headers: { cookie: jar.header() } });
+  jar.take(csrfRes);
+  const { csrfToken } = await csrfRes.json();
+  const start = await auth('/signin/sso-portal', {
+    method: 'POST',
+    headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ csrfToken, callbackUrl: `${PRODUCT}/` }),
+  });
+  jar.take(start);
+  const authorize = new URL(start.headers.get('location')!);
+  expect(authorize.origin + authorize.pathname).toBe(`${env().PUBLIC_URL}/oidc/auth`);
+  expect(authorize.searchParams.get('code_challenge_method')).toBe('S256');
+
+  // The person, at the portal: the organisation by email, then the tenant's SAML IdP.
+  const browser = new TestBrowser([t.idp], { email: `grace@${t.domain}`, attributes: { groups } });
+  const asked = await browser.go(authorize);
+  expect(asked.html).toContain('Work email');
+  const back = await browser.submit(asked, { email: `grace@${t.domain}` });
+  expect(back.url.origin + back.url.pathname).toBe(`${PRODUCT}/api/auth/callback/sso-portal`);
+
+  const callback = await auth(`/callback/sso-portal${back.url.search}`, { headers: { cookie: jar.header() } });
+  expect(callback.status).toBe(302);
+  expect(callback.headers.get('location')).toBe(`${PRODUCT}/`);
+  jar.take(callback);
+  const session = async (of = jar) => {
+    const res = await auth('/session', { headers: { cookie: of.header() } });
+    of.take(res);
+    return res.json();
+  };
+  return { jar, session, setUnreachable: (v: boolean) => (unreachable = v) };
+}
+
 describe('Auth.js (next-auth) in a product, configured as the README says', () => {
   it('signs in through the portal and puts the organisation and roles in the session; a refresh brings new roles, and access taken away ends the session', async () => {
     const t = await samlTenant();
@@ -73,54 +126,7 @@ describe('Auth.js (next-auth) in a product, configured as the README says', () =
         body: { rules: [{ attribute: 'groups', operator: 'contains', value: 'IT', role }], defaultRole: 'member' },
       });
     await mapping('admin');
-    const app = (
-      await call(appsRoute.POST, {
-        method: 'POST',
-        body: { name: 'Next.js product', redirectUris: [`${PRODUCT}/api/auth/callback/sso-portal`], backchannelLogoutUri: logoutUri },
-      })
-    ).body as { clientId: string; clientSecret: string };
-    const productEnv = { issuer: env().PUBLIC_URL, clientId: app.clientId, clientSecret: app.clientSecret };
-    // Auth.js and the example fetch the portal's discovery, token and JWKS endpoints: in this test, in-process.
-    // The example's own requests to the portal, which the test can make fail (the portal unreachable).
-    let unreachable = false;
-    const productFetch = ((input: string | URL | Request, init?: RequestInit) =>
-      unreachable ? Promise.reject(new TypeError('fetch failed')) : portalFetch(input, init)) as typeof fetch;
-    const config = ssoPortalAuthConfig(productEnv, { fetch: productFetch });
-    logoutRoute = backchannelLogout(productEnv, { fetch: productFetch });
-    (config.providers[0] as unknown as Record<symbol, unknown>)[customFetch] = portalFetch;
-    const authConfig = { ...config, secret: 'product-secret-product-secret-0123', trustHost: true, basePath: '/api/auth' };
-    const auth = (path: string, init: RequestInit = {}) => Auth(new Request(`${PRODUCT}/api/auth${path}`, init), authConfig);
-
-    const jar = new Jar();
-    const csrfRes = await auth('/csrf', { headers: { cookie: jar.header() } });
-    jar.take(csrfRes);
-    const { csrfToken } = await csrfRes.json();
-    const start = await auth('/signin/sso-portal', {
-      method: 'POST',
-      headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ csrfToken, callbackUrl: `${PRODUCT}/` }),
-    });
-    jar.take(start);
-    const authorize = new URL(start.headers.get('location')!);
-    expect(authorize.origin + authorize.pathname).toBe(`${env().PUBLIC_URL}/oidc/auth`);
-    expect(authorize.searchParams.get('code_challenge_method')).toBe('S256');
-
-    // The person, at the portal: the organisation by email, then the tenant's SAML IdP.
-    const browser = new TestBrowser([t.idp], { email: `grace@${t.domain}`, attributes: { groups: ['IT'] } });
-    const asked = await browser.go(authorize);
-    expect(asked.html).toContain('Work email');
-    const back = await browser.submit(asked, { email: `grace@${t.domain}` });
-    expect(back.url.origin + back.url.pathname).toBe(`${PRODUCT}/api/auth/callback/sso-portal`);
-
-    const callback = await auth(`/callback/sso-portal${back.url.search}`, { headers: { cookie: jar.header() } });
-    expect(callback.status).toBe(302);
-    expect(callback.headers.get('location')).toBe(`${PRODUCT}/`);
-    jar.take(callback);
-    const session = async (of = jar) => {
-      const res = await auth('/session', { headers: { cookie: of.header() } });
-      of.take(res);
-      return res.json();
-    };
+    const { jar, session, setUnreachable } = await signedInProduct(t, ['IT']);
     expect((await session()).user).toMatchObject({
       email: `grace@${t.domain}`,
       name: 'Ada Lovelace',
@@ -137,9 +143,9 @@ describe('Auth.js (next-auth) in a product, configured as the README says', () =
     try {
       vi.setSystemTime(Date.now() + 11 * 60_000);
       // The portal unreachable at that moment: the session stays as it was, and the next request refreshes.
-      unreachable = true;
+      setUnreachable(true);
       expect((await session()).user.roles).toEqual(['admin']);
-      unreachable = false;
+      setUnreachable(false);
       expect((await session()).user.roles).toEqual(['editor']);
       // Two requests at once share one refresh (a second use of a refresh token would end the sign-in).
       vi.setSystemTime(Date.now() + 11 * 60_000);
@@ -150,11 +156,11 @@ describe('Auth.js (next-auth) in a product, configured as the README says', () =
       // signed out (a copy of the session; the test goes on with the original).
       const copy = jar.copy();
       vi.setSystemTime(Date.now() + 11 * 60_000);
-      unreachable = true;
+      setUnreachable(true);
       expect((await session(copy)).user.roles).toEqual(['editor']);
       vi.setSystemTime(Date.now() + 10 * 60_000);
       expect(await session(copy)).toBeNull();
-      unreachable = false;
+      setUnreachable(false);
       expect((await session()).user.roles).toEqual(['editor']);
     } finally {
       vi.useRealTimers();
@@ -172,5 +178,16 @@ describe('Auth.js (next-auth) in a product, configured as the README says', () =
     await backchannelJob.run(undefined as never);
     expect(answers.slice(before)).toEqual([200]);
     expect(await session()).toBeNull();
+  });
+
+  it('a person in more groups than an ID token lists (over 200): the session says `groups: null` (ask userinfo), never an empty list, and keeps the roles', async () => {
+    const t = await samlTenant();
+    await call(mappingRoute.PUT, {
+      method: 'PUT',
+      params: { tenantId: t.tenant.id },
+      body: { rules: [{ attribute: 'groups', operator: 'contains', value: 'IT', role: 'admin' }], defaultRole: 'member' },
+    });
+    const { session } = await signedInProduct(t, ['IT', ...Array.from({ length: 250 }, (_, i) => `Team ${i}`)]);
+    expect((await session()).user).toMatchObject({ orgId: t.tenant.id, roles: ['admin'], groups: null });
   });
 });

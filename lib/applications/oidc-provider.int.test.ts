@@ -232,8 +232,8 @@ describe('the portal as OpenID Provider for the operator’s applications', () =
     expect(events[0]).toMatchObject({ targetId: app.id, actorId: user.id });
   });
 
-  it('a user in more than 200 groups: the ID token names userinfo as the source of `groups` (distributed claims, as Entra ID does), and userinfo lists them all', async () => {
-    const many = ['Engineering', ...Array.from({ length: 250 }, (_, i) => `Team ${String(i).padStart(3, '0')} ${'x'.repeat(40)}`)];
+  it('a user in more than 200 groups, or more than 8 KiB of them: the ID token names userinfo as the source of `groups` (distributed claims, as Entra ID does), and userinfo lists them all', async () => {
+    const many = ['Engineering', ...Array.from({ length: 250 }, (_, i) => `Team ${String(i).padStart(3, '0')} ${'x'.repeat(20)}`)];
     const w = await world({ groups: many });
     const config = await configFor(await newApp());
     const r = await signIn(config, w.browser, { login_hint: w.email });
@@ -252,6 +252,13 @@ describe('the portal as OpenID Provider for the operator’s applications', () =
     const r2 = await signIn(config, w2.browser, { login_hint: w2.email });
     expect(r2.claims.groups).toEqual(many.slice(0, 200));
     expect(r2.claims._claim_names).toBeUndefined();
+    // Fewer groups with long names: past 8 KiB of them, userinfo again.
+    const long = ['Engineering', ...Array.from({ length: 9 }, (_, i) => `${i} ${'y'.repeat(1000)}`)];
+    const w3 = await world({ groups: long });
+    const r3 = await signIn(config, w3.browser, { login_hint: w3.email });
+    expect(r3.claims).toMatchObject({ _claim_names: { groups: 'groups' } });
+    expect(r3.tokens.id_token!.length).toBeLessThan(4000);
+    expect((await oc.fetchUserInfo(config, r3.tokens.access_token, r3.claims.sub)).groups).toEqual([...long].sort());
   });
 
   it('refresh tokens rotate, return the roles as they are now, and a reused one is refused', async () => {

@@ -123,8 +123,12 @@ export function clientMetadata(app: Application): Record<string, unknown> {
   };
 }
 
-/** The most groups an ID token lists itself (Entra ID's figure for a JWT); userinfo always lists them all. */
-export const GROUPS_IN_ID_TOKEN = 200;
+/**
+ * The most groups an ID token lists itself (Entra ID's figure for a JWT), and the most bytes they
+ * may take there as JSON; userinfo always lists them all.
+ */
+const GROUPS_IN_ID_TOKEN = 200;
+const GROUP_BYTES_IN_ID_TOKEN = 8192;
 
 /** The account the provider issues tokens for, read fresh (roles as they are now), or null when refused. */
 type AccountRow = {
@@ -212,9 +216,12 @@ async function findAccount(ctx: Ctx | undefined, sub: string, token: { clientId?
     accountId: sub,
     tenantId: row.tenant_id,
     async claims(use: string) {
-      // An ID token travels in cookies and URLs (id_token_hint): past GROUPS_IN_ID_TOKEN it names
-      // userinfo as the source of `groups` instead (OIDC Core 5.6.2, distributed claims).
-      const groupsHere = use !== 'id_token' || row.groups.length <= GROUPS_IN_ID_TOKEN;
+      // An ID token travels in cookies and URLs (id_token_hint): past GROUPS_IN_ID_TOKEN groups or
+      // GROUP_BYTES_IN_ID_TOKEN it names userinfo as the source of `groups` instead (OIDC Core
+      // 5.6.2, distributed claims).
+      const groupsHere =
+        use !== 'id_token' ||
+        (row.groups.length <= GROUPS_IN_ID_TOKEN && Buffer.byteLength(JSON.stringify(row.groups)) <= GROUP_BYTES_IN_ID_TOKEN);
       return {
         sub,
         email: row.email,
