@@ -7,7 +7,8 @@ import * as rolloverRoute from '@/app/api/v1/sp/encryption-keys/rollover/route';
 import * as rolloverEndRoute from '@/app/api/v1/sp/encryption-keys/rollover/end/route';
 import { getDb } from '@/lib/db/client';
 import { auditEvents, users } from '@/lib/db/schema';
-import type { TestSamlIdp } from '@/lib/demo/saml-idp';
+import * as certsRoute from '@/app/api/v1/tenants/[tenantId]/connections/[connectionId]/certificates/route';
+import { createIdpKeyPair, TestSamlIdp } from '@/lib/demo/saml-idp';
 import { call } from '@/lib/testing/api';
 import { beginSignIn, meta, postToAcs, samlTenant } from '@/lib/testing/sso';
 import { handleCallback } from '../flow';
@@ -23,7 +24,7 @@ async function publishedEncryptionCerts(): Promise<string[]> {
   );
 }
 
-async function signInEncrypted(idp: TestSamlIdp, email: string, certPem: string | null) {
+async function signInEncrypted(idp: TestSamlIdp, email: string, certPem: string | null, signing: { signAssertion?: boolean; signResponse?: boolean } = {}) {
   const b = await beginSignIn(email);
   const req = idp.parseAuthnRequest(b.samlRequest);
   const samlResponse = idp.buildResponse({
@@ -33,6 +34,7 @@ async function signInEncrypted(idp: TestSamlIdp, email: string, certPem: string 
     nameId: email,
     attributes: { email, groups: ['Engineering'] },
     ...(certPem ? { encryptTo: { certPem } } : {}),
+    ...signing,
   });
   const acs = await postToAcs(samlResponse, b.relayState);
   if (acs.status !== 303) return { acs, callback: null };
@@ -81,6 +83,26 @@ describe('encrypted assertions through the ACS', () => {
     expect(await failures(tenant.id)).toEqual(['assertion_not_encrypted']);
     expect(await db.select().from(users).where(eq(users.email, `plain@${domain}`))).toEqual([]);
     expect((await signInEncrypted(idp, `enc2@${domain}`, cert)).callback?.status).toBe(303);
+  });
+
+  it('an encrypted assertion signed only over the whole Response signs in on a connection with two IdP certificates, by either', async () => {
+    // The SSO library's engine accepts a signature over the ciphertext only when given one
+    // certificate: the portal gives it the one that signed (lib/sso/NOTES-jackson.md).
+    const { tenant, idp, connection, domain } = await samlTenant();
+    const [cert] = await publishedEncryptionCerts();
+    const second = new TestSamlIdp({ entityId: idp.entityId, ssoUrl: idp.ssoUrl, keyPair: createIdpKeyPair({ commonName: 'second.example.com' }) });
+    const added = await call(certsRoute.POST, {
+      method: 'POST',
+      params: { tenantId: tenant.id, connectionId: connection.id },
+      body: { certificate: second.certPem },
+    });
+    expect(added.status).toBe(201);
+    for (const [i, signer] of [idp, second].entries()) {
+      const r = await signInEncrypted(signer, `whole${i}@${domain}`, cert, { signAssertion: false, signResponse: true });
+      expect(r.acs.status, `signed by certificate ${i + 1}`).toBe(303);
+      expect(r.callback?.status).toBe(303);
+    }
+    expect(await failures(tenant.id)).toEqual([]);
   });
 
   it('rolls the encryption key over: both published and both decrypting, then only the new one', async () => {
