@@ -60,6 +60,8 @@ test('console access: no role opens the console by default, a scoped setup link 
   // Not a console user: the console sends them to the operators' sign-in.
   await user.p.goto(`/t/${tenant.slug}`);
   await expect(user.p).toHaveURL(/\/login/);
+  // …which tells them why.
+  await expect(user.p.getByText(/You are signed in as .*, whose roles open no part of your organisation’s console/)).toBeVisible();
   await user.p.goto(`/t/${tenant.slug}/users`);
   await expect(user.p).toHaveURL(/\/login/);
 

@@ -17,6 +17,8 @@ test('first start: the one-time setup page needs the printed token, creates the 
   const token = readFileSync(tokenFile, 'utf8').trim();
   expect(token).toMatch(/^[A-Za-z0-9_-]{32}$/);
   expect(portal.output()).toContain(`/setup?token=${token}`);
+  // Printed again once the portal answers, where the build's output cannot have scrolled it away.
+  await expect.poll(() => portal.output(), { timeout: 15_000 }).toContain(`Ready. First-run setup: open ${portal.url}/setup?token=${token}`);
 
   // An anonymous visitor without the token (from any address) cannot create an operator.
   await page.goto(portal.url);

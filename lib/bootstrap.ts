@@ -13,7 +13,7 @@ import { log } from './log';
  * the operator named by OPERATOR_EMAIL/OPERATOR_PASSWORD if it does not exist yet, and in demo
  * mode seed the demo tenant once.
  */
-export async function bootstrap(): Promise<void> {
+export async function bootstrap(): Promise<{ setupUrl: string | null }> {
   const e = env();
   if (e.OPERATOR_API_KEY && e.OPERATOR_API_KEY.length < 16) log('warn', 'OPERATOR_API_KEY is shorter than 16 characters: fine for a test, guessable in production');
   if (process.env.AUTH_SECRET && e.AUTH_SECRET.length < 32) log('warn', 'AUTH_SECRET is shorter than 32 characters: fine for a test, guessable in production');
@@ -26,10 +26,11 @@ export async function bootstrap(): Promise<void> {
   await dbHandle();
   if (e.OPERATOR_EMAIL && e.OPERATOR_PASSWORD) await ensureOperator(SYSTEM, e.OPERATOR_EMAIL, e.OPERATOR_PASSWORD);
   // First-run setup needs a token only the person who started the portal sees (printed, and under DATA_DIR).
+  let setupUrl: string | null = null;
   if ((await operatorCount()) === 0) {
-    const url = publishSetupToken();
-    log('info', `No operator account yet. Create the first one at ${url} (the token is also in ${setupTokenFile()}).`);
-    console.log(`\n  First-run setup: open ${url}\n`);
+    setupUrl = publishSetupToken();
+    log('info', `No operator account yet. Create the first one at ${setupUrl} (the token is also in ${setupTokenFile()}).`);
+    console.log(`\n  First-run setup: open ${setupUrl}\n`);
   } else forgetSetupToken();
   // Also makes the SSO library create its SP certificate once, before any server process starts.
   if (e.demoMode) await seedDemo();
@@ -37,4 +38,5 @@ export async function bootstrap(): Promise<void> {
   // The OpenID Provider's first signing keys, before any instance serves (readiness checks them).
   await signingKeys();
   await closeSso();
+  return { setupUrl };
 }

@@ -26,8 +26,9 @@ try {
 
 const { bootstrap } = await tsImport('../lib/bootstrap.ts', import.meta.url);
 const { closeDb } = await tsImport('../lib/db/client.ts', import.meta.url);
+let setupUrl = null;
 try {
-  await bootstrap();
+  ({ setupUrl } = await bootstrap());
 } catch (err) {
   console.error(`Could not prepare storage (${env.DATABASE_URL ? 'PostgreSQL' : `PGlite under ${env.DATA_DIR}`}): ${err.message}`);
   process.exit(1);
@@ -72,3 +73,17 @@ const child = spawn(next, [dev ? 'dev' : 'start', '-p', String(env.PORT)], {
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 console.log(`Portal on ${env.PUBLIC_URL} (storage: ${env.DATABASE_URL ? 'PostgreSQL' : `PGlite in ${env.DATA_DIR}`})`);
+
+// The setup link again once the portal answers (the build's output may have scrolled it away),
+// while no operator has used it.
+if (setupUrl) {
+  const tokenFile = path.join(env.DATA_DIR, 'setup-token');
+  const until = Date.now() + 10 * 60_000;
+  const poll = setInterval(async () => {
+    const ready = await fetch(`http://127.0.0.1:${env.PORT}/api/ready`, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false);
+    if (!ready && Date.now() < until) return;
+    clearInterval(poll);
+    if (ready && existsSync(tokenFile)) console.log(`\n  Ready. First-run setup: open ${setupUrl}\n`);
+  }, 1000);
+  poll.unref();
+}

@@ -38,6 +38,13 @@ export async function currentPrincipal(): Promise<Principal | null> {
   return null;
 }
 
+/** The email of a signed-in end user whose roles open no console (what the operators' sign-in page tells them), or null. */
+export async function endUserWithoutConsole(): Promise<string | null> {
+  const session = (await auth()) as { user?: SessionUser; sessionId?: string } | null;
+  if (session?.user?.kind !== 'user' || !session.sessionId) return null;
+  return (await currentPrincipal()) ? null : session.user.email;
+}
+
 export async function requireOperator(): Promise<Extract<Principal, { kind: 'operator' }>> {
   const p = await currentPrincipal();
   if (!isOperator(p)) return signedOut('/login');

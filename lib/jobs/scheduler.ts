@@ -84,7 +84,9 @@ export async function runJob(job: Job, opts: { force?: boolean; holder?: string 
     ended = Date.now();
     await stopHeartbeat();
     await release(db, job, holder, null);
-    if (Object.keys(result).length) log('info', 'job finished', { job: job.name, ...result });
+    // A run that found nothing to do (every count 0) at debug: a 2-second job would bury the log.
+    const did = Object.values(result).some((v) => v !== 0 && v !== false && v !== null && v !== undefined);
+    if (Object.keys(result).length) log(did ? 'info' : 'debug', 'job finished', { job: job.name, ...result });
     return result;
   } catch (err) {
     ended ||= Date.now();
