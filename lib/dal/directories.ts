@@ -5,6 +5,7 @@ import type { Ctx } from '../audit/types';
 import { ceilingOf, holdsEveryScope, narrowest } from '../auth/permissions';
 import { getDb } from '../db/client';
 import { inList } from '../db/lists';
+import { inPages, pagesOf, PAGE_ROWS } from '../db/pages';
 import { directories, scimGroupMembers, scimGroups, scimRequests, scimUsers, sessions, users, type Directory } from '../db/schema';
 import { forbidden, notFound } from '../errors';
 import { newId } from '../ids';
@@ -170,7 +171,9 @@ export async function revokeDirectoryToken(ctx: Ctx, tenantId: string, id: strin
 
 /**
  * Deletes a directory with its SCIM users, groups and log. The portal users it pushed stay
- * listed; those with no SCIM user left anywhere are suspended (by `scim`) and signed out.
+ * listed; those with no SCIM user left anywhere are suspended (by `scim`) and signed out. All in
+ * one transaction, a page of users at a time (lib/db/pages.ts): however many users the directory
+ * pushed, no statement outgrows the statement timeout.
  */
 export async function deleteDirectory(ctx: Ctx, tenantId: string, id: string): Promise<void> {
   const db = await getDb();
@@ -181,29 +184,33 @@ export async function deleteDirectory(ctx: Ctx, tenantId: string, id: string): P
       .selectDistinct({ id: scimUsers.portalUserId })
       .from(scimUsers)
       .where(and(eq(scimUsers.directoryId, d.id), sql`${scimUsers.portalUserId} is not null`));
+    // Its SCIM users (with their memberships) a page at a time, then the directory with the rest.
+    await inPages(tx, (after) => sql`with page as (select id from scim_users where directory_id = ${d.id} and id > ${after} order by id limit ${PAGE_ROWS}),
+      gone as (delete from scim_users where id in (select id from page))
+      select max(id) as last from page`);
     await tx.delete(directories).where(eq(directories.id, d.id));
     const ids = linked.map((r) => r.id!).sort();
-    if (ids.length) {
+    let scim: ScimContext | undefined;
+    for (const page of pagesOf(ids)) {
       const stillLinked = new Set(
         (
           await tx
             .selectDistinct({ id: scimUsers.portalUserId })
             .from(scimUsers)
-            .where(and(eq(scimUsers.tenantId, tenantId), inList(scimUsers.portalUserId, ids)))
+            .where(and(eq(scimUsers.tenantId, tenantId), inList(scimUsers.portalUserId, page)))
         ).map((r) => r.id),
       );
-      const orphans = ids.filter((x) => !stillLinked.has(x));
-      const kept = ids.filter((x) => stillLinked.has(x));
+      const orphans = page.filter((x) => !stillLinked.has(x));
+      const kept = page.filter((x) => stillLinked.has(x));
       if (kept.length) {
         // Users another directory pushes too lose what this one gave them (its groups, the roles they
         // opened), worked out as a change of their SCIM users would (lib/scim/portal.ts): a change of
         // a user above the admin deleting is refused (their sections the ceiling), with no budget
         // over the whole tenant, and roles the rules cannot work out within one user's budget kept.
-        const tenant = await heldTenant(tx, tenantId);
-        const c: ScimContext = {
+        const c: ScimContext = (scim ??= {
           tx,
           directory: { ...d, scopeCeiling: ctx.consoleScopes ? [...ctx.consoleScopes] : null },
-          tenant: tenant!,
+          tenant: (await heldTenant(tx, tenantId))!,
           base: '',
           audit: ctx,
           events: [],
@@ -211,7 +218,8 @@ export async function deleteDirectory(ctx: Ctx, tenantId: string, id: string): P
           outcome: 'unchanged',
           mappingMeter: new MappingMeter(Infinity),
           keepRolesOverBudget: true,
-        };
+        });
+        c.events = [];
         try {
           await refreshPortalUsers(c, kept, Object.fromEntries(kept.map((id) => [id, { reason: 'directory deleted' }])));
         } catch (e) {
@@ -220,7 +228,7 @@ export async function deleteDirectory(ctx: Ctx, tenantId: string, id: string): P
           }
           throw e;
         }
-        await recordMany(tx, ctx, c.events);
+        for (const events of pagesOf(c.events)) await recordMany(tx, ctx, events);
       }
       if (orphans.length) {
         // Deleting suspends them: not an admin above the one deleting (lib/dal/console-access.ts).

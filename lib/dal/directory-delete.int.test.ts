@@ -1,8 +1,9 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { describe, expect, it, vi } from 'vitest';
 import { SYSTEM, type Ctx } from '@/lib/audit/types';
 import { TENANT_SCOPES } from '@/lib/auth/permissions';
 import { getDb } from '@/lib/db/client';
+import { PAGE_ROWS } from '@/lib/db/pages';
 import { auditEvents, directories, users } from '@/lib/db/schema';
 import { scimCall } from '@/lib/testing/scim';
 import { samlTenant } from '@/lib/testing/sso';
@@ -39,7 +40,7 @@ async function world() {
   const db = await getDb();
   const user = async () => (await db.select().from(users).where(and(eq(users.tenantId, t.id), eq(users.email, ada))))[0];
   const exists = async (id: string) => (await db.select().from(directories).where(eq(directories.id, id))).length === 1;
-  return { t, a, b, inA: inA.body.id as string, inB: inB.body.id as string, user, exists };
+  return { t, domain, a, b, inA: inA.body.id as string, inB: inB.body.id as string, user, exists };
 }
 
 describe('deleting one of two directories that push the same user', () => {
@@ -70,6 +71,60 @@ describe('deleting one of two directories that push the same user', () => {
     }
     expect(await w.exists(w.a.id)).toBe(false);
   });
+
+  it(`a directory of many users is deleted a page at a time: no statement suspends, deletes or records more than ${PAGE_ROWS.toLocaleString('en')} rows`, async () => {
+    // At once, 250,000 users took one statement past PostgreSQL's statement timeout (10 s): a 503 at
+    // every try, and a directory nobody could delete.
+    const w = await world();
+    const db = await getDb();
+    const orphans = 2 * PAGE_ROWS + 500; // only in A: suspended
+    const kept = PAGE_ROWS + 100; // in A and B: lose A's group
+    const email = sql`'p' || g || '@' || ${w.domain}`;
+    const resource = sql`jsonb_build_object('userName', ${email}, 'active', true, 'emails', jsonb_build_array(jsonb_build_object('value', ${email}, 'primary', true)))`;
+    const rowsOf = <T>(r: unknown) => (r as { rows: T[] }).rows;
+    await db.execute(sql`insert into users (id, tenant_id, email, source, groups, roles, attributes)
+      select 'usr_p_' || g, ${w.t.id}, ${email}, 'scim', case when g > ${orphans} then array['Old'] else array[]::text[] end, array['member'], '{}'::jsonb
+      from generate_series(1, ${orphans + kept}::int) g`);
+    await db.execute(sql`insert into scim_users (id, directory_id, tenant_id, user_name, resource, portal_user_id)
+      select 'scu_pa_' || g, ${w.a.id}, ${w.t.id}, ${email}, ${resource}, 'usr_p_' || g from generate_series(1, ${orphans + kept}::int) g`);
+    await db.execute(sql`insert into scim_users (id, directory_id, tenant_id, user_name, resource, portal_user_id)
+      select 'scu_pb_' || g, ${w.b.id}, ${w.t.id}, ${email}, ${resource}, 'usr_p_' || g from generate_series(${orphans + 1}::int, ${orphans + kept}::int) g`);
+    await db.execute(sql`insert into scim_groups (id, directory_id, tenant_id, display_name) values ('scg_p_old', ${w.a.id}, ${w.t.id}, 'Old')`);
+    await db.execute(sql`insert into scim_group_members (group_id, user_id, directory_id)
+      select 'scg_p_old', 'scu_pa_' || g, ${w.a.id} from generate_series(${orphans + 1}::int, ${orphans + kept}::int) g`);
+    await db.execute(sql`insert into sessions (id, kind, subject_id, tenant_id, expires_at)
+      select 'ses_p_' || g, 'user', 'usr_p_' || g, ${w.t.id}, now() + interval '1 day' from generate_series(1, ${orphans + kept}::int) g`);
+    await db.execute(sql.raw(`create or replace function refuse_large_statement() returns trigger language plpgsql as $$
+      begin if (select count(*) from rows) > ${PAGE_ROWS} then
+        raise exception 'one statement % % rows of %', TG_OP, (select count(*) from rows), TG_TABLE_NAME; end if; return null; end $$`));
+    const triggers = [
+      ['users', 'update', 'new'],
+      ['scim_users', 'delete', 'old'],
+      ['sessions', 'delete', 'old'],
+      ['audit_events', 'insert', 'new'],
+    ];
+    for (const [table, op, side] of triggers) {
+      await db.execute(sql.raw(`create trigger refuse_large_statement after ${op} on ${table} referencing ${side} table as rows for each statement execute function refuse_large_statement()`));
+    }
+    try {
+      await deleteDirectory(SYSTEM, w.t.id, w.a.id);
+    } finally {
+      for (const [table] of triggers) await db.execute(sql.raw(`drop trigger refuse_large_statement on ${table}`));
+    }
+    expect(await w.exists(w.a.id)).toBe(false);
+    const [n] = rowsOf<{ suspended: number; kept: number }>(
+      await db.execute(sql`select count(*) filter (where status = 'suspended')::int as suspended, count(*) filter (where status = 'active' and groups = array[]::text[])::int as kept
+        from users where id like 'usr\_p\_%'`),
+    );
+    expect(n).toEqual({ suspended: orphans, kept });
+    const [events] = rowsOf<{ suspended: number; updated: number }>(
+      await db.execute(sql`select count(*) filter (where action = 'user.suspended')::int as suspended, count(*) filter (where action = 'user.updated')::int as updated
+        from audit_events where tenant_id = ${w.t.id} and target_id like 'usr\_p\_%'`),
+    );
+    expect(events).toEqual({ suspended: orphans, updated: kept });
+    const [left] = rowsOf<{ n: number }>(await db.execute(sql`select count(*)::int as n from sessions where id like 'ses\_p\_%'`));
+    expect(left.n).toBe(kept);
+  }, 180_000);
 
   it('the kept user’s events name the deleted directory; a kept user whose other SCIM user is inactive is suspended for the deletion', async () => {
     const w = await world();
