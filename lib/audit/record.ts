@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../db/client';
+import { pagesOf } from '../db/pages';
 import { newId } from '../ids';
 import { formatIp, parseIp, unmapIp } from '../policies/cidr';
 import type { Ctx, Target } from './types';
@@ -80,8 +81,13 @@ export async function recordRefusal(tx: Executor, ctx: Ctx, input: AuditInput & 
 
 /** Writes several events in one statement (ids in the given order, which is also chain order). */
 export async function recordMany(tx: Executor, ctx: Ctx, inputs: AuditInput[]): Promise<string[]> {
-  const { statement, ids } = auditInsert(ctx, inputs);
-  if (statement) await tx.execute(statement);
+  const ids: string[] = [];
+  // A page at a time: the events of 250,000 users in one insert outgrew the statement timeout.
+  for (const page of pagesOf(inputs)) {
+    const { statement, ids: written } = auditInsert(ctx, page);
+    if (statement) await tx.execute(statement);
+    ids.push(...written);
+  }
   return ids;
 }
 

@@ -228,7 +228,7 @@ export async function deleteDirectory(ctx: Ctx, tenantId: string, id: string): P
           }
           throw e;
         }
-        for (const events of pagesOf(c.events)) await recordMany(tx, ctx, events);
+        await recordMany(tx, ctx, c.events);
       }
       if (orphans.length) {
         // Deleting suspends them: not an admin above the one deleting (lib/dal/console-access.ts).

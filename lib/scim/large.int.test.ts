@@ -2,6 +2,7 @@ import { and, desc, eq, sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import * as directoryRoute from '@/app/api/v1/tenants/[tenantId]/directories/[directoryId]/route';
 import { getDb } from '@/lib/db/client';
+import { PAGE_ROWS } from '@/lib/db/pages';
 import { auditEvents, scimGroups, users } from '@/lib/db/schema';
 import { call } from '@/lib/testing/api';
 import { makeDirectory, oktaUser, patch, scimCall, scimTenant } from '@/lib/testing/scim';
@@ -42,6 +43,47 @@ describe('outsider-sized directories', () => {
       .where(and(eq(auditEvents.tenantId, t.id), eq(auditEvents.action, 'user.suspended'), eq(auditEvents.reason, 'directory deleted')));
     expect(suspensions.n).toBe(N);
   }, 600_000);
+
+  it(`a group of many members renamed and deleted a page at a time: no statement updates or records more than ${PAGE_ROWS.toLocaleString('en')} rows`, async () => {
+    // At once, 250,000 members took one statement past PostgreSQL's statement timeout (10 s): a 503
+    // at every retry of the directory, and a group that could be neither renamed nor deleted.
+    const M = 2 * PAGE_ROWS + 500;
+    const t = await scimTenant('Paged');
+    const dir = await makeDirectory(t.id);
+    const db = await getDb();
+    await db.execute(sql`insert into users (id, tenant_id, email, source, groups, roles, attributes)
+      select 'usr_q_' || g, ${t.id}, 'q' || g || '@' || ${t.domain}, 'scim', array['Everyone'], array['member'], '{"groups":["Everyone"]}'::jsonb
+      from generate_series(1, ${M}::int) g`);
+    await db.execute(sql`insert into scim_users (id, directory_id, tenant_id, user_name, resource, portal_user_id)
+      select 'scu_q_' || g, ${dir.id}, ${t.id}, 'q' || g || '@' || ${t.domain},
+        jsonb_build_object('userName', 'q' || g || '@' || ${t.domain}, 'active', true), 'usr_q_' || g
+      from generate_series(1, ${M}::int) g`);
+    await db.insert(scimGroups).values({ id: 'scg_q', directoryId: dir.id, tenantId: t.id, displayName: 'Everyone' });
+    await db.execute(sql`insert into scim_group_members (group_id, user_id, directory_id) select 'scg_q', 'scu_q_' || g, ${dir.id} from generate_series(1, ${M}::int) g`);
+    await db.execute(sql.raw(`create or replace function refuse_large_statement() returns trigger language plpgsql as $$
+      begin if (select count(*) from rows) > ${PAGE_ROWS} then
+        raise exception 'one statement % % rows of %', TG_OP, (select count(*) from rows), TG_TABLE_NAME; end if; return null; end $$`));
+    const triggers = [
+      ['users', 'update'],
+      ['audit_events', 'insert'],
+    ];
+    for (const [table, op] of triggers) {
+      await db.execute(sql.raw(`create trigger refuse_large_statement after ${op} on ${table} referencing new table as rows for each statement execute function refuse_large_statement()`));
+    }
+    try {
+      const renamed = await scimCall(dir, 'PATCH', '/Groups/scg_q?excludedAttributes=members', patch({ op: 'replace', path: 'displayName', value: 'All' }));
+      expect(renamed.status, JSON.stringify(renamed.body).slice(0, 300)).toBe(200);
+      const deleted = await scimCall(dir, 'DELETE', '/Groups/scg_q');
+      expect(deleted.status, JSON.stringify(deleted.body ?? '').slice(0, 300)).toBe(204);
+    } finally {
+      for (const [table] of triggers) await db.execute(sql.raw(`drop trigger refuse_large_statement on ${table}`));
+    }
+    const [n] = await db
+      .select({ all: sql<number>`count(*) filter (where groups = array[]::text[])::int`, events: sql<number>`(select count(*)::int from audit_events where tenant_id = ${t.id} and action = 'user.updated')` })
+      .from(users)
+      .where(eq(users.tenantId, t.id));
+    expect(n).toEqual({ all: M, events: 2 * M });
+  }, 300_000);
 
   it('a user added to one group after another: each event names the group added, and past 50 groups lists only the groups that changed', async () => {
     const t = await scimTenant('Groups');

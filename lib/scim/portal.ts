@@ -5,6 +5,7 @@ import { directories, scimGroupMembers, scimGroups, scimUsers, tenants, users, t
 import { newId } from '../ids';
 import { canonicalJson } from '../audit/chain';
 import { inList } from '../db/lists';
+import { pagesOf } from '../db/pages';
 import { breather } from '../provisioning/breathe';
 import { userChanges } from '../provisioning/user-changes';
 import { diffRoles, evaluate, MappingBudgetExceeded, MappingMeter, RequestMappingBudgetExceeded, type Attributes } from '../provisioning/mapping';
@@ -228,8 +229,12 @@ type Refresh = { created?: boolean; reason?: string };
  * user.reactivated events. A suspension by an admin (or a policy) is never lifted here.
  */
 export async function refreshPortalUsers(c: ScimContext, ids: string[], opts: Record<string, Refresh> = {}): Promise<void> {
-  const sorted = [...new Set(ids)].sort();
-  if (!sorted.length) return;
+  // A page at a time (lib/db/pages.ts): a group of 250,000 members renamed or deleted at once
+  // outgrew the statement timeout.
+  for (const page of pagesOf([...new Set(ids)].sort())) await refreshPage(c, page, opts);
+}
+
+async function refreshPage(c: ScimContext, sorted: string[], opts: Record<string, Refresh>): Promise<void> {
   const locked = await c.tx.select().from(users).where(and(eq(users.tenantId, c.tenant.id), inList(users.id, sorted))).orderBy(asc(users.id)).for('update');
   // Their SCIM users, each with the names of its groups, in one statement.
   const linked = await c.tx

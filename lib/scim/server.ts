@@ -2,7 +2,8 @@ import { parseJson } from '../http/json';
 import { randomUUID } from 'node:crypto';
 import { sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import { performance } from 'node:perf_hooks';
-import { auditInsert, record } from '../audit/record';
+import { auditInsert, record, recordMany } from '../audit/record';
+import { PAGE_ROWS } from '../db/pages';
 import type { Ctx } from '../audit/types';
 import { dbHandle, getDb, type Db, type Tx } from '../db/client';
 import { PgDialect } from 'drizzle-orm/pg-core';
@@ -381,8 +382,11 @@ export async function handleScim(req: Request, directoryId: string, segments: st
       const held = r.write ? await heldTenant(tx, t.id) : null;
       const c: ScimContext = { tx, directory: d, tenant: held ?? t, base, audit, events: [], summary, outcome: r.write ? 'unchanged' : 'read', body };
       const out = await r.handler(c);
-      // The audit events and the request-log row go in one statement.
-      await logRequest(tx, entry(out.status, c.outcome), auditInsert(audit, c.events).statement);
+      // The audit events and the request-log row go in one statement; a change of very many users
+      // writes its events but the last page first, a page a statement (lib/db/pages.ts).
+      const early = c.events.slice(0, Math.max(0, c.events.length - PAGE_ROWS));
+      await recordMany(tx, audit, early);
+      await logRequest(tx, entry(out.status, c.outcome), auditInsert(audit, c.events.slice(early.length)).statement);
       return out;
     });
     maybePrune(db, d.id);
