@@ -3,7 +3,7 @@ import { and, asc, count, desc, eq, gt, gte, inArray, lt, sql } from 'drizzle-or
 import { record, recordMany } from '../audit/record';
 import type { Ctx } from '../audit/types';
 import { ceilingOf, holdsEveryScope, narrowest } from '../auth/permissions';
-import { getDb } from '../db/client';
+import { getDb, type Executor } from '../db/client';
 import { inList } from '../db/lists';
 import { inPages, pagesOf, PAGE_ROWS } from '../db/pages';
 import { directories, scimGroupMembers, scimGroups, scimRequests, scimUsers, sessions, users, type Directory } from '../db/schema';
@@ -169,6 +169,15 @@ export async function revokeDirectoryToken(ctx: Ctx, tenantId: string, id: strin
   return toDirectoryView(row, (await countsOf([row.id])).get(row.id));
 }
 
+/** A directory's SCIM users and groups, with their memberships, a page at a time (lib/db/pages.ts). */
+export async function deleteScimRows(tx: Executor, directoryId: string): Promise<void> {
+  for (const table of ['scim_users', 'scim_groups']) {
+    await inPages(tx, (after) => sql`with page as (select id from ${sql.raw(table)} where directory_id = ${directoryId} and id > ${after} order by id limit ${PAGE_ROWS}),
+      gone as (delete from ${sql.raw(table)} where id in (select id from page))
+      select max(id) as last from page`);
+  }
+}
+
 /**
  * Deletes a directory with its SCIM users, groups and log. The portal users it pushed stay
  * listed; those with no SCIM user left anywhere are suspended (by `scim`) and signed out. All in
@@ -184,10 +193,8 @@ export async function deleteDirectory(ctx: Ctx, tenantId: string, id: string): P
       .selectDistinct({ id: scimUsers.portalUserId })
       .from(scimUsers)
       .where(and(eq(scimUsers.directoryId, d.id), sql`${scimUsers.portalUserId} is not null`));
-    // Its SCIM users (with their memberships) a page at a time, then the directory with the rest.
-    await inPages(tx, (after) => sql`with page as (select id from scim_users where directory_id = ${d.id} and id > ${after} order by id limit ${PAGE_ROWS}),
-      gone as (delete from scim_users where id in (select id from page))
-      select max(id) as last from page`);
+    // Its SCIM users and groups (with their memberships) a page at a time, then the directory with the rest.
+    await deleteScimRows(tx, d.id);
     await tx.delete(directories).where(eq(directories.id, d.id));
     const ids = linked.map((r) => r.id!).sort();
     let scim: ScimContext | undefined;
@@ -237,7 +244,8 @@ export async function deleteDirectory(ctx: Ctx, tenantId: string, id: string): P
         const suspended = await tx
           .update(users)
           .set({ status: 'suspended', suspendedBy: 'scim', updatedAt: new Date() })
-          .where(and(eq(users.tenantId, tenantId), inList(users.id, orphans), eq(users.status, 'active')))
+          // Not one another directory linked meanwhile (after this page was read).
+          .where(and(eq(users.tenantId, tenantId), inList(users.id, orphans), eq(users.status, 'active'), sql`not exists (select 1 from scim_users s where s.portal_user_id = ${users.id})`))
           .returning({ id: users.id, email: users.email });
         if (suspended.length) await tx.delete(sessions).where(inList(sessions.subjectId, suspended.map((u) => u.id)));
         await recordMany(

@@ -90,6 +90,7 @@ describe('deleting one of two directories that push the same user', () => {
     await db.execute(sql`insert into scim_users (id, directory_id, tenant_id, user_name, resource, portal_user_id)
       select 'scu_pb_' || g, ${w.b.id}, ${w.t.id}, ${email}, ${resource}, 'usr_p_' || g from generate_series(${orphans + 1}::int, ${orphans + kept}::int) g`);
     await db.execute(sql`insert into scim_groups (id, directory_id, tenant_id, display_name) values ('scg_p_old', ${w.a.id}, ${w.t.id}, 'Old')`);
+    await db.execute(sql`insert into scim_groups (id, directory_id, tenant_id, display_name) select 'scg_p_' || g, ${w.a.id}, ${w.t.id}, 'Team ' || g from generate_series(1, ${orphans}::int) g`);
     await db.execute(sql`insert into scim_group_members (group_id, user_id, directory_id)
       select 'scg_p_old', 'scu_pa_' || g, ${w.a.id} from generate_series(${orphans + 1}::int, ${orphans + kept}::int) g`);
     await db.execute(sql`insert into sessions (id, kind, subject_id, tenant_id, expires_at)
@@ -100,6 +101,7 @@ describe('deleting one of two directories that push the same user', () => {
     const triggers = [
       ['users', 'update', 'new'],
       ['scim_users', 'delete', 'old'],
+      ['scim_groups', 'delete', 'old'],
       ['sessions', 'delete', 'old'],
       ['audit_events', 'insert', 'new'],
     ];
