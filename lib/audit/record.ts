@@ -79,7 +79,7 @@ export async function recordRefusal(tx: Executor, ctx: Ctx, input: AuditInput & 
   return true;
 }
 
-/** Writes several events in one statement (ids in the given order, which is also chain order). */
+/** Writes several events, one statement per page of 5,000 (ids in the given order, which is also chain order). */
 export async function recordMany(tx: Executor, ctx: Ctx, inputs: AuditInput[]): Promise<string[]> {
   const ids: string[] = [];
   // A page at a time: the events of 250,000 users in one insert outgrew the statement timeout.

@@ -18,7 +18,12 @@ type SessionUser = { id: string; email: string; kind: string; tenantId: string |
 
 /** The signed-in console principal, or null. The session row was checked by Auth.js's jwt callback. */
 export async function currentPrincipal(): Promise<Principal | null> {
-  const session = (await auth()) as { user?: SessionUser; sessionId?: string } | null;
+  return principalOf((await auth()) as Session);
+}
+
+type Session = { user?: SessionUser; sessionId?: string } | null;
+
+async function principalOf(session: Session): Promise<Principal | null> {
   const u = session?.user;
   if (!u || !session?.sessionId) return null;
   if (u.kind === 'operator') return { kind: 'operator', id: u.id, email: u.email, sessionId: session.sessionId };
@@ -40,9 +45,9 @@ export async function currentPrincipal(): Promise<Principal | null> {
 
 /** The email of a signed-in end user whose roles open no console (what the operators' sign-in page tells them), or null. */
 export async function endUserWithoutConsole(): Promise<string | null> {
-  const session = (await auth()) as { user?: SessionUser; sessionId?: string } | null;
+  const session = (await auth()) as Session;
   if (session?.user?.kind !== 'user' || !session.sessionId) return null;
-  return (await currentPrincipal()) ? null : session.user.email;
+  return (await principalOf(session)) ? null : session.user.email;
 }
 
 export async function requireOperator(): Promise<Extract<Principal, { kind: 'operator' }>> {

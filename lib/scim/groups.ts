@@ -1,6 +1,7 @@
 import { and, eq, ne, sql } from 'drizzle-orm';
 import { scimGroupMembers, scimGroups, scimUsers, type ScimGroupRow } from '../db/schema';
 import { inList } from '../db/lists';
+import { pagesOf } from '../db/pages';
 import { newId } from '../ids';
 import { MAX_LIST_MEMBERS, patchCost, patchProblem, patchWorkProblem } from './budgets';
 import { coerce, notFound, plain, scimError, type ScimContext } from './context';
@@ -89,11 +90,10 @@ async function checkNameFree(c: ScimContext, name: string, exceptId: string) {
 
 async function insertMembers(c: ScimContext, groupId: string, ids: string[]): Promise<string[]> {
   const added: string[] = [];
-  const unique = [...new Set(ids)];
-  for (let i = 0; i < unique.length; i += 1000) {
+  for (const page of pagesOf([...new Set(ids)], 1000)) {
     const rows = await c.tx
       .insert(scimGroupMembers)
-      .values(unique.slice(i, i + 1000).map((userId) => ({ groupId, userId, directoryId: c.directory.id })))
+      .values(page.map((userId) => ({ groupId, userId, directoryId: c.directory.id })))
       .onConflictDoNothing()
       .returning({ userId: scimGroupMembers.userId });
     added.push(...rows.map((r) => r.userId));
