@@ -199,6 +199,10 @@ export async function deleteDirectory(ctx: Ctx, tenantId: string, id: string): P
     const ids = linked.map((r) => r.id!).sort();
     let scim: ScimContext | undefined;
     for (const page of pagesOf(ids)) {
+      // The page's users locked first, in id order as every SCIM change locks them: a link another
+      // directory makes meanwhile (lib/scim/portal.ts locks the user first) either committed before
+      // the read below, which sees it, or waits for this deletion, and then finds who it suspended.
+      const locked = await tx.select().from(users).where(and(eq(users.tenantId, tenantId), inList(users.id, page))).orderBy(asc(users.id)).for('update');
       const stillLinked = new Set(
         (
           await tx
@@ -207,7 +211,6 @@ export async function deleteDirectory(ctx: Ctx, tenantId: string, id: string): P
             .where(and(eq(scimUsers.tenantId, tenantId), inList(scimUsers.portalUserId, page)))
         ).map((r) => r.id),
       );
-      const orphans = page.filter((x) => !stillLinked.has(x));
       const kept = page.filter((x) => stillLinked.has(x));
       if (kept.length) {
         // Users another directory pushes too lose what this one gave them (its groups, the roles they
@@ -237,15 +240,14 @@ export async function deleteDirectory(ctx: Ctx, tenantId: string, id: string): P
         }
         await recordMany(tx, ctx, c.events);
       }
-      if (orphans.length) {
-        // Deleting suspends them: not an admin above the one deleting (lib/dal/console-access.ts).
-        const targets = await tx.select().from(users).where(and(eq(users.tenantId, tenantId), inList(users.id, orphans), eq(users.status, 'active')));
+      // Deleting suspends the active ones: not an admin above the one deleting (lib/dal/console-access.ts).
+      const targets = locked.filter((u) => u.status === 'active' && !stillLinked.has(u.id));
+      if (targets.length) {
         await refuseActingAbove(tx, ctx, tenantId, targets, 'directoryId');
         const suspended = await tx
           .update(users)
           .set({ status: 'suspended', suspendedBy: 'scim', updatedAt: new Date() })
-          // Not one another directory linked meanwhile (after this page was read).
-          .where(and(eq(users.tenantId, tenantId), inList(users.id, orphans), eq(users.status, 'active'), sql`not exists (select 1 from scim_users s where s.portal_user_id = ${users.id})`))
+          .where(and(eq(users.tenantId, tenantId), inList(users.id, targets.map((u) => u.id))))
           .returning({ id: users.id, email: users.email });
         if (suspended.length) await tx.delete(sessions).where(inList(sessions.subjectId, suspended.map((u) => u.id)));
         await recordMany(

@@ -1,4 +1,5 @@
 import { and, eq, sql } from 'drizzle-orm';
+import pg from 'pg';
 import { describe, expect, it, vi } from 'vitest';
 import { SYSTEM, type Ctx } from '@/lib/audit/types';
 import { TENANT_SCOPES } from '@/lib/auth/permissions';
@@ -140,5 +141,80 @@ describe('deleting one of two directories that push the same user', () => {
       .from(auditEvents)
       .where(and(eq(auditEvents.tenantId, w.t.id), eq(auditEvents.targetId, (await w.user()).id), eq(auditEvents.action, 'user.suspended')));
     expect(suspended).toMatchObject({ reason: 'directory deleted', details: { directoryId: w.a.id } });
+  });
+
+  it.skipIf(!process.env.DATABASE_URL)('a user another directory links while the deletion runs stays active (PostgreSQL, two connections)', async () => {
+    const { tenant: t, domain } = await samlTenant();
+    const a = await createDirectory(SYSTEM, t.id, { name: 'Old' });
+    const b = await createDirectory(SYSTEM, t.id, { name: 'New' });
+    const ada = `ada@${domain}`;
+    expect((await scimCall(a, 'POST', '/Users', scimUser(ada))).status).toBe(201);
+    const db = await getDb();
+    const user = async () => (await db.select().from(users).where(and(eq(users.tenantId, t.id), eq(users.email, ada))))[0];
+    const id = (await user()).id;
+    // Another instance's SCIM request of directory B, as it links ada (lib/scim/portal.ts: the portal
+    // user locked by email, then the new SCIM user linked to it), not yet committed.
+    const other = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    await other.connect();
+    try {
+      await other.query('begin');
+      await other.query('select id from users where id = $1 for update', [id]);
+      await other.query(`insert into scim_users (id, directory_id, tenant_id, user_name, emails, resource, portal_user_id) values ('scu_race', $1, $2, $3, array[$3], '{}'::jsonb, $4)`, [b.id, t.id, ada, id]);
+      const deletion = deleteDirectory(SYSTEM, t.id, a.id);
+      // Until the deletion waits for that transaction.
+      for (let i = 0; ; i++) {
+        const { rows } = await other.query(`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`);
+        if (rows[0].n > 0) break;
+        if (i > 200) throw new Error('the deletion never waited for the other transaction');
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      await other.query('commit');
+      await deletion;
+    } finally {
+      await other.end();
+    }
+    expect(await user()).toMatchObject({ status: 'active', suspendedBy: null });
+  });
+
+  it.skipIf(!process.env.DATABASE_URL)('another directory that pushes the user while the deletion suspends them waits for it, then links and reactivates them (PostgreSQL)', async () => {
+    const { tenant: t, domain } = await samlTenant();
+    const a = await createDirectory(SYSTEM, t.id, { name: 'Old' });
+    const b = await createDirectory(SYSTEM, t.id, { name: 'New' });
+    const ada = `ada@${domain}`;
+    expect((await scimCall(a, 'POST', '/Users', scimUser(ada))).status).toBe(201);
+    const db = await getDb();
+    const user = async () => (await db.select().from(users).where(and(eq(users.tenantId, t.id), eq(users.email, ada))))[0];
+    const id = (await user()).id;
+    await db.execute(sql`insert into sessions (id, kind, subject_id, tenant_id, expires_at) values ('ses_race', 'user', ${id}, ${t.id}, now() + interval '1 day')`);
+    // Held by another connection, ada's session stops the deletion after it has locked and suspended her.
+    const other = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    await other.connect();
+    const waiting = async (n: number) => {
+      for (let i = 0; ; i++) {
+        const { rows } = await other.query(`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`);
+        if (rows[0].n >= n) return;
+        if (i > 200) throw new Error(`fewer than ${n} transactions ever waited`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    };
+    let pushed: Awaited<ReturnType<typeof scimCall>>;
+    try {
+      await other.query('begin');
+      await other.query(`select id from sessions where id = 'ses_race' for update`);
+      const deletion = deleteDirectory(SYSTEM, t.id, a.id);
+      await waiting(1);
+      const push = scimCall(b, 'POST', '/Users', scimUser(ada));
+      await waiting(2);
+      await other.query('commit');
+      await deletion;
+      pushed = await push;
+    } finally {
+      await other.end();
+    }
+    expect(pushed.status).toBe(201);
+    expect(await user()).toMatchObject({ id, status: 'active', suspendedBy: null });
+    const actions = (await db.select().from(auditEvents).where(and(eq(auditEvents.tenantId, t.id), eq(auditEvents.targetId, id)))).map((e) => e.action);
+    expect(actions).toContain('user.suspended');
+    expect(actions.filter((x) => x === 'user.suspended' || x === 'user.reactivated' || x === 'user.updated').length).toBeGreaterThanOrEqual(2);
   });
 });
