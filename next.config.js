@@ -7,6 +7,10 @@ const nextConfig = {
   // Types are checked once per test run by `npm run typecheck` (scripts/test.sh), not again here.
   typescript: { ignoreBuildErrors: true },
   experimental: { serverActions: { bodySizeLimit: '1mb' } },
+  // Browsers ask for /favicon.ico where a page declares no icon (JSON, the route handlers' pages).
+  async rewrites() {
+    return [{ source: '/favicon.ico', destination: '/favicon.svg' }];
+  },
   async headers() {
     return [
       {

@@ -44,6 +44,13 @@ test('an oversized or length-less server action body is a 413 / 411, not a 500',
   expect(res.status).toBe(411);
 });
 
+test('the icon answers at /favicon.ico too (asked for where a page declares none)', async ({ request }) => {
+  const res = await request.get('/favicon.ico');
+  expect(res.status()).toBe(200);
+  expect(res.headers()['content-type']).toContain('image/svg+xml');
+  expect((await res.text()).startsWith('<svg')).toBe(true);
+});
+
 test('HSTS once PUBLIC_URL is https', async () => {
   const portal = await startPortal({ DATA_DIR: tempDataDir(), PUBLIC_URL: 'https://sso.portal.test', OPERATOR_API_KEY: 'hsts-test-key-0123456789' });
   try {

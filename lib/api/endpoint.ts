@@ -30,6 +30,8 @@ export type Endpoint<
    */
   bodyValidatedByHandler?: boolean;
   response?: z.ZodType;
+  /** A streamed answer's media types (the answer is not JSON). */
+  streams?: string[];
   status: number;
 };
 

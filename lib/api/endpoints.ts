@@ -236,7 +236,7 @@ export const api = {
   exportAuditLogs: endpoint({
     method: 'GET', path: '/tenants/{tenantId}/audit-logs/export', tag: 'Audit log',
     summary: "Stream a tenant's audit events, oldest first, as CSV (text/csv) or NDJSON (application/x-ndjson); records audit.exported",
-    params: tenantIdParams, query: auditExportQuerySchema, status: 200,
+    params: tenantIdParams, query: auditExportQuerySchema, streams: ['text/csv', 'application/x-ndjson'], status: 200,
   }),
   verifyAuditLogs: endpoint({
     method: 'GET', path: '/tenants/{tenantId}/audit-logs/verify', tag: 'Audit log',
@@ -261,7 +261,7 @@ export const api = {
   exportAccessReview: endpoint({
     method: 'GET', path: '/tenants/{tenantId}/access-review/export', tag: 'Access review',
     summary: 'The access review as CSV (text/csv, streamed), with the same filters; records access_review.exported',
-    params: tenantIdParams, query: accessReviewExportQuerySchema, status: 200,
+    params: tenantIdParams, query: accessReviewExportQuerySchema, streams: ['text/csv'], status: 200,
   }),
   bulkSuspendUsers: endpoint({
     method: 'POST', path: '/tenants/{tenantId}/users/bulk-suspend', tag: 'Users',

@@ -12,8 +12,9 @@ const problemSchema = {
     detail: { type: 'string' },
     errors: {
       type: 'array',
-      items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } },
+      items: { type: 'object', required: ['path', 'message'], properties: { path: { type: 'string' }, message: { type: 'string' } } },
     },
+    requestId: { type: 'string', description: 'Names the request in the portal’s log' },
   },
 };
 
@@ -34,6 +35,12 @@ function parameters(e: Endpoint) {
   return out;
 }
 
+/** An empty POST or PATCH body reads as `{}` (lib/api/body.ts): there, required only where `{}` is refused. */
+function requestBody(e: Endpoint) {
+  const required = e.method === 'PUT' || !e.body!.safeParse({}).success;
+  return { required, content: { 'application/json': { schema: json(e.body!, 'input') } } };
+}
+
 /** The OpenAPI 3.1 document, made from the same zod schemas the routes validate with. */
 export function openApiDocument(publicUrl: string) {
   const paths: Record<string, Record<string, unknown>> = {};
@@ -45,15 +52,19 @@ export function openApiDocument(publicUrl: string) {
       summary: e.summary,
       tags: [e.tag],
       parameters: parameters(e),
-      ...(e.body ? { requestBody: { required: true, content: { 'application/json': { schema: json(e.body, 'input') } } } } : {}),
+      ...(e.body ? { requestBody: requestBody(e) } : {}),
       responses: {
         [e.status]: e.response
           ? { description: 'OK', content: { 'application/json': { schema: json(e.response, 'output') } } }
-          : { description: 'No content' },
+          : e.streams
+            ? { description: 'OK, streamed', content: Object.fromEntries(e.streams.map((t) => [t, { schema: { type: 'string' } }])) }
+            : { description: 'No content' },
         400: errors,
         401: errors,
         ...(e.params ? { 404: errors } : {}),
         ...(e.method === 'POST' || e.method === 'PATCH' || e.method === 'PUT' ? { 409: errors, 413: errors } : {}),
+        // Any other refusal (a conflict on delete, a delivery gone, the database unavailable: 503).
+        default: errors,
       },
     };
   }

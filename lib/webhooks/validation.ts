@@ -64,6 +64,8 @@ const patchShape = {
 };
 export const webhookPatchSchema = z
   .looseObject(patchShape)
+  // What the API answers (unknown fields refused), for openapi.json.
+  .meta({ additionalProperties: false })
   .superRefine((v, ctx) => {
     for (const k of Object.keys(v)) {
       if (!(k in patchShape)) ctx.addIssue({ code: 'custom', path: [k], message: 'is not a field that can be changed (url, events, description, enabled)' });
