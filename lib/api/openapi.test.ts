@@ -27,4 +27,9 @@ describe('openapi.json says what the API answers (a client validating against it
       expect(doc.paths[path].patch.requestBody!.content['application/json'].schema.additionalProperties).toBe(false);
     }
   });
+
+  it('a SAML connection names exactly one of its metadata fields', () => {
+    const body = JSON.stringify(doc.paths['/tenants/{tenantId}/connections'].post.requestBody!.content['application/json'].schema);
+    expect(body).toContain('"oneOf":[{"required":["metadataXml"]},{"required":["metadataUrl"]}]');
+  });
 });

@@ -11,7 +11,9 @@ export const samlConnectionSchema = z.object({
   /** Refuse assertions that are not encrypted to the portal's encryption certificate; default false. */
   requireEncryptedAssertions: z.boolean({ error: 'must be true or false' }).optional(),
   status: z.enum(['active', 'draft'], { error: 'must be "active" or "draft"' }).optional(),
-});
+})
+  // Exactly one of the two (connectionCreateSchema), for openapi.json.
+  .meta({ oneOf: [{ required: ['metadataXml'] }, { required: ['metadataUrl'] }] });
 
 export const oidcConnectionSchema = z.object({
   type: z.literal('oidc'),
