@@ -42,9 +42,13 @@ test('the operator registers an application (secret shown once), edits it, rotat
   await expect(page.getByRole('heading', { level: 1, name })).toBeVisible();
   await expect(page.getByLabel('Redirect URIs', { exact: true })).toHaveValue('https://billing.example.com/callback');
   await page.getByLabel('Redirect URIs', { exact: true }).fill('https://billing.example.com/callback\nhttp://localhost:4000/callback');
+  await page.getByLabel('Initiate login URI').fill('https://billing.example.com/login');
   await page.getByRole('button', { name: 'Save application' }).click();
   await expect(toasts(page).getByText('Application saved.')).toBeVisible();
-  expect((await api(`/applications/${app.id}`)).body.redirectUris).toEqual(['https://billing.example.com/callback', 'http://localhost:4000/callback']);
+  expect((await api(`/applications/${app.id}`)).body).toMatchObject({
+    redirectUris: ['https://billing.example.com/callback', 'http://localhost:4000/callback'],
+    initiateLoginUri: 'https://billing.example.com/login',
+  });
   await page.getByRole('button', { name: 'Rotate secret…' }).click();
   await page.getByRole('button', { name: 'Rotate secret', exact: true }).click();
   await expect(secretShown).toHaveText(/^cs_/);

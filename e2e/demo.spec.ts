@@ -90,3 +90,28 @@ test('the example product signs in through the portal, shows organisation and ro
     app.stop();
   }
 });
+
+test('the portal’s start page opens the example product, signed in without the IdP again (third-party initiated login)', async ({ page }) => {
+  const app = startExampleApp(portal);
+  try {
+    await app.ready;
+    await page.goto(`${portal.url}/sso?tenant=demo`);
+    await page.getByLabel('User', { exact: true }).selectOption('ada@demo.example.com');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page).toHaveURL(/\/app$/);
+    const link = page.getByRole('navigation', { name: 'Applications' }).getByRole('link', { name: 'Example product' });
+    const href = new URL((await link.getAttribute('href'))!);
+    expect(`${href.origin}${href.pathname}`).toBe(`${app.url}/login`);
+    expect(Object.fromEntries(href.searchParams)).toEqual({ iss: portal.url, login_hint: 'ada@demo.example.com' });
+    const idp = page.waitForRequest((r) => r.url().includes('/demo-idp'), { timeout: 3000 }).then(() => true, () => false);
+    await link.click();
+    await expect(page).toHaveURL(`${app.url}/`);
+    await expect(page.getByTestId('who')).toContainText('ada@demo.example.com');
+    await expect(page.getByTestId('org')).toHaveText('Demo Company (demo)');
+    expect(await idp).toBe(false);
+    // Another issuer named there is refused by the product.
+    expect((await page.request.get(`${app.url}/login?iss=https%3A%2F%2Fevil.example&login_hint=ada%40demo.example.com`, { maxRedirects: 0 })).status()).toBe(400);
+  } finally {
+    app.stop();
+  }
+});

@@ -16,6 +16,7 @@ type Values = {
   redirectUris: string[];
   postLogoutRedirectUris: string[];
   backchannelLogoutUri: string | null;
+  initiateLoginUri: string | null;
   tenantIds: string[] | null;
 };
 
@@ -59,6 +60,7 @@ export function ApplicationForm({
           redirectUris: String(f.get('redirectUris') ?? ''),
           postLogoutRedirectUris: String(f.get('postLogoutRedirectUris') ?? ''),
           backchannelLogoutUri: String(f.get('backchannelLogoutUri') ?? ''),
+          initiateLoginUri: String(f.get('initiateLoginUri') ?? ''),
           restrictTenants: restrict,
           tenantIds: f.getAll('tenantIds').map(String),
         });
@@ -94,6 +96,9 @@ export function ApplicationForm({
       </Field>
       <Field id="app-backchannel" label="Back-channel logout URI" hint="Optional: the portal posts a signed logout token here when a user's session ends." error={fe('backchannelLogoutUri')}>
         <Input name="backchannelLogoutUri" defaultValue={initial?.backchannelLogoutUri ?? ''} placeholder="https://app.example.com/auth/backchannel-logout" />
+      </Field>
+      <Field id="app-initiate" label="Initiate login URI" hint="Optional: where the application starts a sign-in itself. Signed-in users then find it on the portal’s start page (after an IdP-initiated sign-in too), and open it signed in." error={fe('initiateLoginUri')}>
+        <Input name="initiateLoginUri" defaultValue={initial?.initiateLoginUri ?? ''} placeholder="https://app.example.com/auth/login" />
       </Field>
       <fieldset className="grid gap-2">
         <legend className="mb-1 text-sm font-medium">Organisations</legend>

@@ -84,13 +84,15 @@ async function route(req, res) {
 <form method="post" action="/logout"><button type="submit">Sign out</button></form>`);
   }
 
+  // "Sign in with SSO", or the portal's start page opening this app (OIDC Core 4: `iss`, `login_hint`).
   if (url.pathname === '/login') {
+    if (url.searchParams.has('iss') && url.searchParams.get('iss') !== config.serverMetadata().issuer) return page(res, '<p role="alert">Unknown issuer.</p>', 400);
     const verifier = oidc.randomPKCECodeVerifier();
     const state = oidc.randomState();
     const nonce = oidc.randomNonce();
     const id = randomBytes(16).toString('hex');
     remember(pendings, id, { verifier, state, nonce }, PENDING_MS, MAX_PENDING);
-    const email = url.searchParams.get('email');
+    const email = url.searchParams.get('email') || url.searchParams.get('login_hint');
     const to = oidc.buildAuthorizationUrl(config, {
       redirect_uri: `${APP_URL}/callback`,
       scope: 'openid profile email organization roles groups offline_access',

@@ -28,6 +28,7 @@ import { samlTenant } from '@/lib/testing/sso';
 import { backchannelJob, deliverDue } from './backchannel';
 import { oidcMaintenanceJob } from './jobs';
 import { rotateSigningKeys } from './keys';
+import { initiateLoginLink, launchableApplications } from './registry';
 import { oidcProvider, resetOidcProvider } from './provider';
 import { metrics } from '@/lib/metrics';
 import { ssoFlows } from '@/lib/db/schema';
@@ -79,14 +80,14 @@ afterAll(() => {
 const issuer = () => new URL(env().PUBLIC_URL);
 const APP_ORIGIN = 'https://app.example.test';
 
-type AppBody = { name?: string; redirectUris?: string[]; type?: 'confidential' | 'public'; tenantIds?: string[] | null; postLogoutRedirectUris?: string[]; backchannelLogoutUri?: string | null };
+type AppBody = { name?: string; redirectUris?: string[]; type?: 'confidential' | 'public'; tenantIds?: string[] | null; postLogoutRedirectUris?: string[]; backchannelLogoutUri?: string | null; initiateLoginUri?: string | null };
 async function newApp(body: AppBody = {}) {
   const res = await call(appsRoute.POST, {
     method: 'POST',
     body: { name: 'Product', redirectUris: [`${APP_ORIGIN}/callback`], postLogoutRedirectUris: [`${APP_ORIGIN}/bye`], ...body },
   });
   expect(res.status).toBe(201);
-  return res.body as { id: string; clientId: string; clientSecret?: string; type: string };
+  return res.body as { id: string; clientId: string; clientSecret?: string; type: string; initiateLoginUri: string | null };
 }
 
 async function configFor(app: { clientId: string; clientSecret?: string }, auth: 'basic' | 'post' | 'none' = 'basic') {
@@ -1498,6 +1499,41 @@ describe('applications API', () => {
     expect((await signIn(bare, w.browser, {})).claims.sub).toBe(r.claims.sub);
   });
 
+  it('an application with an initiate-login URI is offered on the start page of the tenants it admits; the link names the issuer and the person (OIDC Core 4), and its sign-in needs no IdP', async () => {
+    const w = await world();
+    const other = await samlTenant();
+    const offered = await newApp({ name: 'Offered', initiateLoginUri: `${APP_ORIGIN}/login?from=portal` });
+    expect(offered.initiateLoginUri).toBe(`${APP_ORIGIN}/login?from=portal`);
+    const elsewhere = await newApp({ name: 'Elsewhere', initiateLoginUri: `${APP_ORIGIN}/start`, tenantIds: [other.tenant.id] });
+    const none = await newApp({ name: 'Not offered' });
+    expect(none.initiateLoginUri).toBeNull();
+    const ids = async (tenantId: string) => (await launchableApplications(tenantId)).map((a) => a.id);
+    expect(await ids(w.tenant.id)).toContain(offered.id);
+    expect(await ids(w.tenant.id)).not.toContain(elsewhere.id);
+    expect(await ids(w.tenant.id)).not.toContain(none.id);
+    expect(await ids(other.tenant.id)).toEqual(expect.arrayContaining([offered.id, elsewhere.id]));
+
+    const link = new URL(initiateLoginLink(offered.initiateLoginUri!, w.email));
+    expect(`${link.origin}${link.pathname}`).toBe(`${APP_ORIGIN}/login`);
+    expect(Object.fromEntries(link.searchParams)).toEqual({ from: 'portal', iss: env().PUBLIC_URL, login_hint: w.email });
+    // What the application then does: a code flow with that login_hint, which a browser signed in to the portal finishes without its IdP.
+    const config = await configFor(offered);
+    await signIn(config, w.browser, { login_hint: w.email });
+    const visits = w.browser.idpVisits;
+    const again = await authorize(config, w.browser, { login_hint: link.searchParams.get('login_hint')! });
+    expect(again.end.url.searchParams.get('code')).toBeTruthy();
+    expect(w.browser.idpVisits).toBe(visits);
+
+    const cleared = await call(appRoute.PATCH, { method: 'PATCH', params: { applicationId: offered.id }, body: { initiateLoginUri: null } });
+    expect(cleared.body.initiateLoginUri).toBeNull();
+    expect(await ids(w.tenant.id)).not.toContain(offered.id);
+    const [event] = await (await getDb())
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.targetId, offered.id), eq(auditEvents.action, 'application.updated')));
+    expect(event.details).toMatchObject({ before: { initiateLoginUri: `${APP_ORIGIN}/login?from=portal` }, after: { initiateLoginUri: null } });
+  });
+
   it.each([
     ['plain http on a public host', { redirectUris: ['http://app.example.test/cb'] }, 'redirectUris.0'],
     ['a javascript: URI', { redirectUris: ['javascript:alert(1)'] }, 'redirectUris.0'],
@@ -1505,6 +1541,7 @@ describe('applications API', () => {
     ['no redirect URI', { redirectUris: [] }, 'redirectUris'],
     ['a bad post-logout URI', { postLogoutRedirectUris: ['ftp://x.example/bye'] }, 'postLogoutRedirectUris.0'],
     ['a bad back-channel URI', { backchannelLogoutUri: 'http://10.0.0.1/logout' }, 'backchannelLogoutUri'],
+    ['a bad initiate-login URI', { initiateLoginUri: 'http://app.example.test/login' }, 'initiateLoginUri'],
     ['an unknown tenant', { tenantIds: ['tnt_nope'] }, 'tenantIds.0'],
     ['an unknown type', { type: 'spa' }, 'type'],
   ])('refuses %s with a 400 naming the field (and a bad URI itself), storing nothing', async (_n, body, path) => {
@@ -1512,8 +1549,8 @@ describe('applications API', () => {
     const res = await call(appsRoute.POST, { method: 'POST', body: { name: 'Bad', redirectUris: [`${APP_ORIGIN}/callback`], ...body } });
     expect(res.status).toBe(400);
     expect(res.body.errors.map((e: { path: string }) => e.path)).toContain(path);
-    const b = body as { redirectUris?: string[]; postLogoutRedirectUris?: string[]; backchannelLogoutUri?: string };
-    const uri = [b.redirectUris, b.postLogoutRedirectUris, [b.backchannelLogoutUri]].flat().find((u) => typeof u === 'string');
+    const b = body as { redirectUris?: string[]; postLogoutRedirectUris?: string[]; backchannelLogoutUri?: string; initiateLoginUri?: string };
+    const uri = [b.redirectUris, b.postLogoutRedirectUris, [b.backchannelLogoutUri], [b.initiateLoginUri]].flat().find((u) => typeof u === 'string');
     if (uri) expect(JSON.stringify(res.body)).toContain(uri);
     expect((await call(appsRoute.GET, { path: '/api/v1/applications?limit=200' })).body.data.length).toBe(before);
   });

@@ -1,11 +1,12 @@
 import 'server-only';
 import { createHash, randomBytes } from 'node:crypto';
-import { asc, eq, gt, inArray } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNotNull, isNull, or, sql } from 'drizzle-orm';
 import { changes, record, secretFingerprint } from '../audit/record';
 import type { Ctx } from '../audit/types';
 import { dbHandle, getDb, type Executor } from '../db/client';
 import { applications, oidcPayloads, tenants, type Application } from '../db/schema';
 import { badRequest, notFound } from '../errors';
+import { env } from '../env';
 import { newId } from '../ids';
 import { pageOf } from '../dal/page';
 import type { ApplicationCreate, ApplicationPatch, ApplicationView } from '../validation/applications';
@@ -31,6 +32,7 @@ export function toApplicationView(a: Application): ApplicationView {
     redirectUris: a.redirectUris,
     postLogoutRedirectUris: a.postLogoutRedirectUris,
     backchannelLogoutUri: a.backchannelLogoutUri,
+    initiateLoginUri: a.initiateLoginUri,
     tenantIds: a.tenantIds,
     createdAt: a.createdAt.toISOString(),
   };
@@ -42,6 +44,7 @@ const settingsOf = (a: Application) => ({
   redirectUris: a.redirectUris,
   postLogoutRedirectUris: a.postLogoutRedirectUris,
   backchannelLogoutUri: a.backchannelLogoutUri,
+  initiateLoginUri: a.initiateLoginUri,
   tenantIds: a.tenantIds,
 });
 
@@ -71,6 +74,7 @@ export async function createApplication(ctx: Ctx, input: ApplicationCreate): Pro
         redirectUris: input.redirectUris,
         postLogoutRedirectUris: input.postLogoutRedirectUris ?? [],
         backchannelLogoutUri: input.backchannelLogoutUri ?? null,
+        initiateLoginUri: input.initiateLoginUri ?? null,
         tenantIds: input.tenantIds ?? null,
       })
       .returning();
@@ -136,7 +140,7 @@ async function readApplicationByClientId(clientId: string): Promise<Application 
   if (clientId.length > 100 || clientId.includes('\u0000')) return null;
   const db = await dbHandle();
   const [r] = await db.queryPrepared<Record<string, unknown>>(
-    `select id, name, client_id, type, secret_hash, redirect_uris, post_logout_redirect_uris, backchannel_logout_uri, tenant_ids, created_at, updated_at
+    `select id, name, client_id, type, secret_hash, redirect_uris, post_logout_redirect_uris, backchannel_logout_uri, initiate_login_uri, tenant_ids, created_at, updated_at
        from applications where client_id = $1`,
     [clientId],
   );
@@ -150,6 +154,7 @@ async function readApplicationByClientId(clientId: string): Promise<Application 
     redirectUris: r.redirect_uris as string[],
     postLogoutRedirectUris: r.post_logout_redirect_uris as string[],
     backchannelLogoutUri: (r.backchannel_logout_uri as string | null) ?? null,
+    initiateLoginUri: (r.initiate_login_uri as string | null) ?? null,
     tenantIds: (r.tenant_ids as string[] | null) ?? null,
     createdAt: new Date(r.created_at as string),
     updatedAt: new Date(r.updated_at as string),
@@ -164,7 +169,7 @@ export async function updateApplication(ctx: Ctx, id: string, patch: Application
     if (!before) throw notFound('Application');
     await checkTenants(tx, patch.tenantIds);
     const next: Partial<ReturnType<typeof settingsOf>> = {};
-    for (const k of ['name', 'redirectUris', 'postLogoutRedirectUris', 'backchannelLogoutUri', 'tenantIds'] as const) {
+    for (const k of ['name', 'redirectUris', 'postLogoutRedirectUris', 'backchannelLogoutUri', 'initiateLoginUri', 'tenantIds'] as const) {
       if (patch[k] !== undefined) (next as Record<string, unknown>)[k] = patch[k];
     }
     // A new type: a public application has no secret; one made confidential gets a new one, shown
@@ -193,6 +198,29 @@ export async function updateApplication(ctx: Ctx, id: string, patch: Application
   });
   forgetClient(view.clientId);
   return view;
+}
+
+/**
+ * What a tenant's users may open from the portal's start page (/app): the applications with an
+ * initiate-login URI that admit the tenant, by name.
+ */
+export async function launchableApplications(tenantId: string): Promise<{ id: string; name: string; initiateLoginUri: string }[]> {
+  const db = await getDb();
+  const rows = await db
+    .select({ id: applications.id, name: applications.name, initiateLoginUri: applications.initiateLoginUri })
+    .from(applications)
+    .where(and(isNotNull(applications.initiateLoginUri), or(isNull(applications.tenantIds), sql`${tenantId} = any(${applications.tenantIds})`)))
+    .orderBy(asc(applications.name), asc(applications.id))
+    .limit(100);
+  return rows.map((r) => ({ ...r, initiateLoginUri: r.initiateLoginUri! }));
+}
+
+/** OIDC Core 4 (third-party initiated login): the link that has an application start a sign-in at this issuer, for this person. */
+export function initiateLoginLink(uri: string, email: string): string {
+  const u = new URL(uri);
+  u.searchParams.set('iss', env().PUBLIC_URL);
+  u.searchParams.set('login_hint', email);
+  return u.href;
 }
 
 /** Deletes the application and, in the same transaction, every code, token and grant it holds. */

@@ -45,6 +45,7 @@ async function registerExampleApp(tenantId: string): Promise<void> {
     redirectUris: [`${EXAMPLE_APP_URL}/callback`],
     postLogoutRedirectUris: [`${EXAMPLE_APP_URL}/`],
     backchannelLogoutUri: `${EXAMPLE_APP_URL}/backchannel-logout`,
+    initiateLoginUri: `${EXAMPLE_APP_URL}/login`,
     // The demo tenant only: anyone can sign in there through the demo IdP.
     tenantIds: [tenantId],
   });

@@ -62,6 +62,8 @@ export const applicationCreateSchema = z.strictObject({
   redirectUris: uriListSchema(1),
   postLogoutRedirectUris: uriListSchema(0).optional(),
   backchannelLogoutUri: uriSchema.nullable().optional(),
+  /** OIDC Core 4 (third-party initiated login): the portal's launcher (/app) sends signed-in users here with `iss` and `login_hint`. */
+  initiateLoginUri: uriSchema.nullable().optional(),
   type: z.enum(['confidential', 'public'], { error: 'must be "confidential" or "public"' }).optional(),
   tenantIds: tenantIdsSchema.optional(),
 });
@@ -78,6 +80,7 @@ export const applicationSchema = z.object({
   redirectUris: z.array(z.string()),
   postLogoutRedirectUris: z.array(z.string()),
   backchannelLogoutUri: z.string().nullable(),
+  initiateLoginUri: z.string().nullable(),
   tenantIds: z.array(z.string()).nullable(),
   createdAt: z.string().meta({ format: 'date-time' }),
 });
@@ -86,7 +89,7 @@ export type ApplicationView = z.infer<typeof applicationSchema>;
 export const applicationCreatedSchema = applicationSchema.extend({ clientSecret: z.string().optional() });
 export const applicationParams = z.object({ applicationId: z.string().min(1).max(64) });
 
-/** The console's application form: URIs typed one per line, "" for no back-channel URI; then the API's rules. */
+/** The console's application form: URIs typed one per line, "" for no back-channel or initiate-login URI; then the API's rules. */
 export const applicationFormSchema = z.preprocess((raw) => {
   const v = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
   const text = (k: string) => (typeof v[k] === 'string' ? (v[k] as string) : '');
@@ -96,6 +99,7 @@ export const applicationFormSchema = z.preprocess((raw) => {
     redirectUris: lines(text('redirectUris')),
     postLogoutRedirectUris: lines(text('postLogoutRedirectUris')),
     backchannelLogoutUri: text('backchannelLogoutUri').trim() || null,
+    initiateLoginUri: text('initiateLoginUri').trim() || null,
     tenantIds: v.restrictTenants === true ? (Array.isArray(v.tenantIds) ? v.tenantIds : []) : null,
   };
 }, applicationCreateSchema);

@@ -1,11 +1,16 @@
 import { Badge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
+import { initiateLoginLink, launchableApplications } from '@/lib/applications/registry';
 import { requireEndUser } from '@/lib/auth/guards';
 
-/** Where an end user lands after SSO: who they are, for which organisation, with which roles. */
+/**
+ * Where an end user lands after SSO (an IdP-initiated sign-in too): who they are, for which
+ * organisation, with which roles, and the operator's applications they can open from here.
+ */
 export default async function AppHome() {
   const { user, tenant } = await requireEndUser();
+  const apps = await launchableApplications(tenant.id);
   const name = [user.firstName, user.lastName].filter(Boolean).join(' ');
   return (
     <Card className="w-full max-w-lg">
@@ -36,6 +41,20 @@ export default async function AppHome() {
             </ul>
           </dd>
         </dl>
+        {apps.length > 0 && (
+          <nav aria-label="Applications" className="grid gap-2">
+            <h2 className="font-medium">Your applications</h2>
+            <ul className="grid gap-1">
+              {apps.map((a) => (
+                <li key={a.id}>
+                  <a className="text-primary underline underline-offset-2" href={initiateLoginLink(a.initiateLoginUri, user.email)}>
+                    {a.name}
+                  </a>
+                </li>
+              ))}
+            </ul>
+          </nav>
+        )}
         {/* A plain form post: its redirect may lead to the identity provider (single logout). */}
         <form method="post" action="/api/sso/logout">
           <Button type="submit" variant="outline">

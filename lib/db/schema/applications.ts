@@ -16,6 +16,8 @@ export const applications = pgTable(
     redirectUris: text('redirect_uris').array().notNull(),
     postLogoutRedirectUris: text('post_logout_redirect_uris').array().notNull().default(sql`'{}'::text[]`),
     backchannelLogoutUri: text('backchannel_logout_uri'),
+    /** Where the application starts a sign-in itself (OIDC Core 4, third-party initiated login): the portal's launcher links there. */
+    initiateLoginUri: text('initiate_login_uri'),
     /** Tenants whose users may sign in; null: every tenant. */
     tenantIds: text('tenant_ids').array(),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),

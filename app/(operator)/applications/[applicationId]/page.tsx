@@ -39,6 +39,7 @@ export default async function ApplicationPage({ params }: { params: Promise<{ ap
                 redirectUris: app.redirectUris,
                 postLogoutRedirectUris: app.postLogoutRedirectUris,
                 backchannelLogoutUri: app.backchannelLogoutUri,
+                initiateLoginUri: app.initiateLoginUri,
                 tenantIds: app.tenantIds,
               }}
               tenants={tenants.map((t) => ({ id: t.id, name: t.name, slug: t.slug }))}
