@@ -3,7 +3,8 @@ import { expect, test } from '@playwright/test';
 import * as oc from 'openid-client';
 import pg from 'pg';
 import { TestSamlIdp } from './idp/saml-idp';
-import { api } from './support/api';
+import { api, uniq } from './support/api';
+import { E2E } from './support/constants';
 import { NodeBrowser } from './support/node-browser';
 import { freePort, startPortal, tempDataDir } from './support/portal';
 
@@ -83,4 +84,49 @@ test('two instances on one PostgreSQL: authorization, token exchange and refresh
     await admin.query(`drop database if exists ${name} with (force)`).catch(() => {});
     await admin.end();
   }
+});
+
+/**
+ * A change to an application reaches the provider's routes at once: Next.js bundles the module that
+ * remembers applications for a moment once per server chunk, so the API's copy clearing its own
+ * memory left the copy of the route that had just served the application answering from the old
+ * row for two seconds: a redirect URI taken out still got a code, a deleted application a 500.
+ */
+test('a redirect URI taken out, or an application deleted, stops at the very next authorization request of a signed-in browser', async () => {
+  const base = E2E.baseURL;
+  const domain = `change-${randomBytes(3).toString('hex')}.example.com`;
+  const tenant = (await api('/tenants', { method: 'POST', body: { name: uniq('Change Co'), domains: [domain] } })).body;
+  const idp = new TestSamlIdp({ entityId: `https://idp.${domain}/metadata`, ssoUrl: `https://idp.${domain}/sso` });
+  expect((await api(`/tenants/${tenant.id}/connections`, { method: 'POST', body: { type: 'saml', metadataXml: idp.metadataXml() } })).status).toBe(201);
+  const made = await api('/applications', { method: 'POST', body: { name: uniq('Changing app'), redirectUris: ['https://one.example.test/cb', 'https://two.example.test/cb'] } });
+  expect(made.status).toBe(201);
+  const config = await oc.discovery(new URL(base), made.body.clientId, undefined, oc.ClientSecretBasic(made.body.clientSecret), { execute: [oc.allowInsecureRequests] });
+  const browser = new NodeBrowser(base, [base], idp, { acsUrl: `${base}/api/oauth/saml`, entityId: `${base}/.well-known/sp-metadata` }, `grace@${domain}`);
+  const authorize = async (redirectUri: string) => {
+    const verifier = oc.randomPKCECodeVerifier();
+    const url = oc.buildAuthorizationUrl(config, {
+      redirect_uri: redirectUri,
+      scope: 'openid',
+      state: 'st',
+      nonce: 'nn',
+      login_hint: `grace@${domain}`,
+      code_challenge: await oc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+    });
+    return { ...(await browser.go(url.href)), verifier };
+  };
+  // Signed in, the code exchanged: the provider's routes have just read the application.
+  const first = await authorize('https://one.example.test/cb');
+  expect(first.url.origin).toBe('https://one.example.test');
+  await oc.authorizationCodeGrant(config, first.url, { pkceCodeVerifier: first.verifier, expectedState: 'st', expectedNonce: 'nn' });
+  expect((await api(`/applications/${made.body.id}`, { method: 'PATCH', body: { redirectUris: ['https://two.example.test/cb'] } })).status).toBe(200);
+  const removed = await authorize('https://one.example.test/cb');
+  expect(removed.url.origin).toBe(base);
+  expect(removed.status).toBe(400);
+  const kept = await authorize('https://two.example.test/cb');
+  expect(kept.url.searchParams.get('code')).toBeTruthy();
+  expect((await api(`/applications/${made.body.id}`, { method: 'DELETE' })).status).toBe(204);
+  const gone = await authorize('https://two.example.test/cb');
+  expect(gone.url.origin).toBe(base);
+  expect(gone.status).toBe(400);
 });

@@ -120,7 +120,10 @@ export async function getApplication(id: string): Promise<Application> {
  * (ACCOUNT_SQL in provider.ts).
  */
 export const CLIENT_REUSE_MS = 2000;
-const recentClients = new Map<string, { app: Application; until: number }>();
+// One map per process: Next.js bundles this module once per server chunk, and a change made
+// through the API or the console must clear what the provider's routes read.
+const g = globalThis as unknown as { __portalRecentClients?: Map<string, { app: Application; until: number }> };
+const recentClients = (g.__portalRecentClients ??= new Map());
 /** Only rows that exist are kept (unknown client IDs never fill it); a bound all the same. */
 const MAX_RECENT_CLIENTS = 1000;
 const forgetClient = (clientId: string) => recentClients.delete(clientId);
