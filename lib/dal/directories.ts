@@ -6,6 +6,7 @@ import { ceilingOf, holdsEveryScope, narrowest } from '../auth/permissions';
 import { getDb, type Executor } from '../db/client';
 import { inList } from '../db/lists';
 import { inPages, pagesOf, PAGE_ROWS } from '../db/pages';
+import { transactionRetried } from '../db/retry';
 import { directories, scimGroupMembers, scimGroups, scimRequests, scimUsers, sessions, users, type Directory } from '../db/schema';
 import { forbidden, notFound } from '../errors';
 import { newId } from '../ids';
@@ -186,9 +187,13 @@ export async function deleteScimRows(tx: Executor, directoryId: string): Promise
  */
 export async function deleteDirectory(ctx: Ctx, tenantId: string, id: string): Promise<void> {
   const db = await getDb();
-  await db.transaction(async (tx) => {
+  // Retried on a deadlock: a SCIM change that moves a user's email locks two users out of id order.
+  await transactionRetried(db, async (tx) => {
     const [d] = await tx.select().from(directories).where(and(eq(directories.tenantId, tenantId), eq(directories.id, id))).for('update');
     if (!d) throw notFound('Directory');
+    // The tenant before any user, as a SCIM request takes them: "save and apply" of role mappings
+    // holds the tenant while it locks users, and would otherwise wait for this deletion as it waits for it.
+    const tenant = (await heldTenant(tx, tenantId))!;
     const linked = await tx
       .selectDistinct({ id: scimUsers.portalUserId })
       .from(scimUsers)
@@ -199,7 +204,7 @@ export async function deleteDirectory(ctx: Ctx, tenantId: string, id: string): P
     const ids = linked.map((r) => r.id!).sort();
     let scim: ScimContext | undefined;
     for (const page of pagesOf(ids)) {
-      // The page's users locked first, in id order as every SCIM change locks them: a link another
+      // The page's users locked first, in id order (as SCIM locks several users): a link another
       // directory makes meanwhile (lib/scim/portal.ts locks the user first) either committed before
       // the read below, which sees it, or waits for this deletion, and then finds who it suspended.
       const locked = await tx.select().from(users).where(and(eq(users.tenantId, tenantId), inList(users.id, page))).orderBy(asc(users.id)).for('update');
@@ -220,7 +225,7 @@ export async function deleteDirectory(ctx: Ctx, tenantId: string, id: string): P
         const c: ScimContext = (scim ??= {
           tx,
           directory: { ...d, scopeCeiling: ctx.consoleScopes ? [...ctx.consoleScopes] : null },
-          tenant: (await heldTenant(tx, tenantId))!,
+          tenant,
           base: '',
           audit: ctx,
           events: [],

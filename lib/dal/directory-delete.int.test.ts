@@ -44,6 +44,21 @@ async function world() {
   return { t, domain, a, b, inA: inA.body.id as string, inB: inB.body.id as string, user, exists };
 }
 
+/** Until `n` transactions of this database wait for a lock in statements like `pattern` (SQL LIKE, case-insensitive). */
+async function untilWaiting(other: pg.Client, pattern: string, n = 1): Promise<void> {
+  for (let i = 0; ; i++) {
+    // Within a transaction the view answers what it saw first, unless told to look again.
+    await other.query('select pg_stat_clear_snapshot()');
+    const { rows } = await other.query(
+      `select count(*)::int as n from pg_stat_activity where datname = current_database() and state = 'active' and wait_event_type = 'Lock' and query ilike $1`,
+      [pattern],
+    );
+    if (rows[0].n >= n) return;
+    if (i > 400) throw new Error(`fewer than ${n} statements like ${pattern} ever waited`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
 describe('deleting one of two directories that push the same user', () => {
   it('a narrower admin may delete it when nothing about an admin above them changes; not when it would take their admin group', async () => {
     const w = await world();
@@ -161,13 +176,8 @@ describe('deleting one of two directories that push the same user', () => {
       await other.query('select id from users where id = $1 for update', [id]);
       await other.query(`insert into scim_users (id, directory_id, tenant_id, user_name, emails, resource, portal_user_id) values ('scu_race', $1, $2, $3, array[$3], '{}'::jsonb, $4)`, [b.id, t.id, ada, id]);
       const deletion = deleteDirectory(SYSTEM, t.id, a.id);
-      // Until the deletion waits for that transaction.
-      for (let i = 0; ; i++) {
-        const { rows } = await other.query(`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`);
-        if (rows[0].n > 0) break;
-        if (i > 200) throw new Error('the deletion never waited for the other transaction');
-        await new Promise((r) => setTimeout(r, 25));
-      }
+      // Until the deletion waits for that transaction, at the page's users.
+      await untilWaiting(other, '%from "users"%for update%');
       await other.query('commit');
       await deletion;
     } finally {
@@ -189,22 +199,14 @@ describe('deleting one of two directories that push the same user', () => {
     // Held by another connection, ada's session stops the deletion after it has locked and suspended her.
     const other = new pg.Client({ connectionString: process.env.DATABASE_URL });
     await other.connect();
-    const waiting = async (n: number) => {
-      for (let i = 0; ; i++) {
-        const { rows } = await other.query(`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`);
-        if (rows[0].n >= n) return;
-        if (i > 200) throw new Error(`fewer than ${n} transactions ever waited`);
-        await new Promise((r) => setTimeout(r, 25));
-      }
-    };
     let pushed: Awaited<ReturnType<typeof scimCall>>;
     try {
       await other.query('begin');
       await other.query(`select id from sessions where id = 'ses_race' for update`);
       const deletion = deleteDirectory(SYSTEM, t.id, a.id);
-      await waiting(1);
+      await untilWaiting(other, 'delete from "sessions"%');
       const push = scimCall(b, 'POST', '/Users', scimUser(ada));
-      await waiting(2);
+      await untilWaiting(other, '%', 2);
       await other.query('commit');
       await deletion;
       pushed = await push;
@@ -216,5 +218,60 @@ describe('deleting one of two directories that push the same user', () => {
     const actions = (await db.select().from(auditEvents).where(and(eq(auditEvents.tenantId, t.id), eq(auditEvents.targetId, id)))).map((e) => e.action);
     expect(actions).toContain('user.suspended');
     expect(actions.filter((x) => x === 'user.suspended' || x === 'user.reactivated' || x === 'user.updated').length).toBeGreaterThanOrEqual(2);
+  });
+
+  it.skipIf(!process.env.DATABASE_URL)('a deletion beside a "save and apply" of role mappings (the tenant, then its users) deadlocks neither (PostgreSQL)', async () => {
+    const w = await world();
+    const db = await getDb();
+    const other = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    await other.connect();
+    try {
+      // As lib/provisioning/apply.ts does: the tenant locked, then every user with attributes, in id order.
+      await other.query('begin');
+      await other.query('select 1 from tenants where id = $1 for update', [w.t.id]);
+      const deletion = deleteDirectory(SYSTEM, w.t.id, w.a.id);
+      await untilWaiting(other, '%from "tenants"%for key share%');
+      await other.query('select id from users where tenant_id = $1 and attributes is not null order by id for update', [w.t.id]);
+      await other.query('commit');
+      await deletion;
+    } finally {
+      await other.end();
+    }
+    expect(await w.exists(w.a.id)).toBe(false);
+    expect(await w.user()).toMatchObject({ status: 'active' });
+    expect(await db.select().from(directories).where(eq(directories.id, w.b.id))).toHaveLength(1);
+  });
+
+  it.skipIf(!process.env.DATABASE_URL)('a deletion beside a SCIM change that moves a user to another’s email (two users locked out of id order) completes (PostgreSQL)', async () => {
+    const { tenant: t, domain } = await samlTenant();
+    const a = await createDirectory(SYSTEM, t.id, { name: 'Old' });
+    const b = await createDirectory(SYSTEM, t.id, { name: 'New' });
+    for (const name of ['first', 'second']) expect((await scimCall(a, 'POST', '/Users', scimUser(`${name}@${domain}`))).status).toBe(201);
+    const db = await getDb();
+    const [q, p] = (await db.select().from(users).where(eq(users.tenantId, t.id))).sort((x, y) => (x.id < y.id ? -1 : 1));
+    // B pushes p too: a SCIM change of B that moves p to q's email locks p, then q (lib/scim/portal.ts linkPortalUser).
+    expect((await scimCall(b, 'POST', '/Users', scimUser(p.email))).status).toBe(201);
+    const other = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    await other.connect();
+    try {
+      await other.query('begin');
+      await other.query('select id from users where id = $1 for update', [p.id]);
+      const deletion = deleteDirectory(SYSTEM, t.id, a.id);
+      await untilWaiting(other, '%from "users"%for update%');
+      // PostgreSQL ends the deadlock by aborting one side; a SCIM request runs again (transactionRetried), and so does the deletion.
+      const moved = await other.query('select id from users where lower(email) = $1 for update', [q.email]).then(
+        () => 'locked',
+        (e: { code?: string }) => e.code,
+      );
+      expect(['locked', '40P01']).toContain(moved);
+      await other.query(moved === 'locked' ? 'commit' : 'rollback');
+      await deletion;
+    } finally {
+      await other.end();
+    }
+    expect(await db.select().from(directories).where(eq(directories.id, a.id))).toHaveLength(0);
+    const after = await db.select().from(users).where(eq(users.tenantId, t.id));
+    expect(after.find((u) => u.id === q.id)).toMatchObject({ status: 'suspended' });
+    expect(after.find((u) => u.id === p.id)).toMatchObject({ status: 'active' });
   });
 });

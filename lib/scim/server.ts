@@ -5,10 +5,11 @@ import { performance } from 'node:perf_hooks';
 import { auditInsert, record, recordMany } from '../audit/record';
 import { PAGE_ROWS } from '../db/pages';
 import type { Ctx } from '../audit/types';
-import { dbHandle, getDb, type Db, type Tx } from '../db/client';
+import { dbHandle, getDb, type Tx } from '../db/client';
+import { transactionRetried } from '../db/retry';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import type { Directory, ScimOutcome } from '../db/schema';
-import { AppError, isDatabaseUnavailable, isUniqueViolation, pgError } from '../errors';
+import { AppError, isDatabaseUnavailable, isUniqueViolation } from '../errors';
 import { readBody, textProblem } from '../api/body';
 import { MAX_PATCH_PATH_LENGTH } from './budgets';
 import { requestMeta } from '../http/request-meta';
@@ -187,21 +188,6 @@ function route(method: string, segments: string[], search: URLSearchParams, base
   return notAllowed('GET, PUT, PATCH, DELETE');
 }
 
-/** Statuses of transient database failures worth one more try of the whole transaction. */
-const RETRYABLE = new Set(['40001', '40P01']);
-
-async function inTransaction<T>(db: Db, fn: (tx: Parameters<Parameters<Db['transaction']>[0]>[0]) => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await db.transaction(fn);
-    } catch (err) {
-      const code = pgError(err)?.code;
-      if (!code || !RETRYABLE.has(code) || attempt >= 3) throw err;
-      await new Promise((r) => setTimeout(r, 10 * attempt + Math.random() * 20));
-    }
-  }
-}
-
 function uniquenessDetail(err: unknown): string {
   if (isUniqueViolation(err, 'scim_users_directory_user_name_key')) return 'userName already exists in this directory';
   if (isUniqueViolation(err, 'scim_groups_directory_display_name_key')) return 'a group with this displayName already exists in this directory';
@@ -376,7 +362,7 @@ export async function handleScim(req: Request, directoryId: string, segments: st
     const d = directory!;
     const t = tenant!;
     const audit = auditCtx(d);
-    const answer = await inTransaction(db, async (tx) => {
+    const answer = await transactionRetried(db, async (tx) => {
       summary.length = 0;
       // A change computes roles from the tenant's mappings as they are now, held until it commits.
       const held = r.write ? await heldTenant(tx, t.id) : null;
