@@ -14,7 +14,7 @@ import { log } from '../log';
 import { emailDomain } from '../utils';
 import { anyWebOrigin, escapeHtml, htmlResponse } from '../http/html';
 import { cookieHeaderAfter, nodePair } from './http-bridge';
-import { maxAgeOf, meetsMaxAge, portalSessionOf, type PortalSession } from './portal-session';
+import { isSessionPerson, maxAgeOf, meetsMaxAge, portalSessionOf, type PortalSession } from './portal-session';
 import { oidcEndpoint, oidcProvider, PREFIX, resumeCookie, saveLoginResult } from './provider';
 import { applicationByClientId } from './registry';
 import { forgetFinished } from './store';
@@ -109,12 +109,12 @@ const signedInResult = (s: SignedIn) => ({
 
 /**
  * The sign-in target (tenant and active connection) of an email's trusted domain; only the tenant
- * when the browser's own session's tenant owns the domain (no lookup).
+ * when the browser's own session is that person's, or its tenant owns the domain (no lookup).
  */
 async function targetByEmail(email: string, portal?: PortalSession | null): Promise<{ tenant: { id: string; slug: string; name: string }; target?: Target } | null> {
   const domain = emailDomain(email);
   if (!domain || domain.includes('\u0000')) return null;
-  if (portal?.tenant.trustedDomains.includes(domain)) return { tenant: portal.tenant };
+  if (portal && (isSessionPerson(portal, email) || portal.tenant.trustedDomains.includes(domain))) return { tenant: portal.tenant };
   const target = await signInTarget({ domain });
   return target ? { tenant: target.tenant, target } : null;
 }

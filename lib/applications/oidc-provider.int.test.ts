@@ -1372,6 +1372,26 @@ describe('the OpenID Provider under attack', () => {
     expect(r.claims).toMatchObject({ email: `guest@${partner}`, email_verified: false });
   });
 
+  it('a login_hint that is the signed-in person’s own email uses their portal session, whatever its domain (a partner address; the start page’s links send it)', async () => {
+    const w = await world();
+    const partner = `partner-${Date.now().toString(36)}.example.org`;
+    await setProvisioning(SYSTEM, w.tenant.id, { strategy: 'jit', allowedDomains: [partner] });
+    const guest = `guest@${partner}`;
+    const browser = new TestBrowser([w.idp], { email: guest });
+    expect((await browser.go(`${env().PUBLIC_URL}/sso?tenant=${w.tenant.slug}`)).url.pathname).toBe('/app');
+    const visits = browser.idpVisits;
+    const config = await configFor(await newApp());
+    const a = await authorize(config, browser, { login_hint: guest.toUpperCase() });
+    expect(a.end.url.origin).toBe(APP_ORIGIN);
+    const tokens = await oc.authorizationCodeGrant(config, a.end.url, { pkceCodeVerifier: a.verifier, expectedState: a.state, expectedNonce: a.nonce });
+    expect(tokens.claims()).toMatchObject({ email: guest, org_id: w.tenant.id });
+    expect(browser.idpVisits).toBe(visits);
+    // prompt=none too; another address of that domain is still nobody's.
+    expect((await authorize(config, browser, { login_hint: guest, prompt: 'none' })).end.url.searchParams.get('code')).toBeTruthy();
+    const other = await authorize(config, browser, { login_hint: `someone@${partner}` });
+    expect(other.end.status).toBe(400);
+  });
+
   it('a suspended user’s access token reads inactive at once, and a refusal names only a known reason', async () => {
     const w = await world();
     const config = await configFor(await newApp());

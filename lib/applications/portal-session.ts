@@ -10,6 +10,8 @@ import { emailDomain } from '../utils';
 export type PortalSession = {
   sessionId: string;
   userId: string;
+  /** The user's email, lower-cased. */
+  email: string;
   tenant: { id: string; slug: string; name: string; signInPolicy: SignInPolicy; trustedDomains: string[] };
   /** When the user signed in through their IdP (the session's start), seconds. */
   authTime: number;
@@ -44,16 +46,20 @@ export const meetsMaxAge = (p: PortalSession, maxAge: number, now = Math.floor(D
 /**
  * Whether a portal session is of the organisation an authorization request names, as the
  * interaction chooses it (lib/applications/interaction.ts): by `organization` (its slug in any
- * case, or its ID) first, else by `login_hint`'s domain (one the tenant owns); naming neither,
- * any session serves.
+ * case, or its ID) first, else by `login_hint`: the session's own person (their email, whatever
+ * its domain: a partner's address, as the start page's links send it), or a domain the tenant
+ * owns; naming neither, any session serves.
  */
 export function servesRequest(portal: PortalSession, params: { organization?: unknown; login_hint?: unknown }): boolean {
   const org = typeof params.organization === 'string' ? params.organization : '';
   if (org) return org === portal.tenant.id || org.toLowerCase() === portal.tenant.slug;
   const hint = typeof params.login_hint === 'string' ? params.login_hint : '';
-  if (hint) return portal.tenant.trustedDomains.includes(emailDomain(hint));
+  if (hint) return isSessionPerson(portal, hint) || portal.tenant.trustedDomains.includes(emailDomain(hint));
   return true;
 }
+
+/** Whether `email` is the session's person's own address. */
+export const isSessionPerson = (portal: PortalSession, email: string): boolean => email.trim().toLowerCase() === portal.email;
 
 type Row = {
   id: string;
@@ -63,6 +69,7 @@ type Row = {
   expires_at: Date;
   last_seen_at: Date | null;
   status: string;
+  email: string;
   slug: string;
   name: string;
   policy: SignInPolicy | null;
@@ -84,7 +91,7 @@ const SESSION_SQL = `with used as (update sessions s set last_seen_at = now() fr
       and (t.sign_in_policy->>'sessionIdleSeconds' is null
         or coalesce(s.last_seen_at, s.created_at) + make_interval(secs => (t.sign_in_policy->>'sessionIdleSeconds')::int
           + case when s.last_seen_at is null then 0 else ${LAST_SEEN_WRITE_INTERVAL_MS / 1000} end) > now()))
-  select s.id, s.subject_id, s.tenant_id, s.created_at, s.expires_at, s.last_seen_at, u.status,
+  select s.id, s.subject_id, s.tenant_id, s.created_at, s.expires_at, s.last_seen_at, u.status, u.email,
     t.slug, t.name, t.sign_in_policy as policy,
     array(select d.domain from tenant_domains d where d.tenant_id = t.id and (d.added_by = 'operator' or d.verified) order by d.domain) as trusted
   from sessions s join users u on u.id = s.subject_id join tenants t on t.id = s.tenant_id
@@ -118,6 +125,7 @@ export async function portalSessionOf(cookieHeader: string | null): Promise<Port
   return {
     sessionId: r.id,
     userId: r.subject_id,
+    email: r.email.toLowerCase(),
     tenant: { id: r.tenant_id, slug: r.slug, name: r.name, signInPolicy: r.policy ?? {}, trustedDomains: r.trusted },
     authTime: Math.floor(times.createdAt.getTime() / 1000),
     expiresAt: Math.floor(sessionHardEnd(r.policy, times.createdAt, times.expiresAt).getTime() / 1000),
