@@ -1536,6 +1536,8 @@ describe('applications API', () => {
     const link = new URL(initiateLoginLink(offered.initiateLoginUri!, w.email));
     expect(`${link.origin}${link.pathname}`).toBe(`${APP_ORIGIN}/login`);
     expect(Object.fromEntries(link.searchParams)).toEqual({ from: 'portal', iss: env().PUBLIC_URL, login_hint: w.email });
+    // The application's own query is kept as written.
+    expect(new URL(initiateLoginLink(`${APP_ORIGIN}/start?next=/x&flag`, w.email)).search).toBe(`?next=/x&flag&iss=${encodeURIComponent(env().PUBLIC_URL)}&login_hint=${encodeURIComponent(w.email)}`);
     // What the application then does: a code flow with that login_hint, which a browser signed in to the portal finishes without its IdP.
     const config = await configFor(offered);
     await signIn(config, w.browser, { login_hint: w.email });

@@ -221,8 +221,9 @@ export async function launchableApplications(tenantId: string): Promise<{ id: st
 /** OIDC Core 4 (third-party initiated login): the link that has an application start a sign-in at this issuer, for this person. */
 export function initiateLoginLink(uri: string, email: string): string {
   const u = new URL(uri);
-  u.searchParams.set('iss', env().PUBLIC_URL);
-  u.searchParams.set('login_hint', email);
+  // Appended: the application's own query stays as it was written (a signed one, a bare `?flag`).
+  const ours = new URLSearchParams({ iss: env().PUBLIC_URL, login_hint: email }).toString();
+  u.search = u.search ? `${u.search}&${ours}` : ours;
   return u.href;
 }
 

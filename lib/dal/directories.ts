@@ -207,7 +207,13 @@ export async function deleteDirectory(ctx: Ctx, tenantId: string, id: string): P
       // The page's users locked first, in id order (as SCIM locks several users): a link another
       // directory makes meanwhile (lib/scim/portal.ts locks the user first) either committed before
       // the read below, which sees it, or waits for this deletion, and then finds who it suspended.
-      const locked = await tx.select().from(users).where(and(eq(users.tenantId, tenantId), inList(users.id, page))).orderBy(asc(users.id)).for('update');
+      // Only the active ones: no other is changed here (refreshPortalUsers locks the kept ones it changes).
+      const locked = await tx
+        .select()
+        .from(users)
+        .where(and(eq(users.tenantId, tenantId), inList(users.id, page), eq(users.status, 'active')))
+        .orderBy(asc(users.id))
+        .for('update');
       const stillLinked = new Set(
         (
           await tx
@@ -246,7 +252,7 @@ export async function deleteDirectory(ctx: Ctx, tenantId: string, id: string): P
         await recordMany(tx, ctx, c.events);
       }
       // Deleting suspends the active ones: not an admin above the one deleting (lib/dal/console-access.ts).
-      const targets = locked.filter((u) => u.status === 'active' && !stillLinked.has(u.id));
+      const targets = locked.filter((u) => !stillLinked.has(u.id));
       if (targets.length) {
         await refuseActingAbove(tx, ctx, tenantId, targets, 'directoryId');
         const suspended = await tx
