@@ -109,14 +109,18 @@ const signedInResult = (s: SignedIn) => ({
 
 /**
  * The sign-in target (tenant and active connection) of an email's trusted domain; only the tenant
- * when the browser's own session is that person's, or its tenant owns the domain (no lookup).
+ * when the browser's own session's tenant owns the domain (no lookup). A domain no tenant owns (a
+ * partner's, of `allowedDomains`) is the session's tenant when the address is the session's own
+ * person's: never ahead of the tenant that owns a domain, since a user's email may be changed
+ * (SCIM) to any address, and a session from another site's post must not answer for that tenant.
  */
 async function targetByEmail(email: string, portal?: PortalSession | null): Promise<{ tenant: { id: string; slug: string; name: string }; target?: Target } | null> {
   const domain = emailDomain(email);
   if (!domain || domain.includes('\u0000')) return null;
-  if (portal && (isSessionPerson(portal, email) || portal.tenant.trustedDomains.includes(domain))) return { tenant: portal.tenant };
+  if (portal?.tenant.trustedDomains.includes(domain)) return { tenant: portal.tenant };
   const target = await signInTarget({ domain });
-  return target ? { tenant: target.tenant, target } : null;
+  if (target) return { tenant: target.tenant, target };
+  return portal && isSessionPerson(portal, email) ? { tenant: portal.tenant } : null;
 }
 
 async function tenantByOrganization(org: string) {

@@ -1386,10 +1386,22 @@ describe('the OpenID Provider under attack', () => {
     const tokens = await oc.authorizationCodeGrant(config, a.end.url, { pkceCodeVerifier: a.verifier, expectedState: a.state, expectedNonce: a.nonce });
     expect(tokens.claims()).toMatchObject({ email: guest, org_id: w.tenant.id });
     expect(browser.idpVisits).toBe(visits);
-    // prompt=none too; another address of that domain is still nobody's.
-    expect((await authorize(config, browser, { login_hint: guest, prompt: 'none' })).end.url.searchParams.get('code')).toBeTruthy();
+    // Another address of that domain is still nobody's.
     const other = await authorize(config, browser, { login_hint: `someone@${partner}` });
     expect(other.end.status).toBe(400);
+  });
+
+  it('a session whose person’s email was moved onto a domain another tenant owns does not answer for that address: the owner’s IdP does', async () => {
+    const w = await world();
+    const owner = await samlTenant();
+    const browser = new TestBrowser([w.idp], { email: `mallory@${w.domain}` });
+    expect((await browser.go(`${env().PUBLIC_URL}/sso?tenant=${w.tenant.slug}`)).url.pathname).toBe('/app');
+    // As a SCIM change may (no domain rule applies to what a directory sets).
+    const victim = `victim@${owner.domain}`;
+    await (await getDb()).update(users).set({ email: victim }).where(and(eq(users.tenantId, w.tenant.id), eq(users.email, `mallory@${w.domain}`)));
+    const config = await configFor(await newApp());
+    const a = await authorize(config, browser, { login_hint: victim }, { stopAt: (next) => next.href.startsWith(owner.idp.ssoUrl) });
+    expect(a.end.url.href.startsWith(owner.idp.ssoUrl)).toBe(true);
   });
 
   it('a suspended user’s access token reads inactive at once, and a refusal names only a known reason', async () => {

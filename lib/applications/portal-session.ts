@@ -46,15 +46,15 @@ export const meetsMaxAge = (p: PortalSession, maxAge: number, now = Math.floor(D
 /**
  * Whether a portal session is of the organisation an authorization request names, as the
  * interaction chooses it (lib/applications/interaction.ts): by `organization` (its slug in any
- * case, or its ID) first, else by `login_hint`: the session's own person (their email, whatever
- * its domain: a partner's address, as the start page's links send it), or a domain the tenant
- * owns; naming neither, any session serves.
+ * case, or its ID) first, else by `login_hint`'s domain (one the tenant owns); naming neither,
+ * any session serves. (A hint of the session's own person on a domain nobody owns goes through the
+ * interaction, which looks the domain up first.)
  */
 export function servesRequest(portal: PortalSession, params: { organization?: unknown; login_hint?: unknown }): boolean {
   const org = typeof params.organization === 'string' ? params.organization : '';
   if (org) return org === portal.tenant.id || org.toLowerCase() === portal.tenant.slug;
   const hint = typeof params.login_hint === 'string' ? params.login_hint : '';
-  if (hint) return isSessionPerson(portal, hint) || portal.tenant.trustedDomains.includes(emailDomain(hint));
+  if (hint) return portal.tenant.trustedDomains.includes(emailDomain(hint));
   return true;
 }
 
