@@ -56,6 +56,37 @@ async function untilWaiting(other: pg.Client, n = 1): Promise<void> {
   }
 }
 
+/** A transaction of another instance, begun on a connection of its own beside the test's; the connection ends after `fn`. */
+async function inOtherTransaction<T>(fn: (other: pg.Client) => Promise<T>): Promise<T> {
+  const other = new pg.Client({ connectionString: process.env.DATABASE_URL });
+  await other.connect();
+  try {
+    await other.query('begin');
+    return await fn(other);
+  } finally {
+    await other.end();
+  }
+}
+
+/** A deletion under way, awaited later (its failure handled if the test stops before). */
+function deletionUnderWay(tenantId: string, id: string): Promise<void> {
+  const deletion = deleteDirectory(SYSTEM, tenantId, id);
+  deletion.catch(() => {});
+  return deletion;
+}
+
+/** A tenant whose old directory alone pushes ada; a new directory pushes nobody yet. */
+async function adaOnlyInOld() {
+  const { tenant: t, domain } = await samlTenant();
+  const a = await createDirectory(SYSTEM, t.id, { name: 'Old' });
+  const b = await createDirectory(SYSTEM, t.id, { name: 'New' });
+  const ada = `ada@${domain}`;
+  expect((await scimCall(a, 'POST', '/Users', scimUser(ada))).status).toBe(201);
+  const db = await getDb();
+  const user = async () => (await db.select().from(users).where(and(eq(users.tenantId, t.id), eq(users.email, ada))))[0];
+  return { t, a, b, ada, user, id: (await user()).id };
+}
+
 describe('deleting one of two directories that push the same user', () => {
   it('a narrower admin may delete it when nothing about an admin above them changes; not when it would take their admin group', async () => {
     const w = await world();
@@ -156,62 +187,36 @@ describe('deleting one of two directories that push the same user', () => {
   });
 
   it.skipIf(!process.env.DATABASE_URL)('a user another directory links while the deletion runs stays active (PostgreSQL, two connections)', async () => {
-    const { tenant: t, domain } = await samlTenant();
-    const a = await createDirectory(SYSTEM, t.id, { name: 'Old' });
-    const b = await createDirectory(SYSTEM, t.id, { name: 'New' });
-    const ada = `ada@${domain}`;
-    expect((await scimCall(a, 'POST', '/Users', scimUser(ada))).status).toBe(201);
-    const db = await getDb();
-    const user = async () => (await db.select().from(users).where(and(eq(users.tenantId, t.id), eq(users.email, ada))))[0];
-    const id = (await user()).id;
+    const { t, a, b, ada, user, id } = await adaOnlyInOld();
     // Another instance's SCIM request of directory B, as it links ada (lib/scim/portal.ts: the portal
     // user locked by email, then the new SCIM user linked to it), not yet committed.
-    const other = new pg.Client({ connectionString: process.env.DATABASE_URL });
-    await other.connect();
-    try {
-      await other.query('begin');
+    await inOtherTransaction(async (other) => {
       await other.query('select id from users where id = $1 for update', [id]);
       await other.query(`insert into scim_users (id, directory_id, tenant_id, user_name, emails, resource, portal_user_id) values ('scu_race', $1, $2, $3, array[$3], '{}'::jsonb, $4)`, [b.id, t.id, ada, id]);
-      const deletion = deleteDirectory(SYSTEM, t.id, a.id);
-      deletion.catch(() => {}); // awaited below; handled if the test stops before
+      const deletion = deletionUnderWay(t.id, a.id);
       // Until the deletion waits for that transaction, at the page's users.
       await untilWaiting(other);
       await other.query('commit');
       await deletion;
-    } finally {
-      await other.end();
-    }
+    });
     expect(await user()).toMatchObject({ status: 'active', suspendedBy: null });
   });
 
   it.skipIf(!process.env.DATABASE_URL)('another directory that pushes the user while the deletion suspends them waits for it, then links and reactivates them (PostgreSQL)', async () => {
-    const { tenant: t, domain } = await samlTenant();
-    const a = await createDirectory(SYSTEM, t.id, { name: 'Old' });
-    const b = await createDirectory(SYSTEM, t.id, { name: 'New' });
-    const ada = `ada@${domain}`;
-    expect((await scimCall(a, 'POST', '/Users', scimUser(ada))).status).toBe(201);
+    const { t, a, b, ada, user, id } = await adaOnlyInOld();
     const db = await getDb();
-    const user = async () => (await db.select().from(users).where(and(eq(users.tenantId, t.id), eq(users.email, ada))))[0];
-    const id = (await user()).id;
     await db.execute(sql`insert into sessions (id, kind, subject_id, tenant_id, expires_at) values ('ses_race', 'user', ${id}, ${t.id}, now() + interval '1 day')`);
     // Held by another connection, ada's session stops the deletion after it has locked and suspended her.
-    const other = new pg.Client({ connectionString: process.env.DATABASE_URL });
-    await other.connect();
-    let pushed: Awaited<ReturnType<typeof scimCall>>;
-    try {
-      await other.query('begin');
+    const pushed = await inOtherTransaction(async (other) => {
       await other.query(`select id from sessions where id = 'ses_race' for update`);
-      const deletion = deleteDirectory(SYSTEM, t.id, a.id);
-      deletion.catch(() => {}); // awaited below; handled if the test stops before
+      const deletion = deletionUnderWay(t.id, a.id);
       await untilWaiting(other);
       const push = scimCall(b, 'POST', '/Users', scimUser(ada));
       await untilWaiting(other, 2);
       await other.query('commit');
       await deletion;
-      pushed = await push;
-    } finally {
-      await other.end();
-    }
+      return push;
+    });
     expect(pushed.status).toBe(201);
     expect(await user()).toMatchObject({ id, status: 'active', suspendedBy: null });
     const actions = (await db.select().from(auditEvents).where(and(eq(auditEvents.tenantId, t.id), eq(auditEvents.targetId, id)))).map((e) => e.action);
@@ -222,21 +227,15 @@ describe('deleting one of two directories that push the same user', () => {
   it.skipIf(!process.env.DATABASE_URL)('a deletion beside a "save and apply" of role mappings (the tenant, then its users) deadlocks neither (PostgreSQL)', async () => {
     const w = await world();
     const db = await getDb();
-    const other = new pg.Client({ connectionString: process.env.DATABASE_URL });
-    await other.connect();
-    try {
-      // As lib/provisioning/apply.ts does: the tenant locked, then every user with attributes, in id order.
-      await other.query('begin');
+    // As lib/provisioning/apply.ts does: the tenant locked, then every user with attributes, in id order.
+    await inOtherTransaction(async (other) => {
       await other.query('select 1 from tenants where id = $1 for update', [w.t.id]);
-      const deletion = deleteDirectory(SYSTEM, w.t.id, w.a.id);
-      deletion.catch(() => {}); // awaited below; handled if the test stops before
+      const deletion = deletionUnderWay(w.t.id, w.a.id);
       await untilWaiting(other);
       await other.query('select id from users where tenant_id = $1 and attributes is not null order by id for update', [w.t.id]);
       await other.query('commit');
       await deletion;
-    } finally {
-      await other.end();
-    }
+    });
     expect(await w.exists(w.a.id)).toBe(false);
     expect(await w.user()).toMatchObject({ status: 'active' });
     expect(await db.select().from(directories).where(eq(directories.id, w.b.id))).toHaveLength(1);
@@ -251,13 +250,9 @@ describe('deleting one of two directories that push the same user', () => {
     const [q, p] = (await db.select().from(users).where(eq(users.tenantId, t.id))).sort((x, y) => (x.id < y.id ? -1 : 1));
     // B pushes p too: a SCIM change of B that moves p to q's email locks p, then q (lib/scim/portal.ts linkPortalUser).
     expect((await scimCall(b, 'POST', '/Users', scimUser(p.email))).status).toBe(201);
-    const other = new pg.Client({ connectionString: process.env.DATABASE_URL });
-    await other.connect();
-    try {
-      await other.query('begin');
+    await inOtherTransaction(async (other) => {
       await other.query('select id from users where id = $1 for update', [p.id]);
-      const deletion = deleteDirectory(SYSTEM, t.id, a.id);
-      deletion.catch(() => {}); // awaited below; handled if the test stops before
+      const deletion = deletionUnderWay(t.id, a.id);
       await untilWaiting(other);
       // PostgreSQL ends the deadlock by aborting one side; a SCIM request runs again (transactionRetried), and so does the deletion.
       const moved = await other.query('select id from users where lower(email) = $1 for update', [q.email]).then(
@@ -267,9 +262,7 @@ describe('deleting one of two directories that push the same user', () => {
       expect(['locked', '40P01']).toContain(moved);
       await other.query(moved === 'locked' ? 'commit' : 'rollback');
       await deletion;
-    } finally {
-      await other.end();
-    }
+    });
     expect(await db.select().from(directories).where(eq(directories.id, a.id))).toHaveLength(0);
     const after = await db.select().from(users).where(eq(users.tenantId, t.id));
     expect(after.find((u) => u.id === q.id)).toMatchObject({ status: 'suspended' });
